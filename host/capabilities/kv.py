@@ -1,0 +1,83 @@
+"""Capability `kv`: one SQLite file per plugin under ACC_HOME/kv, with a byte quota."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from host.capabilities import Failed, Invalid, LimitHit
+
+MAX_KEY_BYTES = 1024
+MAX_LIST_KEYS = 10_000
+
+
+@dataclass(frozen=True)
+class KvScope:
+    path: Path
+    quota_bytes: int
+
+
+class KvStore:
+    """A plugin's key-value namespace. Every write is a transaction: a crash keeps old or new."""
+
+    def __init__(self, scope: KvScope) -> None:
+        self.scope = scope
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.scope.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                db = sqlite3.connect(self.scope.path, timeout=10, isolation_level=None)
+                db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            except sqlite3.Error as e:
+                raise Failed(f"the plugin's kv store could not be opened: {e}") from e
+            self._db = db
+        return self._db
+
+    def get(self, key: str) -> bytes | None:
+        _check_key(key)
+        row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set(self, key: str, value: bytes) -> None:
+        _check_key(key)
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            used = db.execute(
+                "SELECT COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(value)), 0) FROM kv WHERE key != ?",
+                (key,),
+            ).fetchone()[0]
+            needed = used + len(key.encode()) + len(value)
+            if needed > self.scope.quota_bytes:
+                raise LimitHit(f"kv quota of {self.scope.quota_bytes} bytes would be exceeded "
+                               f"({needed} bytes needed)")
+            db.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, bytes(value)))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def delete(self, key: str) -> None:
+        _check_key(key)
+        self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    def list_keys(self, prefix: str) -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._conn().execute(
+            "SELECT key FROM kv WHERE key LIKE ? ESCAPE '\\' ORDER BY key LIMIT ?",
+            (escaped + "%", MAX_LIST_KEYS),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key.encode()) > MAX_KEY_BYTES:
+        raise Invalid(f"kv keys must be 1 to {MAX_KEY_BYTES} bytes")

@@ -1,0 +1,28 @@
+"""Capability `secrets`: the named secrets a user granted, and no others.
+
+Secrets come from the environment of the acc process, under their own names
+(`GITHUB_TOKEN`), captured once by the caller: a plugin never sees the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from host.capabilities import Denied, Failed
+
+
+@dataclass(frozen=True)
+class SecretsScope:
+    names: tuple[str, ...]
+    source: Mapping[str, str]
+
+
+def get_secret(scope: SecretsScope, name: str) -> str:
+    if name not in scope.names:
+        raise Denied(f"secret {name!r} is not in this plugin's secrets grant "
+                     f"(it may read: {', '.join(scope.names)})")
+    value = scope.source.get(name)
+    if value is None:
+        raise Failed(f"secret {name} is not set: export {name} in the environment that runs acc")
+    return value

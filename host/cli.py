@@ -1,0 +1,161 @@
+"""`acc plugin` commands for plugin users: install, list, info, remove, grant, revoke, run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from host.paths import host_paths
+
+
+@click.command()
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--signature", type=click.Path(path_type=Path), help="The .sig file (default: ARCHIVE.sig).")
+@click.option("--yes", "-y", is_flag=True, help="Grant every capability the manifest requests.")
+@click.option("--grant", "grants", multiple=True, metavar="CAP", help="Grant one capability (repeatable).")
+@click.option("--deny", "denies", multiple=True, metavar="CAP", help="Deny one capability (repeatable).")
+@click.option("--reinstall", is_flag=True, help="Replace an installed version built from other bytes.")
+@click.option("--allow-unsigned-DANGEROUS", "allow_unsigned", is_flag=True,
+              help="Install without a trusted signature. Only for your own local builds.")
+def install(archive: Path, signature: Path | None, yes: bool, grants: tuple[str, ...],
+            denies: tuple[str, ...], reinstall: bool, allow_unsigned: bool) -> None:
+    """Install a plugin archive (NAME-VERSION.plugin) after verifying its signature."""
+    from host.grants import describe_capability
+    from host.install import UNSIGNED_SIGNER, InstallRequest, install_archive
+    from sdk.manifest import Capability
+
+    def ask(capability: Capability) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        click.echo("  " + describe_capability(capability))
+        return click.confirm(f"  Grant {capability.kind}?", default=False)
+
+    request = InstallRequest(archive=archive, signature=signature, grant=grants, deny=denies, yes=yes,
+                             allow_unsigned=allow_unsigned, reinstall=reinstall)
+    interactive = sys.stdin.isatty() and not yes
+    if allow_unsigned:
+        click.echo("WARNING: --allow-unsigned-DANGEROUS: installing without a trusted signature", err=True)
+    installed = install_archive(host_paths(), request, ask=ask if interactive else None)
+    manifest = installed.manifest()
+    click.echo(f"installed {installed.name} {installed.version}"
+               + (" (UNSIGNED)" if installed.signer == UNSIGNED_SIGNER else f" (signed by {installed.signer})"))
+    for kind, capability in sorted(manifest.capabilities.items()):
+        mark = "granted" if kind in installed.granted else "denied"
+        click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}")
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_plugins(as_json: bool) -> None:
+    """List installed plugins."""
+    from host.store import LocalStore
+
+    plugins = LocalStore(host_paths()).list()
+    if as_json:
+        click.echo(json.dumps([
+            {"name": p.name, "version": p.version, "versions": list(p.versions),
+             "granted": sorted(p.granted), "signer": p.signer, "installed_at": p.installed_at}
+            for p in plugins
+        ], indent=2))
+        return
+    if not plugins:
+        click.echo("no plugins installed (install one with `acc plugin install ARCHIVE`)")
+        return
+    width = max(len(p.name) for p in plugins)
+    for p in plugins:
+        click.echo(f"{p.name:<{width}}  {p.version:<10}  granted: {', '.join(sorted(p.granted)) or '-'}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info(name: str, as_json: bool) -> None:
+    """Show an installed plugin: version, capabilities and grants, commands."""
+    from host.store import LocalStore
+
+    installed = LocalStore(host_paths()).get(name)
+    manifest = installed.manifest()
+    if as_json:
+        click.echo(json.dumps({
+            "name": installed.name, "version": installed.version, "versions": list(installed.versions),
+            "description": manifest.description, "signer": installed.signer,
+            "capabilities": {k: {"scope": c.scope_summary(), "reason": c.reason,
+                                 "granted": k in installed.granted}
+                             for k, c in sorted(manifest.capabilities.items())},
+            "commands": {c.name: {"description": c.description, "input": dict(c.input_schema)}
+                         for c in manifest.commands},
+        }, indent=2))
+        return
+    click.echo(f"{installed.name} {installed.version} — {manifest.description}")
+    click.echo(f"  signed by: {installed.signer}   installed: {installed.installed_at}")
+    if len(installed.versions) > 1:
+        click.echo(f"  versions kept: {', '.join(installed.versions)}")
+    click.echo("capabilities:" if manifest.capabilities else "capabilities: none")
+    for kind, capability in sorted(manifest.capabilities.items()):
+        mark = "granted" if kind in installed.granted else "DENIED"
+        click.echo(f"  [{mark}] {kind}: {capability.scope_summary()}\n      why: {capability.reason}")
+    click.echo("commands:")
+    for command in manifest.commands:
+        click.echo(f"  {command.name}: {command.description}")
+        click.echo(f"      input: {json.dumps(dict(command.input_schema), sort_keys=True)}")
+
+
+@click.command()
+@click.argument("name")
+def remove(name: str) -> None:
+    """Remove an installed plugin (all its kept versions)."""
+    from host.store import LocalStore
+
+    removed = LocalStore(host_paths()).remove(name)
+    click.echo(f"removed {removed.name} {removed.version}")
+
+
+@click.command()
+@click.argument("name")
+@click.argument("capability")
+def grant(name: str, capability: str) -> None:
+    """Grant an installed plugin one capability its manifest declares."""
+    from host.store import LocalStore
+
+    LocalStore(host_paths()).set_grant(name, capability, True)
+    click.echo(f"granted {capability} to {name}")
+
+
+@click.command()
+@click.argument("name")
+@click.argument("capability")
+def revoke(name: str, capability: str) -> None:
+    """Revoke a capability: the plugin gets `denied` when it uses it."""
+    from host.store import LocalStore
+
+    LocalStore(host_paths()).set_grant(name, capability, False)
+    click.echo(f"revoked {capability} from {name}")
+
+
+@click.command()
+@click.argument("name")
+@click.argument("command")
+@click.option("--input", "input_text", default="{}", show_default=True, help="The command's input as JSON.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="The project directory that fs and process grants refer to.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the plugin's log on stderr.")
+def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
+    """Run COMMAND of plugin NAME; print its JSON result on stdout."""
+    from host.errors import InputError
+    from host.runner import PluginHost, RunOptions, parse_input
+
+    project_dir = project.resolve()
+    if not project_dir.is_dir():
+        raise InputError(f"--project {project} is not a directory")
+    value = parse_input(input_text)
+
+    def emit(plugin: str, level: str, message: str) -> None:
+        if not quiet:
+            click.echo(f"[{plugin}] {level}: {message}", err=True)
+
+    with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
+        result = plugin_host.run(name, command, value)
+    click.echo(json.dumps(result, indent=2))

@@ -1,0 +1,49 @@
+"""Errors of the host runtime, all under `sdk.errors.AccError`.
+
+    AccError
+    ├── StoreError          the local store (ACC_HOME) refused or failed an operation
+    ├── TrustError          a key could not be trusted, listed or removed
+    ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
+    ├── InputError          a command's input is not JSON or breaks its schema; unknown command
+    ├── PluginTrap          the plugin was stopped: a limit was hit or it crashed (`limit` says which)
+    └── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
+"""
+
+from __future__ import annotations
+
+from sdk.errors import AccError
+
+
+class StoreError(AccError):
+    """The local plugin store refused or failed an operation."""
+
+
+class TrustError(AccError):
+    """A trusted key could not be added, listed or removed."""
+
+
+class LoadError(AccError):
+    """A component could not be loaded into a sandbox."""
+
+
+class InputError(AccError):
+    """The input for a command is not valid (not JSON, schema violation, unknown command)."""
+
+
+class PluginTrap(AccError):
+    """The plugin was stopped by the host: `limit` names what was hit (or 'crash')."""
+
+    def __init__(self, message: str, *, limit: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.limit = limit
+
+
+class PluginFailed(AccError):
+    """The plugin's command returned an error value of the ABI's `error` variant."""
+
+    def __init__(self, kind: str, message: str, *, plugin: str, command: str) -> None:
+        super().__init__(f"{plugin} {command}: {kind}: {message}")
+        self.kind = kind
+        self.detail = message
+        self.plugin = plugin
+        self.command = command

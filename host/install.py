@@ -1,0 +1,84 @@
+"""Installing a plugin archive from a file: verify, check, ask, store, precompile.
+
+Order matters: everything that can refuse (signature, ABI, component validity and its
+imports) runs before anything is written, and compiling happens before the store is
+touched, so a refused or interrupted install leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from host.abi import SUPPORTED_ABI_VERSIONS
+from host.errors import LoadError
+from host.grants import AskFn, decide_grants
+from host.paths import HostPaths
+from host.store import InstalledPlugin, LocalStore
+from sdk.archive import PluginArchive, read_archive
+from sdk.errors import SignatureError
+
+UNSIGNED_SIGNER = "UNSIGNED"
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    archive: Path
+    signature: Path | None = None
+    grant: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    yes: bool = False
+    allow_unsigned: bool = False
+    reinstall: bool = False
+
+
+def install_archive(paths: HostPaths, request: InstallRequest, ask: AskFn | None = None) -> InstalledPlugin:
+    archive = read_archive(request.archive)
+    signer = verify_signature(paths, archive, request)
+    check_abi(archive)
+    precompile(paths, archive)
+    granted = decide_grants(archive.manifest, grant=request.grant, deny=request.deny,
+                            yes=request.yes, ask=ask)
+    return LocalStore(paths).install(archive, granted=granted, signer=signer, reinstall=request.reinstall)
+
+
+def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallRequest) -> str:
+    sig_path = request.signature or request.archive.with_name(request.archive.name + ".sig")
+    if not sig_path.is_file():
+        if request.allow_unsigned:
+            return UNSIGNED_SIGNER
+        raise SignatureError(
+            f"{request.archive.name} is not signed (no {sig_path.name} beside it)",
+            hint="ask the publisher for the .sig file, or sign your own build with "
+            "`acc plugin sign ARCHIVE --key KEY`",
+        )
+    from host.trust import TrustStore
+    from sdk.signing import ArchiveSignature, verify_archive_signature
+
+    signature = ArchiveSignature.from_json(sig_path.read_bytes())
+    trusted = [entry.public_key for entry in TrustStore(paths).keys()]
+    key = verify_archive_signature(archive.sha256, signature, trusted)
+    return key.key_id
+
+
+def check_abi(archive: PluginArchive) -> None:
+    manifest = archive.manifest
+    if not any(manifest.supports_abi(v) for v in SUPPORTED_ABI_VERSIONS):
+        supported = ", ".join(str(v) for v in SUPPORTED_ABI_VERSIONS)
+        raise LoadError(f"{manifest.name} {manifest.version} needs plugin ABI {manifest.api}; "
+                        f"this host supports {supported}",
+                        hint="update acc, or install a version of the plugin made for this ABI")
+
+
+def precompile(paths: HostPaths, archive: PluginArchive) -> None:
+    """Compile (or find cached) and check the component's imports against its manifest."""
+    from host.compiled_cache import load_component
+    from host.component_check import check_component
+    from host.engine import EngineSettings, shared_engine
+
+    settings = EngineSettings()
+    engine = shared_engine(settings)
+    component = load_component(engine, settings, archive.wasm, paths.compiled,
+                               wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())
+    check_component(component, engine, archive.manifest)

@@ -1,0 +1,188 @@
+"""One plugin instance in its own wasmtime store: limits, WASI context, calls, traps.
+
+A `Sandbox` owns a store; it is a context manager whose `close()` is idempotent. After
+a trap the instance is discarded (its memory may be inconsistent) and the next call
+starts a fresh one. Dropping the store explicitly on close also matters for a clean
+exit: a store with pending WASI output that outlives the interpreter panics wasmtime.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from host.compiled_cache import load_component
+from host.component_check import check_component
+from host.engine import EngineSettings, deadline_ticks, shared_engine
+from host.errors import LoadError, PluginFailed, PluginTrap
+from host.linking import CapabilityServices, link
+from host.logsink import LogSink
+from host.policy import HostPolicy
+from sdk.abi import GUEST_INTERFACE, interface_name
+from sdk.manifest import Manifest
+
+GUEST_PROJECT_DIR = "/project"
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """What a sandbox runs and what it may touch."""
+
+    manifest: Manifest
+    wasm_path: Path
+    wasm_sha256: str
+    granted: frozenset[str]
+    project_dir: Path | None
+    cache_dir: Path
+
+
+class Sandbox:
+    """A loaded, limited, instantiated plugin."""
+
+    def __init__(self, spec: SandboxSpec, services: CapabilityServices, log: LogSink,
+                 policy: HostPolicy | None = None, settings: EngineSettings | None = None) -> None:
+        self.spec = spec
+        self.manifest = spec.manifest
+        self.log = log
+        self.policy = policy or HostPolicy()
+        self.settings = settings or EngineSettings(fuel=self.policy.fuel_per_call is not None)
+        self.engine = shared_engine(self.settings)
+        self.component = load_component(self.engine, self.settings, spec.wasm_path, spec.cache_dir,
+                                        wasm_sha256=spec.wasm_sha256)
+        check_component(self.component, self.engine, self.manifest)
+        from wasmtime.component import Linker
+
+        self._linker = Linker(self.engine)
+        self._linker.add_wasip2()
+        link(self._linker, self.manifest, spec.granted, services, log)
+        guest = self.component.get_export_index(interface_name(GUEST_INTERFACE))
+        self._exports = {
+            name: self.component.get_export_index(name, guest)
+            for name in ("describe", "initialize", "execute", "on-event", "cleanup")
+        }
+        self._store: Any = None
+        self._instance: Any = None
+        self._closed = False
+        self.timeout = self.policy.timeout_seconds(self.manifest.limits.timeout_seconds)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _ensure_instance(self) -> None:
+        if self._closed:
+            raise LoadError(f"the sandbox of {self.manifest.name} is closed")
+        if self._instance is not None:
+            return
+        from wasmtime import Store, WasiConfig, WasmtimeError
+
+        store = Store(self.engine)
+        wasi = WasiConfig()  # no env, no args, no stdin, no network: deny by default
+        wasi.stdout_custom = self.log.stream("stdout")
+        wasi.stderr_custom = self.log.stream("stderr")
+        fs = self.manifest.capabilities.get("fs")
+        if fs is not None and "fs" in self.spec.granted and self.spec.project_dir is not None:
+            # Never rely on wasmtime's default here: it is read-write.
+            wasi.preopen_dir(str(self.spec.project_dir), GUEST_PROJECT_DIR, fs_mutable=fs.writable)
+        store.set_wasi(wasi)
+        store.set_limits(memory_size=self.policy.memory_bytes(self.manifest.limits.memory_mb))
+        self._store = store
+        self._arm()
+        try:
+            self._instance = self._linker.instantiate(store, self.component)
+        except WasmtimeError as e:
+            self._drop_instance()
+            raise self._trap(e, "instantiate", time.monotonic()) from e
+        config = {
+            "plugin": self.manifest.name,
+            "version": str(self.manifest.version),
+            "project": GUEST_PROJECT_DIR if "fs" in self.spec.granted and self.spec.project_dir else None,
+            "granted": sorted(self.spec.granted),
+        }
+        self._call("initialize", "initialize", json.dumps(config))
+
+    def _arm(self) -> None:
+        self._store.set_epoch_deadline(deadline_ticks(self.timeout))
+        if self.policy.fuel_per_call is not None:
+            self._store.set_fuel(self.policy.fuel_per_call)
+
+    def _drop_instance(self) -> None:
+        self._instance = None
+        self._store = None
+        self.log.flush()
+
+    def close(self) -> None:
+        """Run the plugin's cleanup (if it is healthy) and drop its store. Idempotent."""
+        if self._closed:
+            return
+        if self._instance is not None:
+            try:
+                self._call("cleanup", "cleanup")
+            except (PluginTrap, PluginFailed):
+                pass  # cleanup is best effort; the store is dropped either way
+        self._drop_instance()
+        self._closed = True
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        self._ensure_instance()
+        result = json.loads(self._call("describe", "describe"))
+        return result if isinstance(result, dict) else {}
+
+    def execute(self, command: str, input_json: str) -> str:
+        """Run a command; return its JSON result text or raise PluginFailed / PluginTrap."""
+        self._ensure_instance()
+        result = self._call("execute", command, command, input_json)
+        if len(result) > self.policy.max_result_bytes:
+            raise PluginTrap(f"{self.manifest.name} {command} returned more than "
+                             f"{self.policy.max_result_bytes} bytes", limit="result size")
+        return str(result)
+
+    def on_event(self, topic: str, payload_json: str) -> None:
+        self._ensure_instance()
+        self._call("on-event", f"event {topic}", topic, payload_json)
+
+    def _call(self, export: str, label: str, *args: Any) -> Any:
+        from wasmtime import WasmtimeError
+        from wasmtime.component import Variant
+
+        func = self._instance.get_func(self._store, self._exports[export])
+        self._arm()
+        started = time.monotonic()
+        try:
+            result = func(self._store, *args)
+        except WasmtimeError as e:
+            self._drop_instance()
+            raise self._trap(e, label, started) from e
+        if isinstance(result, Variant):  # result<_, error>: the error case comes back tagged
+            raise PluginFailed(result.tag, str(result.payload), plugin=self.manifest.name, command=label)
+        return result
+
+    def _trap(self, error: Exception, label: str, started: float) -> PluginTrap:
+        text = str(error)
+        elapsed = time.monotonic() - started
+        name = f"{self.manifest.name} {label}"
+        if "interrupt" in text or elapsed >= self.timeout:
+            return PluginTrap(f"{name} ran longer than its {self.timeout:g} s time limit and was stopped",
+                              limit="time",
+                              hint="raise [limits] timeout_seconds in plugin.toml if it really needs more")
+        if "all fuel consumed" in text:
+            return PluginTrap(f"{name} used up its instruction budget (fuel) and was stopped", limit="fuel")
+        if "call stack exhausted" in text or "stack overflow" in text:
+            return PluginTrap(f"{name} recursed too deeply (wasm stack exhausted) and was stopped",
+                              limit="stack")
+        if "memory" in text and ("grow" in text or "limit" in text or "out of bounds" in text):
+            mb = self.policy.memory_bytes(self.manifest.limits.memory_mb) // (1024 * 1024)
+            return PluginTrap(f"{name} hit its {mb} MB memory limit and was stopped", limit="memory")
+        first = next((line.strip() for line in text.splitlines() if "trap" in line.lower()), "")
+        return PluginTrap(f"{name} crashed{': ' + first if first else ''}", limit="crash",
+                          hint="the plugin aborted; run with --verbose to see its log, or report it "
+                          "to its author")

@@ -1,0 +1,204 @@
+"""The local plugin store under ACC_HOME.
+
+Layout:
+    state.json                  installed plugins: current version, versions, grants
+    plugins/NAME/VERSION/       plugin.toml, plugin.wasm, README.md, LICENSE
+    tmp/                        staging for installs (a leftover here is an interrupted install)
+    .lock                       serialises writers
+
+An install stages files in tmp/, renames the finished directory into plugins/, then
+replaces state.json atomically. The state file is the only truth: a crash at any point
+leaves either the old state or the new one, and a version directory that state.json does
+not name is invisible (and replaced by the next install of that version).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from host.atomic import atomic_write_json, file_lock, fsync_dir
+from host.errors import StoreError
+from host.paths import HostPaths
+from sdk.archive import PluginArchive
+from sdk.manifest import Manifest, load_manifest
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class InstalledPlugin:
+    name: str
+    version: str
+    versions: tuple[str, ...]
+    granted: frozenset[str]
+    archive_sha256: str
+    signer: str
+    installed_at: str
+    directory: Path
+
+    @property
+    def wasm_path(self) -> Path:
+        return self.directory / "plugin.wasm"
+
+    def manifest(self) -> Manifest:
+        return load_manifest((self.directory / "plugin.toml").read_bytes(),
+                             source=str(self.directory / "plugin.toml"))
+
+    def readme(self) -> str:
+        return (self.directory / "README.md").read_text(encoding="utf-8")
+
+
+class LocalStore:
+    """Installed plugins and their grants."""
+
+    def __init__(self, paths: HostPaths) -> None:
+        self.paths = paths
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            raw = self.paths.state_file.read_bytes()
+        except FileNotFoundError:
+            return {"version": STATE_VERSION, "plugins": {}}
+        try:
+            state = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise StoreError(f"{self.paths.state_file} is damaged ({e})",
+                             hint="restore it from a backup or remove ACC_HOME to start afresh") from e
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            raise StoreError(f"{self.paths.state_file} has an unknown format",
+                             hint="it was written by another version of acc")
+        return state
+
+    def list(self) -> list[InstalledPlugin]:
+        state = self._read_state()
+        return [self._entry(name, entry) for name, entry in sorted(state["plugins"].items())]
+
+    def get(self, name: str) -> InstalledPlugin:
+        entry = self._read_state()["plugins"].get(name)
+        if entry is None:
+            raise StoreError(f"plugin {name!r} is not installed",
+                             hint="see `acc plugin list`, or install it with `acc plugin install`")
+        return self._entry(name, entry)
+
+    def find(self, name: str) -> InstalledPlugin | None:
+        entry = self._read_state()["plugins"].get(name)
+        return None if entry is None else self._entry(name, entry)
+
+    def _entry(self, name: str, entry: dict[str, Any]) -> InstalledPlugin:
+        version = entry["current"]
+        meta = entry["versions"][version]
+        return InstalledPlugin(
+            name=name,
+            version=version,
+            versions=tuple(sorted(entry["versions"])),
+            granted=frozenset(entry.get("granted", [])),
+            archive_sha256=meta["archive_sha256"],
+            signer=meta.get("signer", ""),
+            installed_at=meta.get("installed_at", ""),
+            directory=self.paths.plugins / name / version,
+        )
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def install(self, archive: PluginArchive, *, granted: frozenset[str], signer: str,
+                reinstall: bool = False) -> InstalledPlugin:
+        """Store an already verified archive and make it the current version, atomically."""
+        name, version = archive.manifest.name, str(archive.manifest.version)
+        self.paths.staging.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.paths.lock_file):
+            state = self._read_state()
+            entry = state["plugins"].get(name)
+            known = entry["versions"].get(version) if entry else None
+            if known and known["archive_sha256"] != archive.sha256 and not reinstall:
+                raise StoreError(
+                    f"{name} {version} is already installed from a different archive",
+                    hint="a published version never changes; bump the version, or pass --reinstall "
+                    "while developing",
+                )
+            target = self.paths.plugins / name / version
+            self._stage_and_move(archive, target)
+            entry = entry or {"versions": {}, "granted": []}
+            entry["versions"][version] = {
+                "archive_sha256": archive.sha256,
+                "wasm_sha256": hashlib.sha256(archive.wasm).hexdigest(),
+                "signer": signer,
+                "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            entry["current"] = version
+            entry["granted"] = sorted(granted)
+            state["plugins"][name] = entry
+            atomic_write_json(self.paths.state_file, state)
+            self._sweep_staging()
+            return self._entry(name, entry)
+
+    def _stage_and_move(self, archive: PluginArchive, target: Path) -> None:
+        staged = Path(tempfile.mkdtemp(dir=self.paths.staging, prefix=f"{archive.manifest.name}-"))
+        try:
+            files = {"plugin.toml": archive.manifest_text.encode(), "plugin.wasm": archive.wasm,
+                     "README.md": archive.readme.encode()}
+            if archive.license is not None:
+                files["LICENSE"] = archive.license.encode()
+            for filename, data in files.items():
+                with open(staged / filename, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            fsync_dir(staged)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                # Not named by state.json as different content (checked above), or a reinstall:
+                # move it aside first so the rename below is a single atomic step.
+                aside = Path(tempfile.mkdtemp(dir=self.paths.staging, prefix="old-"))
+                os.replace(target, aside / "v")
+            os.replace(staged, target)
+            fsync_dir(target.parent)
+        finally:
+            if staged.exists():
+                shutil.rmtree(staged, ignore_errors=True)
+
+    def _sweep_staging(self) -> None:
+        # Leftovers of interrupted installs; safe to delete while holding the lock.
+        for child in self.paths.staging.iterdir():
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+
+    def remove(self, name: str) -> InstalledPlugin:
+        with file_lock(self.paths.lock_file):
+            state = self._read_state()
+            entry = state["plugins"].get(name)
+            if entry is None:
+                raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+            removed = self._entry(name, entry)
+            del state["plugins"][name]
+            atomic_write_json(self.paths.state_file, state)
+            # The state no longer names the files: delete them after the switch, never before.
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self.paths.plugins / name)
+            return removed
+
+    def set_grant(self, name: str, kind: str, granted: bool) -> InstalledPlugin:
+        with file_lock(self.paths.lock_file):
+            state = self._read_state()
+            entry = state["plugins"].get(name)
+            if entry is None:
+                raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+            manifest = self._entry(name, entry).manifest()
+            if kind not in manifest.capabilities:
+                declared = ", ".join(sorted(manifest.capabilities)) or "none"
+                raise StoreError(f"{name} does not declare the {kind} capability (it declares: {declared})",
+                                 hint="a plugin can only be granted what its plugin.toml declares")
+            grants = set(entry.get("granted", []))
+            grants.add(kind) if granted else grants.discard(kind)
+            entry["granted"] = sorted(grants)
+            atomic_write_json(self.paths.state_file, state)
+            return self._entry(name, entry)

@@ -1,0 +1,351 @@
+"""plugin.toml: parsing and validating a plugin's manifest.
+
+The manifest is the contract a user consents to: its `[capabilities]` become the
+component's imports (`sdk.world`), the host's grants (`host.grants`) and what the
+consent prompt shows. Parsing is strict: an unknown field is an error, because a
+misspelled capability scope that was silently ignored would widen or narrow a grant
+without the author noticing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from sdk.abi import ABI_VERSION, CAPABILITY_INTERFACES
+from sdk.errors import ManifestError
+from sdk.names import check_name, module_name
+
+MAX_MANIFEST_BYTES = 256 * 1024
+MAX_COMMANDS = 128
+MAX_REASON_LENGTH = 500
+DEFAULT_MEMORY_MB = 256
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_KV_QUOTA_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One declared capability: its kind, its scope and the author's reason for it."""
+
+    kind: str
+    reason: str
+    programs: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    writable: bool = False
+    quota_bytes: int = 0
+    max_tokens: int = 0
+
+    def scope_summary(self) -> str:
+        """A short human description of the scope, for prompts and listings."""
+        match self.kind:
+            case "process":
+                return "run programs: " + ", ".join(self.programs)
+            case "fs":
+                return "read and write the project" if self.writable else "read the project"
+            case "http":
+                return "connect to: " + ", ".join(self.hosts)
+            case "kv":
+                return f"store data (up to {self.quota_bytes} bytes)"
+            case "llm":
+                return f"ask Claude (up to {self.max_tokens} tokens per call)"
+            case "plugins":
+                return "call plugins: " + ", ".join(self.plugins)
+            case "secrets":
+                return "read secrets: " + ", ".join(self.secrets)
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    input_schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = DEFAULT_MEMORY_MB
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    version: Version
+    description: str
+    api: SpecifierSet
+    license: str = ""
+    authors: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    homepage: str = ""
+    module: str = ""
+    capabilities: Mapping[str, Capability] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    dependencies: Mapping[str, SpecifierSet] = field(default_factory=dict)
+    commands: tuple[Command, ...] = ()
+
+    def command(self, name: str) -> Command | None:
+        return next((c for c in self.commands if c.name == name), None)
+
+    @property
+    def archive_name(self) -> str:
+        return f"{self.name}-{self.version}.plugin"
+
+    def supports_abi(self, abi: Version = ABI_VERSION) -> bool:
+        return self.api.contains(abi, prereleases=True)
+
+
+_TOP_LEVEL = {
+    "name", "version", "description", "license", "authors", "keywords", "categories",
+    "homepage", "api", "module", "capabilities", "limits", "dependencies", "commands",
+}
+_SCOPE_FIELDS: dict[str, set[str]] = {
+    "process": {"programs"},
+    "fs": {"access"},
+    "http": {"hosts"},
+    "kv": {"quota_bytes"},
+    "llm": {"max_tokens"},
+    "plugins": {"plugins"},
+    "secrets": {"names"},
+}
+
+
+def load_manifest(text: str | bytes, *, source: str = "plugin.toml") -> Manifest:
+    """Parse and validate a manifest; raise `ManifestError` naming the first problem."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"{source} is larger than {MAX_MANIFEST_BYTES} bytes")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ManifestError(f"{source} is not UTF-8 text") from e
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"{source} is larger than {MAX_MANIFEST_BYTES} bytes")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{source} is not valid TOML: {e}") from e
+    return manifest_from_mapping(data, source=source)
+
+
+def manifest_from_mapping(data: Mapping[str, Any], *, source: str = "plugin.toml") -> Manifest:
+    _reject_unknown(data, _TOP_LEVEL, source)
+    name = check_name(_require_str(data, "name", source))
+    try:
+        version = Version(_require_str(data, "version", source))
+    except InvalidVersion as e:
+        raise ManifestError(
+            f"{source}: version {data['version']!r} is not a valid version",
+            hint='use a PEP 440 version such as "1.2.0"',
+        ) from e
+    try:
+        api = SpecifierSet(_optional_str(data, "api", source) or f">={ABI_VERSION.major}.0,<{ABI_VERSION.major + 1}")
+    except InvalidSpecifier as e:
+        raise ManifestError(f"{source}: api {data['api']!r} is not a version specifier",
+                            hint='e.g. api = ">=1.0,<2"') from e
+    module = _optional_str(data, "module", source) or module_name(name)
+    if not module.isidentifier():
+        raise ManifestError(f"{source}: module {module!r} is not a Python module name")
+    return Manifest(
+        name=name,
+        version=version,
+        description=_require_str(data, "description", source),
+        api=api,
+        license=_optional_str(data, "license", source),
+        authors=_str_list(data, "authors", source),
+        keywords=_str_list(data, "keywords", source),
+        categories=_str_list(data, "categories", source),
+        homepage=_optional_str(data, "homepage", source),
+        module=module,
+        capabilities=_capabilities(data.get("capabilities", {}), source),
+        limits=_limits(data.get("limits", {}), source),
+        dependencies=_dependencies(data.get("dependencies", {}), source),
+        commands=_commands(data.get("commands", []), source),
+    )
+
+
+def _capabilities(raw: Any, source: str) -> dict[str, Capability]:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{source}: [capabilities] must be a table")
+    caps: dict[str, Capability] = {}
+    for kind, table in raw.items():
+        where = f"{source}: [capabilities.{kind}]"
+        if kind not in CAPABILITY_INTERFACES:
+            raise ManifestError(
+                f"{source}: unknown capability {kind!r}",
+                hint="known capabilities: " + ", ".join(sorted(CAPABILITY_INTERFACES)),
+            )
+        if not isinstance(table, Mapping):
+            raise ManifestError(f"{where} must be a table with a reason")
+        _reject_unknown(table, _SCOPE_FIELDS[kind] | {"reason"}, where)
+        reason = table.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ManifestError(
+                f"{where} has no reason",
+                hint='say why the plugin needs it, e.g. reason = "Reads the commit history with git."',
+            )
+        if len(reason) > MAX_REASON_LENGTH:
+            raise ManifestError(f"{where}: reason is longer than {MAX_REASON_LENGTH} characters")
+        caps[kind] = _capability(kind, table, reason.strip(), where)
+    return caps
+
+
+def _capability(kind: str, table: Mapping[str, Any], reason: str, where: str) -> Capability:
+    match kind:
+        case "process":
+            programs = _nonempty_list(table, "programs", where)
+            for program in programs:
+                if "/" in program or program.startswith("-") or not program.strip():
+                    raise ManifestError(f"{where}: program {program!r} must be a bare program name",
+                                        hint='e.g. programs = ["git"]')
+            return Capability(kind, reason, programs=programs)
+        case "fs":
+            access = table.get("access", "read")
+            if access not in ("read", "read-write"):
+                raise ManifestError(f'{where}: access must be "read" or "read-write", not {access!r}')
+            return Capability(kind, reason, writable=access == "read-write")
+        case "http":
+            hosts = _nonempty_list(table, "hosts", where)
+            for host in hosts:
+                _check_host_pattern(host, where)
+            return Capability(kind, reason, hosts=hosts)
+        case "kv":
+            quota = table.get("quota_bytes", DEFAULT_KV_QUOTA_BYTES)
+            if not isinstance(quota, int) or isinstance(quota, bool) or quota <= 0:
+                raise ManifestError(f"{where}: quota_bytes must be a positive integer")
+            return Capability(kind, reason, quota_bytes=quota)
+        case "llm":
+            tokens = table.get("max_tokens", 4096)
+            if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens <= 0:
+                raise ManifestError(f"{where}: max_tokens must be a positive integer")
+            return Capability(kind, reason, max_tokens=tokens)
+        case "plugins":
+            plugins = _nonempty_list(table, "plugins", where)
+            for plugin in plugins:
+                check_name(plugin)
+            return Capability(kind, reason, plugins=plugins)
+        case "secrets":
+            names = _nonempty_list(table, "names", where)
+            for name in names:
+                if not name.replace("_", "").isalnum():
+                    raise ManifestError(f"{where}: secret name {name!r} must be letters, digits and _")
+            return Capability(kind, reason, secrets=names)
+    raise ManifestError(f"{where}: unknown capability")  # unreachable: kinds checked above
+
+
+def _check_host_pattern(host: str, where: str) -> None:
+    # "api.github.com" (https only) or "http://127.0.0.1:8080" (plain http explicitly allowed).
+    bare = host.removeprefix("http://").removeprefix("https://")
+    if not bare or "/" in bare or "@" in bare or "*" in bare.lstrip("*.") or " " in bare:
+        raise ManifestError(
+            f"{where}: host {host!r} is not a host name",
+            hint='list host names such as "api.github.com" (https) or "http://127.0.0.1:8080"',
+        )
+
+
+def _limits(raw: Any, source: str) -> Limits:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{source}: [limits] must be a table")
+    _reject_unknown(raw, {"memory_mb", "timeout_seconds"}, f"{source}: [limits]")
+    memory = raw.get("memory_mb", DEFAULT_MEMORY_MB)
+    timeout = raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)
+    if not isinstance(memory, int) or isinstance(memory, bool) or not 16 <= memory <= 4096:
+        raise ManifestError(f"{source}: [limits] memory_mb must be an integer from 16 to 4096")
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
+        raise ManifestError(f"{source}: [limits] timeout_seconds must be a number from 0 to 3600")
+    return Limits(memory_mb=memory, timeout_seconds=float(timeout))
+
+
+def _dependencies(raw: Any, source: str) -> dict[str, SpecifierSet]:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{source}: [dependencies] must be a table of name = specifier")
+    deps: dict[str, SpecifierSet] = {}
+    for name, spec in raw.items():
+        check_name(name)
+        if not isinstance(spec, str):
+            raise ManifestError(f"{source}: dependency {name} must be a specifier string")
+        try:
+            deps[name] = SpecifierSet(spec)
+        except InvalidSpecifier as e:
+            raise ManifestError(f"{source}: dependency {name}: {spec!r} is not a specifier") from e
+    return deps
+
+
+def _commands(raw: Any, source: str) -> tuple[Command, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ManifestError(f"{source}: a plugin needs at least one [[commands]] entry",
+                            hint='add [[commands]] with name = "..." and an input schema')
+    if len(raw) > MAX_COMMANDS:
+        raise ManifestError(f"{source}: more than {MAX_COMMANDS} commands")
+    commands: list[Command] = []
+    for table in raw:
+        if not isinstance(table, Mapping):
+            raise ManifestError(f"{source}: each [[commands]] entry must be a table")
+        _reject_unknown(table, {"name", "description", "input"}, f"{source}: [[commands]]")
+        name = _require_str(table, "name", f"{source}: [[commands]]")
+        if not name.replace("-", "").replace("_", "").isalnum() or not name[0].isalpha():
+            raise ManifestError(f"{source}: command name {name!r} must be letters, digits, - and _")
+        schema = table.get("input", {"type": "object"})
+        if not isinstance(schema, Mapping):
+            raise ManifestError(f"{source}: command {name}: input must be a JSON Schema table")
+        _check_schema(schema, f"{source}: command {name}")
+        if any(c.name == name for c in commands):
+            raise ManifestError(f"{source}: command {name!r} is declared twice")
+        commands.append(Command(name, _optional_str(table, "description", source), dict(schema)))
+    return tuple(commands)
+
+
+def _check_schema(schema: Mapping[str, Any], where: str) -> None:
+    # Imported here: jsonschema is only needed when a manifest is actually validated.
+    import jsonschema
+
+    if schema.get("type", "object") != "object":
+        raise ManifestError(f"{where}: input schema must describe an object (type = \"object\")")
+    try:
+        jsonschema.Draft202012Validator.check_schema(dict(schema))
+    except jsonschema.SchemaError as e:
+        raise ManifestError(f"{where}: input is not a valid JSON Schema: {e.message}") from e
+
+
+def _reject_unknown(table: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ManifestError(f"{where}: unknown field {unknown[0]!r}",
+                            hint="known fields: " + ", ".join(sorted(known)))
+
+
+def _require_str(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(f"{where}: {key} is required and must be a non-empty string")
+    return value
+
+
+def _optional_str(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise ManifestError(f"{where}: {key} must be a string")
+    return value
+
+
+def _str_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ManifestError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _nonempty_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    values = _str_list(table, key, where)
+    if not values:
+        raise ManifestError(f"{where}: {key} must list at least one entry")
+    return values
