@@ -54,10 +54,10 @@ def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallR
             "`acc plugin sign ARCHIVE --key KEY`",
         )
     from host.trust import TrustStore
-    from sdk.signing import ArchiveSignature, verify_archive_signature
+    from sdk.signing import read_signature, verify_archive_signature
 
-    signature = ArchiveSignature.from_json(sig_path.read_bytes())
-    trusted = [entry.public_key for entry in TrustStore(paths).keys()]
+    signature = read_signature(sig_path)
+    trusted = [entry.public_key for entry in TrustStore(paths).entries()]
     key = verify_archive_signature(archive.sha256, signature, trusted)
     return key.key_id
 

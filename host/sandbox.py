@@ -8,6 +8,7 @@ exit: a store with pending WASI output that outlives the interpreter panics wasm
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -117,10 +118,8 @@ class Sandbox:
         if self._closed:
             return
         if self._instance is not None:
-            try:
+            with contextlib.suppress(PluginTrap, PluginFailed):  # best effort: the store goes anyway
                 self._call("cleanup", "cleanup")
-            except (PluginTrap, PluginFailed):
-                pass  # cleanup is best effort; the store is dropped either way
         self._drop_instance()
         self._closed = True
 

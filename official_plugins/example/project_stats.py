@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import acc_plugin
-from acc_plugin import Invalid, PROJECT
+from acc_plugin import PROJECT, Invalid
 
 _SKIP = {".git", ".venv", "__pycache__", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 

@@ -1,0 +1,575 @@
+"""The `http` capability: fetch a URL on a host the user granted.
+
+A grant (`HttpScope.hosts`) lists host patterns, with the manifest's spelling:
+
+- ``"api.github.com"``: https only, port 443; ``"example.com:8443"``: https on that port;
+- ``"http://127.0.0.1:8080"``: plain http to that host and port (port 80 when omitted);
+- ``"https://host[:port]"``: the same as the bare form, spelled out;
+- ``"*.github.com"``: any name one or more labels below ``github.com`` (not ``github.com``).
+
+IP addresses match only an entry that lists the same address; host names are compared
+case-insensitively with a trailing dot ignored. URLs with user info, other schemes, odd
+numeric hosts (``127.1``, ``0x7f.0.0.1``) or non-ASCII characters are refused before
+any connection is made. The decision is a pure function, `check_url`; `fetch` is the IO
+shell around it, and it re-checks every redirect with the same function.
+
+Refusals, as the guest sees them (see `host.capabilities`)::
+
+    Denied    the URL's scheme, host or port is not in the grant (also after a redirect)
+    Invalid   malformed URL, unsupported scheme, user info, bad method or header,
+              a header the host sets itself (Host, Content-Length, ...)
+    LimitHit  request or response too large, too many headers or redirects, too slow
+    Failed    DNS, connection, TLS or protocol failure
+
+Not defended yet: DNS rebinding. A granted name is resolved by the system resolver when
+the connection is made, so a name whose DNS points at 127.0.0.1 or a private address
+reaches that address. Pinning the resolved addresses (and refusing loopback/private ones
+unless granted as IP literals) belongs here when it is added.
+
+Proxies from the environment are never used: `http.client` does not read
+``HTTP_PROXY``/``HTTPS_PROXY`` (unlike urllib), and this module does not either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+from host.capabilities import CapabilityError, Denied, Failed, Invalid, LimitHit
+
+__all__ = [
+    "ALLOWED_METHODS",
+    "HOST_SET_HEADERS",
+    "HostRule",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpScope",
+    "ParsedTarget",
+    "check_url",
+    "fetch",
+    "parse_host_pattern",
+]
+
+MIB = 1024 * 1024
+
+ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+# Framing and hop-by-hop headers belong to the connection the host makes, not to the
+# plugin: a plugin-chosen Content-Length or Transfer-Encoding is a request-smuggling tool.
+HOST_SET_HEADERS = frozenset({
+    "host", "content-length", "transfer-encoding", "connection",
+    "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+})
+
+MAX_URL_LENGTH = 8192
+MAX_REQUEST_HEADERS = 100
+MAX_REQUEST_HEADER_BYTES = 64 * 1024
+# http.client itself stops at 100 header lines of 64 KiB each; these tighter caps apply
+# to what is handed back to the plugin.
+MAX_RESPONSE_HEADERS = 100
+MAX_RESPONSE_HEADER_BYTES = 64 * 1024
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+_BODY_HEADERS = frozenset({"content-type", "content-encoding", "content-language",
+                           "content-location"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_READ_CHUNK = 64 * 1024
+_USER_AGENT = "acc-plugins-http/1"
+
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]*")
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+_PORT = re.compile(r":[0-9]{1,5}")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# HTAB, visible ASCII, space and Latin-1 obs-text; no CR, LF, NUL or other controls.
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+# ---------------------------------------------------------------------------------------
+# The pure core: host patterns, URL parsing, the grant decision.
+
+
+@dataclass(frozen=True)
+class ParsedTarget:
+    """Where a checked URL points: the only values `fetch` connects and sends with."""
+
+    scheme: str
+    host: str
+    """Lower-case name without a trailing dot, or a canonical IP address (no brackets)."""
+    port: int
+    path: str
+    """Path and query as sent on the request line; always starts with ``/``."""
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        """(scheme, host, port): credentials never cross from one origin to another."""
+        return (self.scheme, self.host, self.port)
+
+    @property
+    def url(self) -> str:
+        """The normalised URL, used to resolve relative redirects."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}{self.path}"
+
+
+@dataclass(frozen=True)
+class HostRule:
+    """One parsed grant entry."""
+
+    scheme: str
+    host: str
+    """The exact host, or for a wildcard the suffix after ``*.``."""
+    port: int
+    wildcard: bool = False
+
+    def matches(self, target: ParsedTarget) -> bool:
+        """Whether `target` is covered by this entry."""
+        if target.scheme != self.scheme or target.port != self.port:
+            return False
+        return self.matches_host(target.host)
+
+    def matches_host(self, host: str) -> bool:
+        """Whether `host` (normalised) is covered, ignoring scheme and port."""
+        if self.wildcard:
+            return not _is_ip(host) and host.endswith("." + self.host)
+        return host == self.host
+
+    def describe(self) -> str:
+        """The entry as a user would read it, e.g. ``https://*.github.com:443``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{'*.' if self.wildcard else ''}{host}:{self.port}"
+
+
+def parse_host_pattern(entry: str) -> HostRule:
+    """Parse one grant entry; raises ValueError saying what is wrong with it."""
+    if not entry.isascii() or not _PRINTABLE_ASCII.fullmatch(entry):
+        raise ValueError(f"http grant entry {entry!r} must be printable ASCII without spaces")
+    lowered = entry.lower()
+    scheme = "https"
+    for prefix in ("http://", "https://"):
+        if lowered.startswith(prefix):
+            scheme = prefix[:-3]
+            lowered = lowered[len(prefix):]
+    if any(c in lowered for c in "/@?#\\"):
+        raise ValueError(f"http grant entry {entry!r} must be a host, not a URL with a path "
+                         "or user info")
+    hostport, wildcard = lowered, False
+    if hostport.startswith("*."):
+        hostport, wildcard = hostport[2:], True
+    if "*" in hostport:
+        raise ValueError(f"http grant entry {entry!r}: '*' is allowed only as a leading '*.'")
+    raw_host, port = _split_host_port(hostport, _DEFAULT_PORTS[scheme])
+    host = _normalise_host(raw_host)
+    if wildcard and (_is_ip(host) or "." not in host):
+        raise ValueError(f"http grant entry {entry!r}: a wildcard needs a domain with at "
+                         "least two labels after '*.'")
+    return HostRule(scheme, host, port, wildcard)
+
+
+def check_url(scope: HttpScope, url: str) -> ParsedTarget:
+    """Parse `url` and check it against the grant; raise Invalid or Denied if refused.
+
+    Pure: no DNS, no sockets. The returned target is what `fetch` connects to, so the
+    check and the connection can never disagree about the host.
+    """
+    target = _parse_url(url)
+    if any(rule.matches(target) for rule in scope.rules):
+        return target
+    where = f"{target.scheme}://{_bracket(target.host)}:{target.port}"
+    same_host = [rule.describe() for rule in scope.rules if rule.matches_host(target.host)]
+    if same_host:
+        raise Denied(f"host {target.host} is not in the plugin's http grant for {where}; "
+                     f"the grant allows only {', '.join(same_host)}")
+    raise Denied(f"host {target.host} is not in the plugin's http grant (requested {where})")
+
+
+def _parse_url(url: str) -> ParsedTarget:
+    if len(url) > MAX_URL_LENGTH:
+        raise Invalid(f"URL longer than {MAX_URL_LENGTH} characters")
+    # urlsplit silently drops tabs and newlines and treats backslashes leniently: refuse
+    # anything that another parser might read differently.
+    if not url.isascii() or not _PRINTABLE_ASCII.fullmatch(url) or "\\" in url:
+        raise Invalid("URL must be printable ASCII without spaces or backslashes; "
+                      "percent-encode other characters and use the xn-- form of host names")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if not scheme:
+        raise Invalid(f"URL {url!r} is not absolute; give http:// or https://")
+    if scheme not in _DEFAULT_PORTS:
+        raise Invalid(f"scheme {scheme!r} is not supported: the http capability fetches "
+                      "http:// and https:// URLs only")
+    if not url[len(scheme) + 1:].startswith("//") or not parts.netloc:
+        raise Invalid(f"URL {url!r} has no host")
+    if "@" in parts.netloc:
+        raise Invalid("URLs with user info (user@host) are not allowed; "
+                      "send credentials in a header")
+    try:
+        raw_host, port = _split_host_port(parts.netloc, _DEFAULT_PORTS[scheme])
+        host = _normalise_host(raw_host)
+    except ValueError as e:
+        raise Invalid(f"URL {url!r}: {e}") from e
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return ParsedTarget(scheme, host, port, path)
+
+
+def _split_host_port(hostport: str, default_port: int) -> tuple[str, int]:
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0:
+            raise ValueError("unclosed '[' in host")
+        host, rest = hostport[: end + 1], hostport[end + 1:]
+    else:
+        host, colon, port_text = hostport.partition(":")
+        rest = colon + port_text
+    if not rest:
+        return host, default_port
+    if not _PORT.fullmatch(rest) or not 1 <= int(rest[1:]) <= 65535:
+        raise ValueError(f"port {rest[1:]!r} is not a number from 1 to 65535")
+    return host, int(rest[1:])
+
+
+def _normalise_host(raw: str) -> str:
+    if raw.startswith("[") and raw.endswith("]"):
+        inner = raw[1:-1]
+        if "%" in inner:
+            raise ValueError("IPv6 zone identifiers are not allowed")
+        try:
+            return ipaddress.IPv6Address(inner).compressed
+        except ValueError as e:
+            raise ValueError(f"{raw!r} is not an IPv6 address") from e
+    # ASCII before lower(): "\u212a".lower() is "k", and confusables must not match.
+    if not raw.isascii():
+        raise ValueError(f"host {raw!r} is not ASCII; use its xn-- form")
+    host = raw.lower()
+    if host.endswith("."):
+        host = host[:-1]
+    if not host or len(host) > 253:
+        raise ValueError("missing or overlong host")
+    labels = host.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"{raw!r} is not a valid host name")
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        # Resolvers read "127.1", "2130706433" and "0x7f.0.0.1" as IPv4 addresses; accept
+        # only the canonical dotted-quad spelling so exact IP matching means something.
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError as e:
+            raise ValueError(f"{raw!r} is not a canonical IPv4 address") from e
+    return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+@dataclass(frozen=True)
+class HttpScope:
+    """What the user granted: host patterns and the limits every fetch runs under."""
+
+    hosts: tuple[str, ...]
+    max_response_bytes: int = 8 * MIB
+    max_request_bytes: int = 8 * MIB
+    timeout_seconds: float = 30.0
+    """Overall deadline for one fetch, across all its redirects."""
+    max_redirects: int = 5
+    rules: tuple[HostRule, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_response_bytes <= 0 or self.max_request_bytes <= 0:
+            raise ValueError("http size limits must be positive")
+        if not self.timeout_seconds > 0:
+            raise ValueError("http timeout_seconds must be positive")
+        if self.max_redirects < 0:
+            raise ValueError("http max_redirects must not be negative")
+        object.__setattr__(self, "rules", tuple(parse_host_pattern(h) for h in self.hosts))
+
+    def allows(self, url: str) -> bool:
+        """Whether `check_url` accepts `url`."""
+        try:
+            check_url(self, url)
+        except CapabilityError:
+            return False
+        return True
+
+
+# ---------------------------------------------------------------------------------------
+# Requests and responses.
+
+
+@dataclass
+class HttpRequest:
+    """A plugin's request, as it crosses the ABI."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+@dataclass
+class HttpResponse:
+    """The final response after redirects; the body is complete and within the cap."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _check_request(scope: HttpScope, request: HttpRequest) -> list[tuple[str, str]]:
+    if request.method not in ALLOWED_METHODS:
+        raise Invalid(f"method {request.method!r} is not allowed; "
+                      f"use one of {', '.join(sorted(ALLOWED_METHODS))}")
+    if len(request.headers) > MAX_REQUEST_HEADERS:
+        raise LimitHit(f"more than {MAX_REQUEST_HEADERS} request headers")
+    size = 0
+    for name, value in request.headers:
+        if not _TOKEN.fullmatch(name):
+            raise Invalid(f"header name {name!r} is not a valid HTTP token "
+                          "(no spaces, colons, CR or LF)")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise Invalid(f"header {name} has a control character (CR, LF, NUL) "
+                          "or a non-Latin-1 character in its value")
+        if name.lower() in HOST_SET_HEADERS:
+            raise Invalid(f"header {name} is set by the host, not the plugin; remove it")
+        size += len(name) + len(value) + 4
+    if size > MAX_REQUEST_HEADER_BYTES:
+        raise LimitHit(f"request headers larger than {MAX_REQUEST_HEADER_BYTES} bytes")
+    if len(request.body) > scope.max_request_bytes:
+        raise LimitHit(f"request body larger than {scope.max_request_bytes} bytes")
+    return list(request.headers)
+
+
+# ---------------------------------------------------------------------------------------
+# The IO shell.
+
+
+def fetch(scope: HttpScope, request: HttpRequest) -> HttpResponse:
+    """Perform `request` within `scope`, following redirects that stay in the grant.
+
+    Raises Denied, Invalid, LimitHit or Failed (never a foreign exception for network
+    trouble). The deadline `scope.timeout_seconds` covers the whole fetch.
+    """
+    headers = _check_request(scope, request)
+    target = check_url(scope, request.url)
+    method, body = request.method, request.body
+    deadline = time.monotonic() + scope.timeout_seconds
+    redirects = 0
+    while True:
+        reply = _exchange(scope, target, method, headers, body, deadline)
+        if reply.location is None:
+            return HttpResponse(reply.status, reply.headers, reply.body)
+        redirects += 1
+        if redirects > scope.max_redirects:
+            raise LimitHit(f"more than {scope.max_redirects} redirects "
+                           f"(the last one from {target.url})")
+        try:
+            next_target = check_url(scope, urljoin(target.url, reply.location))
+        except CapabilityError as e:
+            raise type(e)(f"redirect from {target.url} refused: {e.message}") from e
+        if (reply.status == 303 and method != "HEAD") or (
+                reply.status in (301, 302) and method == "POST"):
+            method, body = "GET", b""
+            headers = [(n, v) for n, v in headers if n.lower() not in _BODY_HEADERS]
+        if next_target.origin != target.origin:
+            headers = [(n, v) for n, v in headers if n.lower() not in _CREDENTIAL_HEADERS]
+        target = next_target
+
+
+@dataclass
+class _Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    location: str | None
+
+
+def _exchange(scope: HttpScope, target: ParsedTarget, method: str,
+              headers: list[tuple[str, str]], body: bytes, deadline: float) -> _Reply:
+    """One request/response on a fresh connection, closed before returning."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _timeout(scope)
+    conn = _connection(target, remaining)
+    response: http.client.HTTPResponse | None = None
+    with _Watchdog(conn, remaining) as watchdog:
+        try:
+            conn.connect()
+            watchdog.watch(conn.sock)
+            # The timer fires no earlier than the deadline: if it is not past yet, the
+            # watched socket will be shut when it fires.
+            if time.monotonic() >= deadline:
+                raise _timeout(scope)
+            _send(conn, target, method, headers, body)
+            response = conn.getresponse()
+            reply_headers = _check_response_headers(response.getheaders())
+            location = response.getheader("Location")
+            if response.status in _REDIRECT_STATUSES and location:
+                # A redirect's own body is never read.
+                reply = _Reply(response.status, reply_headers, b"", location)
+            else:
+                reply = _Reply(response.status, reply_headers,
+                               _read_body(response, scope, target), None)
+        except CapabilityError:
+            if watchdog.fired.is_set():
+                raise _timeout(scope) from None
+            raise
+        except (OSError, http.client.HTTPException) as e:
+            raise _translate(e, scope, target, watchdog.fired.is_set()) from e
+        finally:
+            # The response owns the socket once it says the connection will close.
+            if response is not None:
+                response.close()
+            conn.close()
+        # After the watchdog shuts the socket a read sees end-of-file, which can look
+        # like a complete (truncated) body.
+        if watchdog.fired.is_set():
+            raise _timeout(scope)
+        return reply
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Our own default context, so certificate and host name checks are on even if the
+    # process's default HTTPS context was swapped (PYTHONHTTPSVERIFY=0 and friends).
+    return ssl.create_default_context()
+
+
+def _connection(target: ParsedTarget, timeout: float) -> http.client.HTTPConnection:
+    if target.scheme == "https":
+        return http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
+                                           context=_tls_context())
+    return http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+
+
+def _send(conn: http.client.HTTPConnection, target: ParsedTarget, method: str,
+          headers: list[tuple[str, str]], body: bytes) -> None:
+    names = {name.lower() for name, _ in headers}
+    conn.putrequest(method, target.path, skip_accept_encoding="accept-encoding" in names)
+    if "user-agent" not in names:
+        conn.putheader("User-Agent", _USER_AGENT)
+    for name, value in headers:
+        conn.putheader(name, value)
+    if body or method in ("POST", "PUT", "PATCH"):
+        conn.putheader("Content-Length", str(len(body)))
+    conn.putheader("Connection", "close")
+    conn.endheaders(body or None)
+
+
+def _check_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if len(headers) > MAX_RESPONSE_HEADERS:
+        raise LimitHit(f"response has more than {MAX_RESPONSE_HEADERS} headers")
+    if sum(len(n) + len(v) + 4 for n, v in headers) > MAX_RESPONSE_HEADER_BYTES:
+        raise LimitHit(f"response headers larger than {MAX_RESPONSE_HEADER_BYTES} bytes")
+    return headers
+
+
+def _read_body(response: http.client.HTTPResponse, scope: HttpScope,
+               target: ParsedTarget) -> bytes:
+    cap = scope.max_response_bytes
+    declared = response.length  # from Content-Length; None when chunked or until close
+    if declared is not None and declared > cap:
+        raise LimitHit(f"response larger than {cap} bytes")
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        # Never ask for more than one byte past the cap: that byte proves "too large".
+        chunk = response.read1(min(_READ_CHUNK, cap + 1 - total))
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > cap:
+            raise LimitHit(f"response larger than {cap} bytes")
+        chunks.append(chunk)
+    if declared is not None and total < declared:
+        # http.client's read1 reports a short Content-Length body as a normal end.
+        raise Failed(f"{target.host} closed the connection after {total} of "
+                     f"{declared} bytes")
+    return b"".join(chunks)
+
+
+def _timeout(scope: HttpScope) -> LimitHit:
+    return LimitHit(f"no complete response within {scope.timeout_seconds:g} seconds")
+
+
+def _translate(error: OSError | http.client.HTTPException, scope: HttpScope,
+               target: ParsedTarget, timed_out: bool) -> CapabilityError:
+    """A short message for the guest; the full exception stays chained for host logs."""
+    where = f"{_bracket(target.host)}:{target.port}"
+    if timed_out or isinstance(error, TimeoutError):
+        return _timeout(scope)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return Failed(f"TLS certificate of {target.host} was not accepted: "
+                      f"{error.verify_message}")
+    if isinstance(error, ssl.SSLError):
+        return Failed(f"TLS with {where} failed: {error.reason or type(error).__name__}")
+    if isinstance(error, socket.gaierror):
+        return Failed(f"could not resolve host {target.host}")
+    if isinstance(error, http.client.LineTooLong) or (
+            isinstance(error, http.client.HTTPException) and "got more than" in str(error)):
+        return LimitHit(f"response headers from {target.host} are too large")
+    if isinstance(error, http.client.RemoteDisconnected):
+        return Failed(f"{where} closed the connection without a response")
+    if isinstance(error, ConnectionRefusedError):
+        return Failed(f"connection to {where} refused")
+    if isinstance(error, http.client.HTTPException):
+        return Failed(f"invalid HTTP response from {where} ({type(error).__name__})")
+    return Failed(f"connection to {where} failed: {error.strerror or type(error).__name__}")
+
+
+class _Watchdog:
+    """Shuts a connection's socket down when the fetch's overall deadline passes.
+
+    Socket timeouts bound each read, not their sum: a server that trickles one byte a
+    second would otherwise hold a fetch open indefinitely.
+    """
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self._conn = conn
+        self._sock: socket.socket | None = None
+        self.fired = threading.Event()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Hold on to the connected socket: http.client lets go of it (`conn.sock` becomes
+        None) once a response says the connection will close, but keeps reading from it."""
+        self._sock = sock
+
+    def _fire(self) -> None:
+        self.fired.set()
+        # Before `watch`, `conn.sock` is the socket being connected or TLS-handshaken.
+        sock = self._sock or self._conn.sock
+        if sock is not None:
+            # The plain socket method: SSLSocket.shutdown would also drop its TLS state
+            # under the reading thread's feet. OSError: the fetch closed it meanwhile.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._timer.cancel()

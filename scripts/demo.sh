@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job, on a fresh machine: set up, build the example plugin, sign it with a
+# demo key, trust that key, install the plugin and run it on this repository.
+# Everything it makes lives in .acc-demo/ (git-ignored); running it again reuses it.
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+
+DEMO="$ROOT/.acc-demo"
+export ACC_HOME="$DEMO/home"
+mkdir -p "$DEMO"
+
+echo "== build the example plugin (official_plugins/example)"
+acc plugin build official_plugins/example -o "$DEMO"
+ARCHIVE="$DEMO/project-stats-1.0.0.plugin"
+
+echo "== sign it with a demo publisher key, and trust that key"
+[ -f "$DEMO/publisher.key" ] || acc plugin keygen --out "$DEMO/publisher.key"
+acc plugin sign "$ARCHIVE" --key "$DEMO/publisher.key"
+acc trust add "$DEMO/publisher.key.pub" --label demo-publisher
+acc plugin verify "$ARCHIVE"
+
+echo "== install it (the consent answers come from --yes)"
+acc plugin install "$ARCHIVE" --yes --reinstall
+acc plugin list
+
+echo "== run it on this repository"
+acc plugin run project-stats summary --input '{"path": "."}' --project "$ROOT" --quiet
+acc plugin run project-stats git-info --project "$ROOT" --quiet
+echo "done: ACC_HOME=$ACC_HOME holds the installed plugin; try: ACC_HOME=$ACC_HOME .venv/bin/acc plugin info project-stats"

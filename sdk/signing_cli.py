@@ -1,0 +1,107 @@
+"""`acc plugin keygen`, `sign` and `verify`: publisher signatures for plugin archives.
+
+Errors are `AccError`s and propagate: the root group prints them as `error: ...` with
+their hint. sigstore is imported (inside `sdk.signing`) only when a bundle is verified.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command()
+@click.option("--out", required=True, type=_FILE, metavar="FILE",
+              help="Where to write the private key; the public key goes to FILE.pub.")
+def keygen(out: Path) -> None:
+    """Create an Ed25519 signing key pair (the private key is written with mode 0600)."""
+    from sdk.signing import generate_keypair
+
+    public_key = generate_keypair(out)
+    pub_path = out.with_name(out.name + ".pub")
+    click.echo(f"private key: {out}  (keep it secret, never commit it)")
+    click.echo(f"public key:  {pub_path}")
+    click.echo(f"key id:      {public_key.key_id}")
+    click.echo(f"public key text: {public_key.to_text()}")
+    click.echo(f"next: acc plugin sign ARCHIVE --key {out}; users trust you with "
+               f"`acc trust add {pub_path.name}`")
+
+
+@click.command()
+@click.argument("archive", type=_FILE)
+@click.option("--key", "key_path", required=True, type=_FILE, metavar="FILE",
+              help="Your private key (from `acc plugin keygen`).")
+def sign(archive: Path, key_path: Path) -> None:
+    """Sign ARCHIVE with an Ed25519 key; writes ARCHIVE.sig beside it."""
+    from sdk.signing import sign_archive
+
+    click.echo(str(sign_archive(archive, key_path)))
+
+
+@click.command()
+@click.argument("archive", type=_FILE)
+@click.option("--signature", "signature_file", type=_FILE, metavar="SIG",
+              help="The .sig file (default: ARCHIVE.sig).")
+@click.option("--key", "key_files", multiple=True, type=_FILE, metavar="PUBKEY_FILE",
+              help="Trust only this public key (repeatable). Default: your trusted keys.")
+@click.option("--sigstore-bundle", "bundle_file", type=_FILE, metavar="BUNDLE",
+              help="Verify a Sigstore bundle instead of an Ed25519 signature.")
+@click.option("--identity", help="With --sigstore-bundle: the signer's identity (e.g. an email).")
+@click.option("--issuer", help="With --sigstore-bundle: the OIDC issuer URL of that identity.")
+@click.option("--staging", is_flag=True,
+              help="With --sigstore-bundle: use Sigstore's staging instance.")
+def verify(archive: Path, signature_file: Path | None, key_files: tuple[Path, ...],
+           bundle_file: Path | None, identity: str | None, issuer: str | None,
+           staging: bool) -> None:
+    """Verify ARCHIVE's Ed25519 signature, or a Sigstore bundle for it (offline)."""
+    if bundle_file is not None:
+        if signature_file is not None or key_files:
+            raise click.UsageError("--sigstore-bundle cannot be combined with --signature or --key")
+        if not identity or not issuer:
+            raise click.UsageError("--sigstore-bundle needs both --identity and --issuer")
+        _verify_sigstore(archive, bundle_file, identity=identity, issuer=issuer, staging=staging)
+        click.echo(f"OK: signed by {identity} ({issuer})")
+        return
+    if identity or issuer or staging:
+        raise click.UsageError("--identity, --issuer and --staging only apply to --sigstore-bundle")
+
+    from sdk.signing import (
+        archive_digest,
+        load_public_key,
+        read_signature,
+        signature_path,
+        verify_archive_signature,
+    )
+
+    signature = read_signature(signature_file or signature_path(archive))
+    if key_files:
+        trusted = [load_public_key(path) for path in key_files]
+    else:
+        from host.paths import host_paths
+        from host.trust import TrustStore
+
+        entries = TrustStore(host_paths()).entries()
+        trusted = [entry.public_key for entry in entries]
+    key = verify_archive_signature(archive_digest(archive), signature, trusted)
+    click.echo(f"OK: signed by {key.key_id}")
+
+
+def _verify_sigstore(archive: Path, bundle_file: Path, *, identity: str, issuer: str,
+                     staging: bool) -> None:
+    from sdk.errors import ArchiveError, SignatureError
+    from sdk.signing import MAX_BUNDLE_BYTES, verify_sigstore_bundle
+
+    try:
+        artifact = archive.read_bytes()
+    except OSError as e:
+        raise ArchiveError(f"cannot read {archive}: {e.strerror}") from e
+    try:
+        with open(bundle_file, "rb") as f:
+            # One byte over the cap is enough for verify_sigstore_bundle to refuse it.
+            bundle = f.read(MAX_BUNDLE_BYTES + 1)
+    except OSError as e:
+        raise SignatureError(f"cannot read the Sigstore bundle {bundle_file}: {e.strerror}") from e
+    verify_sigstore_bundle(artifact, bundle, identity=identity, issuer=issuer, staging=staging)
