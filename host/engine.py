@@ -1,8 +1,8 @@
 """The process-wide wasmtime Engine and its epoch ticker.
 
-One Engine per process: compiled code is shared between stores, and the epoch ticker
-(a daemon thread) drives every store's wall-clock deadline. Created on first use only,
-so commands that run no plugin never import wasmtime.
+One Engine per process and settings (in practice one): compiled code is shared between
+stores, and one epoch ticker thread drives every store's wall-clock deadline. Created on
+first use only, so commands that run no plugin never import wasmtime.
 """
 
 from __future__ import annotations
@@ -29,24 +29,23 @@ class EngineSettings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class _EngineHolder:
+class _Engines:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.engine: Any = None
-        self.settings: EngineSettings | None = None
+        self.by_settings: dict[EngineSettings, Any] = {}
         self.stop = threading.Event()
+        self.ticker: threading.Thread | None = None
 
 
-_holder = _EngineHolder()
+_engines = _Engines()
 
 
 def shared_engine(settings: EngineSettings) -> Any:
-    """The process's Engine (created, with its ticker, on the first call)."""
-    with _holder.lock:
-        if _holder.engine is not None:
-            if settings != _holder.settings:
-                raise RuntimeError("the engine already exists with other settings")
-            return _holder.engine
+    """The process's Engine for `settings` (created on first use; the ticker with the first)."""
+    with _engines.lock:
+        engine = _engines.by_settings.get(settings)
+        if engine is not None:
+            return engine
         import wasmtime
 
         config = wasmtime.Config()
@@ -54,16 +53,18 @@ def shared_engine(settings: EngineSettings) -> Any:
         config.consume_fuel = settings.fuel
         config.cranelift_opt_level = settings.opt_level
         engine = wasmtime.Engine(config)
-        _holder.engine, _holder.settings = engine, settings
-        thread = threading.Thread(target=_tick, args=(engine,), name="acc-epoch-ticker", daemon=True)
-        thread.start()
-        atexit.register(_holder.stop.set)
+        _engines.by_settings[settings] = engine
+        if _engines.ticker is None:
+            _engines.ticker = threading.Thread(target=_tick, name="acc-epoch-ticker", daemon=True)
+            _engines.ticker.start()
+            atexit.register(_engines.stop.set)
         return engine
 
 
-def _tick(engine: Any) -> None:
-    while not _holder.stop.wait(EPOCH_TICK_SECONDS):
-        engine.increment_epoch()
+def _tick() -> None:
+    while not _engines.stop.wait(EPOCH_TICK_SECONDS):
+        for engine in list(_engines.by_settings.values()):
+            engine.increment_epoch()
 
 
 def deadline_ticks(seconds: float) -> int:

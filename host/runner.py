@@ -200,6 +200,19 @@ def _capability_error(kind: str, message: str) -> Exception:
     return error
 
 
+_validators: dict[tuple[str, str, str], Any] = {}
+
+
+def _validator(manifest: Manifest, command: str, schema: Mapping[str, Any]) -> Any:
+    # Building a validator costs more than running it: keep one per plugin version and command.
+    key = (manifest.name, str(manifest.version), command)
+    if key not in _validators:
+        import jsonschema
+
+        _validators[key] = jsonschema.Draft202012Validator(dict(schema))
+    return _validators[key]
+
+
 def validate_input(manifest: Manifest, command: str, value: Any, policy: HostPolicy) -> str:
     """Check `value` against the command's input schema; return it as JSON text."""
     spec = manifest.command(command)
@@ -211,8 +224,7 @@ def validate_input(manifest: Manifest, command: str, value: Any, policy: HostPol
         raise InputError(f"input is larger than {policy.max_input_bytes} bytes")
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(dict(spec.input_schema))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    error = jsonschema.exceptions.best_match(_validator(manifest, command, spec.input_schema).iter_errors(value))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise InputError(f"input for {manifest.name} {command} is invalid at {where}: {error.message}",

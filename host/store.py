@@ -23,13 +23,15 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from host.atomic import atomic_write_json, file_lock, fsync_dir
 from host.errors import StoreError
 from host.paths import HostPaths
-from sdk.archive import PluginArchive
-from sdk.manifest import Manifest, load_manifest
+
+if TYPE_CHECKING:  # `acc plugin list` must not pay for importing the manifest parser
+    from sdk.archive import PluginArchive
+    from sdk.manifest import Manifest
 
 STATE_VERSION = 1
 
@@ -50,6 +52,8 @@ class InstalledPlugin:
         return self.directory / "plugin.wasm"
 
     def manifest(self) -> Manifest:
+        from sdk.manifest import load_manifest
+
         return load_manifest((self.directory / "plugin.toml").read_bytes(),
                              source=str(self.directory / "plugin.toml"))
 

@@ -20,10 +20,10 @@ PROJECT = "/project"
 def _binding(interface: str) -> Any:
     try:
         return importlib.import_module(f"wit_world.imports.{interface}")
-    except ImportError:
+    except ImportError as e:
         raise Denied(
             f"this plugin's manifest does not declare the {interface} capability; "
-            f"add [capabilities.{interface}] to plugin.toml"
+            f"add [capabilities.{interface}] to plugin.toml ({e!r})"
         ) from None
 
 

@@ -13,7 +13,7 @@ def _outcome(fn):
         return {"ok": True, "value": fn()}
     except PluginError as e:
         return {"ok": False, "kind": e.kind, "error": str(e)}
-    except OSError as e:
+    except (OSError, ImportError) as e:
         return {"ok": False, "kind": "os", "error": f"{type(e).__name__}: {e}"}
 
 
@@ -71,9 +71,9 @@ def membomb():
 @acc_plugin.command("flood")
 def flood():
     line = "x" * 1000
-    for _ in range(100_000):
+    for _ in range(10_000):
         print(line)
-    return {"printed": 100_000}
+    return {"printed": 10_000}
 
 
 @acc_plugin.command("recurse")

@@ -1,0 +1,1051 @@
+"""The `process` capability: run a granted program in the project, never through a shell.
+
+A call is bounded on every side:
+
+- **which program**: a bare name from the grant, resolved against a fixed `SAFE_PATH`
+  (never the user's `PATH`, which a project's `.envrc` or a hostile tool may have
+  prepended to);
+- **its arguments**: strings without NUL, count and total size capped, then checked by
+  the program's entry in `PROGRAM_POLICIES` (git has a strict one, see below);
+- **where**: the working directory is the project directory;
+- **what it inherits**: nothing from `os.environ`; `HOME` is a fresh empty directory per
+  call, so the user's dotfiles (`~/.gitconfig`, `~/.netrc`, ...) are never read;
+- **how long and how much**: a deadline after which the whole process group is killed,
+  and a cap on each of stdout and stderr after which it is killed too.
+
+Git runs with hardening options and only after its repository has been vetted: a
+repository is untrusted data (a downloaded tarball, a hostile pull request), and its
+`.git/config` can name programs for git to run (filters, diff drivers, fsmonitor, hooks).
+`_vet_git_repository` explains what is neutralised and what is refused.
+
+Errors (all `host.capabilities.CapabilityError`; the guest sees the `kind`):
+
+    Invalid    malformed request: bad program name, NUL in an argument, git global option
+    Denied     not granted: program, git subcommand or option, a repository that runs programs
+    LimitHit   too many or too large arguments or stdin; the program ran past its deadline
+    Failed     the project directory is missing, the program is not installed or cannot start
+
+Running out of output space is not an error: the result says `truncated=True` and the
+guest decides. POSIX only (process groups, `os.killpg`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from host.capabilities import Denied, Failed, Invalid, LimitHit
+
+__all__ = [
+    "GIT_SUBCOMMANDS",
+    "PROGRAM_POLICIES",
+    "SAFE_PATH",
+    "Launch",
+    "ProcessOutput",
+    "ProcessScope",
+    "ProgramPolicy",
+    "check_git_args",
+    "run_program",
+]
+
+KiB = 1024
+MiB = 1024 * KiB
+
+#: The only directories programs are looked up in, and the child's `PATH`. System
+#: directories are writable only by root, so a name resolves to what the administrator
+#: installed, not to something a project or plugin dropped somewhere.
+SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+_READ_CHUNK = 64 * KiB
+_REAP_SECONDS = 5.0
+# Without pidfd (old kernels, some seccomp profiles) exit is noticed by polling this often.
+_EXIT_POLL_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class ProcessScope:
+    """What the user granted: which programs, in which project, within which limits."""
+
+    programs: tuple[str, ...]
+    project_dir: Path
+    timeout_seconds: float = 60.0
+    max_output_bytes: int = 4 * MiB
+    max_stdin_bytes: int = 4 * MiB
+    max_args: int = 1024
+    max_arg_bytes: int = 128 * KiB
+
+    def __post_init__(self) -> None:
+        # A zero or negative limit would be a silent "no limit" or "never works"; both are
+        # host configuration bugs, so fail loudly where the scope is built.
+        if not self.timeout_seconds > 0:
+            raise ValueError("timeout_seconds must be positive")
+        for name in ("max_output_bytes", "max_stdin_bytes", "max_args", "max_arg_bytes"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
+
+@dataclass
+class ProcessOutput:
+    """What a program produced.
+
+    `status` is the exit status, or minus the signal number if it was killed (as with
+    `subprocess`); it is `-9` when acc killed it for flooding an output stream, in which
+    case `truncated` is true and each stream holds at most `max_output_bytes`.
+    """
+
+    status: int
+    stdout: bytes
+    stderr: bytes
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Everything fixed for one `run_program` call; preflight checks run through it too.
+
+    A preflight (git's repository vetting) runs the same executable with the same
+    scrubbed environment and shares the call's deadline, so it can neither see more
+    nor take longer than the plugin's own command.
+    """
+
+    program: str
+    executable: str
+    project_dir: Path
+    environment: Mapping[str, str]
+    deadline: float  # a time.monotonic() value
+    timeout_seconds: float
+
+    def run(
+        self,
+        argv_tail: Sequence[str],
+        *,
+        max_output: int,
+        stdin: bytes = b"",
+        cwd: Path | None = None,
+    ) -> ProcessOutput:
+        """Run the executable with `argv_tail`; raise `LimitHit` past the deadline."""
+        outcome = _execute(
+            [self.executable, *argv_tail],
+            cwd=cwd or self.project_dir,
+            env=self.environment,
+            stdin=stdin,
+            deadline=self.deadline,
+            max_output=max_output,
+        )
+        if outcome.timed_out:
+            raise LimitHit(
+                f"program {self.program} ran longer than {self.timeout_seconds:g} s "
+                "(the process grant's time limit) and was stopped"
+            )
+        return outcome.output
+
+
+def _unrestricted(args: list[str], project_dir: Path) -> list[str]:
+    """The policy of a program without one: the generic checks are all there is."""
+    return args
+
+
+def _no_environment(project_dir: Path) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class ProgramPolicy:
+    """How acc runs one program beyond the generic checks.
+
+    - `check_args(args, project_dir)` validates the plugin's arguments and returns the
+      argv tail to run (it may prepend options); it raises `Invalid`/`Denied`. It does no
+      IO beyond resolving paths, so it is easy to test on its own.
+    - `environment(project_dir)` adds program-specific variables to the scrubbed base.
+    - `preflight(args, launch)` runs before the program and may refuse (git vets the
+      repository here).
+    - `search_interpreter_dir` looks the program up in the directory of the running
+      interpreter first (see `_interpreter_dir`).
+    """
+
+    check_args: Callable[[list[str], Path], list[str]] = _unrestricted
+    environment: Callable[[Path], dict[str, str]] = _no_environment
+    preflight: Callable[[list[str], Launch], None] | None = None
+    search_interpreter_dir: bool = False
+
+
+def run_program(
+    scope: ProcessScope, program: str, args: Sequence[str], stdin: bytes
+) -> ProcessOutput:
+    """Run `program` with `args` in the project, as the `process` grant in `scope` allows.
+
+    Raises `Invalid`, `Denied`, `LimitHit` or `Failed` (see the module docstring). A
+    non-zero exit status is not an error: it is returned for the guest to judge.
+    """
+    _check_program_name(scope, program)
+    arg_list = _check_args(scope, args)
+    if not isinstance(stdin, bytes | bytearray | memoryview):
+        raise Invalid("stdin must be bytes")
+    stdin = bytes(stdin)
+    if len(stdin) > scope.max_stdin_bytes:
+        raise LimitHit(
+            f"stdin for {program} is {len(stdin)} bytes; the process grant allows "
+            f"at most {scope.max_stdin_bytes}"
+        )
+    project_dir = _project_directory(scope)
+    policy = PROGRAM_POLICIES.get(program, _DEFAULT_POLICY)
+    argv_tail = policy.check_args(arg_list, project_dir)
+
+    search_path = _search_path(policy)
+    executable = shutil.which(program, path=search_path)
+    if executable is None:
+        raise Failed(f"program not found: {program} (looked in {search_path})")
+
+    deadline = time.monotonic() + scope.timeout_seconds
+    # A fresh HOME per call, deleted afterwards: nothing of the user's home is visible and
+    # nothing one call leaves there (caches, config a tool writes) leaks into the next.
+    with tempfile.TemporaryDirectory(prefix="acc-home-", ignore_cleanup_errors=True) as home:
+        environment = {
+            "PATH": search_path,
+            "HOME": home,
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TZ": "UTC",
+            **policy.environment(project_dir),
+        }
+        launch = Launch(
+            program=program,
+            executable=executable,
+            project_dir=project_dir,
+            environment=environment,
+            deadline=deadline,
+            timeout_seconds=scope.timeout_seconds,
+        )
+        if policy.preflight is not None:
+            policy.preflight(arg_list, launch)
+        return launch.run(argv_tail, stdin=stdin, max_output=scope.max_output_bytes)
+
+
+# --- generic checks ---------------------------------------------------------------------
+
+
+def _check_program_name(scope: ProcessScope, program: object) -> None:
+    if not isinstance(program, str) or not program:
+        raise Invalid("program must be a non-empty name such as 'git'")
+    if "/" in program or "\0" in program:
+        raise Invalid(
+            f"program must be a bare name from the grant, not a path: {program!r}"
+        )
+    if program.startswith("-"):
+        raise Invalid(f"program name must not start with '-': {program!r}")
+    if program not in scope.programs:
+        allowed = ", ".join(scope.programs) if scope.programs else "(none)"
+        raise Denied(
+            f"program {program!r} is not granted; the process grant allows only: {allowed}"
+        )
+
+
+def _check_args(scope: ProcessScope, args: Sequence[str]) -> list[str]:
+    # A str is a Sequence[str] too; iterating it would run the program with one
+    # argument per character, which is never what the caller meant.
+    if isinstance(args, str | bytes):
+        raise Invalid("args must be a list of strings, not a single string")
+    arg_list = list(args)
+    if len(arg_list) > scope.max_args:
+        raise LimitHit(
+            f"{len(arg_list)} arguments; the process grant allows at most {scope.max_args}"
+        )
+    total = 0
+    for index, arg in enumerate(arg_list):
+        if not isinstance(arg, str):
+            raise Invalid(f"argument {index} is not a string: {type(arg).__name__}")
+        if "\0" in arg:
+            # execve would cut the argument at the NUL: the program would see something
+            # other than what was checked.
+            raise Invalid(f"argument {index} contains a NUL byte")
+        total += len(os.fsencode(arg))
+    if total > scope.max_arg_bytes:
+        raise LimitHit(
+            f"arguments total {total} bytes; the process grant allows at most "
+            f"{scope.max_arg_bytes}"
+        )
+    return arg_list
+
+
+def _project_directory(scope: ProcessScope) -> Path:
+    try:
+        resolved = scope.project_dir.resolve(strict=True)
+    except (OSError, RuntimeError) as error:
+        raise Failed(f"the project directory {scope.project_dir} does not exist") from error
+    if not resolved.is_dir():
+        raise Failed(f"the project directory {scope.project_dir} is not a directory")
+    return resolved
+
+
+def _interpreter_dir() -> Path | None:
+    """The bin directory of the Python running acc, unresolved.
+
+    Not resolved on purpose: a venv's `bin/python` is a symlink to the base interpreter,
+    and resolving it would lose the venv (its site-packages, its `pytest`). This is how
+    `python`/`pytest` mean "the project's venv" when acc itself runs from it.
+    """
+    return Path(sys.executable).parent if sys.executable else None
+
+
+def _search_path(policy: ProgramPolicy) -> str:
+    directory = _interpreter_dir() if policy.search_interpreter_dir else None
+    return f"{directory}{os.pathsep}{SAFE_PATH}" if directory else SAFE_PATH
+
+
+def _inside(path_text: str, project_dir: Path) -> bool:
+    """Whether `path_text`, taken relative to the project as git would, stays inside it.
+
+    Both the lexical form (`..` collapsed, as git's own path checks do) and the resolved
+    form (symlinks followed, as `open()` does) must be inside; either alone can be fooled.
+    """
+    candidate = project_dir / path_text  # an absolute path_text replaces project_dir
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return False
+    lexical = Path(os.path.normpath(candidate))
+    return lexical.is_relative_to(project_dir) and resolved.is_relative_to(project_dir)
+
+
+# --- running and supervising ------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    output: ProcessOutput
+    timed_out: bool
+
+
+@dataclass
+class _Collected:
+    stdout: bytes = b""
+    stderr: bytes = b""
+    truncated: bool = False
+    timed_out: bool = False
+
+
+def _execute(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stdin: bytes,
+    deadline: float,
+    max_output: int,
+) -> _Outcome:
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            shell=False,
+            close_fds=True,
+            # Its own process group, so everything it spawns can be killed at once.
+            start_new_session=True,
+        )
+    except OSError as error:
+        raise Failed(f"could not start {argv[0]}: {error.strerror or error}") from error
+    try:
+        collected = _collect(process, stdin, deadline, max_output)
+    finally:
+        # Whatever happened (normal exit, flood, deadline, an exception in this thread),
+        # nothing started by this call may outlive it. The leader is still unreaped here,
+        # so its pid, which is the group id, cannot have been reused by another process.
+        _kill_group(process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel:
+            process.wait(timeout=_REAP_SECONDS)  # subprocess reaps it later
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    status = process.returncode if process.returncode is not None else -signal.SIGKILL
+    return _Outcome(
+        ProcessOutput(
+            status=status,
+            stdout=collected.stdout,
+            stderr=collected.stderr,
+            truncated=collected.truncated,
+        ),
+        timed_out=collected.timed_out,
+    )
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _open_pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _has_exited(pid: int) -> bool:
+    # WNOWAIT: look without reaping, so the pid (the group id) stays reserved until the
+    # group has been killed.
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
+def _collect(
+    process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int
+) -> _Collected:
+    """Feed stdin and drain stdout/stderr together until the program is done.
+
+    One thread and a selector: no reader can block forever on a pipe that a grandchild
+    keeps open, and a child that writes before reading its stdin cannot deadlock us.
+    """
+    assert process.stdout is not None and process.stderr is not None
+    collected = _Collected()
+    buffers = {process.stdout.fileno(): bytearray(), process.stderr.fileno(): bytearray()}
+    selector = selectors.DefaultSelector()
+    pidfd = _open_pidfd(process.pid)
+    try:
+        for fd in buffers:
+            selector.register(fd, selectors.EVENT_READ, "out")
+        pending = memoryview(stdin)
+        if process.stdin is not None:
+            os.set_blocking(process.stdin.fileno(), False)
+            selector.register(process.stdin.fileno(), selectors.EVENT_WRITE, "in")
+        if pidfd is not None:
+            selector.register(pidfd, selectors.EVENT_READ, "exit")
+        exited = False
+        while True:
+            draining = any(key.data == "out" for key in selector.get_map().values())
+            if exited and not draining:
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                collected.timed_out = True
+                break
+            wait = remaining if pidfd is not None or exited else min(remaining, _EXIT_POLL_SECONDS)
+            for key, _ in selector.select(wait):
+                if key.data == "exit":
+                    selector.unregister(key.fd)
+                    exited = True
+                    # Leftover children (`cmd &`) would keep the pipes open and run on
+                    # after the call; the program is done, so they go now.
+                    _kill_group(process.pid)
+                elif key.data == "in":
+                    assert process.stdin is not None
+                    try:
+                        written = os.write(key.fd, pending[:_READ_CHUNK])
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:
+                        written, pending = 0, memoryview(b"")
+                    pending = pending[written:]
+                    if not pending:
+                        selector.unregister(key.fd)
+                        process.stdin.close()  # EOF, so the program stops waiting for more
+                else:
+                    data = os.read(key.fd, _READ_CHUNK)
+                    if not data:
+                        selector.unregister(key.fd)
+                        continue
+                    buffer = buffers[key.fd]
+                    buffer += data
+                    if len(buffer) > max_output:
+                        # Keep what fits and stop: the caller kills the group, so a
+                        # program flooding its output cannot run on unread.
+                        del buffer[max_output:]
+                        collected.truncated = True
+                        break
+            if collected.truncated:
+                break
+            if pidfd is None and not exited and _has_exited(process.pid):
+                exited = True
+                _kill_group(process.pid)
+    finally:
+        selector.close()
+        if pidfd is not None:
+            os.close(pidfd)
+    collected.stdout = bytes(buffers[process.stdout.fileno()])
+    collected.stderr = bytes(buffers[process.stderr.fileno()])
+    return collected
+
+
+# --- git --------------------------------------------------------------------------------
+#
+# Threats: a hostile plugin choosing git's arguments, and a hostile repository (its
+# .git/config, .gitattributes, hooks, submodules) choosing what git does with them. Either
+# must not make git run a program other than git itself, or read or write files outside
+# the project. Defences, in the order they apply:
+#
+# 1. Arguments (`check_git_args`): an allowlisted subcommand first, no global options
+#    (acc sets those), no option that runs a program, writes a file of its choosing,
+#    reads a file outside the project, or reaches another repository.
+# 2. Command-line configuration (`_GIT_HARDENING`): the "command" scope is read last,
+#    so it overrides the repository's fsmonitor, hooks path, pager, editor, signing
+#    programs, ssh command, credential helpers, and disables all transports.
+# 3. Environment (`_git_environment`): no system or global config, no prompts, no
+#    templates, no lazy fetches, and a ceiling so git never walks up out of the project.
+# 4. Repository vetting (`_vet_git_repository`), for what 2 cannot override because the
+#    repository chooses the names: filter/diff/merge drivers, included config files,
+#    remote helpers; and for what is not configuration at all: a work tree, git
+#    directory, symlink or borrowed object store outside the project. The same again
+#    for every checked-out submodule (git enters them on `status` and `diff`).
+
+#: Subcommands a plugin may run. All are git builtins, so no alias (`alias.status = !sh`)
+#: can shadow them. Left out on purpose: anything that talks to a remote (fetch, pull,
+#: push, clone, remote, submodule, ls-remote), edits configuration (config), runs other
+#: programs by design (difftool, mergetool, bisect run, rebase --exec, filter-branch,
+#: instaweb, send-email, help/web browsers), writes outside the work tree (archive,
+#: bundle, format-patch, worktree), or serves repositories (daemon, upload-pack,
+#: receive-pack). `apply` and `am` are left out until a plugin needs them.
+GIT_SUBCOMMANDS: frozenset[str] = frozenset(
+    {
+        "add", "blame", "branch", "cat-file", "checkout", "commit", "describe", "diff",
+        "diff-tree", "for-each-ref", "grep", "init", "log", "ls-files", "merge",
+        "merge-base", "mv", "name-rev", "reset", "restore", "rev-list", "rev-parse",
+        "rm", "shortlog", "show", "show-ref", "stash", "status", "switch",
+        "symbolic-ref", "tag", "version",
+    }
+)  # fmt: skip
+
+#: Long options refused in any position before "--", with the reason given to the plugin.
+_GIT_REFUSED_OPTIONS: dict[str, str] = {
+    "upload-pack": "names a program for git to run",
+    "receive-pack": "names a program for git to run",
+    "exec": "names a program for git to run",
+    "exec-path": "changes where git finds its own programs",
+    "output": "writes to a file of the caller's choosing",
+    "no-index": "compares files outside the repository",
+    "ext-diff": "runs an external diff program",
+    "textconv": "runs text conversion programs",
+    "config": "changes git's configuration",
+    "config-env": "changes git's configuration",
+    "git-dir": "points git at another repository",
+    "work-tree": "points git at another work tree",
+    "namespace": "changes git's ref namespace",
+    "super-prefix": "is internal to git",
+    "open-files-in-pager": "runs a pager program",
+    "template": "copies files from a template directory into the repository",
+    "separate-git-dir": "puts the repository outside the project",
+    "recurse-submodules": "runs git inside submodules with their own configuration",
+    "alternate-refs": "runs core.alternateRefsCommand and reads other repositories",
+    "resolve-git-dir": "probes paths outside the project",
+}
+
+#: Long options whose value is a file git reads: allowed only for "-" (stdin) or a file
+#: inside the project, so a plugin cannot read e.g. ~/.ssh/id_ed25519 into a commit message.
+_GIT_FILE_OPTIONS: frozenset[str] = frozenset(
+    {"contents", "ignore-revs-file", "pathspec-from-file", "file", "exclude-from"}
+)
+
+#: Real options that are prefixes of a refused or file option. Git prefers an exact
+#: match over an abbreviation, so these mean themselves (`--text` is `-a`, not
+#: `--textconv`; `--exclude=PATTERN` is not `--exclude-from`).
+_GIT_EXACT_SAFE: frozenset[str] = frozenset({"text", "ignore-rev", "exclude"})
+
+#: Exact options allowed only for one subcommand, where they are harmless queries.
+_GIT_SUBCOMMAND_SAFE: dict[str, frozenset[str]] = {"rev-parse": frozenset({"--git-dir"})}
+
+#: Short options whose value is a file git reads, per subcommand (letters differ:
+#: `commit -F` reads a message file, `grep -F` means fixed strings).
+_GIT_SHORT_FILE: dict[str, str] = {
+    "commit": "Ft",  # -F <message file>, -t <template file>
+    "tag": "F",
+    "merge": "F",
+    "blame": "S",  # -S <revs file>
+    "grep": "f",  # -f <patterns file>
+    "ls-files": "X",  # -X <exclude file>
+    # -O <orderfile> of the diff options
+    "diff": "O", "log": "O", "show": "O", "diff-tree": "O", "stash": "O",
+}  # fmt: skip
+
+_GIT_SHORT_REFUSED: dict[str, dict[str, str]] = {
+    "grep": {"O": "runs a pager program (-O, --open-files-in-pager)"},
+}
+
+# Git long options are lowercase words; a "--token" of any other shape can never match
+# one (git compares names exactly or by prefix), so it is a value (a commit message that
+# starts with "--") or an error, and is not checked as an option.
+_GIT_OPTION_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+#: Configuration given on the command line of every git run. The "command" scope is read
+#: after the repository's, so each single-valued key here wins over what the repository
+#: says. Keys chosen by the repository (filter.NAME.clean, ...) cannot be overridden this
+#: way; `_vet_git_repository` refuses those instead.
+_GIT_HARDENING: tuple[str, ...] = (
+    "core.fsmonitor=false",  # a hook program run on every index refresh
+    "core.hooksPath=/dev/null",  # no hooks at all: /dev/null/pre-commit never exists
+    "core.sshCommand=false",
+    "core.pager=cat",
+    "core.editor=false",
+    "sequence.editor=false",
+    "core.askPass=",
+    "credential.helper=",  # an empty value resets the list of helpers
+    "protocol.allow=never",  # no transport at all, including lazy fetches
+    "gpg.format=openpgp",  # so gpg.ssh.defaultKeyCommand is never consulted
+    "gpg.program=false",  # signing and verifying fail instead of running something
+    "gpg.x509.program=false",
+    "gpg.ssh.program=false",
+    "commit.gpgSign=false",
+    "tag.gpgSign=false",
+    "tag.forceSignAnnotated=false",
+    "log.showSignature=false",
+    "core.alternateRefsCommand=true",
+    "submodule.recurse=false",
+    "gc.auto=0",  # auto-gc may detach into the background and outlive the call
+    "maintenance.auto=false",
+    "pull.twohead=ort",  # default merge strategies are builtins, not git-merge-NAME
+    "pull.octopus=octopus",
+)
+# diff.external is not in this list: `-c diff.external=` makes git try to run "" and every
+# `git diff` fail. Vetting refuses a repository that sets it instead.
+
+_GIT_PREFIX: tuple[str, ...] = (
+    "--no-pager",
+    *(item for setting in _GIT_HARDENING for item in ("-c", setting)),
+)
+
+#: Repository configuration that makes git run a program or read config acc has not
+#: seen, and that the command line cannot override (key, reason).
+_GIT_PROGRAM_KEYS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), reason)
+    for pattern, reason in (
+        (r"filter\..+\.(clean|smudge|process)", "runs a filter program on file contents"),
+        (r"diff\..+\.(textconv|command)", "runs a diff driver program"),
+        (r"diff\.external", "runs an external diff program"),
+        (r"merge\..+\.driver", "runs a merge driver program"),
+        (r"interactive\.difffilter", "runs a program on interactive diffs"),
+        (r"include\.path|includeif\..+\.path", "includes another config file"),
+        (r"remote\..+\.(vcs|uploadpack|receivepack)", "runs a remote helper program"),
+        (r"core\.gitproxy", "runs a proxy program"),
+        (r"gpg\.ssh\.defaultkeycommand", "runs a program to pick a signing key"),
+    )
+)
+
+_GIT_VET_MAX_OUTPUT = 64 * MiB
+_GIT_VET_MAX_REPOSITORIES = 64
+_GIT_VET_MAX_ENTRIES = 200_000
+_GIT_VET_MAX_ALTERNATES_BYTES = 64 * KiB
+_GIT_VET_MAX_ALTERNATE_DEPTH = 5  # git's own limit on chained alternates
+_LOOSE_OBJECT_DIR = re.compile(r"[0-9a-f]{2}")
+
+
+def check_git_args(args: list[str], project_dir: Path) -> list[str]:
+    """Validate a plugin's git arguments and return the argv tail to run.
+
+    The tail starts with acc's own global options (`--no-pager` and `_GIT_HARDENING`),
+    then the plugin's subcommand and arguments unchanged. Raises `Invalid` for global
+    options or a malformed request, `Denied` for a subcommand or option outside policy.
+
+    Everything after a literal "--" (or "--end-of-options") is left alone: git never
+    reads it as an option, so `["add", "--", "-rf"]` adds a file named "-rf". Plugins
+    must put names that may start with "-" (paths, branches) there.
+    """
+    if not args:
+        raise Invalid('git needs a subcommand, e.g. ["status"]')
+    subcommand, rest = args[0], args[1:]
+    if subcommand.startswith("-"):
+        raise Invalid(
+            f"git options before the subcommand are not allowed (got {subcommand!r}): "
+            "acc sets git's global options itself; put options after the subcommand"
+        )
+    if subcommand not in GIT_SUBCOMMANDS:
+        raise Denied(
+            f"git {subcommand} is not allowed; acc runs only these git subcommands: "
+            + ", ".join(sorted(GIT_SUBCOMMANDS))
+        )
+
+    positionals: list[str] = []
+    index = 0
+    options_ended = False
+    while index < len(rest):
+        token = rest[index]
+        if options_ended or token == "-" or not token.startswith("-"):
+            positionals.append(token)
+            index += 1
+        elif token in ("--", "--end-of-options"):
+            options_ended = True
+            index += 1
+        elif token.startswith("--"):
+            index = _check_git_long_option(subcommand, rest, index, project_dir)
+        else:
+            index = _check_git_short_options(subcommand, rest, index, project_dir)
+
+    if subcommand == "init":
+        _check_git_init(rest)
+    if subcommand == "diff":
+        # `git diff A B` silently becomes `git diff --no-index A B` when A or B lies
+        # outside the repository, even after "--", and then reads any file.
+        for name in positionals:
+            if not _inside(name, project_dir):
+                raise Denied(
+                    f"git diff may only name paths inside the project; {name!r} is "
+                    "outside (git would compare it as a file outside the repository)"
+                )
+    return [*_GIT_PREFIX, subcommand, *rest]
+
+
+def _check_git_long_option(
+    subcommand: str, tokens: list[str], index: int, project_dir: Path
+) -> int:
+    token = tokens[index]
+    name, has_value, value = token[2:].partition("=")
+    if not _GIT_OPTION_NAME.fullmatch(name):
+        return index + 1
+    if token in _GIT_SUBCOMMAND_SAFE.get(subcommand, ()) or name in _GIT_EXACT_SAFE:
+        return index + 1
+    # Git accepts any unambiguous prefix of a long option ("--outp" is "--output"), so
+    # a name that begins a refused option is refused as that option.
+    for refused, reason in _GIT_REFUSED_OPTIONS.items():
+        if refused.startswith(name):
+            shown = f"--{name}" if name == refused else f"--{name} (read by git as --{refused})"
+            raise Denied(f"git option {shown} is not allowed: it {reason}")
+    if any(option.startswith(name) for option in _GIT_FILE_OPTIONS):
+        if has_value:
+            _check_git_file_value(f"--{name}", value, project_dir)
+        elif index + 1 < len(tokens):
+            # The next token is checked as the file, and still scanned as a token of
+            # its own: if git does not take it as this option's value, it is an option.
+            _check_git_file_value(f"--{name}", tokens[index + 1], project_dir)
+    return index + 1
+
+
+def _check_git_short_options(
+    subcommand: str, tokens: list[str], index: int, project_dir: Path
+) -> int:
+    cluster = tokens[index][1:]  # "-aF" is "-a -F"; the rest of a cluster can be a value
+    refused = _GIT_SHORT_REFUSED.get(subcommand, {})
+    file_letters = _GIT_SHORT_FILE.get(subcommand, "")
+    # Every letter is checked, even ones that may be part of an earlier option's value:
+    # refusing "-mOops" for grep costs little; missing an option costs the sandbox.
+    for position, letter in enumerate(cluster):
+        if letter in refused:
+            raise Denied(f"git {subcommand} option -{letter} is not allowed: it {refused[letter]}")
+        if letter in file_letters:
+            attached = cluster[position + 1 :]
+            if attached:
+                _check_git_file_value(f"-{letter}", attached, project_dir)
+            elif index + 1 < len(tokens):
+                _check_git_file_value(f"-{letter}", tokens[index + 1], project_dir)
+    return index + 1
+
+
+def _check_git_file_value(option: str, value: str, project_dir: Path) -> None:
+    if value == "-" or _inside(value, project_dir):
+        return
+    raise Denied(
+        f"git option {option} may only name a file inside the project (or - for stdin); "
+        f"{value!r} is outside"
+    )
+
+
+def _check_git_init(rest: list[str]) -> None:
+    """`git init` always initialises the project directory itself.
+
+    A directory argument would create a repository anywhere; it is refused, and so is
+    anything positional that is not the exact value of -b/--initial-branch/--object-format.
+    """
+    index = 0
+    options_ended = False
+    while index < len(rest):
+        token = rest[index]
+        if not options_ended and token in ("-b", "--initial-branch", "--object-format"):
+            index += 2
+            continue
+        if not options_ended and token in ("--", "--end-of-options"):
+            options_ended = True
+        elif options_ended or token == "-" or not token.startswith("-"):
+            raise Invalid(
+                f"git init takes no directory ({token!r}): it always initialises the "
+                "project directory; give the branch as --initial-branch=NAME"
+            )
+        index += 1
+
+
+def _git_environment(project_dir: Path) -> dict[str, str]:
+    return {
+        "GIT_CONFIG_NOSYSTEM": "1",  # /etc/gitconfig is the administrator's, not ours
+        "GIT_CONFIG_GLOBAL": "/dev/null",  # nor the user's (HOME is empty anyway)
+        "GIT_ATTR_NOSYSTEM": "1",
+        # Never walk up out of the project into an enclosing repository.
+        "GIT_CEILING_DIRECTORIES": str(project_dir.parent),
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "",  # empty: no askpass program, not "fall back to SSH_ASKPASS"
+        "GIT_PAGER": "cat",
+        "GIT_EDITOR": "false",
+        "GIT_SEQUENCE_EDITOR": "false",
+        "GIT_MERGE_AUTOEDIT": "no",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "GIT_TEMPLATE_DIR": "",  # empty: `git init` copies no templates (no hooks)
+        "GIT_ALLOW_PROTOCOL": "",  # empty list: no transport, whatever config says
+        "GIT_PROTOCOL_FROM_USER": "0",
+        "GIT_NO_LAZY_FETCH": "1",  # newer git: never fetch missing objects of a partial clone
+    }
+
+
+def _vet_git_repository(args: list[str], launch: Launch) -> None:
+    """Refuse to run git in a repository that could make it run programs or leave the project.
+
+    Neutralised for every repository by the command line and environment (so a repository
+    may set them and still be used): hooks, core.fsmonitor, pagers, editors, signing and
+    ssh programs, credential helpers, transports, auto-gc, the user's and system config.
+
+    Refused here, because the repository picks the names and `-c` cannot override a key
+    whose name is not known in advance:
+
+    - filter.*.clean/smudge/process, diff.*.textconv/command, diff.external,
+      merge.*.driver, interactive.diffFilter, remote helpers, core.gitProxy: each runs a
+      program from the repository's config;
+    - include.path and includeIf.*.path: an included file (possibly one inside the work
+      tree that the command itself rewrites, or one whose `onbranch:` condition a
+      checkout makes true) could add any of the above after this check;
+    - a git directory or work tree outside the project (a `.git` file or core.worktree
+      pointing elsewhere), symlinks inside the git directory that lead out of it, or
+      object stores borrowed from elsewhere (objects/info/alternates): each would let
+      git read or write another place, such as the user's other repositories;
+    - any of the above in a checked-out submodule: `git status` and `git diff` run git
+      inside each one, with the submodule's own config.
+
+    The check runs before every command, so a repository changed between calls is
+    checked again. It cannot close a race with another process editing .git/config
+    while git starts; a plugin that can write the project's .git directory directly
+    (an `fs` grant on it) is trusted as far as that.
+    """
+    if args[0] == "version":
+        return
+    seen: set[Path] = set()
+    has_work_tree = _vet_one_repository(launch, launch.project_dir, seen, submodule=False)
+    if args[0] == "diff" and not has_work_tree:
+        # Without a work tree git diff falls back to comparing arbitrary files.
+        raise Denied(
+            "git diff needs the project to be a git work tree; run git init first"
+        )
+
+
+def _git_query(launch: Launch, directory: Path, tail: list[str]) -> ProcessOutput:
+    output = launch.run(
+        [*_GIT_PREFIX, *tail], cwd=directory, max_output=_GIT_VET_MAX_OUTPUT
+    )
+    if output.truncated:
+        raise LimitHit(
+            f"the repository in {directory} is too large for acc to check "
+            f"(git {tail[0]} printed more than {_GIT_VET_MAX_OUTPUT // MiB} MiB)"
+        )
+    return output
+
+
+def _git_error(output: ProcessOutput) -> str:
+    return output.stderr.decode("utf-8", "replace").strip()[:500]
+
+
+def _vet_one_repository(
+    launch: Launch,
+    directory: Path,
+    seen: set[Path],
+    *,
+    submodule: bool,
+    walked: set[Path] | None = None,
+) -> bool:
+    """Vet the repository git finds from `directory`; return whether it has a work tree."""
+    project = launch.project_dir
+    where = f"the submodule in {directory}" if submodule else "the project's repository"
+    walked = set() if walked is None else walked
+    if directory in seen:
+        return True
+    seen.add(directory)
+    if len(seen) > _GIT_VET_MAX_REPOSITORIES:
+        raise Denied(
+            f"the project has more than {_GIT_VET_MAX_REPOSITORIES} nested repositories; "
+            "acc does not check that many"
+        )
+
+    located = _git_query(
+        launch, directory, ["rev-parse", "--absolute-git-dir", "--git-common-dir",
+                            "--is-bare-repository"]
+    )  # fmt: skip
+    if located.status != 0:
+        if not submodule and b"not a git repository" in located.stderr:
+            return False  # nothing to vet; the plugin's command sees the same
+        raise Failed(f"git cannot open {where}: {_git_error(located)}")
+    lines = os.fsdecode(located.stdout).splitlines()
+    if len(lines) != 3:
+        raise Failed(f"git rev-parse gave unexpected output for {where}")
+    git_dir, common_dir, bare = Path(lines[0]), directory / lines[1], lines[2] == "true"
+    for name, path in (("git directory", git_dir), ("common git directory", common_dir)):
+        if not _inside(str(path), project):
+            raise Denied(
+                f"the {name} of {where} is {path}, outside the project; acc runs git only "
+                "on repositories kept inside the project"
+            )
+
+    for root in (git_dir, common_dir.resolve()):
+        _check_git_directory_contents(root, project, where, walked)
+    _check_git_alternates(common_dir / "objects", project, where, depth=0)
+
+    if not bare:
+        top = _git_query(launch, directory, ["rev-parse", "--show-toplevel"])
+        if top.status != 0:
+            raise Failed(f"git cannot find the work tree of {where}: {_git_error(top)}")
+        work_tree = Path(os.fsdecode(top.stdout).rstrip("\n"))
+        if work_tree.resolve() != directory:
+            raise Denied(
+                f"the work tree of {where} is {work_tree} (core.worktree), not "
+                f"{directory}; acc runs git only on the project's own files"
+            )
+
+    _check_git_config(launch, directory, where)
+
+    if bare:
+        return False
+    # Git runs itself inside every checked-out submodule (a gitlink whose directory has a
+    # .git), listed in the .gitmodules file or not, so each is vetted like the project.
+    staged = _git_query(launch, directory, ["ls-files", "--stage", "-z"])
+    if staged.status != 0:
+        raise Failed(f"git cannot list the index of {where}: {_git_error(staged)}")
+    for entry in staged.stdout.split(b"\0"):
+        meta, _, raw_path = entry.partition(b"\t")
+        if not meta.startswith(b"160000 "):
+            continue
+        relative = os.fsdecode(raw_path)
+        sub_dir = directory / relative
+        if not os.path.lexists(sub_dir / ".git"):
+            continue  # not checked out: git does not enter it
+        if not _inside(str(sub_dir), project):
+            raise Denied(f"the submodule {relative!r} of {where} lies outside the project")
+        _vet_one_repository(launch, sub_dir.resolve(), seen, submodule=True, walked=walked)
+    return True
+
+
+def _check_git_directory_contents(
+    root: Path, project: Path, where: str, walked: set[Path]
+) -> None:
+    """Refuse symlinks inside a git directory that lead out of the project.
+
+    Git follows them: `.git/objects -> ~/other/.git/objects` makes every object of another
+    repository readable (`git cat-file --batch-all-objects`) and writable. Loose object
+    directories (objects/ab/) are not descended into: they hold thousands of files, and a
+    symlinked loose object only exposes an object whose hash the attacker already knows.
+    """
+    if any(root.is_relative_to(done) for done in walked):
+        return
+    walked.add(root)
+    visited = 0
+    pending = [root]
+    followed: set[Path] = set()
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue  # unreadable: git cannot use it either
+        for entry in entries:
+            visited += 1
+            if visited > _GIT_VET_MAX_ENTRIES:
+                raise LimitHit(
+                    f"the git directory of {where} has more than {_GIT_VET_MAX_ENTRIES} "
+                    "entries; acc does not check that many (try git pack-refs / git gc)"
+                )
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if not _inside(str(path), project):
+                    raise Denied(
+                        f"{path} in the git directory of {where} is a symlink to "
+                        f"{path.resolve()}, outside the project; acc runs git only on "
+                        "repositories kept inside the project"
+                    )
+                # Git follows it, so its target is walked too: a link to a directory
+                # inside the project may hold the link that leads out.
+                target = path.resolve()
+                if target.is_dir() and target not in followed:
+                    followed.add(target)
+                    pending.append(target)
+            elif entry.is_dir(follow_symlinks=False) and not (
+                directory.name == "objects" and _LOOSE_OBJECT_DIR.fullmatch(entry.name)
+            ):
+                pending.append(path)
+
+
+def _check_git_alternates(objects: Path, project: Path, where: str, *, depth: int) -> None:
+    """Refuse object stores borrowed from outside the project (objects/info/alternates).
+
+    An alternate makes another repository's objects part of this one, readable in full
+    by `git cat-file --batch-all-objects`. Git follows chains of them, and so does this.
+    """
+    try:
+        with open(objects / "info" / "alternates", "rb") as listing:
+            text = listing.read(_GIT_VET_MAX_ALTERNATES_BYTES + 1)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise Failed(f"cannot read the alternates of {where}: {error.strerror}") from error
+    if len(text) > _GIT_VET_MAX_ALTERNATES_BYTES or depth >= _GIT_VET_MAX_ALTERNATE_DEPTH:
+        raise Denied(f"the alternates of {where} are too long or too deeply chained")
+    for raw_line in text.splitlines():
+        line = os.fsdecode(raw_line).strip()
+        if not line or line.startswith("#"):
+            continue
+        # A quoted line would need git's C unquoting; nothing legitimate inside a project
+        # needs one, so it is refused rather than parsed.
+        alternate = objects / line
+        if line.startswith('"') or not _inside(str(alternate), project):
+            raise Denied(
+                f"{where} borrows objects from {line} (objects/info/alternates), outside "
+                "the project; acc runs git only on repositories kept inside the project "
+                "(git repack -a -d, then delete the alternates file, makes it standalone)"
+            )
+        _check_git_alternates(alternate.resolve(), project, where, depth=depth + 1)
+
+
+def _check_git_config(launch: Launch, directory: Path, where: str) -> None:
+    # --no-includes: includes are refused below rather than followed, see the docstring
+    # of _vet_git_repository. System and global scopes are empty (see _git_environment);
+    # the "command" scope is acc's own hardening.
+    listed = _git_query(
+        launch, directory,
+        ["config", "--list", "--null", "--show-scope", "--show-origin", "--no-includes"],
+    )  # fmt: skip
+    if listed.status != 0:
+        raise Failed(f"git cannot read the config of {where}: {_git_error(listed)}")
+    fields = listed.stdout.split(b"\0")
+    # Each entry is: scope NUL origin NUL key [LF value] NUL.
+    for offset in range(0, len(fields) - 2, 3):
+        scope, origin = os.fsdecode(fields[offset]), os.fsdecode(fields[offset + 1])
+        key = os.fsdecode(fields[offset + 2]).partition("\n")[0]
+        if scope == "command":
+            continue
+        for pattern, reason in _GIT_PROGRAM_KEYS:
+            if pattern.fullmatch(key):
+                raise Denied(
+                    f"{where} sets {key} in {origin.removeprefix('file:')}, which "
+                    f"{reason}; acc refuses to run git where the repository can make it "
+                    f"run programs. Remove it (git config --unset {key}) to let plugins "
+                    "use git here"
+                )
+
+
+PROGRAM_POLICIES: dict[str, ProgramPolicy] = {
+    "git": ProgramPolicy(
+        check_args=check_git_args,
+        environment=_git_environment,
+        preflight=_vet_git_repository,
+    ),
+    # Python's arguments are not restricted: granting python (or pytest, which imports
+    # the project's conftest.py) already grants running any code as the user, with the
+    # project as working directory. The consent prompt must say exactly that. What acc
+    # still guarantees is no shell, a scrubbed environment, and the time/output caps.
+    "python": ProgramPolicy(search_interpreter_dir=True),
+    "python3": ProgramPolicy(search_interpreter_dir=True),
+    "pytest": ProgramPolicy(search_interpreter_dir=True),
+}
+
+_DEFAULT_POLICY = ProgramPolicy()
