@@ -136,9 +136,13 @@ def main() -> None:
     # Drop the raw store before exit: pending WASI state must not outlive the interpreter.
     instance = execute = store = None
 
-    # 4. Start-up of the CLI.
-    env = {**os.environ, "ACC_HOME": str(paths.home)}
+    # 4. Start-up of the CLI, with bytecode caching as users have it (this workplace sets
+    # PYTHONDONTWRITEBYTECODE, which makes every run recompile every module) after a warm-up.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["ACC_HOME"] = str(paths.home)
     acc = str(Path(sys.executable).parent / "acc")
+    for warm in ([acc, "--help"], [acc, "plugin", "list"]):
+        subprocess.run(warm, env=env, capture_output=True, check=True)
     bare = wall([sys.executable, "-c", "pass"], reps * 2, env)
     help_s = wall([acc, "--help"], reps * 2, env)
     list_s = wall([acc, "plugin", "list"], reps * 2, env)

@@ -113,15 +113,19 @@ def remove(name: str) -> None:
     click.echo(f"removed {removed.name} {removed.version}")
 
 
+def _set_grant(name: str, capability: str, granted: bool) -> None:
+    from host.store import LocalStore
+
+    LocalStore(host_paths()).set_grant(name, capability, granted)
+    click.echo(f"granted {capability} to {name}" if granted else f"revoked {capability} from {name}")
+
+
 @click.command()
 @click.argument("name")
 @click.argument("capability")
 def grant(name: str, capability: str) -> None:
     """Grant an installed plugin one capability its manifest declares."""
-    from host.store import LocalStore
-
-    LocalStore(host_paths()).set_grant(name, capability, True)
-    click.echo(f"granted {capability} to {name}")
+    _set_grant(name, capability, True)
 
 
 @click.command()
@@ -129,10 +133,7 @@ def grant(name: str, capability: str) -> None:
 @click.argument("capability")
 def revoke(name: str, capability: str) -> None:
     """Revoke a capability: the plugin gets `denied` when it uses it."""
-    from host.store import LocalStore
-
-    LocalStore(host_paths()).set_grant(name, capability, False)
-    click.echo(f"revoked {capability} from {name}")
+    _set_grant(name, capability, False)
 
 
 @click.command()

@@ -12,9 +12,9 @@ import importlib.metadata
 from pathlib import Path
 from typing import Any
 
-from host.atomic import atomic_write_bytes
 from host.engine import EngineSettings
 from host.errors import LoadError
+from sdk.atomic import atomic_write_bytes
 
 
 def cache_key(wasm_sha256: str, settings: EngineSettings) -> str:

@@ -64,8 +64,7 @@ class PluginHost:
 
     def run(self, name: str, command: str, input_value: Any) -> Any:
         """Validate `input_value`, run the command, return its decoded JSON result."""
-        installed = self.store.get(name)
-        sandbox = self.sandbox(installed)
+        sandbox = self._sandboxes.get(name) or self.sandbox(self.store.get(name))
         input_json = validate_input(sandbox.manifest, command, input_value, self.options.policy)
         self._stack.append(name)
         try:

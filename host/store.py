@@ -15,19 +15,17 @@ not name is invisible (and replaced by the next install of that version).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from host.atomic import atomic_write_json, file_lock, fsync_dir
 from host.errors import StoreError
 from host.paths import HostPaths
+from sdk.atomic import atomic_write_json, file_lock, fsync_dir
 
 if TYPE_CHECKING:  # `acc plugin list` must not pay for importing the manifest parser
     from sdk.archive import PluginArchive
@@ -118,6 +116,7 @@ class LocalStore:
     def install(self, archive: PluginArchive, *, granted: frozenset[str], signer: str,
                 reinstall: bool = False) -> InstalledPlugin:
         """Store an already verified archive and make it the current version, atomically."""
+        import hashlib
         name, version = archive.manifest.name, str(archive.manifest.version)
         self.paths.staging.mkdir(parents=True, exist_ok=True)
         with file_lock(self.paths.lock_file):
@@ -147,6 +146,8 @@ class LocalStore:
             return self._entry(name, entry)
 
     def _stage_and_move(self, archive: PluginArchive, target: Path) -> None:
+        import shutil
+
         staged = Path(tempfile.mkdtemp(dir=self.paths.staging, prefix=f"{archive.manifest.name}-"))
         try:
             files = {"plugin.toml": archive.manifest_text.encode(), "plugin.wasm": archive.wasm,
@@ -173,6 +174,8 @@ class LocalStore:
 
     def _sweep_staging(self) -> None:
         # Leftovers of interrupted installs; safe to delete while holding the lock.
+        import shutil
+
         for child in self.paths.staging.iterdir():
             shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
 
@@ -186,6 +189,8 @@ class LocalStore:
             del state["plugins"][name]
             atomic_write_json(self.paths.state_file, state)
             # The state no longer names the files: delete them after the switch, never before.
+            import shutil
+
             with contextlib.suppress(OSError):
                 shutil.rmtree(self.paths.plugins / name)
             return removed

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from host.atomic import atomic_write_json, file_lock
 from host.errors import TrustError
 from host.paths import HostPaths
+from sdk.atomic import atomic_write_json, file_lock
 from sdk.errors import SignatureError
 from sdk.signing import PublicKey
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sdk.abi import GUEST_HELPER_DIR, WIT_DIR
 from sdk.archive import archive_bytes, check_component
+from sdk.atomic import atomic_write_bytes
 from sdk.errors import BuildError, ManifestError
 from sdk.manifest import Manifest, load_manifest
 from sdk.world import WORLD_NAME, declared_interfaces, world_wit
@@ -71,7 +72,7 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
     if wasm is None:
         wasm = _componentize(source, world, app)
         if cached_path:
-            _write_atomic(cached_path, wasm)
+            atomic_write_bytes(cached_path, wasm)
     check_component(wasm)
     data = archive_bytes(
         manifest_text,
@@ -80,7 +81,7 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
         license_path.read_text(encoding="utf-8") if license_path.is_file() else None,
     )
     out = (out_dir or source).resolve() / manifest.archive_name
-    _write_atomic(out, data)
+    atomic_write_bytes(out, data)
     return BuildResult(archive=out, manifest=manifest, source_hash=source_hash, cached=cached)
 
 
@@ -164,14 +165,6 @@ def _explain_failure(output: str) -> str:
             return line.split(_BUILD_ERROR_MARK, 1)[1].strip().rstrip("')\"")
     tail = "\n".join(output.strip().splitlines()[-25:])
     return f"componentize-py failed:\n{tail}"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
-        f.write(data)
-        tmp = Path(f.name)
-    tmp.replace(path)
 
 
 __all__ = ["BuildResult", "ManifestError", "build_plugin"]

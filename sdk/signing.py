@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from host.atomic import atomic_write_bytes
+from sdk.atomic import atomic_write_bytes
 from sdk.errors import ArchiveError, SignatureError
 
 SIGNATURE_VERSION = 1

@@ -7,7 +7,8 @@ import os
 import acc_plugin
 from acc_plugin import PROJECT, Invalid
 
-_SKIP = {".git", ".venv", "__pycache__", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+# Hidden directories (.git, .venv, caches) and dependency trees are not the project's own files.
+_SKIP = {"__pycache__", "node_modules"}
 
 
 def _inside_project(path: str) -> str:
@@ -27,7 +28,7 @@ def summary(path: str = ".", max_files: int = 20000) -> dict:
     by_ext: dict[str, dict[str, int]] = {}
     files = 0
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP)
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP and not d.startswith("."))
         for name in sorted(filenames):
             files += 1
             if files > max_files:
