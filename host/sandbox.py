@@ -66,6 +66,7 @@ class Sandbox:
         }
         self._store: Any = None
         self._instance: Any = None
+        self._funcs: dict[str, Any] = {}
         self._closed = False
         self.timeout = self.policy.timeout_seconds(self.manifest.limits.timeout_seconds)
 
@@ -95,6 +96,8 @@ class Sandbox:
         except WasmtimeError as e:
             self._drop_instance()
             raise self._trap(e, "instantiate", time.monotonic()) from e
+        # Looked up once per instance: a lookup per call is measurable on the call path.
+        self._funcs = {name: self._instance.get_func(store, index) for name, index in self._exports.items()}
         config = {
             "plugin": self.manifest.name,
             "version": str(self.manifest.version),
@@ -109,6 +112,7 @@ class Sandbox:
             self._store.set_fuel(self.policy.fuel_per_call)
 
     def _drop_instance(self) -> None:
+        self._funcs = {}
         self._instance = None
         self._store = None
         self.log.flush()
@@ -153,7 +157,7 @@ class Sandbox:
         from wasmtime import WasmtimeError
         from wasmtime.component import Variant
 
-        func = self._instance.get_func(self._store, self._exports[export])
+        func = self._funcs[export]
         self._arm()
         started = time.monotonic()
         try:
