@@ -8,6 +8,7 @@ PluginHost: a refusal must never take the host (or the next call) down with it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from host.errors import PluginTrap
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from host.runner import PluginHost, RunOptions
+from sdk.archive import archive_bytes, read_archive
+from tests.helpers import install_unsigned
 
 pytestmark = pytest.mark.slow
 
@@ -224,3 +227,19 @@ def test_nested_plugin_calls_are_depth_limited(hostile_home: HostPaths, project:
         result = host.run("hostile", "call", {"plugin": "relay", "command": "read", "input": {"path": "/x"}})
         assert result["ok"] is False and result["kind"] == "limit"
         assert "deeper than 1" in result["error"]
+
+
+def test_a_read_write_fs_grant_allows_writes_inside_the_project_only(
+        acc_home: HostPaths, built_archives: Callable[[str], Path], project: Path, tmp_path: Path) -> None:
+    # Same component, manifest asking for read-write: fs has no import, so the wasm is unchanged.
+    real = read_archive(built_archives("hostile"))
+    writable = tmp_path / "hostile-1.0.0.plugin"
+    writable.write_bytes(archive_bytes(real.manifest_text.replace('access = "read"', 'access = "read-write"'),
+                                       real.wasm, real.readme))
+    install_unsigned(acc_home, writable, grant=("fs",), deny=("process", "plugins", "kv", "secrets", "http"))
+    with PluginHost(acc_home, RunOptions(project_dir=project)) as host:
+        assert host.run("hostile", "write", {"path": "/project/new.txt", "text": "made"})["ok"] is True
+        assert (project / "new.txt").read_text() == "made"
+        outside = host.run("hostile", "write", {"path": "/project/../escaped.txt", "text": "x"})
+        assert outside["ok"] is False
+        assert not (project.parent / "escaped.txt").exists()
