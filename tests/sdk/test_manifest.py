@@ -100,3 +100,19 @@ def test_look_alike_names_share_a_confusable_key() -> None:
     assert confusable_key("g1t") == confusable_key("git") == confusable_key("gi-t")
     assert confusable_key("rnodern") == confusable_key("modem")
     assert confusable_key("docs") != confusable_key("dogs")
+
+
+@pytest.mark.parametrize("host", ["*", "*.com", "api.github.com/path", "user@api.github.com", "host:0",
+                                  "http://a b"])
+def test_http_hosts_the_capability_could_not_enforce_are_refused(host: str) -> None:
+    text = VALID.replace('[capabilities.fs]', f'[capabilities.http]\nhosts = ["{host}"]\nreason = "r"\n\n'
+                         '[capabilities.fs]')
+    with pytest.raises(ManifestError, match=r"\[capabilities\.http\]"):
+        load_manifest(text)
+
+
+def test_valid_http_hosts_are_accepted() -> None:
+    text = VALID.replace('[capabilities.fs]', '[capabilities.http]\nhosts = ["api.github.com", "*.example.org",'
+                         ' "http://127.0.0.1:8080"]\nreason = "r"\n\n[capabilities.fs]')
+    assert load_manifest(text).capabilities["http"].hosts == ("api.github.com", "*.example.org",
+                                                             "http://127.0.0.1:8080")
