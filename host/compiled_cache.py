@@ -24,18 +24,29 @@ def cache_key(wasm_sha256: str, settings: EngineSettings) -> str:
 
 def load_component(engine: Any, settings: EngineSettings, wasm: bytes | Path, cache_dir: Path,
                    *, wasm_sha256: str | None = None) -> Any:
-    """Return a `wasmtime.component.Component`, compiling it only on a cache miss."""
+    """Return a `wasmtime.component.Component`, compiling it only on a cache miss.
+
+    `wasm_sha256` is the hash verified at install. On a hit the wasm file is not even
+    read (it is 18 MB for a Python plugin); on a miss the bytes about to be compiled are
+    hashed and must match it, so a plugin.wasm changed on disk after install is refused
+    instead of being compiled and cached under the trusted hash.
+    """
     from wasmtime import WasmtimeError
     from wasmtime.component import Component
 
-    data = wasm.read_bytes() if isinstance(wasm, Path) else wasm
-    digest = wasm_sha256 or hashlib.sha256(data).hexdigest()
-    path = cache_dir / f"{cache_key(digest, settings)}.cwasm"
+    if wasm_sha256 is None:
+        wasm = wasm.read_bytes() if isinstance(wasm, Path) else wasm
+        wasm_sha256 = hashlib.sha256(wasm).hexdigest()
+    path = cache_dir / f"{cache_key(wasm_sha256, settings)}.cwasm"
     if path.is_file():
         try:
             return Component.deserialize_file(engine, str(path))
         except WasmtimeError:
             path.unlink(missing_ok=True)  # stale or damaged: compile again below
+    data = wasm.read_bytes() if isinstance(wasm, Path) else wasm
+    if hashlib.sha256(data).hexdigest() != wasm_sha256:
+        raise LoadError("plugin.wasm does not match the hash recorded when it was installed",
+                        hint="the installed files were changed; reinstall the plugin from its signed archive")
     try:
         component = Component(engine, data)
     except WasmtimeError as e:
@@ -43,10 +54,6 @@ def load_component(engine: Any, settings: EngineSettings, wasm: bytes | Path, ca
                         hint="rebuild the plugin with `acc plugin build`") from e
     atomic_write_bytes(path, bytes(component.serialize()))
     return component
-
-
-def is_cached(wasm_sha256: str, settings: EngineSettings, cache_dir: Path) -> bool:
-    return (cache_dir / f"{cache_key(wasm_sha256, settings)}.cwasm").is_file()
 
 
 def _first_line(error: Exception) -> str:

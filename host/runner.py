@@ -85,7 +85,7 @@ class PluginHost:
         spec = SandboxSpec(
             manifest=manifest,
             wasm_path=installed.wasm_path,
-            wasm_sha256=self._wasm_sha256(installed),
+            wasm_sha256=installed.wasm_sha256,
             granted=installed.granted,
             project_dir=self.options.project_dir,
             cache_dir=self.paths.compiled,
@@ -93,10 +93,6 @@ class PluginHost:
         sandbox = Sandbox(spec, self._services(manifest, installed.granted), log, self.options.policy)
         self._sandboxes[installed.name] = sandbox
         return sandbox
-
-    def _wasm_sha256(self, installed: InstalledPlugin) -> str:
-        state = json.loads(self.paths.state_file.read_text())
-        return str(state["plugins"][installed.name]["versions"][installed.version]["wasm_sha256"])
 
     # -- capability services -----------------------------------------------------------------
 

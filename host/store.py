@@ -41,6 +41,7 @@ class InstalledPlugin:
     versions: tuple[str, ...]
     granted: frozenset[str]
     archive_sha256: str
+    wasm_sha256: str
     signer: str
     installed_at: str
     directory: Path
@@ -52,8 +53,9 @@ class InstalledPlugin:
     def manifest(self) -> Manifest:
         from sdk.manifest import load_manifest
 
+        # Checked in full when it was installed; the schema meta-check is not repeated per load.
         return load_manifest((self.directory / "plugin.toml").read_bytes(),
-                             source=str(self.directory / "plugin.toml"))
+                             source=str(self.directory / "plugin.toml"), check_schemas=False)
 
     def readme(self) -> str:
         return (self.directory / "README.md").read_text(encoding="utf-8")
@@ -106,6 +108,7 @@ class LocalStore:
             versions=tuple(sorted(entry["versions"])),
             granted=frozenset(entry.get("granted", [])),
             archive_sha256=meta["archive_sha256"],
+            wasm_sha256=meta["wasm_sha256"],
             signer=meta.get("signer", ""),
             installed_at=meta.get("installed_at", ""),
             directory=self.paths.plugins / name / version,

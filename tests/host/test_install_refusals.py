@@ -159,3 +159,20 @@ def test_killing_an_install_at_any_moment_leaves_the_store_consistent(
             LocalStore(acc_home).remove("project-stats")
             assert _state(acc_home) is not None
     assert ("relay",) in outcomes  # at least one kill landed before the switch
+
+
+def test_an_installed_component_changed_on_disk_is_refused_not_compiled(
+        tmp_path: Path, built_archives: Callable[[str], Path]) -> None:
+    # An empty compiled cache forces a compile, which must only ever see the verified bytes.
+    paths = HostPaths(home=tmp_path / "home", cache=tmp_path / "fresh-cache")
+    from tests.helpers import TEST_CACHE
+
+    install_unsigned(HostPaths(home=paths.home, cache=TEST_CACHE), built_archives("relay"), yes=True)
+    installed = LocalStore(paths).get("relay")
+    wasm = installed.wasm_path.read_bytes()
+    installed.wasm_path.write_bytes(wasm[:-1] + bytes([wasm[-1] ^ 1]))
+    from host.runner import PluginHost
+
+    with PluginHost(paths) as host, pytest.raises(LoadError, match="does not match the hash recorded"):
+        host.run("relay", "read", {"path": "/x"})
+    assert not list(paths.compiled.glob("*.cwasm"))
