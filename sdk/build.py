@@ -22,7 +22,7 @@ from pathlib import Path
 from sdk.abi import GUEST_HELPER_DIR, WIT_DIR
 from sdk.archive import archive_bytes, check_component
 from sdk.atomic import atomic_write_bytes
-from sdk.errors import BuildError, ManifestError
+from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
 from sdk.world import WORLD_NAME, declared_interfaces, world_wit
 
@@ -44,6 +44,8 @@ class BuildResult:
 def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path | None = None) -> BuildResult:
     """Build the plugin in `source` into `out_dir/NAME-VERSION.plugin` (default: `source`)."""
     source = source.resolve()
+    if not source.is_dir():
+        raise BuildError(f"{source} is not a directory", hint="give the directory that holds plugin.toml")
     manifest_path = source / "plugin.toml"
     if not manifest_path.is_file():
         raise BuildError(f"{source} has no plugin.toml",
@@ -166,5 +168,3 @@ def _explain_failure(output: str) -> str:
     tail = "\n".join(output.strip().splitlines()[-25:])
     return f"componentize-py failed:\n{tail}"
 
-
-__all__ = ["BuildResult", "ManifestError", "build_plugin"]
