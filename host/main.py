@@ -63,6 +63,7 @@ class RootGroup(LazyGroup):
     lazy={
         "plugin": ("host.main:plugin", "Find, install and run plugins; build, sign and publish your own."),
         "trust": ("host.trust_cli:trust", "Manage the publisher keys you trust."),
+        "registry": ("registry.cli:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -88,7 +89,11 @@ def cli() -> None:
         "keygen": ("sdk.signing_cli:keygen", "Create an Ed25519 signing key pair."),
         "sign": ("sdk.signing_cli:sign", "Sign a plugin archive."),
         "verify": ("sdk.signing_cli:verify", "Verify an archive's Ed25519 signature or Sigstore bundle."),
+        "publish": ("sdk.publish_cli:publish", "Upload a signed archive to a registry."),
+        "yank": ("sdk.publish_cli:yank", "Yank a published version (with a reason)."),
+        "unyank": ("sdk.publish_cli:unyank", "Undo a yank."),
+        "deprecate": ("sdk.publish_cli:deprecate", "Deprecate a published plugin with a message."),
     },
 )
 def plugin() -> None:
-    """Find, install and run plugins; build, sign and verify your own."""
+    """Find, install and run plugins; build, sign, verify and publish your own."""

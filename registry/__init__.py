@@ -1,5 +1,5 @@
-"""The marketplace registry service (Flask): API, web pages, TUF repository, storage.
+"""The marketplace registry service (Flask): JSON API, web pages, TUF repository, storage.
 
-Not built yet: see the registry issue. The package exists so the layout of the design is
-in place and `acc registry` has a home.
+`registry.app.create_app` builds the application; `acc registry init` and `serve`
+(registry.cli) create a data directory and run it under gunicorn.
 """

@@ -1,0 +1,168 @@
+"""Accounts, API tokens and publisher identities (keys and Sigstore signers).
+
+Tokens are 256-bit random strings shown once; only their sha256 is stored (they are
+high-entropy, so a fast hash is enough; passwords use werkzeug's scrypt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from registry.errors import ApiError, bad_request, conflict, forbidden, not_found, unauthorized
+from registry.models import ApiToken, Plugin, PublisherKey, SigstoreIdentity, User, utcnow
+from sdk.errors import SignatureError
+from sdk.signing import PublicKey
+
+TOKEN_PREFIX = "acc_"
+_USER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,38}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+
+
+def create_user(session: Session, name: str, email: str, password: str | None = None) -> User:
+    if not _USER_NAME.match(name):
+        raise bad_request(f"invalid user name {name!r}",
+                          hint="2-39 characters: lowercase letters, digits, '-' and '_', "
+                          "starting with a letter or digit")
+    if not _EMAIL.match(email):
+        raise bad_request(f"invalid email address {email!r}")
+    if password is not None:
+        check_password_strength(password)
+    same = (func.lower(User.name) == name) | (func.lower(User.email) == email.lower())
+    taken = session.execute(select(User).where(same)).scalars().first()
+    if taken is not None:
+        what = "name" if taken.name == name else "email address"
+        raise conflict(f"the {what} is already registered", code="account_exists",
+                       hint="log in instead, or choose another name")
+    user = User(name=name, email=email.lower(), password_hash=generate_password_hash(password) if password else "")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise bad_request(f"the password is shorter than {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise bad_request(f"the password is longer than {MAX_PASSWORD_LENGTH} characters")
+
+
+def check_login(session: Session, name: str, password: str) -> User:
+    user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    # Hash even when the user does not exist, so timing does not reveal which names exist.
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    if not check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) or user is None or not user.password_hash:
+        raise unauthorized("wrong user name or password")
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not a real password, only spends the same time")
+
+
+def get_user(session: Session, name: str) -> User:
+    user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    if user is None:
+        raise not_found(f"no user named {name!r}")
+    return user
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+def create_token(session: Session, user: User, *, plugins: list[str] | None = None, expires_days: int | None = 365,
+                 description: str = "") -> tuple[str, ApiToken]:
+    """Create a token; return (the token text, shown once, and its row)."""
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise bad_request("a token expires after 1 to 3650 days")
+    text = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, prefix=text[:12], token_hash=_token_hash(text), description=description[:200],
+                     plugins=sorted(set(plugins)) if plugins else None,
+                     expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None)
+    session.add(token)
+    session.flush()
+    return text, token
+
+
+def authenticate(session: Session, authorization: str | None, now: datetime) -> ApiToken:
+    """The token of an `Authorization: Bearer acc_...` header, or a 401 saying what is wrong."""
+    if not authorization:
+        raise unauthorized("this request needs an API token",
+                           hint="pass --token (or set ACC_REGISTRY_TOKEN); create one on your account page")
+    scheme, _, text = authorization.partition(" ")
+    text = text.strip()
+    if scheme.lower() != "bearer" or not text.startswith(TOKEN_PREFIX) or len(text) > 200:
+        raise unauthorized("the Authorization header is not a registry token",
+                           hint="send `Authorization: Bearer acc_...`")
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(text))).scalar_one_or_none()
+    if token is None:
+        raise unauthorized("the API token is not valid", hint="check the token, or create a new one")
+    if token.revoked_at is not None:
+        raise unauthorized("the API token was revoked", hint="create a new token on your account page")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise unauthorized("the API token has expired", hint="create a new token on your account page")
+    return token
+
+
+def check_token_scope(token: ApiToken, plugin_name: str) -> None:
+    if token.plugins is not None and plugin_name not in token.plugins:
+        raise forbidden(f"this token may publish only {', '.join(token.plugins)}, not {plugin_name}",
+                        hint="use a token scoped to this plugin, or one for all your plugins")
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise not_found(f"you have no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def _token_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- publisher identities --------------------------------------------------------------------
+
+
+def add_key(session: Session, user: User, key_text: str | bytes) -> PublisherKey:
+    try:
+        key = PublicKey.from_bytes(key_text.encode() if isinstance(key_text, str) else key_text)
+    except SignatureError as e:
+        raise ApiError(400, "invalid_key", e.message, hint=e.hint) from e
+    existing = session.execute(select(PublisherKey).where(PublisherKey.user_id == user.id,
+                                                          PublisherKey.key_id == key.key_id)).scalar_one_or_none()
+    if existing is not None:
+        return existing  # idempotent: adding the same key twice is not an error
+    row = PublisherKey(user_id=user.id, key_id=key.key_id, public_key=key.to_text())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_identity(session: Session, user: User, identity: str, issuer: str) -> SigstoreIdentity:
+    identity, issuer = identity.strip(), issuer.strip()
+    if not identity or len(identity) > 254 or not issuer.startswith("https://") or len(issuer) > 254:
+        raise bad_request("a Sigstore identity needs the signer (e.g. an email) and the issuer's https:// URL",
+                          hint="e.g. identity=you@example.com issuer=https://github.com/login/oauth")
+    existing = session.execute(select(SigstoreIdentity).where(
+        SigstoreIdentity.user_id == user.id, SigstoreIdentity.identity == identity,
+        SigstoreIdentity.issuer == issuer)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    row = SigstoreIdentity(user_id=user.id, identity=identity, issuer=issuer)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def may_publish(session: Session, user: User, plugin: Plugin) -> bool:
+    return plugin.owner_id == user.id or any(c.user_id == user.id for c in plugin.collaborators)

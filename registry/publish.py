@@ -1,0 +1,242 @@
+"""The publish pipeline: validate, scan, store, write rows, update TUF metadata, all or nothing.
+
+Everything that can be checked without the database runs first (archive, manifest,
+component imports, signature), so a bad upload never takes the repository lock. The
+rows, the index target and the new TUF metadata are written in one transaction under
+that lock; blobs are content-addressed and written before commit, so a crash leaves at
+most an unreferenced blob and never a half-published version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from packaging.version import Version as PkgVersion
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tuf.api.metadata import TargetFile
+
+from registry.accounts import check_token_scope, may_publish
+from registry.context import Registry
+from registry.db import lock_repository
+from registry.errors import ApiError, bad_request, conflict, forbidden, not_found
+from registry.index import archive_path, build_index, index_path, signature_path
+from registry.models import ApiToken, AuditEntry, Plugin, User, Version, utcnow
+from registry.names_policy import check_new_name
+from sdk.archive import PluginArchive, read_archive_bytes
+from sdk.errors import AccError, ArchiveError, ManifestError, SignatureError
+
+SIGNATURE_KINDS = ("ed25519", "sigstore")
+MAX_REASON_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Upload:
+    archive: bytes
+    signature: bytes
+    signature_kind: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    name: str
+    version: str
+    sha256: str
+    created: bool  # False when the same archive was already published (an idempotent retry)
+
+
+def publish(registry: Registry, token_id: int, upload: Upload, remote_addr: str = "") -> PublishResult:
+    archive = _read(upload)
+    manifest = archive.manifest
+    name, version = manifest.name, str(manifest.version)
+    with registry.db.read() as session:
+        token = session.get(ApiToken, token_id)
+        assert token is not None
+        user = token.user
+        check_token_scope(token, name)
+        signer = _verify_signature(session, user, archive, upload)
+    _check_component(registry, archive)
+
+    with registry.db.write() as session:
+        lock_repository(session)
+        publisher = session.get(User, user.id)
+        assert publisher is not None
+        user = publisher
+        plugin = session.execute(select(Plugin).where(Plugin.name == name)).scalar_one_or_none()
+        if plugin is None:
+            plugin = Plugin(name=name, confusable_key=check_new_name(session, name), owner_id=user.id)
+            session.add(plugin)
+            session.flush()
+        elif not may_publish(session, user, plugin):
+            raise forbidden(f"the plugin name {name!r} belongs to {plugin.owner.name}",
+                            hint="ask its owner to add you as a collaborator, or choose another name")
+        existing = session.execute(select(Version).where(Version.plugin_id == plugin.id,
+                                                         Version.version == version)).scalar_one_or_none()
+        if existing is not None:
+            if existing.archive_sha256 == archive.sha256:
+                return PublishResult(name, version, archive.sha256, created=False)
+            raise conflict(f"{name} {version} is already published, and versions are immutable",
+                           code="version_exists",
+                           hint="bump the version in plugin.toml and build again (a version is never reused, "
+                           "even after a yank)")
+        _check_dependencies(session, manifest.dependencies)
+        sig_sha = registry.blobs.put(upload.signature)
+        registry.blobs.put(upload.archive)
+        row = Version(plugin_id=plugin.id, version=version, archive_sha256=archive.sha256,
+                      archive_length=len(upload.archive), signature_sha256=sig_sha,
+                      signature_length=len(upload.signature), signature_kind=upload.signature_kind,
+                      signer=signer, publisher_id=user.id, manifest_text=archive.manifest_text,
+                      readme=archive.readme, description=manifest.description, abi=str(manifest.api),
+                      capabilities={kind: {"scope": cap.scope_summary(), "reason": cap.reason}
+                                    for kind, cap in manifest.capabilities.items()},
+                      dependencies={dep: str(spec) for dep, spec in manifest.dependencies.items()})
+        session.add(row)
+        session.flush()
+        session.refresh(plugin)
+        _refresh_listing(plugin)
+        changes: dict[str, TargetFile | None] = {
+            archive_path(name, version): TargetFile(len(upload.archive), {"sha256": archive.sha256},
+                                                    archive_path(name, version)),
+            signature_path(name, version, upload.signature_kind): TargetFile(
+                len(upload.signature), {"sha256": sig_sha}, signature_path(name, version, upload.signature_kind)),
+        }
+        write_index(registry, session, plugin, changes, utcnow())
+        audit(session, user.name, "publish", f"{name} {version}", remote_addr, sha256=archive.sha256)
+    return PublishResult(name, version, archive.sha256, created=True)
+
+
+def set_yanked(registry: Registry, user_id: int, name: str, version: str, *, yanked: bool, reason: str,
+               remote_addr: str = "") -> None:
+    if yanked and not reason.strip():
+        raise bad_request("a yank needs a reason", hint="say why users should not install this version")
+    with registry.db.write() as session:
+        lock_repository(session)
+        user, plugin = _owned_plugin(session, user_id, name)
+        row = next((v for v in plugin.versions if v.version == version), None)
+        if row is None:
+            raise not_found(f"{name} has no version {version}")
+        row.yanked = yanked
+        row.yank_reason = reason.strip()[:MAX_REASON_LENGTH] if yanked else None
+        _refresh_listing(plugin)
+        write_index(registry, session, plugin, {}, utcnow())
+        audit(session, user.name, "yank" if yanked else "unyank", f"{name} {version}", remote_addr,
+              reason=row.yank_reason)
+
+
+def set_deprecated(registry: Registry, user_id: int, name: str, message: str | None, remote_addr: str = "") -> None:
+    with registry.db.write() as session:
+        lock_repository(session)
+        user, plugin = _owned_plugin(session, user_id, name)
+        plugin.deprecated = message.strip()[:MAX_REASON_LENGTH] if message and message.strip() else None
+        write_index(registry, session, plugin, {}, utcnow())
+        audit(session, user.name, "deprecate" if plugin.deprecated else "undeprecate", name, remote_addr,
+              message=plugin.deprecated)
+
+
+def write_index(registry: Registry, session: Session, plugin: Plugin, changes: dict[str, TargetFile | None],
+                now: datetime) -> None:
+    """Regenerate NAME/index.json and sign new TUF metadata for it and `changes`."""
+    data = build_index(plugin)
+    digest = registry.blobs.put(data)
+    changes = {**changes, index_path(plugin.name): TargetFile(len(data), {"sha256": digest}, index_path(plugin.name))}
+    registry.tuf.update_targets(session, changes, now)
+    plugin.updated_at = now
+
+
+def audit(session: Session, actor: str, action: str, target: str, remote_addr: str, **detail: Any) -> None:
+    session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail, remote_addr=remote_addr[:64]))
+
+
+def _owned_plugin(session: Session, user_id: int, name: str) -> tuple[User, Plugin]:
+    user = session.get(User, user_id)
+    plugin = session.execute(select(Plugin).where(Plugin.name == name)).scalar_one_or_none()
+    if plugin is None or user is None:
+        raise not_found(f"no plugin named {name!r}")
+    if not may_publish(session, user, plugin):
+        raise forbidden(f"only the owner and collaborators of {name} may change it")
+    return user, plugin
+
+
+def _refresh_listing(plugin: Plugin) -> None:
+    """Copy the newest non-yanked version's manifest fields onto the plugin row for listings."""
+    candidates = [v for v in plugin.versions if not v.yanked] or list(plugin.versions)
+    if not candidates:
+        return
+    latest = max(candidates, key=lambda v: PkgVersion(v.version))
+    from sdk.manifest import load_manifest
+
+    manifest = load_manifest(latest.manifest_text, check_schemas=False)
+    plugin.latest_version = latest.version
+    plugin.description = manifest.description
+    plugin.keywords = list(manifest.keywords)
+    plugin.categories = list(manifest.categories)
+    plugin.capability_kinds = sorted(manifest.capabilities)
+    plugin.search_text = " ".join([plugin.name, manifest.description, *manifest.keywords, *manifest.categories]).lower()
+
+
+def _read(upload: Upload) -> PluginArchive:
+    if upload.signature_kind not in SIGNATURE_KINDS:
+        raise bad_request(f"unknown signature kind {upload.signature_kind!r}", hint="use ed25519 or sigstore")
+    try:
+        return read_archive_bytes(upload.archive, source="the uploaded archive")
+    except (ArchiveError, ManifestError) as e:
+        raise ApiError(400, "invalid_archive", e.message, hint=e.hint) from e
+
+
+def _verify_signature(session: Session, user: User, archive: PluginArchive, upload: Upload) -> dict[str, Any]:
+    """Check the signature against the publisher's registered keys or identities; return the signer."""
+    from sdk.signing import ArchiveSignature, PublicKey, verify_archive_signature, verify_sigstore_bundle
+
+    try:
+        if upload.signature_kind == "ed25519":
+            signature = ArchiveSignature.from_json(upload.signature)
+            keys = [PublicKey.from_bytes(k.public_key.encode()) for k in user.keys]
+            if not keys:
+                raise SignatureError(f"{user.name} has no registered signing keys",
+                                     hint="register your public key: `acc registry key add` or the account page")
+            key = verify_archive_signature(archive.sha256, signature, keys)
+            return {"kind": "ed25519", "key_id": key.key_id, "public_key": key.to_text()}
+        if not user.identities:
+            raise SignatureError(f"{user.name} has no registered Sigstore identities",
+                                 hint="register the identity and issuer you sign with on the account page")
+        failures = []
+        for ident in user.identities:
+            try:
+                verify_sigstore_bundle(upload.archive, upload.signature, identity=ident.identity, issuer=ident.issuer)
+            except SignatureError as e:
+                failures.append(e.message)
+                continue
+            return {"kind": "sigstore", "identity": ident.identity, "issuer": ident.issuer}
+        raise SignatureError("the Sigstore bundle is not from any identity registered to " + user.name + ": "
+                             + "; ".join(failures))
+    except SignatureError as e:
+        hint = e.hint
+        if "not trusted" in e.message:
+            hint = "sign with a key registered to your account, or register this key first"
+        raise ApiError(400, "bad_signature", e.message, hint=hint) from e
+
+
+def _check_component(registry: Registry, archive: PluginArchive) -> None:
+    """Compile (cached by content) and check the component's imports against its manifest."""
+    from host.compiled_cache import load_component
+    from host.component_check import check_component
+    from host.engine import EngineSettings, shared_engine
+
+    settings = EngineSettings()
+    engine = shared_engine(settings)
+    try:
+        component = load_component(engine, settings, archive.wasm, registry.config.compiled_dir,
+                                   wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())
+        check_component(component, engine, archive.manifest)
+    except AccError as e:
+        raise ApiError(400, "invalid_component", e.message, hint=e.hint) from e
+
+
+def _check_dependencies(session: Session, dependencies: Any) -> None:
+    for dep in dependencies:
+        if session.execute(select(Plugin.id).where(Plugin.name == dep)).first() is None:
+            raise bad_request(f"depends on {dep!r}, which is not published here", code="unknown_dependency",
+                              hint="publish the dependency first, or remove it from [dependencies]")

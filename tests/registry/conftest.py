@@ -1,0 +1,86 @@
+"""Registry fixtures: a fresh initialized registry per test (SQLite, or PostgreSQL when
+the API suite runs against a real server), a Flask test client, publishers, archives."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from registry.app import create_app
+from registry.config import RegistryConfig
+from sdk.archive import PluginArchive, read_archive
+from tests.registry_kit import Publisher, make_config, make_publisher
+
+POSTGRES_ENV = "ACC_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def example_archive(built_archives: Callable[[str], Path]) -> PluginArchive:
+    return read_archive(built_archives("project-stats"))
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """The URL of a real PostgreSQL server (CI starts one in .ci/run), or skip saying why."""
+    url = os.environ.get(POSTGRES_ENV, "")
+    if not url:
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} (e.g. postgresql+psycopg://acc:acc@127.0.0.1/postgres); "
+                    ".ci/run starts one")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server, dropped after the test."""
+    from sqlalchemy import create_engine, text
+
+    name = f"acc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = postgres_admin_url.rpartition("/")
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Run a test once on SQLite (the default) and once on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return ""
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def registry_config(tmp_path: Path) -> RegistryConfig:
+    return make_config(tmp_path / "registry-data")
+
+
+@pytest.fixture
+def app(registry_config: RegistryConfig) -> Iterator[Flask]:
+    application = create_app(registry_config)
+    yield application
+    application.extensions["acc_registry"].db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def alice(registry_config: RegistryConfig, tmp_path: Path) -> Publisher:
+    return make_publisher(registry_config, "alice", tmp_path / "keys")
+
+
+@pytest.fixture
+def bob(registry_config: RegistryConfig, tmp_path: Path) -> Publisher:
+    return make_publisher(registry_config, "bob", tmp_path / "keys")
