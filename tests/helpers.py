@@ -13,6 +13,10 @@ PLUGIN_SOURCES = {
     "project-stats": REPO / "official_plugins" / "example",
     "hostile": REPO / "tests" / "plugins" / "hostile",
     "relay": REPO / "tests" / "plugins" / "relay",
+    "git": REPO / "official_plugins" / "git",
+    "testing": REPO / "official_plugins" / "testing",
+    "docs": REPO / "official_plugins" / "docs",
+    "code-quality": REPO / "official_plugins" / "code_quality",
 }
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 
