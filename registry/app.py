@@ -64,6 +64,26 @@ def _session_key(settings: RegistryConfig) -> str:
     return path.read_text().strip()
 
 
+def _drain_request_body(app: Flask) -> None:
+    """Read what is left of a refused request's body (up to the upload cap) before answering.
+
+    A refusal (bad token, bad form) can come before the body is read; if the server then
+    answered and closed, a client still sending a large upload would see "broken pipe"
+    instead of the registry's message. Bodies over the cap are not drained: those get 413
+    before anything is read, and reading them would be what the cap exists to prevent.
+    """
+    length = request.content_length
+    if length is None or length > app.config["MAX_CONTENT_LENGTH"]:
+        return
+    stream = request.stream
+    exhaust = getattr(stream, "exhaust", None)
+    if exhaust is not None:
+        try:
+            exhaust()
+        except Exception:  # the client went away or sent less than it announced
+            app.logger.info("could not drain the body of a refused request")
+
+
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/tuf/")) or request.accept_mimetypes.best == "application/json"
 
@@ -71,7 +91,8 @@ def _wants_json() -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError) -> Any:
-        if not _wants_json() and "web.error_page" in app.view_functions:
+        _drain_request_body(app)
+        if not _wants_json() and "web" in app.blueprints:
             from registry.web import error_page  # type: ignore[import-untyped,unused-ignore]
 
             return error_page(e)

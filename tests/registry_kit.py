@@ -23,11 +23,16 @@ from sdk.signing import ArchiveSignature, PublicKey, generate_keypair, load_priv
 from tests.helpers import TEST_CACHE
 
 
-def make_config(data_dir: Path, database_url: str = "", **settings: Any) -> RegistryConfig:
-    """A fresh, initialized registry in `data_dir` (sharing the suite's compiled-component cache)."""
+def config_for(data_dir: Path, database_url: str = "", **settings: Any) -> RegistryConfig:
+    """The test configuration of the registry in `data_dir` (sharing the suite's compiled-component cache)."""
     mapping = {"data_dir": data_dir, "database_url": database_url, "compile_cache_dir": TEST_CACHE / "compiled",
                "bin_bits": 4, "testing": True, **settings}
-    config = load_config(mapping, environ={})
+    return load_config(mapping, environ={})
+
+
+def make_config(data_dir: Path, database_url: str = "", **settings: Any) -> RegistryConfig:
+    """A fresh, initialized registry in `data_dir`."""
+    config = config_for(data_dir, database_url, **settings)
     init_registry(config)
     return config
 
@@ -56,10 +61,22 @@ def make_publisher(config: RegistryConfig, name: str, keys_dir: Path, *, registe
     return Publisher(name=name, token=token, key=key, keys_dir=keys_dir)
 
 
+_variants: dict[tuple[object, ...], bytes] = {}
+
+
 def variant(base: PluginArchive, *, name: str | None = None, version: str | None = None,
             drop_capability: str | None = None, description: str | None = None, readme: str | None = None,
             extra_toml: str = "") -> bytes:
-    """The base archive with plugin.toml edited; same component."""
+    """The base archive with plugin.toml edited; same component. Cached: packing 18 MB of
+    wasm takes about a second, and many tests publish the same variants."""
+    key = (base.sha256, name, version, drop_capability, description, readme, extra_toml)
+    if key not in _variants:
+        _variants[key] = _make_variant(base, name, version, drop_capability, description, readme, extra_toml)
+    return _variants[key]
+
+
+def _make_variant(base: PluginArchive, name: str | None, version: str | None, drop_capability: str | None,
+                  description: str | None, readme: str | None, extra_toml: str) -> bytes:
     text = base.manifest_text
     if name is not None:
         text = re.sub(r'^name = ".*"$', f'name = "{name}"', text, count=1, flags=re.M)

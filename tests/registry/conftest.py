@@ -4,6 +4,7 @@ the API suite runs against a real server), a Flask test client, publishers, arch
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 from registry.app import create_app
 from registry.config import RegistryConfig
 from sdk.archive import PluginArchive, read_archive
-from tests.registry_kit import Publisher, make_config, make_publisher
+from tests.registry_kit import Publisher, config_for, make_config, make_publisher
 
 POSTGRES_ENV = "ACC_TEST_POSTGRES_URL"
 
@@ -35,17 +36,45 @@ def postgres_admin_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One initialized registry (keys, schema, TUF metadata) that each test copies."""
+    data_dir = tmp_path_factory.mktemp("template") / "registry-data"
+    make_config(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """An initialized registry database on PostgreSQL (and its keys), copied per test."""
+    from sqlalchemy import create_engine, text
+
+    name = f"acc_template_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    data_dir = tmp_path_factory.mktemp("pg-template") / "registry-data"
+    make_config(data_dir, _database(postgres_admin_url, name))
+    yield name, data_dir
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _database(admin_url: str, name: str) -> str:
+    return f"{admin_url.rpartition('/')[0]}/{name}"
+
+
 @pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """A fresh, empty database on the PostgreSQL server, dropped after the test."""
+def postgres_url(postgres_admin_url: str, postgres_template: tuple[str, Path]) -> Iterator[str]:
+    """A database copied from the template (CREATE DATABASE ... TEMPLATE), dropped after the test."""
     from sqlalchemy import create_engine, text
 
     name = f"acc_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = postgres_admin_url.rpartition("/")
-    yield f"{base}/{name}"
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template[0]}"'))
+    yield _database(postgres_admin_url, name)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -60,8 +89,16 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def registry_config(tmp_path: Path) -> RegistryConfig:
-    return make_config(tmp_path / "registry-data")
+def registry_config(tmp_path: Path, request: pytest.FixtureRequest) -> RegistryConfig:
+    """A fresh registry, copied from an initialized template. Modules marked
+    `pytest.mark.usefixtures("database_url")` get it once on SQLite and once on PostgreSQL."""
+    url = str(request.getfixturevalue("database_url")) if "database_url" in request.fixturenames else ""
+    data_dir = tmp_path / "registry-data"
+    if url:
+        shutil.copytree(request.getfixturevalue("postgres_template")[1], data_dir)
+    else:
+        shutil.copytree(request.getfixturevalue("sqlite_template"), data_dir)
+    return config_for(data_dir, url)
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from sdk.archive import PluginArchive
 from tests.registry_kit import Publisher, error_code, publish, sign, variant
+
+pytestmark = pytest.mark.usefixtures("database_url")
 
 
 def test_publish_makes_the_plugin_searchable_and_detailed(client: FlaskClient, alice: Publisher,

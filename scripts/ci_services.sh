@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sourced by .ci/run: install and start what the tests need beyond Python, from Debian's
+# packages: a PostgreSQL server (the registry's API suite runs against it too) and
+# Chromium with ChromeDriver (the web pages are tested in a real headless browser).
+# Exports ACC_TEST_POSTGRES_URL for the tests. Safe to run again: it reuses what it finds.
+set -euo pipefail
+
+need=()
+command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main"' | grep -q .; then
+  pg_createcluster "$version" main >/dev/null
+fi
+pg_ctlcluster "$version" main start 2>/dev/null || true
+for _ in $(seq 1 50); do
+  su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname = 'acc'\"" | grep -q 1 \
+  || su postgres -c "psql -qc \"create role acc login createdb password 'acc'\"" >/dev/null
+port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
+export ACC_TEST_POSTGRES_URL="postgresql+psycopg://acc:acc@127.0.0.1:${port}/postgres"
+echo "== PostgreSQL $version on port $port"
