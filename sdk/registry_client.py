@@ -54,7 +54,8 @@ def request_json(method: str, url: str, *, token: str | None = None, body: dict[
         message = str(error.get("message") or f"the registry answered {e.code} {e.reason}")
         raise RegistryError(message, hint=error.get("hint"), status=e.code, code=str(error.get("code", ""))) from e
     except urllib.error.URLError as e:
-        if isinstance(e.reason, BrokenPipeError | ConnectionResetError) and data is not None and len(data) > 1024 * 1024:
+        uploading = data is not None and len(data) > 1024 * 1024
+        if isinstance(e.reason, BrokenPipeError | ConnectionResetError) and uploading:
             raise RegistryError(f"the registry at {url} closed the connection during the upload",
                                 hint="the upload may be over the registry's size limit; "
                                 "check the archive size and the registry's max_upload_bytes") from e
