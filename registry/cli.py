@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from registry.config import RegistryConfig
 
 data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                            help="The registry's data directory (default: registry-data/, or $REGISTRY_DATA_DIR).")
 
 
-def _config(data_dir: Path | None) -> object:
+def _config(data_dir: Path | None) -> RegistryConfig:
     from registry.config import load_config
 
     return load_config({"data_dir": data_dir} if data_dir is not None else None)
@@ -52,9 +56,7 @@ def init(data_dir: Path | None, bin_bits: int | None) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
     """Serve the registry with gunicorn."""
-    from registry.config import load_config
-
-    config = load_config({"data_dir": data_dir} if data_dir is not None else None)
+    config = _config(data_dir)
     if not config.database_url and not (config.data_dir / "registry.db").is_file():
         raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
     from registry import schema
@@ -73,9 +75,7 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
 def migrate(data_dir: Path | None) -> None:
     """Upgrade the registry's database schema to this version of acc."""
     from registry import schema
-    from registry.config import load_config
-
-    config = load_config({"data_dir": data_dir} if data_dir is not None else None)
+    config = _config(data_dir)
     schema.upgrade(config.resolved_database_url)
     click.echo(f"database at revision {schema.head_revision()}")
 
@@ -92,11 +92,10 @@ def user() -> None:
 @data_option
 def user_create(name: str, email: str, password: bool, data_dir: Path | None) -> None:
     """Create the account NAME."""
-    from registry.config import load_config
     from registry.operator import create_user_command
 
     secret = click.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
-    create_user_command(load_config({"data_dir": data_dir} if data_dir else None), name, email, secret)
+    create_user_command(_config(data_dir), name, email, secret)
     click.echo(f"created user {name}")
 
 
@@ -114,10 +113,9 @@ def token() -> None:
 def token_create(user_name: str, plugins: tuple[str, ...], expires_days: int, description: str,
                  data_dir: Path | None) -> None:
     """Create an API token for USER and print it (it is shown only this once)."""
-    from registry.config import load_config
     from registry.operator import create_token_command
 
-    text = create_token_command(load_config({"data_dir": data_dir} if data_dir else None), user_name,
+    text = create_token_command(_config(data_dir), user_name,
                                 list(plugins), expires_days, description)
     click.echo(text)
     scope = ", ".join(plugins) if plugins else "all of the user's plugins"
@@ -135,8 +133,22 @@ def key() -> None:
 @data_option
 def key_add(user_name: str, pubkey_file: Path, data_dir: Path | None) -> None:
     """Register an Ed25519 public key (from `acc plugin keygen`) for USER."""
-    from registry.config import load_config
     from registry.operator import add_key_command
 
-    key_id = add_key_command(load_config({"data_dir": data_dir} if data_dir else None), user_name, pubkey_file)
+    key_id = add_key_command(_config(data_dir), user_name, pubkey_file)
     click.echo(f"registered key {key_id} for {user_name}")
+
+
+@registry.command()
+@data_option
+def seed(data_dir: Path | None) -> None:
+    """Build, sign and publish the official plugins (idempotent)."""
+    from host.paths import host_paths
+    from registry.seed import seed as run_seed
+
+    config = _config(data_dir)
+    if not (config.keys_dir / "root.pem").exists() and not config.database_url:
+        raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
+    results = run_seed(config, host_paths().builds, progress=lambda line: click.echo(line, err=True))
+    new = sum(r.created for r in results)
+    click.echo(f"{len(results)} official plugins in {config.data_dir}: {new} newly published")
