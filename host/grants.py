@@ -57,6 +57,8 @@ def describe_capability(capability: Capability) -> str:
     if capability.kind == "process" and any(p.startswith("python") or p in {"sh", "bash", "node"}
                                             for p in capability.programs):
         warning = " [runs an interpreter: this is arbitrary code execution in the project]"
+    elif capability.kind == "process" and any(p in {"pytest", "coverage"} for p in capability.programs):
+        warning = " [runs the project's tests: the project's own code runs with your permissions]"
     if capability.kind == "fs" and capability.writable:
         warning = " [can change and delete files in the project]"
     return f"{capability.kind}: {capability.scope_summary()}{warning}\n    why: {capability.reason}"

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from host.capabilities import Denied, Invalid, LimitHit
-from host.errors import InputError, PluginFailed
+from host.capabilities import Denied, Failed, Invalid, LimitHit
+from host.errors import InputError, PluginFailed, StoreError
 from host.linking import CapabilityServices, make_record
 from host.logsink import Emitter, LogSink
 from host.paths import HostPaths
@@ -33,6 +33,13 @@ class RunOptions:
     emit_log: Emitter | None = None
     #: Where `secrets` grants read from; captured once from the acc process's environment.
     secret_source: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: Where the user's own git config lives (HOME, XDG_CONFIG_HOME): acc reads the commit
+    #: identity from it when a project's repository sets none. Programs never see it.
+    user_config_environment: Mapping[str, str] = field(
+        default_factory=lambda: {
+            name: os.environ[name] for name in ("HOME", "XDG_CONFIG_HOME") if os.environ.get(name)
+        }
+    )
 
 
 class PluginHost:
@@ -123,7 +130,8 @@ class PluginHost:
         from host.capabilities.process import ProcessScope, run_program
 
         project = self.options.project_dir or Path.cwd()
-        scope = ProcessScope(programs=manifest.capabilities["process"].programs, project_dir=project)
+        scope = ProcessScope(programs=manifest.capabilities["process"].programs, project_dir=project,
+                             user_config_environment=self.options.user_config_environment)
 
         def run(program: str, args: list[str], stdin: bytes) -> Any:
             out = run_program(scope, program, list(args), bytes(stdin))
@@ -172,6 +180,8 @@ class PluginHost:
             raise _capability_error(e.kind, f"{plugin} {command}: {e.detail}") from e
         except InputError as e:
             raise Invalid(e.message) from e
+        except StoreError as e:  # the callee is not installed: say so, and how to install it
+            raise Failed(f"{e.message}; {e.hint}" if e.hint else e.message) from e
 
     def _emit(self, caller: str, allowed: tuple[str, ...], topic: str, payload: str) -> None:
         for plugin in allowed:
@@ -188,7 +198,7 @@ class PluginHost:
 
 
 def _capability_error(kind: str, message: str) -> Exception:
-    from host.capabilities import CapabilityError, Failed
+    from host.capabilities import CapabilityError
 
     cls = {"denied": Denied, "invalid": Invalid, "limit": LimitHit}.get(kind, Failed)
     error: CapabilityError = cls(message)

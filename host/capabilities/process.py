@@ -6,10 +6,13 @@ A call is bounded on every side:
   (never the user's `PATH`, which a project's `.envrc` or a hostile tool may have
   prepended to);
 - **its arguments**: strings without NUL, count and total size capped, then checked by
-  the program's entry in `PROGRAM_POLICIES` (git has a strict one, see below);
+  the program's entry in `PROGRAM_POLICIES` (git has a strict one, see below; pytest
+  and coverage have theirs in `host.capabilities.pytest_policy`);
 - **where**: the working directory is the project directory;
 - **what it inherits**: nothing from `os.environ`; `HOME` is a fresh empty directory per
-  call, so the user's dotfiles (`~/.gitconfig`, `~/.netrc`, ...) are never read;
+  call, so the user's dotfiles (`~/.gitconfig`, `~/.netrc`, ...) are never read by the
+  program (acc itself reads one thing from the user's git config: the commit identity,
+  see `_git_identity_environment`);
 - **how long and how much**: a deadline after which the whole process group is killed,
   and a cap on each of stdout and stderr after which it is killed too.
 
@@ -42,10 +45,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from host.capabilities import Denied, Failed, Invalid, LimitHit
+from host.capabilities.pytest_policy import (
+    check_coverage_args,
+    check_pytest_args,
+    pytest_environment,
+    run_coverage,
+)
 
 __all__ = [
     "GIT_SUBCOMMANDS",
@@ -84,6 +93,11 @@ class ProcessScope:
     max_stdin_bytes: int = 4 * MiB
     max_args: int = 1024
     max_arg_bytes: int = 128 * KiB
+    #: `HOME` (and `XDG_CONFIG_HOME`) of the user running acc, for one purpose only: acc
+    #: reads the commit identity (user.name, user.email) from the user's global git config
+    #: when the project's repository sets none. Programs never see these variables. Empty:
+    #: only the repository's own identity counts.
+    user_config_environment: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A zero or negative limit would be a silent "no limit" or "never works"; both are
@@ -125,6 +139,8 @@ class Launch:
     environment: Mapping[str, str]
     deadline: float  # a time.monotonic() value
     timeout_seconds: float
+    #: From `ProcessScope.user_config_environment`; for preflights only, never the program.
+    user_config_environment: Mapping[str, str] = field(default_factory=dict)
 
     def run(
         self,
@@ -169,14 +185,19 @@ class ProgramPolicy:
       IO beyond resolving paths, so it is easy to test on its own.
     - `environment(project_dir)` adds program-specific variables to the scrubbed base.
     - `preflight(args, launch)` runs before the program and may refuse (git vets the
-      repository here).
+      repository here); what it returns is added to the program's environment (git's
+      commit identity, which the host decides and the plugin cannot).
+    - `execute(argv_tail, launch, stdin, max_output)` runs the program in place of the
+      single `launch.run(argv_tail)`, for a program whose result takes more than one
+      process (coverage: measure, then report; see `host.capabilities.pytest_policy`).
     - `search_interpreter_dir` looks the program up in the directory of the running
       interpreter first (see `_interpreter_dir`).
     """
 
     check_args: Callable[[list[str], Path], list[str]] = _unrestricted
     environment: Callable[[Path], dict[str, str]] = _no_environment
-    preflight: Callable[[list[str], Launch], None] | None = None
+    preflight: Callable[[list[str], Launch], Mapping[str, str] | None] | None = None
+    execute: Callable[[list[str], Launch, bytes, int], ProcessOutput] | None = None
     search_interpreter_dir: bool = False
 
 
@@ -226,9 +247,14 @@ def run_program(
             environment=environment,
             deadline=deadline,
             timeout_seconds=scope.timeout_seconds,
+            user_config_environment=scope.user_config_environment,
         )
         if policy.preflight is not None:
-            policy.preflight(arg_list, launch)
+            added = policy.preflight(arg_list, launch)
+            if added:
+                launch = replace(launch, environment={**environment, **added})
+        if policy.execute is not None:
+            return policy.execute(argv_tail, launch, stdin, scope.max_output_bytes)
         return launch.run(argv_tail, stdin=stdin, max_output=scope.max_output_bytes)
 
 
@@ -499,6 +525,9 @@ def _collect(
 #    remote helpers; and for what is not configuration at all: a work tree, git
 #    directory, symlink or borrowed object store outside the project. The same again
 #    for every checked-out submodule (git enters them on `status` and `diff`).
+# 5. Identity (`_git_identity_environment`): commits are made in the user's name, so the
+#    host, not the plugin, decides that name: from the repository's config, else the
+#    user's global git config, else the commit is refused with instructions.
 
 #: Subcommands a plugin may run. All are git builtins, so no alias (`alias.status = !sh`)
 #: can shadow them. Left out on purpose: anything that talks to a remote (fetch, pull,
@@ -552,6 +581,15 @@ _GIT_FILE_OPTIONS: frozenset[str] = frozenset(
 #: `--textconv`; `--exclude=PATTERN` is not `--exclude-from`).
 _GIT_EXACT_SAFE: frozenset[str] = frozenset({"text", "ignore-rev", "exclude"})
 
+#: Long options refused for one subcommand only (elsewhere they mean something harmless:
+#: `git log --author=PATTERN` filters).
+_GIT_SUBCOMMAND_REFUSED: dict[str, dict[str, str]] = {
+    "commit": {
+        "author": "would let the plugin choose the commit's author; acc takes the identity "
+        "from your git config (user.name, user.email)",
+    },
+}
+
 #: Exact options allowed only for one subcommand, where they are harmless queries.
 _GIT_SUBCOMMAND_SAFE: dict[str, frozenset[str]] = {"rev-parse": frozenset({"--git-dir"})}
 
@@ -596,6 +634,10 @@ _GIT_HARDENING: tuple[str, ...] = (
     "gpg.x509.program=false",
     "gpg.ssh.program=false",
     "commit.gpgSign=false",
+    # Never invent an identity from the host name and /etc/passwd (root@container.(none)):
+    # a commit is made under the identity acc sets (see _git_identity_environment) or not
+    # at all.
+    "user.useConfigOnly=true",
     "tag.gpgSign=false",
     "tag.forceSignAnnotated=false",
     "log.showSignature=false",
@@ -705,7 +747,8 @@ def _check_git_long_option(
         return index + 1
     # Git accepts any unambiguous prefix of a long option ("--outp" is "--output"), so
     # a name that begins a refused option is refused as that option.
-    for refused, reason in _GIT_REFUSED_OPTIONS.items():
+    refused_here = {**_GIT_REFUSED_OPTIONS, **_GIT_SUBCOMMAND_REFUSED.get(subcommand, {})}
+    for refused, reason in refused_here.items():
         if refused.startswith(name):
             shown = f"--{name}" if name == refused else f"--{name} (read by git as --{refused})"
             raise Denied(f"git option {shown} is not allowed: it {reason}")
@@ -1033,19 +1076,115 @@ def _check_git_config(launch: Launch, directory: Path, where: str) -> None:
                 )
 
 
+#: Subcommands that can create commits or tags, and so need an identity to sign them with.
+_GIT_IDENTITY_SUBCOMMANDS: frozenset[str] = frozenset({"commit", "merge", "stash", "tag"})
+
+#: The configuration keys git takes an identity from. `author.*`/`committer.*` win over
+#: `user.*` (git's own rule, whatever the scope of each).
+_GIT_IDENTITY_KEYS = r"^(user|author|committer)\.(name|email)$"
+_GIT_IDENTITY_MAX_OUTPUT = 64 * KiB
+
+#: Where the user's own git config is found: git reads ~/.gitconfig and
+#: $XDG_CONFIG_HOME/git/config (default ~/.config/git/config).
+_USER_CONFIG_VARIABLES: tuple[str, ...] = ("HOME", "XDG_CONFIG_HOME")
+
+
+def _git_preflight(args: list[str], launch: Launch) -> Mapping[str, str] | None:
+    _vet_git_repository(args, launch)
+    if args[0] in _GIT_IDENTITY_SUBCOMMANDS:
+        return _git_identity_environment(args[0], launch)
+    return None
+
+
+def _git_identity_environment(subcommand: str, launch: Launch) -> dict[str, str]:
+    """The author and committer for a command that can commit, as GIT_AUTHOR_* variables.
+
+    Git itself runs with no global config and an empty HOME (the user's config could run
+    programs), so without this it would know only an identity set in the repository,
+    and otherwise invent one from the host name. Instead acc asks git, in the (already
+    vetted) project, for the identity keys with the user's HOME in place: git merges the
+    user's global config (~/.gitconfig, ~/.config/git/config, their includes, such as
+    an `includeIf "gitdir:~/work/"` for a work identity) with the repository's own, in
+    its usual order. `git config` only reads files, so the user's config cannot run
+    anything here, and only the identity keys are taken from it.
+
+    The variables win over any configuration, and the plugin cannot set variables or
+    give `-c` or `commit --author`: the identity is the user's, never the plugin's
+    choice. A `git commit` with no identity at all is refused with instructions; merge,
+    stash and tag fail in git itself, and only if they actually need to write a commit
+    (`user.useConfigOnly` in the hardening stops git from inventing one).
+    """
+    environment = dict(launch.environment)
+    if launch.user_config_environment:
+        del environment["GIT_CONFIG_GLOBAL"]
+        for name in _USER_CONFIG_VARIABLES:
+            environment.pop(name, None)
+            value = launch.user_config_environment.get(name)
+            if value:
+                environment[name] = value
+    query = replace(launch, environment=environment)
+    output = query.run(
+        [*_GIT_PREFIX, "config", "--null", "--get-regexp", _GIT_IDENTITY_KEYS],
+        max_output=_GIT_IDENTITY_MAX_OUTPUT,
+    )
+    settings: dict[str, str] = {}
+    if output.status == 0 and not output.truncated:  # status 1: no key is set
+        for entry in output.stdout.split(b"\0"):
+            key, _, value = os.fsdecode(entry).partition("\n")
+            if key and value.strip():
+                settings[key.lower()] = value  # the last value wins, as in git
+    identity = {
+        "GIT_AUTHOR_NAME": settings.get("author.name") or settings.get("user.name"),
+        "GIT_AUTHOR_EMAIL": settings.get("author.email") or settings.get("user.email"),
+        "GIT_COMMITTER_NAME": settings.get("committer.name") or settings.get("user.name"),
+        "GIT_COMMITTER_EMAIL": settings.get("committer.email") or settings.get("user.email"),
+    }
+    missing = sorted({
+        ("user.email" if variable.endswith("EMAIL") else "user.name")
+        for variable, value in identity.items() if not value
+    })  # fmt: skip
+    if missing and subcommand == "commit":
+        keys = " or ".join(missing)
+        unset = (
+            f"neither the project's repository nor your global git config sets {keys}"
+            if launch.user_config_environment
+            else f"the project's repository does not set {keys}"
+        )
+        raise Failed(
+            f"git commit needs to know who is committing, and {unset}. Set them in the project with "
+            '`git config user.name "Your Name"` and `git config user.email you@example.com` '
+            "(or add --global to set them for all your repositories), then try again"
+        )
+    return {variable: value for variable, value in identity.items() if value}
+
+
 PROGRAM_POLICIES: dict[str, ProgramPolicy] = {
     "git": ProgramPolicy(
         check_args=check_git_args,
         environment=_git_environment,
-        preflight=_vet_git_repository,
+        preflight=_git_preflight,
     ),
-    # Python's arguments are not restricted: granting python (or pytest, which imports
-    # the project's conftest.py) already grants running any code as the user, with the
-    # project as working directory. The consent prompt must say exactly that. What acc
-    # still guarantees is no shell, a scrubbed environment, and the time/output caps.
+    # Python's arguments are not restricted: granting python already grants running any
+    # code as the user (`python -c` of the plugin's choosing), with the project as working
+    # directory. The consent prompt must say exactly that. What acc still guarantees is no
+    # shell, a scrubbed environment, and the time/output caps.
     "python": ProgramPolicy(search_interpreter_dir=True),
     "python3": ProgramPolicy(search_interpreter_dir=True),
-    "pytest": ProgramPolicy(search_interpreter_dir=True),
+    # pytest and coverage run the project's own code (its tests and conftest.py), never
+    # code, configuration or paths of the plugin's choosing: their arguments are an
+    # allowlist (host/capabilities/pytest_policy.py). A plugin that only runs tests asks
+    # for these, not for python.
+    "pytest": ProgramPolicy(
+        check_args=check_pytest_args,
+        environment=pytest_environment,
+        search_interpreter_dir=True,
+    ),
+    "coverage": ProgramPolicy(
+        check_args=check_coverage_args,
+        environment=pytest_environment,
+        execute=run_coverage,
+        search_interpreter_dir=True,
+    ),
 }
 
 _DEFAULT_POLICY = ProgramPolicy()

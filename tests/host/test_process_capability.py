@@ -358,6 +358,8 @@ GIT_TRICKS = [
     pytest.param(["commit", "-aF/etc/passwd"], Denied, id="commit-file-clustered"),
     pytest.param(["commit", "--fil=/etc/passwd"], Denied, id="commit-file-abbrev"),
     pytest.param(["commit", "--template={outside}/t"], Denied, id="commit-template"),
+    pytest.param(["commit", "--author=Evil <evil@example.com>", "-m", "x"], Denied, id="commit-author"),
+    pytest.param(["commit", "--auth", "Evil <evil@example.com>", "-m", "x"], Denied, id="commit-author-abbrev"),
     pytest.param(["add", "--pathspec-from-file=/etc/passwd"], Denied, id="pathspec-from-file"),
     pytest.param(["blame", "--contents", "/etc/passwd", "README"], Denied, id="blame-contents"),
     pytest.param(["blame", "-S", "/etc/passwd", "README"], Denied, id="blame-revs-file"),
@@ -428,6 +430,8 @@ GIT_ALLOWED = [
     pytest.param(["add", "--", "-rf", "--output=x"], id="names-after-dashdash"),
     pytest.param(["show", "HEAD:README"], id="show-blob"),
     pytest.param(["switch", "-c", "feature"], id="switch"),
+    pytest.param(["log", "--author=ada"], id="log-author-filter"),
+    pytest.param(["commit", "--amend", "--reset-author", "-m", "x"], id="commit-reset-author"),
 ]
 
 
@@ -511,6 +515,128 @@ def test_names_after_dashdash_are_never_options(repo: Path, tmp_path: Path) -> N
     assert (repo / "--orphan").read_text() == "another\n"
     assert run_git(repo, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip() != "--orphan"
     assert run_git(repo, "log", "--oneline").stdout.count("\n") == 2
+
+
+# --- git: commit identity --------------------------------------------------------------
+
+
+@pytest.fixture
+def anonymous_repo(tmp_path: Path, home: Path) -> Path:
+    """A repository with commits but no identity in its config (only -c during setup)."""
+    path = tmp_path / "anonymous"
+    path.mkdir()
+    plain_git(path, "init", "-q", home=home)
+    (path / "README").write_text("hello\n")
+    plain_git(path, "add", "README", home=home)
+    plain_git(path, "commit", "-q", "-m", "initial", home=home)
+    return path
+
+
+def user_home_with(tmp_path: Path, gitconfig: str, *, xdg: bool = False) -> dict[str, str]:
+    """A stand-in for the user's home with this global git config; the scope's environment."""
+    user_home = tmp_path / "user-home"
+    config_home = user_home / ".config"
+    target = config_home / "git" / "config" if xdg else user_home / ".gitconfig"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(gitconfig)
+    environment = {"HOME": str(user_home)}
+    if xdg:
+        environment["XDG_CONFIG_HOME"] = str(config_home)
+    return environment
+
+
+def commit_identity(repo: Path, **scope: Any) -> str:
+    run = run_program(
+        scope_for(repo, "git", **scope), "git", ["commit", "-q", "--allow-empty", "-m", "m"], b""
+    )
+    assert run.status == 0, run.stderr
+    shown = run_program(scope_for(repo, "git"), "git", ["log", "-1", "--format=%an <%ae>|%cn <%ce>"], b"")
+    return shown.stdout.decode().strip()
+
+
+def test_commit_identity_comes_from_the_repository_config(repo: Path) -> None:
+    # template_repo sets user.name/user.email in its own .git/config.
+    assert commit_identity(repo) == "Plugin <plugin@example.com>|Plugin <plugin@example.com>"
+
+
+@pytest.mark.parametrize("xdg", [False, True], ids=["gitconfig", "xdg-config"])
+def test_commit_identity_falls_back_to_the_users_global_git_config(
+    anonymous_repo: Path, tmp_path: Path, xdg: bool
+) -> None:
+    environment = user_home_with(
+        tmp_path, "[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n", xdg=xdg
+    )
+    assert commit_identity(anonymous_repo, user_config_environment=environment) == (
+        "Ada Lovelace <ada@example.com>|Ada Lovelace <ada@example.com>"
+    )
+
+
+def test_repository_identity_wins_over_the_global_one_key_by_key_as_in_git(
+    repo: Path, tmp_path: Path, home: Path
+) -> None:
+    plain_git(repo, "config", "--unset", "user.name", home=home)  # the global name is used
+    plain_git(repo, "config", "committer.email", "ci@example.com", home=home)  # wins over user.*
+    environment = user_home_with(
+        tmp_path, "[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n"
+    )
+    assert commit_identity(repo, user_config_environment=environment) == (
+        "Ada Lovelace <plugin@example.com>|Ada Lovelace <ci@example.com>"
+    )
+
+
+def test_commit_without_any_identity_is_refused_with_instructions(
+    anonymous_repo: Path, tmp_path: Path, home: Path
+) -> None:
+    empty_home = user_home_with(tmp_path, "[core]\n\tautocrlf = false\n")
+    for environment in ({}, empty_home):
+        with pytest.raises(Failed) as refused:
+            run_program(
+                scope_for(anonymous_repo, "git", user_config_environment=environment),
+                "git", ["commit", "--allow-empty", "-m", "anonymous"], b"",
+            )  # fmt: skip
+        assert "needs to know who is committing" in refused.value.message
+        assert "user.email or user.name" in refused.value.message
+        assert 'git config user.name "Your Name"' in refused.value.message
+    assert "global git config" in refused.value.message
+    log = plain_git(anonymous_repo, "log", "--format=%s", home=home).stdout.decode()
+    assert log == "initial\n"
+
+
+def test_git_never_invents_an_identity_for_other_commands(anonymous_repo: Path, home: Path) -> None:
+    # Without user.useConfigOnly git would make up "root <root@hostname>" for this merge.
+    plain_git(anonymous_repo, "switch", "-q", "-c", "side", home=home)
+    plain_git(anonymous_repo, "commit", "-q", "--allow-empty", "-m", "side", home=home)
+    plain_git(anonymous_repo, "switch", "-q", "main", home=home)
+    plain_git(anonymous_repo, "commit", "-q", "--allow-empty", "-m", "main", home=home)
+    merged = run_git(anonymous_repo, "merge", "--no-edit", "side")
+    assert merged.returncode == 128
+    assert "auto-detection is disabled" in merged.stderr
+    assert run_git(anonymous_repo, "log", "-1", "--format=%s").stdout == "main\n"
+
+
+def test_only_the_identity_is_taken_from_the_users_global_config(
+    anonymous_repo: Path, tmp_path: Path, home: Path
+) -> None:
+    # Applied to the commit, this setting would add an "encoding" header to the object.
+    environment = user_home_with(
+        tmp_path,
+        "[user]\n\tname = Ada\n\temail = ada@example.com\n[i18n]\n\tcommitEncoding = ISO-8859-1\n",
+    )
+    commit_identity(anonymous_repo, user_config_environment=environment)
+    raw = plain_git(anonymous_repo, "cat-file", "commit", "HEAD", home=home).stdout.decode()
+    assert "author Ada <ada@example.com>" in raw
+    assert "encoding" not in raw
+
+
+def test_the_plugin_cannot_choose_the_author(repo: Path) -> None:
+    with pytest.raises(Denied) as refused:
+        run_git(repo, "commit", "--allow-empty", "--author=Someone Else <else@example.com>", "-m", "x")
+    assert "choose the commit's author" in refused.value.message
+    # A message that spells the option, given on stdin, is only a message.
+    committed = run_git(repo, "commit", "-q", "--allow-empty", "-F", "-", stdin=b"--author=X <x@x>\n")
+    assert committed.returncode == 0
+    shown = run_git(repo, "log", "-1", "--format=%an|%s").stdout
+    assert shown == "Plugin|--author=X <x@x>\n"
 
 
 # --- git: hostile repositories ----------------------------------------------------------
