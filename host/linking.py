@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from host import wasmtime_compat
 from host.capabilities import CapabilityError, Failed
 from host.logsink import LogSink
+from host.wasmtime_compat import HostErr
 from sdk.abi import CAPABILITY_INTERFACES, interface_name
 from sdk.manifest import Manifest
 
@@ -54,9 +56,9 @@ def _guarded(fn: HostFunction) -> HostFunction:
         try:
             return fn(*args)
         except CapabilityError as e:
-            return Variant(e.kind, e.message)
+            return HostErr(Variant(e.kind, e.message))
         except Exception as e:  # a host bug must reach the guest as an error, not a crash
-            return Variant("failed", f"host error in capability: {type(e).__name__}: {e}")
+            return HostErr(Variant("failed", f"host error in capability: {type(e).__name__}: {e}"))
 
     return call
 
@@ -65,7 +67,7 @@ def _denied(message: str) -> HostFunction:
     from wasmtime.component import Variant
 
     def call(_store: Any, *_args: Any) -> Any:
-        return Variant("denied", message)
+        return HostErr(Variant("denied", message))
 
     return call
 
@@ -73,6 +75,7 @@ def _denied(message: str) -> HostFunction:
 def link(linker: Any, manifest: Manifest, granted: frozenset[str], services: CapabilityServices,
          log: LogSink) -> None:
     """Define every acc:plugin import of the plugin's world on `linker`."""
+    wasmtime_compat.install()
     with linker.root() as root:
         with root.add_instance(interface_name("log")) as instance:
             instance.add_func("log", lambda _s, level, message: log.log(_level_name(level), message))

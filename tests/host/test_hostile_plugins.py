@@ -243,3 +243,17 @@ def test_a_read_write_fs_grant_allows_writes_inside_the_project_only(
         outside = host.run("hostile", "write", {"path": "/project/../escaped.txt", "text": "x"})
         assert outside["ok"] is False
         assert not (project.parent / "escaped.txt").exists()
+
+
+def test_kv_denied_reaches_the_guest_as_denied(acc_home: HostPaths, built_archives: Callable[[str], Path],
+                                               project: Path) -> None:
+    # kv.get returns result<option<list<u8>>, error>: an error must not be mistaken for
+    # "some value" (host/wasmtime_compat.py), or the guest would crash instead of degrading.
+    install_unsigned(acc_home, built_archives("hostile"), grant=("fs",),
+                     deny=("process", "plugins", "kv", "secrets", "http"))
+    with PluginHost(acc_home, RunOptions(project_dir=project)) as host:
+        got = host.run("hostile", "kv-get", {"key": "a"})
+        assert got["ok"] is False and got["kind"] == "denied"
+        assert "acc plugin grant hostile kv" in got["error"]
+        put = host.run("hostile", "kv-set", {"key": "a", "value": "1"})
+        assert put["ok"] is False and put["kind"] == "denied"
