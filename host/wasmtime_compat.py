@@ -48,5 +48,5 @@ def install() -> None:
         err_type.convert_to_c(store, val.payload, ctypes.pointer(raw))
         return ("err", ffi.wasmtime_component_val_new(ctypes.byref(raw)))
 
-    ResultType._lower = _lower
+    ResultType._lower = _lower  # type: ignore[method-assign]
     _installed = True
