@@ -10,6 +10,7 @@ most an unreferenced blob and never a half-published version.
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from registry.errors import ApiError, bad_request, conflict, forbidden, not_foun
 from registry.index import archive_path, build_index, index_path, signature_path
 from registry.models import ApiToken, AuditEntry, Plugin, User, Version, utcnow
 from registry.names_policy import check_new_name
+from registry.text import all_storable, is_storable
 from sdk.archive import PluginArchive, read_archive_bytes
 from sdk.errors import AccError, ArchiveError, ManifestError, SignatureError
 
@@ -49,15 +51,28 @@ class PublishResult:
 
 
 def publish(registry: Registry, token_id: int, upload: Upload, remote_addr: str = "") -> PublishResult:
+    """Publish as the owner of the API token `token_id`, within the token's scope."""
+    with registry.db.read() as session:
+        token = session.get(ApiToken, token_id)
+        assert token is not None
+        user_id, scope = token.user_id, token
+    return publish_as(registry, user_id, upload, remote_addr, token=scope)
+
+
+def publish_as(registry: Registry, user_id: int, upload: Upload, remote_addr: str = "",
+               token: ApiToken | None = None) -> PublishResult:
+    """Publish as user `user_id` (the operator's `acc registry seed` has no token)."""
     archive = _read(upload)
     manifest = archive.manifest
     name, version = manifest.name, str(manifest.version)
     with registry.db.read() as session:
-        token = session.get(ApiToken, token_id)
-        assert token is not None
-        user = token.user
-        check_token_scope(token, name)
+        user = session.get(User, user_id)
+        assert user is not None
+        if token is not None:
+            check_token_scope(token, name)
         signer = _verify_signature(session, user, archive, upload)
+        if _already_published(session, name, version, archive.sha256):
+            return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
     _check_component(registry, archive)
 
     with registry.db.write() as session:
@@ -181,9 +196,15 @@ def _read(upload: Upload) -> PluginArchive:
     if upload.signature_kind not in SIGNATURE_KINDS:
         raise bad_request(f"unknown signature kind {upload.signature_kind!r}", hint="use ed25519 or sigstore")
     try:
-        return read_archive_bytes(upload.archive, source="the uploaded archive")
+        archive = read_archive_bytes(upload.archive, source="the uploaded archive")
     except (ArchiveError, ManifestError) as e:
         raise ApiError(400, "invalid_archive", e.message, hint=e.hint) from e
+    # The registry stores the README and the manifest's strings as text, which cannot hold NUL
+    # (TOML can spell one as "\u0000", so the parsed strings are checked, not only the file).
+    if not is_storable(archive.readme) or not all_storable(tomllib.loads(archive.manifest_text)):
+        raise ApiError(400, "invalid_archive", "plugin.toml or README.md contains a NUL character",
+                       hint="remove it and build again")
+    return archive
 
 
 def _verify_signature(session: Session, user: User, archive: PluginArchive, upload: Upload) -> dict[str, Any]:
@@ -217,6 +238,12 @@ def _verify_signature(session: Session, user: User, archive: PluginArchive, uplo
         if "not trusted" in e.message:
             hint = "sign with a key registered to your account, or register this key first"
         raise ApiError(400, "bad_signature", e.message, hint=hint) from e
+
+
+def _already_published(session: Session, name: str, version: str, sha256: str) -> bool:
+    row = session.execute(select(Version.archive_sha256).join(Plugin).where(
+        Plugin.name == name, Version.version == version)).scalar_one_or_none()
+    return row == sha256
 
 
 def _check_component(registry: Registry, archive: PluginArchive) -> None:
