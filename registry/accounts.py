@@ -25,6 +25,8 @@ _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,38}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+#: The largest integer primary key every supported database can hold (PostgreSQL `integer`).
+MAX_ROW_ID = 2**31 - 1
 
 
 def create_user(session: Session, name: str, email: str, password: str | None = None) -> User:
@@ -118,7 +120,8 @@ def check_token_scope(token: ApiToken, plugin_name: str) -> None:
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
+    # An id past the column's range names no token, and the database would fail on it.
+    token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ROW_ID else None
     if token is None or token.user_id != user.id:
         raise not_found(f"you have no token {token_id}")
     if token.revoked_at is None:

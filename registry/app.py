@@ -73,7 +73,7 @@ def _drain_request_body(app: Flask) -> None:
     before anything is read, and reading them would be what the cap exists to prevent.
     """
     length = request.content_length
-    if length is None or length > app.config["MAX_CONTENT_LENGTH"]:
+    if length is None or length > (request.max_content_length or 0):
         return
     stream = request.stream
     exhaust = getattr(stream, "exhaust", None)

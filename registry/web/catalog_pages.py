@@ -1,0 +1,84 @@
+"""The public pages: home, search, a plugin, a publisher (queries come from registry.catalog)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Response, render_template, request, url_for
+from markupsafe import Markup
+
+from registry import accounts, catalog
+from registry.errors import ApiError, not_found
+from registry.models import Review
+from registry.web.blueprint import bp
+from registry.web.capabilities import capability_views
+from registry.web.readme import render_readme
+from registry.web.security import current_viewer, registry
+from sdk.abi import CAPABILITY_INTERFACES
+
+
+@bp.get("/")
+def home() -> str:
+    with registry().db.read() as session:
+        popular, recent = catalog.popular_and_recent(session)
+        return render_template("web/home.html", popular=popular, recent=recent,
+                               total=catalog.count_plugins(session), capabilities=sorted(CAPABILITY_INTERFACES))
+
+
+@bp.get("/search")
+def search() -> str:
+    query = catalog.SearchQuery.from_args(request.args)
+    with registry().db.read() as session:
+        plugins, total = catalog.search(session, query)
+        pages = max(1, math.ceil(total / query.per_page))
+        return render_template("web/search.html", query=query, plugins=plugins, total=total, pages=pages,
+                               page_url=lambda page: _search_url(query, page), sorts=catalog.SORTS,
+                               capabilities=sorted(CAPABILITY_INTERFACES))
+
+
+def _search_url(query: catalog.SearchQuery, page: int) -> str:
+    args: dict[str, Any] = {"q": query.q, "category": query.category, "capability": query.capability,
+                            "network": "none" if query.no_network else "",
+                            "sort": query.sort if query.sort != "relevance" else "", "page": page if page > 1 else ""}
+    if query.per_page != catalog.SearchQuery.per_page:
+        args["per_page"] = query.per_page
+    return url_for("web.search", **{k: v for k, v in args.items() if v != ""})
+
+
+@bp.get("/plugins/<name>")
+def plugin(name: str) -> Response:
+    return plugin_page(name)
+
+
+def plugin_page(name: str, *, status: int = 200, form_errors: dict[str, str] | None = None,
+                drafts: dict[str, str] | None = None) -> Response:
+    """The plugin's page; a form that failed shows its error (`form_errors[form]`) and its draft."""
+    viewer = current_viewer()
+    drafts = drafts or {}
+    with registry().db.read() as session:
+        try:
+            found = catalog.get_plugin(session, name)
+        except ApiError as e:
+            if e.status != 404:
+                raise
+            raise not_found(e.message, hint="search for it: " + url_for("web.search", q=name[:40])) from None
+        latest = catalog.latest_version(found)
+        reviews = catalog.reviews(session, found)
+        mine: Review | None = next((r for r in reviews if viewer is not None and r.user_id == viewer.id), None)
+        review_draft = {"stars": drafts.get("stars", str(mine.stars) if mine else ""),
+                        "text": drafts.get("text", mine.text if mine else "")}
+        html = render_template(
+            "web/plugin.html", plugin=found, latest=latest, versions=catalog.versions_newest_first(found),
+            capabilities=capability_views(latest.capabilities), readme=Markup(render_readme(latest.readme)),
+            install_command=f"acc plugin install {found.name}", reviews=reviews, my_review=mine,
+            review_draft=review_draft, report_draft=drafts.get("reason", ""), form_errors=form_errors or {})
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/publishers/<name>")
+def publisher(name: str) -> str:
+    with registry().db.read() as session:
+        user = accounts.get_user(session, name)
+        return render_template("web/publisher.html", publisher=user,
+                               plugins=catalog.publisher_plugins(session, user))

@@ -1,0 +1,56 @@
+"""The forms on a plugin's page: rate and review it (one review per account), report abuse."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from registry import catalog, community
+from registry.errors import ApiError
+from registry.models import User
+from registry.ratelimit import hit
+from registry.web.blueprint import bp
+from registry.web.catalog_pages import plugin_page
+from registry.web.forms import error_text, field, whole_number
+from registry.web.security import client_address, registry, require_viewer
+
+
+@bp.post("/plugins/<name>/review")
+def review(name: str) -> ResponseReturnValue:
+    viewer = require_viewer()
+    reg = registry()
+    hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
+    try:
+        stars = whole_number("stars", "The rating", low=1, high=5)
+        text = field("text", "The review", limit=community.MAX_REVIEW_LENGTH)
+        with reg.db.write() as session:
+            user = session.get(User, viewer.id)
+            assert user is not None  # current_viewer() just loaded it
+            community.save_review(session, user, catalog.get_plugin(session, name), stars, text, client_address())
+    except ApiError as e:
+        if e.status not in (400, 409):
+            raise
+        drafts = {"stars": request.form.get("stars", "")[:1],
+                  "text": request.form.get("text", "")[:community.MAX_REVIEW_LENGTH]}
+        return plugin_page(name, status=e.status, form_errors={"review": error_text(e)}, drafts=drafts)
+    flash("Your review is saved. Thank you!")
+    return redirect(url_for("web.plugin", name=name, _anchor="reviews"), 303)
+
+
+@bp.post("/plugins/<name>/report")
+def report(name: str) -> ResponseReturnValue:
+    viewer = require_viewer()
+    reg = registry()
+    hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
+    try:
+        reason = field("reason", "The report", limit=community.MAX_REPORT_LENGTH, required=True)
+        with reg.db.write() as session:
+            community.report_plugin(session, session.get(User, viewer.id), catalog.get_plugin(session, name), reason,
+                                    client_address())
+    except ApiError as e:
+        if e.status != 400:
+            raise
+        drafts = {"reason": request.form.get("reason", "")[:community.MAX_REPORT_LENGTH]}
+        return plugin_page(name, status=e.status, form_errors={"report": error_text(e)}, drafts=drafts)
+    flash("Thank you: the registry's operators will look at your report.")
+    return redirect(url_for("web.plugin", name=name), 303)

@@ -1,0 +1,60 @@
+"""Reading form fields: each one capped, so an oversized field is refused by name."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request
+
+from registry.errors import ApiError, bad_request
+from registry.text import is_storable
+
+
+def field(name: str, label: str, *, limit: int, required: bool = False) -> str:
+    """The form field `name` (empty if absent); refused when longer than `limit` characters or
+    holding text no database can store."""
+    value = request.form.get(name, "")
+    if len(value) > limit:
+        raise ApiError(400, "field_too_long", f"{label} is longer than {limit} characters",
+                       hint=f"shorten it to at most {limit} characters")
+    if not is_storable(value):
+        raise bad_request(f"{label} holds characters the registry cannot store (NUL or broken Unicode)")
+    if required and not value.strip():
+        raise bad_request(f"{label} is required")
+    return value
+
+
+def error_text(e: ApiError) -> str:
+    """An error as one sentence or two for beside a form: the message, then what to do."""
+    return " ".join(_sentence(part) for part in (e.message, e.hint) if part)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def whole_number(name: str, label: str, *, low: int, high: int, default: int | None = None) -> int:
+    raw = field(name, label, limit=10).strip()
+    if not raw and default is not None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{label} must be a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise bad_request(f"{label} must be a whole number from {low} to {high}")
+    return value
+
+
+def local_target(value: str, default: str) -> str:
+    """`value` if it is a path on this site (where to go after logging in), else `default`.
+
+    Anything with a scheme, a host, `//` or a backslash could send the user elsewhere.
+    """
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in value):
+        return default
+    return value

@@ -1,0 +1,187 @@
+"""The web pages in a real headless Chromium (Debian's, driven by Selenium through Debian's
+chromedriver; nothing is downloaded) against a real gunicorn server on loopback.
+
+One server and one browser for the module: a visitor finds a plugin, checks what it may
+do, registers, logs out and in again, rates it and sees the rating, all without any
+JavaScript on the pages.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from registry.app import create_app
+from sdk.archive import read_archive
+from tests.helpers import REPO
+from tests.registry_kit import make_config, make_publisher, publish
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}: install Debian's packages with "
+                       "`apt-get install -y chromium chromium-driver` (.ci/run does)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_health(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"the registry did not answer /api/v1/health within {timeout} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[str]:
+    """A registry with project-stats 1.0.0 published by alice, served by gunicorn; its base URL."""
+    root = tmp_path_factory.mktemp("browser-registry")
+    config = make_config(root / "registry-data")
+    alice = make_publisher(config, "alice", root / "keys")
+    app = create_app(config)
+    archive = built_archives("project-stats")
+    assert read_archive(archive).manifest.version == Version("1.0.0")
+    response = publish(app.test_client(), alice, archive.read_bytes())
+    assert response.status_code == 201, response.get_json()
+    app.extensions["acc_registry"].db.dispose()
+
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
+    env.update(REGISTRY_DATA_DIR=str(config.data_dir.absolute()), REGISTRY_BIN_BITS=str(config.bin_bits),
+               REGISTRY_COMPILE_CACHE_DIR=str(config.compiled_dir))
+    log = root / "gunicorn.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                                 "--access-logfile", "-", "registry.wsgi:app"],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(base, proc, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    assert CHROMEDRIVER.exists(), f"Chromium is installed but {CHROMEDRIVER} is not: apt-get install chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(server: str,
+                                                                                browser: WebDriver) -> None:
+    driver = browser
+    wait = WebDriverWait(driver, 10)
+
+    def heading() -> str:
+        return str(driver.find_element(By.TAG_NAME, "h1").text)
+
+    def field(label: str) -> WebElement:
+        """The input a visible label names, as a screen reader would find it."""
+        target = driver.find_element(By.XPATH, f"//label[normalize-space()='{label}']").get_attribute("for")
+        return driver.find_element(By.ID, str(target))
+
+    def notice() -> str:
+        found = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+        return str(found[0].text) if found else ""
+
+    # Home: the first Tab stop is the skip link; search from the box.
+    driver.get(server + "/")
+    assert heading() == "Plugins for Automatic Claude Code"
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert driver.switch_to.active_element.text == "Skip to main content"
+    box = field("Search plugins")
+    box.send_keys("stats")
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: heading() == "Plugins matching “stats”")
+    assert "1 result" in driver.find_element(By.ID, "results-heading").text
+
+    # The plugin's page: what it may do is on the first screen, with the publisher's reasons.
+    driver.find_element(By.LINK_TEXT, "project-stats").click()
+    wait.until(lambda d: heading().startswith("project-stats"))
+    capabilities = driver.find_element(By.CSS_SELECTOR, "section.capabilities")
+    assert capabilities.location["y"] < driver.get_window_size()["height"] / 2
+    assert "process High risk — Runs programs on your computer: run programs: git" in capabilities.text
+    assert "Asks git for its version and the number of commits in the project." in capabilities.text
+    assert driver.find_element(By.CSS_SELECTOR, "section.install code").text == "acc plugin install project-stats"
+    assert "No reviews yet" in driver.find_element(By.ID, "reviews").text
+
+    # Register from the plugin's page and come back to it.
+    driver.find_element(By.LINK_TEXT, "Register").click()
+    wait.until(lambda d: heading() == "Register")
+    for label, value in (("User name", "carol"), ("Email address", "carol@example.org"),
+                         ("Password", "a long enough password"), ("Password again", "a long enough password")):
+        field(label).send_keys(value)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Create the account']").click()
+    wait.until(lambda d: heading().startswith("project-stats"))
+    assert "Welcome, carol! Your account is ready." in notice()
+
+    # Log out, then log in again from the reviews section.
+    driver.find_element(By.XPATH, "//button[normalize-space()='Log out']").click()
+    wait.until(lambda d: "You are logged out." in notice())
+    driver.get(server + "/plugins/project-stats")
+    driver.find_element(By.CSS_SELECTOR, "#reviews a").click()
+    wait.until(lambda d: heading() == "Log in")
+    field("User name").send_keys("carol")
+    field("Password").send_keys("a long enough password")
+    driver.find_element(By.XPATH, "//main//button[normalize-space()='Log in']").click()
+    wait.until(lambda d: heading().startswith("project-stats"))
+    assert "You are logged in as carol." in notice()
+
+    # Rate it: 4 stars and a few words; the page then shows the new aggregate and the review.
+    driver.find_element(By.CSS_SELECTOR, "label[for='stars-4']").click()
+    assert driver.find_element(By.ID, "stars-4").is_selected()
+    field("Your review (optional)").send_keys("Quick & accurate <3")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Publish your review']").click()
+    wait.until(lambda d: "Your review is saved" in notice())
+    reviews = driver.find_element(By.ID, "reviews")
+    assert "4.0 out of 5 (1 review)" in driver.find_element(By.CSS_SELECTOR, ".rating-summary").text
+    assert "carol" in reviews.text and "Quick & accurate <3" in reviews.text
+    assert driver.find_element(By.ID, "stars-4").is_selected(), "the edit form is filled in with the review"
+    assert "Edit your review" in reviews.text
