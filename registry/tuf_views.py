@@ -49,25 +49,23 @@ def metadata(filename: str) -> Response:
                                                                   TufMetadata.version == version)).scalar_one_or_none()
         if data is None:
             abort(404)
-        if len(reg.cache) < _MAX_CACHED_METADATA:
-            reg.cache[cache_key] = data
+        while len(reg.cache) >= _MAX_CACHED_METADATA:
+            # Drop the oldest entry: a full cache must keep taking the new versions clients ask for.
+            reg.cache.pop(next(iter(reg.cache)))
+        reg.cache[cache_key] = data
     response = Response(data, mimetype="application/json")
     response.headers["Cache-Control"] = IMMUTABLE
     return response
 
 
-_timestamp_cache: dict[int, tuple[float, bytes]] = {}
-
-
 def _timestamp(reg: Registry) -> Response:
-    cached = _timestamp_cache.get(id(reg))
     now = time.monotonic()
+    cached = reg.timestamp_cache
     if cached is None or now - cached[0] > _TIMESTAMP_CACHE_SECONDS:
         refresh_if_due(reg)
         with reg.db.read() as session:
             data = reg.tuf.latest_row(session, "timestamp").data
-        cached = (now, data)
-        _timestamp_cache[id(reg)] = cached
+        cached = reg.timestamp_cache = (now, data)
     response = Response(cached[1], mimetype="application/json")
     response.headers["Cache-Control"] = f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}"
     return response
