@@ -80,6 +80,19 @@ def migrate(data_dir: Path | None) -> None:
     click.echo(f"database at revision {schema.head_revision()}")
 
 
+@registry.command()
+@click.argument("role", type=click.Choice(["root", "targets"]))
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The role's private key, if it is kept offline (default: DATA/keys/ROLE.pem).")
+@data_option
+def renew(role: str, key_file: Path | None, data_dir: Path | None) -> None:
+    """Re-sign ROLE (root or targets) metadata for another expiry period."""
+    from registry.operator import renew_command
+
+    version = renew_command(_config(data_dir), role, key_file)
+    click.echo(f"signed {role} version {version}")
+
+
 @registry.group()
 def user() -> None:
     """Manage publisher accounts."""

@@ -86,3 +86,33 @@ def _open(config: RegistryConfig) -> Registry:
                               hint="create one with `acc registry init` (or pass --data DIR)")
     os.makedirs(config.blobs_dir, exist_ok=True)
     return Registry.open(config)
+
+
+def renew_command(config: RegistryConfig, role: str, key_file: Path | None) -> int:
+    """Re-sign root or targets metadata with the (offline) key, for another expiry period."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from securesystemslib.signer import CryptoSigner, SSlibKey
+
+    from registry.db import lock_repository
+    from registry.tuf_repo import load_signer
+
+    if key_file is None:
+        signer = load_signer(config.keys_dir, role)
+    else:
+        try:
+            private = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+        except (OSError, ValueError) as e:
+            raise RepositoryError(f"cannot read the {role} key {key_file}: {e}") from e
+        if not isinstance(private, Ed25519PrivateKey):
+            raise RepositoryError(f"{key_file} is not an Ed25519 private key")
+        signer = CryptoSigner(private, SSlibKey.from_crypto(private.public_key()))
+    registry = _open(config)
+    try:
+        with registry.db.write() as session:
+            lock_repository(session)
+            version = registry.tuf.renew_offline_role(session, role, signer, utcnow())
+            audit(session, "operator", f"renew_{role}", f"{role} v{version}", "local")
+    finally:
+        registry.db.dispose()
+    return version

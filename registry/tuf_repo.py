@@ -181,6 +181,28 @@ class TufRepository:
             meta[f"{bin_name}.json"] = MetaFile(version=self._resign(session, md, bin_name, now))
         self._new_snapshot_and_timestamp(session, meta, now)
 
+    def renew_offline_role(self, session: Session, role: str, signer: Signer, now: datetime) -> int:
+        """Re-sign root or targets (the roles whose keys may live offline) with a new expiry.
+
+        `signer` holds that role's key, brought back for the signing. A new targets version
+        also needs a new snapshot and timestamp. Returns the new version. The caller holds
+        the repository lock.
+        """
+        if role not in ("root", "targets"):
+            raise RepositoryError(f"only root and targets are renewed by hand; {role} is re-signed by the server")
+        md = self.latest(session, role)
+        keyids = set(self.latest(session, "root").signed.roles[role].keyids)
+        if signer.public_key.keyid not in keyids:
+            raise RepositoryError(f"that key is not the {role} key named in root metadata",
+                                  hint=f"pass the {role} key this registry was initialized with")
+        version = self._resign(session, md, role, now, signer=signer)
+        if role == "targets":
+            snapshot = self.latest(session, "snapshot").signed
+            assert isinstance(snapshot, Snapshot)
+            self._new_snapshot_and_timestamp(session, {**snapshot.meta, "targets.json": MetaFile(version=version)},
+                                             now)
+        return version
+
     def needs_refresh(self, session: Session, now: datetime) -> bool:
         """Is any online role past half its lifetime? (Cheap: reads expiry columns only.)"""
         return bool(self._stale_roles(session, now))
@@ -237,10 +259,11 @@ class TufRepository:
         ).all()
         return sorted(role for role, expires in rows if expires - now < self.expiry.of(role) / 2)
 
-    def _resign(self, session: Session, md: Metadata[Any], role: str, now: datetime) -> int:
+    def _resign(self, session: Session, md: Metadata[Any], role: str, now: datetime,
+                signer: Signer | None = None) -> int:
         md.signed.version += 1
         md.signed.expires = now + self.expiry.of(role)
-        self._store(session, md, self.signer(role), role)
+        self._store(session, md, signer or self.signer(role), role)
         return int(md.signed.version)
 
     def _new_snapshot_and_timestamp(self, session: Session, meta: dict[str, MetaFile], now: datetime) -> None:

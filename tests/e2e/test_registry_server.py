@@ -161,3 +161,30 @@ def test_serve_refuses_a_directory_without_a_registry(market: Marketplace, tmp_p
 def test_init_refuses_to_overwrite_an_existing_registry(market: Marketplace) -> None:
     refused = acc("registry", "init", "--data", str(market.data), env=market.env, cwd=market.work, ok=False)
     assert "already holds a registry" in refused.stderr
+
+
+def test_renewing_offline_roles_is_followed_by_clients_that_trust_only_the_first_root(market: Marketplace) -> None:
+    _publish(market, "--token", market.token)
+    offline = market.work / "offline"
+    offline.mkdir(exist_ok=True)
+    for role in ("root", "targets"):  # the operator keeps these keys elsewhere
+        shutil.move(market.data / "keys" / f"{role}.pem", offline / f"{role}.pem")
+    try:
+        missing = acc("registry", "renew", "root", "--data", str(market.data), env=market.env, cwd=market.work,
+                      ok=False)
+        assert "kept offline" in missing.stderr
+        wrong = acc("registry", "renew", "root", "--key", str(offline / "targets.pem"), "--data", str(market.data),
+                    env=market.env, cwd=market.work, ok=False)
+        assert "not the root key" in wrong.stderr
+        for role in ("root", "targets"):
+            renewed = acc("registry", "renew", role, "--key", str(offline / f"{role}.pem"), "--data",
+                          str(market.data), env=market.env, cwd=market.work)
+            assert f"signed {role} version" in renewed.stdout
+    finally:
+        for role in ("root", "targets"):
+            shutil.move(offline / f"{role}.pem", market.data / "keys" / f"{role}.pem")
+    updater = _updater(market, "after-renew")
+    updater.refresh()
+    assert updater.get_targetinfo("project-stats/index.json") is not None
+    trusted_root = json.loads((market.work / "client-after-renew" / "metadata" / "root.json").read_bytes())
+    assert trusted_root["signed"]["version"] >= 2
