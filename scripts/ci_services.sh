@@ -19,13 +19,14 @@ version=$(ls /usr/lib/postgresql | sort -V | tail -1)
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main"' | grep -q .; then
   pg_createcluster "$version" main >/dev/null
 fi
-pg_ctlcluster "$version" main start 2>/dev/null || true
+pg_ctlcluster "$version" main start >/dev/null 2>&1 || true
+as_postgres() { (cd / && su postgres -c "$1"); }  # cd: postgres may not enter the caller's directory
 for _ in $(seq 1 50); do
-  su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
+  as_postgres "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
   sleep 0.2
 done
-su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname = 'acc'\"" | grep -q 1 \
-  || su postgres -c "psql -qc \"create role acc login createdb password 'acc'\"" >/dev/null
+as_postgres "psql -qtAc \"select 1 from pg_roles where rolname = 'acc'\"" | grep -q 1 \
+  || as_postgres "psql -qc \"create role acc login createdb password 'acc'\"" >/dev/null
 port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
 export ACC_TEST_POSTGRES_URL="postgresql+psycopg://acc:acc@127.0.0.1:${port}/postgres"
 echo "== PostgreSQL $version on port $port"
