@@ -1,22 +1,25 @@
 """The JSON API under /api/v1: discovery, publishing, yanking, accounts' keys, reviews.
 
 Every error is `{"error": {"code", "message", "hint"}}` (registry.errors); every write
-is rate limited per client address and recorded in the audit log.
+is rate limited per client address and recorded in the audit log. The OpenAPI document
+of these routes (registry.openapi) is served at /api/v1/openapi.json.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
-from registry import accounts, catalog, community
+from registry import accounts, catalog, community, openapi
 from registry.context import Registry
 from registry.errors import ApiError, bad_request, not_found
 from registry.models import ApiToken, Plugin, User, utcnow
 from registry.publish import SIGNATURE_KINDS, Upload, audit, publish, set_deprecated, set_yanked
 from registry.ratelimit import hit
+from registry.text import all_storable, is_storable
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -40,10 +43,16 @@ def authenticated_user_id() -> tuple[int, int]:
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes; `silent` covers only ValueError
+        body = None
     if not isinstance(body, dict):
         raise bad_request("the request body must be a JSON object", code="malformed_json",
                           hint="send Content-Type: application/json with an object body")
+    if not all_storable(body):
+        raise bad_request("the request body holds text with a NUL character or a lone surrogate",
+                          code="malformed_json", hint="send UTF-8 text without NUL characters")
     return body
 
 
@@ -58,6 +67,14 @@ def string_field(body: dict[str, Any], key: str, *, required: bool = True, limit
     return value
 
 
+@bp.before_request
+def refuse_unstorable_path() -> None:
+    """Nothing the registry stores is named with a NUL character (PostgreSQL could not even
+    look it up), so such a path names nothing."""
+    if request.view_args and not all(is_storable(v) for v in request.view_args.values() if isinstance(v, str)):
+        raise not_found("nothing here is named with a NUL character")
+
+
 # -- discovery -------------------------------------------------------------------------------
 
 
@@ -68,6 +85,21 @@ def health() -> Response:
         timestamp = reg.tuf.latest_row(session, "timestamp")
     return jsonify({"status": "ok", "timestamp_version": timestamp.version,
                     "timestamp_expires": timestamp.expires.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI document of this API: built once per process, cacheable, with an ETag."""
+    reg = registry()
+    body = reg.cache.get("api:openapi.json")
+    if body is None:
+        body = reg.cache["api:openapi.json"] = json.dumps(openapi.document(), separators=(",", ":")).encode()
+    response = Response(body, mimetype="application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    response.add_etag()
+    response.make_conditional(request)  # in place: 304 and no body when If-None-Match matches
+    return response
 
 
 @bp.get("/plugins")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.errors import bad_request, not_found
 from registry.models import Plugin, Review, User, Version
+from registry.text import is_storable
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
 MAX_QUERY_LENGTH = 200
@@ -49,6 +50,9 @@ class SearchQuery:
         q = args.get("q", "")
         if len(q) > MAX_QUERY_LENGTH:
             raise bad_request(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+        for key in ("q", "category", "capability"):
+            if not is_storable(args.get(key, "")):
+                raise bad_request(f"{key} must not contain NUL characters")
         return cls(q=q.strip(), category=args.get("category", "").strip(),
                    capability=args.get("capability", "").strip(),
                    no_network=args.get("network", "") == "none", sort=sort, page=number("page", 1, 1, 10_000),
