@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from registry.blobs import BlobStore
 from registry.config import RegistryConfig
-from registry.db import Database
+from registry.db import Database, lock_repository
 from registry.tuf_repo import TufRepository
 
 
@@ -25,3 +29,13 @@ class Registry:
     def open(cls, config: RegistryConfig) -> Registry:
         return cls(config=config, db=Database(config.resolved_database_url), blobs=BlobStore(config.blobs_dir),
                    tuf=TufRepository(config))
+
+    @contextmanager
+    def metadata_transaction(self) -> Iterator[Session]:
+        """A write transaction that changes TUF metadata: serialized by the repository lock,
+        and this process's cached timestamp is dropped once it commits (other workers re-read
+        theirs within a second)."""
+        with self.db.write() as session:
+            lock_repository(session)
+            yield session
+        self.timestamp_cache = None

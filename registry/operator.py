@@ -94,7 +94,6 @@ def renew_command(config: RegistryConfig, role: str, key_file: Path | None) -> i
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from securesystemslib.signer import CryptoSigner, SSlibKey
 
-    from registry.db import lock_repository
     from registry.tuf_repo import load_signer
 
     if key_file is None:
@@ -109,8 +108,7 @@ def renew_command(config: RegistryConfig, role: str, key_file: Path | None) -> i
         signer = CryptoSigner(private, SSlibKey.from_crypto(private.public_key()))
     registry = _open(config)
     try:
-        with registry.db.write() as session:
-            lock_repository(session)
+        with registry.metadata_transaction() as session:
             version = registry.tuf.renew_offline_role(session, role, signer, utcnow())
             audit(session, "operator", f"renew_{role}", f"{role} v{version}", "local")
     finally:

@@ -22,7 +22,6 @@ from tuf.api.metadata import TargetFile
 
 from registry.accounts import check_token_scope, may_publish
 from registry.context import Registry
-from registry.db import lock_repository
 from registry.errors import ApiError, bad_request, conflict, forbidden, not_found
 from registry.index import archive_path, build_index, index_path, signature_path
 from registry.models import ApiToken, AuditEntry, Plugin, User, Version, utcnow
@@ -75,8 +74,7 @@ def publish_as(registry: Registry, user_id: int, upload: Upload, remote_addr: st
             return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
     _check_component(registry, archive)
 
-    with registry.db.write() as session:
-        lock_repository(session)
+    with registry.metadata_transaction() as session:
         publisher = session.get(User, user.id)
         assert publisher is not None
         user = publisher
@@ -127,8 +125,7 @@ def set_yanked(registry: Registry, user_id: int, name: str, version: str, *, yan
                remote_addr: str = "") -> None:
     if yanked and not reason.strip():
         raise bad_request("a yank needs a reason", hint="say why users should not install this version")
-    with registry.db.write() as session:
-        lock_repository(session)
+    with registry.metadata_transaction() as session:
         user, plugin = _owned_plugin(session, user_id, name)
         row = next((v for v in plugin.versions if v.version == version), None)
         if row is None:
@@ -142,8 +139,7 @@ def set_yanked(registry: Registry, user_id: int, name: str, version: str, *, yan
 
 
 def set_deprecated(registry: Registry, user_id: int, name: str, message: str | None, remote_addr: str = "") -> None:
-    with registry.db.write() as session:
-        lock_repository(session)
+    with registry.metadata_transaction() as session:
         user, plugin = _owned_plugin(session, user_id, name)
         plugin.deprecated = message.strip()[:MAX_REASON_LENGTH] if message and message.strip() else None
         write_index(registry, session, plugin, {}, utcnow())

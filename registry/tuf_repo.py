@@ -6,7 +6,7 @@ timestamp and the bins (`bins-00` ... one key signs them all). Consistent snapsh
 on, so every version of every role stays servable as `N.ROLE.json` and targets as
 `DIR/SHA256.NAME`; clients mid-update never see a snapshot that names missing metadata.
 
-Every change runs inside the caller's write transaction after `db.lock_repository`, so
+Every change runs inside a `Registry.metadata_transaction` (under the repository lock), so
 the rows and the metadata describing them commit together or not at all.
 """
 
@@ -161,7 +161,7 @@ class TufRepository:
     def update_targets(self, session: Session, changes: Mapping[str, TargetFile | None], now: datetime) -> None:
         """Add, replace (TargetFile) or remove (None) targets; new bins, snapshot and timestamp.
 
-        The caller holds the repository lock (`db.lock_repository`) in this transaction.
+        The caller holds the repository lock (`Registry.metadata_transaction`).
         """
         succinct = self._succinct_roles(session)
         by_bin: dict[str, dict[str, TargetFile | None]] = {}

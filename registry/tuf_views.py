@@ -14,7 +14,6 @@ from flask import Blueprint, Response, abort, current_app, send_file
 from sqlalchemy import select, update
 
 from registry.context import Registry
-from registry.db import lock_repository
 from registry.index import archive_path
 from registry.models import Plugin, TufMetadata, utcnow
 
@@ -76,8 +75,7 @@ def refresh_if_due(reg: Registry) -> None:
     with reg.db.read() as session:
         due = reg.tuf.needs_refresh(session, utcnow())
     if due:
-        with reg.db.write() as session:
-            lock_repository(session)
+        with reg.metadata_transaction() as session:
             if reg.tuf.refresh(session, utcnow()):
                 current_app.logger.info("re-signed online TUF metadata before it expired")
 
