@@ -27,7 +27,7 @@ class RegistryConfig:
     #: SQLAlchemy URL; empty means SQLite at DATA_DIR/registry.db.
     database_url: str = ""
     #: Hashed-bin delegation: 2**bin_bits bins (see docs/registry.md for the sizing).
-    bin_bits: int = 8
+    bin_bits: int = 9
     #: Expiry of each TUF role, in days (timestamp in hours: it is refreshed by the server).
     root_expiry_days: int = 365
     targets_expiry_days: int = 365
@@ -92,6 +92,12 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
     config = replace(config, **converted)
     if not 1 <= config.bin_bits <= 14:
         raise ConfigError(f"bin_bits must be between 1 and 14, not {config.bin_bits}")
+    shortest_other = 24 * min(config.snapshot_expiry_days, config.bins_expiry_days)
+    if not 1 <= config.timestamp_expiry_hours <= shortest_other // 2:
+        # The server re-signs everything when the timestamp is due (tuf_repo.needs_refresh),
+        # which keeps snapshot and bins fresh only if the timestamp is due more often.
+        raise ConfigError(f"timestamp_expiry_hours must be between 1 and {shortest_other // 2} (half the "
+                          "snapshot and bins lifetime)")
     return config
 
 

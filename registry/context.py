@@ -22,8 +22,8 @@ class Registry:
     tuf: TufRepository
     #: Small in-process caches of immutable rows (consistent-snapshot metadata never changes).
     cache: dict[str, bytes] = field(default_factory=dict)
-    #: (time.monotonic() when read, bytes) of timestamp.json: re-read at most once a second.
-    timestamp_cache: tuple[float, bytes] | None = None
+    #: (time.monotonic() when read, bytes, version) of timestamp.json: re-read at most once a second.
+    timestamp_cache: tuple[float, bytes, int] | None = None
 
     @classmethod
     def open(cls, config: RegistryConfig) -> Registry:

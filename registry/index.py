@@ -37,6 +37,10 @@ def version_entry(plugin: Plugin, v: Version) -> dict[str, Any]:
         "sha256": v.archive_sha256,
         "length": v.archive_length,
         "signature": signature_path(plugin.name, v.version, v.signature_kind),
+        # With these a client downloads the signature by the verified index alone, without
+        # looking up the signature's own bin (one bin per install instead of three).
+        "signature_sha256": v.signature_sha256,
+        "signature_length": v.signature_length,
         "signer": v.signer,
         "yanked": v.yanked,
         "yank_reason": v.yank_reason,

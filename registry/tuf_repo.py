@@ -204,8 +204,15 @@ class TufRepository:
         return version
 
     def needs_refresh(self, session: Session, now: datetime) -> bool:
-        """Is any online role past half its lifetime? (Cheap: reads expiry columns only.)"""
-        return bool(self._stale_roles(session, now))
+        """Is the timestamp past half its lifetime? One indexed row: this runs on GETs.
+
+        Only the timestamp is checked here: it has the shortest lifetime, and `refresh`
+        (which runs at least every half timestamp lifetime) checks every online role, so
+        snapshot and bins are re-signed long before they expire too.
+        """
+        expires = session.execute(select(TufMetadata.expires).where(TufMetadata.role == "timestamp")
+                                  .order_by(TufMetadata.version.desc()).limit(1)).scalar_one_or_none()
+        return expires is None or expires - now < self.expiry.timestamp / 2
 
     def refresh(self, session: Session, now: datetime) -> bool:
         """Re-sign online roles past half their lifetime so clients never see expired metadata.

@@ -7,10 +7,11 @@ and serving it is where the server notices that online roles are due for re-sign
 
 from __future__ import annotations
 
+import gzip
 import re
 import time
 
-from flask import Blueprint, Response, abort, current_app, send_file
+from flask import Blueprint, Response, abort, current_app, request, send_file
 from sqlalchemy import select, update
 
 from registry.context import Registry
@@ -25,6 +26,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 TIMESTAMP_MAX_AGE_SECONDS = 5
 _TIMESTAMP_CACHE_SECONDS = 1.0
 _MAX_CACHED_METADATA = 4096
+#: Smaller responses are sent as they are: gzip's own overhead would eat the saving.
+_GZIP_MIN_BYTES = 256
 
 
 def _registry() -> Registry:
@@ -48,12 +51,36 @@ def metadata(filename: str) -> Response:
                                                                   TufMetadata.version == version)).scalar_one_or_none()
         if data is None:
             abort(404)
-        while len(reg.cache) >= _MAX_CACHED_METADATA:
-            # Drop the oldest entry: a full cache must keep taking the new versions clients ask for.
-            reg.cache.pop(next(iter(reg.cache)))
-        reg.cache[cache_key] = data
-    response = Response(data, mimetype="application/json")
-    response.headers["Cache-Control"] = IMMUTABLE
+        _remember(reg, cache_key, data)
+    return _json(reg, cache_key, data, IMMUTABLE)
+
+
+def _remember(reg: Registry, key: str, data: bytes) -> None:
+    while len(reg.cache) >= _MAX_CACHED_METADATA:
+        # Drop the oldest entry: a full cache must keep taking the new versions clients ask for.
+        reg.cache.pop(next(iter(reg.cache)))
+    reg.cache[key] = data
+
+
+def _json(reg: Registry, cache_key: str, data: bytes, cache_control: str) -> Response:
+    """Metadata as JSON, gzip-compressed (once, then cached) for clients that accept it.
+
+    Compression is most of the TUF bytes budget: snapshot and bin metadata are lists of
+    similar names and hashes and shrink to a third (docs/performance.md, "Registry").
+    """
+    body = data
+    compressed = request.accept_encodings.quality("gzip") > 0 and len(data) > _GZIP_MIN_BYTES
+    if compressed:
+        gz_key = f"{cache_key}:gz"
+        body = reg.cache.get(gz_key) or b""
+        if not body:
+            body = gzip.compress(data, compresslevel=6, mtime=0)
+            _remember(reg, gz_key, body)
+    response = Response(body, mimetype="application/json")
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = cache_control
     return response
 
 
@@ -63,11 +90,9 @@ def _timestamp(reg: Registry) -> Response:
     if cached is None or now - cached[0] > _TIMESTAMP_CACHE_SECONDS:
         refresh_if_due(reg)
         with reg.db.read() as session:
-            data = reg.tuf.latest_row(session, "timestamp").data
-        cached = reg.timestamp_cache = (now, data)
-    response = Response(cached[1], mimetype="application/json")
-    response.headers["Cache-Control"] = f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}"
-    return response
+            row = reg.tuf.latest_row(session, "timestamp")
+        cached = reg.timestamp_cache = (now, row.data, row.version)
+    return _json(reg, f"md:timestamp:{cached[2]}", cached[1], f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}")
 
 
 def refresh_if_due(reg: Registry) -> None:

@@ -115,3 +115,35 @@ def test_unknown_metadata_and_targets_are_404(client: FlaskClient) -> None:
     assert client.get("/tuf/metadata/../../registry.db").status_code == 404
     assert client.get("/tuf/targets/x/" + "0" * 64 + ".index.json").status_code == 404
     assert client.get("/tuf/targets/../keys/root.pem").status_code == 404
+
+
+def test_metadata_is_gzip_compressed_for_clients_that_accept_it(client: FlaskClient) -> None:
+    import gzip
+
+    plain = client.get("/tuf/metadata/1.snapshot.json")
+    assert "Content-Encoding" not in plain.headers and plain.headers["Vary"] == "Accept-Encoding"
+    packed = client.get("/tuf/metadata/1.snapshot.json", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    refused = client.get("/tuf/metadata/1.snapshot.json", headers={"Accept-Encoding": "gzip;q=0"})
+    assert refused.data == plain.data
+    stamp = client.get("/tuf/metadata/timestamp.json", headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(stamp.data) == client.get("/tuf/metadata/timestamp.json").data
+
+
+def test_the_index_lets_a_client_fetch_the_signature_without_its_bin(client: FlaskClient, alice: Publisher,
+                                                                     example_archive: PluginArchive) -> None:
+    import hashlib
+
+    assert publish(client, alice, variant(example_archive)).status_code == 201
+    registry = client.application.extensions["acc_registry"]
+    with registry.db.read() as session:
+        role = registry.tuf._succinct_roles(session).get_role_for_target("project-stats/index.json")
+        target = registry.tuf.latest(session, role).signed.targets["project-stats/index.json"]
+    index = json.loads(client.get(f"/tuf/targets/project-stats/{target.hashes['sha256']}.index.json").data)
+    [entry] = index["versions"]
+    signature = client.get(f"/tuf/targets/project-stats/{entry['signature_sha256']}.project-stats-1.0.0.plugin.sig")
+    assert signature.status_code == 200
+    assert len(signature.data) == entry["signature_length"]
+    assert hashlib.sha256(signature.data).hexdigest() == entry["signature_sha256"]
