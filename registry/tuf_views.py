@@ -28,6 +28,7 @@ _TIMESTAMP_CACHE_SECONDS = 1.0
 _MAX_CACHED_METADATA = 4096
 #: Smaller responses are sent as they are: gzip's own overhead would eat the saving.
 _GZIP_MIN_BYTES = 256
+_MAX_CACHED_TARGET_BYTES = 256 * 1024
 
 
 def _registry() -> Registry:
@@ -109,9 +110,25 @@ def refresh_if_due(reg: Registry) -> None:
 def target(target: str) -> Response:
     reg = _registry()
     match = _TARGET.match(target)
-    if match is None or not reg.blobs.exists(match.group(2)):
+    if match is None:
         abort(404)
     name, digest, filename = match.groups()
+    if filename == "index.json":
+        # Every install reads an index first: keep them in memory, like metadata. Any blob
+        # can be asked for under this name, so only small ones are cached.
+        cache_key = f"target:{digest}"
+        data = reg.cache.get(cache_key)
+        if data is None:
+            if not reg.blobs.exists(digest):
+                abort(404)
+            path = reg.blobs.path(digest)
+            if path.stat().st_size <= _MAX_CACHED_TARGET_BYTES:
+                data = path.read_bytes()
+                _remember(reg, cache_key, data)
+        if data is not None:
+            return _json(reg, cache_key, data, IMMUTABLE)
+    if not reg.blobs.exists(digest):
+        abort(404)
     if filename.endswith(".plugin") and filename.startswith(f"{name}-"):
         _count_download(reg, name, filename)
     response = send_file(reg.blobs.path(digest), mimetype="application/octet-stream", conditional=True,
