@@ -45,6 +45,8 @@ class RegistryConfig:
     secure_cookies: bool = False
     #: The URL users install from (shown in install commands); empty means the request's host.
     public_url: str = ""
+    #: Verify Sigstore bundles against Sigstore's staging instance (test registries only).
+    sigstore_staging: bool = False
     #: Where compiled components are cached (keyed by content); empty means DATA_DIR/compiled.
     compile_cache_dir: Path = Path()
     testing: bool = False

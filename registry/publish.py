@@ -69,7 +69,7 @@ def publish_as(registry: Registry, user_id: int, upload: Upload, remote_addr: st
         assert user is not None
         if token is not None:
             check_token_scope(token, name)
-        signer = _verify_signature(session, user, archive, upload)
+        signer = _verify_signature(session, user, archive, upload, registry.config.sigstore_staging)
         if _already_published(session, name, version, archive.sha256):
             return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
     _check_component(registry, archive)
@@ -203,7 +203,8 @@ def _read(upload: Upload) -> PluginArchive:
     return archive
 
 
-def _verify_signature(session: Session, user: User, archive: PluginArchive, upload: Upload) -> dict[str, Any]:
+def _verify_signature(session: Session, user: User, archive: PluginArchive, upload: Upload,
+                      staging: bool = False) -> dict[str, Any]:
     """Check the signature against the publisher's registered keys or identities; return the signer."""
     from sdk.signing import ArchiveSignature, PublicKey, verify_archive_signature, verify_sigstore_bundle
 
@@ -222,7 +223,8 @@ def _verify_signature(session: Session, user: User, archive: PluginArchive, uplo
         failures = []
         for ident in user.identities:
             try:
-                verify_sigstore_bundle(upload.archive, upload.signature, identity=ident.identity, issuer=ident.issuer)
+                verify_sigstore_bundle(upload.archive, upload.signature, identity=ident.identity, issuer=ident.issuer,
+                                       staging=staging)
             except SignatureError as e:
                 failures.append(e.message)
                 continue

@@ -17,6 +17,7 @@ from registry.config import RegistryConfig
 from registry.models import TufMetadata, Version
 from registry.operator import create_token_command
 from sdk.archive import PluginArchive, archive_bytes
+from tests.helpers import SHARED_FIXTURES
 from tests.registry_kit import Publisher, error_code, make_publisher, publish, sign, variant
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -162,3 +163,37 @@ def test_an_oversized_form_field_is_refused(client: FlaskClient, alice: Publishe
                            data={"signature_kind": "x" * (600 * 1024)})
     assert response.status_code == 413
     assert error_code(response) == "request_entity_too_large"
+
+
+SIGSTORE = SHARED_FIXTURES / "sigstore"
+
+
+@pytest.mark.parametrize("staging", [False, True])
+def test_a_sigstore_bundle_over_other_bytes_is_refused(registry_config: RegistryConfig, alice: Publisher,
+                                                       example_archive: PluginArchive, staging: bool) -> None:
+    """A real Sigstore bundle (for another artifact) from a registered identity does not
+    vouch for this archive, on either Sigstore instance."""
+    from registry.accounts import add_identity, get_user
+    from registry.app import create_app
+    from tests.registry_kit import config_for
+
+    app = create_app(config_for(registry_config.data_dir, registry_config.database_url, sigstore_staging=staging))
+    registry = app.extensions["acc_registry"]
+    with registry.db.write() as session:
+        add_identity(session, get_user(session, "alice"), "william@yossarian.net", "https://github.com/login/oauth")
+    bundle = (SIGSTORE / "bundle_v3_alt.txt.sigstore").read_bytes()
+    response = publish(app.test_client(), alice, variant(example_archive), signature=bundle, kind="sigstore")
+    assert response.status_code == 400
+    assert error_code(response) == "bad_signature"
+    assert "Sigstore" in response.get_json()["error"]["message"]
+    registry.db.dispose()
+
+
+def test_a_sigstore_bundle_needs_a_registered_identity(app: Flask, client: FlaskClient, alice: Publisher,
+                                                       example_archive: PluginArchive) -> None:
+    bundle = (SIGSTORE / "bundle_v3_alt.txt.sigstore").read_bytes()
+    before = _state(app)
+    response = publish(client, alice, variant(example_archive), signature=bundle, kind="sigstore")
+    assert response.status_code == 400 and error_code(response) == "bad_signature"
+    assert "no registered Sigstore identities" in response.get_json()["error"]["message"]
+    assert _state(app) == before
