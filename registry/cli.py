@@ -63,8 +63,9 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
 
     schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations
     env = dict(os.environ, REGISTRY_DATA_DIR=str(config.data_dir.absolute()))
+    # No gunicorn access log: the app writes one structured JSON line per request already.
     args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--access-logfile", "-", "--error-logfile", "-", "--graceful-timeout", "10", "--timeout", "120",
+            "--error-logfile", "-", "--graceful-timeout", "10", "--timeout", "120",
             "registry.wsgi:app"]
     click.echo(f"serving {config.data_dir.absolute()} on http://{host}:{port}/", err=True)
     os.execve(sys.executable, args, env)
