@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from host.paths import host_paths
 
+if TYPE_CHECKING:
+    from sdk.manifest import Capability
+
+
+def _is_archive_path(target: str) -> bool:
+    """An archive file, not a requirement: ends in .plugin or is a path (requirements are neither)."""
+    return target.endswith(".plugin") or "/" in target or Path(target).is_file()
+
 
 @click.command()
-@click.argument("archive", type=click.Path(path_type=Path))
+@click.argument("target", metavar="ARCHIVE|NAME[SPEC]")
 @click.option("--signature", type=click.Path(path_type=Path), help="The .sig file (default: ARCHIVE.sig).")
+@click.option("--marketplace", "marketplace", metavar="NAME", help="Install from this marketplace only.")
 @click.option("--yes", "-y", is_flag=True, help="Grant every capability the manifest requests.")
 @click.option("--grant", "grants", multiple=True, metavar="CAP", help="Grant one capability (repeatable).")
 @click.option("--deny", "denies", multiple=True, metavar="CAP", help="Deny one capability (repeatable).")
 @click.option("--reinstall", is_flag=True, help="Replace an installed version built from other bytes.")
 @click.option("--allow-unsigned-DANGEROUS", "allow_unsigned", is_flag=True,
-              help="Install without a trusted signature. Only for your own local builds.")
-def install(archive: Path, signature: Path | None, yes: bool, grants: tuple[str, ...],
+              help="Install an archive without a trusted signature. Only for your own local builds.")
+def install(target: str, signature: Path | None, marketplace: str | None, yes: bool, grants: tuple[str, ...],
             denies: tuple[str, ...], reinstall: bool, allow_unsigned: bool) -> None:
-    """Install a plugin archive (NAME-VERSION.plugin) after verifying its signature."""
+    """Install a plugin: an archive file (NAME-VERSION.plugin) after verifying its signature,
+    or NAME[SPEC] (e.g. `git>=1.2,<2`, `git@acme==1.4.0`) from a marketplace, verified by TUF."""
     from host.grants import describe_capability
-    from host.install import UNSIGNED_SIGNER, InstallRequest, install_archive
-    from sdk.manifest import Capability
 
     def ask(capability: Capability) -> bool:
         if not sys.stdin.isatty():
@@ -33,12 +43,35 @@ def install(archive: Path, signature: Path | None, yes: bool, grants: tuple[str,
         click.echo("  " + describe_capability(capability))
         return click.confirm(f"  Grant {capability.kind}?", default=False)
 
+    interactive = sys.stdin.isatty() and not yes
+    if not _is_archive_path(target):
+        from host.errors import InputError
+        from host.marketplace_cli import install_from_marketplace
+
+        if signature is not None or allow_unsigned:
+            raise InputError("--signature and --allow-unsigned-DANGEROUS apply to archive files only",
+                             hint="a marketplace install is verified through the marketplace's signed metadata")
+        install_from_marketplace(target, marketplace=marketplace, grants=grants, denies=denies, yes=yes,
+                                 reinstall=reinstall, ask=ask if interactive else None)
+        return
+    if marketplace is not None:
+        from host.errors import InputError
+
+        raise InputError("--marketplace applies to NAME[SPEC] installs, not to archive files")
+    _install_file(Path(target), signature, yes=yes, grants=grants, denies=denies, reinstall=reinstall,
+                  allow_unsigned=allow_unsigned, ask=ask if interactive else None)
+
+
+def _install_file(archive: Path, signature: Path | None, *, yes: bool, grants: tuple[str, ...],
+                  denies: tuple[str, ...], reinstall: bool, allow_unsigned: bool,
+                  ask: Callable[[Capability], bool] | None) -> None:
+    from host.install import UNSIGNED_SIGNER, InstallRequest, install_archive
+
     request = InstallRequest(archive=archive, signature=signature, grant=grants, deny=denies, yes=yes,
                              allow_unsigned=allow_unsigned, reinstall=reinstall)
-    interactive = sys.stdin.isatty() and not yes
     if allow_unsigned:
         click.echo("WARNING: --allow-unsigned-DANGEROUS: installing without a trusted signature", err=True)
-    installed = install_archive(host_paths(), request, ask=ask if interactive else None)
+    installed = install_archive(host_paths(), request, ask=ask)
     manifest = installed.manifest()
     click.echo(f"installed {installed.name} {installed.version}"
                + (" (UNSIGNED)" if installed.signer == UNSIGNED_SIGNER else f" (signed by {installed.signer})"))
@@ -57,7 +90,8 @@ def list_plugins(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([
             {"name": p.name, "version": p.version, "versions": list(p.versions),
-             "granted": sorted(p.granted), "signer": p.signer, "installed_at": p.installed_at}
+             "granted": sorted(p.granted), "signer": p.signer, "installed_at": p.installed_at,
+             "marketplace": p.marketplace or None}
             for p in plugins
         ], indent=2))
         return
@@ -82,6 +116,7 @@ def info(name: str, as_json: bool) -> None:
         click.echo(json.dumps({
             "name": installed.name, "version": installed.version, "versions": list(installed.versions),
             "description": manifest.description, "signer": installed.signer,
+            "marketplace": installed.marketplace or None,
             "capabilities": {k: {"scope": c.scope_summary(), "reason": c.reason,
                                  "granted": k in installed.granted}
                              for k, c in sorted(manifest.capabilities.items())},
@@ -90,7 +125,8 @@ def info(name: str, as_json: bool) -> None:
         }, indent=2))
         return
     click.echo(f"{installed.name} {installed.version} — {manifest.description}")
-    click.echo(f"  signed by: {installed.signer}   installed: {installed.installed_at}")
+    source = f"   from: {installed.marketplace}" if installed.marketplace else ""
+    click.echo(f"  signed by: {installed.signer}   installed: {installed.installed_at}{source}")
     if len(installed.versions) > 1:
         click.echo(f"  versions kept: {', '.join(installed.versions)}")
     click.echo("capabilities:" if manifest.capabilities else "capabilities: none")

@@ -6,7 +6,11 @@
     ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
     ├── InputError          a command's input is not JSON or breaks its schema; unknown command
     ├── PluginTrap          the plugin was stopped: a limit was hit or it crashed (`limit` says which)
-    └── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
+    ├── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
+    ├── MarketplaceError    a marketplace is not configured, or its configuration is refused
+    │   ├── MarketplaceUnreachable   the network failed: nothing was verified or changed
+    │   └── MarketplaceUntrusted     what it served failed TUF verification (tampering, rollback...)
+    └── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
 """
 
 from __future__ import annotations
@@ -47,3 +51,19 @@ class PluginFailed(AccError):
         self.detail = message
         self.plugin = plugin
         self.command = command
+
+
+class MarketplaceError(AccError):
+    """A marketplace is unknown, misconfigured, or could not be added."""
+
+
+class MarketplaceUnreachable(MarketplaceError):
+    """The marketplace could not be reached (connection, timeout, HTTP error)."""
+
+
+class MarketplaceUntrusted(MarketplaceError):
+    """Data from the marketplace failed verification: it is refused and nothing is changed."""
+
+
+class ResolutionError(AccError):
+    """No published version satisfies a requirement, or the requirement is ambiguous."""

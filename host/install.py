@@ -36,11 +36,20 @@ class InstallRequest:
 def install_archive(paths: HostPaths, request: InstallRequest, ask: AskFn | None = None) -> InstalledPlugin:
     archive = read_archive(request.archive)
     signer = verify_signature(paths, archive, request)
+    return install_verified(paths, archive, signer=signer, request=request, ask=ask)
+
+
+def install_verified(paths: HostPaths, archive: PluginArchive, *, signer: str, request: InstallRequest,
+                     ask: AskFn | None = None, marketplace: str = "") -> InstalledPlugin:
+    """The rest of an install once the publisher signature is verified (by the trust store
+    for a file, by a marketplace's TUF-signed index for a marketplace install): ABI,
+    precompile and import check, consent, store. `request.archive`/`signature` are unused."""
     check_abi(archive)
     precompile(paths, archive)
     granted = decide_grants(archive.manifest, grant=request.grant, deny=request.deny,
                             yes=request.yes, ask=ask)
-    return LocalStore(paths).install(archive, granted=granted, signer=signer, reinstall=request.reinstall)
+    return LocalStore(paths).install(archive, granted=granted, signer=signer, reinstall=request.reinstall,
+                                     marketplace=marketplace)
 
 
 def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallRequest) -> str:

@@ -63,6 +63,7 @@ class RootGroup(LazyGroup):
     lazy={
         "plugin": ("host.main:plugin", "Find, install and run plugins; build, sign and publish your own."),
         "trust": ("host.trust_cli:trust", "Manage the publisher keys you trust."),
+        "marketplace": ("host.marketplace_cli:marketplace", "Add, list and remove the marketplaces you install from."),
         "registry": ("registry.cli:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -76,7 +77,8 @@ def cli() -> None:
     cls=LazyGroup,
     lazy={
         # plugin users (host/)
-        "install": ("host.cli:install", "Install a plugin archive after verifying its signature."),
+        "search": ("host.marketplace_cli:search", "Search the added marketplaces for plugins."),
+        "install": ("host.cli:install", "Install NAME[SPEC] from a marketplace, or a signed archive file."),
         "list": ("host.cli:list_plugins", "List installed plugins."),
         "info": ("host.cli:info", "Show a plugin's capabilities, grants and commands."),
         "remove": ("host.cli:remove", "Remove an installed plugin."),

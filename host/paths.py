@@ -35,6 +35,14 @@ class HostPaths:
         return self.home / "trusted-keys.json"
 
     @property
+    def marketplaces(self) -> Path:
+        return self.home / "marketplaces"
+
+    @property
+    def downloads(self) -> Path:
+        return self.home / "downloads"
+
+    @property
     def kv(self) -> Path:
         return self.home / "kv"
 

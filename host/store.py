@@ -45,6 +45,8 @@ class InstalledPlugin:
     signer: str
     installed_at: str
     directory: Path
+    #: The marketplace this version was installed from; "" for an archive file.
+    marketplace: str = ""
 
     @property
     def wasm_path(self) -> Path:
@@ -112,12 +114,13 @@ class LocalStore:
             signer=meta.get("signer", ""),
             installed_at=meta.get("installed_at", ""),
             directory=self.paths.plugins / name / version,
+            marketplace=meta.get("marketplace", ""),
         )
 
     # -- writing -----------------------------------------------------------------------------
 
     def install(self, archive: PluginArchive, *, granted: frozenset[str], signer: str,
-                reinstall: bool = False) -> InstalledPlugin:
+                reinstall: bool = False, marketplace: str = "") -> InstalledPlugin:
         """Store an already verified archive and make it the current version, atomically."""
         import hashlib
         name, version = archive.manifest.name, str(archive.manifest.version)
@@ -141,6 +144,8 @@ class LocalStore:
                 "signer": signer,
                 "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
+            if marketplace:  # absent in state files of older acc versions: read as ""
+                entry["versions"][version]["marketplace"] = marketplace
             entry["current"] = version
             entry["granted"] = sorted(granted)
             state["plugins"][name] = entry

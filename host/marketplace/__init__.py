@@ -1,0 +1,12 @@
+"""Installing plugins from marketplace registries, verified end to end.
+
+    config.py       the marketplaces this user added (URL + pinned first root), on disk
+    tuf_client.py   a python-tuf ngclient per marketplace: refresh, the signed index, targets
+    index.py        the signed `NAME/index.json` as plain data (pure, bounded parsing)
+    resolve.py      requirements (`NAME[@MARKETPLACE][SPEC]`) and version choice (pure)
+    search.py       the registry's search API (unsigned, for discovery only)
+    install.py      the IO shell: resolve, download through TUF, verify the publisher, install
+
+Nothing here is imported by `acc --help` or `acc plugin list`: tuf and urllib3 load only
+when a marketplace command runs.
+"""

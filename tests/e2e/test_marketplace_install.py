@@ -1,0 +1,246 @@
+"""A plugin user's journey against a real registry server: add the marketplace with a pinned
+root, search, install by name and specifier through TUF, yanked versions, a tampered blob,
+and the marketplace going away while installed plugins keep working."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sdk.archive import read_archive
+from sdk.signing import sign_archive
+from tests.helpers import TEST_CACHE
+from tests.registry_kit import variant
+from tests.server_kit import ACC, running_registry
+
+pytestmark = pytest.mark.slow
+
+
+def acc(*args: str, env: dict[str, str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
+                          stdin=subprocess.DEVNULL)
+    if ok:
+        assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    else:
+        assert proc.returncode != 0, f"acc {' '.join(args)} should have failed:\n{proc.stdout}"
+        assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+@dataclass
+class Registry:
+    url: str
+    data: Path
+    work: Path
+    env: dict[str, str]
+    token: str
+    root_sha256: str
+    archives: dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
+    work = tmp_path_factory.mktemp("marketplace")
+    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
+    env.pop("ACC_REGISTRY_TOKEN", None)
+    data = work / "registry-data"
+    acc("registry", "init", "--data", str(data), "--bins", "4", env=env, cwd=work)
+    acc("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data), env=env, cwd=work)
+    acc("plugin", "keygen", "--out", "alice.key", env=env, cwd=work)
+    acc("registry", "key", "add", "alice", "alice.key.pub", "--data", str(data), env=env, cwd=work)
+    token = acc("registry", "token", "create", "alice", "--data", str(data), env=env, cwd=work).stdout.strip()
+    archives = {"1.0.0": work / "project-stats-1.0.0.plugin", "1.1.0": work / "project-stats-1.1.0.plugin"}
+    shutil.copy(built_archives("project-stats"), archives["1.0.0"])
+    archives["1.1.0"].write_bytes(variant(read_archive(archives["1.0.0"]), version="1.1.0"))
+    for archive in archives.values():
+        sign_archive(archive, work / "alice.key")
+    with running_registry(data) as url:
+        for archive in archives.values():
+            acc("plugin", "publish", str(archive), "--registry", url, "--token", token, env=env, cwd=work)
+        # What an operator publishes out of band (e.g. on the marketplace's web page).
+        with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
+            root_sha256 = hashlib.sha256(response.read()).hexdigest()
+        yield Registry(url=url, data=data, work=work, env=env, token=token, root_sha256=root_sha256,
+                       archives=archives)
+
+
+@dataclass
+class User:
+    env: dict[str, str]
+    cwd: Path
+
+    def acc(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        return acc(*args, env=self.env, cwd=self.cwd, ok=ok)
+
+    def installed(self) -> dict[str, str]:
+        return {p["name"]: p["version"] for p in json.loads(self.acc("plugin", "list", "--json").stdout)}
+
+
+def _user(tmp_path: Path, registry: Registry, *, add: bool = True, url: str | None = None) -> User:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    (project / "a.py").write_text("x = 1\ny = 2\n")
+    user = User(env={**registry.env, "ACC_HOME": str(tmp_path / "home")}, cwd=project)
+    if add:
+        added = user.acc("marketplace", "add", url or registry.url, "--name", "local",
+                         "--root-sha256", registry.root_sha256)
+        assert added.stdout.startswith("added marketplace local")
+    return user
+
+
+@contextmanager
+def _yanked(registry: Registry, version: str, reason: str) -> Iterator[None]:
+    acc("plugin", "yank", "project-stats", version, "--reason", reason, "--registry", registry.url,
+        "--token", registry.token, env=registry.env, cwd=registry.work)
+    try:
+        yield
+    finally:
+        acc("plugin", "unyank", "project-stats", version, "--registry", registry.url, "--token", registry.token,
+            env=registry.env, cwd=registry.work)
+
+
+def _blob(registry: Registry, version: str) -> Path:
+    digest = hashlib.sha256(registry.archives[version].read_bytes()).hexdigest()
+    return registry.data / "blobs" / digest[:2] / digest
+
+
+def test_add_pins_the_root_and_list_and_remove_show_it(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    listed = user.acc("marketplace", "list").stdout
+    assert listed.startswith(f"local  {registry.url}  root sha256 {registry.root_sha256[:16]}")
+    again = user.acc("marketplace", "add", registry.url, "--name", "local", "--root-sha256", registry.root_sha256)
+    assert again.stdout == f"marketplace local ({registry.url}) is already added\n"
+    assert user.acc("marketplace", "remove", "local").stdout == f"removed marketplace local ({registry.url})\n"
+    assert user.acc("marketplace", "list").stdout.startswith("no marketplaces added")
+
+
+def test_add_names_the_marketplace_after_host_and_port_by_default(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry, add=False)
+    user.acc("marketplace", "add", registry.url + "/", "--root-sha256", registry.root_sha256.upper())
+    port = registry.url.rsplit(":", 1)[1]
+    assert user.acc("marketplace", "list").stdout.startswith(f"127.0.0.1-{port}  {registry.url}  ")
+
+
+def test_add_refuses_a_root_that_does_not_match_the_pin(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry, add=False)
+    refused = user.acc("marketplace", "add", registry.url, "--root-sha256", "0" * 64, ok=False)
+    assert f"has sha256 {registry.root_sha256}, not the pinned {'0' * 64}: refused" in refused.stderr
+    assert user.acc("marketplace", "list").stdout.startswith("no marketplaces added")
+
+
+def test_add_without_a_pin_and_without_a_terminal_shows_the_fingerprint_and_refuses(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry, add=False)
+    refused = user.acc("marketplace", "add", registry.url, ok=False)
+    assert f"its 1.root.json has sha256 {registry.root_sha256}" in refused.stderr
+    assert f"--root-sha256 {registry.root_sha256}" in refused.stderr
+    assert user.acc("marketplace", "list").stdout.startswith("no marketplaces added")
+
+
+def test_search_finds_the_plugin_with_its_latest_version_and_capabilities(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    lines = user.acc("plugin", "search", "stats").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "LATEST", "RATING", "DOWNLOADS", "CAPABILITIES"]
+    [row] = lines[1:]
+    name, latest, rating, downloads, capabilities = row.split(None, 4)
+    assert (name, latest, rating, capabilities) == ("project-stats", "1.1.0", "-", "fs, process")
+    assert downloads.isdigit()
+    assert user.acc("plugin", "search", "no-such-thing").stdout == "no plugins match 'no-such-thing'\n"
+
+
+def test_install_by_name_gets_the_newest_version_signed_by_the_publisher(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    installed = user.acc("plugin", "install", "project-stats", "--yes")
+    key_id = json.loads((registry.work / "project-stats-1.1.0.plugin.sig").read_text())["key_id"]
+    assert f"project-stats 1.1.0 from local: signed by ed25519 key {key_id} (publisher alice on local)" \
+        in installed.stdout
+    assert "\ninstalled project-stats 1.1.0 from local\n" in installed.stdout
+    assert "no `acc trust add` needed" in installed.stdout
+    assert user.installed() == {"project-stats": "1.1.0"}
+    info = json.loads(user.acc("plugin", "info", "project-stats", "--json").stdout)
+    assert (info["marketplace"], info["signer"]) == ("local", key_id)
+    again = user.acc("plugin", "install", "project-stats", "--yes")
+    assert again.stdout == "project-stats 1.1.0 is already installed (from local)\n"
+
+
+def test_install_with_a_specifier_gets_the_version_it_allows(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.acc("plugin", "install", "project-stats==1.0.0", "--yes")
+    assert user.installed() == {"project-stats": "1.0.0"}
+    user.acc("plugin", "install", "project-stats@local>=1.0,<1.1", "--yes")
+    assert user.installed() == {"project-stats": "1.0.0"}
+
+
+def test_an_unsatisfiable_specifier_is_a_clear_error(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    refused = user.acc("plugin", "install", "project-stats>=2", "--yes", ok=False)
+    assert "error: no version of project-stats satisfies >=2 (published: 1.0.0, 1.1.0)" in refused.stderr
+    missing = user.acc("plugin", "install", "no-such-plugin", "--yes", ok=False)
+    assert "error: no plugin named no-such-plugin on local" in missing.stderr
+    assert user.installed() == {}
+
+
+def test_a_yanked_version_is_skipped_unless_pinned_and_then_installed_with_a_warning(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    with _yanked(registry, "1.1.0", "miscounts lines"):
+        user.acc("plugin", "install", "project-stats", "--yes")
+        assert user.installed() == {"project-stats": "1.0.0"}
+        pinned = user.acc("plugin", "install", "project-stats==1.1.0", "--yes")
+        assert "WARNING: project-stats 1.1.0 is yanked: miscounts lines" in pinned.stderr
+        assert user.installed() == {"project-stats": "1.1.0"}
+
+
+def test_a_tampered_archive_is_refused_by_tuf_and_the_installed_version_keeps_working(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.acc("plugin", "install", "project-stats==1.0.0", "--yes")
+    blob = _blob(registry, "1.1.0")
+    original = blob.read_bytes()
+    tampered = bytearray(original)
+    tampered[len(tampered) // 2] ^= 0xFF  # same length: only the hash can tell
+    blob.write_bytes(bytes(tampered))
+    try:
+        refused = user.acc("plugin", "install", "project-stats", "--yes", ok=False)
+    finally:
+        blob.write_bytes(original)
+    assert "error: marketplace local served data that does not match its signed metadata while trying to " \
+        "download project-stats/project-stats-1.1.0.plugin" in refused.stderr
+    assert "refused by TUF, nothing was installed" in refused.stderr
+    assert user.installed() == {"project-stats": "1.0.0"}
+    result = json.loads(user.acc("plugin", "run", "project-stats", "summary", "-q").stdout)
+    assert (result["files"], result["lines"]) == (1, 2)
+
+
+def test_offline_install_says_the_marketplace_cannot_be_reached_while_installed_plugins_work(
+        tmp_path: Path, registry: Registry) -> None:
+    with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
+        user = _user(tmp_path, registry, url=url)
+        user.acc("plugin", "install", "project-stats", "--yes")
+    refused = user.acc("plugin", "install", "project-stats==1.0.0", "--yes", ok=False)
+    assert f"error: cannot reach marketplace local at {url}" in refused.stderr
+    searched = user.acc("plugin", "search", "stats", ok=False)
+    assert f"error: cannot reach marketplace local at {url}" in searched.stderr
+    assert user.installed() == {"project-stats": "1.1.0"}
+    assert "project-stats 1.1.0" in user.acc("plugin", "info", "project-stats").stdout
+    result = json.loads(user.acc("plugin", "run", "project-stats", "summary", "-q").stdout)
+    assert (result["files"], result["lines"]) == (1, 2)
+
+
+def test_an_archive_file_still_installs_by_path(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry, add=False)
+    user.acc("trust", "add", str(registry.work / "alice.key.pub"))
+    installed = user.acc("plugin", "install", str(registry.archives["1.0.0"]), "--yes")
+    assert installed.stdout.startswith("installed project-stats 1.0.0 (signed by ")
+    missing = user.acc("plugin", "install", "nothing-here-1.0.0.plugin", "--yes", ok=False)
+    assert "nothing-here-1.0.0.plugin" in missing.stderr
