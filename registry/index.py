@@ -42,6 +42,7 @@ def version_entry(plugin: Plugin, v: Version) -> dict[str, Any]:
         "signature_sha256": v.signature_sha256,
         "signature_length": v.signature_length,
         "signer": v.signer,
+        "publisher": v.publisher.name,  # the account that published it: the owner or a collaborator
         "yanked": v.yanked,
         "yank_reason": v.yank_reason,
         "abi": v.abi,

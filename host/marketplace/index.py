@@ -50,6 +50,7 @@ class IndexVersion:
     abi: str
     capabilities: dict[str, Any]
     dependencies: dict[str, Any]
+    publisher: str = ""  # the account that published this version; older indexes name only the owner
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def _version(name: str, raw: Any) -> IndexVersion:
                                               if isinstance(signer.get(k), str)}),
         yanked=raw.get("yanked") is True, yank_reason=yank_reason if isinstance(yank_reason, str) else "",
         abi=_str(raw, "abi", name), capabilities=capabilities, dependencies=dependencies,
+        publisher=raw["publisher"] if isinstance(raw.get("publisher"), str) else "",
     )
 
 

@@ -150,7 +150,7 @@ def _verify_publisher(archive: PluginArchive, archive_path: Path, signature_path
 
 
 def _signed_by(index: PluginIndex, entry: IndexVersion, marketplace: Marketplace) -> str:
-    return f"{entry.signer.describe()} (publisher {index.owner} on {marketplace.name})"
+    return f"{entry.signer.describe()} (publisher {entry.publisher or index.owner} on {marketplace.name})"
 
 
 def _signer_label(entry: IndexVersion) -> str:
