@@ -8,9 +8,11 @@ when it is first used, so every command works against fresh metadata.
 Errors from python-tuf are wrapped here, once:
 
     tuf DownloadError (connection, timeout, HTTP status)   -> MarketplaceUnreachable
+    urllib3 ProtocolError (the connection broke mid-body)  -> MarketplaceUnreachable
     tuf DownloadLengthMismatchError (endless data)         -> MarketplaceUntrusted
     tuf RepositoryError (signatures, versions, expiry,     -> MarketplaceUntrusted
-        length or hash of a target)
+        length or hash of a target; BadVersionNumberError,
+        a rollback or mix-and-match, has its own message)
 """
 
 from __future__ import annotations
@@ -166,10 +168,13 @@ class _TufErrors:
             return
         name, url = self.marketplace.name, self.marketplace.url
         if isinstance(error, tuf_errors.DownloadLengthMismatchError):
+            # Cut off at the signed length (targets, snapshot) or at acc's cap (timestamp, bins):
+            # an endless stream and a swapped longer file end up here alike, so the hint names both.
             raise MarketplaceUntrusted(
                 f"marketplace {name} sent more data than its signed metadata allows while trying to "
-                f"{self.action}: refused, nothing was installed",
-                hint="this is what an endless-data attack looks like; report it to the marketplace operator",
+                f"{self.action}: refused by TUF, nothing was installed",
+                hint="the marketplace or a mirror on the way served a longer file than it signed (tampered or "
+                "damaged storage, or an endless-data attack); report it to the marketplace operator",
             ) from error
         if isinstance(error, tuf_errors.LengthOrHashMismatchError):
             raise MarketplaceUntrusted(
@@ -183,6 +188,13 @@ class _TufErrors:
                 f"marketplace {name} serves expired metadata ({error}): refused, it may be a frozen mirror",
                 hint="try again later, or report it to the marketplace operator",
             ) from error
+        if isinstance(error, tuf_errors.BadVersionNumberError):
+            raise MarketplaceUntrusted(
+                f"marketplace {name} served metadata of another version than the one it signed or served "
+                f"before while trying to {self.action} ({error}): refused by TUF, nothing was changed",
+                hint="a rollback or mix-and-match attack, or a stale mirror, looks like this; try again later and "
+                "report it to the marketplace operator if it persists",
+            ) from error
         if isinstance(error, tuf_errors.RepositoryError):
             raise MarketplaceUntrusted(
                 f"marketplace {name} served metadata that failed TUF verification while trying to "
@@ -193,6 +205,13 @@ class _TufErrors:
             raise MarketplaceUnreachable(
                 f"marketplace {name} ({url}) answered HTTP {error.status_code} while trying to {self.action}",
                 hint="try again later; check the URL with `acc marketplace list`",
+            ) from error
+        if isinstance(error, urllib3.exceptions.ProtocolError):
+            # Raised while streaming a body (not wrapped in MaxRetryError): the connection broke mid-download.
+            raise MarketplaceUnreachable(
+                f"the connection to marketplace {name} at {url} broke while trying to {self.action} "
+                f"({_one_line(error)}): nothing was installed",
+                hint="try again; installed plugins keep working offline (`acc plugin list`, `acc plugin run`)",
             ) from error
         if isinstance(error, tuf_errors.DownloadError | urllib3.exceptions.HTTPError):
             cause = error.__cause__ or error
