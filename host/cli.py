@@ -22,7 +22,10 @@ def _is_archive_path(target: str) -> bool:
 
 
 @click.command()
-@click.argument("target", metavar="ARCHIVE|NAME[SPEC]")
+@click.argument("target", metavar="ARCHIVE|NAME[SPEC]", required=False)
+@click.option("--locked", "locked", is_flag=False, flag_value="acc.lock", default=None, metavar="[LOCK]",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Install exactly what a lock file (default acc.lock, from `acc plugin lock`) records.")
 @click.option("--signature", type=click.Path(path_type=Path), help="The .sig file (default: ARCHIVE.sig).")
 @click.option("--marketplace", "marketplace", metavar="NAME", help="Install from this marketplace only.")
 @click.option("--yes", "-y", is_flag=True, help="Grant every capability the manifest requests.")
@@ -31,11 +34,25 @@ def _is_archive_path(target: str) -> bool:
 @click.option("--reinstall", is_flag=True, help="Replace an installed version built from other bytes.")
 @click.option("--allow-unsigned-DANGEROUS", "allow_unsigned", is_flag=True,
               help="Install an archive without a trusted signature. Only for your own local builds.")
-def install(target: str, signature: Path | None, marketplace: str | None, yes: bool, grants: tuple[str, ...],
-            denies: tuple[str, ...], reinstall: bool, allow_unsigned: bool) -> None:
+def install(target: str | None, locked: Path | None, signature: Path | None, marketplace: str | None, yes: bool,
+            grants: tuple[str, ...], denies: tuple[str, ...], reinstall: bool, allow_unsigned: bool) -> None:
     """Install a plugin: an archive file (NAME-VERSION.plugin) after verifying its signature,
-    or NAME[SPEC] (e.g. `git>=1.2,<2`, `git@acme==1.4.0`) from a marketplace, verified by TUF."""
+    or NAME[SPEC] (e.g. `git>=1.2,<2`, `git@acme==1.4.0`) from a marketplace, verified by TUF,
+    or everything a lock file records (`--locked`)."""
+    from host.errors import InputError
     from host.grants import describe_capability
+
+    if locked is not None:
+        if target is not None or signature or marketplace or yes or grants or denies or reinstall or allow_unsigned:
+            raise InputError("--locked installs exactly what the lock file records: give no plugin and no other "
+                             "option", hint="e.g. `acc plugin install --locked acc.lock`")
+        from host.marketplace_cli import install_locked
+
+        install_locked(locked)
+        return
+    if target is None:
+        raise InputError("give an archive file or NAME[SPEC] to install, or --locked [LOCK]",
+                         hint="e.g. `acc plugin install git`, `acc plugin install ./git-1.0.0.plugin`")
 
     def ask(capability: Capability) -> bool:
         if not sys.stdin.isatty():
@@ -45,7 +62,6 @@ def install(target: str, signature: Path | None, marketplace: str | None, yes: b
 
     interactive = sys.stdin.isatty() and not yes
     if not _is_archive_path(target):
-        from host.errors import InputError
         from host.marketplace_cli import install_from_marketplace
 
         if signature is not None or allow_unsigned:
@@ -55,8 +71,6 @@ def install(target: str, signature: Path | None, marketplace: str | None, yes: b
                                  reinstall=reinstall, ask=ask if interactive else None)
         return
     if marketplace is not None:
-        from host.errors import InputError
-
         raise InputError("--marketplace applies to NAME[SPEC] installs, not to archive files")
     _install_file(Path(target), signature, yes=yes, grants=grants, denies=denies, reinstall=reinstall,
                   allow_unsigned=allow_unsigned, ask=ask if interactive else None)

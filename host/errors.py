@@ -10,7 +10,8 @@
     ├── MarketplaceError    a marketplace is not configured, or its configuration is refused
     │   ├── MarketplaceUnreachable   the network failed: nothing was verified or changed
     │   └── MarketplaceUntrusted     what it served failed TUF verification (tampering, rollback...)
-    └── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
+    ├── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
+    └── ConsentRequired     an update or rollback widens what a plugin may do and nobody approved it
 """
 
 from __future__ import annotations
@@ -67,3 +68,7 @@ class MarketplaceUntrusted(MarketplaceError):
 
 class ResolutionError(AccError):
     """No published version satisfies a requirement, or the requirement is ambiguous."""
+
+
+class ConsentRequired(AccError):
+    """A change asks for more than the user granted, and there was no --yes and no terminal to ask."""

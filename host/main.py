@@ -79,6 +79,9 @@ def cli() -> None:
         # plugin users (host/)
         "search": ("host.marketplace_cli:search", "Search the added marketplaces for plugins."),
         "install": ("host.cli:install", "Install NAME[SPEC] from a marketplace, or a signed archive file."),
+        "update": ("host.marketplace_cli:update", "Update marketplace plugins (--check only reports)."),
+        "rollback": ("host.marketplace_cli:rollback", "Switch a plugin back to an earlier installed version."),
+        "lock": ("host.marketplace_cli:lock", "Write installed marketplace plugins to acc.lock."),
         "list": ("host.cli:list_plugins", "List installed plugins."),
         "info": ("host.cli:info", "Show a plugin's capabilities, grants and commands."),
         "remove": ("host.cli:remove", "Remove an installed plugin."),

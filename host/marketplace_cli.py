@@ -1,4 +1,5 @@
-"""`acc marketplace add/list/remove` and `acc plugin search`; marketplace installs for `acc plugin install`.
+"""`acc marketplace add/list/remove`; `acc plugin search`, `update`, `rollback`, `lock`; marketplace and
+locked installs for `acc plugin install`.
 
 Each command imports the marketplace modules (and through them tuf and urllib3) only when
 it runs, so registering them costs `acc --help` nothing.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -139,8 +141,6 @@ def install_from_marketplace(requirement: str, *, marketplace: str | None, grant
                              denies: tuple[str, ...], yes: bool, reinstall: bool,
                              ask: Callable[..., bool] | None) -> None:
     """`acc plugin install NAME[@MARKETPLACE][SPEC]` (host.cli.install dispatches here)."""
-    from pathlib import Path
-
     from host.install import InstallRequest
     from host.marketplace.install import install_requirement
 
@@ -160,3 +160,155 @@ def install_from_marketplace(requirement: str, *, marketplace: str | None, grant
     for kind, capability in sorted(manifest.capabilities.items()):
         mark = "granted" if kind in installed.granted else "denied"
         click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}")
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _ask_consent(title: str, lines: list[str]) -> bool:
+    click.echo(title)
+    for line in lines:
+        click.echo(f"  + {line}")
+    return click.confirm("Apply it?", default=False)
+
+
+def _offline(error: Exception) -> Exception:
+    from host.errors import MarketplaceUnreachable
+
+    if isinstance(error, MarketplaceUnreachable):
+        return MarketplaceUnreachable(
+            f"{error.message}: nothing was changed",
+            hint="update and rollback check the marketplace's current signed index first; "
+            "installed plugins keep working offline (`acc plugin list`, `acc plugin run`)")
+    return error
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--check", is_flag=True, help="Only report what an update would change.")
+@click.option("--yes", "-y", is_flag=True,
+              help="Accept updates that ask for more capabilities or are signed by another key (for scripts).")
+@click.option("--keep", type=click.IntRange(min=0), default=3, show_default=True, envvar="ACC_KEEP_VERSIONS",
+              help="How many previous versions to keep for rollback (env ACC_KEEP_VERSIONS).")
+def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
+    """Update marketplace-installed plugins (all of them when no NAME is given)."""
+    from host.marketplace.update import Consent, apply_update, check_update, marketplace_plugins, session
+    from sdk.errors import AccError
+
+    paths = host_paths()
+    plugins = marketplace_plugins(paths, names)
+    if not plugins:
+        click.echo("no plugins installed from a marketplace")
+        return
+    consent = Consent(yes=yes, ask=_ask_consent if sys.stdin.isatty() and not yes else None,
+                      announce=click.echo)
+    failed = False
+    with session(paths) as current:
+        try:
+            checks = [check_update(current, p) for p in plugins]
+        except AccError as e:
+            raise _offline(e) from e
+        if check:
+            rows: list[tuple[str, ...]] = [("NAME", "INSTALLED", "AVAILABLE", "CHANGES")]
+            for c in checks:
+                target = c.choice.target
+                if c.choice.status == "update":
+                    assert target is not None
+                    rows.append((c.name, c.installed.version, target.version, c.describe_changes()))
+                elif c.choice.status == "current":
+                    rows.append((c.name, c.installed.version, "-",
+                                 "up to date" + (f" ({c.choice.note})" if c.choice.note else "")))
+                else:
+                    rows.append((c.name, c.installed.version, "-", c.choice.note))
+            _table(rows)
+            return
+        for c in checks:
+            name, version, target = c.name, c.installed.version, c.choice.target
+            if c.choice.status == "update":
+                assert target is not None
+                try:
+                    updated = apply_update(current, c, consent, keep=keep)
+                except AccError as e:
+                    click.echo(f"error: {e.diagnostics()}", err=True)
+                    failed = True
+                    continue
+                click.echo(f"updated {name} {version} -> {updated.version}")
+            elif c.choice.status == "current":
+                click.echo(f"{name} {version} is up to date" + (f" ({c.choice.note})" if c.choice.note else ""))
+            elif c.choice.status == "held" and target is not None:
+                click.echo(f"{c.choice.note}: not replacing {version} with an older version by itself", err=True)
+                how = (f"acc plugin rollback {name} --to {target.version}" if target.version in c.installed.versions
+                       else f"acc plugin install {name}=={target.version}")
+                click.echo(f"  to switch to {target.version}: `{how}`", err=True)
+            else:
+                click.echo(f"{name} {version}: {c.choice.note}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("name")
+@click.option("--to", "to", metavar="VERSION", help="The kept version to switch to (default: the newest earlier one "
+              "the marketplace still lists and has not yanked).")
+@click.option("--yes", "-y", is_flag=True,
+              help="Accept a version that asks for more capabilities; confirm a yanked or unlisted --to VERSION.")
+def rollback(name: str, to: str | None, yes: bool) -> None:
+    """Switch NAME back to an earlier installed version the marketplace still vouches for."""
+    from host.marketplace.update import Consent, session
+    from host.marketplace.update import rollback as rollback_plugin
+    from sdk.errors import AccError
+
+    interactive = sys.stdin.isatty() and not yes
+    consent = Consent(yes=yes, ask=_ask_consent if interactive else None, announce=click.echo)
+
+    def confirm(question: str) -> bool:
+        if yes:
+            click.echo(f"{question} yes (--yes)")
+            return True
+        return interactive and click.confirm(question, default=False)
+
+    with session(host_paths()) as current:
+        try:
+            result = rollback_plugin(current, name, to, consent, confirm if yes or interactive else None)
+        except AccError as e:
+            raise _offline(e) from e
+    click.echo(f"rolled back {name} {result.previous.version} -> {result.current.version}")
+
+
+@click.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default="acc.lock",
+              show_default=True, help="Where to write the lock file.")
+def lock(output: Path) -> None:
+    """Write the installed marketplace plugins (versions, hashes, grants) to a lock file."""
+    from host.marketplace.lock import write_lock
+    from host.store import LocalStore
+
+    paths = host_paths()
+    written = write_lock(paths, output)
+    for plugin in LocalStore(paths).list():
+        if not plugin.marketplace:
+            click.echo(f"warning: {plugin.name} was installed from an archive file: not in the lock", err=True)
+    count = len(written.plugins)
+    click.echo(f"wrote {output}: {count} plugin{'s' if count != 1 else ''} from "
+               f"{', '.join(m.name for m in written.marketplaces) or 'no marketplace'}")
+
+
+def install_locked(lock_file: Path) -> None:
+    """`acc plugin install --locked [LOCK]` (host.cli.install dispatches here)."""
+    from host.marketplace.lock import install_locked as install_from_lock
+
+    results = install_from_lock(host_paths(), lock_file,
+                                announce=lambda line: click.echo(line, err=line.startswith("WARNING")))
+    for result in results:
+        installed = result.installed
+        if result.already_installed:
+            click.echo(f"{installed.name} {installed.version} is already installed (from {installed.marketplace})")
+            continue
+        click.echo(f"installed {installed.name} {installed.version} from {installed.marketplace} "
+                   f"(archive sha256 {installed.archive_sha256})")
+        for kind, capability in sorted(installed.manifest().capabilities.items()):
+            mark = "granted" if kind in installed.granted else "denied"
+            click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}  (as the lock records)")

@@ -101,8 +101,20 @@ class LocalStore:
         entry = self._read_state()["plugins"].get(name)
         return None if entry is None else self._entry(name, entry)
 
-    def _entry(self, name: str, entry: dict[str, Any]) -> InstalledPlugin:
-        version = entry["current"]
+    def get_version(self, name: str, version: str) -> InstalledPlugin:
+        """A kept version of `name` (current or previous), as if it were current; grants are the
+        current ones and say nothing about that version."""
+        entry = self._read_state()["plugins"].get(name)
+        if entry is None:
+            raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+        if version not in entry["versions"]:
+            kept = ", ".join(entry["versions"])
+            raise StoreError(f"{name} {version} is not installed (kept versions: {kept})",
+                             hint=f"install it with `acc plugin install {name}=={version}`")
+        return self._entry(name, entry, version)
+
+    def _entry(self, name: str, entry: dict[str, Any], version: str | None = None) -> InstalledPlugin:
+        version = version or entry["current"]
         meta = entry["versions"][version]
         return InstalledPlugin(
             name=name,
@@ -202,6 +214,59 @@ class LocalStore:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self.paths.plugins / name)
             return removed
+
+    def switch(self, name: str, version: str, *, granted: frozenset[str], expected_current: str) -> InstalledPlugin:
+        """Make an installed `version` current with `granted`, in one atomic state write.
+
+        Refused when the current version is no longer `expected_current` (another acc
+        changed it since the caller decided), so a decision is never applied to a state it
+        was not made for.
+        """
+        with file_lock(self.paths.lock_file):
+            state = self._read_state()
+            entry = state["plugins"].get(name)
+            if entry is None:
+                raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+            if entry["current"] != expected_current:
+                raise StoreError(f"{name} changed while acc was deciding (now {entry['current']}, "
+                                 f"was {expected_current}): nothing was changed", hint="run the command again")
+            if version not in entry["versions"]:
+                kept = ", ".join(entry["versions"])
+                raise StoreError(f"{name} {version} is not installed (kept versions: {kept})")
+            entry["current"] = version
+            entry["granted"] = sorted(granted)
+            atomic_write_json(self.paths.state_file, state)
+            return self._entry(name, entry)
+
+    def prune(self, name: str, keep: int) -> tuple[str, ...]:
+        """Forget all but the `keep` newest previous versions of `name` (the current one always
+        stays); delete their files after the state no longer names them. Returns the pruned."""
+        import shutil
+
+        from packaging.version import InvalidVersion, Version
+
+        def order(version: str) -> tuple[int, Version | str]:
+            try:
+                return (1, Version(version))
+            except InvalidVersion:  # never from a marketplace; oldest first
+                return (0, version)
+
+        with file_lock(self.paths.lock_file):
+            state = self._read_state()
+            entry = state["plugins"].get(name)
+            if entry is None:
+                return ()
+            previous = sorted((v for v in entry["versions"] if v != entry["current"]), key=order, reverse=True)
+            pruned = tuple(previous[max(keep, 0):])
+            if not pruned:
+                return ()
+            for version in pruned:
+                del entry["versions"][version]
+            atomic_write_json(self.paths.state_file, state)
+            for version in pruned:  # still under the lock: no install of that version can interleave
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(self.paths.plugins / name / version)
+        return pruned
 
     def set_grant(self, name: str, kind: str, granted: bool) -> InstalledPlugin:
         with file_lock(self.paths.lock_file):

@@ -57,29 +57,29 @@ def install_requirement(paths: HostPaths, requirement_text: str, request: Instal
     paths.downloads.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix=f"{requirement.name}-"))
     try:
-        client, index = _find(paths, config, requirement, requirement.marketplace or marketplace, work)
+        client, index = find_plugin(paths, config, requirement, requirement.marketplace or marketplace, work)
         selection = select_version(index, requirement, SUPPORTED_ABI_VERSIONS)
         entry = selection.entry
         current = LocalStore(paths).find(index.name)
         if (current is not None and current.version == entry.version and current.archive_sha256 == entry.sha256
                 and not request.reinstall):
             return MarketplaceInstall(installed=current, marketplace=client.marketplace.name,
-                                      signed_by=_signed_by(index, entry, client.marketplace),
+                                      signed_by=describe_signer(index, entry, client.marketplace),
                                       warning=selection.warning, already_installed=True)
-        archive = _download_verified(client, index, selection, work)
-        signed_by = _signed_by(index, entry, client.marketplace)
+        archive = download_verified(client, index, selection, work)
+        signer_text = describe_signer(index, entry, client.marketplace)
         if selection.warning:
             announce(f"WARNING: {selection.warning}")
-        announce(f"{index.name} {entry.version} from {client.marketplace.name}: signed by {signed_by}")
-        installed = install_verified(paths, archive, signer=_signer_label(entry), request=request, ask=ask,
+        announce(f"{index.name} {entry.version} from {client.marketplace.name}: signed by {signer_text}")
+        installed = install_verified(paths, archive, signer=signer_label(entry), request=request, ask=ask,
                                      marketplace=client.marketplace.name)
-        return MarketplaceInstall(installed=installed, marketplace=client.marketplace.name, signed_by=signed_by,
+        return MarketplaceInstall(installed=installed, marketplace=client.marketplace.name, signed_by=signer_text,
                                   warning=selection.warning)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _find(paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None,
+def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None,
           work: Path) -> tuple[MarketplaceClient, PluginIndex]:
     """The one marketplace that has the plugin. A name found on several is refused rather than
     guessed (a dependency-confusion attack is exactly "the same name on another registry")."""
@@ -104,7 +104,7 @@ def _find(paths: HostPaths, config: MarketplaceConfig, requirement: Requirement,
     return found[0]
 
 
-def _download_verified(client: MarketplaceClient, index: PluginIndex, selection: Selection,
+def download_verified(client: MarketplaceClient, index: PluginIndex, selection: Selection,
                        work: Path) -> PluginArchive:
     entry = selection.entry
     if entry.archive != f"{index.name}/{index.name}-{entry.version}.plugin" or not entry.signature.startswith(
@@ -149,10 +149,10 @@ def _verify_publisher(archive: PluginArchive, archive_path: Path, signature_path
     raise SignatureError(f"unknown signature kind {signer.kind!r}", hint="update acc")
 
 
-def _signed_by(index: PluginIndex, entry: IndexVersion, marketplace: Marketplace) -> str:
+def describe_signer(index: PluginIndex, entry: IndexVersion, marketplace: Marketplace) -> str:
     return f"{entry.signer.describe()} (publisher {entry.publisher or index.owner} on {marketplace.name})"
 
 
-def _signer_label(entry: IndexVersion) -> str:
+def signer_label(entry: IndexVersion) -> str:
     signer = entry.signer
     return signer.key_id if signer.kind == "ed25519" else f"sigstore:{signer.identity}"

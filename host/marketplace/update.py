@@ -1,0 +1,275 @@
+"""Updating and rolling back marketplace installs: the IO shell around plan.py.
+
+Both start by refreshing TUF and reading the plugin's signed index from the marketplace
+it was installed from; offline, they stop there (MarketplaceUnreachable) and change
+nothing. An update is verified exactly like an install (TUF hashes, then the publisher
+signature the index names). A version that asks for more than the installed one was
+granted, or is signed by another publisher key, is applied only with consent: `--yes`,
+or a yes on a terminal. Grants for what the new version no longer declares are dropped.
+
+A version kept in the store with the archive hash the index lists is switched to without
+downloading it again (its plugin.wasm is re-hashed first); otherwise it is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from host.abi import SUPPORTED_ABI_VERSIONS
+from host.capability_diff import CapabilityDiff, carried_grants, diff_capabilities, diff_summaries
+from host.errors import ConsentRequired, MarketplaceError, ResolutionError, StoreError
+from host.marketplace.config import MarketplaceConfig
+from host.marketplace.index import IndexVersion, PluginIndex
+from host.marketplace.plan import UpdateChoice, choose_rollback, choose_update
+from host.marketplace.resolve import Selection
+from host.marketplace.tuf_client import MarketplaceClient
+from host.paths import HostPaths
+from host.store import InstalledPlugin, LocalStore
+
+DEFAULT_KEEP_VERSIONS = 3
+
+#: (question, lines to show) -> yes? Only given when there is a terminal to ask on.
+AskConsent = Callable[[str, list[str]], bool]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """How widening changes are answered: `yes` (scripts), else `ask` (a terminal), else refused."""
+
+    yes: bool = False
+    ask: AskConsent | None = None
+    announce: Callable[[str], None] = field(default=lambda _: None)
+
+
+@dataclass(frozen=True)
+class UpdateCheck:
+    """What `update` would do for one plugin, decided from the fresh signed index."""
+
+    installed: InstalledPlugin
+    index: PluginIndex
+    choice: UpdateChoice
+    #: From the index's capability summaries (the update itself diffs the manifests).
+    changes: CapabilityDiff | None
+    signer_change: str
+
+    @property
+    def name(self) -> str:
+        return self.installed.name
+
+    def describe_changes(self) -> str:
+        if self.changes is None:
+            return ""
+        parts = [self.signer_change] if self.signer_change else []
+        if self.changes.widens:
+            parts.append("asks for more: " + "; ".join(c.text for c in self.changes.wider))
+        narrower = "; ".join(c.text for c in self.changes.narrower)
+        if narrower:
+            parts.append(narrower)
+        return "; ".join(parts) or "same capabilities"
+
+
+class Session:
+    """One refreshed client per marketplace for the duration of a command, and a work dir."""
+
+    def __init__(self, paths: HostPaths, work: Path) -> None:
+        self.paths = paths
+        self.config = MarketplaceConfig(paths)
+        self.work = work
+        self._clients: dict[str, MarketplaceClient] = {}
+
+    def client(self, marketplace: str) -> MarketplaceClient:
+        if marketplace not in self._clients:
+            self._clients[marketplace] = MarketplaceClient(self.config.get(marketplace), self.config,
+                                                           self.work / marketplace)
+        return self._clients[marketplace]
+
+    def index(self, installed: InstalledPlugin) -> tuple[MarketplaceClient, PluginIndex]:
+        client = self.client(installed.marketplace)
+        index = client.plugin_index(installed.name)
+        if index is None:
+            raise ResolutionError(f"{installed.name} is no longer published on {installed.marketplace}",
+                                  hint="it keeps working as installed; `acc plugin remove` it if you no longer "
+                                  "trust it")
+        return client, index
+
+
+@contextmanager
+def session(paths: HostPaths) -> Iterator[Session]:
+    paths.downloads.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix="update-"))
+    try:
+        yield Session(paths, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def marketplace_plugins(paths: HostPaths, names: tuple[str, ...]) -> list[InstalledPlugin]:
+    store = LocalStore(paths)
+    if not names:
+        return [p for p in store.list() if p.marketplace]
+    chosen = []
+    for name in names:
+        installed = store.get(name)
+        if not installed.marketplace:
+            raise StoreError(f"{name} was installed from an archive file, not from a marketplace",
+                             hint="update it by installing a newer signed archive with `acc plugin install FILE`")
+        chosen.append(installed)
+    return chosen
+
+
+def check_update(session: Session, installed: InstalledPlugin) -> UpdateCheck:
+    from host.marketplace.install import signer_label
+
+    _, index = session.index(installed)
+    choice = choose_update(index, installed.version, SUPPORTED_ABI_VERSIONS)
+    changes, signer_change = None, ""
+    if choice.target is not None:
+        old = {k: c.scope_summary() for k, c in installed.manifest().capabilities.items()}
+        new = {k: str(v.get("scope", "")) if isinstance(v, dict) else "" for k, v in choice.target.capabilities.items()}
+        changes = diff_summaries(old, new)
+        signer_change = _signer_change(installed.signer, signer_label(choice.target))
+    return UpdateCheck(installed=installed, index=index, choice=choice, changes=changes, signer_change=signer_change)
+
+
+def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep: int) -> InstalledPlugin:
+    """Install `check.choice.target` (status "update") with consent for anything wider."""
+    from host.install import check_abi, precompile
+    from host.marketplace.install import download_verified, signer_label
+
+    target = check.choice.target
+    assert target is not None and check.choice.status == "update"
+    installed = check.installed
+    store = LocalStore(session.paths)
+    if target.version in installed.versions and _kept_sha256(store, installed.name, target.version) == target.sha256:
+        _switch_to_kept(session.paths, installed, target.version, target, consent, action="update")
+    else:
+        client = session.client(installed.marketplace)
+        work = session.work / f"{installed.name}-{target.version}"
+        work.mkdir(parents=True, exist_ok=True)
+        archive = download_verified(client, check.index, Selection(entry=target), work)
+        check_abi(archive)
+        precompile(session.paths, archive)
+        new_signer = signer_label(target)
+        approved = _consent(installed, target.version, diff_capabilities(installed.manifest().capabilities,
+                                                                         archive.manifest.capabilities),
+                            _signer_change(installed.signer, new_signer), consent, action="update")
+        granted = carried_grants(installed.granted, installed.manifest().capabilities,
+                                 archive.manifest.capabilities, approved=approved)
+        store.install(archive, granted=granted, signer=new_signer, marketplace=installed.marketplace)
+    store.prune(installed.name, keep)
+    return store.get(installed.name)
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    previous: InstalledPlugin
+    current: InstalledPlugin
+
+
+def rollback(session: Session, name: str, to: str | None, consent: Consent,
+             confirm: Callable[[str], bool] | None) -> RollbackResult:
+    """Switch `name` to a kept earlier version the current signed index still vouches for.
+
+    `confirm(reason)` is asked (on a terminal, or answered by --yes) only for a version
+    named with --to that the index no longer lists or marks yanked.
+    """
+    store = LocalStore(session.paths)
+    installed = store.get(name)
+    if not installed.marketplace:
+        raise StoreError(f"{name} was installed from an archive file: rollback needs the marketplace's signed "
+                         "index to vouch for the earlier version",
+                         hint="install the earlier archive file again with `acc plugin install FILE`")
+    _, index = session.index(installed)
+    kept = {v: _kept_sha256(store, name, v) for v in installed.versions if v != installed.version}
+    choice = choose_rollback(index, installed.version, kept, installed.marketplace, to)
+    if choice.confirm_reason:
+        question = f"{name} {choice.target}: {choice.confirm_reason}. Roll back to it anyway?"
+        if confirm is None or not confirm(question):
+            raise ConsentRequired(f"not rolling back {name} to {choice.target}: {choice.confirm_reason}",
+                                  hint=f"to use it anyway, confirm on a terminal or pass --yes "
+                                  f"(`acc plugin rollback {name} --to {choice.target} --yes`)")
+    current = _switch_to_kept(session.paths, installed, choice.target, choice.entry, consent, action="rollback")
+    return RollbackResult(previous=installed, current=current)
+
+
+def _switch_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str, entry: IndexVersion | None,
+                    consent: Consent, *, action: str) -> InstalledPlugin:
+    from host.marketplace.install import signer_label
+
+    store = LocalStore(paths)
+    kept = store.get_version(installed.name, version)
+    _check_kept_files(paths, kept)
+    new_signer = signer_label(entry) if entry is not None else kept.signer
+    if new_signer != kept.signer:
+        raise MarketplaceError(f"{installed.name} {version} was installed signed by {kept.signer}, but the signed "
+                               f"index now names {new_signer}: refused",
+                               hint=f"reinstall it with `acc plugin install {installed.name}=={version} --reinstall`")
+    old_caps, new_caps = installed.manifest().capabilities, kept.manifest().capabilities
+    approved = _consent(installed, version, diff_capabilities(old_caps, new_caps),
+                        _signer_change(installed.signer, new_signer), consent, action=action)
+    granted = carried_grants(installed.granted, old_caps, new_caps, approved=approved)
+    return store.switch(installed.name, version, granted=granted, expected_current=installed.version)
+
+
+def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
+    """Re-hash the kept plugin.wasm, then make sure it is compiled (never on the call path)."""
+    from host.compiled_cache import load_component
+    from host.component_check import check_component
+    from host.engine import EngineSettings, shared_engine
+
+    try:
+        digest = hashlib.sha256(kept.wasm_path.read_bytes()).hexdigest()
+    except OSError as e:
+        raise StoreError(f"the kept files of {kept.name} {kept.version} are missing ({e})",
+                         hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`") \
+            from e
+    if digest != kept.wasm_sha256:
+        raise StoreError(f"the kept plugin.wasm of {kept.name} {kept.version} was changed since it was installed",
+                         hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`")
+    settings = EngineSettings()
+    engine = shared_engine(settings)
+    component = load_component(engine, settings, kept.wasm_path, paths.compiled, wasm_sha256=kept.wasm_sha256)
+    check_component(component, engine, kept.manifest())
+
+
+def _kept_sha256(store: LocalStore, name: str, version: str) -> str:
+    return store.get_version(name, version).archive_sha256
+
+
+def _signer_change(old: str, new: str) -> str:
+    if old == new:
+        return ""
+    return f"signed by another publisher key: {new} (was {old})"
+
+
+def _consent(installed: InstalledPlugin, version: str, diff: CapabilityDiff, signer_change: str,
+             consent: Consent, *, action: str) -> bool:
+    """True when widening changes were approved; False when there were none. Refuses otherwise."""
+    lines = [c.text for c in diff.wider] + ([signer_change] if signer_change else [])
+    name = installed.name
+    for change in diff.narrower:
+        consent.announce(f"{name} {version}: {change.text}")
+    if not lines:
+        return False
+    title = (f"{name} {version} asks for more than {name} {installed.version} was granted:" if diff.widens
+             else f"{name} {version} is signed by another publisher key than {name} {installed.version}:")
+    if consent.yes:
+        consent.announce(title)
+        for line in lines:
+            consent.announce(f"  + {line}")
+        consent.announce("  approved by --yes")
+        return True
+    if consent.ask is not None:
+        if consent.ask(title, lines):
+            return True
+        raise ConsentRequired(f"{action} of {name} to {version} declined: nothing was changed")
+    again = f"acc plugin {action} {name}" + ("" if action == "update" else f" --to {version}") + " --yes"
+    raise ConsentRequired(title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
+                          hint=f"approve it with `{again}`, or run the command on a terminal to be asked")
+

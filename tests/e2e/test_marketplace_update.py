@@ -1,0 +1,333 @@
+"""Update, rollback and lock files against a real registry server: versions kept for
+rollback, yanked versions, an update that asks for a new capability, a lock reproduced on
+a fresh acc home (and one with a wrong hash refused), and the marketplace going away."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sdk.archive import read_archive
+from sdk.signing import sign_archive
+from tests.e2e.test_marketplace_install import acc
+from tests.helpers import TEST_CACHE
+from tests.registry_kit import variant
+from tests.server_kit import running_registry
+
+pytestmark = pytest.mark.slow
+
+KV_TOML = '[capabilities.kv]\nreason = "Remembers the last summary to report what changed."\n'
+
+
+@dataclass
+class Registry:
+    url: str
+    data: Path
+    work: Path
+    env: dict[str, str]
+    token: str
+    root_sha256: str
+    sha256: dict[str, str]  # "NAME VERSION" -> archive sha256
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
+    """project-stats 1.0.0 and 1.1.0 (same capabilities); stats-next 1.1.0 and 1.2.0 (adds kv)."""
+    work = tmp_path_factory.mktemp("marketplace-update")
+    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
+    env.pop("ACC_REGISTRY_TOKEN", None)
+    data = work / "registry-data"
+    acc("registry", "init", "--data", str(data), "--bins", "4", env=env, cwd=work)
+    acc("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data), env=env, cwd=work)
+    acc("plugin", "keygen", "--out", "alice.key", env=env, cwd=work)
+    acc("registry", "key", "add", "alice", "alice.key.pub", "--data", str(data), env=env, cwd=work)
+    token = acc("registry", "token", "create", "alice", "--data", str(data), env=env, cwd=work).stdout.strip()
+    base_path = work / "project-stats-1.0.0.plugin"
+    shutil.copy(built_archives("project-stats"), base_path)
+    base = read_archive(base_path)
+    archives = [base_path]
+    for name, version, extra in [("project-stats", "1.1.0", ""), ("stats-next", "1.1.0", ""),
+                                 ("stats-next", "1.2.0", KV_TOML)]:
+        path = work / f"{name}-{version}.plugin"
+        path.write_bytes(variant(base, name=name, version=version, extra_toml=extra))
+        archives.append(path)
+    # stats-rekey 1.1.0 is signed by alice's second key: same publisher account, another key.
+    acc("plugin", "keygen", "--out", "alice2.key", env=env, cwd=work)
+    acc("registry", "key", "add", "alice", "alice2.key.pub", "--data", str(data), env=env, cwd=work)
+    rekeyed = work / "stats-rekey-1.1.0.plugin"
+    rekeyed.write_bytes(variant(base, name="stats-rekey", version="1.1.0"))
+    (work / "stats-rekey-1.0.0.plugin").write_bytes(variant(base, name="stats-rekey", version="1.0.0"))
+    archives += [work / "stats-rekey-1.0.0.plugin", rekeyed]
+    sha256 = {}
+    for archive in archives:
+        sign_archive(archive, work / ("alice2.key" if archive == rekeyed else "alice.key"))
+        name, version = archive.name.removesuffix(".plugin").rsplit("-", 1)
+        sha256[f"{name} {version}"] = hashlib.sha256(archive.read_bytes()).hexdigest()
+    with running_registry(data) as url:
+        for archive in archives:
+            acc("plugin", "publish", str(archive), "--registry", url, "--token", token, env=env, cwd=work)
+        with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
+            root_sha256 = hashlib.sha256(response.read()).hexdigest()
+        yield Registry(url=url, data=data, work=work, env=env, token=token, root_sha256=root_sha256, sha256=sha256)
+
+
+@dataclass
+class User:
+    env: dict[str, str]
+    cwd: Path
+    home: Path
+
+    def run(self, *args: str, ok: bool = True) -> tuple[str, str]:
+        proc = acc(*args, env=self.env, cwd=self.cwd, ok=ok)
+        return proc.stdout, proc.stderr
+
+    def plugins(self) -> dict[str, tuple[str, list[str], list[str]]]:
+        """name -> (current version, kept versions, grants)."""
+        listed = json.loads(self.run("plugin", "list", "--json")[0])
+        return {p["name"]: (p["version"], p["versions"], p["granted"]) for p in listed}
+
+
+def _user(tmp_path: Path, registry: Registry, *, name: str = "home", url: str | None = None,
+          add: bool = True) -> User:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    (project / "a.py").write_text("x = 1\ny = 2\n")
+    home = tmp_path / name
+    user = User(env={**registry.env, "ACC_HOME": str(home)}, cwd=project, home=home)
+    if add:
+        user.run("marketplace", "add", url or registry.url, "--name", "local", "--root-sha256", registry.root_sha256)
+    return user
+
+
+@contextmanager
+def _yanked(registry: Registry, name: str, version: str, reason: str) -> Iterator[None]:
+    acc("plugin", "yank", name, version, "--reason", reason, "--registry", registry.url, "--token", registry.token,
+        env=registry.env, cwd=registry.work)
+    try:
+        yield
+    finally:
+        acc("plugin", "unyank", name, version, "--registry", registry.url, "--token", registry.token,
+            env=registry.env, cwd=registry.work)
+
+
+def test_update_check_reports_the_newer_version_without_changing_anything(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    user.run("plugin", "install", "stats-next==1.1.0", "--yes")
+    out, _ = user.run("plugin", "update", "--check")
+    assert out == (
+        "NAME           INSTALLED  AVAILABLE  CHANGES\n"
+        "project-stats  1.0.0      1.1.0      same capabilities\n"
+        "stats-next     1.1.0      1.2.0      asks for more: new capability kv: store data (up to 1048576 bytes)\n"
+    )
+    assert user.plugins() == {"project-stats": ("1.0.0", ["1.0.0"], ["fs", "process"]),
+                              "stats-next": ("1.1.0", ["1.1.0"], ["fs", "process"])}
+
+
+def test_rollback_goes_to_the_kept_earlier_version_and_update_returns_to_the_newest(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    assert user.run("plugin", "update")[0] == "updated project-stats 1.0.0 -> 1.1.0\n"
+    assert user.plugins() == {"project-stats": ("1.1.0", ["1.0.0", "1.1.0"], ["fs", "process"])}
+
+    assert user.run("plugin", "rollback", "project-stats")[0] == "rolled back project-stats 1.1.0 -> 1.0.0\n"
+    assert user.plugins() == {"project-stats": ("1.0.0", ["1.0.0", "1.1.0"], ["fs", "process"])}
+    result = json.loads(user.run("plugin", "run", "project-stats", "summary", "-q")[0])
+    assert (result["files"], result["lines"]) == (1, 2)
+
+    assert user.run("plugin", "update", "project-stats")[0] == "updated project-stats 1.0.0 -> 1.1.0\n"
+    assert user.plugins() == {"project-stats": ("1.1.0", ["1.0.0", "1.1.0"], ["fs", "process"])}
+    _, err = user.run("plugin", "rollback", "project-stats", "--to", "1.1.0", ok=False)
+    assert err == "error: project-stats 1.1.0 is already the current version\n"
+
+
+def test_update_stays_on_the_installed_version_when_the_newer_one_is_yanked_and_says_why(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    with _yanked(registry, "project-stats", "1.1.0", "miscounts lines"):
+        out, _ = user.run("plugin", "update")
+        assert out == "project-stats 1.0.0 is up to date (1.1.0 is yanked: miscounts lines)\n"
+        check, _ = user.run("plugin", "update", "--check")
+        assert check.splitlines()[1] == \
+            "project-stats  1.0.0      -          up to date (1.1.0 is yanked: miscounts lines)"
+    assert user.plugins()["project-stats"][0] == "1.0.0"
+
+
+def test_an_installed_yanked_version_is_not_replaced_by_an_older_one_silently(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    user.run("plugin", "update")
+    with _yanked(registry, "project-stats", "1.1.0", "miscounts lines"):
+        out, err = user.run("plugin", "update")
+        assert out == ""
+        assert err == ("project-stats 1.1.0 is yanked: miscounts lines; the newest version that is not yanked is "
+                       "1.0.0: not replacing 1.1.0 with an older version by itself\n"
+                       "  to switch to 1.0.0: `acc plugin rollback project-stats --to 1.0.0`\n")
+        assert user.plugins()["project-stats"][0] == "1.1.0"
+        assert user.run("plugin", "rollback", "project-stats")[0] == "rolled back project-stats 1.1.0 -> 1.0.0\n"
+
+
+def test_rollback_refuses_a_yanked_version_unless_it_is_named_and_confirmed(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    user.run("plugin", "update")
+    with _yanked(registry, "project-stats", "1.0.0", "wrong totals"):
+        _, err = user.run("plugin", "rollback", "project-stats", ok=False)
+        assert err == ("error: no kept earlier version of project-stats can be rolled back to: 1.0.0 is yanked: "
+                       "wrong totals\n  hint: name one with `acc plugin rollback project-stats --to VERSION` to "
+                       "confirm it anyway, or install another with `acc plugin install project-stats==VERSION`\n")
+        _, err = user.run("plugin", "rollback", "project-stats", "--to", "1.0.0", ok=False)
+        assert err == ("error: not rolling back project-stats to 1.0.0: 1.0.0 is yanked: wrong totals\n"
+                       "  hint: to use it anyway, confirm on a terminal or pass --yes "
+                       "(`acc plugin rollback project-stats --to 1.0.0 --yes`)\n")
+        assert user.plugins()["project-stats"][0] == "1.1.0"
+        out, _ = user.run("plugin", "rollback", "project-stats", "--to", "1.0.0", "--yes")
+        assert out == ("project-stats 1.0.0: 1.0.0 is yanked: wrong totals. Roll back to it anyway? yes (--yes)\n"
+                       "rolled back project-stats 1.1.0 -> 1.0.0\n")
+    assert user.plugins()["project-stats"][0] == "1.0.0"
+
+
+def test_an_update_that_adds_a_capability_needs_yes_without_a_terminal_and_shows_the_difference(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-next==1.1.0", "--yes")
+    out, err = user.run("plugin", "update", "stats-next", ok=False)
+    assert out == ""
+    assert err == (
+        "error: stats-next 1.2.0 asks for more than stats-next 1.1.0 was granted:\n"
+        "  + new capability kv: store data (up to 1048576 bytes) "
+        "(why: Remembers the last summary to report what changed.)\n"
+        "nothing was changed\n"
+        "  hint: approve it with `acc plugin update stats-next --yes`, or run the command on a terminal to be asked\n")
+    assert user.plugins() == {"stats-next": ("1.1.0", ["1.1.0"], ["fs", "process"])}
+
+    out, _ = user.run("plugin", "update", "stats-next", "--yes")
+    assert out == (
+        "stats-next 1.2.0 asks for more than stats-next 1.1.0 was granted:\n"
+        "  + new capability kv: store data (up to 1048576 bytes) "
+        "(why: Remembers the last summary to report what changed.)\n"
+        "  approved by --yes\n"
+        "updated stats-next 1.1.0 -> 1.2.0\n")
+    assert user.plugins() == {"stats-next": ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "kv", "process"])}
+
+    # Back to 1.1.0 narrows: the kv grant is dropped without asking.
+    out, _ = user.run("plugin", "rollback", "stats-next")
+    assert out == ("stats-next 1.1.0: no longer uses kv (store data (up to 1048576 bytes))\n"
+                   "rolled back stats-next 1.2.0 -> 1.1.0\n")
+    assert user.plugins() == {"stats-next": ("1.1.0", ["1.1.0", "1.2.0"], ["fs", "process"])}
+
+
+def test_update_prunes_previous_versions_beyond_keep(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-next==1.1.0", "--yes")
+    user.run("plugin", "update", "--yes", "--keep", "0")
+    assert user.plugins() == {"stats-next": ("1.2.0", ["1.2.0"], ["fs", "kv", "process"])}
+    assert sorted(p.name for p in (user.home / "plugins" / "stats-next").iterdir()) == ["1.2.0"]
+    _, err = user.run("plugin", "rollback", "stats-next", ok=False)
+    assert err.startswith("error: stats-next has no earlier version kept to roll back to (current: 1.2.0)\n")
+
+
+def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fresh_home(
+        tmp_path: Path, registry: Registry) -> None:
+    first = _user(tmp_path, registry, name="first")
+    first.run("plugin", "install", "project-stats==1.0.0", "--grant", "fs", "--deny", "process")
+    first.run("plugin", "install", "stats-next", "--yes")
+    lock_file = tmp_path / "acc.lock"
+    out, _ = first.run("plugin", "lock", "--output", str(lock_file))
+    assert out == f"wrote {lock_file}: 2 plugins from local\n"
+    assert json.loads(lock_file.read_text()) == {
+        "lock_version": 1,
+        "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
+        "plugins": {
+            "project-stats": {"archive_sha256": registry.sha256["project-stats 1.0.0"], "granted": ["fs"],
+                              "marketplace": "local", "version": "1.0.0"},
+            "stats-next": {"archive_sha256": registry.sha256["stats-next 1.2.0"],
+                           "granted": ["fs", "kv", "process"], "marketplace": "local", "version": "1.2.0"},
+        },
+    }
+
+    second = _user(tmp_path, registry, name="second", add=False)
+    out, _ = second.run("plugin", "install", "--locked", str(lock_file))
+    assert out.splitlines()[0] == (f"added marketplace local ({registry.url}) from the lock, "
+                                   f"root sha256 {registry.root_sha256}")
+    assert f"installed project-stats 1.0.0 from local (archive sha256 {registry.sha256['project-stats 1.0.0']})\n" \
+           "  granted  fs: read the project  (as the lock records)\n" \
+           "  denied   process: run programs: git  (as the lock records)\n" in out
+    assert second.plugins() == {"project-stats": ("1.0.0", ["1.0.0"], ["fs"]),
+                                "stats-next": ("1.2.0", ["1.2.0"], ["fs", "kv", "process"])}
+    second.run("plugin", "lock", "--output", str(tmp_path / "again.lock"))
+    assert (tmp_path / "again.lock").read_bytes() == lock_file.read_bytes()
+    again, _ = second.run("plugin", "install", "--locked", str(lock_file))
+    assert again == ("project-stats 1.0.0 is already installed (from local)\n"
+                     "stats-next 1.2.0 is already installed (from local)\n")
+
+
+def test_install_locked_refuses_a_lock_whose_archive_hash_does_not_match_and_installs_nothing(
+        tmp_path: Path, registry: Registry) -> None:
+    wrong = "0" * 64
+    lock_file = tmp_path / "acc.lock"
+    lock_file.write_text(json.dumps({
+        "lock_version": 1,
+        "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
+        "plugins": {
+            "project-stats": {"archive_sha256": registry.sha256["project-stats 1.0.0"], "granted": [],
+                              "marketplace": "local", "version": "1.0.0"},
+            "stats-next": {"archive_sha256": wrong, "granted": [], "marketplace": "local", "version": "1.1.0"},
+        },
+    }))
+    user = _user(tmp_path, registry, add=False)
+    _, err = user.run("plugin", "install", "--locked", str(lock_file), ok=False)
+    assert err == (f"error: the lock records sha256 {wrong} for stats-next 1.1.0, but local's signed index lists "
+                   f"{registry.sha256['stats-next 1.1.0']}: refused, nothing was installed\n"
+                   "  hint: a published version never changes: check where the lock file came from\n")
+    assert user.plugins() == {}
+
+
+def test_offline_update_check_and_rollback_say_the_marketplace_cannot_be_reached_and_change_nothing(
+        tmp_path: Path, registry: Registry) -> None:
+    with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
+        user = _user(tmp_path, registry, url=url)
+        user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+        user.run("plugin", "update")
+    before = user.plugins()
+    assert before == {"project-stats": ("1.1.0", ["1.0.0", "1.1.0"], ["fs", "process"])}
+    for command in (("update", "--check"), ("update",), ("rollback", "project-stats")):
+        _, err = user.run("plugin", *command, ok=False)
+        assert err.startswith(f"error: cannot reach marketplace local at {url} (")
+        assert err.splitlines()[0].endswith("): nothing was changed")
+        assert user.plugins() == before
+    result = json.loads(user.run("plugin", "run", "project-stats", "summary", "-q")[0])
+    assert (result["files"], result["lines"]) == (1, 2)
+
+
+def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
+        tmp_path: Path, registry: Registry) -> None:
+    key1, key2 = (json.loads((registry.work / f"stats-rekey-{v}.plugin.sig").read_text())["key_id"]
+                  for v in ("1.0.0", "1.1.0"))
+    assert key1 != key2
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-rekey==1.0.0", "--yes")
+    _, err = user.run("plugin", "update", "stats-rekey", ok=False)
+    assert err == (
+        "error: stats-rekey 1.1.0 is signed by another publisher key than stats-rekey 1.0.0:\n"
+        f"  + signed by another publisher key: {key2} (was {key1})\n"
+        "nothing was changed\n"
+        "  hint: approve it with `acc plugin update stats-rekey --yes`, or run the command on a terminal to be asked\n")
+    assert user.plugins()["stats-rekey"][0] == "1.0.0"
+    out, _ = user.run("plugin", "update", "stats-rekey", "--yes")
+    assert out.endswith("  approved by --yes\nupdated stats-rekey 1.0.0 -> 1.1.0\n")
+    info = json.loads(user.run("plugin", "info", "stats-rekey", "--json")[0])
+    assert (info["version"], info["signer"]) == ("1.1.0", key2)
