@@ -55,6 +55,7 @@ from tuf.ngclient.fetcher import FetcherInterface  # noqa: E402
 
 from bench.registry_gen import CATEGORIES, generate  # noqa: E402
 from bench.report import load_average, machine, write_section  # noqa: E402
+from registry.catalog import SearchQuery, search  # noqa: E402
 from registry.config import RegistryConfig  # noqa: E402
 from registry.context import Registry  # noqa: E402
 from registry.index import index_path  # noqa: E402
@@ -72,6 +73,15 @@ GZIP_LEVEL = 6
 WRK_CONNECTIONS = 16
 SEARCH_WORD = "coverage"  # one of registry_gen.KEYWORDS: about 3% of plugins
 SEARCH_CATEGORY = CATEGORIES[0]  # about 10% of plugins
+#: The searches measured: path, and the query it asks (for timing catalog.search itself).
+SEARCHES = (
+    (f"/api/v1/plugins?q={SEARCH_WORD}", SearchQuery(q=SEARCH_WORD)),
+    (f"/api/v1/plugins?q={SEARCH_CATEGORY}", SearchQuery(q=SEARCH_CATEGORY)),
+    ("/api/v1/plugins", SearchQuery()),
+    (f"/api/v1/plugins?category={SEARCH_CATEGORY}&sort=downloads", SearchQuery(category=SEARCH_CATEGORY,
+                                                                              sort="downloads")),
+    (f"/search?q={SEARCH_WORD}", SearchQuery(q=SEARCH_WORD)),
+)
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -155,6 +165,8 @@ def serve(config: RegistryConfig, log: Path) -> Iterator[Server]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["REGISTRY_COMPILE_CACHE_DIR"] = str(config.compiled_dir)
+    if config.database_url:
+        env["REGISTRY_DATABASE_URL"] = config.database_url
     acc = str(Path(sys.executable).parent / "acc")
     with log.open("ab") as out:
         proc = subprocess.Popen([acc, "registry", "serve", "--data", str(config.data_dir), "--port", str(port),
@@ -585,26 +597,131 @@ def measure_gets(result: BitsResult, server: Server, registry: Registry, name: s
         f"/tuf/metadata/N.snapshot.json ({len(http_get(base + snapshot_path)) / 1024:.1f} KB)": snapshot_path,
         f"/tuf/metadata/N.{role}.json ({len(bin_bytes) / 1024:.1f} KB)": bin_path,
         "/tuf/targets/NAME/HASH.index.json": f"/tuf/targets/{name}/{digest}.index.json",
-        f"/api/v1/plugins?q={SEARCH_WORD}": f"/api/v1/plugins?q={SEARCH_WORD}",
-        f"/api/v1/plugins?q={SEARCH_CATEGORY}": f"/api/v1/plugins?q={SEARCH_CATEGORY}",
+        **{path: path for path, _ in SEARCHES},
     }
+    result.gets.update(wrk_paths(server, paths, args, work, notes, f"{result.bits} bits"))
+
+
+def wrk_paths(server: Server, paths: dict[str, str], args: argparse.Namespace, work: Path, notes: Notes,
+              tag: str) -> dict[str, GetResult]:
+    """wrk against each of `paths` (label: path), after a warm-up run."""
     script = work / "wrk-report.lua"
     script.write_text(WRK_SCRIPT)
     seconds = 4 if args.quick else 10
+    results: dict[str, GetResult] = {}
     for label, path in paths.items():
-        get = result.gets[label] = GetResult()
-        if path.startswith("/api/v1/plugins?"):
-            get.matches = int(json.loads(http_get(base + path))["total"])
+        get = results[label] = GetResult()
+        if path.startswith("/api/v1/plugins"):
+            get.matches = int(json.loads(http_get(server.url + path))["total"])
         wrk(server, path, 2, script)  # warm-up: both workers cache what they cache
         for _ in range(1 if args.quick else 3):
             get.loads.append(load_average()[0])
             notes.sample()
             run = wrk(server, path, seconds, script)
             get.runs.append(run)
-            print(f"[{result.bits} bits] GET {label}: {run.rps:.0f} req/s, p50 {run.p50_ms:.1f} ms, "
+            print(f"[{tag}] GET {label}: {run.rps:.0f} req/s, p50 {run.p50_ms:.1f} ms, "
                   f"p95 {run.p95_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, bad {run.bad}, "
                   f"gunicorn {run.server_cpu_ms:.2f} CPU ms/req, wrk {run.wrk_cpu_ms:.2f} CPU ms/req, "
                   f"load {get.loads[-1]:.1f}", flush=True)
+    return results
+
+
+# -- search alone ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRun:
+    """Search on one database: catalog.search timed in-process (no cache), and wrk through gunicorn."""
+
+    database: str
+    generate_s: float
+    matches: dict[str, int]
+    wall_ms: dict[str, Spread]
+    cpu_ms: dict[str, Spread]
+    gets: dict[str, GetResult]
+
+
+@contextmanager
+def scratch_postgres(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server at `admin_url`, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"acc_bench_{os.getpid()}_{random.randrange(1 << 30):08x}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{admin_url.rpartition('/')[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def search_times(registry: Registry, runs: int) -> tuple[dict[str, int], dict[str, Spread], dict[str, Spread]]:
+    """Each of SEARCHES through catalog.search without a cache, plus the JSON summaries
+    of the page (what the API adds): wall and CPU milliseconds, one read session each."""
+    from registry.catalog import plugin_summary
+
+    matches, wall, cpu = {}, {}, {}
+    for path, query in SEARCHES:
+        walls, cpus = [], []
+        for _ in range(runs + 1):
+            with registry.db.read() as session:
+                started, started_cpu = time.perf_counter(), time.process_time()
+                rows, total = search(session, query)
+                [plugin_summary(p) for p in rows]
+                walls.append((time.perf_counter() - started) * 1000)
+                cpus.append((time.process_time() - started_cpu) * 1000)
+        matches[path] = total
+        wall[path], cpu[path] = Spread(tuple(walls[1:])), Spread(tuple(cpus[1:]))  # the first warms caches
+        print(f"[search, in-process] {path}: {total} matches, {wall[path].show('ms', digits=1)} "
+              f"(CPU {cpu[path].show('ms', digits=1)})", flush=True)
+    return matches, wall, cpu
+
+
+def run_search(args: argparse.Namespace, work: Path, template: PluginArchive, notes: Notes, database: str,
+               database_url: str = "") -> SearchRun:
+    root = work / f"search-{database}"
+    config = make_config(root / "data", database_url, bin_bits=args.get_bits, testing=False,
+                         compile_cache_dir=work / "compiled")
+    make_publisher(config, "bench", root / "keys")
+    registry = Registry.open(config)
+    print(f"[search, {database}] generating {args.plugins} plugins", flush=True)
+    generated = generate(registry, "bench", template, args.plugins)
+    try:
+        matches, wall, cpu = search_times(registry, 5 if args.quick else 21)
+        with serve(config, root / "server.log") as server:
+            gets = wrk_paths(server, {path: path for path, _ in SEARCHES}, args, work, notes, f"search, {database}")
+    finally:
+        registry.db.dispose()
+    return SearchRun(database, generated.seconds, matches, wall, cpu, gets)
+
+
+def search_report(runs: list[SearchRun], args: argparse.Namespace, notes: Notes) -> str:
+    import importlib.metadata as md
+    import sqlite3
+
+    lines = [f"Search at {args.plugins:,} plugins, measured by `bench/registry_bench.py --search-only` on "
+             f"{datetime.now(UTC):%Y-%m-%d}: {machine()}, gunicorn {md.version('gunicorn')} (2 sync workers), "
+             f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {md.version('sqlalchemy')}; 1-minute load average "
+             f"{notes.show()} while measuring (the machine is shared with other work).", "",
+             "| GET | database | matches | req/s | p50 | p95 | p99 | gunicorn CPU per request | errors | load |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for run in runs:
+        for path, get in run.gets.items():
+            lines.append(f"| {path} | {run.database} | {run.matches[path]:,} | {get.spread('rps').show('req/s')} | "
+                         f"{get.spread('p50_ms').median:,.1f} ms | {get.spread('p95_ms').show('ms', digits=1)} | "
+                         f"{get.spread('p99_ms').median:,.1f} ms | {get.spread('server_cpu_ms').show('ms', digits=2)} "
+                         f"| {sum(r.bad for r in get.runs)} | {min(get.loads):.1f}–{max(get.loads):.1f} |")
+    lines += ["", "`catalog.search` in-process, without the cache (a new read session each; the page's JSON "
+              "summaries included):", "", "| query | database | matches | wall | CPU (this process) |",
+              "|---|---|---|---|---|"]
+    for run in runs:
+        for path, _ in SEARCHES:
+            lines.append(f"| {path} | {run.database} | {run.matches[path]:,} | "
+                         f"{run.wall_ms[path].show('ms', digits=1)} | {run.cpu_ms[path].show('ms', digits=1)} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -615,6 +732,12 @@ def main() -> None:
                         help="the bin size at which GETs and first-compile publishes are measured")
     parser.add_argument("--plugins", type=int, default=10_000)
     parser.add_argument("--no-write", action="store_true", help="print, do not write docs/performance.md")
+    parser.add_argument("--search-only", action="store_true",
+                        help="measure only search (in-process and through gunicorn) at --get-bits; prints a report "
+                        "and never writes docs/performance.md")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", default="",
+                        help="with --search-only, also measure on PostgreSQL: a scratch database is created on "
+                        "this server and dropped afterwards (e.g. postgresql+psycopg://acc:acc@127.0.0.1/postgres)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -623,6 +746,15 @@ def main() -> None:
     notes.sample()
     template = read_archive(build_plugin(REPO / "official_plugins" / "example", work,
                                          cache_dir=CACHE / "builds").archive)
+    if args.search_only:
+        runs = [run_search(args, work, template, notes, "SQLite")]
+        if args.postgres:
+            with scratch_postgres(args.postgres) as url:
+                runs.append(run_search(args, work, template, notes, "PostgreSQL", url))
+        notes.sample()
+        print(search_report(runs, args, notes))
+        shutil.rmtree(work, ignore_errors=True)
+        return
     config0 = RegistryConfig(data_dir=work, compile_cache_dir=work / "compiled")
     print("compiling the example component once (the compile cache of every registry below)", flush=True)
     precompile(config0, template)

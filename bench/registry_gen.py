@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from tuf.api.metadata import TargetFile
 
+from registry import listing
 from registry.context import Registry
 from registry.db import lock_repository
 from registry.index import archive_path, build_index, index_path, signature_path
@@ -96,9 +97,11 @@ def _plugin(user: User, name: str, rng: random.Random, template: PluginArchive, 
     keywords = rng.sample(KEYWORDS, 3)
     category = rng.choice(CATEGORIES)
     description = f"{keywords[0].capitalize()} and {keywords[1]} helpers for {category} work, with {keywords[2]}."
+    kinds = sorted(capabilities)
     plugin = Plugin(name=name, confusable_key=confusable_key(name), owner=user, description=description,
-                    keywords=keywords, categories=[category], capability_kinds=sorted(capabilities),
-                    latest_version="1.0.0", search_text=" ".join([name, description, *keywords, category]).lower(),
+                    keywords=keywords, categories=[category], capability_kinds=kinds, latest_version="1.0.0",
+                    search_text=listing.search_text(name, description, keywords, [category]),
+                    filter_tokens=listing.filter_tokens([category], kinds),
                     downloads=rng.randrange(0, 50_000), created_at=when, updated_at=when)
     manifest = re.sub(r'^name = ".*"$', f'name = "{name}"', template.manifest_text, count=1, flags=re.M)
     manifest = re.sub(r'^description = ".*"$', f'description = "{description}"', manifest, count=1, flags=re.M)

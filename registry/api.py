@@ -106,9 +106,8 @@ def openapi_document() -> Response:
 def list_plugins() -> Response:
     query = catalog.SearchQuery.from_args(request.args)
     with registry().db.read() as session:
-        rows, total = catalog.search(session, query)
-        body = {"total": total, "page": query.page, "per_page": query.per_page,
-                "plugins": [catalog.plugin_summary(p) for p in rows]}
+        summaries, total = catalog.search_summaries(session, query, registry().search_cache)
+        body = {"total": total, "page": query.page, "per_page": query.per_page, "plugins": summaries}
     response = jsonify(body)
     response.cache_control.public = True
     response.cache_control.max_age = 30

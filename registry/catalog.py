@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from packaging.version import Version as PkgVersion
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
+from registry import listing
 from registry.errors import bad_request, not_found
-from registry.models import Plugin, Review, User, Version
+from registry.models import Plugin, RepoLock, Review, User, Version
+from registry.search_cache import CachedPage, SearchCache
 from registry.text import is_storable
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
@@ -59,38 +61,138 @@ class SearchQuery:
                    per_page=number("per_page", 20, 1, MAX_PER_PAGE))
 
 
-def search(session: Session, query: SearchQuery) -> tuple[list[Plugin], int]:
-    """Plugins matching every word of `q` (name, description, keywords, categories) and the filters."""
-    stmt: Select[Plugin] = select(Plugin).where(Plugin.latest_version != "")
-    for word in query.q.lower().split()[:10]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Plugin.search_text.like(f"%{escaped}%", escape="\\"))
-    rows = list(session.execute(stmt).scalars().all())
-    # Category and capability filters run here: they are JSON lists, which SQLite and
-    # PostgreSQL query differently, and the text filter above has already narrowed the set.
+def search(session: Session, query: SearchQuery, cache: SearchCache | None = None) -> tuple[list[Plugin], int]:
+    """One page of the plugins matching every word of `q` (name, description, keywords,
+    categories) and the filters, in `query.sort` order, and how many match in all.
+
+    Filtering, counting, sorting and paging run in SQL, and only the page's rows are
+    loaded, with their owners' names. With a `cache`, a recent answer to the same query
+    at the same repository generation is reused (registry.search_cache says when that
+    is safe): which plugins, in what order; their rows are read again.
+    """
+    key, cached = _cached(session, query, cache)
+    if cached is not None:
+        return _plugins_by_id(session, cached.plugin_ids), cached.total
+    rows, total = _search(session, query)
+    _remember(cache, key, rows, total)
+    return rows, total
+
+
+def search_summaries(session: Session, query: SearchQuery,
+                     cache: SearchCache | None = None) -> tuple[list[dict[str, Any]], int]:
+    """`search` as the JSON API lists it: each plugin's `plugin_summary`. With a `cache`, a
+    recent page of summaries is reused whole, so its download counts and ratings may be
+    up to the cache's ttl old (the API's responses say `max-age=30` anyway). The dicts
+    are shared with the cache: do not change them."""
+    key, cached = _cached(session, query, cache)
+    if cached is None:
+        rows, total = _search(session, query)
+        cached = _remember(cache, key, rows, total)
+    return list(cached.summaries), cached.total
+
+
+#: A search's cache key: the query and the repository generation it was answered at.
+SearchKey = tuple[SearchQuery, int]
+
+
+def _cached(session: Session, query: SearchQuery,
+            cache: SearchCache | None) -> tuple[SearchKey | None, CachedPage | None]:
+    """The cache key of `query` at the current repository generation, and its entry if any."""
+    if cache is None:
+        return None, None
+    generation = cache.generation(
+        lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none())
+    if generation is None:
+        return None, None
+    key = (query, generation)
+    return key, cache.get(key)
+
+
+def _remember(cache: SearchCache | None, key: SearchKey | None, rows: list[Plugin], total: int) -> CachedPage:
+    page = CachedPage(tuple(p.id for p in rows), total, tuple(plugin_summary(p) for p in rows))
+    if cache is not None and key is not None:
+        cache.put(key, page)
+    return page
+
+
+def _search(session: Session, query: SearchQuery) -> tuple[list[Plugin], int]:
+    conditions = _conditions(query)
+    order = _order(query, _by_code_point(session, Plugin.name))
+    offset = (query.page - 1) * query.per_page
+    ids = select(Plugin.id).where(*conditions).order_by(*order).offset(offset).limit(query.per_page)
+    count = select(func.count()).select_from(Plugin).where(*conditions)
+    if query.q.split():
+        # Words are matched with LIKE '%word%', which reads every row: one pass gives both
+        # the page and the total (the window counts every match before LIMIT applies).
+        found = session.execute(ids.add_columns(func.count().over())).all()
+        if found:
+            return _plugins_by_id(session, tuple(row[0] for row in found)), int(found[0][1])
+        return [], int(session.execute(count).scalar_one()) if offset else 0
+    # Without words the indexes serve both: the count, and the order (by name, downloads
+    # or date), which is read in index order until the page is full.
+    total = int(session.execute(count).scalar_one())
+    if offset >= total:
+        return [], total
+    return _plugins_by_id(session, tuple(session.execute(ids).scalars())), total
+
+
+def _plugins_by_id(session: Session, ids: tuple[int, ...]) -> list[Plugin]:
+    """The plugins with these ids, in this order, with their owners' names (one query)."""
+    if not ids:
+        return []
+    found = {p.id: p for p in session.execute(
+        select(Plugin).where(Plugin.id.in_(ids)).options(joinedload(Plugin.owner).load_only(User.name))).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+def _conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+    conditions = [Plugin.latest_version != ""]
+    conditions += [Plugin.search_text.like(_containing(word), escape="\\") for word in query.q.lower().split()[:10]]
     if query.category:
-        rows = [p for p in rows if query.category in p.categories]
+        conditions.append(_has_token(listing.category_token(query.category)))
     if query.capability:
-        rows = [p for p in rows if query.capability in p.capability_kinds]
+        conditions.append(_has_token(listing.capability_token(query.capability)))
     if query.no_network:
-        rows = [p for p in rows if not set(p.capability_kinds) & set(NETWORK_CAPABILITIES)]
-    rows.sort(key=_sort_key(query))
-    start = (query.page - 1) * query.per_page
-    return rows[start:start + query.per_page], len(rows)
+        conditions += [~_has_token(listing.capability_token(kind)) for kind in NETWORK_CAPABILITIES]
+    return conditions
 
 
-def _sort_key(query: SearchQuery) -> Any:
+def _order(query: SearchQuery, name: ColumnElement[str]) -> list[ColumnElement[Any]]:
+    """ORDER BY terms; each order ends with the (unique) name, so every order is total."""
     words = query.q.lower().split()
     if query.sort == "downloads":
-        return lambda p: (-p.downloads, p.name)
+        return [Plugin.downloads.desc(), name]
     if query.sort == "rating":
-        return lambda p: (-(p.rating or 0), -p.rating_count, p.name)
+        return [Plugin.rating_hundredths.desc(), Plugin.rating_count.desc(), name]
     if query.sort == "recent":
-        return lambda p: (-p.updated_at.timestamp(), p.name)
+        return [Plugin.updated_at.desc(), name]
     if query.sort == "name" or not words:
-        return lambda p: p.name
-    # relevance: exact name, then name containing the words, then popularity
-    return lambda p: (p.name != query.q.lower(), not all(w in p.name for w in words), -p.downloads, p.name)
+        return [name]
+    # relevance: the exact name, then names containing every word, then popularity. Names
+    # are lowercase ASCII, so SQLite's LIKE (which ignores ASCII case) matches as `in` does.
+    name_has_every_word = and_(*[Plugin.name.like(_containing(word), escape="\\") for word in words])
+    return [case((Plugin.name == query.q.lower(), 0), else_=1), case((name_has_every_word, 0), else_=1),
+            Plugin.downloads.desc(), name]
+
+
+def _by_code_point(session: Session, column: InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """`column` ordered by code point, as Python orders strings: SQLite's BINARY collation
+    (its default); on PostgreSQL "C", as a database's default collation may be a
+    language's (glibc's en_US ignores hyphens)."""
+    return column.collate("C" if session.get_bind().dialect.name == "postgresql" else "BINARY")
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching `text` anywhere, literally."""
+    return f"%{_escape_like(text)}%"
+
+
+def _has_token(token: str) -> ColumnElement[bool]:
+    return Plugin.filter_tokens.like(f"% {_escape_like(token)} %", escape="\\")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_plugin(session: Session, name: str) -> Plugin:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import bad_request, conflict, forbidden, not_found
+from registry.listing import rating_hundredths
 from registry.models import AbuseReport, Collaborator, Plugin, Review, User, utcnow
 from registry.publish import audit
 
@@ -29,6 +30,7 @@ def save_review(session: Session, user: User, plugin: Plugin, stars: object, tex
     else:
         plugin.rating_sum += stars - review.stars
         review.stars, review.text, review.updated_at = stars, text.strip(), utcnow()
+    plugin.rating_hundredths = rating_hundredths(plugin.rating_sum, plugin.rating_count)
     session.flush()
     audit(session, user.name, "review", plugin.name, remote_addr, stars=stars)
     return review

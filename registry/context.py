@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from registry.blobs import BlobStore
 from registry.config import RegistryConfig
 from registry.db import Database, lock_repository
+from registry.search_cache import SearchCache
 from registry.tuf_repo import TufRepository
 
 
@@ -24,6 +25,8 @@ class Registry:
     cache: dict[str, bytes] = field(default_factory=dict)
     #: (time.monotonic() when read, bytes, version) of timestamp.json: re-read at most once a second.
     timestamp_cache: tuple[float, bytes, int] | None = None
+    #: Recent search answers, reused for at most 5 s and within one repository generation.
+    search_cache: SearchCache = field(default_factory=SearchCache)
 
     @classmethod
     def open(cls, config: RegistryConfig) -> Registry:
@@ -33,9 +36,11 @@ class Registry:
     @contextmanager
     def metadata_transaction(self) -> Iterator[Session]:
         """A write transaction that changes TUF metadata: serialized by the repository lock,
-        and this process's cached timestamp is dropped once it commits (other workers re-read
-        theirs within a second)."""
+        and this process's cached timestamp and repository generation (which search results
+        are cached under) are dropped once it commits; other workers re-read theirs within a
+        second."""
         with self.db.write() as session:
             lock_repository(session)
             yield session
         self.timestamp_cache = None
+        self.search_cache.forget_generation()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -134,10 +135,14 @@ class Plugin(Base):
     capability_kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
     latest_version: Mapped[str] = mapped_column(String(64), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: " cat:CATEGORY cap:KIND ... " (registry.listing.filter_tokens), for filtering in SQL.
+    filter_tokens: Mapped[str] = mapped_column(Text, default="")
     deprecated: Mapped[str | None] = mapped_column(Text, nullable=True)
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    #: `rating` times 100, 0 when unrated (registry.listing.rating_hundredths), for sorting in SQL.
+    rating_hundredths: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -148,6 +153,13 @@ class Plugin(Base):
     @property
     def rating(self) -> float | None:
         return round(self.rating_sum / self.rating_count, 2) if self.rating_count else None
+
+
+# Listings: counting the listed plugins, and the orders that the home page and search read
+# in index order (most downloaded, recently updated) until a page is full.
+Index("ix_plugins_latest_version", Plugin.latest_version)
+Index("ix_plugins_downloads", Plugin.downloads.desc(), Plugin.name)
+Index("ix_plugins_updated_at", Plugin.updated_at.desc(), Plugin.name)
 
 
 class Collaborator(Base):

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tuf.api.metadata import TargetFile
 
+from registry import listing
 from registry.accounts import check_token_scope, may_publish
 from registry.context import Registry
 from registry.errors import ApiError, bad_request, conflict, forbidden, not_found
@@ -185,7 +186,9 @@ def _refresh_listing(plugin: Plugin) -> None:
     plugin.keywords = list(manifest.keywords)
     plugin.categories = list(manifest.categories)
     plugin.capability_kinds = sorted(manifest.capabilities)
-    plugin.search_text = " ".join([plugin.name, manifest.description, *manifest.keywords, *manifest.categories]).lower()
+    plugin.search_text = listing.search_text(plugin.name, manifest.description, manifest.keywords,
+                                             manifest.categories)
+    plugin.filter_tokens = listing.filter_tokens(plugin.categories, plugin.capability_kinds)
 
 
 def _read(upload: Upload) -> PluginArchive:

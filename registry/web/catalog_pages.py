@@ -30,7 +30,7 @@ def home() -> str:
 def search() -> str:
     query = catalog.SearchQuery.from_args(request.args)
     with registry().db.read() as session:
-        plugins, total = catalog.search(session, query)
+        plugins, total = catalog.search(session, query, registry().search_cache)
         pages = max(1, math.ceil(total / query.per_page))
         return render_template("web/search.html", query=query, plugins=plugins, total=total, pages=pages,
                                page_url=lambda page: _search_url(query, page), sorts=catalog.SORTS,
