@@ -1,4 +1,5 @@
-"""A real registry server process on a loopback port (gunicorn via `acc registry serve`)."""
+"""Real processes for end-to-end tests: the `acc` executable, and a registry server on a
+loopback port (gunicorn via `acc registry serve`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,19 @@ from pathlib import Path
 from tests.helpers import REPO, TEST_CACHE
 
 ACC = str(Path(sys.executable).parent / "acc")
+
+
+def acc(*args: str, env: dict[str, str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the real `acc`; assert it succeeded (or, with ok=False, that it failed cleanly:
+    a non-zero status and no traceback). No terminal: prompts must not hang a test."""
+    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False,
+                          stdin=subprocess.DEVNULL)
+    if ok:
+        assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    else:
+        assert proc.returncode != 0, f"acc {' '.join(args)} should have failed:\n{proc.stdout}"
+        assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
 
 
 def free_port() -> int:

@@ -12,20 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TEST_CACHE
+from tests.server_kit import acc
 
 pytestmark = pytest.mark.slow
-ACC = str(Path(sys.executable).parent / "acc")
 
-
-def acc(*args: str, env: dict[str, str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          check=False)
-    if ok:
-        assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    else:
-        assert proc.returncode != 0, f"acc {' '.join(args)} should have failed:\n{proc.stdout}"
-        assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import pty
 import select
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TEST_CACHE
+from tests.server_kit import ACC
 
 pytestmark = pytest.mark.slow
-ACC = str(Path(sys.executable).parent / "acc")
 
 
 def _read_until(fd: int, needle: str, seen: list[str], timeout: float = 120.0) -> None:

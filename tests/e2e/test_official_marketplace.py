@@ -16,17 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TEST_CACHE
-from tests.server_kit import ACC, running_registry
+from tests.server_kit import acc, running_registry
 
 pytestmark = pytest.mark.slow
 OFFICIAL = ("git", "testing", "docs", "code-quality")
 
-
-def acc(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False,
-                          stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 def git(*args: str, cwd: Path) -> None:

@@ -19,19 +19,10 @@ from tuf.ngclient import Updater
 
 from sdk.signing import ArchiveSignature, PublicKey, verify_archive_signature
 from tests.helpers import TEST_CACHE
-from tests.server_kit import ACC, running_registry
+from tests.server_kit import acc, running_registry
 
 pytestmark = pytest.mark.slow
 
-
-def acc(*args: str, env: dict[str, str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
-    if ok:
-        assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    else:
-        assert proc.returncode != 0, f"acc {' '.join(args)} should have failed:\n{proc.stdout}"
-        assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 @dataclass

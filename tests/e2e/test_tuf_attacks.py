@@ -49,7 +49,7 @@ from sdk.archive import read_archive
 from sdk.signing import generate_keypair, sign_archive
 from tests.helpers import TEST_CACHE
 from tests.registry_kit import variant
-from tests.server_kit import ACC, running_registry
+from tests.server_kit import ACC, acc, running_registry
 
 pytestmark = pytest.mark.slow
 
@@ -269,16 +269,6 @@ class Forger:
 
 # -- the module's registry and users ---------------------------------------------------------
 
-
-def acc(*args: str, env: dict[str, str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
-                          stdin=subprocess.DEVNULL)
-    if ok:
-        assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    else:
-        assert proc.returncode != 0, f"acc {' '.join(args)} should have failed:\n{proc.stdout}"
-        assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 @dataclass
