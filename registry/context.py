@@ -23,8 +23,8 @@ class Registry:
     tuf: TufRepository
     #: Small in-process caches of immutable rows (consistent-snapshot metadata never changes).
     cache: dict[str, bytes] = field(default_factory=dict)
-    #: (time.monotonic() when read, bytes, version) of timestamp.json: re-read at most once a second.
-    timestamp_cache: tuple[float, bytes, int] | None = None
+    #: (time.monotonic() when read, bytes, version, repository generation) of timestamp.json.
+    timestamp_cache: tuple[float, bytes, int, int | None] | None = None
     #: Recent search answers, reused for at most 5 s and within one repository generation.
     search_cache: SearchCache = field(default_factory=SearchCache)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from registry.context import Registry
 from registry.index import archive_path
-from registry.models import Plugin, TufMetadata, utcnow
+from registry.models import Plugin, RepoLock, TufMetadata, utcnow
 
 bp = Blueprint("tuf", __name__, url_prefix="/tuf")
 
@@ -86,13 +86,20 @@ def _json(reg: Registry, cache_key: str, data: bytes, cache_control: str) -> Res
 
 
 def _timestamp(reg: Registry) -> Response:
+    """The newest timestamp, as of this request: every worker checks the repository
+    generation (one primary-key read; every metadata change bumps it in the same commit),
+    so a client that just published or yanked through one worker never reads an older
+    timestamp from another. The expiry check runs at most once a second."""
     now = time.monotonic()
+    with reg.db.read() as session:
+        generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
     cached = reg.timestamp_cache
-    if cached is None or now - cached[0] > _TIMESTAMP_CACHE_SECONDS:
+    if cached is None or cached[3] != generation or now - cached[0] > _TIMESTAMP_CACHE_SECONDS:
         refresh_if_due(reg)
         with reg.db.read() as session:
+            generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
             row = reg.tuf.latest_row(session, "timestamp")
-        cached = reg.timestamp_cache = (now, row.data, row.version)
+        cached = reg.timestamp_cache = (now, row.data, row.version, generation)
     return _json(reg, f"md:timestamp:{cached[2]}", cached[1], f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}")
 
 

@@ -147,3 +147,17 @@ def test_the_index_lets_a_client_fetch_the_signature_without_its_bin(client: Fla
     assert signature.status_code == 200
     assert len(signature.data) == entry["signature_length"]
     assert hashlib.sha256(signature.data).hexdigest() == entry["signature_sha256"]
+
+
+def test_another_worker_serves_the_new_timestamp_right_after_a_change(
+        app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive) -> None:
+    from registry.app import create_app
+
+    assert publish(client, alice, variant(example_archive)).status_code == 201
+    other_worker = create_app(app.extensions["acc_registry"].config).test_client()
+    before = json.loads(other_worker.get("/tuf/metadata/timestamp.json").data)["signed"]["version"]
+    yank = client.post("/api/v1/plugins/project-stats/versions/1.0.0/yank", json={"reason": "r"}, headers=alice.auth)
+    assert yank.status_code == 200
+    # Well within the other worker's one-second cache of the timestamp.
+    after = json.loads(other_worker.get("/tuf/metadata/timestamp.json").data)["signed"]["version"]
+    assert after == before + 1
