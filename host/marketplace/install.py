@@ -132,6 +132,19 @@ def download_verified(client: MarketplaceClient, index: PluginIndex, selection: 
 
 def _verify_publisher(archive: PluginArchive, archive_path: Path, signature_path: Path,
                       entry: IndexVersion) -> None:
+    try:
+        _check_publisher_signature(archive, archive_path, signature_path, entry)
+    except SignatureError as e:
+        # The signing module's hints speak to an author or to `acc trust`; here the signer
+        # comes from the marketplace's signed index, so say that instead.
+        raise SignatureError(f"{e.message}; the marketplace's signed index names {entry.signer.describe()} as the "
+                             f"signer of {entry.version}",
+                             hint="nothing was installed; the archive, its signature or the marketplace may be "
+                             "compromised: tell the marketplace's operator") from e
+
+
+def _check_publisher_signature(archive: PluginArchive, archive_path: Path, signature_path: Path,
+                               entry: IndexVersion) -> None:
     from sdk.signing import PublicKey, read_signature, verify_archive_signature, verify_sigstore_bundle
 
     signer = entry.signer

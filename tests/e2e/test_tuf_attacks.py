@@ -636,7 +636,8 @@ def test_a_signer_changed_by_a_rogue_registry_fails_the_publisher_signature_chec
     attacker = _attacker_signer(tmp_path)
     rules = world.forger.index_with(RepositoryView(world.proxy), NEW, signer=attacker)
     with attacked(user, world, rules):
-        user.install_is_refused("error: signed by key", "which is not trusted")
+        user.install_is_refused("error: signed by key", "which is not trusted", "the marketplace's signed index names",
+                                "tell the marketplace's operator")
 
 
 # -- 10. the network drops mid-download ------------------------------------------------------
