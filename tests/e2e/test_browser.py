@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -117,7 +118,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(server: str,
                                                                                 browser: WebDriver) -> None:
     driver = browser
-    wait = WebDriverWait(driver, 10)
+    # A page that is being replaced can hand back an element that goes stale mid-read: keep waiting.
+    wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
     def heading() -> str:
         return str(driver.find_element(By.TAG_NAME, "h1").text)
