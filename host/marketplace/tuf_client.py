@@ -17,6 +17,7 @@ Errors from python-tuf are wrapped here, once:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from tuf.ngclient.fetcher import FetcherInterface
 from host.errors import MarketplaceUnreachable, MarketplaceUntrusted
 from host.marketplace.config import Marketplace
 from host.marketplace.index import MAX_INDEX_BYTES, PluginIndex, parse_index
+from sdk.atomic import file_lock
 
 if TYPE_CHECKING:
     from host.marketplace.config import MarketplaceConfig
@@ -101,7 +103,7 @@ class MarketplaceClient:
         root = self._config.pinned_root(self.marketplace)
         self.marketplace.metadata_dir.mkdir(parents=True, exist_ok=True)
         self._target_dir.mkdir(parents=True, exist_ok=True)
-        with self._tuf_errors("refresh its metadata"):
+        with self._metadata_lock(), self._tuf_errors("refresh its metadata"):
             updater = Updater(
                 metadata_dir=str(self.marketplace.metadata_dir), metadata_base_url=self.marketplace.metadata_url,
                 target_base_url=self.marketplace.targets_url, target_dir=str(self._target_dir),
@@ -114,7 +116,7 @@ class MarketplaceClient:
         """The signed index of plugin `name`, or None if this marketplace has no such plugin."""
         updater = self._refreshed()
         path = f"{name}/index.json"
-        with self._tuf_errors(f"look up {name}"):
+        with self._metadata_lock(), self._tuf_errors(f"look up {name}"):
             info = updater.get_targetinfo(path)
         if info is None:
             return None
@@ -138,7 +140,7 @@ class MarketplaceClient:
     def target_info(self, path: str) -> tuple[str, int] | None:
         """(sha256, length) of a target, looked up in the signed metadata."""
         updater = self._refreshed()
-        with self._tuf_errors(f"look up {path}"):
+        with self._metadata_lock(), self._tuf_errors(f"look up {path}"):
             info = updater.get_targetinfo(path)
         if info is None or "sha256" not in info.hashes:
             return None
@@ -148,6 +150,11 @@ class MarketplaceClient:
         self.refresh()
         assert self._updater is not None
         return self._updater
+
+    def _metadata_lock(self) -> contextlib.AbstractContextManager[None]:
+        # ngclient writes the metadata dir while refreshing (the root_history symlink is not
+        # atomic) and while loading bins, so two acc processes take turns on it.
+        return file_lock(self.marketplace.metadata_dir.parent / "metadata.lock")
 
     def _tuf_errors(self, action: str) -> _TufErrors:
         return _TufErrors(self.marketplace, action)

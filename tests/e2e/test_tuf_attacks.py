@@ -44,6 +44,9 @@ from securesystemslib.signer import CryptoSigner, Signer
 from tuf.api.metadata import Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp
 from tuf.api.serialization.json import JSONSerializer
 
+from host.marketplace.config import MarketplaceConfig
+from host.marketplace.tuf_client import MarketplaceClient
+from host.paths import host_paths
 from registry.tuf_repo import load_signer
 from sdk.archive import read_archive
 from sdk.signing import generate_keypair, sign_archive
@@ -659,6 +662,32 @@ def test_a_connection_dropped_mid_archive_is_refused_and_a_retry_installs(user: 
 
 
 # -- 11. two installs at once ----------------------------------------------------------------
+
+
+def test_clients_refreshing_one_marketplace_at_once_all_succeed(user: User, world: World) -> None:
+    # ngclient replaces the metadata dir's root.json symlink every time it starts (remove,
+    # then symlink): two acc processes starting together failed with "File exists" in CI.
+    config = MarketplaceConfig(host_paths({"ACC_HOME": str(user.home)}))
+    market = config.get("local")
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def refresh(n: int) -> None:
+        client = MarketplaceClient(market, config, user.home / "scratch" / str(n))
+        start.wait()
+        try:
+            client.refresh()
+            assert client.target_info(f"{PLUGIN}/index.json") is not None
+        except BaseException as e:  # collected, then reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=refresh, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert (market.metadata_dir / "root.json").resolve().is_file()
 
 
 def test_two_installs_at_once_leave_one_consistent_store(user: User, world: World) -> None:
