@@ -44,12 +44,19 @@ def install_verified(paths: HostPaths, archive: PluginArchive, *, signer: str, r
     """The rest of an install once the publisher signature is verified (by the trust store
     for a file, by a marketplace's TUF-signed index for a marketplace install): ABI,
     precompile and import check, consent, store. `request.archive`/`signature` are unused."""
-    check_abi(archive)
-    precompile(paths, archive)
-    granted = decide_grants(archive.manifest, grant=request.grant, deny=request.deny,
-                            yes=request.yes, ask=ask)
+    granted = prepare_verified(paths, archive, request=request, ask=ask)
     return LocalStore(paths).install(archive, granted=granted, signer=signer, reinstall=request.reinstall,
                                      marketplace=marketplace)
+
+
+def prepare_verified(paths: HostPaths, archive: PluginArchive, *, request: InstallRequest,
+                     ask: AskFn | None = None) -> frozenset[str]:
+    """Everything before the store is written: ABI, precompile and import check, consent.
+    Returns the granted capabilities. (Several plugins installed together are all prepared
+    before any is stored, so a refusal of the last leaves the store as it was.)"""
+    check_abi(archive)
+    precompile(paths, archive)
+    return decide_grants(archive.manifest, grant=request.grant, deny=request.deny, yes=request.yes, ask=ask)
 
 
 def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallRequest) -> str:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from host.paths import host_paths
+
+if TYPE_CHECKING:
+    from host.store import InstalledPlugin
 
 
 @click.group()
@@ -147,14 +151,21 @@ def install_from_marketplace(requirement: str, *, marketplace: str | None, grant
     request = InstallRequest(archive=Path(), grant=grants, deny=denies, yes=yes, reinstall=reinstall)
     result = install_requirement(host_paths(), requirement, request, marketplace=marketplace, ask=ask,
                                  announce=lambda line: click.echo(line, err=line.startswith("WARNING")))
+    for dependency in result.dependencies:
+        _report_installed(dependency.installed, result.marketplace,
+                          f" (needed by {' and '.join(dependency.needed_by)})")
     installed = result.installed
     if result.already_installed:
         if result.warning:
             click.echo(f"WARNING: {result.warning}", err=True)
         click.echo(f"{installed.name} {installed.version} is already installed (from {result.marketplace})")
         return
-    click.echo(f"installed {installed.name} {installed.version} from {result.marketplace}")
-    click.echo(f"  the signing key is trusted through {result.marketplace}'s signed metadata "
+    _report_installed(installed, result.marketplace, "")
+
+
+def _report_installed(installed: InstalledPlugin, marketplace: str, why: str) -> None:
+    click.echo(f"installed {installed.name} {installed.version} from {marketplace}{why}")
+    click.echo(f"  the signing key is trusted through {marketplace}'s signed metadata "
                "(no `acc trust add` needed)")
     manifest = installed.manifest()
     for kind, capability in sorted(manifest.capabilities.items()):
@@ -195,11 +206,19 @@ def _offline(error: Exception) -> Exception:
               help="How many previous versions to keep for rollback (env ACC_KEEP_VERSIONS).")
 def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
     """Update marketplace-installed plugins (all of them when no NAME is given)."""
-    from host.marketplace.update import Consent, apply_update, check_update, marketplace_plugins, session
+    from host.marketplace.update import (
+        Consent,
+        apply_update,
+        check_update,
+        dependents_first,
+        marketplace_plugins,
+        session,
+    )
+    from host.store import LocalStore
     from sdk.errors import AccError
 
     paths = host_paths()
-    plugins = marketplace_plugins(paths, names)
+    plugins = dependents_first(marketplace_plugins(paths, names))
     if not plugins:
         click.echo("no plugins installed from a marketplace")
         return
@@ -226,6 +245,14 @@ def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
             _table(rows)
             return
         for c in checks:
+            if c.installed != LocalStore(paths).find(c.name):
+                # An update before this one changed it (a dependency moved for its dependent).
+                try:
+                    c = check_update(current, LocalStore(paths).get(c.name))
+                except AccError as e:
+                    click.echo(f"error: {e.diagnostics()}", err=True)
+                    failed = True
+                    continue
             name, version, target = c.name, c.installed.version, c.choice.target
             if c.choice.status == "update":
                 assert target is not None
@@ -235,7 +262,10 @@ def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
                     click.echo(f"error: {e.diagnostics()}", err=True)
                     failed = True
                     continue
-                click.echo(f"updated {name} {version} -> {updated.version}")
+                for dependency, needed_by in updated.dependencies:
+                    click.echo(f"installed {dependency.name} {dependency.version} from {dependency.marketplace} "
+                               f"(needed by {' and '.join(needed_by)})")
+                click.echo(f"updated {name} {version} -> {updated.current.version}")
             elif c.choice.status == "current":
                 click.echo(f"{name} {version} is up to date" + (f" ({c.choice.note})" if c.choice.note else ""))
             elif c.choice.status == "held" and target is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -24,10 +24,11 @@ from packaging.version import Version
 from host.abi import SUPPORTED_ABI_VERSIONS
 from host.errors import MarketplaceError, MarketplaceUntrusted, ResolutionError
 from host.grants import AskFn
-from host.install import InstallRequest, install_verified
+from host.install import InstallRequest, prepare_verified
 from host.marketplace.config import Marketplace, MarketplaceConfig
+from host.marketplace.dependencies import Installed, Pick, resolve_install
 from host.marketplace.index import IndexVersion, PluginIndex
-from host.marketplace.resolve import Requirement, Selection, parse_requirement, select_version
+from host.marketplace.resolve import Requirement, parse_requirement
 from host.marketplace.tuf_client import MarketplaceClient
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
@@ -37,18 +38,35 @@ from sdk.errors import SignatureError
 
 @dataclass(frozen=True)
 class MarketplaceInstall:
-    """What was installed, from where, and who signed it."""
+    """What was installed, from where, and who signed it. `dependencies` are the plugins
+    installed with it (dependencies first); those already installed are not listed."""
 
     installed: InstalledPlugin
     marketplace: str
     signed_by: str
     warning: str | None
     already_installed: bool = False
+    dependencies: tuple[DependencyInstall, ...] = ()
+
+
+@dataclass(frozen=True)
+class DependencyInstall:
+    installed: InstalledPlugin
+    needed_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Download:
+    pick: Pick
+    archive: PluginArchive
+    entry: IndexVersion
+    index: PluginIndex
 
 
 def install_requirement(paths: HostPaths, requirement_text: str, request: InstallRequest, *,
                         marketplace: str | None = None, ask: AskFn | None = None,
                         announce: Callable[[str], None] = lambda _: None) -> MarketplaceInstall:
+    """Install a requirement and whatever it depends on, all verified before anything is stored."""
     requirement = parse_requirement(requirement_text)
     if requirement.marketplace and marketplace and requirement.marketplace != marketplace:
         raise ResolutionError(f"{requirement_text} names marketplace {requirement.marketplace}, "
@@ -58,25 +76,59 @@ def install_requirement(paths: HostPaths, requirement_text: str, request: Instal
     work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix=f"{requirement.name}-"))
     try:
         client, index = find_plugin(paths, config, requirement, requirement.marketplace or marketplace, work)
-        selection = select_version(index, requirement, SUPPORTED_ABI_VERSIONS)
-        entry = selection.entry
-        current = LocalStore(paths).find(index.name)
-        if (current is not None and current.version == entry.version and current.archive_sha256 == entry.sha256
-                and not request.reinstall):
-            return MarketplaceInstall(installed=current, marketplace=client.marketplace.name,
-                                      signed_by=describe_signer(index, entry, client.marketplace),
-                                      warning=selection.warning, already_installed=True)
-        archive = download_verified(client, index, selection, work)
-        signer_text = describe_signer(index, entry, client.marketplace)
-        if selection.warning:
-            announce(f"WARNING: {selection.warning}")
-        announce(f"{index.name} {entry.version} from {client.marketplace.name}: signed by {signer_text}")
-        installed = install_verified(paths, archive, signer=signer_label(entry), request=request, ask=ask,
-                                     marketplace=client.marketplace.name)
-        return MarketplaceInstall(installed=installed, marketplace=client.marketplace.name, signed_by=signer_text,
-                                  warning=selection.warning)
+        market = client.marketplace
+        store = LocalStore(paths)
+        picks = resolve_install(requirement, index, marketplace=market.name, lookup=client.plugin_index,
+                                installed=installed_plugins(store), abi_versions=SUPPORTED_ABI_VERSIONS)
+        root = picks[-1]  # every other pick is a dependency of it, so it comes last
+        assert root.name == index.name and root.entry is not None
+        wanted = [p for p in picks if p.entry is not None and (
+            (p is root and request.reinstall) or not _is_installed(store, p.name, p.entry))]
+        if not wanted:
+            current = store.get(index.name)
+            return MarketplaceInstall(installed=current, marketplace=market.name,
+                                      signed_by=describe_signer(index, root.entry, market),
+                                      warning=root.warning, already_installed=True)
+        downloads = [_download(client, pick, work / "archives" / pick.name) for pick in wanted]
+        if root.warning:
+            announce(f"WARNING: {root.warning}")
+        grants = []
+        for download in downloads:
+            needed = f", needed by {' and '.join(download.pick.needed_by)}" if download.pick.needed_by else ""
+            announce(f"{download.pick.label} from {market.name}: signed by "
+                     f"{describe_signer(download.index, download.entry, market)}{needed}")
+            # --grant/--deny name the requested plugin's capabilities; --yes answers for all.
+            own = download.pick is root
+            grants.append(prepare_verified(paths, download.archive, ask=ask, request=replace(
+                request, grant=request.grant if own else (), deny=request.deny if own else (),
+                reinstall=request.reinstall and own)))
+        stored = [store.install(d.archive, granted=granted, signer=signer_label(d.entry), marketplace=market.name,
+                                reinstall=request.reinstall and d.pick is root)
+                  for d, granted in zip(downloads, grants, strict=True)]
+        dependencies = tuple(DependencyInstall(installed, d.pick.needed_by)
+                             for d, installed in zip(downloads, stored, strict=True) if d.pick is not root)
+        root_installed = stored[-1] if downloads[-1].pick is root else store.get(index.name)
+        return MarketplaceInstall(installed=root_installed, marketplace=market.name,
+                                  signed_by=describe_signer(index, root.entry, market), warning=root.warning,
+                                  already_installed=downloads[-1].pick is not root, dependencies=dependencies)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def installed_plugins(store: LocalStore) -> dict[str, Installed]:
+    """The store's plugins as the resolver sees them: version, origin, what they need."""
+    return {p.name: Installed(p.name, p.version, p.marketplace, p.manifest().dependencies) for p in store.list()}
+
+
+def _is_installed(store: LocalStore, name: str, entry: IndexVersion) -> bool:
+    current = store.find(name)
+    return current is not None and current.version == entry.version and current.archive_sha256 == entry.sha256
+
+
+def _download(client: MarketplaceClient, pick: Pick, work: Path) -> _Download:
+    assert pick.entry is not None and pick.index is not None
+    work.mkdir(parents=True, exist_ok=True)
+    return _Download(pick, download_verified(client, pick.index, pick.entry, work), pick.entry, pick.index)
 
 
 def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None,
@@ -104,9 +156,8 @@ def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requir
     return found[0]
 
 
-def download_verified(client: MarketplaceClient, index: PluginIndex, selection: Selection,
-                       work: Path) -> PluginArchive:
-    entry = selection.entry
+def download_verified(client: MarketplaceClient, index: PluginIndex, entry: IndexVersion,
+                      work: Path) -> PluginArchive:
     if entry.archive != f"{index.name}/{index.name}-{entry.version}.plugin" or not entry.signature.startswith(
             entry.archive):
         raise MarketplaceUntrusted(f"the signed index of {index.name} points {entry.version} at {entry.archive}, "

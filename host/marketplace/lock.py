@@ -154,7 +154,6 @@ def install_locked(paths: HostPaths, lock_file: Path, *,
                    announce: Callable[[str], None] = lambda _: None) -> list[LockedInstall]:
     from host.install import InstallRequest, install_verified
     from host.marketplace.install import describe_signer, download_verified, signer_label
-    from host.marketplace.resolve import Selection
     from host.marketplace.tuf_client import MarketplaceClient
 
     try:
@@ -187,6 +186,7 @@ def install_locked(paths: HostPaths, lock_file: Path, *,
                     hint="a published version never changes: check where the lock file came from")
             chosen.append((locked, index, entry))
         store = LocalStore(paths)
+        chosen = _dependencies_first(chosen, {p.name for p in store.list()})
         results = []
         for locked, index, entry in chosen:
             warning = (f"{locked.name} {locked.version} is yanked: {entry.yank_reason or 'no reason given'}"
@@ -199,7 +199,7 @@ def install_locked(paths: HostPaths, lock_file: Path, *,
             client = clients[locked.marketplace]
             target = work / f"{locked.name}-{locked.version}"
             target.mkdir(parents=True, exist_ok=True)
-            archive = download_verified(client, index, Selection(entry=entry), target)
+            archive = download_verified(client, index, entry, target)
             if warning:
                 announce(f"WARNING: {warning}")
             announce(f"{locked.name} {entry.version} from {locked.marketplace}: signed by "
@@ -213,6 +213,43 @@ def install_locked(paths: HostPaths, lock_file: Path, *,
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _dependencies_first(chosen: list[tuple[LockedPlugin, PluginIndex, IndexVersion]],
+                        installed: set[str]) -> list[tuple[LockedPlugin, PluginIndex, IndexVersion]]:
+    """The locked plugins in install order; a dependency neither locked nor installed is refused."""
+    from packaging.version import Version
+
+    from host.marketplace.dependencies import entry_dependencies
+
+    by_name = {locked.name: (locked, index, entry) for locked, index, entry in chosen}
+    ordered: list[tuple[LockedPlugin, PluginIndex, IndexVersion]] = []
+    placed: set[str] = set()
+    visiting: set[str] = set()
+
+    def place(name: str) -> None:
+        if name in placed or name in visiting:
+            return  # a cycle in a lock was resolved when it was installed; keep the lock's order
+        visiting.add(name)
+        locked, _, entry = by_name[name]
+        for dep, spec in sorted(entry_dependencies(entry, name).items()):
+            if dep in by_name:
+                if not spec.contains(Version(by_name[dep][0].version), prereleases=True):
+                    raise ResolutionError(f"the lock is inconsistent: {name} {locked.version} needs {dep}{spec}, "
+                                          f"and the lock has {dep} {by_name[dep][0].version}: nothing was installed",
+                                          hint="write the lock again with `acc plugin lock`")
+                place(dep)
+            elif dep not in installed:
+                raise ResolutionError(f"the lock is incomplete: {name} {locked.version} needs {dep}, which it does "
+                                      "not list: nothing was installed",
+                                      hint="write the lock again with `acc plugin lock` after installing everything")
+        visiting.discard(name)
+        placed.add(name)
+        ordered.append(by_name[name])
+
+    for locked, _, _ in chosen:
+        place(locked.name)
+    return ordered
 
 
 def _pinned_marketplace(config: MarketplaceConfig, locked: LockedMarketplace,

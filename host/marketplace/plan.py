@@ -49,7 +49,30 @@ def _yank_text(entry: IndexVersion) -> str:
     return f"{entry.version} is yanked: {entry.yank_reason or 'no reason given'}"
 
 
-def choose_update(index: PluginIndex, installed_version: str, abi_versions: Sequence[Version]) -> UpdateChoice:
+def choose_update(index: PluginIndex, installed_version: str, abi_versions: Sequence[Version],
+                  dependents: Sequence[tuple[str, SpecifierSet]] = ()) -> UpdateChoice:
+    """`dependents`: (who, specifier) for each installed plugin that needs this one. An update
+    never leaves their range; the note says which newer version they hold back."""
+    choice = _choose_newest(index, installed_version, abi_versions)
+    bound = SpecifierSet()
+    for _, specifier in dependents:
+        bound &= specifier
+    if choice.target is None or not dependents or bound.contains(choice.target.version, prereleases=True):
+        return choice
+    holders = " and ".join(f"{who} needs {index.name}{specifier}" for who, specifier in dependents
+                           if not specifier.contains(choice.target.version, prereleases=True))
+    held_back = f"{choice.target.version} is available, but {holders}"
+    try:
+        allowed = select_version(index, Requirement(index.name, None, bound), abi_versions).entry
+    except ResolutionError:
+        return UpdateChoice("current", None, held_back)
+    current = _version(installed_version)
+    if current is not None and Version(allowed.version) > current:
+        return UpdateChoice("update", allowed, held_back)
+    return UpdateChoice("current", None, held_back)
+
+
+def _choose_newest(index: PluginIndex, installed_version: str, abi_versions: Sequence[Version]) -> UpdateChoice:
     current = _version(installed_version)
     listed = next((e for e in index.versions if e.version == installed_version), None)
     try:

@@ -19,7 +19,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
 
 from host.abi import SUPPORTED_ABI_VERSIONS
 from host.capability_diff import CapabilityDiff, carried_grants, diff_capabilities, diff_summaries
@@ -27,10 +30,10 @@ from host.errors import ConsentRequired, MarketplaceError, ResolutionError, Stor
 from host.marketplace.config import MarketplaceConfig
 from host.marketplace.index import IndexVersion, PluginIndex
 from host.marketplace.plan import UpdateChoice, choose_rollback, choose_update
-from host.marketplace.resolve import Selection
 from host.marketplace.tuf_client import MarketplaceClient
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
+from sdk.archive import PluginArchive
 
 DEFAULT_KEEP_VERSIONS = 3
 
@@ -123,11 +126,28 @@ def marketplace_plugins(paths: HostPaths, names: tuple[str, ...]) -> list[Instal
     return chosen
 
 
+def dependents_first(plugins: list[InstalledPlugin]) -> list[InstalledPlugin]:
+    """Plugins that need others before the ones they need: updating a dependent may move its
+    dependency (which is then re-checked), while updating a dependency first would be held
+    back by a dependent that is about to change."""
+    by_name = {p.name: p for p in plugins}
+    needs = {p.name: set(p.manifest().dependencies) & set(by_name) for p in plugins}
+    ordered: list[InstalledPlugin] = []
+    remaining = dict(by_name)
+    while remaining:
+        # Those no remaining plugin needs; on a cycle (never installed by acc), the rest by name.
+        free = sorted(n for n in remaining if not any(n in needs[m] for m in remaining if m != n)) or sorted(remaining)
+        ordered.append(remaining.pop(free[0]))
+    return ordered
+
+
 def check_update(session: Session, installed: InstalledPlugin) -> UpdateCheck:
     from host.marketplace.install import signer_label
 
     _, index = session.index(installed)
-    choice = choose_update(index, installed.version, SUPPORTED_ABI_VERSIONS)
+    dependents = [(f"{p.name} {p.version}", spec) for p in LocalStore(session.paths).list()
+                  if (spec := p.manifest().dependencies.get(installed.name)) is not None]
+    choice = choose_update(index, installed.version, SUPPORTED_ABI_VERSIONS, dependents)
     changes, signer_change = None, ""
     if choice.target is not None:
         old = {k: c.scope_summary() for k, c in installed.manifest().capabilities.items()}
@@ -137,33 +157,133 @@ def check_update(session: Session, installed: InstalledPlugin) -> UpdateCheck:
     return UpdateCheck(installed=installed, index=index, choice=choice, changes=changes, signer_change=signer_change)
 
 
-def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep: int) -> InstalledPlugin:
-    """Install `check.choice.target` (status "update") with consent for anything wider."""
-    from host.install import check_abi, precompile
+def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep: int) -> UpdateResult:
+    """Install `check.choice.target` (status "update") with consent for anything wider, and the
+    dependencies it needs that are not installed yet (or not in a version it accepts).
+
+    Everything is downloaded, verified, compiled and consented to before the store changes;
+    then dependencies are stored first, so no plugin is ever current without what it needs."""
     from host.marketplace.install import download_verified, signer_label
 
     target = check.choice.target
     assert target is not None and check.choice.status == "update"
     installed = check.installed
     store = LocalStore(session.paths)
+    client = session.client(installed.marketplace)
+    dependencies = _stage_dependencies(session, client, check, consent)
     if target.version in installed.versions and _kept_sha256(store, installed.name, target.version) == target.sha256:
-        _switch_to_kept(session.paths, installed, target.version, target, consent, action="update")
+        granted = _consent_to_kept(session.paths, installed, target.version, target, consent, action="update")
+        commit: Callable[[], InstalledPlugin] = partial(store.switch, installed.name, target.version,
+                                                        granted=granted, expected_current=installed.version)
     else:
-        client = session.client(installed.marketplace)
         work = session.work / f"{installed.name}-{target.version}"
         work.mkdir(parents=True, exist_ok=True)
-        archive = download_verified(client, check.index, Selection(entry=target), work)
-        check_abi(archive)
-        precompile(session.paths, archive)
+        archive = download_verified(client, check.index, target, work)
         new_signer = signer_label(target)
-        approved = _consent(installed, target.version, diff_capabilities(installed.manifest().capabilities,
-                                                                         archive.manifest.capabilities),
-                            _signer_change(installed.signer, new_signer), consent, action="update")
-        granted = carried_grants(installed.granted, installed.manifest().capabilities,
-                                 archive.manifest.capabilities, approved=approved)
-        store.install(archive, granted=granted, signer=new_signer, marketplace=installed.marketplace)
+        granted = _consent_to_archive(session.paths, installed, archive, new_signer, consent, action="update")
+        commit = partial(store.install, archive, granted=granted, signer=new_signer,
+                         marketplace=installed.marketplace)
+    stored = [dependency.store(store, keep) for dependency in dependencies]
+    commit()
     store.prune(installed.name, keep)
-    return store.get(installed.name)
+    return UpdateResult(store.get(installed.name), tuple(stored))
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    current: InstalledPlugin
+    #: Plugins installed or updated because the new version needs them, with who needs them.
+    dependencies: tuple[tuple[InstalledPlugin, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class _StagedDependency:
+    """A dependency downloaded, verified, compiled and consented to, not yet stored."""
+
+    archive: PluginArchive
+    granted: frozenset[str]
+    signer: str
+    marketplace: str
+    needed_by: tuple[str, ...]
+    replaces: InstalledPlugin | None
+
+    def store(self, store: LocalStore, keep: int) -> tuple[InstalledPlugin, tuple[str, ...]]:
+        installed = store.install(self.archive, granted=self.granted, signer=self.signer, marketplace=self.marketplace)
+        if self.replaces is not None:
+            store.prune(installed.name, keep)
+        return installed, self.needed_by
+
+
+def _stage_dependencies(session: Session, client: MarketplaceClient, check: UpdateCheck,
+                        consent: Consent) -> list[_StagedDependency]:
+    from host.install import check_abi, precompile
+    from host.marketplace.dependencies import resolve_install
+    from host.marketplace.install import download_verified, installed_plugins, signer_label
+    from host.marketplace.resolve import Requirement
+
+    target = check.choice.target
+    assert target is not None
+    store = LocalStore(session.paths)
+    picks = resolve_install(Requirement(check.name, None, SpecifierSet(f"=={target.version}")), check.index,
+                            marketplace=client.marketplace.name, lookup=client.plugin_index,
+                            installed=installed_plugins(store), abi_versions=SUPPORTED_ABI_VERSIONS)
+    staged = []
+    for pick in picks[:-1]:  # the last pick is the plugin being updated
+        if pick.entry is None or pick.index is None:
+            continue  # installed in a version that fits: kept
+        work = session.work / "dependencies" / pick.name
+        work.mkdir(parents=True, exist_ok=True)
+        archive = download_verified(client, pick.index, pick.entry, work)
+        signer = signer_label(pick.entry)
+        current = store.find(pick.name)
+        why = f"{' and '.join(pick.needed_by)} {'need' if len(pick.needed_by) > 1 else 'needs'} it"
+        if current is not None:
+            granted = _consent_to_archive(session.paths, current, archive, signer, consent, action="update")
+            consent.announce(f"{pick.name} {current.version} -> {pick.version} ({why})")
+        else:
+            check_abi(archive)
+            precompile(session.paths, archive)
+            granted = _consent_to_new(archive, consent, why)
+        staged.append(_StagedDependency(archive, granted, signer, client.marketplace.name, pick.needed_by, current))
+    return staged
+
+
+def _consent_to_new(archive: PluginArchive, consent: Consent, why: str) -> frozenset[str]:
+    """A dependency new to this machine asks for all it declares, like an install would."""
+    manifest = archive.manifest
+    label = f"{manifest.name} {manifest.version}"
+    lines = [f"{kind}: {capability.scope_summary()} — {capability.reason}"
+             for kind, capability in sorted(manifest.capabilities.items())]
+    if not lines:
+        consent.announce(f"installing {label} ({why}): it asks for no capabilities")
+        return frozenset()
+    title = f"installing {label} ({why}), which asks for:"
+    if consent.yes:
+        consent.announce(title)
+        for line in lines:
+            consent.announce(f"  + {line}")
+        consent.announce("  approved by --yes")
+        return frozenset(manifest.capabilities)
+    if consent.ask is not None:
+        if consent.ask(title, lines):
+            return frozenset(manifest.capabilities)
+        raise ConsentRequired(f"installing {label} declined: nothing was changed")
+    raise ConsentRequired(title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
+                          hint="approve it with `--yes`, or run the command on a terminal to be asked")
+
+
+def _consent_to_archive(paths: HostPaths, installed: InstalledPlugin, archive: PluginArchive, new_signer: str,
+                        consent: Consent, *, action: str) -> frozenset[str]:
+    """Check, compile and consent to a downloaded replacement of `installed`: its grants."""
+    from host.install import check_abi, precompile
+
+    check_abi(archive)
+    precompile(paths, archive)
+    new_caps = archive.manifest.capabilities
+    approved = _consent(installed, str(archive.manifest.version),
+                        diff_capabilities(installed.manifest().capabilities, new_caps),
+                        _signer_change(installed.signer, new_signer), consent, action=action)
+    return carried_grants(installed.granted, installed.manifest().capabilities, new_caps, approved=approved)
 
 
 @dataclass(frozen=True)
@@ -200,10 +320,16 @@ def rollback(session: Session, name: str, to: str | None, consent: Consent,
 
 def _switch_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str, entry: IndexVersion | None,
                     consent: Consent, *, action: str) -> InstalledPlugin:
+    granted = _consent_to_kept(paths, installed, version, entry, consent, action=action)
+    return LocalStore(paths).switch(installed.name, version, granted=granted, expected_current=installed.version)
+
+
+def _consent_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str, entry: IndexVersion | None,
+                     consent: Consent, *, action: str) -> frozenset[str]:
+    """Check a kept version's files and signer, and consent to switching to it: its grants."""
     from host.marketplace.install import signer_label
 
-    store = LocalStore(paths)
-    kept = store.get_version(installed.name, version)
+    kept = LocalStore(paths).get_version(installed.name, version)
     _check_kept_files(paths, kept)
     new_signer = signer_label(entry) if entry is not None else kept.signer
     if new_signer != kept.signer:
@@ -213,8 +339,7 @@ def _switch_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str, 
     old_caps, new_caps = installed.manifest().capabilities, kept.manifest().capabilities
     approved = _consent(installed, version, diff_capabilities(old_caps, new_caps),
                         _signer_change(installed.signer, new_signer), consent, action=action)
-    granted = carried_grants(installed.granted, old_caps, new_caps, approved=approved)
-    return store.switch(installed.name, version, granted=granted, expected_current=installed.version)
+    return carried_grants(installed.granted, old_caps, new_caps, approved=approved)
 
 
 def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:

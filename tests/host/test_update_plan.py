@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from host.errors import StoreError
@@ -36,6 +37,21 @@ def _update(index: PluginIndex, installed: str) -> tuple[str, str | None, str]:
 def test_update_choice(entries: list[dict[str, object]], installed: str, expected: tuple[str, str | None, str]) -> None:
     assert _update(_index(*entries), installed) == expected  # type: ignore[arg-type]
 
+
+
+@pytest.mark.parametrize(("dependents", "expected"), [
+    ([("tool 1.0", ">=1")], ("update", "2.0.0", "")),
+    ([("tool 1.0", "<2")], ("update", "1.5.0", "2.0.0 is available, but tool 1.0 needs git<2")),
+    ([("tool 1.0", "<2"), ("lint 3.1", "<1.5")],
+     ("current", None, "2.0.0 is available, but tool 1.0 needs git<2 and lint 3.1 needs git<1.5")),
+    ([("tool 1.0", "<2"), ("lint 3.1", "==3")], ("current", None, "2.0.0 is available, but tool 1.0 needs git<2 "
+                                                 "and lint 3.1 needs git==3")),
+])
+def test_an_update_stays_within_what_installed_dependents_accept(
+        dependents: list[tuple[str, str]], expected: tuple[str, str | None, str]) -> None:
+    index = _index(_entry("1.0.0"), _entry("1.5.0"), _entry("2.0.0"))
+    choice = choose_update(index, "1.0.0", ABI, [(who, SpecifierSet(spec)) for who, spec in dependents])
+    assert (choice.status, choice.target.version if choice.target else None, choice.note) == expected
 
 def test_rollback_picks_the_newest_earlier_kept_version_the_index_vouches_for() -> None:
     index = _index(_entry("1.0.0"), _entry("1.1.0"), _entry("1.2.0", yanked=True, reason="x"), _entry("1.3.0"))
