@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host.abi import SUPPORTED_ABI_VERSIONS
 from host.errors import LoadError
@@ -18,6 +19,9 @@ from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
 from sdk.archive import PluginArchive, read_archive
 from sdk.errors import SignatureError
+
+if TYPE_CHECKING:
+    from host.progress import Progress
 
 UNSIGNED_SIGNER = "UNSIGNED"
 
@@ -40,22 +44,23 @@ def install_archive(paths: HostPaths, request: InstallRequest, ask: AskFn | None
 
 
 def install_verified(paths: HostPaths, archive: PluginArchive, *, signer: str, request: InstallRequest,
-                     ask: AskFn | None = None, marketplace: str = "") -> InstalledPlugin:
+                     ask: AskFn | None = None, marketplace: str = "",
+                     progress: Progress | None = None) -> InstalledPlugin:
     """The rest of an install once the publisher signature is verified (by the trust store
     for a file, by a marketplace's TUF-signed index for a marketplace install): ABI,
     precompile and import check, consent, store. `request.archive`/`signature` are unused."""
-    granted = prepare_verified(paths, archive, request=request, ask=ask)
+    granted = prepare_verified(paths, archive, request=request, ask=ask, progress=progress)
     return LocalStore(paths).install(archive, granted=granted, signer=signer, reinstall=request.reinstall,
                                      marketplace=marketplace)
 
 
 def prepare_verified(paths: HostPaths, archive: PluginArchive, *, request: InstallRequest,
-                     ask: AskFn | None = None) -> frozenset[str]:
+                     ask: AskFn | None = None, progress: Progress | None = None) -> frozenset[str]:
     """Everything before the store is written: ABI, precompile and import check, consent.
     Returns the granted capabilities. (Several plugins installed together are all prepared
     before any is stored, so a refusal of the last leaves the store as it was.)"""
     check_abi(archive)
-    precompile(paths, archive)
+    precompile(paths, archive, progress)
     return decide_grants(archive.manifest, grant=request.grant, deny=request.deny, yes=request.yes, ask=ask)
 
 
@@ -87,14 +92,17 @@ def check_abi(archive: PluginArchive) -> None:
                         hint="update acc, or install a version of the plugin made for this ABI")
 
 
-def precompile(paths: HostPaths, archive: PluginArchive) -> None:
+def precompile(paths: HostPaths, archive: PluginArchive, progress: Progress | None = None) -> None:
     """Compile (or find cached) and check the component's imports against its manifest."""
     from host.compiled_cache import load_component
     from host.component_check import check_component
     from host.engine import EngineSettings, shared_engine
+    from host.progress import Quiet
 
-    settings = EngineSettings()
-    engine = shared_engine(settings)
-    component = load_component(engine, settings, archive.wasm, paths.compiled,
-                               wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())
-    check_component(component, engine, archive.manifest)
+    manifest = archive.manifest
+    with (progress or Quiet()).step(f"compiling {manifest.name} {manifest.version}"):
+        settings = EngineSettings()
+        engine = shared_engine(settings)
+        component = load_component(engine, settings, archive.wasm, paths.compiled,
+                                   wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())
+        check_component(component, engine, manifest)

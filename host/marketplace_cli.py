@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from host.paths import host_paths
+from host.progress import terminal_progress
 
 if TYPE_CHECKING:
     from host.store import InstalledPlugin
@@ -150,6 +151,7 @@ def install_from_marketplace(requirement: str, *, marketplace: str | None, grant
 
     request = InstallRequest(archive=Path(), grant=grants, deny=denies, yes=yes, reinstall=reinstall)
     result = install_requirement(host_paths(), requirement, request, marketplace=marketplace, ask=ask,
+                                 progress=terminal_progress(),
                                  announce=lambda line: click.echo(line, err=line.startswith("WARNING")))
     for dependency in result.dependencies:
         _report_installed(dependency.installed, result.marketplace,
@@ -225,7 +227,7 @@ def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
     consent = Consent(yes=yes, ask=_ask_consent if sys.stdin.isatty() and not yes else None,
                       announce=click.echo)
     failed = False
-    with session(paths) as current:
+    with session(paths, terminal_progress()) as current:
         try:
             checks = [check_update(current, p) for p in plugins]
         except AccError as e:
@@ -300,7 +302,7 @@ def rollback(name: str, to: str | None, yes: bool) -> None:
             return True
         return interactive and click.confirm(question, default=False)
 
-    with session(host_paths()) as current:
+    with session(host_paths(), terminal_progress()) as current:
         try:
             result = rollback_plugin(current, name, to, consent, confirm if yes or interactive else None)
         except AccError as e:
@@ -330,7 +332,7 @@ def install_locked(lock_file: Path) -> None:
     """`acc plugin install --locked [LOCK]` (host.cli.install dispatches here)."""
     from host.marketplace.lock import install_locked as install_from_lock
 
-    results = install_from_lock(host_paths(), lock_file,
+    results = install_from_lock(host_paths(), lock_file, progress=terminal_progress(),
                                 announce=lambda line: click.echo(line, err=line.startswith("WARNING")))
     for result in results:
         installed = result.installed

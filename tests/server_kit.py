@@ -3,6 +3,7 @@ loopback port (gunicorn via `acc registry serve`)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.helpers import REPO, TEST_CACHE
@@ -72,3 +74,45 @@ def running_registry(data_dir: Path, *, workers: int = 2, env: dict[str, str] | 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         out.close()
+
+
+@dataclass
+class PublisherRegistry:
+    """A registry data dir with one publisher, alice: her account, her Ed25519 key
+    (`key`, registered) and a publishing token. `env` runs acc as the publisher."""
+
+    work: Path
+    data: Path
+    env: dict[str, str]
+    key: Path
+    token: str
+
+    def acc(self, *args: str) -> str:
+        return acc(*args, env=self.env, cwd=self.work).stdout
+
+    def add_key(self, name: str) -> Path:
+        """Another key of alice's, registered on her account."""
+        self.acc("plugin", "keygen", "--out", f"{name}.key")
+        self.acc("registry", "key", "add", "alice", f"{name}.key.pub", "--data", str(self.data))
+        return self.work / f"{name}.key"
+
+    def publish(self, url: str, archive: Path) -> None:
+        self.acc("plugin", "publish", str(archive), "--registry", url, "--token", self.token)
+
+
+def registry_with_publisher(work: Path) -> PublisherRegistry:
+    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
+    env.pop("ACC_REGISTRY_TOKEN", None)
+    data = work / "registry-data"
+    setup = PublisherRegistry(work=work, data=data, env=env, key=work / "alice.key", token="")
+    setup.acc("registry", "init", "--data", str(data), "--bins", "4")
+    setup.acc("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data))
+    setup.add_key("alice")
+    setup.token = setup.acc("registry", "token", "create", "alice", "--data", str(data)).strip()
+    return setup
+
+
+def root_sha256(url: str) -> str:
+    """The sha256 of a registry's first root: what its operator publishes out of band."""
+    with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
+        return hashlib.sha256(response.read()).hexdigest()

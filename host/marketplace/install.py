@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -34,6 +35,9 @@ from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
 from sdk.archive import PluginArchive, read_archive
 from sdk.errors import SignatureError
+
+if TYPE_CHECKING:
+    from host.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ class _Download:
 
 def install_requirement(paths: HostPaths, requirement_text: str, request: InstallRequest, *,
                         marketplace: str | None = None, ask: AskFn | None = None,
-                        announce: Callable[[str], None] = lambda _: None) -> MarketplaceInstall:
+                        announce: Callable[[str], None] = lambda _: None,
+                        progress: Progress | None = None) -> MarketplaceInstall:
     """Install a requirement and whatever it depends on, all verified before anything is stored."""
     requirement = parse_requirement(requirement_text)
     if requirement.marketplace and marketplace and requirement.marketplace != marketplace:
@@ -89,7 +94,7 @@ def install_requirement(paths: HostPaths, requirement_text: str, request: Instal
             return MarketplaceInstall(installed=current, marketplace=market.name,
                                       signed_by=describe_signer(index, root.entry, market),
                                       warning=root.warning, already_installed=True)
-        downloads = [_download(client, pick, work / "archives" / pick.name) for pick in wanted]
+        downloads = [_download(client, pick, work / "archives" / pick.name, progress) for pick in wanted]
         if root.warning:
             announce(f"WARNING: {root.warning}")
         grants = []
@@ -99,7 +104,7 @@ def install_requirement(paths: HostPaths, requirement_text: str, request: Instal
                      f"{describe_signer(download.index, download.entry, market)}{needed}")
             # --grant/--deny name the requested plugin's capabilities; --yes answers for all.
             own = download.pick is root
-            grants.append(prepare_verified(paths, download.archive, ask=ask, request=replace(
+            grants.append(prepare_verified(paths, download.archive, ask=ask, progress=progress, request=replace(
                 request, grant=request.grant if own else (), deny=request.deny if own else (),
                 reinstall=request.reinstall and own)))
         stored = [store.install(d.archive, granted=granted, signer=signer_label(d.entry), marketplace=market.name,
@@ -125,10 +130,11 @@ def _is_installed(store: LocalStore, name: str, entry: IndexVersion) -> bool:
     return current is not None and current.version == entry.version and current.archive_sha256 == entry.sha256
 
 
-def _download(client: MarketplaceClient, pick: Pick, work: Path) -> _Download:
+def _download(client: MarketplaceClient, pick: Pick, work: Path, progress: Progress | None) -> _Download:
     assert pick.entry is not None and pick.index is not None
     work.mkdir(parents=True, exist_ok=True)
-    return _Download(pick, download_verified(client, pick.index, pick.entry, work), pick.entry, pick.index)
+    archive = download_verified(client, pick.index, pick.entry, work, progress)
+    return _Download(pick, archive, pick.entry, pick.index)
 
 
 def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None,
@@ -157,13 +163,14 @@ def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requir
 
 
 def download_verified(client: MarketplaceClient, index: PluginIndex, entry: IndexVersion,
-                      work: Path) -> PluginArchive:
+                      work: Path, progress: Progress | None = None) -> PluginArchive:
     if entry.archive != f"{index.name}/{index.name}-{entry.version}.plugin" or not entry.signature.startswith(
             entry.archive):
         raise MarketplaceUntrusted(f"the signed index of {index.name} points {entry.version} at {entry.archive}, "
                                    "which is not that version's archive")
     archive_path = client.download(entry.archive, sha256=entry.sha256, length=entry.length,
-                                   destination=work / "archive.plugin")
+                                   destination=work / "archive.plugin", progress=progress,
+                                   label=f"downloading {index.name} {entry.version}")
     if entry.signature_sha256 is not None and entry.signature_length is not None:
         signature_info: tuple[str, int] | None = (entry.signature_sha256, entry.signature_length)
     else:  # indexes written before the signature's hash was in them: look up its bin

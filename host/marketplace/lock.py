@@ -23,13 +23,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from host.errors import InputError, MarketplaceError, MarketplaceUntrusted, ResolutionError
 from host.marketplace.config import Marketplace, MarketplaceConfig
 from host.marketplace.index import IndexVersion, PluginIndex
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
+
+if TYPE_CHECKING:
+    from host.progress import Progress
 
 LOCK_VERSION = 1
 MAX_LOCK_BYTES = 1024 * 1024
@@ -150,8 +153,8 @@ class LockedInstall:
     warning: str | None
 
 
-def install_locked(paths: HostPaths, lock_file: Path, *,
-                   announce: Callable[[str], None] = lambda _: None) -> list[LockedInstall]:
+def install_locked(paths: HostPaths, lock_file: Path, *, announce: Callable[[str], None] = lambda _: None,
+                   progress: Progress | None = None) -> list[LockedInstall]:
     from host.install import InstallRequest, install_verified
     from host.marketplace.install import describe_signer, download_verified, signer_label
     from host.marketplace.tuf_client import MarketplaceClient
@@ -199,7 +202,7 @@ def install_locked(paths: HostPaths, lock_file: Path, *,
             client = clients[locked.marketplace]
             target = work / f"{locked.name}-{locked.version}"
             target.mkdir(parents=True, exist_ok=True)
-            archive = download_verified(client, index, entry, target)
+            archive = download_verified(client, index, entry, target, progress)
             if warning:
                 announce(f"WARNING: {warning}")
             announce(f"{locked.name} {entry.version} from {locked.marketplace}: signed by "
@@ -208,7 +211,7 @@ def install_locked(paths: HostPaths, lock_file: Path, *,
             request = InstallRequest(archive=Path(), grant=locked.granted,
                                      deny=tuple(sorted(declared - set(locked.granted))))
             installed = install_verified(paths, archive, signer=signer_label(entry), request=request,
-                                         marketplace=locked.marketplace)
+                                         marketplace=locked.marketplace, progress=progress)
             results.append(LockedInstall(installed, already_installed=False, warning=warning))
         return results
     finally:

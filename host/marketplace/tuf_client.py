@@ -18,7 +18,7 @@ Errors from python-tuf are wrapped here, once:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from sdk.atomic import file_lock
 
 if TYPE_CHECKING:
     from host.marketplace.config import MarketplaceConfig
+    from host.progress import Progress
 
 USER_AGENT = "acc"
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -59,6 +60,8 @@ class GzipFetcher(FetcherInterface):
     """
 
     def __init__(self) -> None:
+        #: Called with the size of each chunk received, while a caller wants progress.
+        self.on_chunk: Callable[[int], None] | None = None
         self._pool = urllib3.PoolManager(
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
             retries=urllib3.Retry(total=2, connect=1, read=0, redirect=3, backoff_factor=0.1),
@@ -77,10 +80,12 @@ class GzipFetcher(FetcherInterface):
             raise tuf_errors.DownloadHTTPError(f"HTTP error {response.status} for {url}", response.status)
         return self._chunks(response)
 
-    @staticmethod
-    def _chunks(response: Any) -> Iterator[bytes]:
+    def _chunks(self, response: Any) -> Iterator[bytes]:
         try:
-            yield from response.stream(CHUNK_BYTES, decode_content=True)
+            for chunk in response.stream(CHUNK_BYTES, decode_content=True):
+                if self.on_chunk is not None:
+                    self.on_chunk(len(chunk))
+                yield chunk
         except urllib3.exceptions.TimeoutError as e:
             raise tuf_errors.SlowRetrievalError from e
         finally:
@@ -95,6 +100,7 @@ class MarketplaceClient:
         self._config = config
         self._target_dir = target_dir
         self._updater: Updater | None = None
+        self._fetcher = GzipFetcher()
 
     def refresh(self) -> None:
         """Fetch and verify fresh top-level metadata (once per client)."""
@@ -107,7 +113,7 @@ class MarketplaceClient:
             updater = Updater(
                 metadata_dir=str(self.marketplace.metadata_dir), metadata_base_url=self.marketplace.metadata_url,
                 target_base_url=self.marketplace.targets_url, target_dir=str(self._target_dir),
-                fetcher=GzipFetcher(), config=updater_config(),
+                fetcher=self._fetcher, config=updater_config(),
                 bootstrap=root)
             updater.refresh()
         self._updater = updater
@@ -128,13 +134,18 @@ class MarketplaceClient:
             updater.download_target(info, filepath=str(destination))
         return parse_index(destination.read_bytes(), expected_name=name)
 
-    def download(self, path: str, *, sha256: str, length: int, destination: Path) -> Path:
+    def download(self, path: str, *, sha256: str, length: int, destination: Path,
+                 progress: Progress | None = None, label: str = "") -> Path:
         """Download target `path`, verified against a length and sha256 that came from
         signed metadata (the plugin's TUF-verified index): one bin per install, not three."""
         updater = self._refreshed()
         info = TargetFile(length=length, hashes={"sha256": sha256}, path=path)
-        with self._tuf_errors(f"download {path}"):
-            updater.download_target(info, filepath=str(destination))
+        with contextlib.ExitStack() as stack:
+            if progress is not None:
+                self._fetcher.on_chunk = stack.enter_context(progress.transfer(label or path, length))
+                stack.callback(setattr, self._fetcher, "on_chunk", None)
+            with self._tuf_errors(f"download {path}"):
+                updater.download_target(info, filepath=str(destination))
         return destination
 
     def target_info(self, path: str) -> tuple[str, int] | None:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 
@@ -34,6 +35,9 @@ from host.marketplace.tuf_client import MarketplaceClient
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
 from sdk.archive import PluginArchive
+
+if TYPE_CHECKING:
+    from host.progress import Progress
 
 DEFAULT_KEEP_VERSIONS = 3
 
@@ -80,8 +84,9 @@ class UpdateCheck:
 class Session:
     """One refreshed client per marketplace for the duration of a command, and a work dir."""
 
-    def __init__(self, paths: HostPaths, work: Path) -> None:
+    def __init__(self, paths: HostPaths, work: Path, progress: Progress | None = None) -> None:
         self.paths = paths
+        self.progress = progress
         self.config = MarketplaceConfig(paths)
         self.work = work
         self._clients: dict[str, MarketplaceClient] = {}
@@ -103,11 +108,11 @@ class Session:
 
 
 @contextmanager
-def session(paths: HostPaths) -> Iterator[Session]:
+def session(paths: HostPaths, progress: Progress | None = None) -> Iterator[Session]:
     paths.downloads.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix="update-"))
     try:
-        yield Session(paths, work)
+        yield Session(paths, work, progress)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -178,9 +183,9 @@ def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep
     else:
         work = session.work / f"{installed.name}-{target.version}"
         work.mkdir(parents=True, exist_ok=True)
-        archive = download_verified(client, check.index, target, work)
+        archive = download_verified(client, check.index, target, work, session.progress)
         new_signer = signer_label(target)
-        granted = _consent_to_archive(session.paths, installed, archive, new_signer, consent, action="update")
+        granted = _consent_to_archive(session, installed, archive, new_signer, consent, action="update")
         commit = partial(store.install, archive, granted=granted, signer=new_signer,
                          marketplace=installed.marketplace)
     stored = [dependency.store(store, keep) for dependency in dependencies]
@@ -233,16 +238,16 @@ def _stage_dependencies(session: Session, client: MarketplaceClient, check: Upda
             continue  # installed in a version that fits: kept
         work = session.work / "dependencies" / pick.name
         work.mkdir(parents=True, exist_ok=True)
-        archive = download_verified(client, pick.index, pick.entry, work)
+        archive = download_verified(client, pick.index, pick.entry, work, session.progress)
         signer = signer_label(pick.entry)
         current = store.find(pick.name)
         why = f"{' and '.join(pick.needed_by)} {'need' if len(pick.needed_by) > 1 else 'needs'} it"
         if current is not None:
-            granted = _consent_to_archive(session.paths, current, archive, signer, consent, action="update")
+            granted = _consent_to_archive(session, current, archive, signer, consent, action="update")
             consent.announce(f"{pick.name} {current.version} -> {pick.version} ({why})")
         else:
             check_abi(archive)
-            precompile(session.paths, archive)
+            precompile(session.paths, archive, session.progress)
             granted = _consent_to_new(archive, consent, why)
         staged.append(_StagedDependency(archive, granted, signer, client.marketplace.name, pick.needed_by, current))
     return staged
@@ -272,13 +277,13 @@ def _consent_to_new(archive: PluginArchive, consent: Consent, why: str) -> froze
                           hint="approve it with `--yes`, or run the command on a terminal to be asked")
 
 
-def _consent_to_archive(paths: HostPaths, installed: InstalledPlugin, archive: PluginArchive, new_signer: str,
+def _consent_to_archive(session: Session, installed: InstalledPlugin, archive: PluginArchive, new_signer: str,
                         consent: Consent, *, action: str) -> frozenset[str]:
     """Check, compile and consent to a downloaded replacement of `installed`: its grants."""
     from host.install import check_abi, precompile
 
     check_abi(archive)
-    precompile(paths, archive)
+    precompile(session.paths, archive, session.progress)
     new_caps = archive.manifest.capabilities
     approved = _consent(installed, str(archive.manifest.version),
                         diff_capabilities(installed.manifest().capabilities, new_caps),

@@ -14,11 +14,8 @@ The registry publishes (all variants of project-stats, so one compiled component
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +24,8 @@ import pytest
 
 from sdk.archive import read_archive
 from sdk.signing import sign_archive
-from tests.helpers import TEST_CACHE
 from tests.registry_kit import variant
-from tests.server_kit import acc, running_registry
+from tests.server_kit import acc, registry_with_publisher, root_sha256, running_registry
 
 pytestmark = pytest.mark.slow
 
@@ -55,30 +51,16 @@ class Registry:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
-    work = tmp_path_factory.mktemp("dependencies")
-    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
-    env.pop("ACC_REGISTRY_TOKEN", None)
-    data = work / "registry-data"
-
-    def run(*args: str) -> str:
-        return acc(*args, env=env, cwd=work).stdout
-
-    run("registry", "init", "--data", str(data), "--bins", "4")
-    run("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data))
-    run("plugin", "keygen", "--out", "alice.key")
-    run("registry", "key", "add", "alice", "alice.key.pub", "--data", str(data))
-    token = run("registry", "token", "create", "alice", "--data", str(data)).strip()
+    setup = registry_with_publisher(tmp_path_factory.mktemp("dependencies"))
     base = read_archive(built_archives("project-stats"))
-    with running_registry(data) as url:
+    with running_registry(setup.data) as url:
         for name, version, deps in PUBLISHED:
             table = "[dependencies]\n" + "".join(f'{dep} = "{spec}"\n' for dep, spec in deps.items())
-            archive = work / f"{name}-{version}.plugin"
+            archive = setup.work / f"{name}-{version}.plugin"
             archive.write_bytes(variant(base, name=name, version=version, extra_toml=table if deps else ""))
-            sign_archive(archive, work / "alice.key")
-            run("plugin", "publish", str(archive), "--registry", url, "--token", token)
-        with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
-            root_sha256 = hashlib.sha256(response.read()).hexdigest()
-        yield Registry(url=url, env=env, root_sha256=root_sha256)
+            sign_archive(archive, setup.key)
+            setup.publish(url, archive)
+        yield Registry(url=url, env=setup.env, root_sha256=root_sha256(url))
 
 
 @dataclass

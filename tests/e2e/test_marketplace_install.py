@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +17,8 @@ import pytest
 
 from sdk.archive import read_archive
 from sdk.signing import sign_archive
-from tests.helpers import TEST_CACHE
 from tests.registry_kit import variant
-from tests.server_kit import acc, running_registry
+from tests.server_kit import acc, registry_with_publisher, root_sha256, running_registry
 
 pytestmark = pytest.mark.slow
 
@@ -40,28 +37,18 @@ class Registry:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
-    work = tmp_path_factory.mktemp("marketplace")
-    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
-    env.pop("ACC_REGISTRY_TOKEN", None)
-    data = work / "registry-data"
-    acc("registry", "init", "--data", str(data), "--bins", "4", env=env, cwd=work)
-    acc("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data), env=env, cwd=work)
-    acc("plugin", "keygen", "--out", "alice.key", env=env, cwd=work)
-    acc("registry", "key", "add", "alice", "alice.key.pub", "--data", str(data), env=env, cwd=work)
-    token = acc("registry", "token", "create", "alice", "--data", str(data), env=env, cwd=work).stdout.strip()
+    setup = registry_with_publisher(tmp_path_factory.mktemp("marketplace"))
+    work = setup.work
     archives = {"1.0.0": work / "project-stats-1.0.0.plugin", "1.1.0": work / "project-stats-1.1.0.plugin"}
     shutil.copy(built_archives("project-stats"), archives["1.0.0"])
     archives["1.1.0"].write_bytes(variant(read_archive(archives["1.0.0"]), version="1.1.0"))
     for archive in archives.values():
-        sign_archive(archive, work / "alice.key")
-    with running_registry(data) as url:
+        sign_archive(archive, setup.key)
+    with running_registry(setup.data) as url:
         for archive in archives.values():
-            acc("plugin", "publish", str(archive), "--registry", url, "--token", token, env=env, cwd=work)
-        # What an operator publishes out of band (e.g. on the marketplace's web page).
-        with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
-            root_sha256 = hashlib.sha256(response.read()).hexdigest()
-        yield Registry(url=url, data=data, work=work, env=env, token=token, root_sha256=root_sha256,
-                       archives=archives)
+            setup.publish(url, archive)
+        yield Registry(url=url, data=setup.data, work=work, env=setup.env, token=setup.token,
+                       root_sha256=root_sha256(url), archives=archives)
 
 
 @dataclass

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +17,8 @@ import pytest
 from sdk.archive import read_archive
 from sdk.signing import sign_archive
 from tests.e2e.test_marketplace_install import acc
-from tests.helpers import TEST_CACHE
 from tests.registry_kit import variant
-from tests.server_kit import running_registry
+from tests.server_kit import registry_with_publisher, root_sha256, running_registry
 
 pytestmark = pytest.mark.slow
 
@@ -42,15 +39,8 @@ class Registry:
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
     """project-stats 1.0.0 and 1.1.0 (same capabilities); stats-next 1.1.0 and 1.2.0 (adds kv)."""
-    work = tmp_path_factory.mktemp("marketplace-update")
-    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
-    env.pop("ACC_REGISTRY_TOKEN", None)
-    data = work / "registry-data"
-    acc("registry", "init", "--data", str(data), "--bins", "4", env=env, cwd=work)
-    acc("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data), env=env, cwd=work)
-    acc("plugin", "keygen", "--out", "alice.key", env=env, cwd=work)
-    acc("registry", "key", "add", "alice", "alice.key.pub", "--data", str(data), env=env, cwd=work)
-    token = acc("registry", "token", "create", "alice", "--data", str(data), env=env, cwd=work).stdout.strip()
+    setup = registry_with_publisher(tmp_path_factory.mktemp("marketplace-update"))
+    work = setup.work
     base_path = work / "project-stats-1.0.0.plugin"
     shutil.copy(built_archives("project-stats"), base_path)
     base = read_archive(base_path)
@@ -61,23 +51,21 @@ def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[
         path.write_bytes(variant(base, name=name, version=version, extra_toml=extra))
         archives.append(path)
     # stats-rekey 1.1.0 is signed by alice's second key: same publisher account, another key.
-    acc("plugin", "keygen", "--out", "alice2.key", env=env, cwd=work)
-    acc("registry", "key", "add", "alice", "alice2.key.pub", "--data", str(data), env=env, cwd=work)
+    second_key = setup.add_key("alice2")
     rekeyed = work / "stats-rekey-1.1.0.plugin"
     rekeyed.write_bytes(variant(base, name="stats-rekey", version="1.1.0"))
     (work / "stats-rekey-1.0.0.plugin").write_bytes(variant(base, name="stats-rekey", version="1.0.0"))
     archives += [work / "stats-rekey-1.0.0.plugin", rekeyed]
     sha256 = {}
     for archive in archives:
-        sign_archive(archive, work / ("alice2.key" if archive == rekeyed else "alice.key"))
+        sign_archive(archive, second_key if archive == rekeyed else setup.key)
         name, version = archive.name.removesuffix(".plugin").rsplit("-", 1)
         sha256[f"{name} {version}"] = hashlib.sha256(archive.read_bytes()).hexdigest()
-    with running_registry(data) as url:
+    with running_registry(setup.data) as url:
         for archive in archives:
-            acc("plugin", "publish", str(archive), "--registry", url, "--token", token, env=env, cwd=work)
-        with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
-            root_sha256 = hashlib.sha256(response.read()).hexdigest()
-        yield Registry(url=url, data=data, work=work, env=env, token=token, root_sha256=root_sha256, sha256=sha256)
+            setup.publish(url, archive)
+        yield Registry(url=url, data=setup.data, work=work, env=setup.env, token=setup.token,
+                       root_sha256=root_sha256(url), sha256=sha256)
 
 
 @dataclass
