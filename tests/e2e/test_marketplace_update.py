@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from sdk.archive import read_archive
 from sdk.signing import sign_archive
 from tests.e2e.test_marketplace_install import acc
 from tests.registry_kit import variant
-from tests.server_kit import registry_with_publisher, root_sha256, running_registry
+from tests.server_kit import ACC, registry_with_publisher, root_sha256, running_registry
 
 pytestmark = pytest.mark.slow
 
@@ -319,3 +320,87 @@ def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
     assert out.endswith("  approved by --yes\nupdated stats-rekey 1.0.0 -> 1.1.0\n")
     info = json.loads(user.run("plugin", "info", "stats-rekey", "--json")[0])
     assert (info["version"], info["signer"]) == ("1.1.0", key2)
+
+
+# -- on a terminal -----------------------------------------------------------------------------
+
+
+def _terminal(user: User, *args: str) -> pexpect.spawn:
+    """`acc ARGS` on a pseudo-terminal (stdin, stdout and stderr are all a TTY)."""
+    return pexpect.spawn(ACC, list(args), env=user.env, cwd=str(user.cwd), encoding="utf-8", timeout=120,
+                         dimensions=(40, 200))
+
+
+def _finished(session: pexpect.spawn) -> int:
+    session.expect(pexpect.EOF)
+    session.close()
+    assert "Traceback" not in (session.before or "")
+    return int(session.exitstatus)
+
+
+def test_on_a_terminal_install_shows_download_and_compile_progress(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    session = _terminal(user, "plugin", "install", "project-stats", "--yes")
+    session.expect(r"downloading project-stats 1\.1\.0  [█·]{24}")
+    session.expect(r"█{24} 100%  \d+\.\d MB of \d+\.\d MB")
+    session.expect(r"compiling project-stats 1\.1\.0  done in \d+\.\d s")
+    session.expect("installed project-stats 1.1.0 from local")
+    assert _finished(session) == 0
+
+
+def test_without_a_terminal_install_prints_no_progress(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    result = acc("plugin", "install", "project-stats", "--yes", env=user.env, cwd=user.cwd)
+    assert "\r" not in result.stdout + result.stderr
+    assert "downloading" not in result.stderr and "compiling" not in result.stderr
+
+
+def test_on_a_terminal_install_asks_for_each_capability(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    session = _terminal(user, "plugin", "install", "project-stats==1.0.0")
+    session.expect(r"Grant fs\? \[y/N\]: ")
+    session.sendline("y")
+    session.expect(r"Grant process\? \[y/N\]: ")
+    session.sendline("n")
+    session.expect("installed project-stats 1.0.0 from local")
+    assert _finished(session) == 0
+    assert user.plugins()["project-stats"] == ("1.0.0", ["1.0.0"], ["fs"])
+
+
+def test_on_a_terminal_a_widening_update_shows_the_difference_and_asks(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-next==1.1.0", "--yes")
+    session = _terminal(user, "plugin", "update", "stats-next")
+    session.expect(r"stats-next 1\.2\.0 asks for more than stats-next 1\.1\.0 was granted:\r\n"
+                   r"  \+ new capability kv: store data \(up to 1048576 bytes\)")
+    session.expect(r"Apply it\? \[y/N\]: ")
+    session.sendline("n")
+    session.expect("update of stats-next to 1.2.0 declined: nothing was changed")
+    assert _finished(session) == 1
+    assert user.plugins()["stats-next"] == ("1.1.0", ["1.1.0"], ["fs", "process"])
+
+    session = _terminal(user, "plugin", "update", "stats-next")
+    session.expect(r"Apply it\? \[y/N\]: ")
+    session.sendline("y")
+    session.expect(r"updated stats-next 1\.1\.0 -> 1\.2\.0")
+    assert _finished(session) == 0
+    assert user.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "kv", "process"])
+
+
+def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    user.run("plugin", "update")
+    with _yanked(registry, "project-stats", "1.0.0", "wrong totals"):
+        session = _terminal(user, "plugin", "rollback", "project-stats", "--to", "1.0.0")
+        session.expect(r"project-stats 1\.0\.0: 1\.0\.0 is yanked: wrong totals\. Roll back to it anyway\? \[y/N\]: ")
+        session.sendline("n")
+        session.expect("not rolling back project-stats to 1.0.0: 1.0.0 is yanked: wrong totals")
+        assert _finished(session) == 1
+        assert user.plugins()["project-stats"][0] == "1.1.0"
+        session = _terminal(user, "plugin", "rollback", "project-stats", "--to", "1.0.0")
+        session.expect(r"Roll back to it anyway\? \[y/N\]: ")
+        session.sendline("y")
+        session.expect(r"rolled back project-stats 1\.1\.0 -> 1\.0\.0")
+        assert _finished(session) == 0
+    assert user.plugins()["project-stats"][0] == "1.0.0"
