@@ -6,6 +6,7 @@ imports wasmtime, sigstore or the modules that do; each command imports what it 
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from typing import Any
@@ -54,8 +55,22 @@ class RootGroup(LazyGroup):
             click.echo(f"error: {e.diagnostics()}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("interrupted: nothing was changed", err=True)
+            # Every change to the store, the trust list and the marketplaces is one atomic
+            # rename, so an interrupt leaves each as it was or as it was going to be.
+            click.echo("interrupted: nothing was left half done", err=True)
             sys.exit(130)
+        except OSError as e:
+            if e.errno not in _DISK_FULL:
+                raise
+            where = f" to {e.filename}" if e.filename else ""
+            click.echo(f"error: the disk is full: could not write{where} ({e.strerror})\n"
+                       "  hint: free some space and run the command again; installed plugins were left as they "
+                       "were (every change to them is all or nothing)", err=True)
+            sys.exit(1)
+
+
+# No space, over quota, or over the file size limit: the same advice for all three.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 @click.group(

@@ -23,7 +23,9 @@ import itertools
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -710,3 +712,53 @@ def test_two_installs_at_once_leave_one_consistent_store(user: User, world: Worl
     user.assert_runs_summary()
     again = user.acc("plugin", "install", PLUGIN, "--yes")
     assert again.stdout == f"{PLUGIN} {NEW} is already installed (from local)\n"
+
+
+# -- 12. Ctrl-C and a full disk --------------------------------------------------------------
+
+
+def test_ctrl_c_during_a_download_stops_cleanly_and_changes_nothing(user: User, world: World) -> None:
+    archive = world.archives[NEW].read_bytes()
+    half_sent, release = threading.Event(), threading.Event()
+
+    def stalled(_: str) -> Reply:
+        def body() -> Iterator[bytes]:
+            yield archive[: len(archive) // 2]
+            half_sent.set()  # the first half is on the wire; the rest waits for the test
+            release.wait(120)
+            yield archive[len(archive) // 2:]
+
+        return Reply(body(), length=len(archive))
+
+    with attacked(user, world, {re.escape(world.path_of(NEW)): stalled}):
+        proc = subprocess.Popen([ACC, "plugin", "install", PLUGIN, "--yes"], env=user.env, cwd=user.cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        try:
+            assert half_sent.wait(120), "acc never started downloading the archive"
+            time.sleep(0.5)  # let acc read what was sent: it is now mid-download, waiting for more
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            release.set()
+            if proc.poll() is None:
+                proc.kill()
+    assert (proc.returncode, stderr) == (130, "interrupted: nothing was left half done\n"), (stdout, stderr)
+    installed = user.acc("plugin", "install", PLUGIN, "--yes")
+    assert f"\ninstalled {PLUGIN} {NEW} from local\n" in installed.stdout
+
+
+def test_a_full_disk_while_downloading_is_reported_and_changes_nothing(user: User, world: World) -> None:
+    # Simulated with a file size limit (RLIMIT_FSIZE): a write past it fails with EFBIG, as a
+    # full disk fails with ENOSPC, in the middle of the 18 MB archive.
+    limit = 4 * 1024 * 1024
+    listed_before = user.plugin_list()
+    proc = subprocess.run([ACC, "plugin", "install", PLUGIN, "--yes"], env=user.env, cwd=user.cwd,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, check=False,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert proc.stderr.startswith("error: the disk is full: could not write"), proc.stderr
+    assert "(File too large)\n  hint: free some space and run the command again; installed plugins were left as " \
+           "they were" in proc.stderr
+    user.assert_untouched(listed_before)
+    installed = user.acc("plugin", "install", PLUGIN, "--yes")
+    assert f"\ninstalled {PLUGIN} {NEW} from local\n" in installed.stdout

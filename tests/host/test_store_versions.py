@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,3 +67,42 @@ def test_a_state_file_written_before_marketplaces_and_rollback_still_loads_and_s
     assert (installed.version, installed.marketplace, installed.granted) == ("1.10.0", "", {"fs"})
     assert store.get_version("project-stats", "1.0.0").manifest().version.public == "1.0.0"
     assert store.switch("project-stats", "1.0.0", granted=frozenset(), expected_current="1.10.0").version == "1.0.0"
+
+
+def _disk_full(*_: object, **__: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _state(store: LocalStore) -> str:
+    return store.paths.state_file.read_text()
+
+
+def test_a_full_disk_while_storing_files_leaves_the_store_and_staging_as_they_were(
+        store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _state(store)
+    archive = read_archive(tmp_path / "project-stats-1.10.0.plugin")
+    newer = tmp_path / "project-stats-1.11.0.plugin"
+    newer.write_bytes(variant(archive, version="1.11.0"))
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", _disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            store.install(read_archive(newer), granted=frozenset(), signer="k", marketplace="local")
+    assert _state(store) == before
+    assert not (store.paths.plugins / "project-stats" / "1.11.0").exists()
+    assert list(store.paths.staging.iterdir()) == []
+    assert store.install(read_archive(newer), granted=frozenset(), signer="k").version == "1.11.0"
+
+
+def test_a_full_disk_while_writing_the_state_keeps_the_old_state_and_a_retry_succeeds(
+        store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _state(store)
+    newer = tmp_path / "project-stats-1.11.0.plugin"
+    newer.write_bytes(variant(read_archive(tmp_path / "project-stats-1.10.0.plugin"), version="1.11.0"))
+    with monkeypatch.context() as patched:
+        patched.setattr("host.store.atomic_write_json", _disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            store.install(read_archive(newer), granted=frozenset(), signer="k", marketplace="local")
+    assert _state(store) == before  # the copied files are not named by the state: not installed
+    assert store.get("project-stats").version == "1.10.0"
+    assert store.install(read_archive(newer), granted=frozenset(), signer="k").version == "1.11.0"
+    assert store.get("project-stats").versions == ("1.0.0", "1.1.0", "1.10.0", "1.11.0", "1.2.0")
