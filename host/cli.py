@@ -203,7 +203,7 @@ def revoke(name: str, capability: str) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the plugin's log on stderr.")
 def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
     """Run COMMAND of plugin NAME; print its JSON result on stdout."""
-    from host.errors import InputError
+    from host.errors import InputError, PluginFailed, PluginTrap
     from host.runner import PluginHost, RunOptions, parse_input
 
     project_dir = project.resolve()
@@ -215,6 +215,13 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
         if not quiet:
             click.echo(f"[{plugin}] {level}: {message}", err=True)
 
-    with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
-        result = plugin_host.run(name, command, value)
+    try:
+        with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
+            result = plugin_host.run(name, command, value)
+    except (PluginTrap, PluginFailed) as e:
+        if e.loading == name:
+            from host.marketplace_cli import offer_rollback
+
+            offer_rollback(name, e)
+        raise
     click.echo(json.dumps(result, indent=2))

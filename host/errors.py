@@ -38,6 +38,9 @@ class InputError(AccError):
 class PluginTrap(AccError):
     """The plugin was stopped by the host: `limit` names what was hit (or 'crash')."""
 
+    #: The plugin that was starting (instantiate, initialize) when this happened; "" once it had started.
+    loading = ""
+
     def __init__(self, message: str, *, limit: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.limit = limit
@@ -45,6 +48,8 @@ class PluginTrap(AccError):
 
 class PluginFailed(AccError):
     """The plugin's command returned an error value of the ABI's `error` variant."""
+
+    loading = ""  # as for PluginTrap: set when its initialize returned the error
 
     def __init__(self, kind: str, message: str, *, plugin: str, command: str) -> None:
         super().__init__(f"{plugin} {command}: {kind}: {message}")

@@ -16,6 +16,7 @@ import click
 
 from host.paths import host_paths
 from host.progress import terminal_progress
+from sdk.errors import AccError
 
 if TYPE_CHECKING:
     from host.store import InstalledPlugin
@@ -217,7 +218,6 @@ def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
         session,
     )
     from host.store import LocalStore
-    from sdk.errors import AccError
 
     paths = host_paths()
     plugins = dependents_first(marketplace_plugins(paths, names))
@@ -291,7 +291,6 @@ def rollback(name: str, to: str | None, yes: bool) -> None:
     """Switch NAME back to an earlier installed version the marketplace still vouches for."""
     from host.marketplace.update import Consent, session
     from host.marketplace.update import rollback as rollback_plugin
-    from sdk.errors import AccError
 
     interactive = sys.stdin.isatty() and not yes
     consent = Consent(yes=yes, ask=_ask_consent if interactive else None, announce=click.echo)
@@ -344,3 +343,34 @@ def install_locked(lock_file: Path) -> None:
         for kind, capability in sorted(installed.manifest().capabilities.items()):
             mark = "granted" if kind in installed.granted else "denied"
             click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}  (as the lock records)")
+
+
+def offer_rollback(name: str, error: AccError) -> None:
+    """`name` failed while starting. If an earlier version is kept (it was updated), offer to
+    roll back to it: on a terminal, ask; otherwise say how in the error's hint. Returns only
+    when there is nothing to offer (the caller re-raises the error)."""
+    from host.marketplace.update import Consent, session
+    from host.marketplace.update import rollback as rollback_plugin
+    from host.store import LocalStore
+
+    installed = LocalStore(host_paths()).find(name)
+    if installed is None or not installed.marketplace or len(installed.versions) < 2:
+        return
+    how = f"`acc plugin rollback {name}` switches back to the version kept from before"
+    if not sys.stdin.isatty():
+        error.hint = f"{name} {installed.version} fails to start; {how}"
+        return
+    click.echo(f"error: {error.diagnostics()}", err=True)
+    click.echo(f"{name} {installed.version} fails to start; earlier versions are kept: "
+               f"{', '.join(v for v in installed.versions if v != installed.version)}", err=True)
+    if not click.confirm(f"Roll {name} back to the newest earlier version the marketplace still vouches for?",
+                         default=False, err=True):
+        sys.exit(1)
+    consent = Consent(ask=_ask_consent, announce=click.echo)
+    with session(host_paths(), terminal_progress()) as current:
+        try:
+            result = rollback_plugin(current, name, None, consent, None)
+        except AccError as e:
+            raise _offline(e) from e
+    click.echo(f"rolled back {name} {result.previous.version} -> {result.current.version}; run the command again")
+    sys.exit(1)

@@ -77,7 +77,7 @@ class Sandbox:
             raise LoadError(f"the sandbox of {self.manifest.name} is closed")
         if self._instance is not None:
             return
-        from wasmtime import Store, WasiConfig, WasmtimeError
+        from wasmtime import Store, WasiConfig
 
         store = Store(self.engine)
         wasi = WasiConfig()  # no env, no args, no stdin, no network: deny by default
@@ -90,6 +90,15 @@ class Sandbox:
         store.set_wasi(wasi)
         store.set_limits(memory_size=self.policy.memory_bytes(self.manifest.limits.memory_mb))
         self._store = store
+        try:
+            self._start(store)
+        except (PluginTrap, PluginFailed) as e:
+            e.loading = self.manifest.name  # the CLI offers a rollback when an updated version fails here
+            raise
+
+    def _start(self, store: Any) -> None:
+        from wasmtime import WasmtimeError
+
         self._arm()
         try:
             self._instance = self._linker.instantiate(store, self.component)

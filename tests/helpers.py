@@ -26,3 +26,32 @@ def install_unsigned(paths: HostPaths, archive: Path, *, grant: tuple[str, ...] 
     """Install for runtime tests; signature checks have their own tests."""
     install_archive(paths, InstallRequest(archive=archive, grant=grant, deny=deny, yes=yes,
                                           allow_unsigned=True))
+
+
+# A component that exports the guest interface and traps in `initialize`: a release that
+# crashes as it starts, before any command runs. Small enough to write in WAT.
+TRAPS_ON_START_WAT = r"""
+(component
+  (core module $m
+    (memory (export "memory") 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 64)
+    (func (export "initialize") (param i32 i32) unreachable)
+    (func (export "unused") unreachable))
+  (core instance $i (instantiate $m))
+  (func $initialize (param "config" string)
+    (canon lift (core func $i "initialize") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+  (func $unused (canon lift (core func $i "unused")))
+  (instance $guest
+    (export "describe" (func $unused))
+    (export "initialize" (func $initialize))
+    (export "execute" (func $unused))
+    (export "on-event" (func $unused))
+    (export "cleanup" (func $unused)))
+  (export "acc:plugin/guest@1.0.0" (instance $guest)))
+"""
+
+
+def traps_on_start_wasm() -> bytes:
+    import wasmtime
+
+    return bytes(wasmtime.wat2wasm(TRAPS_ON_START_WAT))

@@ -15,9 +15,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from sdk.archive import read_archive
+from sdk.archive import archive_bytes, read_archive
 from sdk.signing import sign_archive
 from tests.e2e.test_marketplace_install import acc
+from tests.helpers import traps_on_start_wasm
 from tests.registry_kit import variant
 from tests.server_kit import ACC, registry_with_publisher, root_sha256, running_registry
 
@@ -57,6 +58,12 @@ def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[
     rekeyed.write_bytes(variant(base, name="stats-rekey", version="1.1.0"))
     (work / "stats-rekey-1.0.0.plugin").write_bytes(variant(base, name="stats-rekey", version="1.0.0"))
     archives += [work / "stats-rekey-1.0.0.plugin", rekeyed]
+    (work / "stats-broken-1.0.0.plugin").write_bytes(variant(base, name="stats-broken", version="1.0.0"))
+    good = read_archive(work / "stats-broken-1.0.0.plugin")
+    # stats-broken 1.1.0 crashes as it starts: the same manifest around a component that traps.
+    (work / "stats-broken-1.1.0.plugin").write_bytes(archive_bytes(
+        good.manifest_text.replace('version = "1.0.0"', 'version = "1.1.0"'), traps_on_start_wasm(), good.readme))
+    archives += [work / "stats-broken-1.0.0.plugin", work / "stats-broken-1.1.0.plugin"]
     sha256 = {}
     for archive in archives:
         sign_archive(archive, second_key if archive == rekeyed else setup.key)
@@ -404,3 +411,45 @@ def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Pa
         session.expect(r"rolled back project-stats 1\.1\.0 -> 1\.0\.0")
         assert _finished(session) == 0
     assert user.plugins()["project-stats"][0] == "1.0.0"
+
+
+
+# -- an update that crashes as it starts ------------------------------------------------------
+
+
+def test_a_version_that_crashes_on_start_says_how_to_roll_back(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-broken==1.0.0", "--yes")
+    user.run("plugin", "update", "--yes")
+    assert user.plugins()["stats-broken"][0] == "1.1.0"
+    _, err = user.run("plugin", "run", "stats-broken", "summary", ok=False)
+    assert err.startswith("error: stats-broken initialize crashed: "), err
+    assert err.endswith("  hint: stats-broken 1.1.0 fails to start; `acc plugin rollback stats-broken` switches "
+                        "back to the version kept from before\n"), err
+    assert user.run("plugin", "rollback", "stats-broken")[0] == "rolled back stats-broken 1.1.0 -> 1.0.0\n"
+    out, _ = user.run("plugin", "run", "stats-broken", "summary", "-q")
+    assert json.loads(out)["files"] == 1
+
+
+def test_on_a_terminal_a_version_that_crashes_on_start_offers_the_rollback(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-broken==1.0.0", "--yes")
+    user.run("plugin", "update", "--yes")
+    session = _terminal(user, "plugin", "run", "stats-broken", "summary")
+    session.expect("error: stats-broken initialize crashed")
+    session.expect(r"stats-broken 1\.1\.0 fails to start; earlier versions are kept: 1\.0\.0")
+    session.expect(r"Roll stats-broken back to the newest earlier version the marketplace still vouches for\? "
+                   r"\[y/N\]: ")
+    session.sendline("y")
+    session.expect(r"rolled back stats-broken 1\.1\.0 -> 1\.0\.0; run the command again")
+    assert _finished(session) == 1
+    out, _ = user.run("plugin", "run", "stats-broken", "summary", "-q")
+    assert json.loads(out)["files"] == 1
+
+
+def test_a_crash_on_start_without_an_earlier_version_offers_nothing(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-broken==1.1.0", "--yes")
+    _, err = user.run("plugin", "run", "stats-broken", "summary", ok=False)
+    assert err.startswith("error: stats-broken initialize crashed: "), err
+    assert "rollback" not in err
