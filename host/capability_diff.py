@@ -112,23 +112,27 @@ def _amount_change(kind: str, old: int, new: int, wording: str) -> list[Change]:
 
 
 def carried_grants(old_granted: frozenset[str], old: Mapping[str, Capability], new: Mapping[str, Capability],
-                   *, approved: bool) -> frozenset[str]:
+                   *, approved: bool | frozenset[str]) -> frozenset[str]:
     """The grants of the new version.
 
     A kind the new version no longer declares loses its grant. A kind whose scope did not
     widen keeps its answer (granted or denied). A new kind, or a granted kind whose scope
-    widened, is granted only when the user `approved` the widening; a denied kind stays denied.
+    widened, is granted only when the user approved its widening (`approved`: every kind,
+    none, or the kinds named); a denied kind stays denied.
     """
+    def ok(kind: str) -> bool:
+        return approved if isinstance(approved, bool) else kind in approved
+
     granted: set[str] = set()
     for kind, capability in new.items():
         if kind not in old:
-            if approved:
+            if ok(kind):
                 granted.add(kind)
             continue
         if kind not in old_granted:
             continue
         widened = any(c.widens for c in _scope_changes(old[kind], capability))
-        if not widened or approved:
+        if not widened or ok(kind):
             granted.add(kind)
     return frozenset(granted)
 

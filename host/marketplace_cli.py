@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from host.errors import InputError
 from host.paths import host_paths
 from host.progress import terminal_progress
 from sdk.errors import AccError
@@ -176,6 +177,16 @@ def _report_installed(installed: InstalledPlugin, marketplace: str, why: str) ->
         click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}")
 
 
+def _capability_kinds(kinds: tuple[str, ...], option: str) -> frozenset[str]:
+    from sdk.manifest import CAPABILITY_KINDS
+
+    for kind in kinds:
+        if kind not in CAPABILITY_KINDS:
+            raise InputError(f"{option} {kind}: no such capability kind",
+                             hint=f"the kinds are {', '.join(sorted(CAPABILITY_KINDS))}")
+    return frozenset(kinds)
+
+
 def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -205,9 +216,14 @@ def _offline(error: Exception) -> Exception:
 @click.option("--check", is_flag=True, help="Only report what an update would change.")
 @click.option("--yes", "-y", is_flag=True,
               help="Accept updates that ask for more capabilities or are signed by another key (for scripts).")
+@click.option("--grant", "grants", multiple=True, metavar="CAP",
+              help="Grant what a new version newly asks of this capability kind (repeatable).")
+@click.option("--deny", "denies", multiple=True, metavar="CAP",
+              help="Apply an update without granting what it newly asks of this capability kind (repeatable).")
 @click.option("--keep", type=click.IntRange(min=0), default=3, show_default=True, envvar="ACC_KEEP_VERSIONS",
               help="How many previous versions to keep for rollback (env ACC_KEEP_VERSIONS).")
-def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
+def update(names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ...], denies: tuple[str, ...],
+           keep: int) -> None:
     """Update marketplace-installed plugins (all of them when no NAME is given)."""
     from host.marketplace.update import (
         Consent,
@@ -219,13 +235,16 @@ def update(names: tuple[str, ...], check: bool, yes: bool, keep: int) -> None:
     )
     from host.store import LocalStore
 
+    consent = Consent(yes=yes, ask=_ask_consent if sys.stdin.isatty() and not yes else None,
+                      announce=click.echo, grant=_capability_kinds(grants, "--grant"),
+                      deny=_capability_kinds(denies, "--deny"))
+    if consent.grant & consent.deny:
+        raise InputError(f"--grant and --deny both name {sorted(consent.grant & consent.deny)[0]}")
     paths = host_paths()
     plugins = dependents_first(marketplace_plugins(paths, names))
     if not plugins:
         click.echo("no plugins installed from a marketplace")
         return
-    consent = Consent(yes=yes, ask=_ask_consent if sys.stdin.isatty() and not yes else None,
-                      announce=click.echo)
     failed = False
     with session(paths, terminal_progress()) as current:
         try:

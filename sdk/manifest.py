@@ -108,7 +108,7 @@ _TOP_LEVEL = {
     "name", "version", "description", "license", "authors", "keywords", "categories",
     "homepage", "api", "module", "capabilities", "limits", "dependencies", "commands",
 }
-_SCOPE_FIELDS: dict[str, set[str]] = {
+_SCOPE_FIELDS: dict[str, set[str]] = {  # the capability kinds, and what each may scope
     "process": {"programs"},
     "fs": {"access"},
     "http": {"hosts"},
@@ -117,6 +117,7 @@ _SCOPE_FIELDS: dict[str, set[str]] = {
     "plugins": {"plugins"},
     "secrets": {"names"},
 }
+CAPABILITY_KINDS = frozenset(_SCOPE_FIELDS)
 
 
 def load_manifest(text: str | bytes, *, source: str = "plugin.toml", check_schemas: bool = True) -> Manifest:

@@ -52,6 +52,9 @@ class Consent:
     yes: bool = False
     ask: AskConsent | None = None
     announce: Callable[[str], None] = field(default=lambda _: None)
+    #: Capability kinds whose widening is answered up front: granted, or applied without the grant.
+    grant: frozenset[str] = frozenset()
+    deny: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -379,25 +382,34 @@ def _signer_change(old: str, new: str) -> str:
 
 
 def _consent(installed: InstalledPlugin, version: str, diff: CapabilityDiff, signer_change: str,
-             consent: Consent, *, action: str) -> bool:
-    """True when widening changes were approved; False when there were none. Refuses otherwise."""
-    lines = [c.text for c in diff.wider] + ([signer_change] if signer_change else [])
+             consent: Consent, *, action: str) -> frozenset[str]:
+    """The capability kinds whose widening is approved (by --grant, --yes or an answer);
+    kinds named by --deny are applied without their grant. Refuses what nobody answered."""
     name = installed.name
     for change in diff.narrower:
         consent.announce(f"{name} {version}: {change.text}")
+    granted = frozenset(c.kind for c in diff.wider if c.kind in consent.grant)
+    denied = frozenset(c.kind for c in diff.wider if c.kind in consent.deny)
+    for change in diff.wider:
+        if change.kind in granted | denied:
+            how = "granted by --grant" if change.kind in granted else "applied without the grant, by --deny"
+            consent.announce(f"{name} {version}: {change.text} ({how})")
+    remaining = [c for c in diff.wider if c.kind not in granted | denied]
+    lines = [c.text for c in remaining] + ([signer_change] if signer_change else [])
     if not lines:
-        return False
-    title = (f"{name} {version} asks for more than {name} {installed.version} was granted:" if diff.widens
+        return granted
+    approved = granted | {c.kind for c in remaining}
+    title = (f"{name} {version} asks for more than {name} {installed.version} was granted:" if remaining
              else f"{name} {version} is signed by another publisher key than {name} {installed.version}:")
     if consent.yes:
         consent.announce(title)
         for line in lines:
             consent.announce(f"  + {line}")
         consent.announce("  approved by --yes")
-        return True
+        return approved
     if consent.ask is not None:
         if consent.ask(title, lines):
-            return True
+            return approved
         raise ConsentRequired(f"{action} of {name} to {version} declined: nothing was changed")
     again = f"acc plugin {action} {name}" + ("" if action == "update" else f" --to {version}") + " --yes"
     raise ConsentRequired(title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",

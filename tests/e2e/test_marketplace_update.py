@@ -453,3 +453,28 @@ def test_a_crash_on_start_without_an_earlier_version_offers_nothing(tmp_path: Pa
     _, err = user.run("plugin", "run", "stats-broken", "summary", ok=False)
     assert err.startswith("error: stats-broken initialize crashed: "), err
     assert "rollback" not in err
+
+
+
+def test_update_grants_or_denies_a_new_capability_kind_by_kind_without_yes(tmp_path: Path,
+                                                                          registry: Registry) -> None:
+    denying = _user(tmp_path, registry, name="denying")
+    denying.run("plugin", "install", "stats-next==1.1.0", "--yes")
+    out, _ = denying.run("plugin", "update", "stats-next", "--deny", "kv")
+    assert out == ("stats-next 1.2.0: new capability kv: store data (up to 1048576 bytes) "
+                   "(why: Remembers the last summary to report what changed.) "
+                   "(applied without the grant, by --deny)\n"
+                   "updated stats-next 1.1.0 -> 1.2.0\n")
+    assert denying.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "process"])
+
+    granting = _user(tmp_path, registry, name="granting")
+    granting.run("plugin", "install", "stats-next==1.1.0", "--yes")
+    out, _ = granting.run("plugin", "update", "stats-next", "--grant", "kv")
+    assert out.endswith("(granted by --grant)\nupdated stats-next 1.1.0 -> 1.2.0\n"), out
+    assert granting.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "kv", "process"])
+
+
+def test_update_refuses_an_unknown_capability_kind(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    _, err = user.run("plugin", "update", "--grant", "network", ok=False)
+    assert err.startswith("error: --grant network: no such capability kind\n  hint: the kinds are fs, http, kv, "), err

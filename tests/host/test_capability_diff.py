@@ -85,6 +85,12 @@ def test_new_and_widened_kinds_are_granted_only_when_approved() -> None:
     assert carried_grants(frozenset({"process"}), old, new, approved=False) == frozenset()
 
 
+
+def test_widenings_can_be_approved_kind_by_kind() -> None:
+    old, new = {"process": GIT}, {"process": GIT_MAKE, "kv": KV_SMALL}
+    assert carried_grants(frozenset({"process"}), old, new, approved=frozenset({"kv"})) == {"kv"}
+    assert carried_grants(frozenset({"process"}), old, new, approved=frozenset({"process"})) == {"process"}
+
 def test_index_summaries_give_a_coarse_diff_that_treats_any_scope_change_as_wider() -> None:
     diff = diff_summaries({"fs": "read the project", "process": "run programs: git"},
                           {"process": "run programs: git, make", "kv": "store data (up to 10 bytes)"})
