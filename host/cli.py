@@ -120,11 +120,20 @@ def list_plugins(as_json: bool) -> None:
 @click.command()
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def info(name: str, as_json: bool) -> None:
-    """Show an installed plugin: version, capabilities and grants, commands."""
+@click.option("--available", is_flag=True,
+              help="Show what the marketplace publishes (versions, yanks, capabilities) even if it is installed.")
+@click.option("--marketplace", "marketplace", metavar="NAME", help="Look it up on this marketplace only.")
+def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> None:
+    """Show a plugin: an installed one from the local store (works offline); otherwise, or with
+    --available, what the marketplace's signed index lists for NAME[@MARKETPLACE]."""
     from host.store import LocalStore
 
-    installed = LocalStore(host_paths()).get(name)
+    installed = LocalStore(host_paths()).find(name)
+    if installed is None or available or marketplace:
+        from host.marketplace_cli import marketplace_info
+
+        marketplace_info(name, marketplace=marketplace, as_json=as_json)
+        return
     manifest = installed.manifest()
     if as_json:
         click.echo(json.dumps({

@@ -393,3 +393,86 @@ def offer_rollback(name: str, error: AccError) -> None:
             raise _offline(e) from e
     click.echo(f"rolled back {name} {result.previous.version} -> {result.current.version}; run the command again")
     sys.exit(1)
+
+
+def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool) -> None:
+    """`acc plugin info NAME` for a plugin that is not installed (or with --available):
+    what the marketplace's TUF-verified index lists."""
+    import json
+    import shutil
+    import tempfile
+
+    from host.abi import SUPPORTED_ABI_VERSIONS
+    from host.marketplace.config import MarketplaceConfig
+    from host.marketplace.install import find_plugin
+    from host.marketplace.resolve import admits_abi, parse_requirement, select_version
+
+    paths = host_paths()
+    parsed = parse_requirement(requirement)
+    paths.downloads.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix="info-"))
+    try:
+        client, index = find_plugin(paths, MarketplaceConfig(paths), parsed, parsed.marketplace or marketplace, work)
+    except AccError as e:
+        raise _offline_info(e) from e
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    try:
+        newest = select_version(index, parsed, SUPPORTED_ABI_VERSIONS).entry
+    except AccError:
+        newest = None
+    ordered = sorted(index.versions, key=lambda e: _version_key(e.version), reverse=True)
+    if as_json:
+        click.echo(json.dumps({
+            "name": index.name, "marketplace": client.marketplace.name, "owner": index.owner,
+            "deprecated": index.deprecated or None, "latest": newest.version if newest else None,
+            "versions": [{"version": e.version, "yanked": e.yanked, "yank_reason": e.yank_reason or None,
+                          "abi": e.abi, "runs_here": admits_abi(e, SUPPORTED_ABI_VERSIONS),
+                          "signer": e.signer.describe(), "publisher": e.publisher or index.owner,
+                          "capabilities": e.capabilities, "dependencies": e.dependencies, "sha256": e.sha256,
+                          "length": e.length} for e in ordered],
+        }, indent=2))
+        return
+    click.echo(f"{index.name} on {client.marketplace.name} (owner {index.owner}), verified by its signed index")
+    if index.deprecated:
+        click.echo(f"  DEPRECATED: {index.deprecated}")
+    click.echo("versions:")
+    for entry in ordered:
+        notes = []
+        if newest is not None and entry.version == newest.version:
+            notes.append("newest for this host")
+        if entry.yanked:
+            notes.append(f"YANKED: {entry.yank_reason or 'no reason given'}")
+        if not admits_abi(entry, SUPPORTED_ABI_VERSIONS):
+            notes.append(f"needs plugin ABI {entry.abi}")
+        click.echo(f"  {entry.version:<12} {'; '.join(notes)}".rstrip())
+    shown = newest or (ordered[0] if ordered else None)
+    if shown is None:
+        return
+    click.echo(f"{shown.version}: signed by {shown.signer.describe()}, published by {shown.publisher or index.owner}")
+    click.echo("  capabilities:" if shown.capabilities else "  capabilities: none")
+    for kind, summary in sorted(shown.capabilities.items()):
+        scope = summary.get("scope", "") if isinstance(summary, dict) else ""
+        reason = summary.get("reason", "") if isinstance(summary, dict) else ""
+        click.echo(f"    {kind}: {scope}\n        why: {reason}")
+    if shown.dependencies:
+        click.echo("  needs: " + ", ".join(f"{dep}{spec}" for dep, spec in sorted(shown.dependencies.items())))
+    click.echo(f"install: acc plugin install {index.name}")
+
+
+def _version_key(text: str) -> tuple[int, object]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(text))
+    except InvalidVersion:
+        return (0, text)
+
+
+def _offline_info(error: AccError) -> AccError:
+    from host.errors import MarketplaceUnreachable
+
+    if isinstance(error, MarketplaceUnreachable):
+        return MarketplaceUnreachable(error.message, hint="`acc plugin info NAME` works offline for installed "
+                                      "plugins (`acc plugin list`); others need the marketplace")
+    return error

@@ -478,3 +478,46 @@ def test_update_refuses_an_unknown_capability_kind(tmp_path: Path, registry: Reg
     user = _user(tmp_path, registry)
     _, err = user.run("plugin", "update", "--grant", "network", ok=False)
     assert err.startswith("error: --grant network: no such capability kind\n  hint: the kinds are fs, http, kv, "), err
+
+
+# -- info from the marketplace -----------------------------------------------------------------
+
+
+def test_info_of_a_plugin_not_installed_shows_the_signed_index(tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    with _yanked(registry, "stats-next", "1.1.0", "counts twice"):
+        out, _ = user.run("plugin", "info", "stats-next")
+    lines = out.splitlines()
+    assert lines[0] == "stats-next on local (owner alice), verified by its signed index"
+    assert lines[1:4] == ["versions:", "  1.2.0        newest for this host", "  1.1.0        YANKED: counts twice"]
+    assert lines[4].startswith("1.2.0: signed by ed25519 key ") and lines[4].endswith(", published by alice")
+    assert "    kv: store data (up to 1048576 bytes)" in lines
+    assert "        why: Remembers the last summary to report what changed." in lines
+    assert lines[-1] == "install: acc plugin install stats-next"
+    assert user.plugins() == {}
+
+
+def test_info_available_shows_the_marketplace_view_of_an_installed_plugin_as_json(
+        tmp_path: Path, registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    local = json.loads(user.run("plugin", "info", "project-stats", "--json")[0])
+    assert local["version"] == "1.0.0"
+    remote = json.loads(user.run("plugin", "info", "project-stats", "--available", "--json")[0])
+    assert (remote["latest"], [v["version"] for v in remote["versions"]]) == ("1.1.0", ["1.1.0", "1.0.0"])
+    assert remote["versions"][0]["sha256"] == registry.sha256["project-stats 1.1.0"]
+    assert remote["versions"][0]["capabilities"]["process"]["scope"] == "run programs: git"
+
+
+def test_info_of_an_unknown_plugin_says_so_and_offline_says_what_still_works(tmp_path: Path,
+                                                                             registry: Registry) -> None:
+    user = _user(tmp_path, registry)
+    _, err = user.run("plugin", "info", "no-such-plugin", ok=False)
+    assert err.startswith("error: no plugin named no-such-plugin on local"), err
+    with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
+        offline = _user(tmp_path, registry, name="offline", url=url)
+        offline.run("plugin", "install", "project-stats==1.0.0", "--yes")
+    assert "project-stats 1.0.0" in offline.run("plugin", "info", "project-stats")[0]  # from the store
+    _, err = offline.run("plugin", "info", "stats-next", ok=False)
+    assert err.startswith(f"error: cannot reach marketplace local at {url} ("), err
+    assert "hint: `acc plugin info NAME` works offline for installed plugins" in err
