@@ -11,7 +11,8 @@
     │   ├── MarketplaceUnreachable   the network failed: nothing was verified or changed
     │   └── MarketplaceUntrusted     what it served failed TUF verification (tampering, rollback...)
     ├── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
-    └── ConsentRequired     an update or rollback widens what a plugin may do and nobody approved it
+    ├── ConsentRequired     an update or rollback widens what a plugin may do and nobody approved it
+    └── AgentError          the agent cannot start (no API key) or the Messages API refused or failed
 """
 
 from __future__ import annotations
@@ -77,3 +78,7 @@ class ResolutionError(AccError):
 
 class ConsentRequired(AccError):
     """A change asks for more than the user granted, and there was no --yes and no terminal to ask."""
+
+
+class AgentError(AccError):
+    """An agent run cannot start or continue: configuration, or the Messages API refused or failed."""

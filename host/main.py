@@ -80,6 +80,7 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
         "trust": ("host.trust_cli:trust", "Manage the publisher keys you trust."),
         "marketplace": ("host.marketplace_cli:marketplace", "Add, list and remove the marketplaces you install from."),
         "registry": ("registry.cli:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
+        "agent": ("host.agent_cli:agent", "Let Claude work on a project through installed plugins."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -1,0 +1,33 @@
+"""The JSONL transcript of an agent run: one object per line, written as it happens.
+
+Every line is flushed when written, so a run stopped by Ctrl-C, a budget or an error
+still leaves everything up to that point. Kinds: `start`, `request`, `response`,
+`tool_call`, `log` (a plugin's log line), `retry`, `error`, `answer`, `summary`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+
+class Transcript:
+    def __init__(self, path: Path | None) -> None:
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8")
+
+    def write(self, kind: str, **fields: Any) -> None:
+        if self._file is None:
+            return
+        record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "type": kind, **fields}
+        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,194 @@
+"""`acc agent run` and `acc agent tools`.
+
+Defaults come from the `[agent]` table of `ACC_HOME/config.toml`, then the options:
+
+    [agent]
+    model = "claude-sonnet-4-5"
+    plugins = ["git", "testing"]      # used when --plugins is not given
+    max_turns = 30
+    max_input_tokens = 2000000
+    max_output_tokens = 64000
+    max_seconds = 1800
+    max_tool_calls = 100
+    max_tokens_per_turn = 8192
+    retries = 4
+
+Nothing is enabled by default: without --plugins and without `plugins` in the config,
+the agent has no tools and the command refuses to start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from host.paths import host_paths
+
+BUDGET_OPTIONS = ("max_turns", "max_input_tokens", "max_output_tokens", "max_seconds", "max_tool_calls",
+                  "max_tokens_per_turn")
+CONFIG_KEYS = {"model", "plugins", "retries", *BUDGET_OPTIONS}
+EXIT_BUDGET = 2
+EXIT_INTERRUPTED = 130
+
+
+@click.group()
+def agent() -> None:
+    """Let Claude work on a project through installed plugins (each call sandboxed under its grants)."""
+
+
+def _plugins_option(f: Any) -> Any:
+    return click.option("--plugins", "plugins", metavar="NAME,...",
+                        help="The installed plugins whose commands the agent may use (default: `plugins` in "
+                        "the [agent] table of ACC_HOME/config.toml).")(f)
+
+
+@agent.command("tools")
+@_plugins_option
+@click.option("--json", "as_json", is_flag=True, help="The tool definitions as the Messages API gets them.")
+def tools_command(plugins: str | None, as_json: bool) -> None:
+    """List the tools the agent would get."""
+    from host.agent.tools import plugin_tools
+    from host.store import LocalStore
+
+    paths = host_paths()
+    tools = plugin_tools(LocalStore(paths), _plugin_names(plugins, _config(paths.home)))
+    if as_json:
+        click.echo(json.dumps([t.definition() for t in tools], indent=2))
+        return
+    for tool in tools:
+        click.echo(f"{tool.name}\n    {tool.description}")
+
+
+@agent.command("run")
+@click.argument("task")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="The project directory the plugins' fs and process grants refer to.")
+@_plugins_option
+@click.option("--model", help="The Claude model (default: `model` in the config, else claude-sonnet-4-5).")
+@click.option("--max-turns", type=click.IntRange(min=1), help="Requests to the model, at most.")
+@click.option("--max-input-tokens", type=click.IntRange(min=1), help="Input tokens over the run, at most.")
+@click.option("--max-output-tokens", type=click.IntRange(min=1), help="Output tokens over the run, at most.")
+@click.option("--max-seconds", type=click.FloatRange(min=1), help="Wall time of the run, at most.")
+@click.option("--max-tool-calls", type=click.IntRange(min=0), help="Tool calls over the run, at most.")
+@click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every request, response and tool call as JSON lines to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of the answer.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not show tool calls and plugin logs on stderr.")
+def run_command(task: str, project: Path, plugins: str | None, model: str | None, transcript: Path | None,
+                as_json: bool, quiet: bool, **limits: Any) -> None:
+    """Carry out TASK on the project with Claude, acting only through the plugins' commands."""
+    from host.agent.budget import Budgets
+    from host.agent.client import MessagesClient, api_settings
+    from host.agent.loop import DEFAULT_MODEL, AgentRequest, run_agent
+    from host.agent.tools import ToolOutcome, plugin_tools
+    from host.agent.transcript import Transcript
+    from host.errors import InputError
+    from host.runner import PluginHost, RunOptions
+    from host.store import LocalStore
+
+    paths = host_paths()
+    config = _config(paths.home)
+    project_dir = project.resolve()
+    if not project_dir.is_dir():
+        raise InputError(f"--project {project} is not a directory")
+    tools = plugin_tools(LocalStore(paths), _plugin_names(plugins, config))
+    settings = api_settings(os.environ, retries=int(config.get("retries", 4)))
+    budgets = Budgets(**{k: v for k, v in config.items() if k in BUDGET_OPTIONS})
+    budgets = Budgets(**{**vars(budgets), **{k: v for k, v in limits.items() if v is not None}})
+    request = AgentRequest(task=task, project=project_dir, model=model or str(config.get("model", DEFAULT_MODEL)),
+                           budgets=budgets)
+    record = Transcript(transcript)
+
+    def show(line: str) -> None:
+        if not quiet:
+            click.echo(line, err=True)
+
+    def on_retry(status: int, wait: float, attempt: int) -> None:
+        record.write("retry", status=status, wait_seconds=round(wait, 3), attempt=attempt)
+        show(f"… the Messages API answered {status or 'nothing'}; retrying in {wait:.1f} s (attempt {attempt + 1})")
+
+    def on_tool(outcome: ToolOutcome) -> None:
+        status = outcome.error_kind or "ok"
+        show(f"→ {outcome.tool} ({status}, {outcome.seconds:.2f} s)")
+
+    def on_log(plugin: str, level: str, message: str) -> None:
+        record.write("log", plugin=plugin, level=level, message=message)
+        show(f"  [{plugin}] {level}: {message}")
+
+    stop = threading.Event()
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        click.echo("stopping after the current step (Ctrl-C again to abort)", err=True)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        client = MessagesClient(settings, on_retry=on_retry)
+        with PluginHost(paths, RunOptions(project_dir=project_dir, emit_log=on_log)) as host:
+            result = run_agent(request, client, host, tools, record, stop=stop, on_tool=on_tool)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        record.close()
+    if as_json:
+        click.echo(json.dumps(result.summary(), indent=2))
+    elif result.answer:
+        click.echo(result.answer)
+    if result.stop_reason.startswith("budget") or result.stop_reason in ("interrupted", "max_tokens"):
+        why = {"interrupted": "interrupted by Ctrl-C",
+               "max_tokens": "the model's answer reached max_tokens"}.get(result.stop_reason, result.stop_reason)
+        click.echo(f"stopped: {why} after {result.spent.turns} turns and {len(result.tool_calls)} tool calls"
+                   + (f"; the transcript is in {transcript}" if transcript else ""), err=True)
+        sys.exit(EXIT_INTERRUPTED if result.stop_reason == "interrupted" else EXIT_BUDGET)
+
+
+def _plugin_names(option: str | None, config: dict[str, Any]) -> list[str]:
+    from host.errors import InputError
+
+    names = [n.strip() for n in option.split(",") if n.strip()] if option else list(config.get("plugins", []))
+    if not names:
+        raise InputError("no plugins enabled for the agent: it would have no tools",
+                         hint="name them with --plugins git,testing (installed plugins: `acc plugin list`)")
+    if len(set(names)) != len(names):
+        raise InputError(f"--plugins names a plugin twice: {','.join(names)}")
+    return names
+
+
+def _config(home: Path) -> dict[str, Any]:
+    """The [agent] table of ACC_HOME/config.toml ({} when there is none), checked."""
+    import tomllib
+
+    from host.errors import InputError
+
+    path = home / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise InputError(f"{path} is not valid TOML ({e})", hint="fix or remove it") from e
+    table = data.get("agent", {})
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: [agent] must be a table")
+    unknown = sorted(set(table) - CONFIG_KEYS)
+    if unknown:
+        raise InputError(f"{path}: unknown key {unknown[0]!r} in [agent]",
+                         hint=f"the keys are {', '.join(sorted(CONFIG_KEYS))}")
+    plugins = table.get("plugins", [])
+    if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+        raise InputError(f"{path}: [agent] plugins must be a list of plugin names")
+    for key in (*BUDGET_OPTIONS, "retries"):
+        if key in table and (not isinstance(table[key], int | float) or isinstance(table[key], bool)
+                             or table[key] < 0):
+            raise InputError(f"{path}: [agent] {key} must be a non-negative number")
+    if "model" in table and not isinstance(table["model"], str):
+        raise InputError(f"{path}: [agent] model must be a string")
+    return dict(table)

@@ -1,0 +1,388 @@
+"""`acc agent run` end to end: the real `acc` process, the real `anthropic` client and the
+real official plugins, against a scripted Messages API server on a loopback port.
+
+The server answers each POST /v1/messages with the next step of a test's script and
+keeps every request body, so tests can check what the model was sent (tools, tool
+results) as well as what acc printed and wrote to the transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from host.paths import HostPaths
+from tests.helpers import TEST_CACHE, install_unsigned
+from tests.server_kit import ACC
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary")]
+
+
+# -- the scripted Messages API ----------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Step = Callable[[dict[str, Any]], Reply]
+
+
+def message(*content: dict[str, Any], stop_reason: str = "end_turn", input_tokens: int = 1000,
+            output_tokens: int = 100) -> Reply:
+    return Reply(body={"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                       "content": list(content), "stop_reason": stop_reason, "stop_sequence": None,
+                       "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}})
+
+
+def text(value: str) -> dict[str, Any]:
+    return {"type": "text", "text": value}
+
+
+def tool_use(call_id: str, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "tool_use", "id": call_id, "name": name, "input": tool_input}
+
+
+def error(status: int, kind: str, msg: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status=status, body={"type": "error", "error": {"type": kind, "message": msg}},
+                 headers=headers or {})
+
+
+class ScriptedAPI:
+    def __init__(self) -> None:
+        self.script: list[Step] = []
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length))
+                api.requests.append(body)
+                api.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if self.path != "/v1/messages":
+                    reply = error(404, "not_found_error", f"no {self.path}")
+                elif not api.script:
+                    reply = error(500, "api_error", "the test's script ran out")
+                else:
+                    reply = api.script.pop(0)(body)
+                data = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def then(self, *steps: Step | Reply) -> None:
+        for step in steps:
+            self.script.append(step if callable(step) else (lambda _body, reply=step: reply))
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Path:
+    """git and testing installed with everything they ask for granted."""
+    paths = HostPaths(home=tmp_path_factory.mktemp("agent-home") / "home", cache=TEST_CACHE)
+    for name in ("git", "testing"):
+        install_unsigned(paths, built_archives(name), yes=True)
+    return paths.home
+
+
+@pytest.fixture
+def api() -> Iterator[ScriptedAPI]:
+    server = ScriptedAPI()
+    yield server
+    server.close()
+
+
+@dataclass
+class Agent:
+    env: dict[str, str]
+    project: Path
+    home: Path
+
+    def run(self, *args: str, ok: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([ACC, *args], env=env or self.env, cwd=self.project, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=300, check=False)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert (proc.returncode == 0) == ok, (proc.returncode, proc.stdout, proc.stderr)
+        return proc
+
+    def task(self, task: str, *extra: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("agent", "run", task, "--project", str(self.project), "--plugins", "git,testing", *extra,
+                        ok=ok)
+
+
+@pytest.fixture
+def agent(tmp_path: Path, template_home: Path, api: ScriptedAPI) -> Agent:
+    home = tmp_path / "home"
+    shutil.copytree(template_home, home)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (project / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    env = {**os.environ, "ACC_HOME": str(home), "ACC_CACHE_DIR": str(TEST_CACHE), "ANTHROPIC_API_KEY": "sk-test",
+           "ANTHROPIC_BASE_URL": api.url}
+    return Agent(env=env, project=project, home=home)
+
+
+def transcript_of(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
+    last = request["messages"][-1]
+    assert last["role"] == "user"
+    return [block for block in last["content"] if block["type"] == "tool_result"]
+
+
+# -- the loop --------------------------------------------------------------------------------------
+
+
+def test_a_task_runs_git_status_and_the_tests_through_the_plugins_and_answers(
+        agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    def after_tools(body: dict[str, Any]) -> Reply:
+        status, tests = tool_results(body)
+        assert not status["is_error"] and not tests["is_error"], (status, tests)
+        untracked = json.loads(status["content"])["untracked"]
+        totals = json.loads(tests["content"])["totals"]
+        return message(text(f"Untracked: {', '.join(sorted(untracked))}. Tests passed: {totals['passed']}."))
+
+    api.then(message(text("Looking at the project."), tool_use("t1", "git__status", {}),
+                     tool_use("t2", "testing__run", {"paths": ["test_calc.py"]}), stop_reason="tool_use"),
+             after_tools)
+    log = tmp_path / "run.jsonl"
+    result = agent.task("Check the repository state and run the tests.", "--transcript", str(log))
+    assert result.stdout == "Untracked: calc.py, test_calc.py. Tests passed: 1.\n"
+    assert "→ git__status (ok, " in result.stderr and "→ testing__run (ok, " in result.stderr
+
+    first = api.requests[0]
+    assert first["model"] == "claude-sonnet-4-5"
+    assert first["messages"] == [{"role": "user", "content": "Check the repository state and run the tests."}]
+    names = {tool["name"] for tool in first["tools"]}
+    assert {"git__status", "git__commit", "testing__run", "testing__coverage"} <= names
+    status_tool = next(t for t in first["tools"] if t["name"] == "git__status")
+    assert status_tool["input_schema"]["properties"]["untracked"]["enum"] == ["normal", "all", "no"]
+    assert str(agent.project) in first["system"]
+    sent = api.headers[0]  # the key, as this SDK version sends it
+    assert sent.get("x-api-key") == "sk-test" or sent.get("authorization") == "Bearer sk-test", sent
+
+    records = transcript_of(log)
+    assert [r["type"] for r in records] == ["start", "request", "response", "tool_call", "tool_call", "request",
+                                            "response", "answer", "summary"]
+    calls = [r for r in records if r["type"] == "tool_call"]
+    assert [(c["plugin"], c["command"], c["is_error"]) for c in calls] == [("git", "status", False),
+                                                                            ("testing", "run", False)]
+    assert all(c["seconds"] > 0 for c in calls)
+    summary = records[-1]
+    assert (summary["turns"], summary["input_tokens"], summary["output_tokens"], summary["tool_calls"]) == (
+        2, 2000, 200, 2)
+    assert summary["cost_usd_estimate"] == pytest.approx((2000 * 3 + 200 * 15) / 1e6)
+
+
+def test_a_tool_the_user_did_not_grant_comes_back_to_the_model_as_denied(agent: Agent, api: ScriptedAPI) -> None:
+    agent.run("plugin", "revoke", "git", "process")
+
+    def after_denied(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert result["is_error"] is True
+        assert result["content"].startswith("denied: "), result
+        assert "do not try to work around it" in result["content"]
+        return message(text("I cannot read git state: the user did not grant it."))
+
+    api.then(message(tool_use("t1", "git__status", {}), stop_reason="tool_use"), after_denied)
+    result = agent.task("What changed?", "--json")
+    summary = json.loads(result.stdout)
+    assert summary["answer"] == "I cannot read git state: the user did not grant it."
+    assert (summary["tool_calls"], summary["tool_errors"], summary["stop_reason"]) == (1, 1, "end_turn")
+    assert "→ git__status (denied, " in result.stderr
+
+
+def test_malformed_tool_input_is_returned_as_a_tool_error_and_the_loop_continues(
+        agent: Agent, api: ScriptedAPI) -> None:
+    def after_invalid(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert result["is_error"] and result["content"].startswith("invalid input: input for git status is invalid "
+                                                                   "at untracked: "), result
+        return message(tool_use("t2", "git__status", {"untracked": "no"}), stop_reason="tool_use")
+
+    def after_fixed(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert not result["is_error"], result
+        return message(text("done"))
+
+    api.then(message(tool_use("t1", "git__status", {"untracked": "everything"}), stop_reason="tool_use"),
+             after_invalid, after_fixed)
+    result = agent.task("status please")
+    assert result.stdout == "done\n"
+    assert "→ git__status (input, " in result.stderr and "→ git__status (ok, " in result.stderr
+
+
+def test_an_unknown_tool_is_answered_with_the_tools_that_exist(agent: Agent, api: ScriptedAPI) -> None:
+    def after_unknown(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert result["is_error"] and result["content"].startswith("unknown tool 'shell__exec'; the tools are: ")
+        return message(text("ok"))
+
+    api.then(message(tool_use("t1", "shell__exec", {"cmd": "rm -rf /"}), stop_reason="tool_use"), after_unknown)
+    assert agent.task("x").stdout == "ok\n"
+
+
+# -- budgets ---------------------------------------------------------------------------------------
+
+
+def test_the_tool_call_budget_stops_the_run_cleanly_and_says_which(agent: Agent, api: ScriptedAPI,
+                                                                    tmp_path: Path) -> None:
+    calls = [tool_use(f"t{n}", "git__status", {}) for n in range(3)]
+    api.then(message(text("Checking three times."), *calls, stop_reason="tool_use"))
+    log = tmp_path / "run.jsonl"
+    result = agent.task("loop", "--max-tool-calls", "2", "--transcript", str(log), ok=False)
+    assert result.returncode == 2
+    assert result.stderr.endswith(f"stopped: budget: tool calls (2) after 1 turns and 2 tool calls; the transcript "
+                                  f"is in {log}\n"), result.stderr
+    assert result.stdout == "Checking three times.\n"
+    assert transcript_of(log)[-1]["stop_reason"] == "budget: tool calls (2)"
+    assert len(api.requests) == 1
+
+
+def test_the_turn_budget_stops_before_another_request(agent: Agent, api: ScriptedAPI) -> None:
+    api.then(*[message(tool_use(f"t{n}", "git__status", {}), stop_reason="tool_use") for n in range(3)])
+    result = agent.task("loop", "--max-turns", "2", "--json", ok=False)
+    summary = json.loads(result.stdout)
+    assert (summary["stop_reason"], summary["turns"], summary["tool_calls"]) == ("budget: turns (2)", 2, 2)
+    assert len(api.requests) == 2
+
+
+def test_the_output_token_budget_bounds_max_tokens_and_stops_the_run(agent: Agent, api: ScriptedAPI) -> None:
+    api.then(message(tool_use("t1", "git__status", {}), stop_reason="tool_use", output_tokens=900),
+             message(text("more"), stop_reason="end_turn"))
+    result = agent.task("x", "--max-output-tokens", "900", "--json", ok=False)
+    assert json.loads(result.stdout)["stop_reason"] == "budget: output tokens (900)"
+    assert api.requests[0]["max_tokens"] == 900
+    assert len(api.requests) == 1
+
+
+# -- the API misbehaving ---------------------------------------------------------------------------
+
+
+def test_a_rate_limit_is_retried_after_the_time_the_api_asks(agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    api.then(error(429, "rate_limit_error", "slow down", {"retry-after": "1"}), message(text("hello")))
+    log = tmp_path / "run.jsonl"
+    result = agent.task("hi", "--transcript", str(log))
+    assert result.stdout == "hello\n"
+    assert "the Messages API answered 429; retrying in 1.0 s (attempt 2)" in result.stderr
+    [retry] = [r for r in transcript_of(log) if r["type"] == "retry"]
+    assert (retry["status"], retry["wait_seconds"]) == (429, 1.0)
+    assert len(api.requests) == 2
+
+
+def test_a_server_error_is_a_clear_failure_with_the_transcript_kept(agent: Agent, api: ScriptedAPI,
+                                                                    tmp_path: Path) -> None:
+    api.then(error(500, "api_error", "Internal server error"))
+    log = tmp_path / "run.jsonl"
+    result = agent.task("hi", "--transcript", str(log), ok=False)
+    assert result.stderr == ("error: the Messages API failed (500: Internal server error)\n"
+                             "  hint: try again later\n")
+    assert [r["type"] for r in transcript_of(log)] == ["start", "request", "error"]
+
+
+def test_without_an_api_key_the_agent_says_what_to_set(agent: Agent, api: ScriptedAPI) -> None:
+    env = {k: v for k, v in agent.env.items() if k != "ANTHROPIC_API_KEY"}
+    result = agent.run("agent", "run", "x", "--plugins", "git", ok=False, env=env)
+    assert result.stderr.startswith("error: ANTHROPIC_API_KEY is not set: the agent needs an Anthropic API key\n")
+    assert api.requests == []
+
+
+def test_a_refused_key_is_a_clear_error(agent: Agent, api: ScriptedAPI) -> None:
+    api.then(error(401, "authentication_error", "invalid x-api-key"))
+    result = agent.task("x", ok=False)
+    assert result.stderr == ("error: the Messages API refused the API key (401: invalid x-api-key)\n"
+                             "  hint: check ANTHROPIC_API_KEY\n")
+
+
+# -- tools and configuration ------------------------------------------------------------------------
+
+
+def test_agent_tools_lists_plugin_commands_as_tools(agent: Agent) -> None:
+    listed = json.loads(agent.run("agent", "tools", "--plugins", "git", "--json").stdout)
+    assert [t["name"] for t in listed] == ["git__status", "git__diff", "git__log", "git__branches", "git__commit",
+                                           "git__conflicts"]
+    assert all(t["input_schema"]["type"] == "object" for t in listed)
+    assert "granted capabilities: process" in listed[0]["description"]
+
+
+def test_no_plugins_means_no_agent(agent: Agent, api: ScriptedAPI) -> None:
+    result = agent.run("agent", "run", "x", ok=False)
+    assert result.stderr.startswith("error: no plugins enabled for the agent: it would have no tools\n")
+
+
+def test_the_config_file_gives_defaults_and_options_override_them(agent: Agent, api: ScriptedAPI) -> None:
+    (agent.home / "config.toml").write_text('[agent]\nmodel = "claude-haiku-4-5"\nplugins = ["git"]\n'
+                                            "max_turns = 5\n")
+    api.then(message(text("a")), message(text("b")))
+    agent.run("agent", "run", "x")
+    assert api.requests[0]["model"] == "claude-haiku-4-5"
+    assert {t["name"].split("__")[0] for t in api.requests[0]["tools"]} == {"git"}
+    agent.run("agent", "run", "x", "--model", "claude-opus-4-1", "--plugins", "testing")
+    assert api.requests[1]["model"] == "claude-opus-4-1"
+    assert {t["name"].split("__")[0] for t in api.requests[1]["tools"]} == {"testing"}
+    (agent.home / "config.toml").write_text("[agent]\nmax_turn = 5\n")
+    result = agent.run("agent", "run", "x", ok=False)
+    assert "unknown key 'max_turn' in [agent]" in result.stderr
+
+
+def test_ctrl_c_stops_after_the_current_step_and_the_transcript_is_complete(agent: Agent, api: ScriptedAPI,
+                                                                            tmp_path: Path) -> None:
+    log = tmp_path / "run.jsonl"
+    proc = subprocess.Popen([ACC, "agent", "run", "x", "--plugins", "git", "--transcript", str(log)],
+                            env=agent.env, cwd=agent.project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+
+    def interrupted_while_asking(_body: dict[str, Any]) -> Reply:
+        proc.send_signal(signal.SIGINT)  # the user presses Ctrl-C while the model is thinking
+        time.sleep(0.5)
+        return message(tool_use("t1", "git__status", {}), stop_reason="tool_use")
+
+    api.then(interrupted_while_asking, message(text("never asked")))
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "Traceback" not in stderr
+    assert "stopping after the current step (Ctrl-C again to abort)\n" in stderr
+    assert stderr.endswith(f"stopped: interrupted by Ctrl-C after 1 turns and 0 tool calls; the transcript is in "
+                           f"{log}\n"), stderr
+    records = transcript_of(log)
+    assert [r["type"] for r in records] == ["start", "request", "response", "answer", "summary"]
+    assert records[-1]["stop_reason"] == "interrupted"
+    assert len(api.requests) == 1

@@ -1,0 +1,70 @@
+"""Parts of the agent that need no model: tools from real plugins, truncation, budgets, retry waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from host.agent.budget import Budgets, Spent
+from host.agent.client import _retry_after, api_settings
+from host.agent.tools import plugin_tools, run_tool
+from host.errors import AgentError, StoreError
+from host.paths import HostPaths
+from host.runner import PluginHost, RunOptions
+from host.store import LocalStore
+from tests.helpers import install_unsigned
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_long_result_is_cut_with_a_note_saying_how_much(acc_home: HostPaths, project: Path,
+                                                           built_archives: Callable[[str], Path]) -> None:
+    install_unsigned(acc_home, built_archives("project-stats"), yes=True)
+    tools = {t.name: t for t in plugin_tools(LocalStore(acc_home), ["project-stats"])}
+    assert sorted(tools) == ["project-stats__git-info", "project-stats__summary"]
+    with PluginHost(acc_home, RunOptions(project_dir=project)) as host:
+        whole = run_tool(host, tools, "project-stats__summary", {})
+        cut = run_tool(host, tools, "project-stats__summary", {}, max_chars=40)
+    assert not whole.is_error and whole.truncated_from == 0
+    assert cut.content == (whole.content[:40] + f"\n[truncated by the host: 40 of {len(whole.content)} characters "
+                           "shown]")
+    assert cut.record()["truncated_from"] == len(whole.content)
+
+
+def test_tools_of_a_plugin_that_is_not_installed_are_refused(acc_home: HostPaths) -> None:
+    with pytest.raises(StoreError):
+        plugin_tools(LocalStore(acc_home), ["nope"])
+
+
+def test_budgets_name_what_ran_out() -> None:
+    spent = Spent(Budgets(max_turns=2, max_output_tokens=100, max_tool_calls=1, max_tokens_per_turn=64))
+    assert (spent.before_turn(), spent.before_tool_call(), spent.max_tokens()) == ("", "", 64)
+    spent.output_tokens = 80
+    assert spent.max_tokens() == 20  # the last turn may ask only for what is left
+    spent.tool_calls = 1
+    assert spent.before_tool_call() == "tool calls (1)"
+    spent.turns = 2
+    assert spent.before_turn() == "turns (2)"
+
+
+@pytest.mark.parametrize(("headers", "wait"), [
+    ({"retry-after": "3"}, 3.0),
+    ({"retry-after-ms": "250", "retry-after": "3"}, 0.25),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, None),  # a date: backoff instead
+    ({"retry-after": "3600"}, None),  # longer than acc waits: backoff instead
+])
+def test_retry_waits_follow_retry_after_when_it_is_usable(headers: dict[str, str], wait: float | None) -> None:
+    got = _retry_after(headers, attempt=0)
+    if wait is None:
+        assert 0.375 <= got <= 0.625  # the first backoff step, with jitter
+    else:
+        assert got == wait
+
+
+def test_api_settings_need_a_key_and_read_the_base_url() -> None:
+    with pytest.raises(AgentError, match="ANTHROPIC_API_KEY is not set"):
+        api_settings({"ANTHROPIC_API_KEY": "  "})
+    settings = api_settings({"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:1"})
+    assert (settings.api_key, settings.base_url) == ("k", "http://127.0.0.1:1")
