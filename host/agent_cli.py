@@ -84,11 +84,12 @@ def tools_command(plugins: str | None, as_json: bool) -> None:
 def run_command(task: str, project: Path, plugins: str | None, model: str | None, transcript: Path | None,
                 as_json: bool, quiet: bool, **limits: Any) -> None:
     """Carry out TASK on the project with Claude, acting only through the plugins' commands."""
-    from host.agent.budget import Budgets
+    from host.agent.budget import Budgets, Spent
     from host.agent.client import MessagesClient, api_settings
     from host.agent.loop import DEFAULT_MODEL, AgentRequest, run_agent
     from host.agent.tools import ToolOutcome, plugin_tools
     from host.agent.transcript import Transcript
+    from host.capabilities.llm import LlmGateway
     from host.errors import InputError
     from host.runner import PluginHost, RunOptions
     from host.store import LocalStore
@@ -130,11 +131,22 @@ def run_command(task: str, project: Path, plugins: str | None, model: str | None
         stop.set()
         click.echo("stopping after the current step (Ctrl-C again to abort)", err=True)
 
+    spent = Spent(budgets)
+
+    def on_llm_usage(plugin: str, tokens_in: int, tokens_out: int) -> None:
+        # A plugin's own questions to Claude count in the run's budget like the agent's.
+        spent.input_tokens += tokens_in
+        spent.output_tokens += tokens_out
+        record.write("llm", plugin=plugin, input_tokens=tokens_in, output_tokens=tokens_out)
+
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         client = MessagesClient(settings, on_retry=on_retry)
-        with PluginHost(paths, RunOptions(project_dir=project_dir, emit_log=on_log)) as host:
-            result = run_agent(request, client, host, tools, record, stop=stop, on_tool=on_tool)
+        gateway = LlmGateway(client=lambda: client, default_model=request.model, run_budget=spent.before_llm_call,
+                             on_usage=on_llm_usage, deadline_seconds=budgets.max_seconds)
+        options = RunOptions(project_dir=project_dir, emit_log=on_log, llm=gateway)
+        with PluginHost(paths, options) as host:
+            result = run_agent(request, client, host, tools, record, stop=stop, on_tool=on_tool, spent=spent)
     finally:
         signal.signal(signal.SIGINT, previous)
         record.close()

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from host.capabilities import Denied, Failed, Invalid, LimitHit
 from host.errors import InputError, PluginFailed, StoreError
@@ -24,6 +24,9 @@ from host.policy import HostPolicy
 from host.sandbox import Sandbox, SandboxSpec
 from host.store import InstalledPlugin, LocalStore
 from sdk.manifest import Manifest
+
+if TYPE_CHECKING:
+    from host.capabilities.llm import LlmGateway
 
 
 @dataclass
@@ -40,6 +43,8 @@ class RunOptions:
             name: os.environ[name] for name in ("HOME", "XDG_CONFIG_HOME") if os.environ.get(name)
         }
     )
+    #: How `llm` grants reach Claude; None: a gateway from ANTHROPIC_API_KEY, made on first use.
+    llm: LlmGateway | None = None
 
 
 class PluginHost:
@@ -112,6 +117,10 @@ class PluginHost:
             services.functions["http"] = {"fetch": self._http_fetch(manifest)}
         if "kv" in caps and "kv" in granted:
             services.functions["kv"] = self._kv(manifest)
+        if "llm" in caps and "llm" in granted:
+            gateway = self._llm_gateway()
+            name, granted_tokens = manifest.name, caps["llm"].max_tokens
+            services.functions["llm"] = {"complete": lambda request: gateway.complete(name, granted_tokens, request)}
         if "secrets" in caps and "secrets" in granted:
             from host.capabilities.secrets import SecretsScope, get_secret
 
@@ -152,6 +161,17 @@ class PluginHost:
             return make_record(status=resp.status, headers=list(resp.headers), body=resp.body)
 
         return do_fetch
+
+    def _llm_gateway(self) -> LlmGateway:
+        if self.options.llm is None:
+            from host.agent.client import MessagesClient, api_settings
+            from host.agent.loop import DEFAULT_MODEL
+            from host.capabilities.llm import LlmGateway
+
+            environment = dict(os.environ)
+            self.options.llm = LlmGateway(client=lambda: MessagesClient(api_settings(environment)),
+                                          default_model=DEFAULT_MODEL)
+        return self.options.llm
 
     def _kv(self, manifest: Manifest) -> dict[str, Any]:
         from host.capabilities.kv import KvScope, KvStore

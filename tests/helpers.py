@@ -13,6 +13,7 @@ PLUGIN_SOURCES = {
     "project-stats": REPO / "official_plugins" / "example",
     "hostile": REPO / "tests" / "plugins" / "hostile",
     "relay": REPO / "tests" / "plugins" / "relay",
+    "asker": REPO / "tests" / "plugins" / "asker",
     "git": REPO / "official_plugins" / "git",
     "testing": REPO / "official_plugins" / "testing",
     "docs": REPO / "official_plugins" / "docs",

@@ -49,6 +49,17 @@ class Spent:
             return f"wall time ({b.max_seconds:g} s)"
         return ""
 
+    def before_llm_call(self) -> str:
+        """For a plugin's `llm` call during the run: the run's token and time budgets apply."""
+        b = self.budgets
+        if self.input_tokens >= b.max_input_tokens:
+            return f"input tokens ({b.max_input_tokens:,})"
+        if self.output_tokens >= b.max_output_tokens:
+            return f"output tokens ({b.max_output_tokens:,})"
+        if self.seconds() >= b.max_seconds:
+            return f"wall time ({b.max_seconds:g} s)"
+        return ""
+
     def before_tool_call(self) -> str:
         b = self.budgets
         if self.tool_calls >= b.max_tool_calls:

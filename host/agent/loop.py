@@ -93,9 +93,10 @@ class AgentRequest:
 
 def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, tools: list[AgentTool],
               transcript: Transcript, *, stop: threading.Event | None = None,
-              on_tool: Callable[[ToolOutcome], None] = lambda _: None) -> AgentRun:
+              on_tool: Callable[[ToolOutcome], None] = lambda _: None, spent: Spent | None = None) -> AgentRun:
+    """`spent`: pass one to share it (the host's llm gateway counts plugins' tokens in it)."""
     stop = stop or threading.Event()
-    spent = Spent(request.budgets)
+    spent = spent or Spent(request.budgets)
     run = AgentRun(model=request.model, spent=spent)
     by_name = {t.name: t for t in tools}
     system = system_prompt(request.project, tools)

@@ -68,6 +68,7 @@ class ScriptedAPI:
         self.script: list[Step] = []
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.failures: list[AssertionError] = []
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,7 +82,11 @@ class ScriptedAPI:
                 elif not api.script:
                     reply = error(500, "api_error", "the test's script ran out")
                 else:
-                    reply = api.script.pop(0)(body)
+                    try:
+                        reply = api.script.pop(0)(body)
+                    except AssertionError as e:  # a step's check failed: fail the test, not just the request
+                        api.failures.append(e)
+                        reply = error(400, "invalid_request_error", f"the test's check failed: {e}")
                 data = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
@@ -112,9 +117,9 @@ class ScriptedAPI:
 
 @pytest.fixture(scope="module")
 def template_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Path:
-    """git and testing installed with everything they ask for granted."""
+    """git, testing and asker installed with everything they ask for granted."""
     paths = HostPaths(home=tmp_path_factory.mktemp("agent-home") / "home", cache=TEST_CACHE)
-    for name in ("git", "testing"):
+    for name in ("git", "testing", "asker"):
         install_unsigned(paths, built_archives(name), yes=True)
     return paths.home
 
@@ -124,6 +129,7 @@ def api() -> Iterator[ScriptedAPI]:
     server = ScriptedAPI()
     yield server
     server.close()
+    assert server.failures == [], "a scripted step's check failed"
 
 
 @dataclass
@@ -386,3 +392,71 @@ def test_ctrl_c_stops_after_the_current_step_and_the_transcript_is_complete(agen
     assert [r["type"] for r in records] == ["start", "request", "response", "answer", "summary"]
     assert records[-1]["stop_reason"] == "interrupted"
     assert len(api.requests) == 1
+
+
+
+# -- the llm capability ------------------------------------------------------------------------------
+
+
+def test_a_plugins_llm_call_goes_through_the_host_and_counts_in_the_run(agent: Agent, api: ScriptedAPI,
+                                                                        tmp_path: Path) -> None:
+    def plugin_asks(body: dict[str, Any]) -> Reply:
+        assert "tools" not in body and body["messages"] == [{"role": "user", "content": "What is 2+2?"}]
+        assert (body["model"], body["max_tokens"]) == ("claude-haiku-4-5", 300)  # the grant's max_tokens
+        return message(text("4"), input_tokens=50, output_tokens=5)
+
+    def after_tool(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert json.loads(result["content"])["answer"] == "4"
+        return message(text("The plugin says 4."))
+
+    api.then(message(tool_use("t1", "asker__ask", {"question": "What is 2+2?"}), stop_reason="tool_use"),
+             plugin_asks, after_tool)
+    log = tmp_path / "run.jsonl"
+    result = agent.run("agent", "run", "ask", "--plugins", "asker", "--model", "claude-haiku-4-5", "--json",
+                       "--transcript", str(log))
+    summary = json.loads(result.stdout)
+    assert (summary["answer"], summary["input_tokens"], summary["output_tokens"]) == ("The plugin says 4.",
+                                                                                    2050, 205)
+    [llm] = [r for r in transcript_of(log) if r["type"] == "llm"]
+    assert (llm["plugin"], llm["input_tokens"], llm["output_tokens"]) == ("asker", 50, 5)
+
+
+def test_a_plugins_llm_call_is_refused_once_the_runs_token_budget_is_spent(agent: Agent, api: ScriptedAPI,
+                                                                          tmp_path: Path) -> None:
+    api.then(message(tool_use("t1", "asker__ask", {"question": "?"}), stop_reason="tool_use", input_tokens=1000))
+    log = tmp_path / "run.jsonl"
+    result = agent.run("agent", "run", "ask", "--plugins", "asker", "--max-input-tokens", "1000", "--json",
+                       "--transcript", str(log), ok=False)
+    assert json.loads(result.stdout)["stop_reason"] == "budget: input tokens (1,000)"
+    [call] = [r for r in transcript_of(log) if r["type"] == "tool_call"]
+    outcome = json.loads(call["result"])
+    assert outcome == {"ok": False, "kind": "limit", "error": "the agent run's budget is spent: input tokens (1,000)"}
+    assert len(api.requests) == 1  # the plugin's question never left the host
+
+
+def test_plugin_run_uses_the_llm_grant_with_the_environments_key(agent: Agent, api: ScriptedAPI) -> None:
+    api.then(message(text("Paris"), input_tokens=10, output_tokens=2))
+    done = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "Capital of France?"}',
+                                "-q").stdout)
+    assert (done["ok"], done["answer"]) == (True, "Paris")
+    assert api.requests[0]["model"] == "claude-sonnet-4-5"
+
+    over = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?", "max_tokens": 301}',
+                                "-q").stdout)
+    assert (over["ok"], over["kind"]) == (False, "denied")
+    assert over["error"] == "max_tokens 301 is more than asker may ask for per call (300, from its manifest)"
+
+    env = {k: v for k, v in agent.env.items() if k != "ANTHROPIC_API_KEY"}
+    keyless = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?"}', "-q",
+                                   env=env).stdout)
+    assert (keyless["ok"], keyless["kind"]) == (False, "failed")
+    assert keyless["error"].startswith("ANTHROPIC_API_KEY is not set")
+    assert len(api.requests) == 1
+
+
+def test_a_plugin_without_the_llm_grant_is_denied(agent: Agent, api: ScriptedAPI) -> None:
+    agent.run("plugin", "revoke", "asker", "llm")
+    done = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?"}', "-q").stdout)
+    assert (done["ok"], done["kind"]) == (False, "denied")
+    assert api.requests == []
