@@ -21,15 +21,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from host.paths import host_paths
+from host.paths import HostPaths, host_paths
+
+if TYPE_CHECKING:
+    from host.agent.client import ApiSettings
+    from host.agent.loop import AgentRun
+    from host.agent.tools import AgentTool
 
 BUDGET_OPTIONS = ("max_turns", "max_input_tokens", "max_output_tokens", "max_seconds", "max_tool_calls",
                   "max_tokens_per_turn")
@@ -84,72 +93,13 @@ def tools_command(plugins: str | None, as_json: bool) -> None:
 def run_command(task: str, project: Path, plugins: str | None, model: str | None, transcript: Path | None,
                 as_json: bool, quiet: bool, **limits: Any) -> None:
     """Carry out TASK on the project with Claude, acting only through the plugins' commands."""
-    from host.agent.budget import Budgets, Spent
-    from host.agent.client import MessagesClient, api_settings
-    from host.agent.loop import DEFAULT_MODEL, AgentRequest, run_agent
-    from host.agent.tools import ToolOutcome, plugin_tools
-    from host.agent.transcript import Transcript
-    from host.capabilities.llm import LlmGateway
-    from host.errors import InputError
-    from host.runner import PluginHost, RunOptions
-    from host.store import LocalStore
-
-    paths = host_paths()
-    config = _config(paths.home)
-    project_dir = project.resolve()
-    if not project_dir.is_dir():
-        raise InputError(f"--project {project} is not a directory")
-    tools = plugin_tools(LocalStore(paths), _plugin_names(plugins, config))
-    settings = api_settings(os.environ, retries=int(config.get("retries", 4)))
-    budgets = Budgets(**{k: v for k, v in config.items() if k in BUDGET_OPTIONS})
-    budgets = Budgets(**{**vars(budgets), **{k: v for k, v in limits.items() if v is not None}})
-    request = AgentRequest(task=task, project=project_dir, model=model or str(config.get("model", DEFAULT_MODEL)),
-                           budgets=budgets)
-    record = Transcript(transcript)
-
-    def show(line: str) -> None:
-        if not quiet:
-            click.echo(line, err=True)
-
-    def on_retry(status: int, wait: float, attempt: int) -> None:
-        record.write("retry", status=status, wait_seconds=round(wait, 3), attempt=attempt)
-        show(f"… the Messages API answered {status or 'nothing'}; retrying in {wait:.1f} s (attempt {attempt + 1})")
-
-    def on_tool(outcome: ToolOutcome) -> None:
-        status = outcome.error_kind or "ok"
-        show(f"→ {outcome.tool} ({status}, {outcome.seconds:.2f} s)")
-
-    def on_log(plugin: str, level: str, message: str) -> None:
-        record.write("log", plugin=plugin, level=level, message=message)
-        show(f"  [{plugin}] {level}: {message}")
-
-    stop = threading.Event()
-
-    def on_sigint(_signum: int, _frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        click.echo("stopping after the current step (Ctrl-C again to abort)", err=True)
-
-    spent = Spent(budgets)
-
-    def on_llm_usage(plugin: str, tokens_in: int, tokens_out: int) -> None:
-        # A plugin's own questions to Claude count in the run's budget like the agent's.
-        spent.input_tokens += tokens_in
-        spent.output_tokens += tokens_out
-        record.write("llm", plugin=plugin, input_tokens=tokens_in, output_tokens=tokens_out)
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        client = MessagesClient(settings, on_retry=on_retry)
-        gateway = LlmGateway(client=lambda: client, default_model=request.model, run_budget=spent.before_llm_call,
-                             on_usage=on_llm_usage, deadline_seconds=budgets.max_seconds)
-        options = RunOptions(project_dir=project_dir, emit_log=on_log, llm=gateway)
-        with PluginHost(paths, options) as host:
-            result = run_agent(request, client, host, tools, record, stop=stop, on_tool=on_tool, spent=spent)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        record.close()
+    session = _Session.open(project, quiet)
+    settings = {**session.config, **({"model": model} if model else {}),
+                **{k: v for k, v in limits.items() if v is not None}}
+    if plugins:
+        settings["plugins"] = plugins.split(",")
+    with session.interruptible():
+        result = session.run(task, settings, transcript)
     if as_json:
         click.echo(json.dumps(result.summary(), indent=2))
     elif result.answer:
@@ -160,6 +110,163 @@ def run_command(task: str, project: Path, plugins: str | None, model: str | None
         click.echo(f"stopped: {why} after {result.spent.turns} turns and {len(result.tool_calls)} tool calls"
                    + (f"; the transcript is in {transcript}" if transcript else ""), err=True)
         sys.exit(EXIT_INTERRUPTED if result.stop_reason == "interrupted" else EXIT_BUDGET)
+
+
+@agent.command("plan")
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path), metavar="PLAN")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="The project directory the plugins' fs and process grants refer to.")
+@click.option("--parallel", type=click.IntRange(min=1, max=16), default=2, show_default=True,
+              help="Tasks running at once, at most (each in its own sandboxes).")
+@click.option("--transcripts", type=click.Path(file_okay=False, path_type=Path),
+              help="Write each task's transcript to DIR/ID.jsonl.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not show tool calls and plugin logs on stderr.")
+def plan_command(plan_file: Path, project: Path, parallel: int, transcripts: Path | None, as_json: bool,
+                 quiet: bool) -> None:
+    """Run a plan of tasks (TOML or JSON) in dependency and priority order; see `host/agent/plan.py`."""
+    from host.agent.plan import PlanTask, TaskResult, load_plan, run_plan
+    from sdk.errors import AccError
+
+    tasks = load_plan(plan_file)
+    session = _Session.open(project, quiet)
+    if transcripts is not None:
+        transcripts.mkdir(parents=True, exist_ok=True)
+    for task in tasks:  # refuse a plan naming a plugin that is not installed before anything runs
+        _tools_for({**session.config, **task.settings}, session)
+
+    def run_task(task: PlanTask, prompt: str) -> TaskResult:
+        path = transcripts / f"{_file_name(task.id)}.jsonl" if transcripts else None
+        try:
+            result = session.run(prompt, {**session.config, **task.settings}, path, label=task.id)
+        except AccError as e:
+            return TaskResult(task.id, "failed", e.message)
+        status = "done" if result.stop_reason == "end_turn" else "failed"
+        detail = "" if status == "done" else f"stopped: {result.stop_reason}"
+        return TaskResult(task.id, status, detail, result.answer, result.summary())
+
+    def on_change(result: TaskResult) -> None:
+        session.show(f"[{result.id}] {result.status}" + (f": {result.detail}" if result.detail else ""))
+
+    with session.interruptible():
+        results = run_plan(tasks, run_task, parallel=parallel, stop=session.stop, on_change=on_change)
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "status": r.status, "detail": r.detail or None, "answer": r.answer,
+                                **{k: v for k, v in r.summary.items() if k != "answer"}} for r in results], indent=2))
+    else:
+        width = max(len(r.id) for r in results)
+        for r in results:
+            spent = (f"  {r.summary['turns']} turns, {r.summary['tool_calls']} tool calls, "
+                     f"{r.summary['input_tokens'] + r.summary['output_tokens']:,} tokens" if r.summary else "")
+            click.echo(f"{r.id:<{width}}  {r.status:<8}{spent}" + (f"  ({r.detail})" if r.detail else ""))
+        for r in results:
+            if r.answer:
+                click.echo(f"\n[{r.id}]\n{r.answer}")
+    if any(r.status != "done" for r in results):
+        sys.exit(EXIT_INTERRUPTED if session.stop.is_set() else 1)
+
+
+@dataclass
+class _Session:
+    """What every agent run of one command shares: home, config, API settings, project, Ctrl-C."""
+
+    paths: HostPaths
+    config: dict[str, Any]
+    api: ApiSettings
+    project: Path
+    quiet: bool
+    stop: threading.Event = field(default_factory=threading.Event)
+    _output: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, project: Path, quiet: bool) -> _Session:
+        from host.agent.client import api_settings
+        from host.errors import InputError
+
+        paths = host_paths()
+        config = _config(paths.home)
+        project_dir = project.resolve()
+        if not project_dir.is_dir():
+            raise InputError(f"--project {project} is not a directory")
+        return cls(paths, config, api_settings(os.environ, retries=int(config.get("retries", 4))), project_dir,
+                   quiet)
+
+    def show(self, line: str) -> None:
+        if not self.quiet:
+            with self._output:
+                click.echo(line, err=True)
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """The first Ctrl-C asks every run to stop after its current step; the second aborts."""
+        def on_sigint(_signum: int, _frame: Any) -> None:
+            if self.stop.is_set():
+                raise KeyboardInterrupt
+            self.stop.set()
+            click.echo("stopping after the current step (Ctrl-C again to abort)", err=True)
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def run(self, task: str, settings: dict[str, Any], transcript_path: Path | None, label: str = "") -> AgentRun:
+        from host.agent.budget import Budgets, Spent
+        from host.agent.client import MessagesClient
+        from host.agent.loop import DEFAULT_MODEL, AgentRequest, run_agent
+        from host.agent.tools import ToolOutcome
+        from host.agent.transcript import Transcript
+        from host.capabilities.llm import LlmGateway
+        from host.runner import PluginHost, RunOptions
+
+        prefix = f"[{label}] " if label else ""
+        tools = _tools_for(settings, self)
+        budgets = Budgets(**{k: v for k, v in settings.items() if k in BUDGET_OPTIONS})
+        request = AgentRequest(task=task, project=self.project, model=str(settings.get("model", DEFAULT_MODEL)),
+                               budgets=budgets)
+        record = Transcript(transcript_path)
+        spent = Spent(budgets)
+
+        def on_retry(status: int, wait: float, attempt: int) -> None:
+            record.write("retry", status=status, wait_seconds=round(wait, 3), attempt=attempt)
+            self.show(f"{prefix}… the Messages API answered {status or 'nothing'}; retrying in {wait:.1f} s "
+                      f"(attempt {attempt + 1})")
+
+        def on_tool(outcome: ToolOutcome) -> None:
+            self.show(f"{prefix}→ {outcome.tool} ({outcome.error_kind or 'ok'}, {outcome.seconds:.2f} s)")
+
+        def on_log(plugin: str, level: str, message: str) -> None:
+            record.write("log", plugin=plugin, level=level, message=message)
+            self.show(f"{prefix}  [{plugin}] {level}: {message}")
+
+        def on_llm_usage(plugin: str, tokens_in: int, tokens_out: int) -> None:
+            # A plugin's own questions to Claude count in the run's budget like the agent's.
+            spent.input_tokens += tokens_in
+            spent.output_tokens += tokens_out
+            record.write("llm", plugin=plugin, input_tokens=tokens_in, output_tokens=tokens_out)
+
+        try:
+            client = MessagesClient(self.api, on_retry=on_retry)
+            gateway = LlmGateway(client=lambda: client, default_model=request.model,
+                                 run_budget=spent.before_llm_call, on_usage=on_llm_usage,
+                                 deadline_seconds=budgets.max_seconds)
+            with PluginHost(self.paths, RunOptions(project_dir=self.project, emit_log=on_log, llm=gateway)) as host:
+                return run_agent(request, client, host, tools, record, stop=self.stop, on_tool=on_tool, spent=spent)
+        finally:
+            record.close()
+
+
+def _tools_for(settings: dict[str, Any], session: _Session) -> list[AgentTool]:
+    from host.agent.tools import plugin_tools
+    from host.store import LocalStore
+
+    plugins = settings.get("plugins")
+    return plugin_tools(LocalStore(session.paths), _plugin_names(",".join(plugins) if plugins else None, {}))
+
+
+def _file_name(task_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", task_id)[:100] or "task"
 
 
 def _plugin_names(option: str | None, config: dict[str, Any]) -> list[str]:

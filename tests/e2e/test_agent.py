@@ -69,6 +69,8 @@ class ScriptedAPI:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.failures: list[AssertionError] = []
+        #: Answers every request when set (for runs in parallel, where the order is not fixed).
+        self.router: Step | None = None
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,6 +81,12 @@ class ScriptedAPI:
                 api.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if self.path != "/v1/messages":
                     reply = error(404, "not_found_error", f"no {self.path}")
+                elif api.router is not None:
+                    try:
+                        reply = api.router(body)
+                    except AssertionError as e:
+                        api.failures.append(e)
+                        reply = error(400, "invalid_request_error", f"the test's check failed: {e}")
                 elif not api.script:
                     reply = error(500, "api_error", "the test's script ran out")
                 else:
@@ -459,4 +467,97 @@ def test_a_plugin_without_the_llm_grant_is_denied(agent: Agent, api: ScriptedAPI
     agent.run("plugin", "revoke", "asker", "llm")
     done = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?"}', "-q").stdout)
     assert (done["ok"], done["kind"]) == (False, "denied")
+    assert api.requests == []
+
+
+
+# -- plans ----------------------------------------------------------------------------------------------
+
+DIAMOND = """
+[defaults]
+plugins = ["git"]
+max_turns = 3
+
+[[task]]
+id = "base"
+prompt = "BASE: look at the repository."
+
+[[task]]
+id = "left"
+prompt = "LEFT: this one fails."
+depends_on = ["base"]
+priority = 1
+
+[[task]]
+id = "right"
+prompt = "RIGHT: this one works."
+depends_on = ["base"]
+
+[[task]]
+id = "join"
+prompt = "JOIN: needs both."
+depends_on = ["left", "right"]
+"""
+
+
+def test_a_plan_runs_a_diamond_in_order_in_parallel_and_skips_what_a_failure_blocks(
+        agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    both_middle_tasks = threading.Barrier(2, timeout=30)  # passes only if left and right run at once
+    asked: list[str] = []
+
+    def route(body: dict[str, Any]) -> Reply:
+        prompt = body["messages"][0]["content"]
+        asked.append(prompt.split(":", 1)[0])
+        if prompt.startswith("BASE"):
+            return message(text("base answer: the repository is empty"))
+        both_middle_tasks.wait()
+        if prompt.startswith("LEFT"):
+            return error(400, "invalid_request_error", "this task is broken")
+        assert prompt.startswith("RIGHT")
+        assert "Results of the tasks this one depends on:\n\n[base]\nbase answer: the repository is empty" in prompt
+        return message(text("right answer"))
+
+    api.router = route
+    plan = tmp_path / "plan.toml"
+    plan.write_text(DIAMOND)
+    logs = tmp_path / "transcripts"
+    result = agent.run("agent", "plan", str(plan), "--project", str(agent.project), "--parallel", "2",
+                       "--transcripts", str(logs), ok=False)
+    assert result.returncode == 1
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[:4]}
+    assert rows["base"].split()[1] == "done" and rows["right"].split()[1] == "done"
+    assert rows["left"].split()[1] == "failed"
+    assert "(the Messages API rejected the request (400: this task is broken))" in rows["left"]
+    assert rows["join"].split()[1] == "skipped" and "(depends on left, which failed)" in rows["join"]
+    assert "\n[right]\nright answer" in result.stdout
+    assert asked[0] == "BASE" and sorted(asked[1:]) == ["LEFT", "RIGHT"]
+    assert sorted(p.name for p in logs.iterdir()) == ["base.jsonl", "left.jsonl", "right.jsonl"]
+    assert transcript_of(logs / "right.jsonl")[-1]["type"] == "summary"
+
+
+def test_a_plan_as_json_gives_a_machine_readable_summary(agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    api.router = lambda body: message(text(f"did {body['messages'][0]['content'].split()[0]}"))
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"defaults": {"plugins": ["git"]}, "tasks": [
+        {"id": "one", "prompt": "one"}, {"id": "two", "prompt": "two", "depends_on": ["one"]}]}))
+    summary = json.loads(agent.run("agent", "plan", str(plan), "--json", "--project", str(agent.project)).stdout)
+    assert [(t["id"], t["status"], t["answer"], t["turns"]) for t in summary] == [("one", "done", "did one", 1),
+                                                                                 ("two", "done", "did two", 1)]
+
+
+@pytest.mark.parametrize(("plan", "message_start"), [
+    ('[[task]]\nid = "a"\nprompt = "x"\ndepends_on = ["b"]\n[[task]]\nid = "b"\nprompt = "y"\n'
+     'depends_on = ["a"]\n', "the tasks depend on each other in a cycle: a → b → a"),
+    ('[[task]]\nid = "a"\nprompt = "x"\ndepends_on = ["nope"]\n', "task 'a' depends on 'nope', which the plan "
+     "does not have"),
+    ('[[task]]\nid = "a"\nprompt = "x"\n[[task]]\nid = "a"\nprompt = "y"\n', "two tasks have the id 'a'"),
+    ('[[task]]\nid = "a"\nprompt = "x"\nplugin = ["git"]\n', "task 1 has unknown key 'plugin'"),
+    ("", "the plan has no tasks"),
+])
+def test_a_bad_plan_is_refused_before_anything_runs(agent: Agent, api: ScriptedAPI, tmp_path: Path, plan: str,
+                                                   message_start: str) -> None:
+    path = tmp_path / "plan.toml"
+    path.write_text(plan)
+    result = agent.run("agent", "plan", str(path), ok=False)
+    assert result.stderr.startswith(f"error: {path}: {message_start}"), result.stderr
     assert api.requests == []

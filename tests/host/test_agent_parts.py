@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from host.agent.budget import Budgets, Spent
 from host.agent.client import _retry_after, api_settings
+from host.agent.plan import PlanTask, TaskResult, parse_plan, run_plan
 from host.agent.tools import plugin_tools, run_tool
 from host.errors import AgentError, StoreError
 from host.paths import HostPaths
@@ -68,3 +70,36 @@ def test_api_settings_need_a_key_and_read_the_base_url() -> None:
         api_settings({"ANTHROPIC_API_KEY": "  "})
     settings = api_settings({"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:1"})
     assert (settings.api_key, settings.base_url) == ("k", "http://127.0.0.1:1")
+
+
+def test_a_plan_starts_ready_tasks_by_priority_then_order_and_skips_dependents_of_failures() -> None:
+    tasks = parse_plan({"task": []}, [
+        {"id": "low", "prompt": "p"}, {"id": "high", "prompt": "p", "priority": 5},
+        {"id": "after-high", "prompt": "p", "depends_on": ["high"]},
+        {"id": "after-after", "prompt": "p", "depends_on": ["after-high"]},
+        {"id": "mid", "prompt": "p", "priority": 1}], "plan")
+    started: list[str] = []
+
+    def run_task(task: PlanTask, prompt: str) -> TaskResult:
+        started.append(task.id)
+        return TaskResult(task.id, "failed" if task.id == "after-high" else "done", answer=f"{task.id} ok")
+
+    results = run_plan(tasks, run_task, parallel=1, stop=threading.Event())
+    assert started == ["high", "mid", "low", "after-high"]  # after-high became ready with priority 0
+    assert [(r.id, r.status) for r in results] == [("low", "done"), ("high", "done"), ("after-high", "failed"),
+                                                   ("after-after", "skipped"), ("mid", "done")]
+    assert results[3].detail == "depends on after-high, which failed"
+
+
+def test_a_stopped_plan_starts_nothing_more() -> None:
+    tasks = parse_plan({"task": []}, [{"id": "a", "prompt": "p"}, {"id": "b", "prompt": "p", "depends_on": ["a"]}],
+                       "plan")
+    stop = threading.Event()
+
+    def run_task(task: PlanTask, prompt: str) -> TaskResult:
+        stop.set()  # Ctrl-C while the first task runs
+        return TaskResult(task.id, "done")
+
+    results = run_plan(tasks, run_task, parallel=2, stop=stop)
+    assert [(r.id, r.status, r.detail) for r in results] == [("a", "done", ""),
+                                                             ("b", "not run", "interrupted before it started")]
