@@ -308,6 +308,17 @@ def test_the_output_token_budget_bounds_max_tokens_and_stops_the_run(agent: Agen
     assert len(api.requests) == 1
 
 
+
+def test_the_wall_time_budget_stops_the_run_before_the_next_step(agent: Agent, api: ScriptedAPI) -> None:
+    def slow(_body: dict[str, Any]) -> Reply:
+        time.sleep(1.2)  # the model takes longer than the whole run may
+        return message(tool_use("t1", "git__status", {}), stop_reason="tool_use")
+
+    api.then(slow)
+    result = agent.task("x", "--max-seconds", "1", "--json", ok=False)
+    summary = json.loads(result.stdout)
+    assert (summary["stop_reason"], summary["tool_calls"]) == ("budget: wall time (1 s)", 0)
+
 # -- the API misbehaving ---------------------------------------------------------------------------
 
 
