@@ -38,34 +38,27 @@ class Spent:
 
     def before_turn(self) -> str:
         """The budget that forbids another request ("" when none does)."""
-        b = self.budgets
-        if self.turns >= b.max_turns:
-            return f"turns ({b.max_turns})"
-        if self.input_tokens >= b.max_input_tokens:
-            return f"input tokens ({b.max_input_tokens:,})"
-        if self.output_tokens >= b.max_output_tokens:
-            return f"output tokens ({b.max_output_tokens:,})"
-        if self.seconds() >= b.max_seconds:
-            return f"wall time ({b.max_seconds:g} s)"
-        return ""
+        if self.turns >= self.budgets.max_turns:
+            return f"turns ({self.budgets.max_turns})"
+        return self.before_llm_call()
 
     def before_llm_call(self) -> str:
-        """For a plugin's `llm` call during the run: the run's token and time budgets apply."""
+        """Tokens and time: for the agent's requests and for plugins' `llm` calls during the run."""
         b = self.budgets
         if self.input_tokens >= b.max_input_tokens:
             return f"input tokens ({b.max_input_tokens:,})"
         if self.output_tokens >= b.max_output_tokens:
             return f"output tokens ({b.max_output_tokens:,})"
-        if self.seconds() >= b.max_seconds:
-            return f"wall time ({b.max_seconds:g} s)"
-        return ""
+        return self._time()
 
     def before_tool_call(self) -> str:
-        b = self.budgets
-        if self.tool_calls >= b.max_tool_calls:
-            return f"tool calls ({b.max_tool_calls})"
-        if self.seconds() >= b.max_seconds:
-            return f"wall time ({b.max_seconds:g} s)"
+        if self.tool_calls >= self.budgets.max_tool_calls:
+            return f"tool calls ({self.budgets.max_tool_calls})"
+        return self._time()
+
+    def _time(self) -> str:
+        if self.seconds() >= self.budgets.max_seconds:
+            return f"wall time ({self.budgets.max_seconds:g} s)"
         return ""
 
     def max_tokens(self) -> int:
