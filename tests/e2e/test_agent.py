@@ -125,9 +125,9 @@ class ScriptedAPI:
 
 @pytest.fixture(scope="module")
 def template_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Path:
-    """git, testing and asker installed with everything they ask for granted."""
+    """git, testing, asker and hostile installed with everything they ask for granted."""
     paths = HostPaths(home=tmp_path_factory.mktemp("agent-home") / "home", cache=TEST_CACHE)
-    for name in ("git", "testing", "asker"):
+    for name in ("git", "testing", "asker", "hostile"):
         install_unsigned(paths, built_archives(name), yes=True)
     return paths.home
 
@@ -273,6 +273,22 @@ def test_an_unknown_tool_is_answered_with_the_tools_that_exist(agent: Agent, api
     api.then(message(tool_use("t1", "shell__exec", {"cmd": "rm -rf /"}), stop_reason="tool_use"), after_unknown)
     assert agent.task("x").stdout == "ok\n"
 
+
+
+def test_a_tool_stopped_at_its_time_limit_is_reported_to_the_model_and_recorded(
+        agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    def after_trap(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert result["is_error"] and result["content"] == ("stopped by the host: hostile loop ran longer than its "
+                                                            "3 s time limit and was stopped"), result
+        return message(text("that tool is broken"))
+
+    api.then(message(tool_use("t1", "hostile__loop", {}), stop_reason="tool_use"), after_trap)
+    log = tmp_path / "run.jsonl"
+    result = agent.run("agent", "run", "x", "--plugins", "hostile", "--transcript", str(log))
+    assert result.stdout == "that tool is broken\n"
+    [call] = [r for r in transcript_of(log) if r["type"] == "tool_call"]
+    assert (call["error_kind"], call["limit"]) == ("limit", "time")
 
 # -- budgets ---------------------------------------------------------------------------------------
 
