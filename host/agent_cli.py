@@ -133,7 +133,10 @@ def plan_command(plan_file: Path, project: Path, parallel: int, transcripts: Pat
     if transcripts is not None:
         transcripts.mkdir(parents=True, exist_ok=True)
     for task in tasks:  # refuse a plan naming a plugin that is not installed before anything runs
-        _tools_for({**session.config, **task.settings}, session)
+        try:
+            _tools_for({**session.config, **task.settings}, session)
+        except AccError as e:
+            raise type(e)(f"{plan_file}: task {task.id!r}: {e.message}", hint=e.hint) from e
 
     def run_task(task: PlanTask, prompt: str) -> TaskResult:
         path = transcripts / f"{_file_name(task.id)}.jsonl" if transcripts else None

@@ -580,6 +580,9 @@ def test_a_plan_as_json_gives_a_machine_readable_summary(agent: Agent, api: Scri
     ('[[task]]\nid = "a"\nprompt = "x"\n[[task]]\nid = "a"\nprompt = "y"\n', "two tasks have the id 'a'"),
     ('[[task]]\nid = "a"\nprompt = "x"\nplugin = ["git"]\n', "task 1 has unknown key 'plugin'"),
     ("", "the plan has no tasks"),
+    ('[[task]]\nid = "a"\nprompt = "x"\nplugins = ["not-installed"]\n', "task 'a': plugin 'not-installed' is not "
+     "installed"),
+    ('[[task]]\nid = "a"\nprompt = "x"\n', "task 'a': no plugins enabled for the agent"),
 ])
 def test_a_bad_plan_is_refused_before_anything_runs(agent: Agent, api: ScriptedAPI, tmp_path: Path, plan: str,
                                                    message_start: str) -> None:
