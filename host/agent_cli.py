@@ -229,7 +229,6 @@ class _Session:
         request = AgentRequest(task=task, project=self.project, model=str(settings.get("model", DEFAULT_MODEL)),
                                budgets=budgets)
         record = Transcript(transcript_path)
-        spent = Spent(budgets)
 
         def on_retry(status: int, wait: float, attempt: int) -> None:
             record.write("retry", status=status, wait_seconds=round(wait, 3), attempt=attempt)
@@ -250,7 +249,8 @@ class _Session:
             record.write("llm", plugin=plugin, input_tokens=tokens_in, output_tokens=tokens_out)
 
         try:
-            client = MessagesClient(self.api, on_retry=on_retry)
+            client = MessagesClient(self.api, on_retry=on_retry)  # imports anthropic: before the clock starts
+            spent = Spent(budgets)
             gateway = LlmGateway(client=lambda: client, default_model=request.model,
                                  run_budget=spent.before_llm_call, on_usage=on_llm_usage,
                                  deadline_seconds=budgets.max_seconds)

@@ -18,6 +18,10 @@ from typing import Any
 from host.errors import AgentError
 
 RETRY_STATUSES = {429, 503, 529}
+
+
+class OutOfTime(AgentError):
+    """The run's wall-time budget ran out while a request was in flight: a budget, not a failure."""
 MAX_RETRY_AFTER_SECONDS = 60.0
 
 
@@ -57,11 +61,25 @@ class MessagesClient:
         return str(self._client.base_url)
 
     def create(self, deadline: float, **request: Any) -> Any:
+        """One Messages request, retried as the API asks; never waits past `deadline` (monotonic)."""
         anthropic = self._anthropic
         attempt = 0
         while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise OutOfTime("the run's wall-time budget ran out")
+            # The request itself is cut at the deadline, so a slow answer cannot overrun the budget.
+            bounded = remaining < self.settings.timeout_seconds
+            client = self._client.with_options(timeout=remaining) if bounded else self._client
             try:
-                return self._client.messages.create(**request)
+                return client.messages.create(**request)
+            except anthropic.APITimeoutError as e:
+                if bounded:
+                    raise OutOfTime("the run's wall-time budget ran out while waiting for the model") from e
+                if attempt >= self.settings.retries:
+                    raise AgentError(f"the Messages API at {self.base_url} did not answer within "
+                                     f"{self.settings.timeout_seconds:g} s", hint="try again later") from e
+                status, wait = 0, _backoff(attempt)
             except anthropic.APIStatusError as e:
                 status = e.status_code
                 if status not in RETRY_STATUSES or attempt >= self.settings.retries:

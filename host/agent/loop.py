@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from host.agent.budget import Budgets, Spent
+from host.agent.client import OutOfTime
 from host.agent.tools import AgentTool, ToolOutcome, run_tool
 from host.agent.transcript import Transcript
 from host.errors import AgentError
@@ -118,6 +119,10 @@ def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, t
         transcript.write("request", turn=spent.turns + 1, body=body)
         try:
             response = client.create(deadline, **body)
+        except OutOfTime as e:
+            transcript.write("error", message=e.message, hint=None)
+            run.stop_reason = f"budget: wall time ({request.budgets.max_seconds:g} s)"
+            break
         except AgentError as e:
             transcript.write("error", message=e.message, hint=e.hint)
             raise

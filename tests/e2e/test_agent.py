@@ -325,15 +325,20 @@ def test_the_output_token_budget_bounds_max_tokens_and_stops_the_run(agent: Agen
 
 
 
-def test_the_wall_time_budget_stops_the_run_before_the_next_step(agent: Agent, api: ScriptedAPI) -> None:
+def test_the_wall_time_budget_cuts_a_request_in_flight(agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
     def slow(_body: dict[str, Any]) -> Reply:
-        time.sleep(1.2)  # the model takes longer than the whole run may
+        time.sleep(3)  # the model takes longer than the whole run may
         return message(tool_use("t1", "git__status", {}), stop_reason="tool_use")
 
     api.then(slow)
-    result = agent.task("x", "--max-seconds", "1", "--json", ok=False)
+    log = tmp_path / "run.jsonl"
+    result = agent.task("x", "--max-seconds", "1", "--json", "--transcript", str(log), ok=False)
     summary = json.loads(result.stdout)
-    assert (summary["stop_reason"], summary["tool_calls"]) == ("budget: wall time (1 s)", 0)
+    # turns 0: the answer that came after the deadline was never waited for
+    assert (summary["stop_reason"], summary["turns"], summary["tool_calls"]) == ("budget: wall time (1 s)", 0, 0)
+    records = transcript_of(log)
+    assert [r["type"] for r in records] == ["start", "request", "error", "answer", "summary"]
+    assert records[2]["message"] == "the run's wall-time budget ran out while waiting for the model"
 
 # -- the API misbehaving ---------------------------------------------------------------------------
 
