@@ -63,11 +63,8 @@ def _plugins_option(f: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="The tool definitions as the Messages API gets them.")
 def tools_command(plugins: str | None, as_json: bool) -> None:
     """List the tools the agent would get."""
-    from host.agent.tools import plugin_tools
-    from host.store import LocalStore
-
     paths = host_paths()
-    tools = plugin_tools(LocalStore(paths), _plugin_names(plugins, _config(paths.home)))
+    tools = _enabled_tools(paths, _split(plugins) if plugins else list(_config(paths.home).get("plugins", [])))
     if as_json:
         click.echo(json.dumps([t.definition() for t in tools], indent=2))
         return
@@ -97,7 +94,7 @@ def run_command(task: str, project: Path, plugins: str | None, model: str | None
     settings = {**session.config, **({"model": model} if model else {}),
                 **{k: v for k, v in limits.items() if v is not None}}
     if plugins:
-        settings["plugins"] = plugins.split(",")
+        settings["plugins"] = _split(plugins)
     with session.interruptible():
         result = session.run(task, settings, transcript)
     if as_json:
@@ -126,15 +123,19 @@ def plan_command(plan_file: Path, project: Path, parallel: int, transcripts: Pat
                  quiet: bool) -> None:
     """Run a plan of tasks (TOML or JSON) in dependency and priority order; see `host/agent/plan.py`."""
     from host.agent.plan import PlanTask, TaskResult, load_plan, run_plan
+    from host.errors import InputError
     from sdk.errors import AccError
 
     tasks = load_plan(plan_file)
     session = _Session.open(project, quiet)
     if transcripts is not None:
-        transcripts.mkdir(parents=True, exist_ok=True)
+        try:
+            transcripts.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot create --transcripts {transcripts} ({e.strerror or e})") from e
     for task in tasks:  # refuse a plan naming a plugin that is not installed before anything runs
         try:
-            _tools_for({**session.config, **task.settings}, session)
+            _enabled_tools(session.paths, list({**session.config, **task.settings}.get("plugins", [])))
         except AccError as e:
             raise type(e)(f"{plan_file}: task {task.id!r}: {e.message}", hint=e.hint) from e
 
@@ -224,7 +225,7 @@ class _Session:
         from host.runner import PluginHost, RunOptions
 
         prefix = f"[{label}] " if label else ""
-        tools = _tools_for(settings, self)
+        tools = _enabled_tools(self.paths, list(settings.get("plugins", [])))
         budgets = Budgets(**{k: v for k, v in settings.items() if k in BUDGET_OPTIONS})
         request = AgentRequest(task=task, project=self.project, model=str(settings.get("model", DEFAULT_MODEL)),
                                budgets=budgets)
@@ -260,28 +261,26 @@ class _Session:
             record.close()
 
 
-def _tools_for(settings: dict[str, Any], session: _Session) -> list[AgentTool]:
+def _enabled_tools(paths: HostPaths, names: list[str]) -> list[AgentTool]:
+    """The tools of the plugins enabled for a run: at least one, each named once, all installed."""
     from host.agent.tools import plugin_tools
+    from host.errors import InputError
     from host.store import LocalStore
 
-    plugins = settings.get("plugins")
-    return plugin_tools(LocalStore(session.paths), _plugin_names(",".join(plugins) if plugins else None, {}))
-
-
-def _file_name(task_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", task_id)[:100] or "task"
-
-
-def _plugin_names(option: str | None, config: dict[str, Any]) -> list[str]:
-    from host.errors import InputError
-
-    names = [n.strip() for n in option.split(",") if n.strip()] if option else list(config.get("plugins", []))
     if not names:
         raise InputError("no plugins enabled for the agent: it would have no tools",
                          hint="name them with --plugins git,testing (installed plugins: `acc plugin list`)")
     if len(set(names)) != len(names):
         raise InputError(f"--plugins names a plugin twice: {','.join(names)}")
-    return names
+    return plugin_tools(LocalStore(paths), names)
+
+
+def _split(option: str) -> list[str]:
+    return [name.strip() for name in option.split(",") if name.strip()]
+
+
+def _file_name(task_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", task_id)[:100] or "task"
 
 
 def _config(home: Path) -> dict[str, Any]:

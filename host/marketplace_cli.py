@@ -200,14 +200,15 @@ def _ask_consent(title: str, lines: list[str]) -> bool:
     return click.confirm("Apply it?", default=False)
 
 
-def _offline(error: Exception) -> Exception:
+def _offline(error: Exception, hint: str = "update and rollback check the marketplace's current signed index "
+             "first; installed plugins keep working offline (`acc plugin list`, `acc plugin run`)",
+             *, changed: bool = True) -> Exception:
+    """An unreachable marketplace, said with what still works offline; other errors unchanged."""
     from host.errors import MarketplaceUnreachable
 
     if isinstance(error, MarketplaceUnreachable):
-        return MarketplaceUnreachable(
-            f"{error.message}: nothing was changed",
-            hint="update and rollback check the marketplace's current signed index first; "
-            "installed plugins keep working offline (`acc plugin list`, `acc plugin run`)")
+        return MarketplaceUnreachable(f"{error.message}: nothing was changed" if changed else error.message,
+                                      hint=hint)
     return error
 
 
@@ -405,6 +406,7 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
     from host.abi import SUPPORTED_ABI_VERSIONS
     from host.marketplace.config import MarketplaceConfig
     from host.marketplace.install import find_plugin
+    from host.marketplace.plan import version_order
     from host.marketplace.resolve import admits_abi, parse_requirement, select_version
 
     paths = host_paths()
@@ -414,14 +416,15 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
     try:
         client, index = find_plugin(paths, MarketplaceConfig(paths), parsed, parsed.marketplace or marketplace, work)
     except AccError as e:
-        raise _offline_info(e) from e
+        raise _offline(e, "`acc plugin info NAME` works offline for installed plugins (`acc plugin list`); "
+                       "others need the marketplace", changed=False) from e
     finally:
         shutil.rmtree(work, ignore_errors=True)
     try:
         newest = select_version(index, parsed, SUPPORTED_ABI_VERSIONS).entry
     except AccError:
         newest = None
-    ordered = sorted(index.versions, key=lambda e: _version_key(e.version), reverse=True)
+    ordered = sorted(index.versions, key=lambda e: version_order(e.version), reverse=True)
     if as_json:
         click.echo(json.dumps({
             "name": index.name, "marketplace": client.marketplace.name, "owner": index.owner,
@@ -458,21 +461,3 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
     if shown.dependencies:
         click.echo("  needs: " + ", ".join(f"{dep}{spec}" for dep, spec in sorted(shown.dependencies.items())))
     click.echo(f"install: acc plugin install {index.name}")
-
-
-def _version_key(text: str) -> tuple[int, object]:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return (1, Version(text))
-    except InvalidVersion:
-        return (0, text)
-
-
-def _offline_info(error: AccError) -> AccError:
-    from host.errors import MarketplaceUnreachable
-
-    if isinstance(error, MarketplaceUnreachable):
-        return MarketplaceUnreachable(error.message, hint="`acc plugin info NAME` works offline for installed "
-                                      "plugins (`acc plugin list`); others need the marketplace")
-    return error

@@ -12,13 +12,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from host.errors import InputError
+
 
 class Transcript:
     def __init__(self, path: Path | None) -> None:
         self._file: IO[str] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("w", encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = path.open("w", encoding="utf-8")
+            except OSError as e:
+                raise InputError(f"cannot write the transcript {path} ({e.strerror or e})",
+                                 hint="choose another --transcript path") from e
 
     def write(self, kind: str, **fields: Any) -> None:
         if self._file is None:

@@ -129,7 +129,7 @@ def choose_rollback(index: PluginIndex, current: str, kept: dict[str, str], mark
         if to == current:
             raise StoreError(f"{name} {to} is already the current version")
         if to not in kept:
-            have = ", ".join(sorted(kept, key=_sort_key, reverse=True)) or "none"
+            have = ", ".join(sorted(kept, key=version_order, reverse=True)) or "none"
             raise StoreError(f"{name} {to} is not kept in the store (kept previous versions: {have})",
                              hint=f"install it with `acc plugin install {name}=={to}`")
         why, overridable = _refusal(index, to, kept[to], marketplace)
@@ -139,7 +139,7 @@ def choose_rollback(index: PluginIndex, current: str, kept: dict[str, str], mark
         return RollbackChoice(to, entries.get(to), confirm_reason=why)
     current_version = _version(current)
     earlier = sorted((v for v in kept if current_version is None or (_version(v) or Version("0")) < current_version),
-                     key=_sort_key, reverse=True)
+                     key=version_order, reverse=True)
     refusals = []
     for version in earlier:
         why, _ = _refusal(index, version, kept[version], marketplace)
@@ -154,6 +154,7 @@ def choose_rollback(index: PluginIndex, current: str, kept: dict[str, str], mark
                      f"or install another with `acc plugin install {name}==VERSION`")
 
 
-def _sort_key(version: str) -> tuple[int, Version | str]:
+def version_order(version: str) -> tuple[int, Version | str]:
+    """A sort key: PEP 440 order, versions acc cannot parse first (oldest)."""
     parsed = _version(version)
     return (1, parsed) if parsed is not None else (0, version)

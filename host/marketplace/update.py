@@ -93,6 +93,20 @@ class Session:
         self.config = MarketplaceConfig(paths)
         self.work = work
         self._clients: dict[str, MarketplaceClient] = {}
+        self._needs: dict[str, list[tuple[str, SpecifierSet]]] | None = None
+
+    def dependents(self, name: str) -> list[tuple[str, SpecifierSet]]:
+        """(who, specifier) of each installed plugin that needs `name`. Every installed manifest
+        is read once per command, not once per plugin checked; `store_changed` forgets them."""
+        if self._needs is None:
+            self._needs = {}
+            for plugin in LocalStore(self.paths).list():
+                for dep, spec in plugin.manifest().dependencies.items():
+                    self._needs.setdefault(dep, []).append((f"{plugin.name} {plugin.version}", spec))
+        return self._needs.get(name, [])
+
+    def store_changed(self) -> None:
+        self._needs = None
 
     def client(self, marketplace: str) -> MarketplaceClient:
         if marketplace not in self._clients:
@@ -153,9 +167,7 @@ def check_update(session: Session, installed: InstalledPlugin) -> UpdateCheck:
     from host.marketplace.install import signer_label
 
     _, index = session.index(installed)
-    dependents = [(f"{p.name} {p.version}", spec) for p in LocalStore(session.paths).list()
-                  if (spec := p.manifest().dependencies.get(installed.name)) is not None]
-    choice = choose_update(index, installed.version, SUPPORTED_ABI_VERSIONS, dependents)
+    choice = choose_update(index, installed.version, SUPPORTED_ABI_VERSIONS, session.dependents(installed.name))
     changes, signer_change = None, ""
     if choice.target is not None:
         old = {k: c.scope_summary() for k, c in installed.manifest().capabilities.items()}
@@ -191,6 +203,7 @@ def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep
         granted = _consent_to_archive(session, installed, archive, new_signer, consent, action="update")
         commit = partial(store.install, archive, granted=granted, signer=new_signer,
                          marketplace=installed.marketplace)
+    session.store_changed()
     stored = [dependency.store(store, keep) for dependency in dependencies]
     commit()
     store.prune(installed.name, keep)
@@ -323,6 +336,7 @@ def rollback(session: Session, name: str, to: str | None, consent: Consent,
                                   hint=f"to use it anyway, confirm on a terminal or pass --yes "
                                   f"(`acc plugin rollback {name} --to {choice.target} --yes`)")
     current = _switch_to_kept(session.paths, installed, choice.target, choice.entry, consent, action="rollback")
+    session.store_changed()
     return RollbackResult(previous=installed, current=current)
 
 

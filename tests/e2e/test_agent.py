@@ -596,3 +596,12 @@ def test_a_bad_plan_is_refused_before_anything_runs(agent: Agent, api: ScriptedA
     result = agent.run("agent", "plan", str(path), ok=False)
     assert result.stderr.startswith(f"error: {path}: {message_start}"), result.stderr
     assert api.requests == []
+
+
+def test_a_transcript_that_cannot_be_written_is_refused_before_any_request(agent: Agent, api: ScriptedAPI,
+                                                                           tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = agent.task("x", "--transcript", str(blocker / "run.jsonl"), ok=False)
+    assert result.stderr.startswith(f"error: cannot write the transcript {blocker / 'run.jsonl'} ("), result.stderr
+    assert api.requests == []
