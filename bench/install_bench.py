@@ -99,8 +99,10 @@ class _Proxy(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         server: Any = self.server
-        request = urllib.request.Request(server.upstream + self.path, headers={
-            k: v for k, v in self.headers.items() if k.lower() in ("accept-encoding", "user-agent", "accept")})
+        request = urllib.request.Request(
+            server.upstream + self.path,
+            headers={k: v for k, v in self.headers.items() if k.lower() in ("accept-encoding", "user-agent", "accept")},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 status, headers, body = response.status, response.headers, response.read()
@@ -141,8 +143,9 @@ def acc(home: Path, *args: str) -> float:
     env = {**os.environ, "ACC_HOME": str(home), "ACC_CACHE_DIR": str(home.parent.parent / "client-cache")}
     home.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    proc = subprocess.run([ACC, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          check=False, cwd=home.parent)
+    proc = subprocess.run(
+        [ACC, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, cwd=home.parent
+    )
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -163,8 +166,9 @@ class Journey:
 
 def measure(args: argparse.Namespace, work: Path, template: PluginArchive, notes: Notes) -> tuple[Journey, Journey]:
     # The registry's own default bin size (make_config's is the tests' small one).
-    config = make_config(work / "data", testing=False, compile_cache_dir=work / "registry-compiled",
-                         bin_bits=RegistryConfig().bin_bits)
+    config = make_config(
+        work / "data", testing=False, compile_cache_dir=work / "registry-compiled", bin_bits=RegistryConfig().bin_bits
+    )
     publisher = make_publisher(config, "bench", work / "keys")
     registry = Registry.open(config)
     print(f"generating {args.plugins} plugins", flush=True)
@@ -197,9 +201,12 @@ def measure(args: argparse.Namespace, work: Path, template: PluginArchive, notes
             if args.verbose:
                 for path, size, encoding in traffic.paths:
                     print(f"    {path} {size} B {encoding}", flush=True)
-            print(f"run {run + 1}/{runs}: new user {new_user.seconds[-1]:.2f} s, "
-                  f"returning {returning.seconds[-1]:.2f} s, "
-                  f"returning metadata {returning.traffic[-1].get('metadata', 0)} B", flush=True)
+            print(
+                f"run {run + 1}/{runs}: new user {new_user.seconds[-1]:.2f} s, "
+                f"returning {returning.seconds[-1]:.2f} s, "
+                f"returning metadata {returning.traffic[-1].get('metadata', 0)} B",
+                flush=True,
+            )
             shutil.rmtree(work / f"new-{run}")
             shutil.rmtree(work / f"returning-{run}")
     return new_user, returning
@@ -233,13 +240,22 @@ def kb(n: float) -> str:
     return f"{n / 1024:.1f} KB"
 
 
-def report(args: argparse.Namespace, new_user: Journey, returning: Journey, startup: Spread, notes: Notes,
-           template: PluginArchive, bins: int) -> str:
+def report(
+    args: argparse.Namespace,
+    new_user: Journey,
+    returning: Journey,
+    startup: Spread,
+    notes: Notes,
+    template: PluginArchive,
+    bins: int,
+) -> str:
     def row(label: str, journey: Journey, budget: str) -> str:
         meta, index = journey.bytes("metadata").median, journey.bytes("index").median
         targets = journey.bytes("archive+signature").median
-        return (f"| {label} | {journey.spread().show('s', 1, 2)} | {kb(meta)} | {kb(index)} | "
-                f"{targets / (1024 * 1024):.1f} MB | {budget} |")
+        return (
+            f"| {label} | {journey.spread().show('s', 1, 2)} | {kb(meta)} | {kb(index)} | "
+            f"{targets / (1024 * 1024):.1f} MB | {budget} |"
+        )
 
     time_ok = returning.spread().median <= INSTALL_BUDGET_S
     tuf_ok = returning.bytes("metadata").median + returning.bytes("index").median <= TUF_BUDGET_BYTES
@@ -258,11 +274,11 @@ gzip-compressed). Medians, with (range, n).
 {row("new user (pinned root only)", new_user, "≤ 1 s (time)")}
 {row("returning user, a new version", returning, "≤ 1 s; metadata + index ≤ 20 KB")}
 
-- **Time: {'met' if time_ok else '**missed**'}** for a returning user. `acc --version` alone takes
-  {startup.show('ms', 1000)}; the rest is the TUF refresh (timestamp, snapshot, one bin), the download and
+- **Time: {"met" if time_ok else "**missed**"}** for a returning user. `acc --version` alone takes
+  {startup.show("ms", 1000)}; the rest is the TUF refresh (timestamp, snapshot, one bin), the download and
   verification of {len(template.wasm) / 1e6:.0f} MB, the publisher signature, loading the compiled component
   to check its imports, and writing the plugin to the store with fsync.
-- **TUF bytes: {'met' if tuf_ok else '**missed**'}.** Both users fetch the timestamp, the snapshot (one
+- **TUF bytes: {"met" if tuf_ok else "**missed**"}.** Both users fetch the timestamp, the snapshot (one
   entry per bin) and the one bin that lists the plugin's index; a new user
   also fetches any root versions signed since the pinned one. The archive and signature hashes come from
   the signed index, so their bins are never fetched. The archive is the 18 MB component zip-compressed.
@@ -279,8 +295,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="acc-install-bench-"))
     notes = Notes()
     try:
-        template = read_archive(build_plugin(REPO / "official_plugins" / "example", work,
-                                             cache_dir=CACHE / "builds").archive)
+        template = read_archive(
+            build_plugin(REPO / "official_plugins" / "example", work, cache_dir=CACHE / "builds").archive
+        )
         new_user, returning = measure(args, work, template, notes)
         startup = startup_seconds(5 if args.quick else 15)
         body = report(args, new_user, returning, startup, notes, template, 2 ** RegistryConfig().bin_bits)

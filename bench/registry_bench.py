@@ -78,8 +78,10 @@ SEARCHES = (
     (f"/api/v1/plugins?q={SEARCH_WORD}", SearchQuery(q=SEARCH_WORD)),
     (f"/api/v1/plugins?q={SEARCH_CATEGORY}", SearchQuery(q=SEARCH_CATEGORY)),
     ("/api/v1/plugins", SearchQuery()),
-    (f"/api/v1/plugins?category={SEARCH_CATEGORY}&sort=downloads", SearchQuery(category=SEARCH_CATEGORY,
-                                                                              sort="downloads")),
+    (
+        f"/api/v1/plugins?category={SEARCH_CATEGORY}&sort=downloads",
+        SearchQuery(category=SEARCH_CATEGORY, sort="downloads"),
+    ),
     (f"/search?q={SEARCH_WORD}", SearchQuery(q=SEARCH_WORD)),
 )
 
@@ -169,8 +171,12 @@ def serve(config: RegistryConfig, log: Path) -> Iterator[Server]:
         env["REGISTRY_DATABASE_URL"] = config.database_url
     acc = str(Path(sys.executable).parent / "acc")
     with log.open("ab") as out:
-        proc = subprocess.Popen([acc, "registry", "serve", "--data", str(config.data_dir), "--port", str(port),
-                                 "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [acc, "registry", "serve", "--data", str(config.data_dir), "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -221,16 +227,21 @@ class CountingFetcher(FetcherInterface):
         self.step = ""
 
     def _fetch(self, url: str) -> Iterator[bytes]:
-        response = self._pool.request("GET", url, headers=self._headers, preload_content=False,
-                                      timeout=urllib3.Timeout(30))
-        headers = len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + sum(
-            len(k) + len(v) + 4 for k, v in response.headers.items()) + 2
+        response = self._pool.request(
+            "GET", url, headers=self._headers, preload_content=False, timeout=urllib3.Timeout(30)
+        )
+        headers = (
+            len(f"HTTP/1.1 {response.status} {response.reason}\r\n")
+            + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+            + 2
+        )
         if response.status >= 400:
             body = response.read()
             self._record(url, response, len(body), headers, body)
             response.release_conn()
-            raise tuf_exceptions.DownloadHTTPError(f"HTTP error occurred with status {response.status}",
-                                                   response.status)
+            raise tuf_exceptions.DownloadHTTPError(
+                f"HTTP error occurred with status {response.status}", response.status
+            )
         return self._counted(url, response, headers)
 
     def _counted(self, url: str, response: Any, headers: int) -> Iterator[bytes]:
@@ -245,8 +256,17 @@ class CountingFetcher(FetcherInterface):
             response.release_conn()
 
     def _record(self, url: str, response: Any, length: int, headers: int, body: bytes) -> None:
-        self.fetches.append(Fetch(url, self.step, response.status, length, int(response.tell()), headers,
-                                  len(gzip.compress(body, GZIP_LEVEL))))
+        self.fetches.append(
+            Fetch(
+                url,
+                self.step,
+                response.status,
+                length,
+                int(response.tell()),
+                headers,
+                len(gzip.compress(body, GZIP_LEVEL)),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -263,8 +283,9 @@ class Install:
         return sum(getattr(f, kind) for f in fetches)
 
 
-def tuf_install(base: str, client_dir: Path, name: str, *, bootstrap: bytes | None, download: bool = True,
-                accept_gzip: bool = False) -> Install:
+def tuf_install(
+    base: str, client_dir: Path, name: str, *, bootstrap: bytes | None, download: bool = True, accept_gzip: bool = False
+) -> Install:
     """Install `name`'s newest version the way a client must: everything through ngclient.
 
     Steps: `refresh` (root, timestamp, snapshot, targets), `index` (the bin naming
@@ -275,8 +296,14 @@ def tuf_install(base: str, client_dir: Path, name: str, *, bootstrap: bytes | No
     fetcher = CountingFetcher(accept_gzip=accept_gzip)
     (client_dir / "metadata").mkdir(parents=True, exist_ok=True)
     (client_dir / "targets").mkdir(parents=True, exist_ok=True)
-    updater = Updater(str(client_dir / "metadata"), f"{base}/tuf/metadata/", str(client_dir / "targets"),
-                      f"{base}/tuf/targets/", fetcher=fetcher, bootstrap=bootstrap)
+    updater = Updater(
+        str(client_dir / "metadata"),
+        f"{base}/tuf/metadata/",
+        str(client_dir / "targets"),
+        f"{base}/tuf/targets/",
+        fetcher=fetcher,
+        bootstrap=bootstrap,
+    )
     fetcher.step = "refresh"
     updater.refresh()
     fetcher.step = "index"
@@ -307,7 +334,8 @@ class _GzipProxyHandler(BaseHTTPRequestHandler):
         except urllib.error.HTTPError as e:
             status, body, kind = e.code, e.read(), e.headers.get("Content-Type", "")
         compress = "gzip" in self.headers.get("Accept-Encoding", "") and (
-            self.path.startswith("/tuf/metadata/") or self.path.endswith(".index.json"))
+            self.path.startswith("/tuf/metadata/") or self.path.endswith(".index.json")
+        )
         if compress:
             body = gzip.compress(body, GZIP_LEVEL)
         self.send_response(status)
@@ -363,9 +391,13 @@ def publish_http(base: str, publisher: Publisher, data: bytes) -> float:
 
     signature = sign(data, publisher.key)
     started = time.perf_counter()
-    status, body = request_json("POST", f"{base}/api/v1/plugins", token=publisher.token,
-                                multipart={"archive": ("p.plugin", data), "signature": ("p.sig", signature)},
-                                fields={"signature_kind": "ed25519"})
+    status, body = request_json(
+        "POST",
+        f"{base}/api/v1/plugins",
+        token=publisher.token,
+        multipart={"archive": ("p.plugin", data), "signature": ("p.sig", signature)},
+        fields={"signature_kind": "ed25519"},
+    )
     elapsed = time.perf_counter() - started
     assert status == 201 and body.get("created"), (status, body)
     return elapsed
@@ -413,14 +445,34 @@ def wrk(server: Server, path: str, seconds: int, script: Path) -> WrkRun:
         return usage.ru_utime + usage.ru_stime
 
     server_before, wrk_before = server.cpu_seconds(), children_cpu()
-    out = subprocess.run(["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s",
-                          "-s", str(script), server.url + path], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{WRK_CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            server.url + path,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     server_cpu, wrk_cpu = server.cpu_seconds() - server_before, children_cpu() - wrk_before
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     requests, duration_us, p50, p95, p99, status_errors, socket_errors = (float(x) for x in line.split()[1:])
-    return WrkRun(rps=requests / (duration_us / 1e6), p50_ms=p50 / 1000, p95_ms=p95 / 1000, p99_ms=p99 / 1000,
-                  bad=int(status_errors + socket_errors), server_cpu_ms=server_cpu / max(requests, 1) * 1000,
-                  wrk_cpu_ms=wrk_cpu / max(requests, 1) * 1000)
+    return WrkRun(
+        rps=requests / (duration_us / 1e6),
+        p50_ms=p50 / 1000,
+        p95_ms=p95 / 1000,
+        p99_ms=p99 / 1000,
+        bad=int(status_errors + socket_errors),
+        server_cpu_ms=server_cpu / max(requests, 1) * 1000,
+        wrk_cpu_ms=wrk_cpu / max(requests, 1) * 1000,
+    )
 
 
 # -- the bin-size model ----------------------------------------------------------------------
@@ -451,8 +503,11 @@ def bin_model(registry: Registry, bits_range: range, plugins: int) -> list[Model
     serializer = JSONSerializer(compact=True)
     targets: dict[str, TargetFile] = {}
     with registry.db.read() as session:
-        rows = session.query(TufMetadata.role, TufMetadata.version, TufMetadata.data).filter(
-            TufMetadata.role.like("bins-%")).all()
+        rows = (
+            session.query(TufMetadata.role, TufMetadata.version, TufMetadata.data)
+            .filter(TufMetadata.role.like("bins-%"))
+            .all()
+        )
     newest: dict[str, tuple[int, bytes]] = {}
     for role, version, data in rows:
         if role not in newest or version > newest[role][0]:
@@ -480,8 +535,15 @@ def bin_model(registry: Registry, bits_range: range, plugins: int) -> list[Model
         snap = Metadata(Snapshot(version=plugins + 1, expires=expires, meta=meta))
         snap.sign(signer)
         snapshot = snap.to_bytes(serializer)
-        out.append(ModelRow(bits, len(snapshot), len(gzip.compress(snapshot, GZIP_LEVEL)),
-                            round(statistics.mean(sizes)), round(statistics.mean(gz))))
+        out.append(
+            ModelRow(
+                bits,
+                len(snapshot),
+                len(gzip.compress(snapshot, GZIP_LEVEL)),
+                round(statistics.mean(sizes)),
+                round(statistics.mean(gz)),
+            )
+        )
     return out
 
 
@@ -538,8 +600,13 @@ def run_bits(bits: int, args: argparse.Namespace, work: Path, template: PluginAr
         with gzip_proxy(base) as proxy:
             returning_gzip = tuf_install(proxy, root / "client-gzip", new_name, bootstrap=None, accept_gzip=True)
         cold = tuf_install(base, root / "cold-client", new_name, bootstrap=root_bytes)
-        result = BitsResult(bits=bits, generate_s=generated.seconds, batches=generated.batches,
-                            tuf=BytesResult(bits, returning, returning_gzip, cold), publish_cached=Spread((0.0,)))
+        result = BitsResult(
+            bits=bits,
+            generate_s=generated.seconds,
+            batches=generated.batches,
+            tuf=BytesResult(bits, returning, returning_gzip, cold),
+            publish_cached=Spread((0.0,)),
+        )
 
         # 2. Publish latency with the component in the compile cache (after warming both workers).
         samples = []
@@ -559,8 +626,7 @@ def run_bits(bits: int, args: argparse.Namespace, work: Path, template: PluginAr
                 shutil.rmtree(config.compiled_dir)
                 config.compiled_dir.mkdir()
                 notes.sample()
-                firsts.append(publish_http(base, publisher, variant(template, name=next(timed_names),
-                                                                    version="1.1.0")))
+                firsts.append(publish_http(base, publisher, variant(template, name=next(timed_names), version="1.1.0")))
             result.publish_first = Spread(tuple(firsts))
             print(f"[{bits} bits] publish (first compile): {result.publish_first.show('s', 1, 1)}", flush=True)
             measure_gets(result, server, registry, new_name, args, work, notes)
@@ -579,8 +645,15 @@ def run_bits(bits: int, args: argparse.Namespace, work: Path, template: PluginAr
     return result
 
 
-def measure_gets(result: BitsResult, server: Server, registry: Registry, name: str, args: argparse.Namespace,
-                 work: Path, notes: Notes) -> None:
+def measure_gets(
+    result: BitsResult,
+    server: Server,
+    registry: Registry,
+    name: str,
+    args: argparse.Namespace,
+    work: Path,
+    notes: Notes,
+) -> None:
     base = server.url
     with registry.db.read() as session:
         role = registry.tuf._succinct_roles(session).get_role_for_target(index_path(name))
@@ -602,8 +675,9 @@ def measure_gets(result: BitsResult, server: Server, registry: Registry, name: s
     result.gets.update(wrk_paths(server, paths, args, work, notes, f"{result.bits} bits"))
 
 
-def wrk_paths(server: Server, paths: dict[str, str], args: argparse.Namespace, work: Path, notes: Notes,
-              tag: str) -> dict[str, GetResult]:
+def wrk_paths(
+    server: Server, paths: dict[str, str], args: argparse.Namespace, work: Path, notes: Notes, tag: str
+) -> dict[str, GetResult]:
     """wrk against each of `paths` (label: path), after a warm-up run."""
     script = work / "wrk-report.lua"
     script.write_text(WRK_SCRIPT)
@@ -619,10 +693,13 @@ def wrk_paths(server: Server, paths: dict[str, str], args: argparse.Namespace, w
             notes.sample()
             run = wrk(server, path, seconds, script)
             get.runs.append(run)
-            print(f"[{tag}] GET {label}: {run.rps:.0f} req/s, p50 {run.p50_ms:.1f} ms, "
-                  f"p95 {run.p95_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, bad {run.bad}, "
-                  f"gunicorn {run.server_cpu_ms:.2f} CPU ms/req, wrk {run.wrk_cpu_ms:.2f} CPU ms/req, "
-                  f"load {get.loads[-1]:.1f}", flush=True)
+            print(
+                f"[{tag}] GET {label}: {run.rps:.0f} req/s, p50 {run.p50_ms:.1f} ms, "
+                f"p95 {run.p95_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, bad {run.bad}, "
+                f"gunicorn {run.server_cpu_ms:.2f} CPU ms/req, wrk {run.wrk_cpu_ms:.2f} CPU ms/req, "
+                f"load {get.loads[-1]:.1f}",
+                flush=True,
+            )
     return results
 
 
@@ -675,16 +752,21 @@ def search_times(registry: Registry, runs: int) -> tuple[dict[str, int], dict[st
                 cpus.append((time.process_time() - started_cpu) * 1000)
         matches[path] = total
         wall[path], cpu[path] = Spread(tuple(walls[1:])), Spread(tuple(cpus[1:]))  # the first warms caches
-        print(f"[search, in-process] {path}: {total} matches, {wall[path].show('ms', digits=1)} "
-              f"(CPU {cpu[path].show('ms', digits=1)})", flush=True)
+        print(
+            f"[search, in-process] {path}: {total} matches, {wall[path].show('ms', digits=1)} "
+            f"(CPU {cpu[path].show('ms', digits=1)})",
+            flush=True,
+        )
     return matches, wall, cpu
 
 
-def run_search(args: argparse.Namespace, work: Path, template: PluginArchive, notes: Notes, database: str,
-               database_url: str = "") -> SearchRun:
+def run_search(
+    args: argparse.Namespace, work: Path, template: PluginArchive, notes: Notes, database: str, database_url: str = ""
+) -> SearchRun:
     root = work / f"search-{database}"
-    config = make_config(root / "data", database_url, bin_bits=args.get_bits, testing=False,
-                         compile_cache_dir=work / "compiled")
+    config = make_config(
+        root / "data", database_url, bin_bits=args.get_bits, testing=False, compile_cache_dir=work / "compiled"
+    )
     make_publisher(config, "bench", root / "keys")
     registry = Registry.open(config)
     print(f"[search, {database}] generating {args.plugins} plugins", flush=True)
@@ -702,25 +784,36 @@ def search_report(runs: list[SearchRun], args: argparse.Namespace, notes: Notes)
     import importlib.metadata as md
     import sqlite3
 
-    lines = [f"Search at {args.plugins:,} plugins, measured by `bench/registry_bench.py --search-only` on "
-             f"{datetime.now(UTC):%Y-%m-%d}: {machine()}, gunicorn {md.version('gunicorn')} (2 sync workers), "
-             f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {md.version('sqlalchemy')}; 1-minute load average "
-             f"{notes.show()} while measuring (the machine is shared with other work).", "",
-             "| GET | database | matches | req/s | p50 | p95 | p99 | gunicorn CPU per request | errors | load |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Search at {args.plugins:,} plugins, measured by `bench/registry_bench.py --search-only` on "
+        f"{datetime.now(UTC):%Y-%m-%d}: {machine()}, gunicorn {md.version('gunicorn')} (2 sync workers), "
+        f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {md.version('sqlalchemy')}; 1-minute load average "
+        f"{notes.show()} while measuring (the machine is shared with other work).",
+        "",
+        "| GET | database | matches | req/s | p50 | p95 | p99 | gunicorn CPU per request | errors | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for run in runs:
         for path, get in run.gets.items():
-            lines.append(f"| {path} | {run.database} | {run.matches[path]:,} | {get.spread('rps').show('req/s')} | "
-                         f"{get.spread('p50_ms').median:,.1f} ms | {get.spread('p95_ms').show('ms', digits=1)} | "
-                         f"{get.spread('p99_ms').median:,.1f} ms | {get.spread('server_cpu_ms').show('ms', digits=2)} "
-                         f"| {sum(r.bad for r in get.runs)} | {min(get.loads):.1f}–{max(get.loads):.1f} |")
-    lines += ["", "`catalog.search` in-process, without the cache (a new read session each; the page's JSON "
-              "summaries included):", "", "| query | database | matches | wall | CPU (this process) |",
-              "|---|---|---|---|---|"]
+            lines.append(
+                f"| {path} | {run.database} | {run.matches[path]:,} | {get.spread('rps').show('req/s')} | "
+                f"{get.spread('p50_ms').median:,.1f} ms | {get.spread('p95_ms').show('ms', digits=1)} | "
+                f"{get.spread('p99_ms').median:,.1f} ms | {get.spread('server_cpu_ms').show('ms', digits=2)} "
+                f"| {sum(r.bad for r in get.runs)} | {min(get.loads):.1f}–{max(get.loads):.1f} |"
+            )
+    lines += [
+        "",
+        "`catalog.search` in-process, without the cache (a new read session each; the page's JSON summaries included):",
+        "",
+        "| query | database | matches | wall | CPU (this process) |",
+        "|---|---|---|---|---|",
+    ]
     for run in runs:
         for path, _ in SEARCHES:
-            lines.append(f"| {path} | {run.database} | {run.matches[path]:,} | "
-                         f"{run.wall_ms[path].show('ms', digits=1)} | {run.cpu_ms[path].show('ms', digits=1)} |")
+            lines.append(
+                f"| {path} | {run.database} | {run.matches[path]:,} | "
+                f"{run.wall_ms[path].show('ms', digits=1)} | {run.cpu_ms[path].show('ms', digits=1)} |"
+            )
     return "\n".join(lines)
 
 
@@ -728,24 +821,36 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--bits", default="6,8,9,10", help="bin_bits values to measure (comma-separated)")
-    parser.add_argument("--get-bits", type=int, default=DEFAULT_BITS,
-                        help="the bin size at which GETs and first-compile publishes are measured")
+    parser.add_argument(
+        "--get-bits",
+        type=int,
+        default=DEFAULT_BITS,
+        help="the bin size at which GETs and first-compile publishes are measured",
+    )
     parser.add_argument("--plugins", type=int, default=10_000)
     parser.add_argument("--no-write", action="store_true", help="print, do not write docs/performance.md")
-    parser.add_argument("--search-only", action="store_true",
-                        help="measure only search (in-process and through gunicorn) at --get-bits; prints a report "
-                        "and never writes docs/performance.md")
-    parser.add_argument("--postgres", metavar="ADMIN_URL", default="",
-                        help="with --search-only, also measure on PostgreSQL: a scratch database is created on "
-                        "this server and dropped afterwards (e.g. postgresql+psycopg://acc:acc@127.0.0.1/postgres)")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="measure only search (in-process and through gunicorn) at --get-bits; prints a report "
+        "and never writes docs/performance.md",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        default="",
+        help="with --search-only, also measure on PostgreSQL: a scratch database is created on "
+        "this server and dropped afterwards (e.g. postgresql+psycopg://acc:acc@127.0.0.1/postgres)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     work = Path(tempfile.mkdtemp(prefix="acc-registry-bench-"))
     notes = Notes()
     notes.sample()
-    template = read_archive(build_plugin(REPO / "official_plugins" / "example", work,
-                                         cache_dir=CACHE / "builds").archive)
+    template = read_archive(
+        build_plugin(REPO / "official_plugins" / "example", work, cache_dir=CACHE / "builds").archive
+    )
     if args.search_only:
         runs = [run_search(args, work, template, notes, "SQLite")]
         if args.postgres:
@@ -796,10 +901,12 @@ class TufRow:
     @classmethod
     def of(cls, r: BitsResult) -> TufRow:
         plain, gz = r.tuf.returning, r.tuf.returning_gzip
-        return cls(three=plain.total(plain.of("refresh", "index", "archive-info")),
-                   one=plain.total(plain.of("refresh", "index")),
-                   three_gz=gz.total(gz.of("refresh", "index", "archive-info"), "wire"),
-                   one_gz=gz.total(gz.of("refresh", "index"), "wire"))
+        return cls(
+            three=plain.total(plain.of("refresh", "index", "archive-info")),
+            one=plain.total(plain.of("refresh", "index")),
+            three_gz=gz.total(gz.of("refresh", "index", "archive-info"), "wire"),
+            one_gz=gz.total(gz.of("refresh", "index"), "wire"),
+        )
 
 
 def report(results: list[BitsResult], args: argparse.Namespace, template: PluginArchive, notes: Notes) -> str:
@@ -828,7 +935,7 @@ def report(results: list[BitsResult], args: argparse.Namespace, template: Plugin
         "of another plugin is published through the API and the same client installs it; counted are response "
         "bodies (HTTP headers add about 200 B per response). The gzip figures are measured through a loopback "
         "proxy that gzips (level 6) metadata and index targets for a client sending `Accept-Encoding: gzip`; "
-        "ngclient verified every response as usual. \"One bin\" is the same install without the lookups of the "
+        'ngclient verified every response as usual. "One bin" is the same install without the lookups of the '
         "archive and signature in their bins, which is what a client taking their hashes from the signed index "
         f"would fetch. GETs: wrk, 1 thread, {WRK_CONNECTIONS} connections, "
         f"10 s per run, on the registry with bin_bits {args.get_bits}.",
@@ -843,45 +950,71 @@ def report(results: list[BitsResult], args: argparse.Namespace, template: Plugin
             rps, p95 = get.spread("rps"), get.spread("p95_ms")
             matched = f" ({get.matches:,} matches)" if get.matches is not None else ""
             ok = rps.median >= GET_BUDGET_RPS and p95.median < GET_BUDGET_P95_MS
-            lines.append(f"| GET {label}{matched} | {rps.show('req/s')}; p95 {p95.show('ms', digits=0)} | "
-                         f"≥ 1,000 req/s, p95 < 50 ms | {verdict(ok)} |")
+            lines.append(
+                f"| GET {label}{matched} | {rps.show('req/s')}; p95 {p95.show('ms', digits=0)} | "
+                f"≥ 1,000 req/s, p95 < 50 ms | {verdict(ok)} |"
+            )
     for r in results:
         row = TufRow.of(r)
         default = ", the default" if r.bits == DEFAULT_BITS else ""
-        lines.append(f"| TUF bytes of a returning client's install, bin_bits {r.bits} ({2**r.bits} bins{default}) "
-                     f"| {kb(row.three)} | ≤ 20 KB | {verdict(row.three <= TUF_BUDGET_BYTES)} |")
+        lines.append(
+            f"| TUF bytes of a returning client's install, bin_bits {r.bits} ({2**r.bits} bins{default}) "
+            f"| {kb(row.three)} | ≤ 20 KB | {verdict(row.three <= TUF_BUDGET_BYTES)} |"
+        )
     for r in results:
         row = TufRow.of(r)
-        lines.append(f"| … gzip on the wire and one bin per install (recommended), bin_bits {r.bits} | "
-                     f"{kb(row.one_gz)} | ≤ 20 KB | {verdict(row.one_gz <= TUF_BUDGET_BYTES)} |")
+        lines.append(
+            f"| … gzip on the wire and one bin per install (recommended), bin_bits {r.bits} | "
+            f"{kb(row.one_gz)} | ≤ 20 KB | {verdict(row.one_gz <= TUF_BUDGET_BYTES)} |"
+        )
     if gets_run is not None and gets_run.publish_first is not None:
-        lines.append(f"| publish through the HTTP API, with the first compile | "
-                     f"{gets_run.publish_first.show('s', digits=1)} | (none) | |")
+        lines.append(
+            f"| publish through the HTTP API, with the first compile | "
+            f"{gets_run.publish_first.show('s', digits=1)} | (none) | |"
+        )
     for r in results:
-        lines.append(f"| publish through the HTTP API, component already compiled, bin_bits {r.bits} | "
-                     f"{r.publish_cached.show('ms', 1000)} | (none) | |")
+        lines.append(
+            f"| publish through the HTTP API, component already compiled, bin_bits {r.bits} | "
+            f"{r.publish_cached.show('ms', 1000)} | (none) | |"
+        )
 
     if gets_run is not None:
-        lines += ["", f"### Cached GETs (bin_bits {args.get_bits})", "",
-                  "| GET | req/s | p50 | p95 | p99 | gunicorn CPU per request | ceiling on 2 idle cores | "
-                  "wrk CPU per request | errors | load |", "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"### Cached GETs (bin_bits {args.get_bits})",
+            "",
+            "| GET | req/s | p50 | p95 | p99 | gunicorn CPU per request | ceiling on 2 idle cores | "
+            "wrk CPU per request | errors | load |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for label, get in gets_run.gets.items():
             cpu = get.spread("server_cpu_ms")
-            lines.append(f"| {label} | {get.spread('rps').median:,.0f} | {get.spread('p50_ms').median:,.1f} ms | "
-                         f"{get.spread('p95_ms').median:,.1f} ms | {get.spread('p99_ms').median:,.1f} ms | "
-                         f"{cpu.show('ms', digits=2)} | {2000 / cpu.median:,.0f} req/s | "
-                         f"{get.spread('wrk_cpu_ms').median:.2f} ms | {sum(run.bad for run in get.runs)} | "
-                         f"{min(get.loads):.1f}–{max(get.loads):.1f} |")
+            lines.append(
+                f"| {label} | {get.spread('rps').median:,.0f} | {get.spread('p50_ms').median:,.1f} ms | "
+                f"{get.spread('p95_ms').median:,.1f} ms | {get.spread('p99_ms').median:,.1f} ms | "
+                f"{cpu.show('ms', digits=2)} | {2000 / cpu.median:,.0f} req/s | "
+                f"{get.spread('wrk_cpu_ms').median:.2f} ms | {sum(run.bad for run in get.runs)} | "
+                f"{min(get.loads):.1f}–{max(get.loads):.1f} |"
+            )
 
-    lines += ["", "### TUF bytes of a returning client's install", "",
-              "| bin_bits | as fetched today: 3 bins | 1 bin | 3 bins, gzip | 1 bin, gzip | budget |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "### TUF bytes of a returning client's install",
+        "",
+        "| bin_bits | as fetched today: 3 bins | 1 bin | 3 bins, gzip | 1 bin, gzip | budget |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         row = TufRow.of(r)
         cells = [budget_kb(n) for n in (row.three, row.one, row.three_gz, row.one_gz)]
         lines.append(f"| {r.bits} ({2**r.bits} bins) | " + " | ".join(cells) + " | ≤ 20 KB |")
-    lines += ["", "Per response (body bytes; gzip: bytes on the wire through the gzip proxy):", "",
-              "| bin_bits | step | response | body | gzip |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Per response (body bytes; gzip: bytes on the wire through the gzip proxy):",
+        "",
+        "| bin_bits | step | response | body | gzip |",
+        "|---|---|---|---|---|",
+    ]
     for r in results:
         gz = {f.url.split("/tuf/", 1)[1]: f.wire for f in r.tuf.returning_gzip.fetches}
         for f in r.tuf.returning.of("refresh", "index", "archive-info"):
@@ -889,19 +1022,29 @@ def report(results: list[BitsResult], args: argparse.Namespace, template: Plugin
             status = "" if f.status == 200 else f" ({f.status})"
             shown = path if len(path) < 60 else path.split("/")[0] + "/" + path.split("/")[1][:12] + "….index.json"
             lines.append(f"| {r.bits} | {f.step} | `{shown}`{status} | {f.body:,} | {gz.get(path, 0):,} |")
-    lines += ["", "A new client's first install (root bootstrapped; root, timestamp, snapshot, targets, 3 bins, "
-              "index), for scale; the archive itself is "
-              f"{Install.total(results[0].tuf.returning.of('archive')) / 1e6:.1f} MB:", "",
-              "| bin_bits | plain | gzip (estimated: gzip -6 of each body) |", "|---|---|---|"]
+    lines += [
+        "",
+        "A new client's first install (root bootstrapped; root, timestamp, snapshot, targets, 3 bins, "
+        "index), for scale; the archive itself is "
+        f"{Install.total(results[0].tuf.returning.of('archive')) / 1e6:.1f} MB:",
+        "",
+        "| bin_bits | plain | gzip (estimated: gzip -6 of each body) |",
+        "|---|---|---|",
+    ]
     for r in results:
         meta = r.tuf.cold.of("refresh", "index", "archive-info")
         lines.append(f"| {r.bits} | {kb(Install.total(meta))} | {kb(Install.total(meta, 'gzipped'))} |")
     if gets_run is not None and gets_run.model:
-        lines += ["", f"Bin size model: the {args.plugins * 3:,} targets of the bin_bits {args.get_bits} registry "
-                  "re-bucketed into 2^N bins and signed, with role versions as a one-by-one publish history would "
-                  "leave them; install = timestamp + snapshot + bin(s) + index (gzip: -6 of each body):", "",
-                  "| bin_bits | bins | snapshot | one bin (mean) | install, 3 bins | install, 1 bin | "
-                  "3 bins, gzip | 1 bin, gzip |", "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"Bin size model: the {args.plugins * 3:,} targets of the bin_bits {args.get_bits} registry "
+            "re-bucketed into 2^N bins and signed, with role versions as a one-by-one publish history would "
+            "leave them; install = timestamp + snapshot + bin(s) + index (gzip: -6 of each body):",
+            "",
+            "| bin_bits | bins | snapshot | one bin (mean) | install, 3 bins | install, 1 bin | "
+            "3 bins, gzip | 1 bin, gzip |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         fetched = gets_run.tuf.returning.of("refresh", "index")
         timestamp = next(f for f in fetched if f.url.endswith("timestamp.json"))
         index = next(f for f in fetched if "/tuf/targets/" in f.url)
@@ -909,15 +1052,20 @@ def report(results: list[BitsResult], args: argparse.Namespace, template: Plugin
             one = timestamp.body + m.snapshot + m.bin_mean + index.body
             one_gz = timestamp.gzipped + m.snapshot_gz + m.bin_gz + index.gzipped
             sizes = (one + 2 * m.bin_mean, one, one_gz + 2 * m.bin_gz, one_gz)
-            lines.append(f"| {m.bits} | {2**m.bits} | {kb(m.snapshot)} | {kb(m.bin_mean)} | "
-                         + " | ".join(budget_kb(n) for n in sizes) + " |")
+            lines.append(
+                f"| {m.bits} | {2**m.bits} | {kb(m.snapshot)} | {kb(m.bin_mean)} | "
+                + " | ".join(budget_kb(n) for n in sizes)
+                + " |"
+            )
     lines += ["", "Other measurements:", ""]
     for r in results:
         check = r.refresh_check_ms.show("ms", 1000, 1) if r.refresh_check_ms else "n/a"
-        lines.append(f"- bin_bits {r.bits}: generating {args.plugins:,} plugins took {r.generate_s:.0f} s "
-                     f"({r.batches} transactions); the database then held {r.tuf_rows:,} TUF metadata rows, and "
-                     f"`TufRepository.needs_refresh` (each worker runs it once a second while timestamp.json is "
-                     f"requested) took {check}.")
+        lines.append(
+            f"- bin_bits {r.bits}: generating {args.plugins:,} plugins took {r.generate_s:.0f} s "
+            f"({r.batches} transactions); the database then held {r.tuf_rows:,} TUF metadata rows, and "
+            f"`TufRepository.needs_refresh` (each worker runs it once a second while timestamp.json is "
+            f"requested) took {check}."
+        )
     notes_file = REPO / "docs" / "performance-registry-notes.md"
     if notes_file.exists():
         lines += ["", notes_file.read_text().strip()]

@@ -43,8 +43,18 @@ _WORDS = (
     "rename translate spell grammar summary todo metrics statistics chart report"
 )
 KEYWORDS = tuple(_WORDS.split())
-CATEGORIES = ("analysis", "testing", "documentation", "vcs", "security", "data", "devops", "languages",
-              "writing", "productivity")
+CATEGORIES = (
+    "analysis",
+    "testing",
+    "documentation",
+    "vcs",
+    "security",
+    "data",
+    "devops",
+    "languages",
+    "writing",
+    "productivity",
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,9 @@ def plugin_name(i: int) -> str:
     return f"bench-{i:05d}"
 
 
-def generate(registry: Registry, owner_name: str, template: PluginArchive, count: int, *, batch: int = 1000,
-             seed: int = 458) -> Generated:
+def generate(
+    registry: Registry, owner_name: str, template: PluginArchive, count: int, *, batch: int = 1000, seed: int = 458
+) -> Generated:
     """Add `count` plugins with one version each, owned by `owner_name`, `batch` per transaction."""
     import time
 
@@ -69,8 +80,10 @@ def generate(registry: Registry, owner_name: str, template: PluginArchive, count
         owner = session.execute(select(User).where(User.name == owner_name)).scalar_one()
         key = owner.keys[0]
         signer = {"kind": "ed25519", "key_id": key.key_id, "public_key": key.public_key}
-    capabilities = {kind: {"scope": cap.scope_summary(), "reason": cap.reason}
-                    for kind, cap in template.manifest.capabilities.items()}
+    capabilities = {
+        kind: {"scope": cap.scope_summary(), "reason": cap.reason}
+        for kind, cap in template.manifest.capabilities.items()
+    }
     names: list[str] = []
     batches = 0
     for chunk in _chunks(range(count), batch):
@@ -81,8 +94,9 @@ def generate(registry: Registry, owner_name: str, template: PluginArchive, count
             assert user is not None
             changes: dict[str, TargetFile | None] = {}
             for i in chunk:
-                plugin = _plugin(user, plugin_name(i), rng, template, capabilities, signer,
-                                 now - timedelta(seconds=count - i))
+                plugin = _plugin(
+                    user, plugin_name(i), rng, template, capabilities, signer, now - timedelta(seconds=count - i)
+                )
                 session.add(plugin)
                 names.append(plugin.name)
                 changes.update(_targets(registry, plugin))
@@ -92,25 +106,55 @@ def generate(registry: Registry, owner_name: str, template: PluginArchive, count
     return Generated(names=names, batches=batches, seconds=time.perf_counter() - started)
 
 
-def _plugin(user: User, name: str, rng: random.Random, template: PluginArchive, capabilities: dict[str, Any],
-            signer: dict[str, Any], when: Any) -> Plugin:
+def _plugin(
+    user: User,
+    name: str,
+    rng: random.Random,
+    template: PluginArchive,
+    capabilities: dict[str, Any],
+    signer: dict[str, Any],
+    when: Any,
+) -> Plugin:
     keywords = rng.sample(KEYWORDS, 3)
     category = rng.choice(CATEGORIES)
     description = f"{keywords[0].capitalize()} and {keywords[1]} helpers for {category} work, with {keywords[2]}."
     kinds = sorted(capabilities)
-    plugin = Plugin(name=name, confusable_key=confusable_key(name), owner=user, description=description,
-                    keywords=keywords, categories=[category], capability_kinds=kinds, latest_version="1.0.0",
-                    search_text=listing.search_text(name, description, keywords, [category]),
-                    filter_tokens=listing.filter_tokens([category], kinds),
-                    downloads=rng.randrange(0, 50_000), created_at=when, updated_at=when)
+    plugin = Plugin(
+        name=name,
+        confusable_key=confusable_key(name),
+        owner=user,
+        description=description,
+        keywords=keywords,
+        categories=[category],
+        capability_kinds=kinds,
+        latest_version="1.0.0",
+        search_text=listing.search_text(name, description, keywords, [category]),
+        filter_tokens=listing.filter_tokens([category], kinds),
+        downloads=rng.randrange(0, 50_000),
+        created_at=when,
+        updated_at=when,
+    )
     manifest = re.sub(r'^name = ".*"$', f'name = "{name}"', template.manifest_text, count=1, flags=re.M)
     manifest = re.sub(r'^description = ".*"$', f'description = "{description}"', manifest, count=1, flags=re.M)
     archive_length = len(template.wasm) + rng.randrange(1_000, 400_000)
-    Version(plugin=plugin, version="1.0.0", archive_sha256=_fake_hash(name, "archive"), archive_length=archive_length,
-            signature_sha256=_fake_hash(name, "signature"), signature_length=rng.randrange(180, 220),
-            signature_kind="ed25519", signer=signer, publisher=user, manifest_text=manifest,
-            readme=f"# {name}\n\n{description}\n", description=description, abi=str(template.manifest.api),
-            capabilities=capabilities, dependencies={}, published_at=when)
+    Version(
+        plugin=plugin,
+        version="1.0.0",
+        archive_sha256=_fake_hash(name, "archive"),
+        archive_length=archive_length,
+        signature_sha256=_fake_hash(name, "signature"),
+        signature_length=rng.randrange(180, 220),
+        signature_kind="ed25519",
+        signer=signer,
+        publisher=user,
+        manifest_text=manifest,
+        readme=f"# {name}\n\n{description}\n",
+        description=description,
+        abi=str(template.manifest.api),
+        capabilities=capabilities,
+        dependencies={},
+        published_at=when,
+    )
     return plugin
 
 
@@ -144,4 +188,4 @@ def _fake_hash(name: str, what: str) -> str:
 
 def _chunks(items: range, size: int) -> Iterator[range]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -25,8 +25,11 @@ def write_section(name: str, body: str, path: Path = PERFORMANCE_MD) -> None:
         before, rest = text.split(start, 1)
         text = before + block + rest.split(end, 1)[1]
     else:
-        later = [_markers(other)[0] for other in SECTION_ORDER[SECTION_ORDER.index(name) + 1:]
-                 if name in SECTION_ORDER and _markers(other)[0] in text]
+        later = [
+            _markers(other)[0]
+            for other in SECTION_ORDER[SECTION_ORDER.index(name) + 1 :]
+            if name in SECTION_ORDER and _markers(other)[0] in text
+        ]
         if later:
             before, after = text.split(later[0], 1)
             text = f"{before}{block}\n\n{later[0]}{after}"

@@ -77,8 +77,10 @@ def main() -> None:
     demo_src = new_plugin("demo", work / "demo")
     demo = build_plugin(demo_src, work, cache_dir=CACHE / "builds").archive
     example = build_plugin(REPO / "official_plugins" / "example", work, cache_dir=CACHE / "builds").archive
-    extra = [build_plugin(REPO / "tests" / "plugins" / n, work, cache_dir=CACHE / "builds").archive
-             for n in ("hostile", "relay")]
+    extra = [
+        build_plugin(REPO / "tests" / "plugins" / n, work, cache_dir=CACHE / "builds").archive
+        for n in ("hostile", "relay")
+    ]
     from sdk.archive import read_archive
 
     demo_wasm = read_archive(demo).wasm
@@ -128,12 +130,16 @@ def main() -> None:
         sandbox = host.sandbox(host.store.get("demo"))
         sandbox.execute("hello", payload)
         hosted = median_seconds(lambda: [sandbox.execute("hello", payload) for _ in range(calls)], 5) / calls
-        full = median_seconds(lambda: [host.run("demo", "hello", {"name": "bench"}) for _ in range(calls)],
-                              5) / calls
+        full = median_seconds(lambda: [host.run("demo", "hello", {"name": "bench"}) for _ in range(calls)], 5) / calls
     rows.append(("raw wasmtime-py call (execute hello)", f"{raw * 1e6:.0f} µs", "baseline"))
     rows.append(("host call, Sandbox.execute", f"{hosted * 1e6:.0f} µs ({hosted / raw:.2f}×)", "≤ 1.2×"))
-    rows.append(("host call with schema check + JSON, PluginHost.run", f"{full * 1e6:.0f} µs ({full / raw:.2f}×)",
-                 "(informational)"))
+    rows.append(
+        (
+            "host call with schema check + JSON, PluginHost.run",
+            f"{full * 1e6:.0f} µs ({full / raw:.2f}×)",
+            "(informational)",
+        )
+    )
     # Drop the raw store before exit: pending WASI state must not outlive the interpreter.
     instance = execute = store = None
 
@@ -162,11 +168,20 @@ def main() -> None:
         "host.run('hostile', 'echo', {}); host.run('relay', 'read', {'path': '/nonexistent'});"
         "print(json.dumps([base, rss_mb(), peak_rss_mb()])); host.close()"
     )
-    out = subprocess.run([sys.executable, "-c", probe, str(REPO), str(paths.home), str(paths.cache), str(work)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO), str(paths.home), str(paths.cache), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     base, loaded, peak = json.loads(out.strip().splitlines()[-1])
-    rows.append(("resident memory of a host process with 4 plugins loaded", f"{loaded:.0f} MB "
-                 f"(Python + imports {base:.0f} MB)", "< 100 MB"))
+    rows.append(
+        (
+            "resident memory of a host process with 4 plugins loaded",
+            f"{loaded:.0f} MB (Python + imports {base:.0f} MB)",
+            "< 100 MB",
+        )
+    )
     rows.append(("peak resident memory of that process", f"{peak:.0f} MB", "< 300 MB"))
 
     write_report(rows)

@@ -40,8 +40,14 @@ if TYPE_CHECKING:
     from host.agent.loop import AgentRun
     from host.agent.tools import AgentTool
 
-BUDGET_OPTIONS = ("max_turns", "max_input_tokens", "max_output_tokens", "max_seconds", "max_tool_calls",
-                  "max_tokens_per_turn")
+BUDGET_OPTIONS = (
+    "max_turns",
+    "max_input_tokens",
+    "max_output_tokens",
+    "max_seconds",
+    "max_tool_calls",
+    "max_tokens_per_turn",
+)
 CONFIG_KEYS = {"model", "plugins", "retries", *BUDGET_OPTIONS}
 EXIT_BUDGET = 2
 EXIT_INTERRUPTED = 130
@@ -53,9 +59,13 @@ def agent() -> None:
 
 
 def _plugins_option(f: Any) -> Any:
-    return click.option("--plugins", "plugins", metavar="NAME,...",
-                        help="The installed plugins whose commands the agent may use (default: `plugins` in "
-                        "the [agent] table of ACC_HOME/config.toml).")(f)
+    return click.option(
+        "--plugins",
+        "plugins",
+        metavar="NAME,...",
+        help="The installed plugins whose commands the agent may use (default: `plugins` in "
+        "the [agent] table of ACC_HOME/config.toml).",
+    )(f)
 
 
 @agent.command("tools")
@@ -74,8 +84,12 @@ def tools_command(plugins: str | None, as_json: bool) -> None:
 
 @agent.command("run")
 @click.argument("task")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              help="The project directory the plugins' fs and process grants refer to.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The project directory the plugins' fs and process grants refer to.",
+)
 @_plugins_option
 @click.option("--model", help="The Claude model (default: `model` in the config, else claude-sonnet-4-5).")
 @click.option("--max-turns", type=click.IntRange(min=1), help="Requests to the model, at most.")
@@ -83,16 +97,30 @@ def tools_command(plugins: str | None, as_json: bool) -> None:
 @click.option("--max-output-tokens", type=click.IntRange(min=1), help="Output tokens over the run, at most.")
 @click.option("--max-seconds", type=click.FloatRange(min=1), help="Wall time of the run, at most.")
 @click.option("--max-tool-calls", type=click.IntRange(min=0), help="Tool calls over the run, at most.")
-@click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write every request, response and tool call as JSON lines to this file.")
+@click.option(
+    "--transcript",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every request, response and tool call as JSON lines to this file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of the answer.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not show tool calls and plugin logs on stderr.")
-def run_command(task: str, project: Path, plugins: str | None, model: str | None, transcript: Path | None,
-                as_json: bool, quiet: bool, **limits: Any) -> None:
+def run_command(
+    task: str,
+    project: Path,
+    plugins: str | None,
+    model: str | None,
+    transcript: Path | None,
+    as_json: bool,
+    quiet: bool,
+    **limits: Any,
+) -> None:
     """Carry out TASK on the project with Claude, acting only through the plugins' commands."""
     session = _Session.open(project, quiet)
-    settings = {**session.config, **({"model": model} if model else {}),
-                **{k: v for k, v in limits.items() if v is not None}}
+    settings = {
+        **session.config,
+        **({"model": model} if model else {}),
+        **{k: v for k, v in limits.items() if v is not None},
+    }
     if plugins:
         settings["plugins"] = _split(plugins)
     with session.interruptible():
@@ -102,25 +130,42 @@ def run_command(task: str, project: Path, plugins: str | None, model: str | None
     elif result.answer:
         click.echo(result.answer)
     if result.stop_reason.startswith("budget") or result.stop_reason in ("interrupted", "max_tokens"):
-        why = {"interrupted": "interrupted by Ctrl-C",
-               "max_tokens": "the model's answer reached max_tokens"}.get(result.stop_reason, result.stop_reason)
-        click.echo(f"stopped: {why} after {result.spent.turns} turns and {len(result.tool_calls)} tool calls"
-                   + (f"; the transcript is in {transcript}" if transcript else ""), err=True)
+        why = {"interrupted": "interrupted by Ctrl-C", "max_tokens": "the model's answer reached max_tokens"}.get(
+            result.stop_reason, result.stop_reason
+        )
+        click.echo(
+            f"stopped: {why} after {result.spent.turns} turns and {len(result.tool_calls)} tool calls"
+            + (f"; the transcript is in {transcript}" if transcript else ""),
+            err=True,
+        )
         sys.exit(EXIT_INTERRUPTED if result.stop_reason == "interrupted" else EXIT_BUDGET)
 
 
 @agent.command("plan")
 @click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path), metavar="PLAN")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              help="The project directory the plugins' fs and process grants refer to.")
-@click.option("--parallel", type=click.IntRange(min=1, max=16), default=2, show_default=True,
-              help="Tasks running at once, at most (each in its own sandboxes).")
-@click.option("--transcripts", type=click.Path(file_okay=False, path_type=Path),
-              help="Write each task's transcript to DIR/ID.jsonl.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The project directory the plugins' fs and process grants refer to.",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1, max=16),
+    default=2,
+    show_default=True,
+    help="Tasks running at once, at most (each in its own sandboxes).",
+)
+@click.option(
+    "--transcripts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each task's transcript to DIR/ID.jsonl.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not show tool calls and plugin logs on stderr.")
-def plan_command(plan_file: Path, project: Path, parallel: int, transcripts: Path | None, as_json: bool,
-                 quiet: bool) -> None:
+def plan_command(
+    plan_file: Path, project: Path, parallel: int, transcripts: Path | None, as_json: bool, quiet: bool
+) -> None:
     """Run a plan of tasks (TOML or JSON) in dependency and priority order; see `host/agent/plan.py`."""
     from host.agent.plan import PlanTask, TaskResult, load_plan, run_plan
     from host.errors import InputError
@@ -155,13 +200,30 @@ def plan_command(plan_file: Path, project: Path, parallel: int, transcripts: Pat
     with session.interruptible():
         results = run_plan(tasks, run_task, parallel=parallel, stop=session.stop, on_change=on_change)
     if as_json:
-        click.echo(json.dumps([{"id": r.id, "status": r.status, "detail": r.detail or None, "answer": r.answer,
-                                **{k: v for k, v in r.summary.items() if k != "answer"}} for r in results], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "status": r.status,
+                        "detail": r.detail or None,
+                        "answer": r.answer,
+                        **{k: v for k, v in r.summary.items() if k != "answer"},
+                    }
+                    for r in results
+                ],
+                indent=2,
+            )
+        )
     else:
         width = max(len(r.id) for r in results)
         for r in results:
-            spent = (f"  {r.summary['turns']} turns, {r.summary['tool_calls']} tool calls, "
-                     f"{r.summary['input_tokens'] + r.summary['output_tokens']:,} tokens" if r.summary else "")
+            spent = (
+                f"  {r.summary['turns']} turns, {r.summary['tool_calls']} tool calls, "
+                f"{r.summary['input_tokens'] + r.summary['output_tokens']:,} tokens"
+                if r.summary
+                else ""
+            )
             click.echo(f"{r.id:<{width}}  {r.status:<8}{spent}" + (f"  ({r.detail})" if r.detail else ""))
         for r in results:
             if r.answer:
@@ -192,8 +254,7 @@ class _Session:
         project_dir = project.resolve()
         if not project_dir.is_dir():
             raise InputError(f"--project {project} is not a directory")
-        return cls(paths, config, api_settings(os.environ, retries=int(config.get("retries", 4))), project_dir,
-                   quiet)
+        return cls(paths, config, api_settings(os.environ, retries=int(config.get("retries", 4))), project_dir, quiet)
 
     def show(self, line: str) -> None:
         if not self.quiet:
@@ -203,6 +264,7 @@ class _Session:
     @contextmanager
     def interruptible(self) -> Iterator[None]:
         """The first Ctrl-C asks every run to stop after its current step; the second aborts."""
+
         def on_sigint(_signum: int, _frame: Any) -> None:
             if self.stop.is_set():
                 raise KeyboardInterrupt
@@ -227,14 +289,17 @@ class _Session:
         prefix = f"[{label}] " if label else ""
         tools = _enabled_tools(self.paths, list(settings.get("plugins", [])))
         budgets = Budgets(**{k: v for k, v in settings.items() if k in BUDGET_OPTIONS})
-        request = AgentRequest(task=task, project=self.project, model=str(settings.get("model", DEFAULT_MODEL)),
-                               budgets=budgets)
+        request = AgentRequest(
+            task=task, project=self.project, model=str(settings.get("model", DEFAULT_MODEL)), budgets=budgets
+        )
         record = Transcript(transcript_path)
 
         def on_retry(status: int, wait: float, attempt: int) -> None:
             record.write("retry", status=status, wait_seconds=round(wait, 3), attempt=attempt)
-            self.show(f"{prefix}… the Messages API answered {status or 'nothing'}; retrying in {wait:.1f} s "
-                      f"(attempt {attempt + 1})")
+            self.show(
+                f"{prefix}… the Messages API answered {status or 'nothing'}; retrying in {wait:.1f} s "
+                f"(attempt {attempt + 1})"
+            )
 
         def on_tool(outcome: ToolOutcome) -> None:
             self.show(f"{prefix}→ {outcome.tool} ({outcome.error_kind or 'ok'}, {outcome.seconds:.2f} s)")
@@ -252,9 +317,13 @@ class _Session:
         try:
             client = MessagesClient(self.api, on_retry=on_retry)  # imports anthropic: before the clock starts
             spent = Spent(budgets)
-            gateway = LlmGateway(client=lambda: client, default_model=request.model,
-                                 run_budget=spent.before_llm_call, on_usage=on_llm_usage,
-                                 deadline_seconds=budgets.max_seconds)
+            gateway = LlmGateway(
+                client=lambda: client,
+                default_model=request.model,
+                run_budget=spent.before_llm_call,
+                on_usage=on_llm_usage,
+                deadline_seconds=budgets.max_seconds,
+            )
             with PluginHost(self.paths, RunOptions(project_dir=self.project, emit_log=on_log, llm=gateway)) as host:
                 return run_agent(request, client, host, tools, record, stop=self.stop, on_tool=on_tool, spent=spent)
         finally:
@@ -268,8 +337,10 @@ def _enabled_tools(paths: HostPaths, names: list[str]) -> list[AgentTool]:
     from host.store import LocalStore
 
     if not names:
-        raise InputError("no plugins enabled for the agent: it would have no tools",
-                         hint="name them with --plugins git,testing (installed plugins: `acc plugin list`)")
+        raise InputError(
+            "no plugins enabled for the agent: it would have no tools",
+            hint="name them with --plugins git,testing (installed plugins: `acc plugin list`)",
+        )
     if len(set(names)) != len(names):
         raise InputError(f"--plugins names a plugin twice: {','.join(names)}")
     return plugin_tools(LocalStore(paths), names)
@@ -301,14 +372,14 @@ def _config(home: Path) -> dict[str, Any]:
         raise InputError(f"{path}: [agent] must be a table")
     unknown = sorted(set(table) - CONFIG_KEYS)
     if unknown:
-        raise InputError(f"{path}: unknown key {unknown[0]!r} in [agent]",
-                         hint=f"the keys are {', '.join(sorted(CONFIG_KEYS))}")
+        raise InputError(
+            f"{path}: unknown key {unknown[0]!r} in [agent]", hint=f"the keys are {', '.join(sorted(CONFIG_KEYS))}"
+        )
     plugins = table.get("plugins", [])
     if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
         raise InputError(f"{path}: [agent] plugins must be a list of plugin names")
     for key in (*BUDGET_OPTIONS, "retries"):
-        if key in table and (not isinstance(table[key], int | float) or isinstance(table[key], bool)
-                             or table[key] < 0):
+        if key in table and (not isinstance(table[key], int | float) or isinstance(table[key], bool) or table[key] < 0):
             raise InputError(f"{path}: [agent] {key} must be a non-negative number")
     if "model" in table and not isinstance(table["model"], str):
         raise InputError(f"{path}: [agent] model must be a string")

@@ -60,8 +60,9 @@ def diff_capabilities(old: Mapping[str, Capability], new: Mapping[str, Capabilit
     changes: list[Change] = []
     for kind in sorted(new.keys() - old.keys()):
         capability = new[kind]
-        changes.append(Change(kind, f"new capability {kind}: {capability.scope_summary()} "
-                                    f"(why: {capability.reason})", widens=True))
+        changes.append(
+            Change(kind, f"new capability {kind}: {capability.scope_summary()} (why: {capability.reason})", widens=True)
+        )
     for kind in sorted(old.keys() & new.keys()):
         changes.extend(_scope_changes(old[kind], new[kind]))
     for kind in sorted(old.keys() - new.keys()):
@@ -89,8 +90,9 @@ def _scope_changes(old: Capability, new: Capability) -> list[Change]:
         case "kv":
             return _amount_change(kind, old.quota_bytes, new.quota_bytes, "may store up to {new} bytes (was {old})")
         case "llm":
-            return _amount_change(kind, old.max_tokens, new.max_tokens,
-                                  "may ask Claude for up to {new} tokens per call (was {old})")
+            return _amount_change(
+                kind, old.max_tokens, new.max_tokens, "may ask Claude for up to {new} tokens per call (was {old})"
+            )
     return []
 
 
@@ -111,8 +113,13 @@ def _amount_change(kind: str, old: int, new: int, wording: str) -> list[Change]:
     return [Change(kind, f"{kind}: " + wording.format(new=new, old=old), widens=new > old)]
 
 
-def carried_grants(old_granted: frozenset[str], old: Mapping[str, Capability], new: Mapping[str, Capability],
-                   *, approved: bool | frozenset[str]) -> frozenset[str]:
+def carried_grants(
+    old_granted: frozenset[str],
+    old: Mapping[str, Capability],
+    new: Mapping[str, Capability],
+    *,
+    approved: bool | frozenset[str],
+) -> frozenset[str]:
     """The grants of the new version.
 
     A kind the new version no longer declares loses its grant. A kind whose scope did not
@@ -120,6 +127,7 @@ def carried_grants(old_granted: frozenset[str], old: Mapping[str, Capability], n
     widened, is granted only when the user approved its widening (`approved`: every kind,
     none, or the kinds named); a denied kind stays denied.
     """
+
     def ok(kind: str) -> bool:
         return approved if isinstance(approved, bool) else kind in approved
 

@@ -22,8 +22,9 @@ def cache_key(wasm_sha256: str, settings: EngineSettings) -> str:
     return f"{wasm_sha256}-wasmtime{wasmtime_version}-{settings.fingerprint()}"
 
 
-def load_component(engine: Any, settings: EngineSettings, wasm: bytes | Path, cache_dir: Path,
-                   *, wasm_sha256: str | None = None) -> Any:
+def load_component(
+    engine: Any, settings: EngineSettings, wasm: bytes | Path, cache_dir: Path, *, wasm_sha256: str | None = None
+) -> Any:
     """Return a `wasmtime.component.Component`, compiling it only on a cache miss.
 
     `wasm_sha256` is the hash verified at install. On a hit the wasm file is not even
@@ -45,13 +46,17 @@ def load_component(engine: Any, settings: EngineSettings, wasm: bytes | Path, ca
             path.unlink(missing_ok=True)  # stale or damaged: compile again below
     data = wasm.read_bytes() if isinstance(wasm, Path) else wasm
     if hashlib.sha256(data).hexdigest() != wasm_sha256:
-        raise LoadError("plugin.wasm does not match the hash recorded when it was installed",
-                        hint="the installed files were changed; reinstall the plugin from its signed archive")
+        raise LoadError(
+            "plugin.wasm does not match the hash recorded when it was installed",
+            hint="the installed files were changed; reinstall the plugin from its signed archive",
+        )
     try:
         component = Component(engine, data)
     except WasmtimeError as e:
-        raise LoadError(f"plugin.wasm is not a valid WebAssembly component: {_first_line(e)}",
-                        hint="rebuild the plugin with `acc plugin build`") from e
+        raise LoadError(
+            f"plugin.wasm is not a valid WebAssembly component: {_first_line(e)}",
+            hint="rebuild the plugin with `acc plugin build`",
+        ) from e
     atomic_write_bytes(path, bytes(component.serialize()))
     return component
 

@@ -15,8 +15,7 @@ from sdk.world import declared_interfaces
 #: WASI interfaces a plugin may import. They are served by wasmtime's WASI with a
 #: context that has no environment, no arguments, no network, no inherited stdio and
 #: only the preopens of granted fs capabilities, so importing them grants nothing.
-ALLOWED_WASI_PACKAGES = ("wasi:cli/", "wasi:clocks/", "wasi:filesystem/", "wasi:io/", "wasi:random/",
-                         "wasi:sockets/")
+ALLOWED_WASI_PACKAGES = ("wasi:cli/", "wasi:clocks/", "wasi:filesystem/", "wasi:io/", "wasi:random/", "wasi:sockets/")
 
 
 def check_imports(import_names: list[str], manifest: Manifest) -> None:
@@ -35,8 +34,10 @@ def check_imports(import_names: list[str], manifest: Manifest) -> None:
                 hint="the component does not match its plugin.toml; do not install it "
                 "(an author rebuilds with `acc plugin build`)",
             )
-        raise LoadError(f"{manifest.name}'s component imports {name}, which acc does not provide",
-                        hint="plugins may import only the acc:plugin interfaces and WASI")
+        raise LoadError(
+            f"{manifest.name}'s component imports {name}, which acc does not provide",
+            hint="plugins may import only the acc:plugin interfaces and WASI",
+        )
 
 
 def component_imports(component: Any, engine: Any) -> list[str]:
@@ -49,8 +50,10 @@ def check_component(component: Any, engine: Any, manifest: Manifest) -> None:
     exports = list(component.type.exports(engine).keys())
     wanted = [interface_name(GUEST_INTERFACE, v) for v in SUPPORTED_ABI_VERSIONS]
     if not any(name in exports for name in wanted):
-        raise LoadError(f"{manifest.name}'s component does not export {wanted[0]}",
-                        hint="it is not an acc plugin; build plugins with `acc plugin build`")
+        raise LoadError(
+            f"{manifest.name}'s component does not export {wanted[0]}",
+            hint="it is not an acc plugin; build plugins with `acc plugin build`",
+        )
 
 
 def _check_version(name: str, version_text: str) -> None:
@@ -60,5 +63,7 @@ def _check_version(name: str, version_text: str) -> None:
         raise LoadError(f"component import {name} has no valid ABI version") from e
     if version not in SUPPORTED_ABI_VERSIONS:
         supported = ", ".join(str(v) for v in SUPPORTED_ABI_VERSIONS)
-        raise LoadError(f"component import {name} needs ABI {version}; this host supports {supported}",
-                        hint="update acc, or install a version of the plugin built for this ABI")
+        raise LoadError(
+            f"component import {name} needs ABI {version}; this host supports {supported}",
+            hint="update acc, or install a version of the plugin built for this ABI",
+        )

@@ -1,18 +1,18 @@
 """Errors of the host runtime, all under `sdk.errors.AccError`.
 
-    AccError
-    ├── StoreError          the local store (ACC_HOME) refused or failed an operation
-    ├── TrustError          a key could not be trusted, listed or removed
-    ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
-    ├── InputError          a command's input is not JSON or breaks its schema; unknown command
-    ├── PluginTrap          the plugin was stopped: a limit was hit or it crashed (`limit` says which)
-    ├── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
-    ├── MarketplaceError    a marketplace is not configured, or its configuration is refused
-    │   ├── MarketplaceUnreachable   the network failed: nothing was verified or changed
-    │   └── MarketplaceUntrusted     what it served failed TUF verification (tampering, rollback...)
-    ├── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
-    ├── ConsentRequired     an update or rollback widens what a plugin may do and nobody approved it
-    └── AgentError          the agent cannot start (no API key) or the Messages API refused or failed
+AccError
+├── StoreError          the local store (ACC_HOME) refused or failed an operation
+├── TrustError          a key could not be trusted, listed or removed
+├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
+├── InputError          a command's input is not JSON or breaks its schema; unknown command
+├── PluginTrap          the plugin was stopped: a limit was hit or it crashed (`limit` says which)
+├── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
+├── MarketplaceError    a marketplace is not configured, or its configuration is refused
+│   ├── MarketplaceUnreachable   the network failed: nothing was verified or changed
+│   └── MarketplaceUntrusted     what it served failed TUF verification (tampering, rollback...)
+├── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
+├── ConsentRequired     an update or rollback widens what a plugin may do and nobody approved it
+└── AgentError          the agent cannot start (no API key) or the Messages API refused or failed
 """
 
 from __future__ import annotations

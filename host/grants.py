@@ -15,8 +15,14 @@ from sdk.manifest import Capability, Manifest
 AskFn = Callable[[Capability], bool]
 
 
-def decide_grants(manifest: Manifest, *, grant: Iterable[str] = (), deny: Iterable[str] = (),
-                  yes: bool = False, ask: AskFn | None = None) -> frozenset[str]:
+def decide_grants(
+    manifest: Manifest,
+    *,
+    grant: Iterable[str] = (),
+    deny: Iterable[str] = (),
+    yes: bool = False,
+    ask: AskFn | None = None,
+) -> frozenset[str]:
     """Answer each declared capability: --grant/--deny first, then --yes, then ask.
 
     Without an answer for a capability (no flag, no --yes, no terminal to ask on) the
@@ -26,8 +32,10 @@ def decide_grants(manifest: Manifest, *, grant: Iterable[str] = (), deny: Iterab
     for kind in sorted(grant | deny):
         if kind not in manifest.capabilities:
             declared = ", ".join(sorted(manifest.capabilities)) or "none"
-            raise StoreError(f"{manifest.name} does not declare the {kind} capability (it declares: {declared})",
-                             hint="a plugin can only be granted what its plugin.toml declares")
+            raise StoreError(
+                f"{manifest.name} does not declare the {kind} capability (it declares: {declared})",
+                hint="a plugin can only be granted what its plugin.toml declares",
+            )
     both = grant & deny
     if both:
         raise StoreError(f"--grant and --deny both name {sorted(both)[0]}")
@@ -54,8 +62,9 @@ def decide_grants(manifest: Manifest, *, grant: Iterable[str] = (), deny: Iterab
 def describe_capability(capability: Capability) -> str:
     """One line for a consent prompt: what it allows, and the author's reason."""
     warning = ""
-    if capability.kind == "process" and any(p.startswith("python") or p in {"sh", "bash", "node"}
-                                            for p in capability.programs):
+    if capability.kind == "process" and any(
+        p.startswith("python") or p in {"sh", "bash", "node"} for p in capability.programs
+    ):
         warning = " [runs an interpreter: this is arbitrary code execution in the project]"
     elif capability.kind == "process" and any(p in {"pytest", "coverage"} for p in capability.programs):
         warning = " [runs the project's tests: the project's own code runs with your permissions]"

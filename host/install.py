@@ -43,19 +43,33 @@ def install_archive(paths: HostPaths, request: InstallRequest, ask: AskFn | None
     return install_verified(paths, archive, signer=signer, request=request, ask=ask)
 
 
-def install_verified(paths: HostPaths, archive: PluginArchive, *, signer: str, request: InstallRequest,
-                     ask: AskFn | None = None, marketplace: str = "",
-                     progress: Progress | None = None) -> InstalledPlugin:
+def install_verified(
+    paths: HostPaths,
+    archive: PluginArchive,
+    *,
+    signer: str,
+    request: InstallRequest,
+    ask: AskFn | None = None,
+    marketplace: str = "",
+    progress: Progress | None = None,
+) -> InstalledPlugin:
     """The rest of an install once the publisher signature is verified (by the trust store
     for a file, by a marketplace's TUF-signed index for a marketplace install): ABI,
     precompile and import check, consent, store. `request.archive`/`signature` are unused."""
     granted = prepare_verified(paths, archive, request=request, ask=ask, progress=progress)
-    return LocalStore(paths).install(archive, granted=granted, signer=signer, reinstall=request.reinstall,
-                                     marketplace=marketplace)
+    return LocalStore(paths).install(
+        archive, granted=granted, signer=signer, reinstall=request.reinstall, marketplace=marketplace
+    )
 
 
-def prepare_verified(paths: HostPaths, archive: PluginArchive, *, request: InstallRequest,
-                     ask: AskFn | None = None, progress: Progress | None = None) -> frozenset[str]:
+def prepare_verified(
+    paths: HostPaths,
+    archive: PluginArchive,
+    *,
+    request: InstallRequest,
+    ask: AskFn | None = None,
+    progress: Progress | None = None,
+) -> frozenset[str]:
     """Everything before the store is written: ABI, precompile and import check, consent.
     Returns the granted capabilities. (Several plugins installed together are all prepared
     before any is stored, so a refusal of the last leaves the store as it was.)"""
@@ -71,8 +85,7 @@ def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallR
             return UNSIGNED_SIGNER
         raise SignatureError(
             f"{request.archive.name} is not signed (no {sig_path.name} beside it)",
-            hint="ask the publisher for the .sig file, or sign your own build with "
-            "`acc plugin sign ARCHIVE --key KEY`",
+            hint="ask the publisher for the .sig file, or sign your own build with `acc plugin sign ARCHIVE --key KEY`",
         )
     from host.trust import TrustStore
     from sdk.signing import read_signature, verify_archive_signature
@@ -87,9 +100,10 @@ def check_abi(archive: PluginArchive) -> None:
     manifest = archive.manifest
     if not any(manifest.supports_abi(v) for v in SUPPORTED_ABI_VERSIONS):
         supported = ", ".join(str(v) for v in SUPPORTED_ABI_VERSIONS)
-        raise LoadError(f"{manifest.name} {manifest.version} needs plugin ABI {manifest.api}; "
-                        f"this host supports {supported}",
-                        hint="update acc, or install a version of the plugin made for this ABI")
+        raise LoadError(
+            f"{manifest.name} {manifest.version} needs plugin ABI {manifest.api}; this host supports {supported}",
+            hint="update acc, or install a version of the plugin made for this ABI",
+        )
 
 
 def precompile(paths: HostPaths, archive: PluginArchive, progress: Progress | None = None) -> None:
@@ -103,6 +117,7 @@ def precompile(paths: HostPaths, archive: PluginArchive, progress: Progress | No
     with (progress or Quiet()).step(f"compiling {manifest.name} {manifest.version}"):
         settings = EngineSettings()
         engine = shared_engine(settings)
-        component = load_component(engine, settings, archive.wasm, paths.compiled,
-                                   wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())
+        component = load_component(
+            engine, settings, archive.wasm, paths.compiled, wasm_sha256=hashlib.sha256(archive.wasm).hexdigest()
+        )
         check_component(component, engine, manifest)

@@ -72,8 +72,7 @@ def _denied(message: str) -> HostFunction:
     return call
 
 
-def link(linker: Any, manifest: Manifest, granted: frozenset[str], services: CapabilityServices,
-         log: LogSink) -> None:
+def link(linker: Any, manifest: Manifest, granted: frozenset[str], services: CapabilityServices, log: LogSink) -> None:
     """Define every acc:plugin import of the plugin's world on `linker`."""
     wasmtime_compat.install()
     with linker.root() as root:
@@ -92,9 +91,13 @@ def link(linker: Any, manifest: Manifest, granted: frozenset[str], services: Cap
                     elif kind in granted:
                         instance.add_func(fn_name, _guarded(_unavailable(kind)))
                     else:
-                        instance.add_func(fn_name, _denied(
-                            f"{manifest.name} was not granted the {kind} capability "
-                            f"(grant it with: acc plugin grant {manifest.name} {kind})"))
+                        instance.add_func(
+                            fn_name,
+                            _denied(
+                                f"{manifest.name} was not granted the {kind} capability "
+                                f"(grant it with: acc plugin grant {manifest.name} {kind})"
+                            ),
+                        )
 
 
 def _unavailable(kind: str) -> HostFunction:
@@ -107,5 +110,3 @@ def _unavailable(kind: str) -> HostFunction:
 def _level_name(level: Any) -> str:
     # wasmtime-py lifts a WIT enum case as its name (a str); be lenient with other shapes.
     return str(getattr(level, "tag", level))
-
-

@@ -63,9 +63,12 @@ class RootGroup(LazyGroup):
             if e.errno not in _DISK_FULL:
                 raise
             where = f" to {e.filename}" if e.filename else ""
-            click.echo(f"error: the disk is full: could not write{where} ({e.strerror})\n"
-                       "  hint: free some space and run the command again; installed plugins were left as they "
-                       "were (every change to them is all or nothing)", err=True)
+            click.echo(
+                f"error: the disk is full: could not write{where} ({e.strerror})\n"
+                "  hint: free some space and run the command again; installed plugins were left as they "
+                "were (every change to them is all or nothing)",
+                err=True,
+            )
             sys.exit(1)
 
 

@@ -31,9 +31,13 @@ def marketplace() -> None:
 @marketplace.command("add")
 @click.argument("url")
 @click.option("--name", help="A short name for it (default: the URL's host and port).")
-@click.option("--root-sha256", "root_sha256", metavar="HEX",
-              help="The sha256 of the marketplace's 1.root.json, from its operator. Without it, "
-              "the fingerprint is shown and you are asked to confirm it (on a terminal only).")
+@click.option(
+    "--root-sha256",
+    "root_sha256",
+    metavar="HEX",
+    help="The sha256 of the marketplace's 1.root.json, from its operator. Without it, "
+    "the fingerprint is shown and you are asked to confirm it (on a terminal only).",
+)
 def add(url: str, name: str | None, root_sha256: str | None) -> None:
     """Add the marketplace at URL, pinning its first TUF root."""
     from host.errors import MarketplaceError, MarketplaceUntrusted
@@ -57,17 +61,20 @@ def add(url: str, name: str | None, root_sha256: str | None) -> None:
         raise MarketplaceUntrusted(
             f"the root served by {base} has sha256 {fingerprint}, not the pinned {pin}: refused",
             hint="check the hash with the marketplace operator; a different root means a different "
-            "(or an impostor) marketplace")
+            "(or an impostor) marketplace",
+        )
     check_root(root, f"{base}/tuf/metadata/1.root.json")
     if pin is None:
         if not sys.stdin.isatty():
             raise MarketplaceError(
                 f"not adding {base} without a pinned root: its 1.root.json has sha256 {fingerprint}",
                 hint="compare it with the one the marketplace operator publishes, then pass "
-                f"--root-sha256 {fingerprint}")
+                f"--root-sha256 {fingerprint}",
+            )
         click.echo(f"The marketplace at {base} serves a root with sha256\n  {fingerprint}")
-        click.echo("Compare it with the one its operator publishes: every install from it is trusted "
-                   "through this root.")
+        click.echo(
+            "Compare it with the one its operator publishes: every install from it is trusted through this root."
+        )
         if not click.confirm("Trust this root?", default=False):
             click.echo("not added")
             sys.exit(1)
@@ -115,8 +122,9 @@ def search(query: str, market_name: str | None) -> None:
     config = MarketplaceConfig(host_paths())
     markets = [config.get(market_name)] if market_name else config.list()
     if not markets:
-        raise MarketplaceError("no marketplace has been added",
-                               hint="add one with `acc marketplace add URL --root-sha256 HEX`")
+        raise MarketplaceError(
+            "no marketplace has been added", hint="add one with `acc marketplace add URL --root-sha256 HEX`"
+        )
     hits: list[SearchHit] = []
     failures: list[MarketplaceError] = []
     for market in markets:
@@ -136,28 +144,47 @@ def search(query: str, market_name: str | None) -> None:
     rows = [header + (("MARKETPLACE",) if show_market else ())]
     for hit in hits:
         rating = f"{hit.rating:.1f} ({hit.rating_count})" if hit.rating is not None else "-"
-        row: tuple[str, ...] = (hit.name + (" (deprecated)" if hit.deprecated else ""), hit.latest_version, rating,
-               str(hit.downloads), ", ".join(hit.capabilities) or "none")
+        row: tuple[str, ...] = (
+            hit.name + (" (deprecated)" if hit.deprecated else ""),
+            hit.latest_version,
+            rating,
+            str(hit.downloads),
+            ", ".join(hit.capabilities) or "none",
+        )
         rows.append(row + ((hit.marketplace,) if show_market else ()))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
-def install_from_marketplace(requirement: str, *, marketplace: str | None, grants: tuple[str, ...],
-                             denies: tuple[str, ...], yes: bool, reinstall: bool,
-                             ask: Callable[..., bool] | None) -> None:
+def install_from_marketplace(
+    requirement: str,
+    *,
+    marketplace: str | None,
+    grants: tuple[str, ...],
+    denies: tuple[str, ...],
+    yes: bool,
+    reinstall: bool,
+    ask: Callable[..., bool] | None,
+) -> None:
     """`acc plugin install NAME[@MARKETPLACE][SPEC]` (host.cli.install dispatches here)."""
     from host.install import InstallRequest
     from host.marketplace.install import install_requirement
 
     request = InstallRequest(archive=Path(), grant=grants, deny=denies, yes=yes, reinstall=reinstall)
-    result = install_requirement(host_paths(), requirement, request, marketplace=marketplace, ask=ask,
-                                 progress=terminal_progress(),
-                                 announce=lambda line: click.echo(line, err=line.startswith("WARNING")))
+    result = install_requirement(
+        host_paths(),
+        requirement,
+        request,
+        marketplace=marketplace,
+        ask=ask,
+        progress=terminal_progress(),
+        announce=lambda line: click.echo(line, err=line.startswith("WARNING")),
+    )
     for dependency in result.dependencies:
-        _report_installed(dependency.installed, result.marketplace,
-                          f" (needed by {' and '.join(dependency.needed_by)})")
+        _report_installed(
+            dependency.installed, result.marketplace, f" (needed by {' and '.join(dependency.needed_by)})"
+        )
     installed = result.installed
     if result.already_installed:
         if result.warning:
@@ -169,8 +196,7 @@ def install_from_marketplace(requirement: str, *, marketplace: str | None, grant
 
 def _report_installed(installed: InstalledPlugin, marketplace: str, why: str) -> None:
     click.echo(f"installed {installed.name} {installed.version} from {marketplace}{why}")
-    click.echo(f"  the signing key is trusted through {marketplace}'s signed metadata "
-               "(no `acc trust add` needed)")
+    click.echo(f"  the signing key is trusted through {marketplace}'s signed metadata (no `acc trust add` needed)")
     manifest = installed.manifest()
     for kind, capability in sorted(manifest.capabilities.items()):
         mark = "granted" if kind in installed.granted else "denied"
@@ -182,8 +208,9 @@ def _capability_kinds(kinds: tuple[str, ...], option: str) -> frozenset[str]:
 
     for kind in kinds:
         if kind not in CAPABILITY_KINDS:
-            raise InputError(f"{option} {kind}: no such capability kind",
-                             hint=f"the kinds are {', '.join(sorted(CAPABILITY_KINDS))}")
+            raise InputError(
+                f"{option} {kind}: no such capability kind", hint=f"the kinds are {', '.join(sorted(CAPABILITY_KINDS))}"
+            )
     return frozenset(kinds)
 
 
@@ -200,31 +227,55 @@ def _ask_consent(title: str, lines: list[str]) -> bool:
     return click.confirm("Apply it?", default=False)
 
 
-def _offline(error: Exception, hint: str = "update and rollback check the marketplace's current signed index "
-             "first; installed plugins keep working offline (`acc plugin list`, `acc plugin run`)",
-             *, changed: bool = True) -> Exception:
+def _offline(
+    error: Exception,
+    hint: str = "update and rollback check the marketplace's current signed index "
+    "first; installed plugins keep working offline (`acc plugin list`, `acc plugin run`)",
+    *,
+    changed: bool = True,
+) -> Exception:
     """An unreachable marketplace, said with what still works offline; other errors unchanged."""
     from host.errors import MarketplaceUnreachable
 
     if isinstance(error, MarketplaceUnreachable):
-        return MarketplaceUnreachable(f"{error.message}: nothing was changed" if changed else error.message,
-                                      hint=hint)
+        return MarketplaceUnreachable(f"{error.message}: nothing was changed" if changed else error.message, hint=hint)
     return error
 
 
 @click.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--check", is_flag=True, help="Only report what an update would change.")
-@click.option("--yes", "-y", is_flag=True,
-              help="Accept updates that ask for more capabilities or are signed by another key (for scripts).")
-@click.option("--grant", "grants", multiple=True, metavar="CAP",
-              help="Grant what a new version newly asks of this capability kind (repeatable).")
-@click.option("--deny", "denies", multiple=True, metavar="CAP",
-              help="Apply an update without granting what it newly asks of this capability kind (repeatable).")
-@click.option("--keep", type=click.IntRange(min=0), default=3, show_default=True, envvar="ACC_KEEP_VERSIONS",
-              help="How many previous versions to keep for rollback (env ACC_KEEP_VERSIONS).")
-def update(names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ...], denies: tuple[str, ...],
-           keep: int) -> None:
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Accept updates that ask for more capabilities or are signed by another key (for scripts).",
+)
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    metavar="CAP",
+    help="Grant what a new version newly asks of this capability kind (repeatable).",
+)
+@click.option(
+    "--deny",
+    "denies",
+    multiple=True,
+    metavar="CAP",
+    help="Apply an update without granting what it newly asks of this capability kind (repeatable).",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    envvar="ACC_KEEP_VERSIONS",
+    help="How many previous versions to keep for rollback (env ACC_KEEP_VERSIONS).",
+)
+def update(
+    names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ...], denies: tuple[str, ...], keep: int
+) -> None:
     """Update marketplace-installed plugins (all of them when no NAME is given)."""
     from host.marketplace.update import (
         Consent,
@@ -236,9 +287,13 @@ def update(names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ..
     )
     from host.store import LocalStore
 
-    consent = Consent(yes=yes, ask=_ask_consent if sys.stdin.isatty() and not yes else None,
-                      announce=click.echo, grant=_capability_kinds(grants, "--grant"),
-                      deny=_capability_kinds(denies, "--deny"))
+    consent = Consent(
+        yes=yes,
+        ask=_ask_consent if sys.stdin.isatty() and not yes else None,
+        announce=click.echo,
+        grant=_capability_kinds(grants, "--grant"),
+        deny=_capability_kinds(denies, "--deny"),
+    )
     if consent.grant & consent.deny:
         raise InputError(f"--grant and --deny both name {sorted(consent.grant & consent.deny)[0]}")
     paths = host_paths()
@@ -260,8 +315,14 @@ def update(names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ..
                     assert target is not None
                     rows.append((c.name, c.installed.version, target.version, c.describe_changes()))
                 elif c.choice.status == "current":
-                    rows.append((c.name, c.installed.version, "-",
-                                 "up to date" + (f" ({c.choice.note})" if c.choice.note else "")))
+                    rows.append(
+                        (
+                            c.name,
+                            c.installed.version,
+                            "-",
+                            "up to date" + (f" ({c.choice.note})" if c.choice.note else ""),
+                        )
+                    )
                 else:
                     rows.append((c.name, c.installed.version, "-", c.choice.note))
             _table(rows)
@@ -285,15 +346,20 @@ def update(names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ..
                     failed = True
                     continue
                 for dependency, needed_by in updated.dependencies:
-                    click.echo(f"installed {dependency.name} {dependency.version} from {dependency.marketplace} "
-                               f"(needed by {' and '.join(needed_by)})")
+                    click.echo(
+                        f"installed {dependency.name} {dependency.version} from {dependency.marketplace} "
+                        f"(needed by {' and '.join(needed_by)})"
+                    )
                 click.echo(f"updated {name} {version} -> {updated.current.version}")
             elif c.choice.status == "current":
                 click.echo(f"{name} {version} is up to date" + (f" ({c.choice.note})" if c.choice.note else ""))
             elif c.choice.status == "held" and target is not None:
                 click.echo(f"{c.choice.note}: not replacing {version} with an older version by itself", err=True)
-                how = (f"acc plugin rollback {name} --to {target.version}" if target.version in c.installed.versions
-                       else f"acc plugin install {name}=={target.version}")
+                how = (
+                    f"acc plugin rollback {name} --to {target.version}"
+                    if target.version in c.installed.versions
+                    else f"acc plugin install {name}=={target.version}"
+                )
                 click.echo(f"  to switch to {target.version}: `{how}`", err=True)
             else:
                 click.echo(f"{name} {version}: {c.choice.note}", err=True)
@@ -303,10 +369,19 @@ def update(names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ..
 
 @click.command()
 @click.argument("name")
-@click.option("--to", "to", metavar="VERSION", help="The kept version to switch to (default: the newest earlier one "
-              "the marketplace still lists and has not yanked).")
-@click.option("--yes", "-y", is_flag=True,
-              help="Accept a version that asks for more capabilities; confirm a yanked or unlisted --to VERSION.")
+@click.option(
+    "--to",
+    "to",
+    metavar="VERSION",
+    help="The kept version to switch to (default: the newest earlier one "
+    "the marketplace still lists and has not yanked).",
+)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Accept a version that asks for more capabilities; confirm a yanked or unlisted --to VERSION.",
+)
 def rollback(name: str, to: str | None, yes: bool) -> None:
     """Switch NAME back to an earlier installed version the marketplace still vouches for."""
     from host.marketplace.update import Consent, session
@@ -330,8 +405,14 @@ def rollback(name: str, to: str | None, yes: bool) -> None:
 
 
 @click.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default="acc.lock",
-              show_default=True, help="Where to write the lock file.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="acc.lock",
+    show_default=True,
+    help="Where to write the lock file.",
+)
 def lock(output: Path) -> None:
     """Write the installed marketplace plugins (versions, hashes, grants) to a lock file."""
     from host.marketplace.lock import write_lock
@@ -343,23 +424,31 @@ def lock(output: Path) -> None:
         if not plugin.marketplace:
             click.echo(f"warning: {plugin.name} was installed from an archive file: not in the lock", err=True)
     count = len(written.plugins)
-    click.echo(f"wrote {output}: {count} plugin{'s' if count != 1 else ''} from "
-               f"{', '.join(m.name for m in written.marketplaces) or 'no marketplace'}")
+    click.echo(
+        f"wrote {output}: {count} plugin{'s' if count != 1 else ''} from "
+        f"{', '.join(m.name for m in written.marketplaces) or 'no marketplace'}"
+    )
 
 
 def install_locked(lock_file: Path) -> None:
     """`acc plugin install --locked [LOCK]` (host.cli.install dispatches here)."""
     from host.marketplace.lock import install_locked as install_from_lock
 
-    results = install_from_lock(host_paths(), lock_file, progress=terminal_progress(),
-                                announce=lambda line: click.echo(line, err=line.startswith("WARNING")))
+    results = install_from_lock(
+        host_paths(),
+        lock_file,
+        progress=terminal_progress(),
+        announce=lambda line: click.echo(line, err=line.startswith("WARNING")),
+    )
     for result in results:
         installed = result.installed
         if result.already_installed:
             click.echo(f"{installed.name} {installed.version} is already installed (from {installed.marketplace})")
             continue
-        click.echo(f"installed {installed.name} {installed.version} from {installed.marketplace} "
-                   f"(archive sha256 {installed.archive_sha256})")
+        click.echo(
+            f"installed {installed.name} {installed.version} from {installed.marketplace} "
+            f"(archive sha256 {installed.archive_sha256})"
+        )
         for kind, capability in sorted(installed.manifest().capabilities.items()):
             mark = "granted" if kind in installed.granted else "denied"
             click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}  (as the lock records)")
@@ -381,10 +470,14 @@ def offer_rollback(name: str, error: AccError) -> None:
         error.hint = f"{name} {installed.version} fails to start; {how}"
         return
     click.echo(f"error: {error.diagnostics()}", err=True)
-    click.echo(f"{name} {installed.version} fails to start; earlier versions are kept: "
-               f"{', '.join(v for v in installed.versions if v != installed.version)}", err=True)
-    if not click.confirm(f"Roll {name} back to the newest earlier version the marketplace still vouches for?",
-                         default=False, err=True):
+    click.echo(
+        f"{name} {installed.version} fails to start; earlier versions are kept: "
+        f"{', '.join(v for v in installed.versions if v != installed.version)}",
+        err=True,
+    )
+    if not click.confirm(
+        f"Roll {name} back to the newest earlier version the marketplace still vouches for?", default=False, err=True
+    ):
         sys.exit(1)
     consent = Consent(ask=_ask_consent, announce=click.echo)
     with session(host_paths(), terminal_progress()) as current:
@@ -416,8 +509,12 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
     try:
         client, index = find_plugin(paths, MarketplaceConfig(paths), parsed, parsed.marketplace or marketplace, work)
     except AccError as e:
-        raise _offline(e, "`acc plugin info NAME` works offline for installed plugins (`acc plugin list`); "
-                       "others need the marketplace", changed=False) from e
+        raise _offline(
+            e,
+            "`acc plugin info NAME` works offline for installed plugins (`acc plugin list`); "
+            "others need the marketplace",
+            changed=False,
+        ) from e
     finally:
         shutil.rmtree(work, ignore_errors=True)
     try:
@@ -426,15 +523,34 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
         newest = None
     ordered = sorted(index.versions, key=lambda e: version_order(e.version), reverse=True)
     if as_json:
-        click.echo(json.dumps({
-            "name": index.name, "marketplace": client.marketplace.name, "owner": index.owner,
-            "deprecated": index.deprecated or None, "latest": newest.version if newest else None,
-            "versions": [{"version": e.version, "yanked": e.yanked, "yank_reason": e.yank_reason or None,
-                          "abi": e.abi, "runs_here": admits_abi(e, SUPPORTED_ABI_VERSIONS),
-                          "signer": e.signer.describe(), "publisher": e.publisher or index.owner,
-                          "capabilities": e.capabilities, "dependencies": e.dependencies, "sha256": e.sha256,
-                          "length": e.length} for e in ordered],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "name": index.name,
+                    "marketplace": client.marketplace.name,
+                    "owner": index.owner,
+                    "deprecated": index.deprecated or None,
+                    "latest": newest.version if newest else None,
+                    "versions": [
+                        {
+                            "version": e.version,
+                            "yanked": e.yanked,
+                            "yank_reason": e.yank_reason or None,
+                            "abi": e.abi,
+                            "runs_here": admits_abi(e, SUPPORTED_ABI_VERSIONS),
+                            "signer": e.signer.describe(),
+                            "publisher": e.publisher or index.owner,
+                            "capabilities": e.capabilities,
+                            "dependencies": e.dependencies,
+                            "sha256": e.sha256,
+                            "length": e.length,
+                        }
+                        for e in ordered
+                    ],
+                },
+                indent=2,
+            )
+        )
         return
     click.echo(f"{index.name} on {client.marketplace.name} (owner {index.owner}), verified by its signed index")
     if index.deprecated:

@@ -39,9 +39,7 @@ class RunOptions:
     #: Where the user's own git config lives (HOME, XDG_CONFIG_HOME): acc reads the commit
     #: identity from it when a project's repository sets none. Programs never see it.
     user_config_environment: Mapping[str, str] = field(
-        default_factory=lambda: {
-            name: os.environ[name] for name in ("HOME", "XDG_CONFIG_HOME") if os.environ.get(name)
-        }
+        default_factory=lambda: {name: os.environ[name] for name in ("HOME", "XDG_CONFIG_HOME") if os.environ.get(name)}
     )
     #: How `llm` grants reach Claude; None: a gateway from ANTHROPIC_API_KEY, made on first use.
     llm: LlmGateway | None = None
@@ -130,7 +128,8 @@ class PluginHost:
             allowed = caps["plugins"].plugins
             services.functions["plugins"] = {
                 "call": lambda plugin, command, input_json: self._plugin_call(
-                    manifest.name, allowed, plugin, command, input_json),
+                    manifest.name, allowed, plugin, command, input_json
+                ),
                 "emit": lambda topic, payload: self._emit(manifest.name, allowed, topic, payload),
             }
         return services
@@ -139,13 +138,15 @@ class PluginHost:
         from host.capabilities.process import ProcessScope, run_program
 
         project = self.options.project_dir or Path.cwd()
-        scope = ProcessScope(programs=manifest.capabilities["process"].programs, project_dir=project,
-                             user_config_environment=self.options.user_config_environment)
+        scope = ProcessScope(
+            programs=manifest.capabilities["process"].programs,
+            project_dir=project,
+            user_config_environment=self.options.user_config_environment,
+        )
 
         def run(program: str, args: list[str], stdin: bytes) -> Any:
             out = run_program(scope, program, list(args), bytes(stdin))
-            return make_record(status=out.status, stdout=out.stdout, stderr=out.stderr,
-                               truncated=out.truncated)
+            return make_record(status=out.status, stdout=out.stdout, stderr=out.stderr, truncated=out.truncated)
 
         return run
 
@@ -155,8 +156,12 @@ class PluginHost:
         scope = HttpScope(hosts=manifest.capabilities["http"].hosts)
 
         def do_fetch(request: Any) -> Any:
-            req = HttpRequest(method=request.method, url=request.url,
-                              headers=[(str(k), str(v)) for k, v in request.headers], body=bytes(request.body))
+            req = HttpRequest(
+                method=request.method,
+                url=request.url,
+                headers=[(str(k), str(v)) for k, v in request.headers],
+                body=bytes(request.body),
+            )
             resp = fetch(scope, req)
             return make_record(status=resp.status, headers=list(resp.headers), body=resp.body)
 
@@ -169,8 +174,9 @@ class PluginHost:
             from host.capabilities.llm import LlmGateway
 
             environment = dict(os.environ)
-            self.options.llm = LlmGateway(client=lambda: MessagesClient(api_settings(environment)),
-                                          default_model=DEFAULT_MODEL)
+            self.options.llm = LlmGateway(
+                client=lambda: MessagesClient(api_settings(environment)), default_model=DEFAULT_MODEL
+            )
         return self.options.llm
 
     def _kv(self, manifest: Manifest) -> dict[str, Any]:
@@ -181,8 +187,7 @@ class PluginHost:
         self._closers.append(store.close)
         return {"get": store.get, "set": store.set, "delete": store.delete, "list-keys": store.list_keys}
 
-    def _plugin_call(self, caller: str, allowed: tuple[str, ...], plugin: str, command: str,
-                     input_json: str) -> str:
+    def _plugin_call(self, caller: str, allowed: tuple[str, ...], plugin: str, command: str, input_json: str) -> str:
         if plugin not in allowed:
             raise Denied(f"{caller} may call only {', '.join(allowed)}, not {plugin}")
         if plugin in self._stack:
@@ -252,8 +257,10 @@ def validate_input(manifest: Manifest, command: str, value: Any, policy: HostPol
     error = jsonschema.exceptions.best_match(_validator(manifest, command, spec.input_schema).iter_errors(value))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise InputError(f"input for {manifest.name} {command} is invalid at {where}: {error.message}",
-                         hint=f"see `acc plugin info {manifest.name}` for the command's input schema")
+        raise InputError(
+            f"input for {manifest.name} {command} is invalid at {where}: {error.message}",
+            hint=f"see `acc plugin info {manifest.name}` for the command's input schema",
+        )
     return text
 
 
@@ -262,5 +269,7 @@ def parse_input(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InputError(f"--input is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}",
-                         hint="""quote it for the shell, e.g. --input '{"name": "x"}'""") from e
+        raise InputError(
+            f"--input is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}",
+            hint="""quote it for the shell, e.g. --input '{"name": "x"}'""",
+        ) from e

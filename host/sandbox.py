@@ -43,16 +43,23 @@ class SandboxSpec:
 class Sandbox:
     """A loaded, limited, instantiated plugin."""
 
-    def __init__(self, spec: SandboxSpec, services: CapabilityServices, log: LogSink,
-                 policy: HostPolicy | None = None, settings: EngineSettings | None = None) -> None:
+    def __init__(
+        self,
+        spec: SandboxSpec,
+        services: CapabilityServices,
+        log: LogSink,
+        policy: HostPolicy | None = None,
+        settings: EngineSettings | None = None,
+    ) -> None:
         self.spec = spec
         self.manifest = spec.manifest
         self.log = log
         self.policy = policy or HostPolicy()
         self.settings = settings or EngineSettings(fuel=self.policy.fuel_per_call is not None)
         self.engine = shared_engine(self.settings)
-        self.component = load_component(self.engine, self.settings, spec.wasm_path, spec.cache_dir,
-                                        wasm_sha256=spec.wasm_sha256)
+        self.component = load_component(
+            self.engine, self.settings, spec.wasm_path, spec.cache_dir, wasm_sha256=spec.wasm_sha256
+        )
         check_component(self.component, self.engine, self.manifest)
         from wasmtime.component import Linker
 
@@ -154,8 +161,10 @@ class Sandbox:
         self._ensure_instance()
         result = self._call("execute", command, command, input_json)
         if len(result) > self.policy.max_result_bytes:
-            raise PluginTrap(f"{self.manifest.name} {command} returned more than "
-                             f"{self.policy.max_result_bytes} bytes", limit="result size")
+            raise PluginTrap(
+                f"{self.manifest.name} {command} returned more than {self.policy.max_result_bytes} bytes",
+                limit="result size",
+            )
         return str(result)
 
     def on_event(self, topic: str, payload_json: str) -> None:
@@ -183,18 +192,21 @@ class Sandbox:
         elapsed = time.monotonic() - started
         name = f"{self.manifest.name} {label}"
         if "interrupt" in text or elapsed >= self.timeout:
-            return PluginTrap(f"{name} ran longer than its {self.timeout:g} s time limit and was stopped",
-                              limit="time",
-                              hint="raise [limits] timeout_seconds in plugin.toml if it really needs more")
+            return PluginTrap(
+                f"{name} ran longer than its {self.timeout:g} s time limit and was stopped",
+                limit="time",
+                hint="raise [limits] timeout_seconds in plugin.toml if it really needs more",
+            )
         if "all fuel consumed" in text:
             return PluginTrap(f"{name} used up its instruction budget (fuel) and was stopped", limit="fuel")
         if "call stack exhausted" in text or "stack overflow" in text:
-            return PluginTrap(f"{name} recursed too deeply (wasm stack exhausted) and was stopped",
-                              limit="stack")
+            return PluginTrap(f"{name} recursed too deeply (wasm stack exhausted) and was stopped", limit="stack")
         if "memory" in text and ("grow" in text or "limit" in text or "out of bounds" in text):
             mb = self.policy.memory_bytes(self.manifest.limits.memory_mb) // (1024 * 1024)
             return PluginTrap(f"{name} hit its {mb} MB memory limit and was stopped", limit="memory")
         first = next((line.strip() for line in text.splitlines() if "trap" in line.lower()), "")
-        return PluginTrap(f"{name} crashed{': ' + first if first else ''}", limit="crash",
-                          hint="the plugin aborted; run with --verbose to see its log, or report it "
-                          "to its author")
+        return PluginTrap(
+            f"{name} crashed{': ' + first if first else ''}",
+            limit="crash",
+            hint="the plugin aborted; run with --verbose to see its log, or report it to its author",
+        )

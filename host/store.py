@@ -56,8 +56,11 @@ class InstalledPlugin:
         from sdk.manifest import load_manifest
 
         # Checked in full when it was installed; the schema meta-check is not repeated per load.
-        return load_manifest((self.directory / "plugin.toml").read_bytes(),
-                             source=str(self.directory / "plugin.toml"), check_schemas=False)
+        return load_manifest(
+            (self.directory / "plugin.toml").read_bytes(),
+            source=str(self.directory / "plugin.toml"),
+            check_schemas=False,
+        )
 
     def readme(self) -> str:
         return (self.directory / "README.md").read_text(encoding="utf-8")
@@ -79,11 +82,14 @@ class LocalStore:
         try:
             state = json.loads(raw)
         except json.JSONDecodeError as e:
-            raise StoreError(f"{self.paths.state_file} is damaged ({e})",
-                             hint="restore it from a backup or remove ACC_HOME to start afresh") from e
+            raise StoreError(
+                f"{self.paths.state_file} is damaged ({e})",
+                hint="restore it from a backup or remove ACC_HOME to start afresh",
+            ) from e
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-            raise StoreError(f"{self.paths.state_file} has an unknown format",
-                             hint="it was written by another version of acc")
+            raise StoreError(
+                f"{self.paths.state_file} has an unknown format", hint="it was written by another version of acc"
+            )
         return state
 
     def list(self) -> list[InstalledPlugin]:
@@ -93,8 +99,10 @@ class LocalStore:
     def get(self, name: str) -> InstalledPlugin:
         entry = self._read_state()["plugins"].get(name)
         if entry is None:
-            raise StoreError(f"plugin {name!r} is not installed",
-                             hint="see `acc plugin list`, or install it with `acc plugin install`")
+            raise StoreError(
+                f"plugin {name!r} is not installed",
+                hint="see `acc plugin list`, or install it with `acc plugin install`",
+            )
         return self._entry(name, entry)
 
     def find(self, name: str) -> InstalledPlugin | None:
@@ -109,8 +117,10 @@ class LocalStore:
             raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
         if version not in entry["versions"]:
             kept = ", ".join(entry["versions"])
-            raise StoreError(f"{name} {version} is not installed (kept versions: {kept})",
-                             hint=f"install it with `acc plugin install {name}=={version}`")
+            raise StoreError(
+                f"{name} {version} is not installed (kept versions: {kept})",
+                hint=f"install it with `acc plugin install {name}=={version}`",
+            )
         return self._entry(name, entry, version)
 
     def _entry(self, name: str, entry: dict[str, Any], version: str | None = None) -> InstalledPlugin:
@@ -131,10 +141,18 @@ class LocalStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def install(self, archive: PluginArchive, *, granted: frozenset[str], signer: str,
-                reinstall: bool = False, marketplace: str = "") -> InstalledPlugin:
+    def install(
+        self,
+        archive: PluginArchive,
+        *,
+        granted: frozenset[str],
+        signer: str,
+        reinstall: bool = False,
+        marketplace: str = "",
+    ) -> InstalledPlugin:
         """Store an already verified archive and make it the current version, atomically."""
         import hashlib
+
         name, version = archive.manifest.name, str(archive.manifest.version)
         self.paths.staging.mkdir(parents=True, exist_ok=True)
         with file_lock(self.paths.lock_file):
@@ -144,8 +162,7 @@ class LocalStore:
             if known and known["archive_sha256"] != archive.sha256 and not reinstall:
                 raise StoreError(
                     f"{name} {version} is already installed from a different archive",
-                    hint="a published version never changes; bump the version, or pass --reinstall "
-                    "while developing",
+                    hint="a published version never changes; bump the version, or pass --reinstall while developing",
                 )
             target = self.paths.plugins / name / version
             self._stage_and_move(archive, target)
@@ -170,8 +187,11 @@ class LocalStore:
 
         staged = Path(tempfile.mkdtemp(dir=self.paths.staging, prefix=f"{archive.manifest.name}-"))
         try:
-            files = {"plugin.toml": archive.manifest_text.encode(), "plugin.wasm": archive.wasm,
-                     "README.md": archive.readme.encode()}
+            files = {
+                "plugin.toml": archive.manifest_text.encode(),
+                "plugin.wasm": archive.wasm,
+                "README.md": archive.readme.encode(),
+            }
             if archive.license is not None:
                 files["LICENSE"] = archive.license.encode()
             for filename, data in files.items():
@@ -228,8 +248,11 @@ class LocalStore:
             if entry is None:
                 raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
             if entry["current"] != expected_current:
-                raise StoreError(f"{name} changed while acc was deciding (now {entry['current']}, "
-                                 f"was {expected_current}): nothing was changed", hint="run the command again")
+                raise StoreError(
+                    f"{name} changed while acc was deciding (now {entry['current']}, "
+                    f"was {expected_current}): nothing was changed",
+                    hint="run the command again",
+                )
             if version not in entry["versions"]:
                 kept = ", ".join(entry["versions"])
                 raise StoreError(f"{name} {version} is not installed (kept versions: {kept})")
@@ -257,7 +280,7 @@ class LocalStore:
             if entry is None:
                 return ()
             previous = sorted((v for v in entry["versions"] if v != entry["current"]), key=order, reverse=True)
-            pruned = tuple(previous[max(keep, 0):])
+            pruned = tuple(previous[max(keep, 0) :])
             if not pruned:
                 return ()
             for version in pruned:
@@ -277,8 +300,10 @@ class LocalStore:
             manifest = self._entry(name, entry).manifest()
             if kind not in manifest.capabilities:
                 declared = ", ".join(sorted(manifest.capabilities)) or "none"
-                raise StoreError(f"{name} does not declare the {kind} capability (it declares: {declared})",
-                                 hint="a plugin can only be granted what its plugin.toml declares")
+                raise StoreError(
+                    f"{name} does not declare the {kind} capability (it declares: {declared})",
+                    hint="a plugin can only be granted what its plugin.toml declares",
+                )
             grants = set(entry.get("granted", []))
             grants.add(kind) if granted else grants.discard(kind)
             entry["granted"] = sorted(grants)

@@ -59,8 +59,10 @@ class TrustStore:
             if any(entry.public_key == public_key for entry in keys):
                 return False
             if label and any(entry.label == label for entry in keys):
-                raise TrustError(f"the label {label!r} already names another trusted key",
-                                 hint="choose another --label, or see `acc trust list`")
+                raise TrustError(
+                    f"the label {label!r} already names another trusted key",
+                    hint="choose another --label, or see `acc trust list`",
+                )
             added_at = datetime.now(UTC).isoformat(timespec="seconds")
             keys.append(TrustedKey(public_key=public_key, label=label, added_at=added_at))
             self._save(keys)
@@ -72,8 +74,10 @@ class TrustStore:
             keys = self._load()
             match = _find(keys, key_id_or_label)
             if match is None:
-                raise TrustError(f"no trusted key has the id or label {key_id_or_label!r}",
-                                 hint="see the trusted keys and their ids with `acc trust list`")
+                raise TrustError(
+                    f"no trusted key has the id or label {key_id_or_label!r}",
+                    hint="see the trusted keys and their ids with `acc trust list`",
+                )
             self._save([entry for entry in keys if entry is not match])
             return match.public_key
 
@@ -116,16 +120,19 @@ class TrustStore:
         except SignatureError as e:
             raise self._damaged(f"key #{index + 1}: {e.message}") from e
         if key_id != public_key.key_id:
-            raise self._damaged(f"key #{index + 1}: key_id {key_id!r} does not match its key "
-                                f"({public_key.key_id})")
+            raise self._damaged(f"key #{index + 1}: key_id {key_id!r} does not match its key ({public_key.key_id})")
         return TrustedKey(public_key=public_key, label=label, added_at=added_at)
 
     def _save(self, keys: list[TrustedKey]) -> None:
         document = {
             "version": TRUST_FILE_VERSION,
             "keys": [
-                {"key": entry.public_key.to_text(), "key_id": entry.public_key.key_id,
-                 "label": entry.label, "added_at": entry.added_at}
+                {
+                    "key": entry.public_key.to_text(),
+                    "key_id": entry.public_key.key_id,
+                    "label": entry.label,
+                    "added_at": entry.added_at,
+                }
                 for entry in keys
             ],
         }
@@ -155,14 +162,15 @@ def _find(keys: list[TrustedKey], key_id_or_label: str) -> TrustedKey | None:
 def _check_label(label: str) -> str:
     label = label.strip()
     if len(label) > MAX_LABEL_CHARS:
-        raise TrustError(
-            f"the label is too long ({len(label)} characters, at most {MAX_LABEL_CHARS})"
-        )
+        raise TrustError(f"the label is too long ({len(label)} characters, at most {MAX_LABEL_CHARS})")
     if any(not ch.isprintable() for ch in label):
         # Control characters in a label could rewrite the terminal when `trust list` prints it.
-        raise TrustError("the label contains control characters",
-                         hint="use a short printable name, e.g. the publisher's name")
+        raise TrustError(
+            "the label contains control characters", hint="use a short printable name, e.g. the publisher's name"
+        )
     if _KEY_ID.fullmatch(label):
-        raise TrustError(f"the label {label!r} looks like a key id",
-                         hint="use a name that is not 16 hex digits, e.g. the publisher's name")
+        raise TrustError(
+            f"the label {label!r} looks like a key id",
+            hint="use a name that is not 16 hex digits, e.g. the publisher's name",
+        )
     return label

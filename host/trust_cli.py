@@ -42,11 +42,20 @@ def list_keys(as_json: bool) -> None:
 
     keys = TrustStore(host_paths()).entries()
     if as_json:
-        click.echo(json.dumps([
-            {"key_id": entry.public_key.key_id, "key": entry.public_key.to_text(),
-             "label": entry.label, "added_at": entry.added_at}
-            for entry in keys
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "key_id": entry.public_key.key_id,
+                        "key": entry.public_key.to_text(),
+                        "label": entry.label,
+                        "added_at": entry.added_at,
+                    }
+                    for entry in keys
+                ],
+                indent=2,
+            )
+        )
         return
     if not keys:
         click.echo("no trusted keys (add one with `acc trust add PUBKEY_FILE`)")

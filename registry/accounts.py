@@ -31,9 +31,10 @@ MAX_ROW_ID = 2**31 - 1
 
 def create_user(session: Session, name: str, email: str, password: str | None = None) -> User:
     if not _USER_NAME.match(name):
-        raise bad_request(f"invalid user name {name!r}",
-                          hint="2-39 characters: lowercase letters, digits, '-' and '_', "
-                          "starting with a letter or digit")
+        raise bad_request(
+            f"invalid user name {name!r}",
+            hint="2-39 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit",
+        )
     if not _EMAIL.match(email):
         raise bad_request(f"invalid email address {email!r}")
     if password is not None:
@@ -42,8 +43,9 @@ def create_user(session: Session, name: str, email: str, password: str | None = 
     taken = session.execute(select(User).where(same)).scalars().first()
     if taken is not None:
         what = "name" if taken.name == name else "email address"
-        raise conflict(f"the {what} is already registered", code="account_exists",
-                       hint="log in instead, or choose another name")
+        raise conflict(
+            f"the {what} is already registered", code="account_exists", hint="log in instead, or choose another name"
+        )
     user = User(name=name, email=email.lower(), password_hash=generate_password_hash(password) if password else "")
     session.add(user)
     session.flush()
@@ -79,15 +81,26 @@ def get_user(session: Session, name: str) -> User:
 # -- tokens ----------------------------------------------------------------------------------
 
 
-def create_token(session: Session, user: User, *, plugins: list[str] | None = None, expires_days: int | None = 365,
-                 description: str = "") -> tuple[str, ApiToken]:
+def create_token(
+    session: Session,
+    user: User,
+    *,
+    plugins: list[str] | None = None,
+    expires_days: int | None = 365,
+    description: str = "",
+) -> tuple[str, ApiToken]:
     """Create a token; return (the token text, shown once, and its row)."""
     if expires_days is not None and not 1 <= expires_days <= 3650:
         raise bad_request("a token expires after 1 to 3650 days")
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, prefix=text[:12], token_hash=_token_hash(text), description=description[:200],
-                     plugins=sorted(set(plugins)) if plugins else None,
-                     expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None)
+    token = ApiToken(
+        user_id=user.id,
+        prefix=text[:12],
+        token_hash=_token_hash(text),
+        description=description[:200],
+        plugins=sorted(set(plugins)) if plugins else None,
+        expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
+    )
     session.add(token)
     session.flush()
     return text, token
@@ -96,13 +109,16 @@ def create_token(session: Session, user: User, *, plugins: list[str] | None = No
 def authenticate(session: Session, authorization: str | None, now: datetime) -> ApiToken:
     """The token of an `Authorization: Bearer acc_...` header, or a 401 saying what is wrong."""
     if not authorization:
-        raise unauthorized("this request needs an API token",
-                           hint="pass --token (or set ACC_REGISTRY_TOKEN); create one on your account page")
+        raise unauthorized(
+            "this request needs an API token",
+            hint="pass --token (or set ACC_REGISTRY_TOKEN); create one on your account page",
+        )
     scheme, _, text = authorization.partition(" ")
     text = text.strip()
     if scheme.lower() != "bearer" or not text.startswith(TOKEN_PREFIX) or len(text) > 200:
-        raise unauthorized("the Authorization header is not a registry token",
-                           hint="send `Authorization: Bearer acc_...`")
+        raise unauthorized(
+            "the Authorization header is not a registry token", hint="send `Authorization: Bearer acc_...`"
+        )
     token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(text))).scalar_one_or_none()
     if token is None:
         raise unauthorized("the API token is not valid", hint="check the token, or create a new one")
@@ -115,8 +131,10 @@ def authenticate(session: Session, authorization: str | None, now: datetime) -> 
 
 def check_token_scope(token: ApiToken, plugin_name: str) -> None:
     if token.plugins is not None and plugin_name not in token.plugins:
-        raise forbidden(f"this token may publish only {', '.join(token.plugins)}, not {plugin_name}",
-                        hint="use a token scoped to this plugin, or one for all your plugins")
+        raise forbidden(
+            f"this token may publish only {', '.join(token.plugins)}, not {plugin_name}",
+            hint="use a token scoped to this plugin, or one for all your plugins",
+        )
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
@@ -141,8 +159,9 @@ def add_key(session: Session, user: User, key_text: str | bytes) -> PublisherKey
         key = PublicKey.from_bytes(key_text.encode() if isinstance(key_text, str) else key_text)
     except SignatureError as e:
         raise ApiError(400, "invalid_key", e.message, hint=e.hint) from e
-    existing = session.execute(select(PublisherKey).where(PublisherKey.user_id == user.id,
-                                                          PublisherKey.key_id == key.key_id)).scalar_one_or_none()
+    existing = session.execute(
+        select(PublisherKey).where(PublisherKey.user_id == user.id, PublisherKey.key_id == key.key_id)
+    ).scalar_one_or_none()
     if existing is not None:
         return existing  # idempotent: adding the same key twice is not an error
     row = PublisherKey(user_id=user.id, key_id=key.key_id, public_key=key.to_text())
@@ -154,11 +173,17 @@ def add_key(session: Session, user: User, key_text: str | bytes) -> PublisherKey
 def add_identity(session: Session, user: User, identity: str, issuer: str) -> SigstoreIdentity:
     identity, issuer = identity.strip(), issuer.strip()
     if not identity or len(identity) > 254 or not issuer.startswith("https://") or len(issuer) > 254:
-        raise bad_request("a Sigstore identity needs the signer (e.g. an email) and the issuer's https:// URL",
-                          hint="e.g. identity=you@example.com issuer=https://github.com/login/oauth")
-    existing = session.execute(select(SigstoreIdentity).where(
-        SigstoreIdentity.user_id == user.id, SigstoreIdentity.identity == identity,
-        SigstoreIdentity.issuer == issuer)).scalar_one_or_none()
+        raise bad_request(
+            "a Sigstore identity needs the signer (e.g. an email) and the issuer's https:// URL",
+            hint="e.g. identity=you@example.com issuer=https://github.com/login/oauth",
+        )
+    existing = session.execute(
+        select(SigstoreIdentity).where(
+            SigstoreIdentity.user_id == user.id,
+            SigstoreIdentity.identity == identity,
+            SigstoreIdentity.issuer == issuer,
+        )
+    ).scalar_one_or_none()
     if existing is not None:
         return existing
     row = SigstoreIdentity(user_id=user.id, identity=identity, issuer=issuer)

@@ -48,11 +48,17 @@ def json_body() -> dict[str, Any]:
     except RecursionError:  # nested deeper than the parser goes; `silent` covers only ValueError
         body = None
     if not isinstance(body, dict):
-        raise bad_request("the request body must be a JSON object", code="malformed_json",
-                          hint="send Content-Type: application/json with an object body")
+        raise bad_request(
+            "the request body must be a JSON object",
+            code="malformed_json",
+            hint="send Content-Type: application/json with an object body",
+        )
     if not all_storable(body):
-        raise bad_request("the request body holds text with a NUL character or a lone surrogate",
-                          code="malformed_json", hint="send UTF-8 text without NUL characters")
+        raise bad_request(
+            "the request body holds text with a NUL character or a lone surrogate",
+            code="malformed_json",
+            hint="send UTF-8 text without NUL characters",
+        )
     return body
 
 
@@ -83,8 +89,13 @@ def health() -> Response:
     reg = registry()
     with reg.db.read() as session:
         timestamp = reg.tuf.latest_row(session, "timestamp")
-    return jsonify({"status": "ok", "timestamp_version": timestamp.version,
-                    "timestamp_expires": timestamp.expires.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    return jsonify(
+        {
+            "status": "ok",
+            "timestamp_version": timestamp.version,
+            "timestamp_expires": timestamp.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
 
 
 @bp.get("/openapi.json")
@@ -131,18 +142,28 @@ def version_detail(name: str, version: str) -> Response:
 def publisher(name: str) -> Response:
     with registry().db.read() as session:
         user = accounts.get_user(session, name)
-        return jsonify({"name": user.name, "since": user.created_at.strftime("%Y-%m-%d"),
-                        "keys": [{"key_id": k.key_id, "public_key": k.public_key} for k in user.keys],
-                        "sigstore_identities": [{"identity": i.identity, "issuer": i.issuer} for i in user.identities],
-                        "plugins": [catalog.plugin_summary(p) for p in catalog.publisher_plugins(session, user)]})
+        return jsonify(
+            {
+                "name": user.name,
+                "since": user.created_at.strftime("%Y-%m-%d"),
+                "keys": [{"key_id": k.key_id, "public_key": k.public_key} for k in user.keys],
+                "sigstore_identities": [{"identity": i.identity, "issuer": i.issuer} for i in user.identities],
+                "plugins": [catalog.plugin_summary(p) for p in catalog.publisher_plugins(session, user)],
+            }
+        )
 
 
 @bp.get("/plugins/<name>/reviews")
 def list_reviews(name: str) -> Response:
     with registry().db.read() as session:
         plugin = catalog.get_plugin(session, name)
-        return jsonify({"rating": plugin.rating, "rating_count": plugin.rating_count,
-                        "reviews": [catalog.review_json(r) for r in catalog.reviews(session, plugin)]})
+        return jsonify(
+            {
+                "rating": plugin.rating,
+                "rating_count": plugin.rating_count,
+                "reviews": [catalog.review_json(r) for r in catalog.reviews(session, plugin)],
+            }
+        )
 
 
 # -- publishing ------------------------------------------------------------------------------
@@ -154,16 +175,19 @@ def publish_plugin() -> tuple[Response, int]:
     archive = request.files.get("archive")
     signature = request.files.get("signature")
     if archive is None or signature is None:
-        raise bad_request("a publish uploads two files: archive and signature (multipart/form-data)",
-                          hint="use `acc plugin publish ARCHIVE`")
+        raise bad_request(
+            "a publish uploads two files: archive and signature (multipart/form-data)",
+            hint="use `acc plugin publish ARCHIVE`",
+        )
     kind = request.form.get("signature_kind", "ed25519")
     if kind not in SIGNATURE_KINDS:
         raise bad_request(f"unknown signature_kind {kind!r}", hint="use ed25519 or sigstore")
     upload = Upload(archive=archive.read(), signature=signature.read(), signature_kind=kind)
     result = publish(registry(), token_id, upload, client_address())
     body = {"name": result.name, "version": result.version, "sha256": result.sha256, "created": result.created}
-    current_app.logger.info("publish %s %s by user %s (created=%s)", result.name, result.version, user_id,
-                            result.created)
+    current_app.logger.info(
+        "publish %s %s by user %s (created=%s)", result.name, result.version, user_id, result.created
+    )
     return jsonify(body), 201 if result.created else 200
 
 
@@ -210,8 +234,7 @@ def add_collaborator(name: str) -> tuple[Response, int]:
 def remove_collaborator(name: str, other: str) -> Response:
     user_id, _ = authenticated_user_id()
     with registry().db.write() as session:
-        community.remove_collaborator(session, _user(session, user_id), _plugin(session, name), other,
-                                      client_address())
+        community.remove_collaborator(session, _user(session, user_id), _plugin(session, name), other, client_address())
     return jsonify({"name": name, "removed": other})
 
 
@@ -253,9 +276,16 @@ def token_json(t: ApiToken) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
-    return {"id": t.id, "prefix": t.prefix, "description": t.description, "plugins": t.plugins,
-            "created_at": iso(t.created_at), "expires_at": iso(t.expires_at), "revoked_at": iso(t.revoked_at),
-            "last_used_at": iso(t.last_used_at)}
+    return {
+        "id": t.id,
+        "prefix": t.prefix,
+        "description": t.description,
+        "plugins": t.plugins,
+        "created_at": iso(t.created_at),
+        "expires_at": iso(t.expires_at),
+        "revoked_at": iso(t.revoked_at),
+        "last_used_at": iso(t.last_used_at),
+    }
 
 
 @bp.delete("/account/tokens/<int:token_id>")
@@ -278,8 +308,9 @@ def put_review(name: str) -> Response:
     text = string_field(body, "text", required=False, limit=community.MAX_REVIEW_LENGTH)
     with registry().db.write() as session:
         plugin = _plugin(session, name)
-        review = community.save_review(session, _user(session, user_id), plugin, body.get("stars"), text,
-                                       client_address())
+        review = community.save_review(
+            session, _user(session, user_id), plugin, body.get("stars"), text, client_address()
+        )
         return jsonify({**catalog.review_json(review), "rating": plugin.rating, "rating_count": plugin.rating_count})
 
 

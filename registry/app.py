@@ -113,16 +113,26 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Any:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return api_error(ApiError(500, "internal_error", "the registry failed to handle this request",
-                                  hint="try again; if it keeps failing, tell the registry operator"))
+        return api_error(
+            ApiError(
+                500,
+                "internal_error",
+                "the registry failed to handle this request",
+                hint="try again; if it keeps failing, tell the registry operator",
+            )
+        )
 
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         import json
 
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         for key in ("method", "path", "status", "duration_ms", "remote_addr"):
@@ -151,7 +161,14 @@ def _register_logging(app: Flask) -> None:
     def _log_request(response: Response) -> Response:
         started = g.get("started")
         duration = round((time.perf_counter() - started) * 1000, 2) if started else None
-        app.logger.info("request", extra={"method": request.method, "path": request.path,
-                                          "status": response.status_code, "duration_ms": duration,
-                                          "remote_addr": request.remote_addr})
+        app.logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration,
+                "remote_addr": request.remote_addr,
+            },
+        )
         return response

@@ -55,10 +55,15 @@ class SearchQuery:
         for key in ("q", "category", "capability"):
             if not is_storable(args.get(key, "")):
                 raise bad_request(f"{key} must not contain NUL characters")
-        return cls(q=q.strip(), category=args.get("category", "").strip(),
-                   capability=args.get("capability", "").strip(),
-                   no_network=args.get("network", "") == "none", sort=sort, page=number("page", 1, 1, 10_000),
-                   per_page=number("per_page", 20, 1, MAX_PER_PAGE))
+        return cls(
+            q=q.strip(),
+            category=args.get("category", "").strip(),
+            capability=args.get("capability", "").strip(),
+            no_network=args.get("network", "") == "none",
+            sort=sort,
+            page=number("page", 1, 1, 10_000),
+            per_page=number("per_page", 20, 1, MAX_PER_PAGE),
+        )
 
 
 def search(session: Session, query: SearchQuery, cache: SearchCache | None = None) -> tuple[list[Plugin], int]:
@@ -78,8 +83,9 @@ def search(session: Session, query: SearchQuery, cache: SearchCache | None = Non
     return rows, total
 
 
-def search_summaries(session: Session, query: SearchQuery,
-                     cache: SearchCache | None = None) -> tuple[list[dict[str, Any]], int]:
+def search_summaries(
+    session: Session, query: SearchQuery, cache: SearchCache | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """`search` as the JSON API lists it: each plugin's `plugin_summary`. With a `cache`, a
     recent page of summaries is reused whole, so its download counts and ratings may be
     up to the cache's ttl old (the API's responses say `max-age=30` anyway). The dicts
@@ -95,13 +101,15 @@ def search_summaries(session: Session, query: SearchQuery,
 SearchKey = tuple[SearchQuery, int]
 
 
-def _cached(session: Session, query: SearchQuery,
-            cache: SearchCache | None) -> tuple[SearchKey | None, CachedPage | None]:
+def _cached(
+    session: Session, query: SearchQuery, cache: SearchCache | None
+) -> tuple[SearchKey | None, CachedPage | None]:
     """The cache key of `query` at the current repository generation, and its entry if any."""
     if cache is None:
         return None, None
     generation = cache.generation(
-        lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none())
+        lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
+    )
     if generation is None:
         return None, None
     key = (query, generation)
@@ -140,8 +148,12 @@ def _plugins_by_id(session: Session, ids: tuple[int, ...]) -> list[Plugin]:
     """The plugins with these ids, in this order, with their owners' names (one query)."""
     if not ids:
         return []
-    found = {p.id: p for p in session.execute(
-        select(Plugin).where(Plugin.id.in_(ids)).options(joinedload(Plugin.owner).load_only(User.name))).scalars()}
+    found = {
+        p.id: p
+        for p in session.execute(
+            select(Plugin).where(Plugin.id.in_(ids)).options(joinedload(Plugin.owner).load_only(User.name))
+        ).scalars()
+    }
     return [found[i] for i in ids if i in found]
 
 
@@ -171,8 +183,12 @@ def _order(query: SearchQuery, name: ColumnElement[str]) -> list[ColumnElement[A
     # relevance: the exact name, then names containing every word, then popularity. Names
     # are lowercase ASCII, so SQLite's LIKE (which ignores ASCII case) matches as `in` does.
     name_has_every_word = and_(*[Plugin.name.like(_containing(word), escape="\\") for word in words])
-    return [case((Plugin.name == query.q.lower(), 0), else_=1), case((name_has_every_word, 0), else_=1),
-            Plugin.downloads.desc(), name]
+    return [
+        case((Plugin.name == query.q.lower(), 0), else_=1),
+        case((name_has_every_word, 0), else_=1),
+        Plugin.downloads.desc(),
+        name,
+    ]
 
 
 def _by_code_point(session: Session, column: InstrumentedAttribute[str]) -> ColumnElement[str]:
@@ -220,13 +236,19 @@ def latest_version(plugin: Plugin) -> Version:
 
 
 def reviews(session: Session, plugin: Plugin) -> list[Review]:
-    return list(session.execute(
-        select(Review).where(Review.plugin_id == plugin.id).order_by(Review.updated_at.desc())).scalars())
+    return list(
+        session.execute(
+            select(Review).where(Review.plugin_id == plugin.id).order_by(Review.updated_at.desc())
+        ).scalars()
+    )
 
 
 def publisher_plugins(session: Session, user: User) -> list[Plugin]:
-    return list(session.execute(
-        select(Plugin).where(Plugin.owner_id == user.id, Plugin.latest_version != "").order_by(Plugin.name)).scalars())
+    return list(
+        session.execute(
+            select(Plugin).where(Plugin.owner_id == user.id, Plugin.latest_version != "").order_by(Plugin.name)
+        ).scalars()
+    )
 
 
 def popular_and_recent(session: Session, count: int = 8) -> tuple[list[Plugin], list[Plugin]]:
@@ -244,27 +266,61 @@ def count_plugins(session: Session) -> int:
 
 
 def plugin_summary(p: Plugin) -> dict[str, Any]:
-    return {"name": p.name, "latest_version": p.latest_version, "description": p.description,
-            "keywords": p.keywords, "categories": p.categories, "capabilities": p.capability_kinds,
-            "owner": p.owner.name, "downloads": p.downloads, "rating": p.rating, "rating_count": p.rating_count,
-            "deprecated": p.deprecated, "updated_at": _iso(p.updated_at)}
+    return {
+        "name": p.name,
+        "latest_version": p.latest_version,
+        "description": p.description,
+        "keywords": p.keywords,
+        "categories": p.categories,
+        "capabilities": p.capability_kinds,
+        "owner": p.owner.name,
+        "downloads": p.downloads,
+        "rating": p.rating,
+        "rating_count": p.rating_count,
+        "deprecated": p.deprecated,
+        "updated_at": _iso(p.updated_at),
+    }
 
 
 def version_detail(p: Plugin, v: Version) -> dict[str, Any]:
-    return {"name": p.name, "version": v.version, "description": v.description, "sha256": v.archive_sha256,
-            "length": v.archive_length, "signature_kind": v.signature_kind, "signer": v.signer,
-            "publisher": v.publisher.name, "yanked": v.yanked, "yank_reason": v.yank_reason, "abi": v.abi,
-            "capabilities": v.capabilities, "dependencies": v.dependencies, "published_at": _iso(v.published_at),
-            "readme": v.readme, "manifest": v.manifest_text}
+    return {
+        "name": p.name,
+        "version": v.version,
+        "description": v.description,
+        "sha256": v.archive_sha256,
+        "length": v.archive_length,
+        "signature_kind": v.signature_kind,
+        "signer": v.signer,
+        "publisher": v.publisher.name,
+        "yanked": v.yanked,
+        "yank_reason": v.yank_reason,
+        "abi": v.abi,
+        "capabilities": v.capabilities,
+        "dependencies": v.dependencies,
+        "published_at": _iso(v.published_at),
+        "readme": v.readme,
+        "manifest": v.manifest_text,
+    }
 
 
 def plugin_detail(p: Plugin) -> dict[str, Any]:
     latest = latest_version(p)
-    return {**plugin_summary(p), "collaborators": [c.user.name for c in p.collaborators],
-            "capability_details": latest.capabilities, "readme": latest.readme,
-            "versions": [{"version": v.version, "yanked": v.yanked, "yank_reason": v.yank_reason,
-                          "published_at": _iso(v.published_at), "sha256": v.archive_sha256}
-                         for v in versions_newest_first(p)]}
+    return {
+        **plugin_summary(p),
+        "collaborators": [c.user.name for c in p.collaborators],
+        "capability_details": latest.capabilities,
+        "readme": latest.readme,
+        "versions": [
+            {
+                "version": v.version,
+                "yanked": v.yanked,
+                "yank_reason": v.yank_reason,
+                "published_at": _iso(v.published_at),
+                "sha256": v.archive_sha256,
+            }
+            for v in versions_newest_first(p)
+        ],
+    }
 
 
 def review_json(r: Review) -> dict[str, Any]:

@@ -12,8 +12,13 @@ import click
 if TYPE_CHECKING:
     from registry.config import RegistryConfig
 
-data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                           help="The registry's data directory (default: registry-data/, or $REGISTRY_DATA_DIR).")
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The registry's data directory (default: registry-data/, or $REGISTRY_DATA_DIR).",
+)
 
 
 def _config(data_dir: Path | None) -> RegistryConfig:
@@ -29,8 +34,13 @@ def registry() -> None:
 
 @registry.command()
 @data_option
-@click.option("--bins", "bin_bits", type=click.IntRange(1, 14), default=None,
-              help="Hashed-bin delegation: 2**N bins (default 9: 512 bins, sized for ~10,000 plugins).")
+@click.option(
+    "--bins",
+    "bin_bits",
+    type=click.IntRange(1, 14),
+    default=None,
+    help="Hashed-bin delegation: 2**N bins (default 9: 512 bins, sized for ~10,000 plugins).",
+)
 def init(data_dir: Path | None, bin_bits: int | None) -> None:
     """Create a registry: data directory, database, TUF keys and root."""
     from registry.config import load_config
@@ -64,9 +74,22 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
     schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations
     env = dict(os.environ, REGISTRY_DATA_DIR=str(config.data_dir.absolute()))
     # No gunicorn access log: the app writes one structured JSON line per request already.
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--error-logfile", "-", "--graceful-timeout", "10", "--timeout", "120",
-            "registry.wsgi:app"]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--error-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "120",
+        "registry.wsgi:app",
+    ]
     click.echo(f"serving {config.data_dir.absolute()} on http://{host}:{port}/", err=True)
     os.execve(sys.executable, args, env)
 
@@ -76,6 +99,7 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
 def migrate(data_dir: Path | None) -> None:
     """Upgrade the registry's database schema to this version of acc."""
     from registry import schema
+
     config = _config(data_dir)
     schema.upgrade(config.resolved_database_url)
     click.echo(f"database at revision {schema.head_revision()}")
@@ -83,8 +107,12 @@ def migrate(data_dir: Path | None) -> None:
 
 @registry.command()
 @click.argument("role", type=click.Choice(["root", "targets"]))
-@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="The role's private key, if it is kept offline (default: DATA/keys/ROLE.pem).")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The role's private key, if it is kept offline (default: DATA/keys/ROLE.pem).",
+)
 @data_option
 def renew(role: str, key_file: Path | None, data_dir: Path | None) -> None:
     """Re-sign ROLE (root or targets) metadata for another expiry period."""
@@ -124,13 +152,13 @@ def token() -> None:
 @click.option("--expires-days", default=365, show_default=True, type=click.IntRange(1, 3650))
 @click.option("--description", default="", help="What the token is for.")
 @data_option
-def token_create(user_name: str, plugins: tuple[str, ...], expires_days: int, description: str,
-                 data_dir: Path | None) -> None:
+def token_create(
+    user_name: str, plugins: tuple[str, ...], expires_days: int, description: str, data_dir: Path | None
+) -> None:
     """Create an API token for USER and print it (it is shown only this once)."""
     from registry.operator import create_token_command
 
-    text = create_token_command(_config(data_dir), user_name,
-                                list(plugins), expires_days, description)
+    text = create_token_command(_config(data_dir), user_name, list(plugins), expires_days, description)
     click.echo(text)
     scope = ", ".join(plugins) if plugins else "all of the user's plugins"
     click.echo(f"token for {user_name} ({scope}), expires in {expires_days} days; it is not shown again", err=True)

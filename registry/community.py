@@ -20,8 +20,9 @@ def save_review(session: Session, user: User, plugin: Plugin, stars: object, tex
         raise bad_request("stars must be a whole number from 1 to 5")
     if len(text) > MAX_REVIEW_LENGTH:
         raise bad_request(f"the review is longer than {MAX_REVIEW_LENGTH} characters")
-    review = session.execute(select(Review).where(Review.plugin_id == plugin.id, Review.user_id == user.id)
-                             ).scalar_one_or_none()
+    review = session.execute(
+        select(Review).where(Review.plugin_id == plugin.id, Review.user_id == user.id)
+    ).scalar_one_or_none()
     if review is None:
         review = Review(plugin_id=plugin.id, user_id=user.id, stars=stars, text=text.strip())
         session.add(review)

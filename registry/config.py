@@ -84,12 +84,11 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
     for key, value in (mapping or {}).items():
         name = key.lower()
         if name not in known:
-            raise ConfigError(f"unknown registry setting {key!r}",
-                              hint="settings: " + ", ".join(sorted(known)))
+            raise ConfigError(f"unknown registry setting {key!r}", hint="settings: " + ", ".join(sorted(known)))
         values[name] = value
     for key, value in env.items():
-        if key.startswith(_PREFIX) and key[len(_PREFIX):].lower() in known:
-            values[key[len(_PREFIX):].lower()] = value
+        if key.startswith(_PREFIX) and key[len(_PREFIX) :].lower() in known:
+            values[key[len(_PREFIX) :].lower()] = value
     converted = {name: _convert(name, value, type(getattr(config, name))) for name, value in values.items()}
     config = replace(config, **converted)
     if not 1 <= config.bin_bits <= 14:
@@ -98,8 +97,9 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
     if not 1 <= config.timestamp_expiry_hours <= shortest_other // 2:
         # The server re-signs everything when the timestamp is due (tuf_repo.needs_refresh),
         # which keeps snapshot and bins fresh only if the timestamp is due more often.
-        raise ConfigError(f"timestamp_expiry_hours must be between 1 and {shortest_other // 2} (half the "
-                          "snapshot and bins lifetime)")
+        raise ConfigError(
+            f"timestamp_expiry_hours must be between 1 and {shortest_other // 2} (half the snapshot and bins lifetime)"
+        )
     return config
 
 

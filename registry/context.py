@@ -30,8 +30,12 @@ class Registry:
 
     @classmethod
     def open(cls, config: RegistryConfig) -> Registry:
-        return cls(config=config, db=Database(config.resolved_database_url), blobs=BlobStore(config.blobs_dir),
-                   tuf=TufRepository(config))
+        return cls(
+            config=config,
+            db=Database(config.resolved_database_url),
+            blobs=BlobStore(config.blobs_dir),
+            tuf=TufRepository(config),
+        )
 
     @contextmanager
     def metadata_transaction(self) -> Iterator[Session]:

@@ -10,8 +10,9 @@ from sdk.errors import AccError
 class ApiError(AccError):
     """A refusal the client can act on. `code` is stable; `message` and `hint` are for people."""
 
-    def __init__(self, status: int, code: str, message: str, *, hint: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, hint: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
         self.code = code

@@ -19,14 +19,19 @@ def check_new_name(session: Session, name: str) -> str:
     key = confusable_key(name)
     clash = session.execute(select(Plugin.name).where(Plugin.confusable_key == key)).scalar_one_or_none()
     if clash is not None:
-        raise conflict(f"the name {name!r} is too easily confused with the existing plugin {clash!r}",
-                       code="confusable_name", hint="choose a name that reads differently")
+        raise conflict(
+            f"the name {name!r} is too easily confused with the existing plugin {clash!r}",
+            code="confusable_name",
+            hint="choose a name that reads differently",
+        )
     if len(name) >= MIN_TYPO_CHECK_LENGTH:
         for (other,) in session.execute(select(Plugin.name)):
             if len(other) >= MIN_TYPO_CHECK_LENGTH and abs(len(other) - len(name)) <= 1 and _one_edit(name, other):
-                raise conflict(f"the name {name!r} is one typo away from the existing plugin {other!r}",
-                               code="typosquat_name",
-                               hint="choose a distinct name; if you own that plugin, publish under it instead")
+                raise conflict(
+                    f"the name {name!r} is one typo away from the existing plugin {other!r}",
+                    code="typosquat_name",
+                    hint="choose a distinct name; if you own that plugin, publish under it instead",
+                )
     return key
 
 
@@ -44,4 +49,4 @@ def _one_edit(a: str, b: str) -> bool:
     i = 0
     while i < len(short) and short[i] == long[i]:
         i += 1
-    return short[i:] == long[i + 1:]
+    return short[i:] == long[i + 1 :]

@@ -36,8 +36,11 @@ def _ref(name: str) -> Schema:
 def _object(properties: dict[str, Schema], *, optional: tuple[str, ...] = (), closed: bool = True) -> Schema:
     """An object with these properties, all required except `optional`; `closed` refuses extras
     (responses are closed, so a field added to the code but not here fails the tests)."""
-    schema: Schema = {"type": "object", "properties": properties,
-                      "required": [name for name in properties if name not in optional]}
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+    }
     if closed:
         schema["additionalProperties"] = False
     return schema
@@ -55,8 +58,11 @@ def _array(items: Schema) -> Schema:
     return {"type": "array", "items": items}
 
 
-_TIMESTAMP = _string(format="date-time", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
-                     description="UTC, to the second: `YYYY-MM-DDTHH:MM:SSZ`")
+_TIMESTAMP = _string(
+    format="date-time",
+    pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+    description="UTC, to the second: `YYYY-MM-DDTHH:MM:SSZ`",
+)
 _SHA256 = _string(pattern="^[0-9a-f]{64}$")
 _COUNT = {"type": "integer", "minimum": 0}
 
@@ -78,8 +84,14 @@ def _json_body(schema: Schema, example: dict[str, Any]) -> dict[str, Any]:
 
 
 def _path_parameter(name: str, description: str, example: Any, schema: Schema | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": schema or _string(minLength=1), "example": example}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema or _string(minLength=1),
+        "example": example,
+    }
 
 
 def _query_parameter(name: str, description: str, schema: Schema) -> dict[str, Any]:
@@ -95,19 +107,43 @@ _TOKEN_ERRORS = (401, 429)
 _BODY_ERRORS = (400, 413)
 
 
-def _public(operation_id: str, summary: str, tag: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (),
-          parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"operationId": operation_id, "summary": summary, "tags": [tag], "parameters": parameters or [],
-            "responses": {"200": ok, **_errors(*errors)}}
+def _public(
+    operation_id: str,
+    summary: str,
+    tag: str,
+    ok: dict[str, Any],
+    *,
+    errors: tuple[int, ...] = (),
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": [tag],
+        "parameters": parameters or [],
+        "responses": {"200": ok, **_errors(*errors)},
+    }
 
 
-def _with_token(operation_id: str, summary: str, tag: str, ok: dict[str, dict[str, Any]], *,
-           errors: tuple[int, ...] = (), parameters: list[dict[str, Any]] | None = None,
-           body: dict[str, Any] | None = None) -> dict[str, Any]:
+def _with_token(
+    operation_id: str,
+    summary: str,
+    tag: str,
+    ok: dict[str, dict[str, Any]],
+    *,
+    errors: tuple[int, ...] = (),
+    parameters: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     statuses = sorted({*errors, *_TOKEN_ERRORS, *(_BODY_ERRORS if body else ())})
     operation: dict[str, Any] = {
-        "operationId": operation_id, "summary": summary, "tags": [tag], "parameters": parameters or [],
-        "security": [{"bearerToken": []}], "responses": {**ok, **_errors(*statuses)}}
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": [tag],
+        "parameters": parameters or [],
+        "security": [{"bearerToken": []}],
+        "responses": {**ok, **_errors(*statuses)},
+    }
     if body is not None:
         operation["requestBody"] = body
     return operation
@@ -116,8 +152,11 @@ def _with_token(operation_id: str, summary: str, tag: str, ok: dict[str, dict[st
 # -- components ------------------------------------------------------------------------------
 
 _ERROR_RESPONSES: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The request is malformed or refused (see `error.code`: e.g. `malformed_json`, "
-          "`invalid_request`, `invalid_archive`, `bad_signature`, `invalid_component`)."),
+    400: (
+        "BadRequest",
+        "The request is malformed or refused (see `error.code`: e.g. `malformed_json`, "
+        "`invalid_request`, `invalid_archive`, `bad_signature`, `invalid_component`).",
+    ),
     401: ("Unauthorized", "No API token, or one that is unknown, revoked or expired."),
     403: ("Forbidden", "The token's account may not change this plugin, or the token is scoped to other plugins."),
     404: ("NotFound", "No such plugin, version, publisher, user or token."),
@@ -131,83 +170,158 @@ def _error_response(status: int) -> dict[str, Any]:
     _, description = _ERROR_RESPONSES[status]
     response = _response(description, _ref("Error"))
     if status == 401:
-        response["headers"] = {"WWW-Authenticate": {"description": "`Bearer realm=\"acc\"`",
-                                                    "schema": _string()}}
+        response["headers"] = {"WWW-Authenticate": {"description": '`Bearer realm="acc"`', "schema": _string()}}
     if status == 429:
-        response["headers"] = {"Retry-After": {"description": "Seconds until the next rate-limit window.",
-                                               "required": True, "schema": {"type": "integer", "minimum": 0}}}
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds until the next rate-limit window.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
     return response
 
 
 def _schemas() -> dict[str, Schema]:
-    capability = _object({"scope": _string(description="What the capability allows, for people."),
-                          "reason": _string(description="Why the plugin asks for it, from its manifest.")})
+    capability = _object(
+        {
+            "scope": _string(description="What the capability allows, for people."),
+            "reason": _string(description="Why the plugin asks for it, from its manifest."),
+        }
+    )
     plugin_summary = {
-        "name": _string(), "latest_version": _string(description="The newest version that is not yanked."),
-        "description": _string(), "keywords": _array(_string()), "categories": _array(_string()),
+        "name": _string(),
+        "latest_version": _string(description="The newest version that is not yanked."),
+        "description": _string(),
+        "keywords": _array(_string()),
+        "categories": _array(_string()),
         "capabilities": _array(_string(description="A capability kind: process, fs, http, kv, llm, ...")),
-        "owner": _string(), "downloads": _COUNT,
-        "rating": _nullable({"type": "number", "minimum": 1, "maximum": 5}), "rating_count": _COUNT,
-        "deprecated": _nullable(_string(description="The deprecation message.")), "updated_at": _TIMESTAMP,
+        "owner": _string(),
+        "downloads": _COUNT,
+        "rating": _nullable({"type": "number", "minimum": 1, "maximum": 5}),
+        "rating_count": _COUNT,
+        "deprecated": _nullable(_string(description="The deprecation message.")),
+        "updated_at": _TIMESTAMP,
     }
-    review = {"user": _string(), "stars": {"type": "integer", "minimum": 1, "maximum": 5}, "text": _string(),
-              "updated_at": _TIMESTAMP}
+    review = {
+        "user": _string(),
+        "stars": {"type": "integer", "minimum": 1, "maximum": 5},
+        "text": _string(),
+        "updated_at": _TIMESTAMP,
+    }
     timestamp_or_null = _nullable(_TIMESTAMP)
     return {
-        "Error": _object({"error": _object({
-            "code": _string(description="Stable and machine-readable, e.g. `not_found`, `rate_limited`."),
-            "message": _string(description="What went wrong, for people."),
-            "hint": _nullable(_string(description="What to do next, for people.")),
-        })}),
-        "Health": _object({"status": _string(enum=["ok"]), "timestamp_version": {"type": "integer", "minimum": 1},
-                           "timestamp_expires": _TIMESTAMP}),
+        "Error": _object(
+            {
+                "error": _object(
+                    {
+                        "code": _string(description="Stable and machine-readable, e.g. `not_found`, `rate_limited`."),
+                        "message": _string(description="What went wrong, for people."),
+                        "hint": _nullable(_string(description="What to do next, for people.")),
+                    }
+                )
+            }
+        ),
+        "Health": _object(
+            {
+                "status": _string(enum=["ok"]),
+                "timestamp_version": {"type": "integer", "minimum": 1},
+                "timestamp_expires": _TIMESTAMP,
+            }
+        ),
         "Capability": capability,
         "PluginSummary": _object(plugin_summary),
-        "SearchResults": _object({"total": _COUNT, "page": {"type": "integer", "minimum": 1},
-                                  "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-                                  "plugins": _array(_ref("PluginSummary"))}),
-        "PluginDetail": _object({
-            **plugin_summary,
-            "collaborators": _array(_string()),
-            "capability_details": {"type": "object", "additionalProperties": _ref("Capability"),
-                                   "description": "The latest version's capabilities, by kind."},
-            "readme": _string(description="The latest version's README (Markdown, unrendered)."),
-            "versions": _array(_object({"version": _string(), "yanked": {"type": "boolean"},
-                                        "yank_reason": _nullable(_string()), "published_at": _TIMESTAMP,
-                                        "sha256": _SHA256})),
-        }),
-        "Signer": {"oneOf": [
-            _object({"kind": _string(const="ed25519"), "key_id": _string(), "public_key": _string()}),
-            _object({"kind": _string(const="sigstore"), "identity": _string(), "issuer": _string()}),
-        ]},
-        "VersionDetail": _object({
-            "name": _string(), "version": _string(), "description": _string(), "sha256": _SHA256,
-            "length": _COUNT, "signature_kind": _string(enum=list(SIGNATURE_KINDS)), "signer": _ref("Signer"),
-            "publisher": _string(), "yanked": {"type": "boolean"}, "yank_reason": _nullable(_string()),
-            "abi": _string(description="The host ABI versions the plugin supports (a PEP 440 specifier)."),
-            "capabilities": {"type": "object", "additionalProperties": _ref("Capability")},
-            "dependencies": {"type": "object", "additionalProperties": _string(description="A PEP 440 specifier.")},
-            "published_at": _TIMESTAMP, "readme": _string(), "manifest": _string(description="plugin.toml"),
-        }),
-        "Publisher": _object({
-            "name": _string(), "since": _string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$"),
-            "keys": _array(_object({"key_id": _string(), "public_key": _string()})),
-            "sigstore_identities": _array(_object({"identity": _string(), "issuer": _string()})),
-            "plugins": _array(_ref("PluginSummary")),
-        }),
+        "SearchResults": _object(
+            {
+                "total": _COUNT,
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                "plugins": _array(_ref("PluginSummary")),
+            }
+        ),
+        "PluginDetail": _object(
+            {
+                **plugin_summary,
+                "collaborators": _array(_string()),
+                "capability_details": {
+                    "type": "object",
+                    "additionalProperties": _ref("Capability"),
+                    "description": "The latest version's capabilities, by kind.",
+                },
+                "readme": _string(description="The latest version's README (Markdown, unrendered)."),
+                "versions": _array(
+                    _object(
+                        {
+                            "version": _string(),
+                            "yanked": {"type": "boolean"},
+                            "yank_reason": _nullable(_string()),
+                            "published_at": _TIMESTAMP,
+                            "sha256": _SHA256,
+                        }
+                    )
+                ),
+            }
+        ),
+        "Signer": {
+            "oneOf": [
+                _object({"kind": _string(const="ed25519"), "key_id": _string(), "public_key": _string()}),
+                _object({"kind": _string(const="sigstore"), "identity": _string(), "issuer": _string()}),
+            ]
+        },
+        "VersionDetail": _object(
+            {
+                "name": _string(),
+                "version": _string(),
+                "description": _string(),
+                "sha256": _SHA256,
+                "length": _COUNT,
+                "signature_kind": _string(enum=list(SIGNATURE_KINDS)),
+                "signer": _ref("Signer"),
+                "publisher": _string(),
+                "yanked": {"type": "boolean"},
+                "yank_reason": _nullable(_string()),
+                "abi": _string(description="The host ABI versions the plugin supports (a PEP 440 specifier)."),
+                "capabilities": {"type": "object", "additionalProperties": _ref("Capability")},
+                "dependencies": {"type": "object", "additionalProperties": _string(description="A PEP 440 specifier.")},
+                "published_at": _TIMESTAMP,
+                "readme": _string(),
+                "manifest": _string(description="plugin.toml"),
+            }
+        ),
+        "Publisher": _object(
+            {
+                "name": _string(),
+                "since": _string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                "keys": _array(_object({"key_id": _string(), "public_key": _string()})),
+                "sigstore_identities": _array(_object({"identity": _string(), "issuer": _string()})),
+                "plugins": _array(_ref("PluginSummary")),
+            }
+        ),
         "Review": _object(review),
-        "Reviews": _object({"rating": plugin_summary["rating"], "rating_count": _COUNT,
-                            "reviews": _array(_ref("Review"))}),
+        "Reviews": _object(
+            {"rating": plugin_summary["rating"], "rating_count": _COUNT, "reviews": _array(_ref("Review"))}
+        ),
         "SavedReview": _object({**review, "rating": plugin_summary["rating"], "rating_count": _COUNT}),
-        "PublishResult": _object({"name": _string(), "version": _string(), "sha256": _SHA256,
-                                  "created": {"type": "boolean",
-                                              "description": "False when these exact bytes were already published."}}),
-        "Token": _object({
-            "id": {"type": "integer"}, "prefix": _string(description="The first characters of the token."),
-            "description": _string(), "plugins": _nullable(_array(_string())),
-            "created_at": _TIMESTAMP, "expires_at": timestamp_or_null, "revoked_at": timestamp_or_null,
-            "last_used_at": timestamp_or_null,
-        }),
+        "PublishResult": _object(
+            {
+                "name": _string(),
+                "version": _string(),
+                "sha256": _SHA256,
+                "created": {"type": "boolean", "description": "False when these exact bytes were already published."},
+            }
+        ),
+        "Token": _object(
+            {
+                "id": {"type": "integer"},
+                "prefix": _string(description="The first characters of the token."),
+                "description": _string(),
+                "plugins": _nullable(_array(_string())),
+                "created_at": _TIMESTAMP,
+                "expires_at": timestamp_or_null,
+                "revoked_at": timestamp_or_null,
+                "last_used_at": timestamp_or_null,
+            }
+        ),
     }
 
 
@@ -218,131 +332,298 @@ def _paths() -> dict[str, dict[str, Any]]:
     p = API_PREFIX
     name, version = _NAME, _VERSION
     search_parameters = [
-        _query_parameter("q", "Words that must all appear in the name, description, keywords or categories.",
-                         _string(maxLength=MAX_QUERY_LENGTH)),
+        _query_parameter(
+            "q",
+            "Words that must all appear in the name, description, keywords or categories.",
+            _string(maxLength=MAX_QUERY_LENGTH),
+        ),
         _query_parameter("category", "Only plugins in this category.", _string()),
         _query_parameter("capability", "Only plugins that request this capability kind.", _string()),
-        _query_parameter("network", "`none`: only plugins that request no network capability (http, llm); "
-                         "other values are ignored.", _string(enum=["none"])),
+        _query_parameter(
+            "network",
+            "`none`: only plugins that request no network capability (http, llm); other values are ignored.",
+            _string(enum=["none"]),
+        ),
         _query_parameter("sort", "The order of the results.", _string(enum=list(SORTS), default="relevance")),
-        _query_parameter("page", "The page, from 1.", {"type": "integer", "minimum": 1, "maximum": 10_000,
-                                                        "default": 1}),
-        _query_parameter("per_page", "Results per page.", {"type": "integer", "minimum": 1,
-                                                            "maximum": MAX_PER_PAGE, "default": 20}),
+        _query_parameter(
+            "page", "The page, from 1.", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1}
+        ),
+        _query_parameter(
+            "per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}
+        ),
     ]
     reason = _string(minLength=1, maxLength=MAX_REASON_LENGTH, pattern=r"\S")
     return {
-        f"{p}/openapi.json": {"get": {
-            "operationId": "openapi", "summary": "This document.", "tags": ["meta"], "parameters": [],
-            "responses": {"200": _response("The OpenAPI document.", {"type": "object"}),
-                          "304": {"description": "Not modified (the request's If-None-Match matched the ETag)."}}}},
-        f"{p}/health": {"get": _public("health", "Liveness, with the current TUF timestamp.", "meta",
-                                     _response("The registry is up.", _ref("Health")))},
-        f"{p}/plugins": {
-            "get": _public("searchPlugins", "Search and list plugins.", "discovery",
-                         _response("One page of matching plugins.", _ref("SearchResults")),
-                         errors=(400,), parameters=search_parameters),
-            "post": _with_token(
-                "publishPlugin", "Publish a version: a signed plugin archive.", "publishing",
-                {"201": _response("Published.", _ref("PublishResult")),
-                 "200": _response("These exact bytes were already published (an idempotent retry).",
-                                  _ref("PublishResult"))},
-                errors=(403, 409),
-                body={"required": True, "content": {"multipart/form-data": {
-                    "schema": _object({
-                        "archive": _string(format="binary", contentMediaType="application/zip",
-                                           description="NAME-VERSION.plugin"),
-                        "signature": _string(format="binary", contentMediaType="application/octet-stream",
-                                             description="An Ed25519 `.sig` document or a Sigstore bundle."),
-                        "signature_kind": _string(enum=list(SIGNATURE_KINDS), default="ed25519"),
-                    }, optional=("signature_kind",), closed=False),
-                }}}),
+        f"{p}/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "tags": ["meta"],
+                "parameters": [],
+                "responses": {
+                    "200": _response("The OpenAPI document.", {"type": "object"}),
+                    "304": {"description": "Not modified (the request's If-None-Match matched the ETag)."},
+                },
+            }
         },
-        f"{p}/plugins/{{name}}": {"get": _public(
-            "getPlugin", "A plugin: its listing, latest capabilities and README, and all versions.", "discovery",
-            _response("The plugin.", _ref("PluginDetail")), errors=(404,), parameters=[name])},
-        f"{p}/plugins/{{name}}/versions/{{version}}": {"get": _public(
-            "getVersion", "One version: hashes, signer, capabilities, manifest.", "discovery",
-            _response("The version.", _ref("VersionDetail")), errors=(404,), parameters=[name, version])},
-        f"{p}/publishers/{{name}}": {"get": _public(
-            "getPublisher", "A publisher: signing identities and plugins.", "discovery",
-            _response("The publisher.", _ref("Publisher")), errors=(404,),
-            parameters=[_path_parameter("name", "The publisher's account name.", "alice")])},
+        f"{p}/health": {
+            "get": _public(
+                "health",
+                "Liveness, with the current TUF timestamp.",
+                "meta",
+                _response("The registry is up.", _ref("Health")),
+            )
+        },
+        f"{p}/plugins": {
+            "get": _public(
+                "searchPlugins",
+                "Search and list plugins.",
+                "discovery",
+                _response("One page of matching plugins.", _ref("SearchResults")),
+                errors=(400,),
+                parameters=search_parameters,
+            ),
+            "post": _with_token(
+                "publishPlugin",
+                "Publish a version: a signed plugin archive.",
+                "publishing",
+                {
+                    "201": _response("Published.", _ref("PublishResult")),
+                    "200": _response(
+                        "These exact bytes were already published (an idempotent retry).", _ref("PublishResult")
+                    ),
+                },
+                errors=(403, 409),
+                body={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": _object(
+                                {
+                                    "archive": _string(
+                                        format="binary",
+                                        contentMediaType="application/zip",
+                                        description="NAME-VERSION.plugin",
+                                    ),
+                                    "signature": _string(
+                                        format="binary",
+                                        contentMediaType="application/octet-stream",
+                                        description="An Ed25519 `.sig` document or a Sigstore bundle.",
+                                    ),
+                                    "signature_kind": _string(enum=list(SIGNATURE_KINDS), default="ed25519"),
+                                },
+                                optional=("signature_kind",),
+                                closed=False,
+                            ),
+                        }
+                    },
+                },
+            ),
+        },
+        f"{p}/plugins/{{name}}": {
+            "get": _public(
+                "getPlugin",
+                "A plugin: its listing, latest capabilities and README, and all versions.",
+                "discovery",
+                _response("The plugin.", _ref("PluginDetail")),
+                errors=(404,),
+                parameters=[name],
+            )
+        },
+        f"{p}/plugins/{{name}}/versions/{{version}}": {
+            "get": _public(
+                "getVersion",
+                "One version: hashes, signer, capabilities, manifest.",
+                "discovery",
+                _response("The version.", _ref("VersionDetail")),
+                errors=(404,),
+                parameters=[name, version],
+            )
+        },
+        f"{p}/publishers/{{name}}": {
+            "get": _public(
+                "getPublisher",
+                "A publisher: signing identities and plugins.",
+                "discovery",
+                _response("The publisher.", _ref("Publisher")),
+                errors=(404,),
+                parameters=[_path_parameter("name", "The publisher's account name.", "alice")],
+            )
+        },
         f"{p}/plugins/{{name}}/reviews": {
-            "get": _public("listReviews", "A plugin's rating and reviews, newest first.", "reviews",
-                         _response("The reviews.", _ref("Reviews")), errors=(404,), parameters=[name]),
+            "get": _public(
+                "listReviews",
+                "A plugin's rating and reviews, newest first.",
+                "reviews",
+                _response("The reviews.", _ref("Reviews")),
+                errors=(404,),
+                parameters=[name],
+            ),
             "put": _with_token(
-                "saveReview", "Create or replace your review of a plugin.", "reviews",
+                "saveReview",
+                "Create or replace your review of a plugin.",
+                "reviews",
                 {"200": _response("Saved; with the plugin's new aggregate rating.", _ref("SavedReview"))},
-                errors=(404,), parameters=[name],
-                body=_json_body(_object({"stars": {"type": "integer", "minimum": 1, "maximum": 5},
-                                         "text": _string(maxLength=MAX_REVIEW_LENGTH)},
-                                        optional=("text",), closed=False),
-                                {"stars": 5, "text": "Does what it says."})),
+                errors=(404,),
+                parameters=[name],
+                body=_json_body(
+                    _object(
+                        {
+                            "stars": {"type": "integer", "minimum": 1, "maximum": 5},
+                            "text": _string(maxLength=MAX_REVIEW_LENGTH),
+                        },
+                        optional=("text",),
+                        closed=False,
+                    ),
+                    {"stars": 5, "text": "Does what it says."},
+                ),
+            ),
         },
         f"{p}/plugins/{{name}}/versions/{{version}}/yank": {
             "post": _with_token(
-                "yankVersion", "Yank a version: installs skip it; it stays listed and is never reused.",
+                "yankVersion",
+                "Yank a version: installs skip it; it stays listed and is never reused.",
                 "publishing",
-                {"200": _response("Yanked.", _object({"name": _string(), "version": _string(),
-                                                      "yanked": {"const": True}, "reason": _string()}))},
-                errors=(403, 404), parameters=[name, version],
-                body=_json_body(_object({"reason": reason}, closed=False), {"reason": "corrupts the cache"})),
+                {
+                    "200": _response(
+                        "Yanked.",
+                        _object(
+                            {"name": _string(), "version": _string(), "yanked": {"const": True}, "reason": _string()}
+                        ),
+                    )
+                },
+                errors=(403, 404),
+                parameters=[name, version],
+                body=_json_body(_object({"reason": reason}, closed=False), {"reason": "corrupts the cache"}),
+            ),
             "delete": _with_token(
-                "unyankVersion", "Undo a yank.", "publishing",
-                {"200": _response("Not yanked.", _object({"name": _string(), "version": _string(),
-                                                          "yanked": {"const": False}}))},
-                errors=(403, 404), parameters=[name, version]),
+                "unyankVersion",
+                "Undo a yank.",
+                "publishing",
+                {
+                    "200": _response(
+                        "Not yanked.", _object({"name": _string(), "version": _string(), "yanked": {"const": False}})
+                    )
+                },
+                errors=(403, 404),
+                parameters=[name, version],
+            ),
         },
         f"{p}/plugins/{{name}}/deprecate": {
             "post": _with_token(
-                "deprecatePlugin", "Mark a plugin deprecated, with a message for its users.", "publishing",
+                "deprecatePlugin",
+                "Mark a plugin deprecated, with a message for its users.",
+                "publishing",
                 {"200": _response("Deprecated.", _object({"name": _string(), "deprecated": _string()}))},
-                errors=(403, 404), parameters=[name],
-                body=_json_body(_object({"message": reason}, closed=False), {"message": "use project-metrics"})),
+                errors=(403, 404),
+                parameters=[name],
+                body=_json_body(_object({"message": reason}, closed=False), {"message": "use project-metrics"}),
+            ),
             "delete": _with_token(
-                "undeprecatePlugin", "Withdraw a deprecation.", "publishing",
+                "undeprecatePlugin",
+                "Withdraw a deprecation.",
+                "publishing",
                 {"200": _response("Not deprecated.", _object({"name": _string(), "deprecated": {"type": "null"}}))},
-                errors=(403, 404), parameters=[name]),
+                errors=(403, 404),
+                parameters=[name],
+            ),
         },
-        f"{p}/plugins/{{name}}/collaborators": {"post": _with_token(
-            "addCollaborator", "Let another account publish this plugin (owner only).", "publishing",
-            {"201": _response("Added.", _object({"name": _string(), "collaborator": _string()}))},
-            errors=(403, 404, 409), parameters=[name],
-            body=_json_body(_object({"user": _string(minLength=1, maxLength=64)}, closed=False), {"user": "bob"}))},
-        f"{p}/plugins/{{name}}/collaborators/{{other}}": {"delete": _with_token(
-            "removeCollaborator", "Stop another account publishing this plugin (owner only).", "publishing",
-            {"200": _response("Removed.", _object({"name": _string(), "removed": _string()}))},
-            errors=(403, 404),
-            parameters=[name, _path_parameter("other", "The collaborator's account name.", "bob")])},
-        f"{p}/plugins/{{name}}/reports": {"post": _with_token(
-            "reportPlugin", "Report a plugin to the registry's operators.", "reviews",
-            {"201": _response("Reported.", _object({"name": _string(), "reported": {"const": True}}))},
-            errors=(404,), parameters=[name],
-            body=_json_body(_object({"reason": _string(minLength=1, maxLength=MAX_REPORT_LENGTH, pattern=r"\S")},
-                                    closed=False), {"reason": "asks for the network without saying why"}))},
-        f"{p}/account/keys": {"post": _with_token(
-            "addKey", "Register an Ed25519 public key you sign archives with (adding it again is harmless).",
-            "account",
-            {"201": _response("Registered.", _object({"key_id": _string(), "public_key": _string()}))},
-            body=_json_body(_object({"public_key": _string(
-                minLength=1, maxLength=4000, description="PEM (SubjectPublicKeyInfo) or `ed25519:BASE64`")},
-                closed=False), {"public_key": "ed25519:" + "A" * 43 + "="}))},
-        f"{p}/account/identities": {"post": _with_token(
-            "addIdentity", "Register a Sigstore identity you sign archives with.", "account",
-            {"201": _response("Registered.", _object({"identity": _string(), "issuer": _string()}))},
-            body=_json_body(_object({"identity": _string(minLength=1, maxLength=254),
-                                     "issuer": _string(minLength=9, maxLength=254, pattern="^https://")},
-                                    closed=False),
-                            {"identity": "alice@example.com", "issuer": "https://github.com/login/oauth"}))},
-        f"{p}/account/tokens": {"get": _with_token(
-            "listTokens", "Your API tokens (never their secret text).", "account",
-            {"200": _response("The tokens.", _object({"tokens": _array(_ref("Token"))}))})},
-        f"{p}/account/tokens/{{token_id}}": {"delete": _with_token(
-            "revokeToken", "Revoke one of your API tokens (revoking it again is harmless).", "account",
-            {"200": _response("The revoked token.", _ref("Token"))}, errors=(404,),
-            parameters=[_path_parameter("token_id", "The token's id (see listTokens).", 1,
-                                        {"type": "integer", "minimum": 0})])},
+        f"{p}/plugins/{{name}}/collaborators": {
+            "post": _with_token(
+                "addCollaborator",
+                "Let another account publish this plugin (owner only).",
+                "publishing",
+                {"201": _response("Added.", _object({"name": _string(), "collaborator": _string()}))},
+                errors=(403, 404, 409),
+                parameters=[name],
+                body=_json_body(_object({"user": _string(minLength=1, maxLength=64)}, closed=False), {"user": "bob"}),
+            )
+        },
+        f"{p}/plugins/{{name}}/collaborators/{{other}}": {
+            "delete": _with_token(
+                "removeCollaborator",
+                "Stop another account publishing this plugin (owner only).",
+                "publishing",
+                {"200": _response("Removed.", _object({"name": _string(), "removed": _string()}))},
+                errors=(403, 404),
+                parameters=[name, _path_parameter("other", "The collaborator's account name.", "bob")],
+            )
+        },
+        f"{p}/plugins/{{name}}/reports": {
+            "post": _with_token(
+                "reportPlugin",
+                "Report a plugin to the registry's operators.",
+                "reviews",
+                {"201": _response("Reported.", _object({"name": _string(), "reported": {"const": True}}))},
+                errors=(404,),
+                parameters=[name],
+                body=_json_body(
+                    _object({"reason": _string(minLength=1, maxLength=MAX_REPORT_LENGTH, pattern=r"\S")}, closed=False),
+                    {"reason": "asks for the network without saying why"},
+                ),
+            )
+        },
+        f"{p}/account/keys": {
+            "post": _with_token(
+                "addKey",
+                "Register an Ed25519 public key you sign archives with (adding it again is harmless).",
+                "account",
+                {"201": _response("Registered.", _object({"key_id": _string(), "public_key": _string()}))},
+                body=_json_body(
+                    _object(
+                        {
+                            "public_key": _string(
+                                minLength=1,
+                                maxLength=4000,
+                                description="PEM (SubjectPublicKeyInfo) or `ed25519:BASE64`",
+                            )
+                        },
+                        closed=False,
+                    ),
+                    {"public_key": "ed25519:" + "A" * 43 + "="},
+                ),
+            )
+        },
+        f"{p}/account/identities": {
+            "post": _with_token(
+                "addIdentity",
+                "Register a Sigstore identity you sign archives with.",
+                "account",
+                {"201": _response("Registered.", _object({"identity": _string(), "issuer": _string()}))},
+                body=_json_body(
+                    _object(
+                        {
+                            "identity": _string(minLength=1, maxLength=254),
+                            "issuer": _string(minLength=9, maxLength=254, pattern="^https://"),
+                        },
+                        closed=False,
+                    ),
+                    {"identity": "alice@example.com", "issuer": "https://github.com/login/oauth"},
+                ),
+            )
+        },
+        f"{p}/account/tokens": {
+            "get": _with_token(
+                "listTokens",
+                "Your API tokens (never their secret text).",
+                "account",
+                {"200": _response("The tokens.", _object({"tokens": _array(_ref("Token"))}))},
+            )
+        },
+        f"{p}/account/tokens/{{token_id}}": {
+            "delete": _with_token(
+                "revokeToken",
+                "Revoke one of your API tokens (revoking it again is harmless).",
+                "account",
+                {"200": _response("The revoked token.", _ref("Token"))},
+                errors=(404,),
+                parameters=[
+                    _path_parameter(
+                        "token_id", "The token's id (see listTokens).", 1, {"type": "integer", "minimum": 0}
+                    )
+                ],
+            )
+        },
     }
 
 
@@ -356,18 +637,28 @@ def document() -> dict[str, Any]:
             "description": (
                 "The marketplace of Automatic Claude Code plugins. Downloads of archives and signatures go "
                 "through the TUF repository under /tuf/, never through this API. Every error has the shape "
-                "`{\"error\": {\"code\", \"message\", \"hint\"}}`. Operations that need an API token are "
-                "rate limited per client address and answer 429 with Retry-After past the limit."),
+                '`{"error": {"code", "message", "hint"}}`. Operations that need an API token are '
+                "rate limited per client address and answer 429 with Retry-After past the limit."
+            ),
         },
-        "tags": [{"name": "discovery"}, {"name": "publishing"}, {"name": "reviews"}, {"name": "account"},
-                 {"name": "meta"}],
+        "tags": [
+            {"name": "discovery"},
+            {"name": "publishing"},
+            {"name": "reviews"},
+            {"name": "account"},
+            {"name": "meta"},
+        ],
         "paths": _paths(),
         "components": {
             "schemas": _schemas(),
             "responses": {name: _error_response(status) for status, (name, _) in _ERROR_RESPONSES.items()},
-            "securitySchemes": {"bearerToken": {
-                "type": "http", "scheme": "bearer",
-                "description": f"An API token (`{TOKEN_PREFIX}...`), created on your account page or by "
-                               "`acc registry token create`."}},
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": f"An API token (`{TOKEN_PREFIX}...`), created on your account page or by "
+                    "`acc registry token create`.",
+                }
+            },
         },
     }

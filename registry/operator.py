@@ -30,8 +30,10 @@ def init_registry(config: RegistryConfig) -> str:
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     if (config.keys_dir / "root.pem").exists():
-        raise RepositoryError(f"{config.data_dir} already holds a registry",
-                              hint="run `acc registry serve` to use it, or pass --data for a new one")
+        raise RepositoryError(
+            f"{config.data_dir} already holds a registry",
+            hint="run `acc registry serve` to use it, or pass --data for a new one",
+        )
     generate_keys(config.keys_dir)
     config.blobs_dir.mkdir(exist_ok=True)
     schema.upgrade(config.resolved_database_url)
@@ -56,13 +58,15 @@ def create_user_command(config: RegistryConfig, name: str, email: str, password:
         audit(session, "operator", "create_user", name, "local")
 
 
-def create_token_command(config: RegistryConfig, user_name: str, plugins: list[str], expires_days: int,
-                         description: str) -> str:
+def create_token_command(
+    config: RegistryConfig, user_name: str, plugins: list[str], expires_days: int, description: str
+) -> str:
     registry = _open(config)
     with registry.db.write() as session:
         user = get_user(session, user_name)
-        text, token = create_token(session, user, plugins=plugins or None, expires_days=expires_days,
-                                   description=description)
+        text, token = create_token(
+            session, user, plugins=plugins or None, expires_days=expires_days, description=description
+        )
         audit(session, "operator", "create_token", f"{user_name} {token.prefix}", "local", plugins=plugins)
     return text
 
@@ -70,7 +74,7 @@ def create_token_command(config: RegistryConfig, user_name: str, plugins: list[s
 def add_key_command(config: RegistryConfig, user_name: str, key_file: Path) -> str:
     registry = _open(config)
     try:
-        data = key_file.read_bytes()[:64 * 1024]
+        data = key_file.read_bytes()[: 64 * 1024]
     except OSError as e:
         raise ApiError(400, "invalid_key", f"cannot read {key_file}: {e.strerror}") from e
     with registry.db.write() as session:
@@ -82,8 +86,10 @@ def add_key_command(config: RegistryConfig, user_name: str, key_file: Path) -> s
 
 def _open(config: RegistryConfig) -> Registry:
     if not (config.data_dir / "keys").is_dir() and not config.database_url:
-        raise RepositoryError(f"{config.data_dir} is not a registry data directory",
-                              hint="create one with `acc registry init` (or pass --data DIR)")
+        raise RepositoryError(
+            f"{config.data_dir} is not a registry data directory",
+            hint="create one with `acc registry init` (or pass --data DIR)",
+        )
     os.makedirs(config.blobs_dir, exist_ok=True)
     return Registry.open(config)
 

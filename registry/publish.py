@@ -59,8 +59,9 @@ def publish(registry: Registry, token_id: int, upload: Upload, remote_addr: str 
     return publish_as(registry, user_id, upload, remote_addr, token=scope)
 
 
-def publish_as(registry: Registry, user_id: int, upload: Upload, remote_addr: str = "",
-               token: ApiToken | None = None) -> PublishResult:
+def publish_as(
+    registry: Registry, user_id: int, upload: Upload, remote_addr: str = "", token: ApiToken | None = None
+) -> PublishResult:
     """Publish as user `user_id` (the operator's `acc registry seed` has no token)."""
     archive = _read(upload)
     manifest = archive.manifest
@@ -85,45 +86,64 @@ def publish_as(registry: Registry, user_id: int, upload: Upload, remote_addr: st
             session.add(plugin)
             session.flush()
         elif not may_publish(session, user, plugin):
-            raise forbidden(f"the plugin name {name!r} belongs to {plugin.owner.name}",
-                            hint="ask its owner to add you as a collaborator, or choose another name")
-        existing = session.execute(select(Version).where(Version.plugin_id == plugin.id,
-                                                         Version.version == version)).scalar_one_or_none()
+            raise forbidden(
+                f"the plugin name {name!r} belongs to {plugin.owner.name}",
+                hint="ask its owner to add you as a collaborator, or choose another name",
+            )
+        existing = session.execute(
+            select(Version).where(Version.plugin_id == plugin.id, Version.version == version)
+        ).scalar_one_or_none()
         if existing is not None:
             if existing.archive_sha256 == archive.sha256:
                 return PublishResult(name, version, archive.sha256, created=False)
-            raise conflict(f"{name} {version} is already published, and versions are immutable",
-                           code="version_exists",
-                           hint="bump the version in plugin.toml and build again (a version is never reused, "
-                           "even after a yank)")
+            raise conflict(
+                f"{name} {version} is already published, and versions are immutable",
+                code="version_exists",
+                hint="bump the version in plugin.toml and build again (a version is never reused, even after a yank)",
+            )
         _check_dependencies(session, manifest.dependencies)
         sig_sha = registry.blobs.put(upload.signature)
         registry.blobs.put(upload.archive)
-        row = Version(plugin_id=plugin.id, version=version, archive_sha256=archive.sha256,
-                      archive_length=len(upload.archive), signature_sha256=sig_sha,
-                      signature_length=len(upload.signature), signature_kind=upload.signature_kind,
-                      signer=signer, publisher_id=user.id, manifest_text=archive.manifest_text,
-                      readme=archive.readme, description=manifest.description, abi=str(manifest.api),
-                      capabilities={kind: {"scope": cap.scope_summary(), "reason": cap.reason}
-                                    for kind, cap in manifest.capabilities.items()},
-                      dependencies={dep: str(spec) for dep, spec in manifest.dependencies.items()})
+        row = Version(
+            plugin_id=plugin.id,
+            version=version,
+            archive_sha256=archive.sha256,
+            archive_length=len(upload.archive),
+            signature_sha256=sig_sha,
+            signature_length=len(upload.signature),
+            signature_kind=upload.signature_kind,
+            signer=signer,
+            publisher_id=user.id,
+            manifest_text=archive.manifest_text,
+            readme=archive.readme,
+            description=manifest.description,
+            abi=str(manifest.api),
+            capabilities={
+                kind: {"scope": cap.scope_summary(), "reason": cap.reason}
+                for kind, cap in manifest.capabilities.items()
+            },
+            dependencies={dep: str(spec) for dep, spec in manifest.dependencies.items()},
+        )
         session.add(row)
         session.flush()
         session.refresh(plugin)
         _refresh_listing(plugin)
         changes: dict[str, TargetFile | None] = {
-            archive_path(name, version): TargetFile(len(upload.archive), {"sha256": archive.sha256},
-                                                    archive_path(name, version)),
+            archive_path(name, version): TargetFile(
+                len(upload.archive), {"sha256": archive.sha256}, archive_path(name, version)
+            ),
             signature_path(name, version, upload.signature_kind): TargetFile(
-                len(upload.signature), {"sha256": sig_sha}, signature_path(name, version, upload.signature_kind)),
+                len(upload.signature), {"sha256": sig_sha}, signature_path(name, version, upload.signature_kind)
+            ),
         }
         write_index(registry, session, plugin, changes, utcnow())
         audit(session, user.name, "publish", f"{name} {version}", remote_addr, sha256=archive.sha256)
     return PublishResult(name, version, archive.sha256, created=True)
 
 
-def set_yanked(registry: Registry, user_id: int, name: str, version: str, *, yanked: bool, reason: str,
-               remote_addr: str = "") -> None:
+def set_yanked(
+    registry: Registry, user_id: int, name: str, version: str, *, yanked: bool, reason: str, remote_addr: str = ""
+) -> None:
     if yanked and not reason.strip():
         raise bad_request("a yank needs a reason", hint="say why users should not install this version")
     with registry.metadata_transaction() as session:
@@ -135,8 +155,9 @@ def set_yanked(registry: Registry, user_id: int, name: str, version: str, *, yan
         row.yank_reason = reason.strip()[:MAX_REASON_LENGTH] if yanked else None
         _refresh_listing(plugin)
         write_index(registry, session, plugin, {}, utcnow())
-        audit(session, user.name, "yank" if yanked else "unyank", f"{name} {version}", remote_addr,
-              reason=row.yank_reason)
+        audit(
+            session, user.name, "yank" if yanked else "unyank", f"{name} {version}", remote_addr, reason=row.yank_reason
+        )
 
 
 def set_deprecated(registry: Registry, user_id: int, name: str, message: str | None, remote_addr: str = "") -> None:
@@ -144,12 +165,19 @@ def set_deprecated(registry: Registry, user_id: int, name: str, message: str | N
         user, plugin = _owned_plugin(session, user_id, name)
         plugin.deprecated = message.strip()[:MAX_REASON_LENGTH] if message and message.strip() else None
         write_index(registry, session, plugin, {}, utcnow())
-        audit(session, user.name, "deprecate" if plugin.deprecated else "undeprecate", name, remote_addr,
-              message=plugin.deprecated)
+        audit(
+            session,
+            user.name,
+            "deprecate" if plugin.deprecated else "undeprecate",
+            name,
+            remote_addr,
+            message=plugin.deprecated,
+        )
 
 
-def write_index(registry: Registry, session: Session, plugin: Plugin, changes: dict[str, TargetFile | None],
-                now: datetime) -> None:
+def write_index(
+    registry: Registry, session: Session, plugin: Plugin, changes: dict[str, TargetFile | None], now: datetime
+) -> None:
     """Regenerate NAME/index.json and sign new TUF metadata for it and `changes`."""
     data = build_index(plugin)
     digest = registry.blobs.put(data)
@@ -186,8 +214,7 @@ def _refresh_listing(plugin: Plugin) -> None:
     plugin.keywords = list(manifest.keywords)
     plugin.categories = list(manifest.categories)
     plugin.capability_kinds = sorted(manifest.capabilities)
-    plugin.search_text = listing.search_text(plugin.name, manifest.description, manifest.keywords,
-                                             manifest.categories)
+    plugin.search_text = listing.search_text(plugin.name, manifest.description, manifest.keywords, manifest.categories)
     plugin.filter_tokens = listing.filter_tokens(plugin.categories, plugin.capability_kinds)
 
 
@@ -201,13 +228,18 @@ def _read(upload: Upload) -> PluginArchive:
     # The registry stores the README and the manifest's strings as text, which cannot hold NUL
     # (TOML can spell one as "\u0000", so the parsed strings are checked, not only the file).
     if not is_storable(archive.readme) or not all_storable(tomllib.loads(archive.manifest_text)):
-        raise ApiError(400, "invalid_archive", "plugin.toml or README.md contains a NUL character",
-                       hint="remove it and build again")
+        raise ApiError(
+            400,
+            "invalid_archive",
+            "plugin.toml or README.md contains a NUL character",
+            hint="remove it and build again",
+        )
     return archive
 
 
-def _verify_signature(session: Session, user: User, archive: PluginArchive, upload: Upload,
-                      staging: bool = False) -> dict[str, Any]:
+def _verify_signature(
+    session: Session, user: User, archive: PluginArchive, upload: Upload, staging: bool = False
+) -> dict[str, Any]:
     """Check the signature against the publisher's registered keys or identities; return the signer."""
     from sdk.signing import ArchiveSignature, PublicKey, verify_archive_signature, verify_sigstore_bundle
 
@@ -216,24 +248,30 @@ def _verify_signature(session: Session, user: User, archive: PluginArchive, uplo
             signature = ArchiveSignature.from_json(upload.signature)
             keys = [PublicKey.from_bytes(k.public_key.encode()) for k in user.keys]
             if not keys:
-                raise SignatureError(f"{user.name} has no registered signing keys",
-                                     hint="register your public key: `acc registry key add` or the account page")
+                raise SignatureError(
+                    f"{user.name} has no registered signing keys",
+                    hint="register your public key: `acc registry key add` or the account page",
+                )
             key = verify_archive_signature(archive.sha256, signature, keys)
             return {"kind": "ed25519", "key_id": key.key_id, "public_key": key.to_text()}
         if not user.identities:
-            raise SignatureError(f"{user.name} has no registered Sigstore identities",
-                                 hint="register the identity and issuer you sign with on the account page")
+            raise SignatureError(
+                f"{user.name} has no registered Sigstore identities",
+                hint="register the identity and issuer you sign with on the account page",
+            )
         failures = []
         for ident in user.identities:
             try:
-                verify_sigstore_bundle(upload.archive, upload.signature, identity=ident.identity, issuer=ident.issuer,
-                                       staging=staging)
+                verify_sigstore_bundle(
+                    upload.archive, upload.signature, identity=ident.identity, issuer=ident.issuer, staging=staging
+                )
             except SignatureError as e:
                 failures.append(e.message)
                 continue
             return {"kind": "sigstore", "identity": ident.identity, "issuer": ident.issuer}
-        raise SignatureError("the Sigstore bundle is not from any identity registered to " + user.name + ": "
-                             + "; ".join(failures))
+        raise SignatureError(
+            "the Sigstore bundle is not from any identity registered to " + user.name + ": " + "; ".join(failures)
+        )
     except SignatureError as e:
         hint = e.hint
         if "not trusted" in e.message:
@@ -242,8 +280,9 @@ def _verify_signature(session: Session, user: User, archive: PluginArchive, uplo
 
 
 def _already_published(session: Session, name: str, version: str, sha256: str) -> bool:
-    row = session.execute(select(Version.archive_sha256).join(Plugin).where(
-        Plugin.name == name, Version.version == version)).scalar_one_or_none()
+    row = session.execute(
+        select(Version.archive_sha256).join(Plugin).where(Plugin.name == name, Version.version == version)
+    ).scalar_one_or_none()
     return row == sha256
 
 
@@ -256,8 +295,13 @@ def _check_component(registry: Registry, archive: PluginArchive) -> None:
     settings = EngineSettings()
     engine = shared_engine(settings)
     try:
-        component = load_component(engine, settings, archive.wasm, registry.config.compiled_dir,
-                                   wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())
+        component = load_component(
+            engine,
+            settings,
+            archive.wasm,
+            registry.config.compiled_dir,
+            wasm_sha256=hashlib.sha256(archive.wasm).hexdigest(),
+        )
         check_component(component, engine, archive.manifest)
     except AccError as e:
         raise ApiError(400, "invalid_component", e.message, hint=e.hint) from e
@@ -266,5 +310,8 @@ def _check_component(registry: Registry, archive: PluginArchive) -> None:
 def _check_dependencies(session: Session, dependencies: Any) -> None:
     for dep in dependencies:
         if session.execute(select(Plugin.id).where(Plugin.name == dep)).first() is None:
-            raise bad_request(f"depends on {dep!r}, which is not published here", code="unknown_dependency",
-                              hint="publish the dependency first, or remove it from [dependencies]")
+            raise bad_request(
+                f"depends on {dep!r}, which is not published here",
+                code="unknown_dependency",
+                hint="publish the dependency first, or remove it from [dependencies]",
+            )

@@ -53,8 +53,10 @@ def official_sources(root: Path = OFFICIAL_PLUGINS_DIR) -> list[Path]:
     while len(done) < len(sources):
         ready = [n for n, (_, deps) in sorted(sources.items()) if n not in done and deps <= done]
         if not ready:
-            raise SeedError("the official plugins' dependencies form a cycle or name a plugin that is not there: "
-                            + ", ".join(sorted(set(sources) - done)))
+            raise SeedError(
+                "the official plugins' dependencies form a cycle or name a plugin that is not there: "
+                + ", ".join(sorted(set(sources) - done))
+            )
         for name in ready:
             ordered.append(sources[name][0])
             done.add(name)
@@ -77,14 +79,18 @@ def seed(config: RegistryConfig, build_cache: Path, progress: Callable[[str], No
             progress(f"building {source.name} ...")
             built = build_plugin(source, out_dir, cache_dir=build_cache)
             signature = sign_archive(built.archive, key)
-            upload = Upload(archive=built.archive.read_bytes(), signature=signature.read_bytes(),
-                            signature_kind="ed25519")
+            upload = Upload(
+                archive=built.archive.read_bytes(), signature=signature.read_bytes(), signature_kind="ed25519"
+            )
             try:
                 result = publish_as(registry, user_id, upload, "local")
             except ApiError as e:
                 if e.code == "version_exists":
-                    raise SeedError(f"official plugin {built.manifest.name} {built.manifest.version} changed since "
-                                    "it was published", hint=f"bump the version in {source / 'plugin.toml'}") from e
+                    raise SeedError(
+                        f"official plugin {built.manifest.name} {built.manifest.version} changed since "
+                        "it was published",
+                        hint=f"bump the version in {source / 'plugin.toml'}",
+                    ) from e
                 raise SeedError(f"publishing {built.manifest.name} failed: {e.message}", hint=e.hint) from e
             state = "published" if result.created else "already published"
             progress(f"{state}: {result.name} {result.version}")

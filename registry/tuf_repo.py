@@ -62,11 +62,14 @@ def generate_keys(keys_dir: Path) -> None:
     os.chmod(keys_dir, 0o700)
     existing = [role for role in ALL_KEY_ROLES if _key_path(keys_dir, role).exists()]
     if existing:
-        raise RepositoryError(f"{keys_dir} already holds TUF keys ({', '.join(existing)})",
-                              hint="a registry is initialized once; use another --data directory")
+        raise RepositoryError(
+            f"{keys_dir} already holds TUF keys ({', '.join(existing)})",
+            hint="a registry is initialized once; use another --data directory",
+        )
     for role in ALL_KEY_ROLES:
         pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         path = _key_path(keys_dir, role)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -78,10 +81,13 @@ def load_signer(keys_dir: Path, role: str) -> CryptoSigner:
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError as e:
-        offline = " (root and targets keys may be kept offline; see docs/registry.md)" if role in (
-            "root", "targets") else ""
-        raise RepositoryError(f"the {role} signing key {path} is missing{offline}",
-                              hint="restore it from backup, or run `acc registry init` for a new registry") from e
+        offline = (
+            " (root and targets keys may be kept offline; see docs/registry.md)" if role in ("root", "targets") else ""
+        )
+        raise RepositoryError(
+            f"the {role} signing key {path} is missing{offline}",
+            hint="restore it from backup, or run `acc registry init` for a new registry",
+        ) from e
     if not isinstance(private, Ed25519PrivateKey):
         raise RepositoryError(f"{path} is not an Ed25519 private key")
     return CryptoSigner(private, SSlibKey.from_crypto(private.public_key()))
@@ -104,10 +110,13 @@ class Expiry:
 
     @classmethod
     def from_config(cls, config: RegistryConfig) -> Expiry:
-        return cls(root=timedelta(days=config.root_expiry_days), targets=timedelta(days=config.targets_expiry_days),
-                   snapshot=timedelta(days=config.snapshot_expiry_days),
-                   timestamp=timedelta(hours=config.timestamp_expiry_hours),
-                   bins=timedelta(days=config.bins_expiry_days))
+        return cls(
+            root=timedelta(days=config.root_expiry_days),
+            targets=timedelta(days=config.targets_expiry_days),
+            snapshot=timedelta(days=config.snapshot_expiry_days),
+            timestamp=timedelta(hours=config.timestamp_expiry_hours),
+            bins=timedelta(days=config.bins_expiry_days),
+        )
 
     def of(self, role: str) -> timedelta:
         return getattr(self, BINS_ROLE if role.startswith(f"{BINS_ROLE}-") else role)  # type: ignore[no-any-return]
@@ -134,8 +143,10 @@ class TufRepository:
     def initialize(self, session: Session, now: datetime) -> None:
         """Write version 1 of every role and the repo_lock row, in the caller's transaction."""
         if session.execute(select(TufMetadata.id).limit(1)).first() is not None:
-            raise RepositoryError("the registry database already holds TUF metadata",
-                                  hint="a registry is initialized once; use another --data directory")
+            raise RepositoryError(
+                "the registry database already holds TUF metadata",
+                hint="a registry is initialized once; use another --data directory",
+            )
         session.add(RepoLock(id=1, generation=0))
         signers = {role: load_signer(self.config.keys_dir, role) for role in ALL_KEY_ROLES}
         root = Root(expires=now + self.expiry.root, consistent_snapshot=True)
@@ -144,8 +155,9 @@ class TufRepository:
         self._store(session, Metadata(root), signers["root"])
 
         bins_key = signers[BINS_ROLE].public_key
-        succinct = SuccinctRoles(keyids=[bins_key.keyid], threshold=1, bit_length=self.config.bin_bits,
-                                 name_prefix=BINS_ROLE)
+        succinct = SuccinctRoles(
+            keyids=[bins_key.keyid], threshold=1, bit_length=self.config.bin_bits, name_prefix=BINS_ROLE
+        )
         delegations = Delegations(keys={bins_key.keyid: bins_key}, succinct_roles=succinct)
         targets = Targets(expires=now + self.expiry.targets, delegations=delegations)
         self._store(session, Metadata(targets), signers["targets"])
@@ -193,14 +205,15 @@ class TufRepository:
         md = self.latest(session, role)
         keyids = set(self.latest(session, "root").signed.roles[role].keyids)
         if signer.public_key.keyid not in keyids:
-            raise RepositoryError(f"that key is not the {role} key named in root metadata",
-                                  hint=f"pass the {role} key this registry was initialized with")
+            raise RepositoryError(
+                f"that key is not the {role} key named in root metadata",
+                hint=f"pass the {role} key this registry was initialized with",
+            )
         version = self._resign(session, md, role, now, signer=signer)
         if role == "targets":
             snapshot = self.latest(session, "snapshot").signed
             assert isinstance(snapshot, Snapshot)
-            self._new_snapshot_and_timestamp(session, {**snapshot.meta, "targets.json": MetaFile(version=version)},
-                                             now)
+            self._new_snapshot_and_timestamp(session, {**snapshot.meta, "targets.json": MetaFile(version=version)}, now)
         return version
 
     def needs_refresh(self, session: Session, now: datetime) -> bool:
@@ -210,8 +223,12 @@ class TufRepository:
         (which runs at least every half timestamp lifetime) checks every online role, so
         snapshot and bins are re-signed long before they expire too.
         """
-        expires = session.execute(select(TufMetadata.expires).where(TufMetadata.role == "timestamp")
-                                  .order_by(TufMetadata.version.desc()).limit(1)).scalar_one_or_none()
+        expires = session.execute(
+            select(TufMetadata.expires)
+            .where(TufMetadata.role == "timestamp")
+            .order_by(TufMetadata.version.desc())
+            .limit(1)
+        ).scalar_one_or_none()
         return expires is None or expires - now < self.expiry.timestamp / 2
 
     def refresh(self, session: Session, now: datetime) -> bool:
@@ -257,17 +274,22 @@ class TufRepository:
         return targets.delegations.succinct_roles
 
     def _stale_roles(self, session: Session, now: datetime) -> list[str]:
-        latest = (select(TufMetadata.role, func.max(TufMetadata.version).label("version"))
-                  .where(TufMetadata.role.in_(("snapshot", "timestamp")) | TufMetadata.role.like(f"{BINS_ROLE}-%"))
-                  .group_by(TufMetadata.role).subquery())
+        latest = (
+            select(TufMetadata.role, func.max(TufMetadata.version).label("version"))
+            .where(TufMetadata.role.in_(("snapshot", "timestamp")) | TufMetadata.role.like(f"{BINS_ROLE}-%"))
+            .group_by(TufMetadata.role)
+            .subquery()
+        )
         rows = session.execute(
             select(TufMetadata.role, TufMetadata.expires).join(
-                latest, (TufMetadata.role == latest.c.role) & (TufMetadata.version == latest.c.version))
+                latest, (TufMetadata.role == latest.c.role) & (TufMetadata.version == latest.c.version)
+            )
         ).all()
         return sorted(role for role, expires in rows if expires - now < self.expiry.of(role) / 2)
 
-    def _resign(self, session: Session, md: Metadata[Any], role: str, now: datetime,
-                signer: Signer | None = None) -> int:
+    def _resign(
+        self, session: Session, md: Metadata[Any], role: str, now: datetime, signer: Signer | None = None
+    ) -> int:
         md.signed.version += 1
         md.signed.expires = now + self.expiry.of(role)
         self._store(session, md, signer or self.signer(role), role)
@@ -287,16 +309,23 @@ class TufRepository:
             version = self.latest(session, "timestamp").signed.version + 1
         except RepositoryError:
             version = 1
-        snapshot_meta = MetaFile(version=snapshot_row.version, length=len(snapshot_row.data),
-                                 hashes={"sha256": hashlib.sha256(snapshot_row.data).hexdigest()})
+        snapshot_meta = MetaFile(
+            version=snapshot_row.version,
+            length=len(snapshot_row.data),
+            hashes={"sha256": hashlib.sha256(snapshot_row.data).hexdigest()},
+        )
         timestamp = Timestamp(version=version, expires=now + self.expiry.timestamp, snapshot_meta=snapshot_meta)
         self._store(session, Metadata(timestamp), self.signer("timestamp"))
 
     def _store(self, session: Session, md: Metadata[Any], signer: Signer, role: str | None = None) -> TufMetadata:
         md.signatures.clear()
         md.sign(signer)
-        row = TufMetadata(role=role or md.signed.type, version=md.signed.version,
-                          data=md.to_bytes(_SERIALIZER), expires=md.signed.expires)
+        row = TufMetadata(
+            role=role or md.signed.type,
+            version=md.signed.version,
+            data=md.to_bytes(_SERIALIZER),
+            expires=md.signed.expires,
+        )
         session.add(row)
         session.flush()
         return row

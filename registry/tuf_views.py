@@ -48,8 +48,9 @@ def metadata(filename: str) -> Response:
     data = reg.cache.get(cache_key)
     if data is None:
         with reg.db.read() as session:
-            data = session.execute(select(TufMetadata.data).where(TufMetadata.role == role,
-                                                                  TufMetadata.version == version)).scalar_one_or_none()
+            data = session.execute(
+                select(TufMetadata.data).where(TufMetadata.role == role, TufMetadata.version == version)
+            ).scalar_one_or_none()
         if data is None:
             abort(404)
         _remember(reg, cache_key, data)
@@ -138,14 +139,15 @@ def target(target: str) -> Response:
         abort(404)
     if filename.endswith(".plugin") and filename.startswith(f"{name}-"):
         _count_download(reg, name, filename)
-    response = send_file(reg.blobs.path(digest), mimetype="application/octet-stream", conditional=True,
-                         etag=digest, max_age=31536000)
+    response = send_file(
+        reg.blobs.path(digest), mimetype="application/octet-stream", conditional=True, etag=digest, max_age=31536000
+    )
     response.headers["Cache-Control"] = IMMUTABLE
     return response
 
 
 def _count_download(reg: Registry, name: str, filename: str) -> None:
-    version = filename[len(name) + 1:-len(".plugin")]
+    version = filename[len(name) + 1 : -len(".plugin")]
     if f"{name}/{filename}" != archive_path(name, version):
         return
     with reg.db.write() as session:

@@ -4,8 +4,9 @@
 # .acc-test-cache/ by content hash, so a second run skips them.
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 
-echo "== ruff"
+echo "== ruff (lint and format)"
 ruff check .
+ruff format --check .
 echo "== mypy"
 mypy
 echo "== pytest"

@@ -81,14 +81,17 @@ def read_archive_bytes(data: bytes, *, source: str = "archive") -> PluginArchive
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise ArchiveError(f"{source} is not a valid plugin archive (corrupt or truncated zip)",
-                           hint="rebuild it with `acc plugin build`") from e
+        raise ArchiveError(
+            f"{source} is not a valid plugin archive (corrupt or truncated zip)",
+            hint="rebuild it with `acc plugin build`",
+        ) from e
     with zf:
         members = _read_members(zf, source)
     missing = [name for name in REQUIRED_MEMBERS if name not in members]
     if missing:
-        raise ArchiveError(f"{source} has no {missing[0]}",
-                           hint="an archive holds plugin.toml, plugin.wasm and README.md")
+        raise ArchiveError(
+            f"{source} has no {missing[0]}", hint="an archive holds plugin.toml, plugin.wasm and README.md"
+        )
     manifest = load_manifest(members["plugin.toml"], source=f"{source}!plugin.toml")
     check_component(members["plugin.wasm"], source=f"{source}!plugin.wasm")
     return PluginArchive(
@@ -111,8 +114,10 @@ def _read_members(zf: zipfile.ZipFile, source: str) -> dict[str, bytes]:
         if name.startswith("/") or "\\" in name or ".." in name.split("/"):
             raise ArchiveError(f"{source} contains a path that escapes the archive: {name!r}")
         if name not in MAX_MEMBER_BYTES:
-            raise ArchiveError(f"{source} contains an unexpected file {name!r}",
-                               hint="an archive holds only " + ", ".join(MAX_MEMBER_BYTES))
+            raise ArchiveError(
+                f"{source} contains an unexpected file {name!r}",
+                hint="an archive holds only " + ", ".join(MAX_MEMBER_BYTES),
+            )
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode) or info.is_dir():
             raise ArchiveError(f"{source}: {name} is a link or directory, not a file")
@@ -122,8 +127,9 @@ def _read_members(zf: zipfile.ZipFile, source: str) -> dict[str, bytes]:
         if info.file_size > limit:
             raise ArchiveError(f"{source}: {name} is {info.file_size} bytes, over its {limit}-byte limit")
         if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO:
-            raise ArchiveError(f"{source}: {name} expands {info.file_size // info.compress_size}x: "
-                               "refused as a possible zip bomb")
+            raise ArchiveError(
+                f"{source}: {name} expands {info.file_size // info.compress_size}x: refused as a possible zip bomb"
+            )
         members[name] = _read_bounded(zf, info, limit, source)
         total += len(members[name])
         if total > MAX_ARCHIVE_BYTES * 2:
@@ -156,8 +162,7 @@ def archive_bytes(manifest_text: str, wasm: bytes, readme: str, license_text: st
     load_manifest(manifest_text)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        entries = [("plugin.toml", manifest_text.encode()), ("plugin.wasm", wasm),
-                   ("README.md", readme.encode())]
+        entries = [("plugin.toml", manifest_text.encode()), ("plugin.wasm", wasm), ("README.md", readme.encode())]
         if license_text is not None:
             entries.append(("LICENSE", license_text.encode()))
         for name, content in entries:

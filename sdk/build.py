@@ -48,19 +48,23 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
         raise BuildError(f"{source} is not a directory", hint="give the directory that holds plugin.toml")
     manifest_path = source / "plugin.toml"
     if not manifest_path.is_file():
-        raise BuildError(f"{source} has no plugin.toml",
-                         hint="run `acc plugin new NAME` to start a plugin, or point at its directory")
+        raise BuildError(
+            f"{source} has no plugin.toml",
+            hint="run `acc plugin new NAME` to start a plugin, or point at its directory",
+        )
     manifest_text = manifest_path.read_text(encoding="utf-8")
     manifest = load_manifest(manifest_text, source=str(manifest_path))
     readme_path = source / "README.md"
     if not readme_path.is_file():
-        raise BuildError(f"{source} has no README.md",
-                         hint="every plugin ships a README: what its commands do and why it needs "
-                         "its capabilities")
+        raise BuildError(
+            f"{source} has no README.md",
+            hint="every plugin ships a README: what its commands do and why it needs its capabilities",
+        )
     if not ((source / f"{manifest.module}.py").is_file() or (source / manifest.module / "__init__.py").is_file()):
-        raise BuildError(f"{source} has no module {manifest.module}.py",
-                         hint='the guest code lives in MODULE.py (set module = "..." in plugin.toml '
-                         "to use another name)")
+        raise BuildError(
+            f"{source} has no module {manifest.module}.py",
+            hint='the guest code lives in MODULE.py (set module = "..." in plugin.toml to use another name)',
+        )
     license_path = source / "LICENSE"
 
     world = world_wit(manifest)
@@ -144,16 +148,28 @@ def _componentize(source: Path, world: str, app: str) -> bytes:
         (app_dir / f"{_APP_MODULE}.py").write_text(app, encoding="utf-8")
         out = work / "plugin.wasm"
         command = [
-            sys.executable, "-c",
-            "import sys; from componentize_py import script; sys.argv[0] = 'componentize-py'; "
-            "sys.exit(script())",
-            "-d", str(wit), "-w", WORLD_NAME, "componentize", _APP_MODULE,
-            "-p", str(app_dir), "-p", str(source), "-p", str(GUEST_HELPER_DIR),
-            "-o", str(out),
+            sys.executable,
+            "-c",
+            "import sys; from componentize_py import script; sys.argv[0] = 'componentize-py'; sys.exit(script())",
+            "-d",
+            str(wit),
+            "-w",
+            WORLD_NAME,
+            "componentize",
+            _APP_MODULE,
+            "-p",
+            str(app_dir),
+            "-p",
+            str(source),
+            "-p",
+            str(GUEST_HELPER_DIR),
+            "-o",
+            str(out),
         ]
         try:
-            proc = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS,
-                                  cwd=work, check=False)
+            proc = subprocess.run(
+                command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, cwd=work, check=False
+            )
         except subprocess.TimeoutExpired as e:
             raise BuildError(f"componentize-py took longer than {BUILD_TIMEOUT_SECONDS} s") from e
         if proc.returncode != 0 or not out.is_file():
@@ -167,4 +183,3 @@ def _explain_failure(output: str) -> str:
             return line.split(_BUILD_ERROR_MARK, 1)[1].strip().rstrip("')\"")
     tail = "\n".join(output.strip().splitlines()[-25:])
     return f"componentize-py failed:\n{tail}"
-

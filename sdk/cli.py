@@ -9,8 +9,9 @@ import click
 
 @click.command()
 @click.argument("name")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to create it (default: ./NAME).")
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Where to create it (default: ./NAME)."
+)
 def new(name: str, directory: Path | None) -> None:
     """Scaffold a new Python plugin with a `hello` command and a test."""
     from sdk.scaffold import new_plugin
@@ -22,8 +23,12 @@ def new(name: str, directory: Path | None) -> None:
 
 @click.command()
 @click.argument("source", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write NAME-VERSION.plugin (default: SOURCE).")
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write NAME-VERSION.plugin (default: SOURCE).",
+)
 def build(source: Path, out_dir: Path | None) -> None:
     """Build the plugin in SOURCE into a component and pack NAME-VERSION.plugin."""
     from host.paths import host_paths

@@ -105,8 +105,20 @@ class Manifest:
 
 
 _TOP_LEVEL = {
-    "name", "version", "description", "license", "authors", "keywords", "categories",
-    "homepage", "api", "module", "capabilities", "limits", "dependencies", "commands",
+    "name",
+    "version",
+    "description",
+    "license",
+    "authors",
+    "keywords",
+    "categories",
+    "homepage",
+    "api",
+    "module",
+    "capabilities",
+    "limits",
+    "dependencies",
+    "commands",
 }
 _SCOPE_FIELDS: dict[str, set[str]] = {  # the capability kinds, and what each may scope
     "process": {"programs"},
@@ -142,8 +154,9 @@ def load_manifest(text: str | bytes, *, source: str = "plugin.toml", check_schem
     return manifest_from_mapping(data, source=source, check_schemas=check_schemas)
 
 
-def manifest_from_mapping(data: Mapping[str, Any], *, source: str = "plugin.toml",
-                          check_schemas: bool = True) -> Manifest:
+def manifest_from_mapping(
+    data: Mapping[str, Any], *, source: str = "plugin.toml", check_schemas: bool = True
+) -> Manifest:
     _reject_unknown(data, _TOP_LEVEL, source)
     name = check_name(_require_str(data, "name", source))
     try:
@@ -156,8 +169,9 @@ def manifest_from_mapping(data: Mapping[str, Any], *, source: str = "plugin.toml
     try:
         api = SpecifierSet(_optional_str(data, "api", source) or f">={ABI_VERSION.major}.0,<{ABI_VERSION.major + 1}")
     except InvalidSpecifier as e:
-        raise ManifestError(f"{source}: api {data['api']!r} is not a version specifier",
-                            hint='e.g. api = ">=1.0,<2"') from e
+        raise ManifestError(
+            f"{source}: api {data['api']!r} is not a version specifier", hint='e.g. api = ">=1.0,<2"'
+        ) from e
     module = _optional_str(data, "module", source) or module_name(name)
     if not module.isidentifier():
         raise ManifestError(f"{source}: module {module!r} is not a Python module name")
@@ -211,8 +225,9 @@ def _capability(kind: str, table: Mapping[str, Any], reason: str, where: str) ->
             programs = _nonempty_list(table, "programs", where)
             for program in programs:
                 if "/" in program or program.startswith("-") or not program.strip():
-                    raise ManifestError(f"{where}: program {program!r} must be a bare program name",
-                                        hint='e.g. programs = ["git"]')
+                    raise ManifestError(
+                        f"{where}: program {program!r} must be a bare program name", hint='e.g. programs = ["git"]'
+                    )
             return Capability(kind, reason, programs=programs)
         case "fs":
             access = table.get("access", "read")
@@ -293,8 +308,10 @@ def _dependencies(raw: Any, source: str) -> dict[str, SpecifierSet]:
 
 def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]:
     if not isinstance(raw, list) or not raw:
-        raise ManifestError(f"{source}: a plugin needs at least one [[commands]] entry",
-                            hint='add [[commands]] with name = "..." and an input schema')
+        raise ManifestError(
+            f"{source}: a plugin needs at least one [[commands]] entry",
+            hint='add [[commands]] with name = "..." and an input schema',
+        )
     if len(raw) > MAX_COMMANDS:
         raise ManifestError(f"{source}: more than {MAX_COMMANDS} commands")
     commands: list[Command] = []
@@ -321,7 +338,7 @@ def _check_schema(schema: Mapping[str, Any], where: str) -> None:
     import jsonschema
 
     if schema.get("type", "object") != "object":
-        raise ManifestError(f"{where}: input schema must describe an object (type = \"object\")")
+        raise ManifestError(f'{where}: input schema must describe an object (type = "object")')
     try:
         jsonschema.Draft202012Validator.check_schema(dict(schema))
     except jsonschema.SchemaError as e:
@@ -331,8 +348,7 @@ def _check_schema(schema: Mapping[str, Any], where: str) -> None:
 def _reject_unknown(table: Mapping[str, Any], known: set[str], where: str) -> None:
     unknown = sorted(set(table) - known)
     if unknown:
-        raise ManifestError(f"{where}: unknown field {unknown[0]!r}",
-                            hint="known fields: " + ", ".join(sorted(known)))
+        raise ManifestError(f"{where}: unknown field {unknown[0]!r}", hint="known fields: " + ", ".join(sorted(known)))
 
 
 def _require_str(table: Mapping[str, Any], key: str, where: str) -> str:

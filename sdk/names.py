@@ -23,8 +23,7 @@ def check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise ManifestError(
             f"invalid plugin name {name!r}",
-            hint="use lowercase ASCII letters, digits and single dashes, starting with a letter "
-            "(e.g. code-quality)",
+            hint="use lowercase ASCII letters, digits and single dashes, starting with a letter (e.g. code-quality)",
         )
     return name
 

@@ -7,10 +7,16 @@ from urllib.parse import quote
 
 import click
 
-registry_option = click.option("--registry", "registry_url", envvar="ACC_REGISTRY_URL", default=None,
-                               help="Registry URL (default: $ACC_REGISTRY_URL or http://127.0.0.1:8080).")
-token_option = click.option("--token", envvar="ACC_REGISTRY_TOKEN", default=None,
-                            help="API token (default: $ACC_REGISTRY_TOKEN).")
+registry_option = click.option(
+    "--registry",
+    "registry_url",
+    envvar="ACC_REGISTRY_URL",
+    default=None,
+    help="Registry URL (default: $ACC_REGISTRY_URL or http://127.0.0.1:8080).",
+)
+token_option = click.option(
+    "--token", envvar="ACC_REGISTRY_TOKEN", default=None, help="API token (default: $ACC_REGISTRY_TOKEN)."
+)
 
 
 def _base(url: str | None) -> str:
@@ -21,21 +27,28 @@ def _base(url: str | None) -> str:
 
 def _need_token(token: str | None) -> str:
     if not token:
-        raise click.UsageError("no API token: pass --token or set ACC_REGISTRY_TOKEN "
-                               "(a registry operator creates one with `acc registry token create`)")
+        raise click.UsageError(
+            "no API token: pass --token or set ACC_REGISTRY_TOKEN "
+            "(a registry operator creates one with `acc registry token create`)"
+        )
     return token
 
 
 @click.command()
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--signature", type=click.Path(dir_okay=False, path_type=Path),
-              help="The Ed25519 signature (default: ARCHIVE.sig).")
-@click.option("--sigstore-bundle", type=click.Path(dir_okay=False, path_type=Path),
-              help="Publish with a Sigstore bundle instead of an Ed25519 signature.")
+@click.option(
+    "--signature", type=click.Path(dir_okay=False, path_type=Path), help="The Ed25519 signature (default: ARCHIVE.sig)."
+)
+@click.option(
+    "--sigstore-bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Publish with a Sigstore bundle instead of an Ed25519 signature.",
+)
 @registry_option
 @token_option
-def publish(archive: Path, signature: Path | None, sigstore_bundle: Path | None, registry_url: str | None,
-            token: str | None) -> None:
+def publish(
+    archive: Path, signature: Path | None, sigstore_bundle: Path | None, registry_url: str | None, token: str | None
+) -> None:
     """Upload a signed ARCHIVE to the registry."""
     from sdk.archive import read_archive
     from sdk.registry_client import request_json
@@ -50,8 +63,9 @@ def publish(archive: Path, signature: Path | None, sigstore_bundle: Path | None,
     if not sig_file.is_file():
         raise click.UsageError(f"no signature at {sig_file}: sign first with `acc plugin sign {archive} --key KEY`")
     files = {"archive": (archive.name, archive.read_bytes()), "signature": (sig_file.name, sig_file.read_bytes())}
-    _, body = request_json("POST", f"{_base(registry_url)}/api/v1/plugins", token=token, multipart=files,
-                           fields={"signature_kind": kind})
+    _, body = request_json(
+        "POST", f"{_base(registry_url)}/api/v1/plugins", token=token, multipart=files, fields={"signature_kind": kind}
+    )
     if body.get("created"):
         click.echo(f"published {manifest.name} {manifest.version} (sha256 {body.get('sha256')})")
     else:
@@ -68,8 +82,12 @@ def yank(name: str, version: str, reason: str, registry_url: str | None, token: 
     """Yank NAME VERSION: installs skip it unless pinned exactly."""
     from sdk.registry_client import request_json
 
-    request_json("POST", f"{_base(registry_url)}/api/v1/plugins/{quote(name)}/versions/{quote(version)}/yank",
-                 token=_need_token(token), body={"reason": reason})
+    request_json(
+        "POST",
+        f"{_base(registry_url)}/api/v1/plugins/{quote(name)}/versions/{quote(version)}/yank",
+        token=_need_token(token),
+        body={"reason": reason},
+    )
     click.echo(f"yanked {name} {version}: {reason}")
 
 
@@ -82,8 +100,11 @@ def unyank(name: str, version: str, registry_url: str | None, token: str | None)
     """Undo a yank of NAME VERSION."""
     from sdk.registry_client import request_json
 
-    request_json("DELETE", f"{_base(registry_url)}/api/v1/plugins/{quote(name)}/versions/{quote(version)}/yank",
-                 token=_need_token(token))
+    request_json(
+        "DELETE",
+        f"{_base(registry_url)}/api/v1/plugins/{quote(name)}/versions/{quote(version)}/yank",
+        token=_need_token(token),
+    )
     click.echo(f"{name} {version} is installable again")
 
 

@@ -29,9 +29,15 @@ class RegistryError(AccError):
         self.code = code
 
 
-def request_json(method: str, url: str, *, token: str | None = None, body: dict[str, Any] | None = None,
-                 multipart: dict[str, tuple[str, bytes]] | None = None,
-                 fields: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+def request_json(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    body: dict[str, Any] | None = None,
+    multipart: dict[str, tuple[str, bytes]] | None = None,
+    fields: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
     headers = {"Accept": "application/json", "User-Agent": "acc"}
     data: bytes | None = None
     if token:
@@ -56,11 +62,15 @@ def request_json(method: str, url: str, *, token: str | None = None, body: dict[
     except urllib.error.URLError as e:
         uploading = data is not None and len(data) > 1024 * 1024
         if isinstance(e.reason, BrokenPipeError | ConnectionResetError) and uploading:
-            raise RegistryError(f"the registry at {url} closed the connection during the upload",
-                                hint="the upload may be over the registry's size limit; "
-                                "check the archive size and the registry's max_upload_bytes") from e
-        raise RegistryError(f"cannot reach the registry at {url}: {e.reason}",
-                            hint="check --registry (or ACC_REGISTRY_URL) and that the registry is running") from e
+            raise RegistryError(
+                f"the registry at {url} closed the connection during the upload",
+                hint="the upload may be over the registry's size limit; "
+                "check the archive size and the registry's max_upload_bytes",
+            ) from e
+        raise RegistryError(
+            f"cannot reach the registry at {url}: {e.reason}",
+            hint="check --registry (or ACC_REGISTRY_URL) and that the registry is running",
+        ) from e
     except TimeoutError as e:
         raise RegistryError(f"the registry at {url} did not answer in {TIMEOUT_SECONDS:.0f} s") from e
 
@@ -82,8 +92,10 @@ def _multipart(boundary: str, files: dict[str, tuple[str, bytes]], fields: dict[
     for name, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, content) in files.items():
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                "Content-Type: application/octet-stream\r\n\r\n")
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
         parts.append(head.encode() + content + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts)

@@ -7,7 +7,7 @@ from pathlib import Path
 from sdk.errors import AccError
 from sdk.names import check_name, module_name
 
-_MANIFEST = '''name = "{name}"
+_MANIFEST = """name = "{name}"
 version = "0.1.0"
 description = "A new acc plugin."
 license = "Apache-2.0"
@@ -34,7 +34,7 @@ type = "object"
 required = ["name"]
 additionalProperties = false
 properties.name = {{ type = "string", minLength = 1, maxLength = 200 }}
-'''
+"""
 
 _MODULE = '''"""{name}: an acc plugin."""
 
@@ -47,7 +47,7 @@ def hello(name: str) -> dict:
     return {{"greeting": f"Hello, {{name}}!"}}
 '''
 
-_README = '''# {name}
+_README = """# {name}
 
 A new acc plugin.
 
@@ -69,7 +69,7 @@ None: this plugin reads nothing, runs nothing and connects nowhere.
     acc trust add ~/.acc-keys/me.key.pub
     acc plugin install {name}-0.1.0.plugin --yes
     acc plugin run {name} hello --input '{{"name": "Ada"}}'
-'''
+"""
 
 _TEST = '''"""Unit tests of {name}'s commands, run on plain CPython with `pytest tests`."""
 
@@ -93,8 +93,7 @@ def new_plugin(name: str, directory: Path | None = None) -> Path:
     check_name(name)
     target = (directory or Path(name)).resolve()
     if target.exists() and any(target.iterdir()):
-        raise AccError(f"{target} already exists and is not empty",
-                       hint="choose another --dir, or remove it first")
+        raise AccError(f"{target} already exists and is not empty", hint="choose another --dir, or remove it first")
     module = module_name(name)
     files = {
         "plugin.toml": _MANIFEST.format(name=name),

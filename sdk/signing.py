@@ -60,9 +60,7 @@ class PublicKey:
 
     def __post_init__(self) -> None:
         if len(self.raw) != _RAW_KEY_BYTES:
-            raise SignatureError(
-                f"an Ed25519 public key has {_RAW_KEY_BYTES} bytes, this one has {len(self.raw)}"
-            )
+            raise SignatureError(f"an Ed25519 public key has {_RAW_KEY_BYTES} bytes, this one has {len(self.raw)}")
 
     @property
     def key_id(self) -> str:
@@ -84,7 +82,7 @@ class PublicKey:
         """Parse a public key from PEM (SubjectPublicKeyInfo) or the `ed25519:BASE64` text form."""
         text = data.strip()
         if text.startswith(PUBLIC_KEY_TEXT_PREFIX.encode()):
-            encoded = text[len(PUBLIC_KEY_TEXT_PREFIX):]
+            encoded = text[len(PUBLIC_KEY_TEXT_PREFIX) :]
             try:
                 raw = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError) as e:
@@ -102,8 +100,7 @@ class PublicKey:
             # The most likely mix-up: handing out (or trusting) the private half.
             raise SignatureError(
                 "this is a private key, not a public key",
-                hint="use the FILE.pub that `acc plugin keygen` wrote beside it, "
-                "and keep the private key to yourself",
+                hint="use the FILE.pub that `acc plugin keygen` wrote beside it, and keep the private key to yourself",
             )
         if text.startswith(b"-----BEGIN PUBLIC KEY-----"):
             try:
@@ -160,17 +157,14 @@ def generate_keypair(out: Path) -> PublicKey:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(out, flags, 0o600)
     except FileExistsError as e:
-        raise SignatureError(f"{out} already exists; not overwriting a key",
-                             hint="choose another --out") from e
+        raise SignatureError(f"{out} already exists; not overwriting a key", hint="choose another --out") from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(pem)
             f.flush()
             os.fsync(f.fileno())
         public_key = PublicKey(
-            private_key.public_key().public_bytes(
-                serialization.Encoding.Raw, serialization.PublicFormat.Raw
-            )
+            private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         )
         atomic_write_bytes(pub_path, public_key.to_pem(), mode=0o644)
     except BaseException:
@@ -189,13 +183,16 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         st = path.stat()
     except FileNotFoundError as e:
-        raise SignatureError(f"no private key at {path}",
-                             hint=f"create one with `acc plugin keygen --out {path}`") from e
+        raise SignatureError(
+            f"no private key at {path}", hint=f"create one with `acc plugin keygen --out {path}`"
+        ) from e
     data = _read_bounded(path, MAX_KEY_FILE_BYTES, what="private key file")
     # Checked before the mode: a .pub is meant to be world-readable, "chmod 600" would mislead.
     if b"BEGIN PUBLIC KEY" in data or data.strip().startswith(PUBLIC_KEY_TEXT_PREFIX.encode()):
-        raise SignatureError(f"{path} is a public key; signing needs the private key",
-                             hint="pass the file without .pub that `acc plugin keygen` wrote")
+        raise SignatureError(
+            f"{path} is a public key; signing needs the private key",
+            hint="pass the file without .pub that `acc plugin keygen` wrote",
+        )
     if os.name == "posix" and st.st_mode & 0o077:
         raise SignatureError(
             f"{path} is readable by other users (mode {st.st_mode & 0o777:o})",
@@ -205,15 +202,19 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(data, password=None)
     except TypeError as e:
         # cryptography raises TypeError when a password is needed.
-        raise SignatureError(f"{path} is encrypted with a password; acc reads unencrypted keys",
-                             hint="create a key with `acc plugin keygen`") from e
+        raise SignatureError(
+            f"{path} is encrypted with a password; acc reads unencrypted keys",
+            hint="create a key with `acc plugin keygen`",
+        ) from e
     except ValueError as e:
-        raise SignatureError(f"{path} is not a PEM private key",
-                             hint="pass the private key written by `acc plugin keygen`") from e
+        raise SignatureError(
+            f"{path} is not a PEM private key", hint="pass the private key written by `acc plugin keygen`"
+        ) from e
     if not isinstance(key, Ed25519PrivateKey):
-        raise SignatureError(f"{path} is not an Ed25519 key (it is {_key_kind(key)})",
-                             hint="acc signs with Ed25519 only; "
-                             "create a key with `acc plugin keygen`")
+        raise SignatureError(
+            f"{path} is not an Ed25519 key (it is {_key_kind(key)})",
+            hint="acc signs with Ed25519 only; create a key with `acc plugin keygen`",
+        )
     return key
 
 
@@ -227,8 +228,7 @@ def archive_digest(path: Path) -> str:
     except FileNotFoundError as e:
         raise ArchiveError(f"no archive at {path}") from e
     except IsADirectoryError as e:
-        raise ArchiveError(f"{path} is a directory, not an archive",
-                           hint="build one with `acc plugin build`") from e
+        raise ArchiveError(f"{path} is a directory, not an archive", hint="build one with `acc plugin build`") from e
     return digest.hexdigest()
 
 
@@ -267,15 +267,15 @@ class ArchiveSignature:
         exactly the expected fields with the expected types and shapes."""
         if len(data) > MAX_SIGNATURE_BYTES:
             raise SignatureError(
-                f"the signature file is too large ({len(data)} bytes, "
-                f"at most {MAX_SIGNATURE_BYTES})",
+                f"the signature file is too large ({len(data)} bytes, at most {MAX_SIGNATURE_BYTES})",
                 hint="a .sig file is a few hundred bytes; this is not one",
             )
         try:
             document = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
-            raise SignatureError(f"the signature file is not valid JSON ({e})",
-                                 hint="get the .sig file again from the publisher") from e
+            raise SignatureError(
+                f"the signature file is not valid JSON ({e})", hint="get the .sig file again from the publisher"
+            ) from e
         if not isinstance(document, dict):
             raise _malformed("it is not a JSON object")
         unknown = sorted(set(document) - _SIGNATURE_FIELDS)
@@ -288,8 +288,7 @@ class ArchiveSignature:
         # bool is an int in Python; `true` is not version 1.
         if type(version) is not int or version != SIGNATURE_VERSION:
             raise SignatureError(
-                f"unsupported signature format version {version!r} (this acc reads version "
-                f"{SIGNATURE_VERSION})",
+                f"unsupported signature format version {version!r} (this acc reads version {SIGNATURE_VERSION})",
                 hint="update acc, or ask the publisher for a version-1 signature",
             )
         if document["algorithm"] != SIGNATURE_ALGORITHM:
@@ -309,9 +308,7 @@ class ArchiveSignature:
         except (binascii.Error, ValueError) as e:
             raise _malformed("signature is not valid base64") from e
         if len(signature) != _RAW_SIGNATURE_BYTES:
-            raise _malformed(
-                f"an Ed25519 signature has {_RAW_SIGNATURE_BYTES} bytes, not {len(signature)}"
-            )
+            raise _malformed(f"an Ed25519 signature has {_RAW_SIGNATURE_BYTES} bytes, not {len(signature)}")
         return cls(key_id=key_id, signature=signature, sha256=sha256)
 
 
@@ -330,12 +327,8 @@ def sign_archive(archive: Path, key_path: Path) -> Path:
     deterministic), so this is idempotent."""
     key = load_private_key(key_path)
     sha256 = archive_digest(archive)
-    public_key = PublicKey(
-        key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    )
-    signature = ArchiveSignature(
-        key_id=public_key.key_id, signature=key.sign(signed_message(sha256)), sha256=sha256
-    )
+    public_key = PublicKey(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    signature = ArchiveSignature(key_id=public_key.key_id, signature=key.sign(signed_message(sha256)), sha256=sha256)
     out = signature_path(archive)
     atomic_write_bytes(out, signature.to_json(), mode=0o644)
     return out
@@ -357,8 +350,7 @@ def verify_archive_signature(
     if not candidates:
         raise SignatureError(
             f"signed by key {signature.key_id}, which is not trusted",
-            hint="if you trust this publisher, get their public key and run "
-            "`acc trust add PUBKEY_FILE`",
+            hint="if you trust this publisher, get their public key and run `acc trust add PUBKEY_FILE`",
         )
     message = signed_message(archive_sha256)
     for key in candidates:
@@ -385,8 +377,7 @@ def verify_sigstore_bundle(
     """
     if len(bundle_json) > MAX_BUNDLE_BYTES:
         raise SignatureError(
-            f"the Sigstore bundle is too large ({len(bundle_json)} bytes, "
-            f"at most {MAX_BUNDLE_BYTES})",
+            f"the Sigstore bundle is too large ({len(bundle_json)} bytes, at most {MAX_BUNDLE_BYTES})",
             hint="a Sigstore bundle is a few kilobytes; this is not one",
         )
     # Imported here: sigstore takes ~0.5 s to import and most commands never need it.
@@ -429,8 +420,7 @@ def verify_sigstore_bundle(
         other = "production" if staging else "staging (--staging)"
         raise SignatureError(
             f"Sigstore verification failed against the {instance} instance: {_one_line(e)}",
-            hint=f"the artifact or the bundle changed after signing, or the bundle comes from "
-            f"the {other} instance",
+            hint=f"the artifact or the bundle changed after signing, or the bundle comes from the {other} instance",
         ) from e
 
 
@@ -489,8 +479,9 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _malformed(detail: str) -> SignatureError:
-    return SignatureError(f"the signature file is malformed: {detail}",
-                          hint="get the .sig file again from the publisher")
+    return SignatureError(
+        f"the signature file is malformed: {detail}", hint="get the .sig file again from the publisher"
+    )
 
 
 def _key_kind(key: object) -> str:

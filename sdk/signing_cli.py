@@ -14,8 +14,13 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.command()
-@click.option("--out", required=True, type=_FILE, metavar="FILE",
-              help="Where to write the private key; the public key goes to FILE.pub.")
+@click.option(
+    "--out",
+    required=True,
+    type=_FILE,
+    metavar="FILE",
+    help="Where to write the private key; the public key goes to FILE.pub.",
+)
 def keygen(out: Path) -> None:
     """Create an Ed25519 signing key pair (the private key is written with mode 0600)."""
     from sdk.signing import generate_keypair
@@ -26,14 +31,14 @@ def keygen(out: Path) -> None:
     click.echo(f"public key:  {pub_path}")
     click.echo(f"key id:      {public_key.key_id}")
     click.echo(f"public key text: {public_key.to_text()}")
-    click.echo(f"next: acc plugin sign ARCHIVE --key {out}; users trust you with "
-               f"`acc trust add {pub_path.name}`")
+    click.echo(f"next: acc plugin sign ARCHIVE --key {out}; users trust you with `acc trust add {pub_path.name}`")
 
 
 @click.command()
 @click.argument("archive", type=_FILE)
-@click.option("--key", "key_path", required=True, type=_FILE, metavar="FILE",
-              help="Your private key (from `acc plugin keygen`).")
+@click.option(
+    "--key", "key_path", required=True, type=_FILE, metavar="FILE", help="Your private key (from `acc plugin keygen`)."
+)
 def sign(archive: Path, key_path: Path) -> None:
     """Sign ARCHIVE with an Ed25519 key; writes ARCHIVE.sig beside it."""
     from sdk.signing import sign_archive
@@ -43,19 +48,34 @@ def sign(archive: Path, key_path: Path) -> None:
 
 @click.command()
 @click.argument("archive", type=_FILE)
-@click.option("--signature", "signature_file", type=_FILE, metavar="SIG",
-              help="The .sig file (default: ARCHIVE.sig).")
-@click.option("--key", "key_files", multiple=True, type=_FILE, metavar="PUBKEY_FILE",
-              help="Trust only this public key (repeatable). Default: your trusted keys.")
-@click.option("--sigstore-bundle", "bundle_file", type=_FILE, metavar="BUNDLE",
-              help="Verify a Sigstore bundle instead of an Ed25519 signature.")
+@click.option("--signature", "signature_file", type=_FILE, metavar="SIG", help="The .sig file (default: ARCHIVE.sig).")
+@click.option(
+    "--key",
+    "key_files",
+    multiple=True,
+    type=_FILE,
+    metavar="PUBKEY_FILE",
+    help="Trust only this public key (repeatable). Default: your trusted keys.",
+)
+@click.option(
+    "--sigstore-bundle",
+    "bundle_file",
+    type=_FILE,
+    metavar="BUNDLE",
+    help="Verify a Sigstore bundle instead of an Ed25519 signature.",
+)
 @click.option("--identity", help="With --sigstore-bundle: the signer's identity (e.g. an email).")
 @click.option("--issuer", help="With --sigstore-bundle: the OIDC issuer URL of that identity.")
-@click.option("--staging", is_flag=True,
-              help="With --sigstore-bundle: use Sigstore's staging instance.")
-def verify(archive: Path, signature_file: Path | None, key_files: tuple[Path, ...],
-           bundle_file: Path | None, identity: str | None, issuer: str | None,
-           staging: bool) -> None:
+@click.option("--staging", is_flag=True, help="With --sigstore-bundle: use Sigstore's staging instance.")
+def verify(
+    archive: Path,
+    signature_file: Path | None,
+    key_files: tuple[Path, ...],
+    bundle_file: Path | None,
+    identity: str | None,
+    issuer: str | None,
+    staging: bool,
+) -> None:
     """Verify ARCHIVE's Ed25519 signature, or a Sigstore bundle for it (offline)."""
     if bundle_file is not None:
         if signature_file is not None or key_files:
@@ -89,8 +109,7 @@ def verify(archive: Path, signature_file: Path | None, key_files: tuple[Path, ..
     click.echo(f"OK: signed by {key.key_id}")
 
 
-def _verify_sigstore(archive: Path, bundle_file: Path, *, identity: str, issuer: str,
-                     staging: bool) -> None:
+def _verify_sigstore(archive: Path, bundle_file: Path, *, identity: str, issuer: str, staging: bool) -> None:
     from sdk.errors import ArchiveError, SignatureError
     from sdk.signing import MAX_BUNDLE_BYTES, verify_sigstore_bundle
 

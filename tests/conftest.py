@@ -55,8 +55,9 @@ def project(tmp_path: Path) -> Path:
 def hostile_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> HostPaths:
     """hostile and relay installed once per module: everything granted but http."""
     paths = HostPaths(home=tmp_path_factory.mktemp("hostile-home"), cache=TEST_CACHE)
-    install_unsigned(paths, built_archives("hostile"), grant=("fs", "process", "plugins", "kv", "secrets"),
-                     deny=("http",))
+    install_unsigned(
+        paths, built_archives("hostile"), grant=("fs", "process", "plugins", "kv", "secrets"), deny=("http",)
+    )
     install_unsigned(paths, built_archives("relay"), yes=True)
     return paths
 

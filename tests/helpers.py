@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from host.install import InstallRequest, install_archive
 from host.paths import HostPaths
 
 REPO = Path(__file__).resolve().parents[1]
-TEST_CACHE = REPO / ".acc-test-cache"
+#: Builds and compiled components, keyed by content; ACC_TEST_CACHE lets several checkouts share one.
+TEST_CACHE = Path(os.environ.get("ACC_TEST_CACHE") or REPO / ".acc-test-cache")
 PLUGIN_SOURCES = {
     "project-stats": REPO / "official_plugins" / "example",
     "hostile": REPO / "tests" / "plugins" / "hostile",
@@ -22,11 +24,11 @@ PLUGIN_SOURCES = {
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 
 
-def install_unsigned(paths: HostPaths, archive: Path, *, grant: tuple[str, ...] = (),
-                     deny: tuple[str, ...] = (), yes: bool = False) -> None:
+def install_unsigned(
+    paths: HostPaths, archive: Path, *, grant: tuple[str, ...] = (), deny: tuple[str, ...] = (), yes: bool = False
+) -> None:
     """Install for runtime tests; signature checks have their own tests."""
-    install_archive(paths, InstallRequest(archive=archive, grant=grant, deny=deny, yes=yes,
-                                          allow_unsigned=True))
+    install_archive(paths, InstallRequest(archive=archive, grant=grant, deny=deny, yes=yes, allow_unsigned=True))
 
 
 # A component that exports the guest interface and traps in `initialize`: a release that

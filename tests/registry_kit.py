@@ -25,8 +25,14 @@ from tests.helpers import TEST_CACHE
 
 def config_for(data_dir: Path, database_url: str = "", **settings: Any) -> RegistryConfig:
     """The test configuration of the registry in `data_dir` (sharing the suite's compiled-component cache)."""
-    mapping = {"data_dir": data_dir, "database_url": database_url, "compile_cache_dir": TEST_CACHE / "compiled",
-               "bin_bits": 4, "testing": True, **settings}
+    mapping = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "compile_cache_dir": TEST_CACHE / "compiled",
+        "bin_bits": 4,
+        "testing": True,
+        **settings,
+    }
     return load_config(mapping, environ={})
 
 
@@ -50,8 +56,9 @@ class Publisher:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def make_publisher(config: RegistryConfig, name: str, keys_dir: Path, *, register_key: bool = True,
-                   plugins: list[str] | None = None) -> Publisher:
+def make_publisher(
+    config: RegistryConfig, name: str, keys_dir: Path, *, register_key: bool = True, plugins: list[str] | None = None
+) -> Publisher:
     create_user_command(config, name, f"{name}@example.com", "correct horse battery")
     key = keys_dir / f"{name}-{uuid.uuid4().hex[:6]}.key"
     generate_keypair(key)
@@ -64,9 +71,16 @@ def make_publisher(config: RegistryConfig, name: str, keys_dir: Path, *, registe
 _variants: dict[tuple[object, ...], bytes] = {}
 
 
-def variant(base: PluginArchive, *, name: str | None = None, version: str | None = None,
-            drop_capability: str | None = None, description: str | None = None, readme: str | None = None,
-            extra_toml: str = "") -> bytes:
+def variant(
+    base: PluginArchive,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    drop_capability: str | None = None,
+    description: str | None = None,
+    readme: str | None = None,
+    extra_toml: str = "",
+) -> bytes:
     """The base archive with plugin.toml edited; same component. Cached: packing 18 MB of
     wasm takes about a second, and many tests publish the same variants."""
     key = (base.sha256, name, version, drop_capability, description, readme, extra_toml)
@@ -75,16 +89,24 @@ def variant(base: PluginArchive, *, name: str | None = None, version: str | None
     return _variants[key]
 
 
-def _make_variant(base: PluginArchive, name: str | None, version: str | None, drop_capability: str | None,
-                  description: str | None, readme: str | None, extra_toml: str) -> bytes:
+def _make_variant(
+    base: PluginArchive,
+    name: str | None,
+    version: str | None,
+    drop_capability: str | None,
+    description: str | None,
+    readme: str | None,
+    extra_toml: str,
+) -> bytes:
     text = base.manifest_text
     if name is not None:
         text = re.sub(r'^name = ".*"$', f'name = "{name}"', text, count=1, flags=re.M)
     if version is not None:
         text = re.sub(r'^version = ".*"$', f'version = "{version}"', text, count=1, flags=re.M)
     if description is not None:
-        text = re.sub(r'^description = ".*"$', f"description = {description!r}".replace("'", '"'), text, count=1,
-                      flags=re.M)
+        text = re.sub(
+            r'^description = ".*"$', f"description = {description!r}".replace("'", '"'), text, count=1, flags=re.M
+        )
     if drop_capability is not None:
         text = re.sub(rf"^\[capabilities\.{drop_capability}\]\n(?:[^\[\n].*\n)*\n?", "", text, flags=re.M)
     if extra_toml:
@@ -98,18 +120,27 @@ def sign(data: bytes, key: Path) -> bytes:
 
     public = PublicKey(private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
     digest = hashlib.sha256(data).hexdigest()
-    return ArchiveSignature(key_id=public.key_id, signature=private.sign(signed_message(digest)),
-                            sha256=digest).to_json()
+    return ArchiveSignature(
+        key_id=public.key_id, signature=private.sign(signed_message(digest)), sha256=digest
+    ).to_json()
 
 
-def publish(client: FlaskClient, publisher: Publisher, data: bytes, signature: bytes | None = None,
-            kind: str = "ed25519") -> Any:
+def publish(
+    client: FlaskClient, publisher: Publisher, data: bytes, signature: bytes | None = None, kind: str = "ed25519"
+) -> Any:
     import io
 
     sig = signature if signature is not None else sign(data, publisher.key)
-    return client.post("/api/v1/plugins", headers=publisher.auth, content_type="multipart/form-data",
-                       data={"archive": (io.BytesIO(data), "p.plugin"), "signature": (io.BytesIO(sig), "p.sig"),
-                             "signature_kind": kind})
+    return client.post(
+        "/api/v1/plugins",
+        headers=publisher.auth,
+        content_type="multipart/form-data",
+        data={
+            "archive": (io.BytesIO(data), "p.plugin"),
+            "signature": (io.BytesIO(sig), "p.sig"),
+            "signature_kind": kind,
+        },
+    )
 
 
 def error_code(response: Any) -> str:

@@ -24,8 +24,16 @@ ACC = str(Path(sys.executable).parent / "acc")
 def acc(*args: str, env: dict[str, str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the real `acc`; assert it succeeded (or, with ok=False, that it failed cleanly:
     a non-zero status and no traceback). No terminal: prompts must not hang a test."""
-    proc = subprocess.run([ACC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [ACC, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     if ok:
         assert proc.returncode == 0, f"acc {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     else:
@@ -41,15 +49,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_registry(data_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None,
-                     log: Path | None = None) -> Iterator[str]:
+def running_registry(
+    data_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
     """Serve `data_dir` with `acc registry serve`; yield its base URL; stop it afterwards."""
     port = free_port()
     environment = {**os.environ, "REGISTRY_COMPILE_CACHE_DIR": str(TEST_CACHE / "compiled"), **(env or {})}
     out = open(log or data_dir.parent / "server.log", "ab")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([ACC, "registry", "serve", "--data", str(data_dir), "--port", str(port),
-                             "--workers", str(workers)], cwd=REPO, env=environment, stdout=out,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [ACC, "registry", "serve", "--data", str(data_dir), "--port", str(port), "--workers", str(workers)],
+        cwd=REPO,
+        env=environment,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

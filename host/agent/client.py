@@ -22,6 +22,8 @@ RETRY_STATUSES = {429, 503, 529}
 
 class OutOfTime(AgentError):
     """The run's wall-time budget ran out while a request was in flight: a budget, not a failure."""
+
+
 MAX_RETRY_AFTER_SECONDS = 60.0
 
 
@@ -36,22 +38,29 @@ class ApiSettings:
 def api_settings(environ: Mapping[str, str], retries: int = 4) -> ApiSettings:
     key = environ.get("ANTHROPIC_API_KEY", "").strip()
     if not key:
-        raise AgentError("ANTHROPIC_API_KEY is not set: the agent needs an Anthropic API key",
-                         hint="export ANTHROPIC_API_KEY=... (from console.anthropic.com); ANTHROPIC_BASE_URL "
-                         "points acc at another endpoint")
+        raise AgentError(
+            "ANTHROPIC_API_KEY is not set: the agent needs an Anthropic API key",
+            hint="export ANTHROPIC_API_KEY=... (from console.anthropic.com); ANTHROPIC_BASE_URL "
+            "points acc at another endpoint",
+        )
     return ApiSettings(api_key=key, base_url=environ.get("ANTHROPIC_BASE_URL") or None, retries=retries)
 
 
 class MessagesClient:
     """`create(**request)` with acc's retries; `on_retry(status, wait_seconds, attempt)` is told of each wait."""
 
-    def __init__(self, settings: ApiSettings, on_retry: Callable[[int, float, int], None] = lambda *_: None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        settings: ApiSettings,
+        on_retry: Callable[[int, float, int], None] = lambda *_: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         import anthropic
 
         self._anthropic = anthropic
-        self._client = anthropic.Anthropic(api_key=settings.api_key, base_url=settings.base_url, max_retries=0,
-                                           timeout=settings.timeout_seconds)
+        self._client = anthropic.Anthropic(
+            api_key=settings.api_key, base_url=settings.base_url, max_retries=0, timeout=settings.timeout_seconds
+        )
         self.settings = settings
         self._on_retry = on_retry
         self._sleep = sleep
@@ -77,8 +86,11 @@ class MessagesClient:
                 if bounded:
                     raise OutOfTime("the run's wall-time budget ran out while waiting for the model") from e
                 if attempt >= self.settings.retries:
-                    raise AgentError(f"the Messages API at {self.base_url} did not answer within "
-                                     f"{self.settings.timeout_seconds:g} s", hint="try again later") from e
+                    raise AgentError(
+                        f"the Messages API at {self.base_url} did not answer within "
+                        f"{self.settings.timeout_seconds:g} s",
+                        hint="try again later",
+                    ) from e
                 status, wait = 0, _backoff(attempt)
             except anthropic.APIStatusError as e:
                 status = e.status_code
@@ -87,12 +99,17 @@ class MessagesClient:
                 wait = _retry_after(e.response.headers, attempt)
             except anthropic.APIConnectionError as e:
                 if attempt >= self.settings.retries:
-                    raise AgentError(f"cannot reach the Messages API at {self.base_url} ({e.__cause__ or e})",
-                                     hint="check the network, or ANTHROPIC_BASE_URL") from e
+                    raise AgentError(
+                        f"cannot reach the Messages API at {self.base_url} ({e.__cause__ or e})",
+                        hint="check the network, or ANTHROPIC_BASE_URL",
+                    ) from e
                 status, wait = 0, _backoff(attempt)
             if time.monotonic() + wait > deadline:
-                raise AgentError(f"the Messages API asked to wait {wait:.0f} s ({_status_text(status)}), past the "
-                                 "run's wall-time budget", hint="try again later, or raise --max-seconds")
+                raise AgentError(
+                    f"the Messages API asked to wait {wait:.0f} s ({_status_text(status)}), past the "
+                    "run's wall-time budget",
+                    hint="try again later, or raise --max-seconds",
+                )
             attempt += 1
             self._on_retry(status, wait, attempt)
             self._sleep(wait)
@@ -113,12 +130,13 @@ def _retry_after(headers: Mapping[str, str], attempt: int) -> float:
 
 
 def _backoff(attempt: int) -> float:
-    return min(0.5 * 2.0 ** attempt, 16.0) * (0.75 + random.random() / 2)  # jitter: not a secret
+    return min(0.5 * 2.0**attempt, 16.0) * (0.75 + random.random() / 2)  # jitter: not a secret
 
 
 def _status_text(status: int) -> str:
     return {0: "connection failed", 429: "rate limited", 503: "unavailable", 529: "overloaded"}.get(
-        status, f"HTTP {status}")
+        status, f"HTTP {status}"
+    )
 
 
 def _api_error(error: Any, attempt: int) -> AgentError:
@@ -126,17 +144,21 @@ def _api_error(error: Any, attempt: int) -> AgentError:
     message = _message(error)
     tries = f" after {attempt + 1} attempts" if attempt else ""
     if status == 401:
-        return AgentError(f"the Messages API refused the API key (401: {message})",
-                          hint="check ANTHROPIC_API_KEY")
+        return AgentError(f"the Messages API refused the API key (401: {message})", hint="check ANTHROPIC_API_KEY")
     if status == 403:
-        return AgentError(f"the Messages API refused the request (403: {message})",
-                          hint="the key may not have access to this model or feature")
+        return AgentError(
+            f"the Messages API refused the request (403: {message})",
+            hint="the key may not have access to this model or feature",
+        )
     if status in RETRY_STATUSES:
-        return AgentError(f"the Messages API is {_status_text(status)} ({status}: {message}){tries}",
-                          hint="try again later")
+        return AgentError(
+            f"the Messages API is {_status_text(status)} ({status}: {message}){tries}", hint="try again later"
+        )
     if 400 <= status < 500:
-        return AgentError(f"the Messages API rejected the request ({status}: {message})",
-                          hint="check --model; the transcript (--transcript FILE) has the request")
+        return AgentError(
+            f"the Messages API rejected the request ({status}: {message})",
+            hint="check --model; the transcript (--transcript FILE) has the request",
+        )
     return AgentError(f"the Messages API failed ({status}: {message}){tries}", hint="try again later")
 
 

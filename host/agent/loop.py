@@ -66,16 +66,25 @@ class AgentRun:
             return None
         s = self.spent
         # Cache reads cost a tenth of input, cache writes 1.25 times: the API's published ratios.
-        return (s.input_tokens * prices[0] + s.output_tokens * prices[1] + s.cache_read_tokens * prices[0] * 0.1
-                + s.cache_write_tokens * prices[0] * 1.25) / 1_000_000
+        return (
+            s.input_tokens * prices[0]
+            + s.output_tokens * prices[1]
+            + s.cache_read_tokens * prices[0] * 0.1
+            + s.cache_write_tokens * prices[0] * 1.25
+        ) / 1_000_000
 
     def summary(self) -> dict[str, Any]:
         s = self.spent
         cost = self.cost_estimate()
         return {
-            "answer": self.answer, "stop_reason": self.stop_reason, "model": self.model, "turns": s.turns,
-            "input_tokens": s.input_tokens, "output_tokens": s.output_tokens,
-            "cache_read_tokens": s.cache_read_tokens, "cache_write_tokens": s.cache_write_tokens,
+            "answer": self.answer,
+            "stop_reason": self.stop_reason,
+            "model": self.model,
+            "turns": s.turns,
+            "input_tokens": s.input_tokens,
+            "output_tokens": s.output_tokens,
+            "cache_read_tokens": s.cache_read_tokens,
+            "cache_write_tokens": s.cache_write_tokens,
             "tool_calls": len(self.tool_calls),
             "tool_errors": sum(1 for t in self.tool_calls if t.is_error),
             "seconds": round(s.seconds(), 2),
@@ -92,9 +101,17 @@ class AgentRequest:
     max_result_chars: int = 20_000
 
 
-def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, tools: list[AgentTool],
-              transcript: Transcript, *, stop: threading.Event | None = None,
-              on_tool: Callable[[ToolOutcome], None] = lambda _: None, spent: Spent | None = None) -> AgentRun:
+def run_agent(
+    request: AgentRequest,
+    client: MessagesClient,
+    host: PluginHost,
+    tools: list[AgentTool],
+    transcript: Transcript,
+    *,
+    stop: threading.Event | None = None,
+    on_tool: Callable[[ToolOutcome], None] = lambda _: None,
+    spent: Spent | None = None,
+) -> AgentRun:
     """`spent`: pass one to share it (the host's llm gateway counts plugins' tokens in it)."""
     stop = stop or threading.Event()
     spent = spent or Spent(request.budgets)
@@ -103,8 +120,14 @@ def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, t
     system = system_prompt(request.project, tools)
     definitions = [t.definition() for t in tools]
     messages: list[dict[str, Any]] = [{"role": "user", "content": request.task}]
-    transcript.write("start", task=request.task, project=str(request.project), model=request.model,
-                     tools=[t.name for t in tools], budgets=vars(request.budgets))
+    transcript.write(
+        "start",
+        task=request.task,
+        project=str(request.project),
+        model=request.model,
+        tools=[t.name for t in tools],
+        budgets=vars(request.budgets),
+    )
     deadline = spent.started + request.budgets.max_seconds
     while True:
         if stop.is_set():
@@ -114,8 +137,13 @@ def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, t
         if hit:
             run.stop_reason = f"budget: {hit}"
             break
-        body = {"model": request.model, "max_tokens": spent.max_tokens(), "system": system, "tools": definitions,
-                "messages": messages}
+        body = {
+            "model": request.model,
+            "max_tokens": spent.max_tokens(),
+            "system": system,
+            "tools": definitions,
+            "messages": messages,
+        }
         transcript.write("request", turn=spent.turns + 1, body=body)
         try:
             response = client.create(deadline, **body)
@@ -137,8 +165,9 @@ def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, t
             run.answer = text
             run.stop_reason = response.stop_reason or "end_turn"
             break
-        results, halted = _run_tools(uses, host, by_name, spent, run, transcript, stop, on_tool,
-                                     request.max_result_chars)
+        results, halted = _run_tools(
+            uses, host, by_name, spent, run, transcript, stop, on_tool, request.max_result_chars
+        )
         messages.append({"role": "user", "content": results})
         if halted:
             run.answer = text
@@ -149,9 +178,17 @@ def run_agent(request: AgentRequest, client: MessagesClient, host: PluginHost, t
     return run
 
 
-def _run_tools(uses: list[dict[str, Any]], host: PluginHost, tools: dict[str, AgentTool], spent: Spent,
-               run: AgentRun, transcript: Transcript, stop: threading.Event,
-               on_tool: Callable[[ToolOutcome], None], max_chars: int) -> tuple[list[dict[str, Any]], str]:
+def _run_tools(
+    uses: list[dict[str, Any]],
+    host: PluginHost,
+    tools: dict[str, AgentTool],
+    spent: Spent,
+    run: AgentRun,
+    transcript: Transcript,
+    stop: threading.Event,
+    on_tool: Callable[[ToolOutcome], None],
+    max_chars: int,
+) -> tuple[list[dict[str, Any]], str]:
     """Run the turn's tool calls in order; ("" or the reason the run must stop)."""
     results: list[dict[str, Any]] = []
     for use in uses:
@@ -163,8 +200,9 @@ def _run_tools(uses: list[dict[str, Any]], host: PluginHost, tools: dict[str, Ag
         run.tool_calls.append(outcome)
         transcript.write("tool_call", id=use["id"], **outcome.record())
         on_tool(outcome)
-        results.append({"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content,
-                        "is_error": outcome.is_error})
+        results.append(
+            {"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error}
+        )
     return results, ""
 
 

@@ -33,8 +33,20 @@ from host.errors import InputError
 
 MAX_PLAN_BYTES = 1024 * 1024
 MAX_TASKS = 200
-TASK_KEYS = {"id", "prompt", "depends_on", "priority", "plugins", "model", "max_turns", "max_input_tokens",
-             "max_output_tokens", "max_seconds", "max_tool_calls", "max_tokens_per_turn"}
+TASK_KEYS = {
+    "id",
+    "prompt",
+    "depends_on",
+    "priority",
+    "plugins",
+    "model",
+    "max_turns",
+    "max_input_tokens",
+    "max_output_tokens",
+    "max_seconds",
+    "max_tool_calls",
+    "max_tokens_per_turn",
+}
 DEFAULT_KEYS = TASK_KEYS - {"id", "prompt", "depends_on", "priority"}
 
 
@@ -85,8 +97,9 @@ def parse_plan(document: Any, tasks_raw: Any, source: str) -> list[PlanTask]:
     defaults = document.get("defaults", {})
     if not isinstance(defaults, dict) or set(defaults) - DEFAULT_KEYS:
         bad = sorted(set(defaults) - DEFAULT_KEYS) if isinstance(defaults, dict) else ["(not a table)"]
-        raise InputError(f"{source}: [defaults] has {bad[0]!r}",
-                         hint=f"defaults may set {', '.join(sorted(DEFAULT_KEYS))}")
+        raise InputError(
+            f"{source}: [defaults] has {bad[0]!r}", hint=f"defaults may set {', '.join(sorted(DEFAULT_KEYS))}"
+        )
     if not isinstance(tasks_raw, list) or not tasks_raw:
         raise InputError(f"{source}: the plan has no tasks", hint="add [[task]] entries with an id and a prompt")
     if len(tasks_raw) > MAX_TASKS:
@@ -109,8 +122,10 @@ def _task(raw: Any, defaults: dict[str, Any], source: str, number: int) -> PlanT
         raise InputError(f"{source}: task {number} is not a table")
     unknown = sorted(set(raw) - TASK_KEYS)
     if unknown:
-        raise InputError(f"{source}: task {number} has unknown key {unknown[0]!r}",
-                         hint=f"the keys are {', '.join(sorted(TASK_KEYS))}")
+        raise InputError(
+            f"{source}: task {number} has unknown key {unknown[0]!r}",
+            hint=f"the keys are {', '.join(sorted(TASK_KEYS))}",
+        )
     task_id, prompt = raw.get("id"), raw.get("prompt")
     if not isinstance(task_id, str) or not task_id.strip():
         raise InputError(f"{source}: task {number} needs an id (a non-empty string)")
@@ -134,7 +149,7 @@ def _refuse_cycles(tasks: list[PlanTask], source: str) -> None:
         if state.get(task_id) == "done":
             return
         if state.get(task_id) == "visiting":
-            loop = [*path[path.index(task_id):], task_id]
+            loop = [*path[path.index(task_id) :], task_id]
             raise InputError(f"{source}: the tasks depend on each other in a cycle: {' → '.join(loop)}")
         state[task_id] = "visiting"
         for dep in by_id[task_id].depends_on:
@@ -148,8 +163,14 @@ def _refuse_cycles(tasks: list[PlanTask], source: str) -> None:
 RunTask = Callable[[PlanTask, str], TaskResult]
 
 
-def run_plan(tasks: list[PlanTask], run_task: RunTask, *, parallel: int, stop: threading.Event,
-             on_change: Callable[[TaskResult], None] = lambda _: None) -> list[TaskResult]:
+def run_plan(
+    tasks: list[PlanTask],
+    run_task: RunTask,
+    *,
+    parallel: int,
+    stop: threading.Event,
+    on_change: Callable[[TaskResult], None] = lambda _: None,
+) -> list[TaskResult]:
     """Run the tasks; `run_task(task, prompt)` runs one (prompt: the task's, plus its dependencies' answers)."""
     results: dict[str, TaskResult] = {}
     order = {t.id: n for n, t in enumerate(tasks)}
@@ -166,11 +187,18 @@ def run_plan(tasks: list[PlanTask], run_task: RunTask, *, parallel: int, stop: t
                 failed = [d for d in task.depends_on if d in results and results[d].status != "done"]
                 if failed:
                     pending.remove(task)
-                    settle(TaskResult(task.id, "skipped", f"depends on {failed[0]}, which "
-                                      f"{'was skipped' if results[failed[0]].status == 'skipped' else 'failed'}"))
-            ready = sorted((t for t in pending if all(results.get(d, TaskResult(d, "")).status == "done"
-                                                      for d in t.depends_on)),
-                           key=lambda t: (-t.priority, order[t.id]))
+                    settle(
+                        TaskResult(
+                            task.id,
+                            "skipped",
+                            f"depends on {failed[0]}, which "
+                            f"{'was skipped' if results[failed[0]].status == 'skipped' else 'failed'}",
+                        )
+                    )
+            ready = sorted(
+                (t for t in pending if all(results.get(d, TaskResult(d, "")).status == "done" for d in t.depends_on)),
+                key=lambda t: (-t.priority, order[t.id]),
+            )
             while ready and len(running) < max(1, parallel) and not stop.is_set():
                 task = ready.pop(0)
                 pending.remove(task)

@@ -57,10 +57,18 @@ class ToolOutcome:
     truncated_from: int = 0
 
     def record(self) -> dict[str, Any]:
-        return {"tool": self.tool, "plugin": self.plugin, "command": self.command, "input": self.input,
-                "result": self.content, "is_error": self.is_error, "seconds": round(self.seconds, 4),
-                "error_kind": self.error_kind or None, "limit": self.limit or None,
-                "truncated_from": self.truncated_from or None}
+        return {
+            "tool": self.tool,
+            "plugin": self.plugin,
+            "command": self.command,
+            "input": self.input,
+            "result": self.content,
+            "is_error": self.is_error,
+            "seconds": round(self.seconds, 4),
+            "error_kind": self.error_kind or None,
+            "limit": self.limit or None,
+            "truncated_from": self.truncated_from or None,
+        }
 
 
 def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[AgentTool]:
@@ -73,48 +81,118 @@ def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[AgentTool]:
         for command in manifest.commands:
             tool_name = f"{name}{SEPARATOR}{command.name}"
             if not _TOOL_NAME.fullmatch(tool_name):
-                raise InputError(f"{name}'s command {command.name} makes the tool name {tool_name!r}, longer than "
-                                 "the Messages API allows (64 characters)",
-                                 hint="leave this plugin out of --plugins")
-            description = (f"{command.description} (plugin {name} {installed.version}, sandboxed; "
-                           f"granted capabilities: {granted})")
+                raise InputError(
+                    f"{name}'s command {command.name} makes the tool name {tool_name!r}, longer than "
+                    "the Messages API allows (64 characters)",
+                    hint="leave this plugin out of --plugins",
+                )
+            description = (
+                f"{command.description} (plugin {name} {installed.version}, sandboxed; granted capabilities: {granted})"
+            )
             tools.append(AgentTool(tool_name, name, command.name, description, dict(command.input_schema)))
     return tools
 
 
-def run_tool(host: PluginHost, tools: dict[str, AgentTool], name: str, tool_input: Any,
-             max_chars: int = MAX_RESULT_CHARS) -> ToolOutcome:
+def run_tool(
+    host: PluginHost, tools: dict[str, AgentTool], name: str, tool_input: Any, max_chars: int = MAX_RESULT_CHARS
+) -> ToolOutcome:
     """Run one tool call; never raises for what the plugin or the model did wrong."""
     started = time.monotonic()
     tool = tools.get(name)
     if tool is None:
         known = ", ".join(sorted(tools)) or "none"
-        return _outcome(name, "", "", tool_input, f"unknown tool {name!r}; the tools are: {known}", True, started,
-                        error_kind="unknown-tool")
+        return _outcome(
+            name,
+            "",
+            "",
+            tool_input,
+            f"unknown tool {name!r}; the tools are: {known}",
+            True,
+            started,
+            error_kind="unknown-tool",
+        )
     try:
         result = host.run(tool.plugin, tool.command, tool_input)
     except InputError as e:
-        return _outcome(name, tool.plugin, tool.command, tool_input, f"invalid input: {e.diagnostics()}", True,
-                        started, error_kind="input", max_chars=max_chars)
+        return _outcome(
+            name,
+            tool.plugin,
+            tool.command,
+            tool_input,
+            f"invalid input: {e.diagnostics()}",
+            True,
+            started,
+            error_kind="input",
+            max_chars=max_chars,
+        )
     except PluginFailed as e:
-        why = (" (the user did not grant this; do not try to work around it)" if e.kind == "denied" else "")
-        return _outcome(name, tool.plugin, tool.command, tool_input, f"{e.kind}: {e.detail}{why}", True, started,
-                        error_kind=e.kind, max_chars=max_chars)
+        why = " (the user did not grant this; do not try to work around it)" if e.kind == "denied" else ""
+        return _outcome(
+            name,
+            tool.plugin,
+            tool.command,
+            tool_input,
+            f"{e.kind}: {e.detail}{why}",
+            True,
+            started,
+            error_kind=e.kind,
+            max_chars=max_chars,
+        )
     except PluginTrap as e:
-        return _outcome(name, tool.plugin, tool.command, tool_input, f"stopped by the host: {e.message}", True,
-                        started, error_kind="limit", limit=e.limit, max_chars=max_chars)
+        return _outcome(
+            name,
+            tool.plugin,
+            tool.command,
+            tool_input,
+            f"stopped by the host: {e.message}",
+            True,
+            started,
+            error_kind="limit",
+            limit=e.limit,
+            max_chars=max_chars,
+        )
     except AccError as e:
-        return _outcome(name, tool.plugin, tool.command, tool_input, f"failed: {e.diagnostics()}", True, started,
-                        error_kind="failed", max_chars=max_chars)
+        return _outcome(
+            name,
+            tool.plugin,
+            tool.command,
+            tool_input,
+            f"failed: {e.diagnostics()}",
+            True,
+            started,
+            error_kind="failed",
+            max_chars=max_chars,
+        )
     text = json.dumps(result, indent=1, ensure_ascii=False)
     return _outcome(name, tool.plugin, tool.command, tool_input, text, False, started, max_chars=max_chars)
 
 
-def _outcome(tool: str, plugin: str, command: str, tool_input: Any, text: str, is_error: bool, started: float, *,
-             error_kind: str = "", limit: str = "", max_chars: int = MAX_RESULT_CHARS) -> ToolOutcome:
+def _outcome(
+    tool: str,
+    plugin: str,
+    command: str,
+    tool_input: Any,
+    text: str,
+    is_error: bool,
+    started: float,
+    *,
+    error_kind: str = "",
+    limit: str = "",
+    max_chars: int = MAX_RESULT_CHARS,
+) -> ToolOutcome:
     truncated_from = 0
     if len(text) > max_chars:
         truncated_from = len(text)
         text = text[:max_chars] + f"\n[truncated by the host: {max_chars} of {truncated_from} characters shown]"
-    return ToolOutcome(tool, plugin, command, tool_input, text, is_error, time.monotonic() - started,
-                       error_kind=error_kind, limit=limit, truncated_from=truncated_from)
+    return ToolOutcome(
+        tool,
+        plugin,
+        command,
+        tool_input,
+        text,
+        is_error,
+        time.monotonic() - started,
+        error_kind=error_kind,
+        limit=limit,
+        truncated_from=truncated_from,
+    )

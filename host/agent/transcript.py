@@ -23,8 +23,9 @@ class Transcript:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = path.open("w", encoding="utf-8")
             except OSError as e:
-                raise InputError(f"cannot write the transcript {path} ({e.strerror or e})",
-                                 hint="choose another --transcript path") from e
+                raise InputError(
+                    f"cannot write the transcript {path} ({e.strerror or e})", hint="choose another --transcript path"
+                ) from e
 
     def write(self, kind: str, **fields: Any) -> None:
         if self._file is None:

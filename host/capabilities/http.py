@@ -66,10 +66,19 @@ ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "O
 
 # Framing and hop-by-hop headers belong to the connection the host makes, not to the
 # plugin: a plugin-chosen Content-Length or Transfer-Encoding is a request-smuggling tool.
-HOST_SET_HEADERS = frozenset({
-    "host", "content-length", "transfer-encoding", "connection",
-    "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-})
+HOST_SET_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
 
 MAX_URL_LENGTH = 8192
 MAX_REQUEST_HEADERS = 100
@@ -81,8 +90,7 @@ MAX_RESPONSE_HEADER_BYTES = 64 * 1024
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-_BODY_HEADERS = frozenset({"content-type", "content-encoding", "content-language",
-                           "content-location"})
+_BODY_HEADERS = frozenset({"content-type", "content-encoding", "content-language", "content-location"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _READ_CHUNK = 64 * 1024
 _USER_AGENT = "acc-plugins-http/1"
@@ -160,10 +168,9 @@ def parse_host_pattern(entry: str) -> HostRule:
     for prefix in ("http://", "https://"):
         if lowered.startswith(prefix):
             scheme = prefix[:-3]
-            lowered = lowered[len(prefix):]
+            lowered = lowered[len(prefix) :]
     if any(c in lowered for c in "/@?#\\"):
-        raise ValueError(f"http grant entry {entry!r} must be a host, not a URL with a path "
-                         "or user info")
+        raise ValueError(f"http grant entry {entry!r} must be a host, not a URL with a path or user info")
     hostport, wildcard = lowered, False
     if hostport.startswith("*."):
         hostport, wildcard = hostport[2:], True
@@ -172,8 +179,7 @@ def parse_host_pattern(entry: str) -> HostRule:
     raw_host, port = _split_host_port(hostport, _DEFAULT_PORTS[scheme])
     host = _normalise_host(raw_host)
     if wildcard and (_is_ip(host) or "." not in host):
-        raise ValueError(f"http grant entry {entry!r}: a wildcard needs a domain with at "
-                         "least two labels after '*.'")
+        raise ValueError(f"http grant entry {entry!r}: a wildcard needs a domain with at least two labels after '*.'")
     return HostRule(scheme, host, port, wildcard)
 
 
@@ -189,8 +195,10 @@ def check_url(scope: HttpScope, url: str) -> ParsedTarget:
     where = f"{target.scheme}://{_bracket(target.host)}:{target.port}"
     same_host = [rule.describe() for rule in scope.rules if rule.matches_host(target.host)]
     if same_host:
-        raise Denied(f"host {target.host} is not in the plugin's http grant for {where}; "
-                     f"the grant allows only {', '.join(same_host)}")
+        raise Denied(
+            f"host {target.host} is not in the plugin's http grant for {where}; "
+            f"the grant allows only {', '.join(same_host)}"
+        )
     raise Denied(f"host {target.host} is not in the plugin's http grant (requested {where})")
 
 
@@ -200,20 +208,20 @@ def _parse_url(url: str) -> ParsedTarget:
     # urlsplit silently drops tabs and newlines and treats backslashes leniently: refuse
     # anything that another parser might read differently.
     if not url.isascii() or not _PRINTABLE_ASCII.fullmatch(url) or "\\" in url:
-        raise Invalid("URL must be printable ASCII without spaces or backslashes; "
-                      "percent-encode other characters and use the xn-- form of host names")
+        raise Invalid(
+            "URL must be printable ASCII without spaces or backslashes; "
+            "percent-encode other characters and use the xn-- form of host names"
+        )
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if not scheme:
         raise Invalid(f"URL {url!r} is not absolute; give http:// or https://")
     if scheme not in _DEFAULT_PORTS:
-        raise Invalid(f"scheme {scheme!r} is not supported: the http capability fetches "
-                      "http:// and https:// URLs only")
-    if not url[len(scheme) + 1:].startswith("//") or not parts.netloc:
+        raise Invalid(f"scheme {scheme!r} is not supported: the http capability fetches http:// and https:// URLs only")
+    if not url[len(scheme) + 1 :].startswith("//") or not parts.netloc:
         raise Invalid(f"URL {url!r} has no host")
     if "@" in parts.netloc:
-        raise Invalid("URLs with user info (user@host) are not allowed; "
-                      "send credentials in a header")
+        raise Invalid("URLs with user info (user@host) are not allowed; send credentials in a header")
     try:
         raw_host, port = _split_host_port(parts.netloc, _DEFAULT_PORTS[scheme])
         host = _normalise_host(raw_host)
@@ -230,7 +238,7 @@ def _split_host_port(hostport: str, default_port: int) -> tuple[str, int]:
         end = hostport.find("]")
         if end < 0:
             raise ValueError("unclosed '[' in host")
-        host, rest = hostport[: end + 1], hostport[end + 1:]
+        host, rest = hostport[: end + 1], hostport[end + 1 :]
     else:
         host, colon, port_text = hostport.partition(":")
         rest = colon + port_text
@@ -338,18 +346,17 @@ class HttpResponse:
 
 def _check_request(scope: HttpScope, request: HttpRequest) -> list[tuple[str, str]]:
     if request.method not in ALLOWED_METHODS:
-        raise Invalid(f"method {request.method!r} is not allowed; "
-                      f"use one of {', '.join(sorted(ALLOWED_METHODS))}")
+        raise Invalid(f"method {request.method!r} is not allowed; use one of {', '.join(sorted(ALLOWED_METHODS))}")
     if len(request.headers) > MAX_REQUEST_HEADERS:
         raise LimitHit(f"more than {MAX_REQUEST_HEADERS} request headers")
     size = 0
     for name, value in request.headers:
         if not _TOKEN.fullmatch(name):
-            raise Invalid(f"header name {name!r} is not a valid HTTP token "
-                          "(no spaces, colons, CR or LF)")
+            raise Invalid(f"header name {name!r} is not a valid HTTP token (no spaces, colons, CR or LF)")
         if not _HEADER_VALUE.fullmatch(value):
-            raise Invalid(f"header {name} has a control character (CR, LF, NUL) "
-                          "or a non-Latin-1 character in its value")
+            raise Invalid(
+                f"header {name} has a control character (CR, LF, NUL) or a non-Latin-1 character in its value"
+            )
         if name.lower() in HOST_SET_HEADERS:
             raise Invalid(f"header {name} is set by the host, not the plugin; remove it")
         size += len(name) + len(value) + 4
@@ -381,14 +388,12 @@ def fetch(scope: HttpScope, request: HttpRequest) -> HttpResponse:
             return HttpResponse(reply.status, reply.headers, reply.body)
         redirects += 1
         if redirects > scope.max_redirects:
-            raise LimitHit(f"more than {scope.max_redirects} redirects "
-                           f"(the last one from {target.url})")
+            raise LimitHit(f"more than {scope.max_redirects} redirects (the last one from {target.url})")
         try:
             next_target = check_url(scope, urljoin(target.url, reply.location))
         except CapabilityError as e:
             raise type(e)(f"redirect from {target.url} refused: {e.message}") from e
-        if (reply.status == 303 and method != "HEAD") or (
-                reply.status in (301, 302) and method == "POST"):
+        if (reply.status == 303 and method != "HEAD") or (reply.status in (301, 302) and method == "POST"):
             method, body = "GET", b""
             headers = [(n, v) for n, v in headers if n.lower() not in _BODY_HEADERS]
         if next_target.origin != target.origin:
@@ -404,8 +409,9 @@ class _Reply:
     location: str | None
 
 
-def _exchange(scope: HttpScope, target: ParsedTarget, method: str,
-              headers: list[tuple[str, str]], body: bytes, deadline: float) -> _Reply:
+def _exchange(
+    scope: HttpScope, target: ParsedTarget, method: str, headers: list[tuple[str, str]], body: bytes, deadline: float
+) -> _Reply:
     """One request/response on a fresh connection, closed before returning."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -428,8 +434,7 @@ def _exchange(scope: HttpScope, target: ParsedTarget, method: str,
                 # A redirect's own body is never read.
                 reply = _Reply(response.status, reply_headers, b"", location)
             else:
-                reply = _Reply(response.status, reply_headers,
-                               _read_body(response, scope, target), None)
+                reply = _Reply(response.status, reply_headers, _read_body(response, scope, target), None)
         except CapabilityError:
             if watchdog.fired.is_set():
                 raise _timeout(scope) from None
@@ -457,13 +462,13 @@ def _tls_context() -> ssl.SSLContext:
 
 def _connection(target: ParsedTarget, timeout: float) -> http.client.HTTPConnection:
     if target.scheme == "https":
-        return http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
-                                           context=_tls_context())
+        return http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=_tls_context())
     return http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 
 
-def _send(conn: http.client.HTTPConnection, target: ParsedTarget, method: str,
-          headers: list[tuple[str, str]], body: bytes) -> None:
+def _send(
+    conn: http.client.HTTPConnection, target: ParsedTarget, method: str, headers: list[tuple[str, str]], body: bytes
+) -> None:
     names = {name.lower() for name, _ in headers}
     conn.putrequest(method, target.path, skip_accept_encoding="accept-encoding" in names)
     if "user-agent" not in names:
@@ -484,8 +489,7 @@ def _check_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, s
     return headers
 
 
-def _read_body(response: http.client.HTTPResponse, scope: HttpScope,
-               target: ParsedTarget) -> bytes:
+def _read_body(response: http.client.HTTPResponse, scope: HttpScope, target: ParsedTarget) -> bytes:
     cap = scope.max_response_bytes
     declared = response.length  # from Content-Length; None when chunked or until close
     if declared is not None and declared > cap:
@@ -503,8 +507,7 @@ def _read_body(response: http.client.HTTPResponse, scope: HttpScope,
         chunks.append(chunk)
     if declared is not None and total < declared:
         # http.client's read1 reports a short Content-Length body as a normal end.
-        raise Failed(f"{target.host} closed the connection after {total} of "
-                     f"{declared} bytes")
+        raise Failed(f"{target.host} closed the connection after {total} of {declared} bytes")
     return b"".join(chunks)
 
 
@@ -512,21 +515,22 @@ def _timeout(scope: HttpScope) -> LimitHit:
     return LimitHit(f"no complete response within {scope.timeout_seconds:g} seconds")
 
 
-def _translate(error: OSError | http.client.HTTPException, scope: HttpScope,
-               target: ParsedTarget, timed_out: bool) -> CapabilityError:
+def _translate(
+    error: OSError | http.client.HTTPException, scope: HttpScope, target: ParsedTarget, timed_out: bool
+) -> CapabilityError:
     """A short message for the guest; the full exception stays chained for host logs."""
     where = f"{_bracket(target.host)}:{target.port}"
     if timed_out or isinstance(error, TimeoutError):
         return _timeout(scope)
     if isinstance(error, ssl.SSLCertVerificationError):
-        return Failed(f"TLS certificate of {target.host} was not accepted: "
-                      f"{error.verify_message}")
+        return Failed(f"TLS certificate of {target.host} was not accepted: {error.verify_message}")
     if isinstance(error, ssl.SSLError):
         return Failed(f"TLS with {where} failed: {error.reason or type(error).__name__}")
     if isinstance(error, socket.gaierror):
         return Failed(f"could not resolve host {target.host}")
     if isinstance(error, http.client.LineTooLong) or (
-            isinstance(error, http.client.HTTPException) and "got more than" in str(error)):
+        isinstance(error, http.client.HTTPException) and "got more than" in str(error)
+    ):
         return LimitHit(f"response headers from {target.host} are too large")
     if isinstance(error, http.client.RemoteDisconnected):
         return Failed(f"{where} closed the connection without a response")
@@ -570,6 +574,7 @@ class _Watchdog:
         self._timer.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._timer.cancel()

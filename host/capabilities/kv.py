@@ -52,8 +52,7 @@ class KvStore:
             ).fetchone()[0]
             needed = used + len(key.encode()) + len(value)
             if needed > self.scope.quota_bytes:
-                raise LimitHit(f"kv quota of {self.scope.quota_bytes} bytes would be exceeded "
-                               f"({needed} bytes needed)")
+                raise LimitHit(f"kv quota of {self.scope.quota_bytes} bytes would be exceeded ({needed} bytes needed)")
             db.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, bytes(value)))
             db.execute("COMMIT")
         except BaseException:
@@ -66,10 +65,14 @@ class KvStore:
 
     def list_keys(self, prefix: str) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self._conn().execute(
-            "SELECT key FROM kv WHERE key LIKE ? ESCAPE '\\' ORDER BY key LIMIT ?",
-            (escaped + "%", MAX_LIST_KEYS),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT key FROM kv WHERE key LIKE ? ESCAPE '\\' ORDER BY key LIMIT ?",
+                (escaped + "%", MAX_LIST_KEYS),
+            )
+            .fetchall()
+        )
         return [row[0] for row in rows]
 
     def close(self) -> None:

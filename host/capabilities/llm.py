@@ -24,8 +24,19 @@ if TYPE_CHECKING:
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEFAULT_TOKENS_PER_PLUGIN = 200_000
-ALLOWED_FIELDS = {"model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k", "stop_sequences",
-                  "tools", "tool_choice", "metadata"}
+ALLOWED_FIELDS = {
+    "model",
+    "max_tokens",
+    "messages",
+    "system",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "tools",
+    "tool_choice",
+    "metadata",
+}
 
 
 @dataclass
@@ -50,8 +61,10 @@ class LlmGateway:
         if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted <= 0:
             raise Invalid("max_tokens must be a positive integer")
         if wanted > max_tokens_granted:
-            raise Denied(f"max_tokens {wanted} is more than {plugin} may ask for per call ({max_tokens_granted}, "
-                         "from its manifest)")
+            raise Denied(
+                f"max_tokens {wanted} is more than {plugin} may ask for per call ({max_tokens_granted}, "
+                "from its manifest)"
+            )
         used = self.used.get(plugin, 0)
         if used + wanted > self.tokens_per_plugin:
             raise LimitHit(f"{plugin} has used {used} of its {self.tokens_per_plugin} llm tokens")

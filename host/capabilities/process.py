@@ -201,9 +201,7 @@ class ProgramPolicy:
     search_interpreter_dir: bool = False
 
 
-def run_program(
-    scope: ProcessScope, program: str, args: Sequence[str], stdin: bytes
-) -> ProcessOutput:
+def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: bytes) -> ProcessOutput:
     """Run `program` with `args` in the project, as the `process` grant in `scope` allows.
 
     Raises `Invalid`, `Denied`, `LimitHit` or `Failed` (see the module docstring). A
@@ -216,8 +214,7 @@ def run_program(
     stdin = bytes(stdin)
     if len(stdin) > scope.max_stdin_bytes:
         raise LimitHit(
-            f"stdin for {program} is {len(stdin)} bytes; the process grant allows "
-            f"at most {scope.max_stdin_bytes}"
+            f"stdin for {program} is {len(stdin)} bytes; the process grant allows at most {scope.max_stdin_bytes}"
         )
     project_dir = _project_directory(scope)
     policy = PROGRAM_POLICIES.get(program, _DEFAULT_POLICY)
@@ -265,16 +262,12 @@ def _check_program_name(scope: ProcessScope, program: object) -> None:
     if not isinstance(program, str) or not program:
         raise Invalid("program must be a non-empty name such as 'git'")
     if "/" in program or "\0" in program:
-        raise Invalid(
-            f"program must be a bare name from the grant, not a path: {program!r}"
-        )
+        raise Invalid(f"program must be a bare name from the grant, not a path: {program!r}")
     if program.startswith("-"):
         raise Invalid(f"program name must not start with '-': {program!r}")
     if program not in scope.programs:
         allowed = ", ".join(scope.programs) if scope.programs else "(none)"
-        raise Denied(
-            f"program {program!r} is not granted; the process grant allows only: {allowed}"
-        )
+        raise Denied(f"program {program!r} is not granted; the process grant allows only: {allowed}")
 
 
 def _check_args(scope: ProcessScope, args: Sequence[str]) -> list[str]:
@@ -284,9 +277,7 @@ def _check_args(scope: ProcessScope, args: Sequence[str]) -> list[str]:
         raise Invalid("args must be a list of strings, not a single string")
     arg_list = list(args)
     if len(arg_list) > scope.max_args:
-        raise LimitHit(
-            f"{len(arg_list)} arguments; the process grant allows at most {scope.max_args}"
-        )
+        raise LimitHit(f"{len(arg_list)} arguments; the process grant allows at most {scope.max_args}")
     total = 0
     for index, arg in enumerate(arg_list):
         if not isinstance(arg, str):
@@ -297,10 +288,7 @@ def _check_args(scope: ProcessScope, args: Sequence[str]) -> list[str]:
             raise Invalid(f"argument {index} contains a NUL byte")
         total += len(os.fsencode(arg))
     if total > scope.max_arg_bytes:
-        raise LimitHit(
-            f"arguments total {total} bytes; the process grant allows at most "
-            f"{scope.max_arg_bytes}"
-        )
+        raise LimitHit(f"arguments total {total} bytes; the process grant allows at most {scope.max_arg_bytes}")
     return arg_list
 
 
@@ -427,9 +415,7 @@ def _has_exited(pid: int) -> bool:
     return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
-def _collect(
-    process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int
-) -> _Collected:
+def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int) -> _Collected:
     """Feed stdin and drain stdout/stderr together until the program is done.
 
     One thread and a selector: no reader can block forever on a pipe that a grandchild
@@ -736,9 +722,7 @@ def check_git_args(args: list[str], project_dir: Path) -> list[str]:
     return [*_GIT_PREFIX, subcommand, *rest]
 
 
-def _check_git_long_option(
-    subcommand: str, tokens: list[str], index: int, project_dir: Path
-) -> int:
+def _check_git_long_option(subcommand: str, tokens: list[str], index: int, project_dir: Path) -> int:
     token = tokens[index]
     name, has_value, value = token[2:].partition("=")
     if not _GIT_OPTION_NAME.fullmatch(name):
@@ -762,9 +746,7 @@ def _check_git_long_option(
     return index + 1
 
 
-def _check_git_short_options(
-    subcommand: str, tokens: list[str], index: int, project_dir: Path
-) -> int:
+def _check_git_short_options(subcommand: str, tokens: list[str], index: int, project_dir: Path) -> int:
     cluster = tokens[index][1:]  # "-aF" is "-a -F"; the rest of a cluster can be a value
     refused = _GIT_SHORT_REFUSED.get(subcommand, {})
     file_letters = _GIT_SHORT_FILE.get(subcommand, "")
@@ -785,10 +767,7 @@ def _check_git_short_options(
 def _check_git_file_value(option: str, value: str, project_dir: Path) -> None:
     if value == "-" or _inside(value, project_dir):
         return
-    raise Denied(
-        f"git option {option} may only name a file inside the project (or - for stdin); "
-        f"{value!r} is outside"
-    )
+    raise Denied(f"git option {option} may only name a file inside the project (or - for stdin); {value!r} is outside")
 
 
 def _check_git_init(rest: list[str]) -> None:
@@ -870,15 +849,11 @@ def _vet_git_repository(args: list[str], launch: Launch) -> None:
     has_work_tree = _vet_one_repository(launch, launch.project_dir, seen, submodule=False)
     if args[0] == "diff" and not has_work_tree:
         # Without a work tree git diff falls back to comparing arbitrary files.
-        raise Denied(
-            "git diff needs the project to be a git work tree; run git init first"
-        )
+        raise Denied("git diff needs the project to be a git work tree; run git init first")
 
 
 def _git_query(launch: Launch, directory: Path, tail: list[str]) -> ProcessOutput:
-    output = launch.run(
-        [*_GIT_PREFIX, *tail], cwd=directory, max_output=_GIT_VET_MAX_OUTPUT
-    )
+    output = launch.run([*_GIT_PREFIX, *tail], cwd=directory, max_output=_GIT_VET_MAX_OUTPUT)
     if output.truncated:
         raise LimitHit(
             f"the repository in {directory} is too large for acc to check "
@@ -908,8 +883,7 @@ def _vet_one_repository(
     seen.add(directory)
     if len(seen) > _GIT_VET_MAX_REPOSITORIES:
         raise Denied(
-            f"the project has more than {_GIT_VET_MAX_REPOSITORIES} nested repositories; "
-            "acc does not check that many"
+            f"the project has more than {_GIT_VET_MAX_REPOSITORIES} nested repositories; acc does not check that many"
         )
 
     located = _git_query(
@@ -969,9 +943,7 @@ def _vet_one_repository(
     return True
 
 
-def _check_git_directory_contents(
-    root: Path, project: Path, where: str, walked: set[Path]
-) -> None:
+def _check_git_directory_contents(root: Path, project: Path, where: str, walked: set[Path]) -> None:
     """Refuse symlinks inside a git directory that lead out of the project.
 
     Git follows them: `.git/objects -> ~/other/.git/objects` makes every object of another

@@ -137,13 +137,11 @@ def check_pytest_args(args: list[str], project_dir: Path) -> list[str]:
         token = args[index]
         if token.startswith("@"):
             raise Denied(
-                f"pytest argument {token!r} is not allowed: pytest would read more "
-                "arguments from the file it names"
+                f"pytest argument {token!r} is not allowed: pytest would read more arguments from the file it names"
             )
         if token == "--":
             raise Denied(
-                "'--' is not allowed in pytest arguments: test paths never start with "
-                "'-', so nothing needs it"
+                "'--' is not allowed in pytest arguments: test paths never start with '-', so nothing needs it"
             )
         if not token.startswith("-"):
             _check_test_path(token, project_dir, "test path")
@@ -157,7 +155,7 @@ def check_pytest_args(args: list[str], project_dir: Path) -> list[str]:
 def check_coverage_args(args: list[str], project_dir: Path) -> list[str]:
     """Accept only `run [--branch] -m pytest PYTEST_ARGS`; see the module docstring."""
     head = ["run", "--branch"] if args[:2] == ["run", "--branch"] else ["run"]
-    rest = args[len(head):]
+    rest = args[len(head) :]
     if args[: len(head)] != head or rest[:2] != ["-m", "pytest"]:
         raise Denied(
             "acc runs coverage only as `coverage run [--branch] -m pytest [pytest "
@@ -177,9 +175,7 @@ def pytest_environment(project_dir: Path) -> dict[str, str]:
     }
 
 
-def run_coverage(
-    argv_tail: list[str], launch: Launch, stdin: bytes, max_output: int
-) -> ProcessOutput:
+def run_coverage(argv_tail: list[str], launch: Launch, stdin: bytes, max_output: int) -> ProcessOutput:
     """Measure the tests, then report: `coverage run` and `coverage json` in one call.
 
     The data file and the report live in the call's private HOME, which run_program
@@ -336,8 +332,7 @@ def _has_pytest_config(directory: Path) -> bool:
                 return True
             if name == "pyproject.toml":
                 tool = tomllib.loads(text).get("tool", {})
-                if isinstance(tool, dict) and isinstance(tool.get("pytest"), dict) \
-                        and "ini_options" in tool["pytest"]:
+                if isinstance(tool, dict) and isinstance(tool.get("pytest"), dict) and "ini_options" in tool["pytest"]:
                     return True
             else:
                 parser = configparser.ConfigParser(interpolation=None, strict=False)
@@ -351,9 +346,7 @@ def _has_pytest_config(directory: Path) -> bool:
 
 def _config_above(project_dir: Path) -> bool:
     """Whether any directory above the project holds a file pytest would consider."""
-    return any(
-        os.path.lexists(parent / name) for parent in project_dir.parents for name in _CONFIG_NAMES
-    )
+    return any(os.path.lexists(parent / name) for parent in project_dir.parents for name in _CONFIG_NAMES)
 
 
 def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:

@@ -20,8 +20,7 @@ class SecretsScope:
 
 def get_secret(scope: SecretsScope, name: str) -> str:
     if name not in scope.names:
-        raise Denied(f"secret {name!r} is not in this plugin's secrets grant "
-                     f"(it may read: {', '.join(scope.names)})")
+        raise Denied(f"secret {name!r} is not in this plugin's secrets grant (it may read: {', '.join(scope.names)})")
     value = scope.source.get(name)
     if value is None:
         raise Failed(f"secret {name} is not set: export {name} in the environment that runs acc")

@@ -69,8 +69,9 @@ def normalize_url(url: str) -> str:
     """The marketplace's base URL without a trailing slash; http(s) with a host only."""
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise MarketplaceError(f"{url!r} is not a marketplace URL",
-                               hint="give the registry's base URL, e.g. https://plugins.example.com")
+        raise MarketplaceError(
+            f"{url!r} is not a marketplace URL", hint="give the registry's base URL, e.g. https://plugins.example.com"
+        )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise MarketplaceError(f"{url!r}: a marketplace URL has no query, fragment or credentials")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
@@ -86,16 +87,19 @@ def default_name(url: str) -> str:
 
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
-        raise MarketplaceError(f"{name!r} is not a valid marketplace name",
-                               hint="use lowercase letters, digits, '.', '_' and '-' (at most 63)")
+        raise MarketplaceError(
+            f"{name!r} is not a valid marketplace name",
+            hint="use lowercase letters, digits, '.', '_' and '-' (at most 63)",
+        )
     return name
 
 
 def check_sha256(value: str) -> str:
     digest = value.strip().lower()
     if not _SHA256_HEX.fullmatch(digest):
-        raise MarketplaceError("--root-sha256 must be 64 hex digits",
-                               hint="ask the marketplace operator for the sha256 of 1.root.json")
+        raise MarketplaceError(
+            "--root-sha256 must be 64 hex digits", hint="ask the marketplace operator for the sha256 of 1.root.json"
+        )
     return digest
 
 
@@ -107,12 +111,15 @@ def fetch_first_root(url: str) -> bytes:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             data: bytes = response.read(MAX_ROOT_BYTES + 1)
     except urllib.error.HTTPError as e:
-        raise MarketplaceError(f"{root_url} answered {e.code} {e.reason}: is {url} an acc marketplace?",
-                               hint="give the registry's base URL (the one its web pages are served from)") from e
+        raise MarketplaceError(
+            f"{root_url} answered {e.code} {e.reason}: is {url} an acc marketplace?",
+            hint="give the registry's base URL (the one its web pages are served from)",
+        ) from e
     except (urllib.error.URLError, TimeoutError, OSError) as e:
         reason = getattr(e, "reason", e)
-        raise MarketplaceUnreachable(f"cannot reach the marketplace at {url}: {reason}",
-                                     hint="check the URL and your network connection") from e
+        raise MarketplaceUnreachable(
+            f"cannot reach the marketplace at {url}: {reason}", hint="check the URL and your network connection"
+        ) from e
     if len(data) > MAX_ROOT_BYTES:
         raise MarketplaceUntrusted(f"{root_url} is larger than {MAX_ROOT_BYTES} bytes: not a TUF root")
     return data
@@ -157,8 +164,10 @@ class MarketplaceConfig:
         directory = self.paths.marketplaces / check_name(name)
         if not (directory / "config.json").is_file():
             known = ", ".join(m.name for m in self.list()) or "none"
-            raise MarketplaceError(f"no marketplace named {name!r} (added: {known})",
-                                   hint="add one with `acc marketplace add URL --root-sha256 HEX`")
+            raise MarketplaceError(
+                f"no marketplace named {name!r} (added: {known})",
+                hint="add one with `acc marketplace add URL --root-sha256 HEX`",
+            )
         return self._load(directory)
 
     def add(self, name: str, url: str, root: bytes) -> tuple[Marketplace, bool]:
@@ -174,15 +183,19 @@ class MarketplaceConfig:
                 existing = self._load(directory)
                 if existing.url == url and existing.root_sha256 == digest:
                     return existing, False
-                raise MarketplaceError(f"a marketplace named {name!r} already exists ({existing.url})",
-                                       hint="choose another --name, or `acc marketplace remove` it first")
+                raise MarketplaceError(
+                    f"a marketplace named {name!r} already exists ({existing.url})",
+                    hint="choose another --name, or `acc marketplace remove` it first",
+                )
             if directory.exists():  # a leftover of an interrupted add: it never had a config
                 shutil.rmtree(directory)
             (directory / "metadata").mkdir(parents=True)
             atomic_write_bytes(directory / "root.json", root)
             added_at = datetime.now(UTC).isoformat(timespec="seconds")
-            atomic_write_json(directory / "config.json", {
-                "version": CONFIG_VERSION, "name": name, "url": url, "root_sha256": digest, "added_at": added_at})
+            atomic_write_json(
+                directory / "config.json",
+                {"version": CONFIG_VERSION, "name": name, "url": url, "root_sha256": digest, "added_at": added_at},
+            )
             return self._load(directory), True
 
     def remove(self, name: str) -> Marketplace:
@@ -200,28 +213,40 @@ class MarketplaceConfig:
                 raw = f.read(MAX_CONFIG_BYTES + 1)
             document: Any = json.loads(raw)
         except (OSError, ValueError) as e:
-            raise MarketplaceError(f"{path} is damaged ({e})",
-                                   hint=f"remove {directory} and add the marketplace again") from e
+            raise MarketplaceError(
+                f"{path} is damaged ({e})", hint=f"remove {directory} and add the marketplace again"
+            ) from e
         fields = ("name", "url", "root_sha256", "added_at")
-        if (len(raw) > MAX_CONFIG_BYTES or not isinstance(document, dict)
-                or document.get("version") != CONFIG_VERSION
-                or not all(isinstance(document.get(f), str) for f in fields)
-                or document["name"] != directory.name):
-            raise MarketplaceError(f"{path} has an unknown format",
-                                   hint=f"remove {directory} and add the marketplace again")
-        return Marketplace(name=document["name"], url=document["url"], root_sha256=document["root_sha256"],
-                           added_at=document["added_at"], directory=directory)
+        if (
+            len(raw) > MAX_CONFIG_BYTES
+            or not isinstance(document, dict)
+            or document.get("version") != CONFIG_VERSION
+            or not all(isinstance(document.get(f), str) for f in fields)
+            or document["name"] != directory.name
+        ):
+            raise MarketplaceError(
+                f"{path} has an unknown format", hint=f"remove {directory} and add the marketplace again"
+            )
+        return Marketplace(
+            name=document["name"],
+            url=document["url"],
+            root_sha256=document["root_sha256"],
+            added_at=document["added_at"],
+            directory=directory,
+        )
 
     def pinned_root(self, marketplace: Marketplace) -> bytes:
         """The stored first root, re-checked against its pin (a changed file is refused)."""
         try:
             data = marketplace.root_file.read_bytes()
         except OSError as e:
-            raise MarketplaceError(f"the pinned root of {marketplace.name} is missing ({e})",
-                                   hint=f"`acc marketplace remove {marketplace.name}` and add it again") from e
+            raise MarketplaceError(
+                f"the pinned root of {marketplace.name} is missing ({e})",
+                hint=f"`acc marketplace remove {marketplace.name}` and add it again",
+            ) from e
         if root_fingerprint(data) != marketplace.root_sha256:
-            raise MarketplaceUntrusted(f"the pinned root of {marketplace.name} ({marketplace.root_file}) "
-                                       "no longer matches its sha256",
-                                       hint=f"`acc marketplace remove {marketplace.name}` and add it again "
-                                       "with the operator's --root-sha256")
+            raise MarketplaceUntrusted(
+                f"the pinned root of {marketplace.name} ({marketplace.root_file}) no longer matches its sha256",
+                hint=f"`acc marketplace remove {marketplace.name}` and add it again with the operator's --root-sha256",
+            )
         return data

@@ -85,25 +85,43 @@ def entry_dependencies(entry: IndexVersion, plugin: str) -> dict[str, SpecifierS
     parsed: dict[str, SpecifierSet] = {}
     for name, spec in entry.dependencies.items():
         if not isinstance(name, str) or not NAME_PATTERN.match(name) or not isinstance(spec, str):
-            raise ResolutionError(f"{plugin} {entry.version} lists a dependency that is not NAME = SPECIFIER",
-                                  hint="report this to the plugin's publisher")
+            raise ResolutionError(
+                f"{plugin} {entry.version} lists a dependency that is not NAME = SPECIFIER",
+                hint="report this to the plugin's publisher",
+            )
         try:
             parsed[name] = SpecifierSet(spec)
         except InvalidSpecifier as e:
-            raise ResolutionError(f"{plugin} {entry.version} needs {name} {spec!r}, which is not a version specifier",
-                                  hint="report this to the plugin's publisher") from e
+            raise ResolutionError(
+                f"{plugin} {entry.version} needs {name} {spec!r}, which is not a version specifier",
+                hint="report this to the plugin's publisher",
+            ) from e
     return parsed
 
 
-def resolve_install(requirement: Requirement, root_index: PluginIndex, *, marketplace: str, lookup: Lookup,
-                    installed: Mapping[str, Installed], abi_versions: Sequence[Version]) -> list[Pick]:
+def resolve_install(
+    requirement: Requirement,
+    root_index: PluginIndex,
+    *,
+    marketplace: str,
+    lookup: Lookup,
+    installed: Mapping[str, Installed],
+    abi_versions: Sequence[Version],
+) -> list[Pick]:
     """Every plugin the install of `requirement` involves, dependencies first."""
     return _Resolver(requirement, root_index, marketplace, lookup, installed, abi_versions).run()
 
 
 class _Resolver:
-    def __init__(self, requirement: Requirement, root_index: PluginIndex, marketplace: str, lookup: Lookup,
-                 installed: Mapping[str, Installed], abi_versions: Sequence[Version]) -> None:
+    def __init__(
+        self,
+        requirement: Requirement,
+        root_index: PluginIndex,
+        marketplace: str,
+        lookup: Lookup,
+        installed: Mapping[str, Installed],
+        abi_versions: Sequence[Version],
+    ) -> None:
         self.requirement = requirement
         self.root = root_index.name
         self.marketplace = marketplace
@@ -121,7 +139,8 @@ class _Resolver:
                 continue  # being replaced: what its old version needed no longer counts
             for dep, spec in plugin.dependencies.items():
                 needs.setdefault(dep, []).append(
-                    Need(spec, f"{plugin.name} {plugin.version} (installed)", installed_owner=plugin.name))
+                    Need(spec, f"{plugin.name} {plugin.version} (installed)", installed_owner=plugin.name)
+                )
         needs.setdefault(self.root, []).append(Need(self.requirement.specifier, "you"))
         solution = self._solve({}, needs, [self.root])
         if solution is None:
@@ -140,9 +159,11 @@ class _Resolver:
         for candidate in self._candidates(name, self._active(needs.get(name, []), chosen)):
             self.steps += 1
             if self.steps > MAX_STEPS:
-                raise ResolutionError(f"gave up choosing versions for {self.requirement} after {MAX_STEPS} tries",
-                                      hint="pin the versions of its dependencies with `acc plugin install "
-                                      "DEP==VERSION` first, then install it")
+                raise ResolutionError(
+                    f"gave up choosing versions for {self.requirement} after {MAX_STEPS} tries",
+                    hint="pin the versions of its dependencies with `acc plugin install "
+                    "DEP==VERSION` first, then install it",
+                )
             extended = self._extend(chosen, needs, rest, candidate)
             if extended is None:
                 continue
@@ -151,14 +172,17 @@ class _Resolver:
                 return solution
         return None
 
-    def _extend(self, chosen: dict[str, Pick], needs: dict[str, list[Need]], queue: list[str],
-                candidate: Pick) -> tuple[dict[str, Pick], dict[str, list[Need]], list[str]] | None:
+    def _extend(
+        self, chosen: dict[str, Pick], needs: dict[str, list[Need]], queue: list[str], candidate: Pick
+    ) -> tuple[dict[str, Pick], dict[str, list[Need]], list[str]] | None:
         """The state with `candidate` chosen, or None (and a recorded conflict) if one of its
         requirements contradicts a plugin already chosen."""
         chosen = {**chosen, candidate.name: candidate}
         if len(chosen) > MAX_PLUGINS:
-            raise ResolutionError(f"{self.requirement} pulls in more than {MAX_PLUGINS} plugins: refused",
-                                  hint="report this to the plugin's publisher")
+            raise ResolutionError(
+                f"{self.requirement} pulls in more than {MAX_PLUGINS} plugins: refused",
+                hint="report this to the plugin's publisher",
+            )
         needs = {name: list(items) for name, items in needs.items()}
         queue = list(queue)
         for dep, spec in candidate.dependencies.items():
@@ -175,9 +199,11 @@ class _Resolver:
     @staticmethod
     def _active(needs: list[Need], chosen: Mapping[str, Pick]) -> list[Need]:
         """Needs that still count: an installed plugin's lapse once the search replaces it."""
-        return [n for n in needs
-                if not n.installed_owner or chosen.get(n.installed_owner) is None
-                or chosen[n.installed_owner].entry is None]
+        return [
+            n
+            for n in needs
+            if not n.installed_owner or chosen.get(n.installed_owner) is None or chosen[n.installed_owner].entry is None
+        ]
 
     def _candidates(self, name: str, needs: list[Need]) -> list[Pick]:
         if name == self.root:
@@ -186,27 +212,38 @@ class _Resolver:
         current = self.installed.get(name)
         if current is not None and current.marketplace != self.marketplace:
             source = f"marketplace {current.marketplace}" if current.marketplace else "an archive file"
-            self._record(ResolutionError(
-                f"{_list(needed_by)} {_needs(needed_by)} {name} from {self.marketplace}, but the installed {name} "
-                f"{current.version} came from {source}",
-                hint=f"a plugin name means something only on the marketplace that signed it; remove {name} "
-                f"(`acc plugin remove {name}`) so it can be installed from {self.marketplace}"))
+            self._record(
+                ResolutionError(
+                    f"{_list(needed_by)} {_needs(needed_by)} {name} from {self.marketplace}, but the installed {name} "
+                    f"{current.version} came from {source}",
+                    hint=f"a plugin name means something only on the marketplace that signed it; remove {name} "
+                    f"(`acc plugin remove {name}`) so it can be installed from {self.marketplace}",
+                )
+            )
             return []
         if current is not None and _satisfies(current.version, needs):
             return [Pick(name, current.version, None, None, current.dependencies, needed_by)]
         index = self._index(name)
         if index is None:
-            self._record(ResolutionError(f"{_list(needed_by)} {_needs(needed_by)} {name}, which marketplace "
-                                         f"{self.marketplace} does not publish",
-                                         hint="report this to the publisher of the plugin that needs it"))
+            self._record(
+                ResolutionError(
+                    f"{_list(needed_by)} {_needs(needed_by)} {name}, which marketplace "
+                    f"{self.marketplace} does not publish",
+                    hint="report this to the publisher of the plugin that needs it",
+                )
+            )
             return []
         picks = []
         versions = _newest_first(index)
         # Pre-releases only when a requirement names one, or nothing else exists (as pip does).
         prereleases = any(n.specifier.prereleases for n in needs) or all(v.is_prerelease for v, _ in versions)
         for version, entry in versions:
-            if (entry.yanked or not admits_abi(entry, self.abi_versions) or not _satisfies(version, needs)
-                    or (version.is_prerelease and not prereleases)):
+            if (
+                entry.yanked
+                or not admits_abi(entry, self.abi_versions)
+                or not _satisfies(version, needs)
+                or (version.is_prerelease and not prereleases)
+            ):
                 continue
             picks.append(Pick(name, entry.version, entry, index, entry_dependencies(entry, name), needed_by))
         if not picks:
@@ -224,15 +261,19 @@ class _Resolver:
         for version, entry in _newest_first(index):
             # The newest choice first, then older ones select_version would also accept.
             if entry.version != first.entry.version and (
-                    version > newest or entry.yanked or not admits_abi(entry, self.abi_versions)
-                    or not self.requirement.specifier.contains(version, prereleases=True)
-                    or (version.is_prerelease and not newest.is_prerelease)):
+                version > newest
+                or entry.yanked
+                or not admits_abi(entry, self.abi_versions)
+                or not self.requirement.specifier.contains(version, prereleases=True)
+                or (version.is_prerelease and not newest.is_prerelease)
+            ):
                 continue
             if not _satisfies(version, others):
                 continue
             warning = first.warning if entry.version == first.entry.version else None
-            picks.append(Pick(self.root, entry.version, entry, index, entry_dependencies(entry, self.root),
-                              warning=warning))
+            picks.append(
+                Pick(self.root, entry.version, entry, index, entry_dependencies(entry, self.root), warning=warning)
+            )
         if not picks:
             self._record(_unsatisfiable(index, needs, self.abi_versions, what=str(self.requirement)))
         return picks
@@ -249,12 +290,14 @@ class _Resolver:
     def _contradiction(self, candidate: Pick, dep: str, spec: SpecifierSet, chosen: Pick) -> ResolutionError:
         why = f"{_list(chosen.needed_by)} {_needs(chosen.needed_by)} it" if chosen.needed_by else "you asked for it"
         if chosen.entry is None:
-            why = "it is installed" + (f" and {_list(chosen.needed_by)} {_needs(chosen.needed_by)} it"
-                                       if chosen.needed_by else "")
-        return ResolutionError(f"cannot install {self.requirement}: {candidate.label} needs {dep}{_spec(spec)}, "
-                               f"but {chosen.label} is the {dep} chosen ({why})",
-                               hint="install an older version of the plugin you asked for, or ask the publishers to "
-                               "agree on a version")
+            why = "it is installed" + (
+                f" and {_list(chosen.needed_by)} {_needs(chosen.needed_by)} it" if chosen.needed_by else ""
+            )
+        return ResolutionError(
+            f"cannot install {self.requirement}: {candidate.label} needs {dep}{_spec(spec)}, "
+            f"but {chosen.label} is the {dep} chosen ({why})",
+            hint="install an older version of the plugin you asked for, or ask the publishers to agree on a version",
+        )
 
 
 def _install_order(solution: Mapping[str, Pick]) -> list[Pick]:
@@ -266,11 +309,13 @@ def _install_order(solution: Mapping[str, Pick]) -> list[Pick]:
         if state.get(name) == "done":
             return
         if state.get(name) == "visiting":
-            loop = [*path[path.index(name):], name]
+            loop = [*path[path.index(name) :], name]
             labels = " → ".join(solution[n].label for n in loop)
-            raise ResolutionError(f"a dependency cycle: {labels}",
-                                  hint="acc installs every plugin after the plugins it needs, which a cycle makes "
-                                  "impossible; ask the publishers to break the cycle, or install an older version")
+            raise ResolutionError(
+                f"a dependency cycle: {labels}",
+                hint="acc installs every plugin after the plugins it needs, which a cycle makes "
+                "impossible; ask the publishers to break the cycle, or install an older version",
+            )
         state[name] = "visiting"
         for dep in sorted(solution[name].dependencies):
             if dep in solution:
@@ -297,19 +342,29 @@ def _satisfies(version: Version | str, needs: list[Need]) -> bool:
     return all(n.specifier.contains(version, prereleases=True) for n in needs)
 
 
-def _unsatisfiable(index: PluginIndex, needs: list[Need], abi_versions: Sequence[Version], *,
-                   what: str = "") -> ResolutionError:
-    wants = "; ".join(f"{n.by} {'need' if n.by == 'you' else 'needs'} {index.name}{_spec(n.specifier)}"
-                      for n in needs)
-    published = ", ".join(
-        f"{e.version}{' (yanked)' if e.yanked else ''}{'' if admits_abi(e, abi_versions) else ' (other ABI)'}"
-        for _, e in reversed(_newest_first(index))) or "none"
+def _unsatisfiable(
+    index: PluginIndex, needs: list[Need], abi_versions: Sequence[Version], *, what: str = ""
+) -> ResolutionError:
+    wants = "; ".join(f"{n.by} {'need' if n.by == 'you' else 'needs'} {index.name}{_spec(n.specifier)}" for n in needs)
+    published = (
+        ", ".join(
+            f"{e.version}{' (yanked)' if e.yanked else ''}{'' if admits_abi(e, abi_versions) else ' (other ABI)'}"
+            for _, e in reversed(_newest_first(index))
+        )
+        or "none"
+    )
     blockers = [n.by for n in needs if n.installed_owner]
-    hint = (f"update or remove {_list(tuple(blockers))} first" if blockers
-            else "ask for an older version of the plugin you install, or tell its publisher")
+    hint = (
+        f"update or remove {_list(tuple(blockers))} first"
+        if blockers
+        else "ask for an older version of the plugin you install, or tell its publisher"
+    )
     subject = f"cannot install {what}: " if what else ""
-    return ResolutionError(f"{subject}{wants}, and no published version of {index.name} satisfies "
-                           f"{'all of that' if len(needs) > 1 else 'it'} (published: {published})", hint=hint)
+    return ResolutionError(
+        f"{subject}{wants}, and no published version of {index.name} satisfies "
+        f"{'all of that' if len(needs) > 1 else 'it'} (published: {published})",
+        hint=hint,
+    )
 
 
 def _spec(specifier: SpecifierSet) -> str:

@@ -69,17 +69,19 @@ def parse_index(data: bytes, *, expected_name: str) -> PluginIndex:
     except (ValueError, RecursionError) as e:
         raise _bad(expected_name, f"it is not JSON ({e})") from e
     if not isinstance(document, dict) or document.get("format") != INDEX_FORMAT:
-        raise _bad(expected_name, "unknown index format",
-                   hint="update acc: the marketplace uses a newer index format")
+        raise _bad(expected_name, "unknown index format", hint="update acc: the marketplace uses a newer index format")
     if document.get("name") != expected_name:
         raise _bad(expected_name, f"it names plugin {document.get('name')!r}")
     raw_versions = document.get("versions")
     if not isinstance(raw_versions, list):
         raise _bad(expected_name, "versions is not a list")
     deprecated = document.get("deprecated")
-    return PluginIndex(name=expected_name, owner=_str(document, "owner", expected_name),
-                       deprecated=deprecated if isinstance(deprecated, str) else ("deprecated" if deprecated else ""),
-                       versions=tuple(_version(expected_name, v) for v in raw_versions))
+    return PluginIndex(
+        name=expected_name,
+        owner=_str(document, "owner", expected_name),
+        deprecated=deprecated if isinstance(deprecated, str) else ("deprecated" if deprecated else ""),
+        versions=tuple(_version(expected_name, v) for v in raw_versions),
+    )
 
 
 def _version(name: str, raw: Any) -> IndexVersion:
@@ -90,8 +92,9 @@ def _version(name: str, raw: Any) -> IndexVersion:
         raise _bad(name, "an archive sha256 is not 64 hex digits")
     signature_sha256 = raw.get("signature_sha256")
     signature_length = raw.get("signature_length")
-    if signature_sha256 is not None and not (isinstance(signature_sha256, str)
-                                             and _SHA256_HEX.fullmatch(signature_sha256)):
+    if signature_sha256 is not None and not (
+        isinstance(signature_sha256, str) and _SHA256_HEX.fullmatch(signature_sha256)
+    ):
         raise _bad(name, "a signature sha256 is not 64 hex digits")
     if signature_length is not None and not _is_length(signature_length):
         raise _bad(name, "a signature length is not a positive integer")
@@ -106,13 +109,26 @@ def _version(name: str, raw: Any) -> IndexVersion:
         raise _bad(name, "capabilities and dependencies must be objects")
     yank_reason = raw.get("yank_reason")
     return IndexVersion(
-        version=_str(raw, "version", name), archive=_str(raw, "archive", name), sha256=sha256,
-        length=length, signature=_str(raw, "signature", name), signature_sha256=signature_sha256,
+        version=_str(raw, "version", name),
+        archive=_str(raw, "archive", name),
+        sha256=sha256,
+        length=length,
+        signature=_str(raw, "signature", name),
+        signature_sha256=signature_sha256,
         signature_length=signature_length,
-        signer=Signer(kind=signer["kind"], **{k: str(signer[k]) for k in ("key_id", "public_key", "identity", "issuer")
-                                              if isinstance(signer.get(k), str)}),
-        yanked=raw.get("yanked") is True, yank_reason=yank_reason if isinstance(yank_reason, str) else "",
-        abi=_str(raw, "abi", name), capabilities=capabilities, dependencies=dependencies,
+        signer=Signer(
+            kind=signer["kind"],
+            **{
+                k: str(signer[k])
+                for k in ("key_id", "public_key", "identity", "issuer")
+                if isinstance(signer.get(k), str)
+            },
+        ),
+        yanked=raw.get("yanked") is True,
+        yank_reason=yank_reason if isinstance(yank_reason, str) else "",
+        abi=_str(raw, "abi", name),
+        capabilities=capabilities,
+        dependencies=dependencies,
         publisher=raw["publisher"] if isinstance(raw.get("publisher"), str) else "",
     )
 
@@ -129,5 +145,6 @@ def _str(document: dict[str, Any], key: str, name: str) -> str:
 
 
 def _bad(name: str, detail: str, *, hint: str | None = None) -> MarketplaceUntrusted:
-    return MarketplaceUntrusted(f"the signed index of {name} is malformed: {detail}",
-                                hint=hint or "report this to the marketplace operator")
+    return MarketplaceUntrusted(
+        f"the signed index of {name} is malformed: {detail}", hint=hint or "report this to the marketplace operator"
+    )

@@ -67,15 +67,22 @@ class _Download:
     index: PluginIndex
 
 
-def install_requirement(paths: HostPaths, requirement_text: str, request: InstallRequest, *,
-                        marketplace: str | None = None, ask: AskFn | None = None,
-                        announce: Callable[[str], None] = lambda _: None,
-                        progress: Progress | None = None) -> MarketplaceInstall:
+def install_requirement(
+    paths: HostPaths,
+    requirement_text: str,
+    request: InstallRequest,
+    *,
+    marketplace: str | None = None,
+    ask: AskFn | None = None,
+    announce: Callable[[str], None] = lambda _: None,
+    progress: Progress | None = None,
+) -> MarketplaceInstall:
     """Install a requirement and whatever it depends on, all verified before anything is stored."""
     requirement = parse_requirement(requirement_text)
     if requirement.marketplace and marketplace and requirement.marketplace != marketplace:
-        raise ResolutionError(f"{requirement_text} names marketplace {requirement.marketplace}, "
-                              f"--marketplace names {marketplace}")
+        raise ResolutionError(
+            f"{requirement_text} names marketplace {requirement.marketplace}, --marketplace names {marketplace}"
+        )
     config = MarketplaceConfig(paths)
     paths.downloads.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix=f"{requirement.name}-"))
@@ -83,39 +90,80 @@ def install_requirement(paths: HostPaths, requirement_text: str, request: Instal
         client, index = find_plugin(paths, config, requirement, requirement.marketplace or marketplace, work)
         market = client.marketplace
         store = LocalStore(paths)
-        picks = resolve_install(requirement, index, marketplace=market.name, lookup=client.plugin_index,
-                                installed=installed_plugins(store), abi_versions=SUPPORTED_ABI_VERSIONS)
+        picks = resolve_install(
+            requirement,
+            index,
+            marketplace=market.name,
+            lookup=client.plugin_index,
+            installed=installed_plugins(store),
+            abi_versions=SUPPORTED_ABI_VERSIONS,
+        )
         root = picks[-1]  # every other pick is a dependency of it, so it comes last
         assert root.name == index.name and root.entry is not None
-        wanted = [p for p in picks if p.entry is not None and (
-            (p is root and request.reinstall) or not _is_installed(store, p.name, p.entry))]
+        wanted = [
+            p
+            for p in picks
+            if p.entry is not None and ((p is root and request.reinstall) or not _is_installed(store, p.name, p.entry))
+        ]
         if not wanted:
             current = store.get(index.name)
-            return MarketplaceInstall(installed=current, marketplace=market.name,
-                                      signed_by=describe_signer(index, root.entry, market),
-                                      warning=root.warning, already_installed=True)
+            return MarketplaceInstall(
+                installed=current,
+                marketplace=market.name,
+                signed_by=describe_signer(index, root.entry, market),
+                warning=root.warning,
+                already_installed=True,
+            )
         downloads = [_download(client, pick, work / "archives" / pick.name, progress) for pick in wanted]
         if root.warning:
             announce(f"WARNING: {root.warning}")
         grants = []
         for download in downloads:
             needed = f", needed by {' and '.join(download.pick.needed_by)}" if download.pick.needed_by else ""
-            announce(f"{download.pick.label} from {market.name}: signed by "
-                     f"{describe_signer(download.index, download.entry, market)}{needed}")
+            announce(
+                f"{download.pick.label} from {market.name}: signed by "
+                f"{describe_signer(download.index, download.entry, market)}{needed}"
+            )
             # --grant/--deny name the requested plugin's capabilities; --yes answers for all.
             own = download.pick is root
-            grants.append(prepare_verified(paths, download.archive, ask=ask, progress=progress, request=replace(
-                request, grant=request.grant if own else (), deny=request.deny if own else (),
-                reinstall=request.reinstall and own)))
-        stored = [store.install(d.archive, granted=granted, signer=signer_label(d.entry), marketplace=market.name,
-                                reinstall=request.reinstall and d.pick is root)
-                  for d, granted in zip(downloads, grants, strict=True)]
-        dependencies = tuple(DependencyInstall(installed, d.pick.needed_by)
-                             for d, installed in zip(downloads, stored, strict=True) if d.pick is not root)
+            grants.append(
+                prepare_verified(
+                    paths,
+                    download.archive,
+                    ask=ask,
+                    progress=progress,
+                    request=replace(
+                        request,
+                        grant=request.grant if own else (),
+                        deny=request.deny if own else (),
+                        reinstall=request.reinstall and own,
+                    ),
+                )
+            )
+        stored = [
+            store.install(
+                d.archive,
+                granted=granted,
+                signer=signer_label(d.entry),
+                marketplace=market.name,
+                reinstall=request.reinstall and d.pick is root,
+            )
+            for d, granted in zip(downloads, grants, strict=True)
+        ]
+        dependencies = tuple(
+            DependencyInstall(installed, d.pick.needed_by)
+            for d, installed in zip(downloads, stored, strict=True)
+            if d.pick is not root
+        )
         root_installed = stored[-1] if downloads[-1].pick is root else store.get(index.name)
-        return MarketplaceInstall(installed=root_installed, marketplace=market.name,
-                                  signed_by=describe_signer(index, root.entry, market), warning=root.warning,
-                                  already_installed=downloads[-1].pick is not root, dependencies=dependencies)
+        return MarketplaceInstall(
+            installed=root_installed,
+            marketplace=market.name,
+            signed_by=describe_signer(index, root.entry, market),
+            warning=root.warning,
+            already_installed=downloads[-1].pick is not root,
+            dependencies=dependencies,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -137,14 +185,16 @@ def _download(client: MarketplaceClient, pick: Pick, work: Path, progress: Progr
     return _Download(pick, archive, pick.entry, pick.index)
 
 
-def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None,
-          work: Path) -> tuple[MarketplaceClient, PluginIndex]:
+def find_plugin(
+    paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None, work: Path
+) -> tuple[MarketplaceClient, PluginIndex]:
     """The one marketplace that has the plugin. A name found on several is refused rather than
     guessed (a dependency-confusion attack is exactly "the same name on another registry")."""
     markets = [config.get(wanted)] if wanted else config.list()
     if not markets:
-        raise MarketplaceError("no marketplace has been added",
-                               hint="add one with `acc marketplace add URL --root-sha256 HEX`")
+        raise MarketplaceError(
+            "no marketplace has been added", hint="add one with `acc marketplace add URL --root-sha256 HEX`"
+        )
     found: list[tuple[MarketplaceClient, PluginIndex]] = []
     for market in markets:
         client = MarketplaceClient(market, config, work / market.name)
@@ -153,69 +203,87 @@ def find_plugin(paths: HostPaths, config: MarketplaceConfig, requirement: Requir
             found.append((client, index))
     names = ", ".join(m.name for m in markets)
     if not found:
-        raise ResolutionError(f"no plugin named {requirement.name} on {names}",
-                              hint=f"search with `acc plugin search {requirement.name}`")
+        raise ResolutionError(
+            f"no plugin named {requirement.name} on {names}", hint=f"search with `acc plugin search {requirement.name}`"
+        )
     if len(found) > 1:
         where = ", ".join(c.marketplace.name for c, _ in found)
-        raise ResolutionError(f"{requirement.name} is published on several marketplaces ({where})",
-                              hint=f"say which one: `acc plugin install {requirement.name}@MARKETPLACE`")
+        raise ResolutionError(
+            f"{requirement.name} is published on several marketplaces ({where})",
+            hint=f"say which one: `acc plugin install {requirement.name}@MARKETPLACE`",
+        )
     return found[0]
 
 
-def download_verified(client: MarketplaceClient, index: PluginIndex, entry: IndexVersion,
-                      work: Path, progress: Progress | None = None) -> PluginArchive:
+def download_verified(
+    client: MarketplaceClient, index: PluginIndex, entry: IndexVersion, work: Path, progress: Progress | None = None
+) -> PluginArchive:
     if entry.archive != f"{index.name}/{index.name}-{entry.version}.plugin" or not entry.signature.startswith(
-            entry.archive):
-        raise MarketplaceUntrusted(f"the signed index of {index.name} points {entry.version} at {entry.archive}, "
-                                   "which is not that version's archive")
-    archive_path = client.download(entry.archive, sha256=entry.sha256, length=entry.length,
-                                   destination=work / "archive.plugin", progress=progress,
-                                   label=f"downloading {index.name} {entry.version}")
+        entry.archive
+    ):
+        raise MarketplaceUntrusted(
+            f"the signed index of {index.name} points {entry.version} at {entry.archive}, "
+            "which is not that version's archive"
+        )
+    archive_path = client.download(
+        entry.archive,
+        sha256=entry.sha256,
+        length=entry.length,
+        destination=work / "archive.plugin",
+        progress=progress,
+        label=f"downloading {index.name} {entry.version}",
+    )
     if entry.signature_sha256 is not None and entry.signature_length is not None:
         signature_info: tuple[str, int] | None = (entry.signature_sha256, entry.signature_length)
     else:  # indexes written before the signature's hash was in them: look up its bin
         signature_info = client.target_info(entry.signature)
     if signature_info is None:
         raise MarketplaceUntrusted(f"{index.name} {entry.version} has no signature in the signed metadata")
-    signature_path = client.download(entry.signature, sha256=signature_info[0], length=signature_info[1],
-                                     destination=work / "signature")
+    signature_path = client.download(
+        entry.signature, sha256=signature_info[0], length=signature_info[1], destination=work / "signature"
+    )
     archive = read_archive(archive_path)
     manifest = archive.manifest
     if manifest.name != index.name or Version(str(manifest.version)) != Version(entry.version):
-        raise MarketplaceUntrusted(f"the archive of {index.name} {entry.version} contains "
-                                   f"{manifest.name} {manifest.version}: refused")
+        raise MarketplaceUntrusted(
+            f"the archive of {index.name} {entry.version} contains {manifest.name} {manifest.version}: refused"
+        )
     _verify_publisher(archive, archive_path, signature_path, entry)
     return archive
 
 
-def _verify_publisher(archive: PluginArchive, archive_path: Path, signature_path: Path,
-                      entry: IndexVersion) -> None:
+def _verify_publisher(archive: PluginArchive, archive_path: Path, signature_path: Path, entry: IndexVersion) -> None:
     try:
         _check_publisher_signature(archive, archive_path, signature_path, entry)
     except SignatureError as e:
         # The signing module's hints speak to an author or to `acc trust`; here the signer
         # comes from the marketplace's signed index, so say that instead.
-        raise SignatureError(f"{e.message}; the marketplace's signed index names {entry.signer.describe()} as the "
-                             f"signer of {entry.version}",
-                             hint="nothing was installed; the archive, its signature or the marketplace may be "
-                             "compromised: tell the marketplace's operator") from e
+        raise SignatureError(
+            f"{e.message}; the marketplace's signed index names {entry.signer.describe()} as the "
+            f"signer of {entry.version}",
+            hint="nothing was installed; the archive, its signature or the marketplace may be "
+            "compromised: tell the marketplace's operator",
+        ) from e
 
 
-def _check_publisher_signature(archive: PluginArchive, archive_path: Path, signature_path: Path,
-                               entry: IndexVersion) -> None:
+def _check_publisher_signature(
+    archive: PluginArchive, archive_path: Path, signature_path: Path, entry: IndexVersion
+) -> None:
     from sdk.signing import PublicKey, read_signature, verify_archive_signature, verify_sigstore_bundle
 
     signer = entry.signer
     if signer.kind == "ed25519":
         key = PublicKey.from_bytes(signer.public_key.encode())
         if key.key_id != signer.key_id:
-            raise MarketplaceUntrusted(f"the signed index names key {signer.key_id} with a public key whose id "
-                                       f"is {key.key_id}")
+            raise MarketplaceUntrusted(
+                f"the signed index names key {signer.key_id} with a public key whose id is {key.key_id}"
+            )
         verify_archive_signature(archive.sha256, read_signature(signature_path), [key])
         return
     if signer.kind == "sigstore":
-        verify_sigstore_bundle(archive_path.read_bytes(), signature_path.read_bytes(), identity=signer.identity,
-                               issuer=signer.issuer)
+        verify_sigstore_bundle(
+            archive_path.read_bytes(), signature_path.read_bytes(), identity=signer.identity, issuer=signer.issuer
+        )
         return
     raise SignatureError(f"unknown signature kind {signer.kind!r}", hint="update acc")
 

@@ -65,27 +65,44 @@ class Lock:
         document = {
             "lock_version": LOCK_VERSION,
             "marketplaces": {m.name: {"url": m.url, "root_sha256": m.root_sha256} for m in self.marketplaces},
-            "plugins": {p.name: {"marketplace": p.marketplace, "version": p.version,
-                                 "archive_sha256": p.archive_sha256, "granted": sorted(p.granted)}
-                        for p in self.plugins},
+            "plugins": {
+                p.name: {
+                    "marketplace": p.marketplace,
+                    "version": p.version,
+                    "archive_sha256": p.archive_sha256,
+                    "granted": sorted(p.granted),
+                }
+                for p in self.plugins
+            },
         }
         return (json.dumps(document, sort_keys=True, indent=2) + "\n").encode()
 
 
 def build_lock(installed: list[InstalledPlugin], marketplaces: dict[str, Marketplace]) -> Lock:
     """The lock of the marketplace-installed plugins (archive-file installs are not lockable)."""
-    plugins = tuple(LockedPlugin(name=p.name, marketplace=p.marketplace, version=p.version,
-                                 archive_sha256=p.archive_sha256, granted=tuple(sorted(p.granted)))
-                    for p in sorted(installed, key=lambda p: p.name) if p.marketplace)
+    plugins = tuple(
+        LockedPlugin(
+            name=p.name,
+            marketplace=p.marketplace,
+            version=p.version,
+            archive_sha256=p.archive_sha256,
+            granted=tuple(sorted(p.granted)),
+        )
+        for p in sorted(installed, key=lambda p: p.name)
+        if p.marketplace
+    )
     used = sorted({p.marketplace for p in plugins})
     missing = [m for m in used if m not in marketplaces]
     if missing:
-        raise MarketplaceError(f"marketplace {missing[0]} (that installed {_installed_from(plugins, missing[0])}) "
-                               "has been removed: its URL and root are unknown",
-                               hint=f"add it again with `acc marketplace add URL --name {missing[0]} "
-                               "--root-sha256 HEX`")
-    return Lock(marketplaces=tuple(LockedMarketplace(m, marketplaces[m].url, marketplaces[m].root_sha256)
-                                   for m in used), plugins=plugins)
+        raise MarketplaceError(
+            f"marketplace {missing[0]} (that installed {_installed_from(plugins, missing[0])}) "
+            "has been removed: its URL and root are unknown",
+            hint=f"add it again with `acc marketplace add URL --name {missing[0]} --root-sha256 HEX`",
+        )
+    return Lock(
+        marketplaces=tuple(LockedMarketplace(m, marketplaces[m].url, marketplaces[m].root_sha256) for m in used),
+        plugins=plugins,
+    )
 
 
 def _installed_from(plugins: tuple[LockedPlugin, ...], marketplace: str) -> str:
@@ -101,22 +118,32 @@ def parse_lock(data: bytes, source: str) -> Lock:
     except (ValueError, RecursionError) as e:
         raise InputError(f"{source} is not JSON ({e})", hint="write one with `acc plugin lock`") from e
     if not isinstance(document, dict) or document.get("lock_version") != LOCK_VERSION:
-        raise InputError(f"{source} is not an acc lock file of version {LOCK_VERSION}",
-                         hint="write one with `acc plugin lock`")
+        raise InputError(
+            f"{source} is not an acc lock file of version {LOCK_VERSION}", hint="write one with `acc plugin lock`"
+        )
     markets_raw, plugins_raw = document.get("marketplaces"), document.get("plugins")
-    if not isinstance(markets_raw, dict) or not isinstance(plugins_raw, dict) or set(document) != {
-            "lock_version", "marketplaces", "plugins"}:
+    if (
+        not isinstance(markets_raw, dict)
+        or not isinstance(plugins_raw, dict)
+        or set(document) != {"lock_version", "marketplaces", "plugins"}
+    ):
         raise InputError(f"{source}: expected exactly lock_version, marketplaces and plugins")
-    markets = tuple(LockedMarketplace(name, _field(m, "url", source), _sha(m, "root_sha256", source))
-                    for name, m in sorted(markets_raw.items()))
+    markets = tuple(
+        LockedMarketplace(name, _field(m, "url", source), _sha(m, "root_sha256", source))
+        for name, m in sorted(markets_raw.items())
+    )
     plugins = []
     for name, p in sorted(plugins_raw.items()):
         granted = p.get("granted") if isinstance(p, dict) else None
         if not isinstance(granted, list) or not all(isinstance(g, str) for g in granted):
             raise InputError(f"{source}: plugins.{name}.granted must be a list of capability names")
-        plugin = LockedPlugin(name=name, marketplace=_field(p, "marketplace", source),
-                              version=_field(p, "version", source), archive_sha256=_sha(p, "archive_sha256", source),
-                              granted=tuple(sorted(granted)))
+        plugin = LockedPlugin(
+            name=name,
+            marketplace=_field(p, "marketplace", source),
+            version=_field(p, "version", source),
+            archive_sha256=_sha(p, "archive_sha256", source),
+            granted=tuple(sorted(granted)),
+        )
         if plugin.marketplace not in {m.name for m in markets}:
             raise InputError(f"{source}: {name} names marketplace {plugin.marketplace}, which the lock does not pin")
         plugins.append(plugin)
@@ -153,8 +180,13 @@ class LockedInstall:
     warning: str | None
 
 
-def install_locked(paths: HostPaths, lock_file: Path, *, announce: Callable[[str], None] = lambda _: None,
-                   progress: Progress | None = None) -> list[LockedInstall]:
+def install_locked(
+    paths: HostPaths,
+    lock_file: Path,
+    *,
+    announce: Callable[[str], None] = lambda _: None,
+    progress: Progress | None = None,
+) -> list[LockedInstall]:
     from host.install import InstallRequest, install_verified
     from host.marketplace.install import describe_signer, download_verified, signer_label
     from host.marketplace.tuf_client import MarketplaceClient
@@ -162,8 +194,10 @@ def install_locked(paths: HostPaths, lock_file: Path, *, announce: Callable[[str
     try:
         data = lock_file.read_bytes()
     except OSError as e:
-        raise InputError(f"cannot read {lock_file} ({e.strerror or e})",
-                         hint="write one with `acc plugin lock` on the machine to reproduce") from e
+        raise InputError(
+            f"cannot read {lock_file} ({e.strerror or e})",
+            hint="write one with `acc plugin lock` on the machine to reproduce",
+        ) from e
     lock = parse_lock(data, str(lock_file))
     config = MarketplaceConfig(paths)
     markets = {m.name: _pinned_marketplace(config, m, announce) for m in lock.marketplaces}
@@ -176,27 +210,38 @@ def install_locked(paths: HostPaths, lock_file: Path, *, announce: Callable[[str
         for locked in lock.plugins:
             index = clients[locked.marketplace].plugin_index(locked.name)
             if index is None:
-                raise ResolutionError(f"{locked.name} is no longer published on {locked.marketplace}: "
-                                      "nothing was installed")
+                raise ResolutionError(
+                    f"{locked.name} is no longer published on {locked.marketplace}: nothing was installed"
+                )
             entry = next((e for e in index.versions if e.version == locked.version), None)
             if entry is None:
-                raise ResolutionError(f"{locked.name} {locked.version} is no longer listed by {locked.marketplace}: "
-                                      "nothing was installed", hint="update the lock file with `acc plugin lock`")
+                raise ResolutionError(
+                    f"{locked.name} {locked.version} is no longer listed by {locked.marketplace}: "
+                    "nothing was installed",
+                    hint="update the lock file with `acc plugin lock`",
+                )
             if entry.sha256 != locked.archive_sha256:
                 raise MarketplaceUntrusted(
                     f"the lock records sha256 {locked.archive_sha256} for {locked.name} {locked.version}, but "
                     f"{locked.marketplace}'s signed index lists {entry.sha256}: refused, nothing was installed",
-                    hint="a published version never changes: check where the lock file came from")
+                    hint="a published version never changes: check where the lock file came from",
+                )
             chosen.append((locked, index, entry))
         store = LocalStore(paths)
         chosen = _dependencies_first(chosen, {p.name for p in store.list()})
         results = []
         for locked, index, entry in chosen:
-            warning = (f"{locked.name} {locked.version} is yanked: {entry.yank_reason or 'no reason given'}"
-                       if entry.yanked else None)
+            warning = (
+                f"{locked.name} {locked.version} is yanked: {entry.yank_reason or 'no reason given'}"
+                if entry.yanked
+                else None
+            )
             current = store.find(locked.name)
-            if current is not None and current.version == locked.version \
-                    and current.archive_sha256 == locked.archive_sha256:
+            if (
+                current is not None
+                and current.version == locked.version
+                and current.archive_sha256 == locked.archive_sha256
+            ):
                 results.append(LockedInstall(current, already_installed=True, warning=warning))
                 continue
             client = clients[locked.marketplace]
@@ -205,21 +250,31 @@ def install_locked(paths: HostPaths, lock_file: Path, *, announce: Callable[[str
             archive = download_verified(client, index, entry, target, progress)
             if warning:
                 announce(f"WARNING: {warning}")
-            announce(f"{locked.name} {entry.version} from {locked.marketplace}: signed by "
-                     f"{describe_signer(index, entry, client.marketplace)}")
+            announce(
+                f"{locked.name} {entry.version} from {locked.marketplace}: signed by "
+                f"{describe_signer(index, entry, client.marketplace)}"
+            )
             declared = set(archive.manifest.capabilities)
-            request = InstallRequest(archive=Path(), grant=locked.granted,
-                                     deny=tuple(sorted(declared - set(locked.granted))))
-            installed = install_verified(paths, archive, signer=signer_label(entry), request=request,
-                                         marketplace=locked.marketplace, progress=progress)
+            request = InstallRequest(
+                archive=Path(), grant=locked.granted, deny=tuple(sorted(declared - set(locked.granted)))
+            )
+            installed = install_verified(
+                paths,
+                archive,
+                signer=signer_label(entry),
+                request=request,
+                marketplace=locked.marketplace,
+                progress=progress,
+            )
             results.append(LockedInstall(installed, already_installed=False, warning=warning))
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _dependencies_first(chosen: list[tuple[LockedPlugin, PluginIndex, IndexVersion]],
-                        installed: set[str]) -> list[tuple[LockedPlugin, PluginIndex, IndexVersion]]:
+def _dependencies_first(
+    chosen: list[tuple[LockedPlugin, PluginIndex, IndexVersion]], installed: set[str]
+) -> list[tuple[LockedPlugin, PluginIndex, IndexVersion]]:
     """The locked plugins in install order; a dependency neither locked nor installed is refused."""
     from packaging.version import Version
 
@@ -238,14 +293,18 @@ def _dependencies_first(chosen: list[tuple[LockedPlugin, PluginIndex, IndexVersi
         for dep, spec in sorted(entry_dependencies(entry, name).items()):
             if dep in by_name:
                 if not spec.contains(Version(by_name[dep][0].version), prereleases=True):
-                    raise ResolutionError(f"the lock is inconsistent: {name} {locked.version} needs {dep}{spec}, "
-                                          f"and the lock has {dep} {by_name[dep][0].version}: nothing was installed",
-                                          hint="write the lock again with `acc plugin lock`")
+                    raise ResolutionError(
+                        f"the lock is inconsistent: {name} {locked.version} needs {dep}{spec}, "
+                        f"and the lock has {dep} {by_name[dep][0].version}: nothing was installed",
+                        hint="write the lock again with `acc plugin lock`",
+                    )
                 place(dep)
             elif dep not in installed:
-                raise ResolutionError(f"the lock is incomplete: {name} {locked.version} needs {dep}, which it does "
-                                      "not list: nothing was installed",
-                                      hint="write the lock again with `acc plugin lock` after installing everything")
+                raise ResolutionError(
+                    f"the lock is incomplete: {name} {locked.version} needs {dep}, which it does "
+                    "not list: nothing was installed",
+                    hint="write the lock again with `acc plugin lock` after installing everything",
+                )
         visiting.discard(name)
         placed.add(name)
         ordered.append(by_name[name])
@@ -255,23 +314,28 @@ def _dependencies_first(chosen: list[tuple[LockedPlugin, PluginIndex, IndexVersi
     return ordered
 
 
-def _pinned_marketplace(config: MarketplaceConfig, locked: LockedMarketplace,
-                        announce: Callable[[str], None]) -> Marketplace:
+def _pinned_marketplace(
+    config: MarketplaceConfig, locked: LockedMarketplace, announce: Callable[[str], None]
+) -> Marketplace:
     from host.marketplace.config import check_name, check_root, fetch_first_root, normalize_url, root_fingerprint
 
     name, url = check_name(locked.name), normalize_url(locked.url)
     existing = {m.name: m for m in config.list()}.get(name)
     if existing is not None:
         if existing.url != url or existing.root_sha256 != locked.root_sha256:
-            raise MarketplaceError(f"the lock pins marketplace {name} at {url} with root sha256 {locked.root_sha256}, "
-                                   f"but {name} here is {existing.url} with root sha256 {existing.root_sha256}",
-                                   hint=f"remove it with `acc marketplace remove {name}` if the lock is right")
+            raise MarketplaceError(
+                f"the lock pins marketplace {name} at {url} with root sha256 {locked.root_sha256}, "
+                f"but {name} here is {existing.url} with root sha256 {existing.root_sha256}",
+                hint=f"remove it with `acc marketplace remove {name}` if the lock is right",
+            )
         return existing
     root = fetch_first_root(url)
     if root_fingerprint(root) != locked.root_sha256:
-        raise MarketplaceUntrusted(f"the root served by {url} has sha256 {root_fingerprint(root)}, not the "
-                                   f"{locked.root_sha256} the lock pins: refused, nothing was installed",
-                                   hint="a different root means a different (or an impostor) marketplace")
+        raise MarketplaceUntrusted(
+            f"the root served by {url} has sha256 {root_fingerprint(root)}, not the "
+            f"{locked.root_sha256} the lock pins: refused, nothing was installed",
+            hint="a different root means a different (or an impostor) marketplace",
+        )
     check_root(root, f"{url}/tuf/metadata/1.root.json")
     added, _ = config.add(name, url, root)
     announce(f"added marketplace {name} ({url}) from the lock, root sha256 {added.root_sha256}")

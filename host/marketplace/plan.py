@@ -49,8 +49,12 @@ def _yank_text(entry: IndexVersion) -> str:
     return f"{entry.version} is yanked: {entry.yank_reason or 'no reason given'}"
 
 
-def choose_update(index: PluginIndex, installed_version: str, abi_versions: Sequence[Version],
-                  dependents: Sequence[tuple[str, SpecifierSet]] = ()) -> UpdateChoice:
+def choose_update(
+    index: PluginIndex,
+    installed_version: str,
+    abi_versions: Sequence[Version],
+    dependents: Sequence[tuple[str, SpecifierSet]] = (),
+) -> UpdateChoice:
     """`dependents`: (who, specifier) for each installed plugin that needs this one. An update
     never leaves their range; the note says which newer version they hold back."""
     choice = _choose_newest(index, installed_version, abi_versions)
@@ -59,8 +63,11 @@ def choose_update(index: PluginIndex, installed_version: str, abi_versions: Sequ
         bound &= specifier
     if choice.target is None or not dependents or bound.contains(choice.target.version, prereleases=True):
         return choice
-    holders = " and ".join(f"{who} needs {index.name}{specifier}" for who, specifier in dependents
-                           if not specifier.contains(choice.target.version, prereleases=True))
+    holders = " and ".join(
+        f"{who} needs {index.name}{specifier}"
+        for who, specifier in dependents
+        if not specifier.contains(choice.target.version, prereleases=True)
+    )
     held_back = f"{choice.target.version} is available, but {holders}"
     try:
         allowed = select_version(index, Requirement(index.name, None, bound), abi_versions).entry
@@ -76,12 +83,16 @@ def _choose_newest(index: PluginIndex, installed_version: str, abi_versions: Seq
     current = _version(installed_version)
     listed = next((e for e in index.versions if e.version == installed_version), None)
     try:
-        best: IndexVersion | None = select_version(index, Requirement(index.name, None, SpecifierSet()),
-                                                   abi_versions).entry
+        best: IndexVersion | None = select_version(
+            index, Requirement(index.name, None, SpecifierSet()), abi_versions
+        ).entry
     except ResolutionError as e:
         best, why_none = None, e.message
-    newer_yanked = [e for e in index.versions if e.yanked and current is not None
-                    and (v := _version(e.version)) is not None and v > current]
+    newer_yanked = [
+        e
+        for e in index.versions
+        if e.yanked and current is not None and (v := _version(e.version)) is not None and v > current
+    ]
     if best is None:
         return UpdateChoice("none", None, why_none)
     best_version = Version(best.version)
@@ -113,15 +124,18 @@ def _refusal(index: PluginIndex, version: str, kept_sha256: str, marketplace: st
     if entry is None:
         return f"{version} is no longer listed in {marketplace}'s signed index", True
     if entry.sha256 != kept_sha256:
-        return (f"the kept copy of {version} (sha256 {kept_sha256[:16]}…) is not the archive {marketplace} signs "
-                f"for it (sha256 {entry.sha256[:16]}…)"), False
+        return (
+            f"the kept copy of {version} (sha256 {kept_sha256[:16]}…) is not the archive {marketplace} signs "
+            f"for it (sha256 {entry.sha256[:16]}…)"
+        ), False
     if entry.yanked:
         return _yank_text(entry), True
     return "", False
 
 
-def choose_rollback(index: PluginIndex, current: str, kept: dict[str, str], marketplace: str,
-                    to: str | None) -> RollbackChoice:
+def choose_rollback(
+    index: PluginIndex, current: str, kept: dict[str, str], marketplace: str, to: str | None
+) -> RollbackChoice:
     """`kept`: {version: archive sha256} of the versions in the store other than the current one."""
     name = index.name
     entries = {e.version: e for e in index.versions}
@@ -130,16 +144,23 @@ def choose_rollback(index: PluginIndex, current: str, kept: dict[str, str], mark
             raise StoreError(f"{name} {to} is already the current version")
         if to not in kept:
             have = ", ".join(sorted(kept, key=version_order, reverse=True)) or "none"
-            raise StoreError(f"{name} {to} is not kept in the store (kept previous versions: {have})",
-                             hint=f"install it with `acc plugin install {name}=={to}`")
+            raise StoreError(
+                f"{name} {to} is not kept in the store (kept previous versions: {have})",
+                hint=f"install it with `acc plugin install {name}=={to}`",
+            )
         why, overridable = _refusal(index, to, kept[to], marketplace)
         if why and not overridable:
-            raise StoreError(f"not rolling back {name} to {to}: {why}",
-                             hint=f"reinstall it from the marketplace: `acc plugin install {name}=={to} --reinstall`")
+            raise StoreError(
+                f"not rolling back {name} to {to}: {why}",
+                hint=f"reinstall it from the marketplace: `acc plugin install {name}=={to} --reinstall`",
+            )
         return RollbackChoice(to, entries.get(to), confirm_reason=why)
     current_version = _version(current)
-    earlier = sorted((v for v in kept if current_version is None or (_version(v) or Version("0")) < current_version),
-                     key=version_order, reverse=True)
+    earlier = sorted(
+        (v for v in kept if current_version is None or (_version(v) or Version("0")) < current_version),
+        key=version_order,
+        reverse=True,
+    )
     refusals = []
     for version in earlier:
         why, _ = _refusal(index, version, kept[version], marketplace)
@@ -147,11 +168,15 @@ def choose_rollback(index: PluginIndex, current: str, kept: dict[str, str], mark
             return RollbackChoice(version, entries[version])
         refusals.append(why)
     if not earlier:
-        raise StoreError(f"{name} has no earlier version kept to roll back to (current: {current})",
-                         hint=f"install one with `acc plugin install {name}==VERSION`")
-    raise StoreError(f"no kept earlier version of {name} can be rolled back to: " + "; ".join(refusals),
-                     hint=f"name one with `acc plugin rollback {name} --to VERSION` to confirm it anyway, "
-                     f"or install another with `acc plugin install {name}==VERSION`")
+        raise StoreError(
+            f"{name} has no earlier version kept to roll back to (current: {current})",
+            hint=f"install one with `acc plugin install {name}==VERSION`",
+        )
+    raise StoreError(
+        f"no kept earlier version of {name} can be rolled back to: " + "; ".join(refusals),
+        hint=f"name one with `acc plugin rollback {name} --to VERSION` to confirm it anyway, "
+        f"or install another with `acc plugin install {name}==VERSION`",
+    )
 
 
 def version_order(version: str) -> tuple[int, Version | str]:

@@ -54,14 +54,18 @@ class Selection:
 def parse_requirement(text: str) -> Requirement:
     match = _REQUIREMENT.fullmatch(text.strip().replace(" ", ""))
     if match is None:
-        raise ResolutionError(f"{text!r} is not a plugin requirement",
-                              hint="write NAME, NAME==1.2.0, 'NAME>=1.2,<2' or NAME@MARKETPLACE; "
-                              "to install an archive file, give its path (NAME-VERSION.plugin)")
+        raise ResolutionError(
+            f"{text!r} is not a plugin requirement",
+            hint="write NAME, NAME==1.2.0, 'NAME>=1.2,<2' or NAME@MARKETPLACE; "
+            "to install an archive file, give its path (NAME-VERSION.plugin)",
+        )
     try:
         specifier = SpecifierSet(match["spec"])
     except InvalidSpecifier as e:
-        raise ResolutionError(f"{match['spec']!r} is not a version specifier ({e})",
-                              hint="use PEP 440 specifiers, e.g. ==1.2.0, >=1.2,<2, ~=1.2") from e
+        raise ResolutionError(
+            f"{match['spec']!r} is not a version specifier ({e})",
+            hint="use PEP 440 specifiers, e.g. ==1.2.0, >=1.2,<2, ~=1.2",
+        ) from e
     return Requirement(name=match["name"], marketplace=match["market"], specifier=specifier)
 
 
@@ -98,22 +102,34 @@ def select_version(index: PluginIndex, requirement: Requirement, abi_versions: S
     raise _no_match(index, requirement, parsed, matching, usable, abi_versions)
 
 
-def _no_match(index: PluginIndex, requirement: Requirement, parsed: list[tuple[Version, IndexVersion]],
-              matching: list[tuple[Version, IndexVersion]], usable: list[tuple[Version, IndexVersion]],
-              abi_versions: Sequence[Version]) -> ResolutionError:
-    published = ", ".join(f"{e.version}{' (yanked)' if e.yanked else ''}"
-                          for _, e in sorted(parsed, key=lambda pair: pair[0])) or "none"
+def _no_match(
+    index: PluginIndex,
+    requirement: Requirement,
+    parsed: list[tuple[Version, IndexVersion]],
+    matching: list[tuple[Version, IndexVersion]],
+    usable: list[tuple[Version, IndexVersion]],
+    abi_versions: Sequence[Version],
+) -> ResolutionError:
+    published = (
+        ", ".join(f"{e.version}{' (yanked)' if e.yanked else ''}" for _, e in sorted(parsed, key=lambda pair: pair[0]))
+        or "none"
+    )
     wanted = str(requirement.specifier) or "any version"
     if not parsed:
         return ResolutionError(f"{index.name} has no published versions")
     if matching and not usable:
         abis = ", ".join(str(v) for v in abi_versions)
         needs = "; ".join(f"{e.version} needs ABI {e.abi}" for _, e in matching)
-        return ResolutionError(f"no version of {index.name} matching {wanted} runs on this host's plugin ABI "
-                               f"{abis} ({needs})", hint="update acc, or ask for an older version")
+        return ResolutionError(
+            f"no version of {index.name} matching {wanted} runs on this host's plugin ABI {abis} ({needs})",
+            hint="update acc, or ask for an older version",
+        )
     if usable:
-        return ResolutionError(f"every version of {index.name} matching {wanted} is yanked (published: {published})",
-                               hint=f"pin one exactly to install it anyway, e.g. "
-                               f"`acc plugin install {index.name}=={usable[-1][1].version}`")
-    return ResolutionError(f"no version of {index.name} satisfies {wanted} (published: {published})",
-                           hint="loosen the version specifier")
+        return ResolutionError(
+            f"every version of {index.name} matching {wanted} is yanked (published: {published})",
+            hint=f"pin one exactly to install it anyway, e.g. "
+            f"`acc plugin install {index.name}=={usable[-1][1].version}`",
+        )
+    return ResolutionError(
+        f"no version of {index.name} satisfies {wanted} (published: {published})", hint="loosen the version specifier"
+    )

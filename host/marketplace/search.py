@@ -40,12 +40,16 @@ def search(marketplace: Marketplace, query: str) -> list[SearchHit]:
         with urllib.request.urlopen(request, timeout=SEARCH_TIMEOUT_SECONDS) as response:
             raw: bytes = response.read(MAX_SEARCH_BYTES + 1)
     except urllib.error.HTTPError as e:
-        raise MarketplaceUnreachable(f"marketplace {marketplace.name} ({marketplace.url}) answered "
-                                     f"{e.code} {e.reason} to a search", hint="try again later") from e
+        raise MarketplaceUnreachable(
+            f"marketplace {marketplace.name} ({marketplace.url}) answered {e.code} {e.reason} to a search",
+            hint="try again later",
+        ) from e
     except (urllib.error.URLError, TimeoutError, OSError) as e:
         reason = getattr(e, "reason", e)
-        raise MarketplaceUnreachable(f"cannot reach marketplace {marketplace.name} at {marketplace.url} ({reason})",
-                                     hint="check your network connection and that the marketplace is up") from e
+        raise MarketplaceUnreachable(
+            f"cannot reach marketplace {marketplace.name} at {marketplace.url} ({reason})",
+            hint="check your network connection and that the marketplace is up",
+        ) from e
     if len(raw) > MAX_SEARCH_BYTES:
         raise MarketplaceError(f"marketplace {marketplace.name} sent an oversized search result")
     try:
@@ -55,8 +59,10 @@ def search(marketplace: Marketplace, query: str) -> list[SearchHit]:
             raise TypeError("plugins is not a list")
         return [_hit(marketplace.name, p) for p in plugins]
     except (ValueError, KeyError, TypeError) as e:
-        raise MarketplaceError(f"marketplace {marketplace.name} sent a search result acc cannot read ({e})",
-                               hint="is the URL an acc marketplace? see `acc marketplace list`") from e
+        raise MarketplaceError(
+            f"marketplace {marketplace.name} sent a search result acc cannot read ({e})",
+            hint="is the URL an acc marketplace? see `acc marketplace list`",
+        ) from e
 
 
 def _hit(marketplace: str, p: Any) -> SearchHit:
@@ -65,10 +71,13 @@ def _hit(marketplace: str, p: Any) -> SearchHit:
     rating = p.get("rating")
     capabilities = p.get("capabilities") or []
     return SearchHit(
-        marketplace=marketplace, name=str(p["name"]), latest_version=str(p.get("latest_version", "")),
+        marketplace=marketplace,
+        name=str(p["name"]),
+        latest_version=str(p.get("latest_version", "")),
         description=str(p.get("description", "")),
         rating=float(rating) if isinstance(rating, int | float) and not isinstance(rating, bool) else None,
-        rating_count=int(p.get("rating_count") or 0), downloads=int(p.get("downloads") or 0),
+        rating_count=int(p.get("rating_count") or 0),
+        downloads=int(p.get("downloads") or 0),
         capabilities=tuple(str(c) for c in capabilities) if isinstance(capabilities, list) else (),
         deprecated=bool(p.get("deprecated")),
     )

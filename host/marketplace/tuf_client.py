@@ -45,9 +45,14 @@ CHUNK_BYTES = 256 * 1024
 
 def updater_config() -> UpdaterConfig:
     """Bounded caps, well above what the registry needs (512 bins: a snapshot of ~60 KB)."""
-    return UpdaterConfig(timestamp_max_length=16_384, snapshot_max_length=4_000_000,
-                         targets_max_length=4_000_000, root_max_length=512_000, max_root_rotations=64,
-                         app_user_agent=USER_AGENT)
+    return UpdaterConfig(
+        timestamp_max_length=16_384,
+        snapshot_max_length=4_000_000,
+        targets_max_length=4_000_000,
+        root_max_length=512_000,
+        max_root_rotations=64,
+        app_user_agent=USER_AGENT,
+    )
 
 
 class GzipFetcher(FetcherInterface):
@@ -111,10 +116,14 @@ class MarketplaceClient:
         self._target_dir.mkdir(parents=True, exist_ok=True)
         with self._metadata_lock(), self._tuf_errors("refresh its metadata"):
             updater = Updater(
-                metadata_dir=str(self.marketplace.metadata_dir), metadata_base_url=self.marketplace.metadata_url,
-                target_base_url=self.marketplace.targets_url, target_dir=str(self._target_dir),
-                fetcher=self._fetcher, config=updater_config(),
-                bootstrap=root)
+                metadata_dir=str(self.marketplace.metadata_dir),
+                metadata_base_url=self.marketplace.metadata_url,
+                target_base_url=self.marketplace.targets_url,
+                target_dir=str(self._target_dir),
+                fetcher=self._fetcher,
+                config=updater_config(),
+                bootstrap=root,
+            )
             updater.refresh()
         self._updater = updater
 
@@ -127,15 +136,25 @@ class MarketplaceClient:
         if info is None:
             return None
         if info.length > MAX_INDEX_BYTES:
-            raise MarketplaceUntrusted(f"the signed index of {name} on {self.marketplace.name} is "
-                                       f"{info.length} bytes, over the {MAX_INDEX_BYTES}-byte limit")
+            raise MarketplaceUntrusted(
+                f"the signed index of {name} on {self.marketplace.name} is "
+                f"{info.length} bytes, over the {MAX_INDEX_BYTES}-byte limit"
+            )
         destination = self._target_dir / "index.json"
         with self._tuf_errors(f"download the index of {name}"):
             updater.download_target(info, filepath=str(destination))
         return parse_index(destination.read_bytes(), expected_name=name)
 
-    def download(self, path: str, *, sha256: str, length: int, destination: Path,
-                 progress: Progress | None = None, label: str = "") -> Path:
+    def download(
+        self,
+        path: str,
+        *,
+        sha256: str,
+        length: int,
+        destination: Path,
+        progress: Progress | None = None,
+        label: str = "",
+    ) -> Path:
         """Download target `path`, verified against a length and sha256 that came from
         signed metadata (the plugin's TUF-verified index): one bin per install, not three."""
         updater = self._refreshed()

@@ -110,17 +110,19 @@ class Session:
 
     def client(self, marketplace: str) -> MarketplaceClient:
         if marketplace not in self._clients:
-            self._clients[marketplace] = MarketplaceClient(self.config.get(marketplace), self.config,
-                                                           self.work / marketplace)
+            self._clients[marketplace] = MarketplaceClient(
+                self.config.get(marketplace), self.config, self.work / marketplace
+            )
         return self._clients[marketplace]
 
     def index(self, installed: InstalledPlugin) -> tuple[MarketplaceClient, PluginIndex]:
         client = self.client(installed.marketplace)
         index = client.plugin_index(installed.name)
         if index is None:
-            raise ResolutionError(f"{installed.name} is no longer published on {installed.marketplace}",
-                                  hint="it keeps working as installed; `acc plugin remove` it if you no longer "
-                                  "trust it")
+            raise ResolutionError(
+                f"{installed.name} is no longer published on {installed.marketplace}",
+                hint="it keeps working as installed; `acc plugin remove` it if you no longer trust it",
+            )
         return client, index
 
 
@@ -142,8 +144,10 @@ def marketplace_plugins(paths: HostPaths, names: tuple[str, ...]) -> list[Instal
     for name in names:
         installed = store.get(name)
         if not installed.marketplace:
-            raise StoreError(f"{name} was installed from an archive file, not from a marketplace",
-                             hint="update it by installing a newer signed archive with `acc plugin install FILE`")
+            raise StoreError(
+                f"{name} was installed from an archive file, not from a marketplace",
+                hint="update it by installing a newer signed archive with `acc plugin install FILE`",
+            )
         chosen.append(installed)
     return chosen
 
@@ -193,16 +197,16 @@ def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep
     dependencies = _stage_dependencies(session, client, check, consent)
     if target.version in installed.versions and _kept_sha256(store, installed.name, target.version) == target.sha256:
         granted = _consent_to_kept(session.paths, installed, target.version, target, consent, action="update")
-        commit: Callable[[], InstalledPlugin] = partial(store.switch, installed.name, target.version,
-                                                        granted=granted, expected_current=installed.version)
+        commit: Callable[[], InstalledPlugin] = partial(
+            store.switch, installed.name, target.version, granted=granted, expected_current=installed.version
+        )
     else:
         work = session.work / f"{installed.name}-{target.version}"
         work.mkdir(parents=True, exist_ok=True)
         archive = download_verified(client, check.index, target, work, session.progress)
         new_signer = signer_label(target)
         granted = _consent_to_archive(session, installed, archive, new_signer, consent, action="update")
-        commit = partial(store.install, archive, granted=granted, signer=new_signer,
-                         marketplace=installed.marketplace)
+        commit = partial(store.install, archive, granted=granted, signer=new_signer, marketplace=installed.marketplace)
     session.store_changed()
     stored = [dependency.store(store, keep) for dependency in dependencies]
     commit()
@@ -235,8 +239,9 @@ class _StagedDependency:
         return installed, self.needed_by
 
 
-def _stage_dependencies(session: Session, client: MarketplaceClient, check: UpdateCheck,
-                        consent: Consent) -> list[_StagedDependency]:
+def _stage_dependencies(
+    session: Session, client: MarketplaceClient, check: UpdateCheck, consent: Consent
+) -> list[_StagedDependency]:
     from host.install import check_abi, precompile
     from host.marketplace.dependencies import resolve_install
     from host.marketplace.install import download_verified, installed_plugins, signer_label
@@ -245,9 +250,14 @@ def _stage_dependencies(session: Session, client: MarketplaceClient, check: Upda
     target = check.choice.target
     assert target is not None
     store = LocalStore(session.paths)
-    picks = resolve_install(Requirement(check.name, None, SpecifierSet(f"=={target.version}")), check.index,
-                            marketplace=client.marketplace.name, lookup=client.plugin_index,
-                            installed=installed_plugins(store), abi_versions=SUPPORTED_ABI_VERSIONS)
+    picks = resolve_install(
+        Requirement(check.name, None, SpecifierSet(f"=={target.version}")),
+        check.index,
+        marketplace=client.marketplace.name,
+        lookup=client.plugin_index,
+        installed=installed_plugins(store),
+        abi_versions=SUPPORTED_ABI_VERSIONS,
+    )
     staged = []
     for pick in picks[:-1]:  # the last pick is the plugin being updated
         if pick.entry is None or pick.index is None:
@@ -273,8 +283,10 @@ def _consent_to_new(archive: PluginArchive, consent: Consent, why: str) -> froze
     """A dependency new to this machine asks for all it declares, like an install would."""
     manifest = archive.manifest
     label = f"{manifest.name} {manifest.version}"
-    lines = [f"{kind}: {capability.scope_summary()} — {capability.reason}"
-             for kind, capability in sorted(manifest.capabilities.items())]
+    lines = [
+        f"{kind}: {capability.scope_summary()} — {capability.reason}"
+        for kind, capability in sorted(manifest.capabilities.items())
+    ]
     if not lines:
         consent.announce(f"installing {label} ({why}): it asks for no capabilities")
         return frozenset()
@@ -289,21 +301,35 @@ def _consent_to_new(archive: PluginArchive, consent: Consent, why: str) -> froze
         if consent.ask(title, lines):
             return frozenset(manifest.capabilities)
         raise ConsentRequired(f"installing {label} declined: nothing was changed")
-    raise ConsentRequired(title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
-                          hint="approve it with `--yes`, or run the command on a terminal to be asked")
+    raise ConsentRequired(
+        title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
+        hint="approve it with `--yes`, or run the command on a terminal to be asked",
+    )
 
 
-def _consent_to_archive(session: Session, installed: InstalledPlugin, archive: PluginArchive, new_signer: str,
-                        consent: Consent, *, action: str) -> frozenset[str]:
+def _consent_to_archive(
+    session: Session,
+    installed: InstalledPlugin,
+    archive: PluginArchive,
+    new_signer: str,
+    consent: Consent,
+    *,
+    action: str,
+) -> frozenset[str]:
     """Check, compile and consent to a downloaded replacement of `installed`: its grants."""
     from host.install import check_abi, precompile
 
     check_abi(archive)
     precompile(session.paths, archive, session.progress)
     new_caps = archive.manifest.capabilities
-    approved = _consent(installed, str(archive.manifest.version),
-                        diff_capabilities(installed.manifest().capabilities, new_caps),
-                        _signer_change(installed.signer, new_signer), consent, action=action)
+    approved = _consent(
+        installed,
+        str(archive.manifest.version),
+        diff_capabilities(installed.manifest().capabilities, new_caps),
+        _signer_change(installed.signer, new_signer),
+        consent,
+        action=action,
+    )
     return carried_grants(installed.granted, installed.manifest().capabilities, new_caps, approved=approved)
 
 
@@ -313,8 +339,9 @@ class RollbackResult:
     current: InstalledPlugin
 
 
-def rollback(session: Session, name: str, to: str | None, consent: Consent,
-             confirm: Callable[[str], bool] | None) -> RollbackResult:
+def rollback(
+    session: Session, name: str, to: str | None, consent: Consent, confirm: Callable[[str], bool] | None
+) -> RollbackResult:
     """Switch `name` to a kept earlier version the current signed index still vouches for.
 
     `confirm(reason)` is asked (on a terminal, or answered by --yes) only for a version
@@ -323,31 +350,49 @@ def rollback(session: Session, name: str, to: str | None, consent: Consent,
     store = LocalStore(session.paths)
     installed = store.get(name)
     if not installed.marketplace:
-        raise StoreError(f"{name} was installed from an archive file: rollback needs the marketplace's signed "
-                         "index to vouch for the earlier version",
-                         hint="install the earlier archive file again with `acc plugin install FILE`")
+        raise StoreError(
+            f"{name} was installed from an archive file: rollback needs the marketplace's signed "
+            "index to vouch for the earlier version",
+            hint="install the earlier archive file again with `acc plugin install FILE`",
+        )
     _, index = session.index(installed)
     kept = {v: _kept_sha256(store, name, v) for v in installed.versions if v != installed.version}
     choice = choose_rollback(index, installed.version, kept, installed.marketplace, to)
     if choice.confirm_reason:
         question = f"{name} {choice.target}: {choice.confirm_reason}. Roll back to it anyway?"
         if confirm is None or not confirm(question):
-            raise ConsentRequired(f"not rolling back {name} to {choice.target}: {choice.confirm_reason}",
-                                  hint=f"to use it anyway, confirm on a terminal or pass --yes "
-                                  f"(`acc plugin rollback {name} --to {choice.target} --yes`)")
+            raise ConsentRequired(
+                f"not rolling back {name} to {choice.target}: {choice.confirm_reason}",
+                hint=f"to use it anyway, confirm on a terminal or pass --yes "
+                f"(`acc plugin rollback {name} --to {choice.target} --yes`)",
+            )
     current = _switch_to_kept(session.paths, installed, choice.target, choice.entry, consent, action="rollback")
     session.store_changed()
     return RollbackResult(previous=installed, current=current)
 
 
-def _switch_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str, entry: IndexVersion | None,
-                    consent: Consent, *, action: str) -> InstalledPlugin:
+def _switch_to_kept(
+    paths: HostPaths,
+    installed: InstalledPlugin,
+    version: str,
+    entry: IndexVersion | None,
+    consent: Consent,
+    *,
+    action: str,
+) -> InstalledPlugin:
     granted = _consent_to_kept(paths, installed, version, entry, consent, action=action)
     return LocalStore(paths).switch(installed.name, version, granted=granted, expected_current=installed.version)
 
 
-def _consent_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str, entry: IndexVersion | None,
-                     consent: Consent, *, action: str) -> frozenset[str]:
+def _consent_to_kept(
+    paths: HostPaths,
+    installed: InstalledPlugin,
+    version: str,
+    entry: IndexVersion | None,
+    consent: Consent,
+    *,
+    action: str,
+) -> frozenset[str]:
     """Check a kept version's files and signer, and consent to switching to it: its grants."""
     from host.marketplace.install import signer_label
 
@@ -355,12 +400,20 @@ def _consent_to_kept(paths: HostPaths, installed: InstalledPlugin, version: str,
     _check_kept_files(paths, kept)
     new_signer = signer_label(entry) if entry is not None else kept.signer
     if new_signer != kept.signer:
-        raise MarketplaceError(f"{installed.name} {version} was installed signed by {kept.signer}, but the signed "
-                               f"index now names {new_signer}: refused",
-                               hint=f"reinstall it with `acc plugin install {installed.name}=={version} --reinstall`")
+        raise MarketplaceError(
+            f"{installed.name} {version} was installed signed by {kept.signer}, but the signed "
+            f"index now names {new_signer}: refused",
+            hint=f"reinstall it with `acc plugin install {installed.name}=={version} --reinstall`",
+        )
     old_caps, new_caps = installed.manifest().capabilities, kept.manifest().capabilities
-    approved = _consent(installed, version, diff_capabilities(old_caps, new_caps),
-                        _signer_change(installed.signer, new_signer), consent, action=action)
+    approved = _consent(
+        installed,
+        version,
+        diff_capabilities(old_caps, new_caps),
+        _signer_change(installed.signer, new_signer),
+        consent,
+        action=action,
+    )
     return carried_grants(installed.granted, old_caps, new_caps, approved=approved)
 
 
@@ -373,12 +426,15 @@ def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
     try:
         digest = hashlib.sha256(kept.wasm_path.read_bytes()).hexdigest()
     except OSError as e:
-        raise StoreError(f"the kept files of {kept.name} {kept.version} are missing ({e})",
-                         hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`") \
-            from e
+        raise StoreError(
+            f"the kept files of {kept.name} {kept.version} are missing ({e})",
+            hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`",
+        ) from e
     if digest != kept.wasm_sha256:
-        raise StoreError(f"the kept plugin.wasm of {kept.name} {kept.version} was changed since it was installed",
-                         hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`")
+        raise StoreError(
+            f"the kept plugin.wasm of {kept.name} {kept.version} was changed since it was installed",
+            hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`",
+        )
     settings = EngineSettings()
     engine = shared_engine(settings)
     component = load_component(engine, settings, kept.wasm_path, paths.compiled, wasm_sha256=kept.wasm_sha256)
@@ -395,8 +451,9 @@ def _signer_change(old: str, new: str) -> str:
     return f"signed by another publisher key: {new} (was {old})"
 
 
-def _consent(installed: InstalledPlugin, version: str, diff: CapabilityDiff, signer_change: str,
-             consent: Consent, *, action: str) -> frozenset[str]:
+def _consent(
+    installed: InstalledPlugin, version: str, diff: CapabilityDiff, signer_change: str, consent: Consent, *, action: str
+) -> frozenset[str]:
     """The capability kinds whose widening is approved (by --grant, --yes or an answer);
     kinds named by --deny are applied without their grant. Refuses what nobody answered."""
     name = installed.name
@@ -413,8 +470,11 @@ def _consent(installed: InstalledPlugin, version: str, diff: CapabilityDiff, sig
     if not lines:
         return granted
     approved = granted | {c.kind for c in remaining}
-    title = (f"{name} {version} asks for more than {name} {installed.version} was granted:" if remaining
-             else f"{name} {version} is signed by another publisher key than {name} {installed.version}:")
+    title = (
+        f"{name} {version} asks for more than {name} {installed.version} was granted:"
+        if remaining
+        else f"{name} {version} is signed by another publisher key than {name} {installed.version}:"
+    )
     if consent.yes:
         consent.announce(title)
         for line in lines:
@@ -426,6 +486,7 @@ def _consent(installed: InstalledPlugin, version: str, diff: CapabilityDiff, sig
             return approved
         raise ConsentRequired(f"{action} of {name} to {version} declined: nothing was changed")
     again = f"acc plugin {action} {name}" + ("" if action == "update" else f" --to {version}") + " --yes"
-    raise ConsentRequired(title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
-                          hint=f"approve it with `{again}`, or run the command on a terminal to be asked")
-
+    raise ConsentRequired(
+        title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
+        hint=f"approve it with `{again}`, or run the command on a terminal to be asked",
+    )

@@ -49,11 +49,14 @@ class Findings:
     python_files: int = 0
 
 
-def _walk(path: str, exclude: list[str] | None, max_files: int,
-          wanted: tuple[str, ...] | None) -> tuple[str, files.Scan]:
+def _walk(
+    path: str, exclude: list[str] | None, max_files: int, wanted: tuple[str, ...] | None
+) -> tuple[str, files.Scan]:
     if not os.path.isdir(files.PROJECT):
-        raise Denied("code-quality reads the project's files, and the fs capability is not granted; "
-                     "grant it with `acc plugin grant code-quality fs`")
+        raise Denied(
+            "code-quality reads the project's files, and the fs capability is not granted; "
+            "grant it with `acc plugin grant code-quality fs`"
+        )
     try:
         relative = files.resolve(path)
         scan = files.walk(relative, wanted=wanted, exclude=tuple(exclude or ()), max_files=max_files)
@@ -84,8 +87,7 @@ def _analyse(scan: files.Scan, checks: Checks, max_file_bytes: int) -> Findings:
 def _analyse_file(path: str, data: bytes, checks: Checks, found: Findings, scan: files.Scan) -> None:
     if checks.entropy_threshold is not None:
         found.secrets += _secret_entries(path, files.any_text(data), checks.entropy_threshold)
-    if path.endswith(PYTHON_SUFFIXES) and (checks.max_complexity is not None
-                                           or checks.max_function_lines is not None):
+    if path.endswith(PYTHON_SUFFIXES) and (checks.max_complexity is not None or checks.max_function_lines is not None):
         _analyse_python(path, data, checks, found, scan)
 
 
@@ -97,31 +99,56 @@ def _analyse_python(path: str, data: bytes, checks: Checks, found: Findings, sca
     found.python_files += 1
     parsed = parse(path, text)
     if isinstance(parsed, ParseError):
-        found.parse_errors.append({"file": path, "line": parsed.line, "column": parsed.column,
-                                   "message": parsed.message})
+        found.parse_errors.append(
+            {"file": path, "line": parsed.line, "column": parsed.column, "message": parsed.message}
+        )
         if checks.max_function_lines is not None and "CQ100" not in checks.ignore:
-            found.lint.append({"code": "CQ100", "name": "syntax-error", "message": parsed.message, "file": path,
-                               "line": parsed.line, "column": parsed.column})
+            found.lint.append(
+                {
+                    "code": "CQ100",
+                    "name": "syntax-error",
+                    "message": parsed.message,
+                    "file": path,
+                    "line": parsed.line,
+                    "column": parsed.column,
+                }
+            )
         return
     if checks.max_complexity is not None:
         found.functions += [
-            {"file": path, "name": f.name, "kind": f.kind, "line": f.line, "column": f.column,
-             "end_line": f.end_line, "complexity": f.complexity, "rank": complexity_checks.rank(f.complexity),
-             "over_threshold": f.complexity > checks.max_complexity}
+            {
+                "file": path,
+                "name": f.name,
+                "kind": f.kind,
+                "line": f.line,
+                "column": f.column,
+                "end_line": f.end_line,
+                "complexity": f.complexity,
+                "rank": complexity_checks.rank(f.complexity),
+                "over_threshold": f.complexity > checks.max_complexity,
+            }
             for f in complexity_checks.functions(parsed.tree)
         ]
     if checks.max_function_lines is not None:
         result = lint_checks.lint(parsed, max_function_lines=checks.max_function_lines, ignore=checks.ignore)
-        found.lint += [{"code": f.code, "name": f.name, "message": f.message, "file": path, "line": f.line,
-                        "column": f.column} for f in result.findings]
+        found.lint += [
+            {"code": f.code, "name": f.name, "message": f.message, "file": path, "line": f.line, "column": f.column}
+            for f in result.findings
+        ]
         found.suppressed += result.suppressed
 
 
 def _secret_entries(path: str, text: str, entropy_threshold: float) -> list[Entry]:
     entries = []
     for f in secrets_scan.scan(text, path, entropy_threshold=entropy_threshold):
-        entry: Entry = {"rule": f.rule, "description": f.description, "file": path, "line": f.line,
-                        "column": f.column, "redacted": f.redacted}
+        entry: Entry = {
+            "rule": f.rule,
+            "description": f.description,
+            "file": path,
+            "line": f.line,
+            "column": f.column,
+            "redacted": f.redacted,
+        }
         if f.entropy is not None:
             entry["entropy"] = f.entropy
         entries.append(entry)
@@ -159,14 +186,21 @@ def _count(findings: list[Entry], key: str) -> dict[str, int]:
 
 
 @acc_plugin.command("complexity")
-def complexity(path: str = ".", max_complexity: int = 10, limit: int = 100, exclude: list[str] | None = None,
-               max_files: int = DEFAULT_MAX_FILES, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Entry:
+def complexity(
+    path: str = ".",
+    max_complexity: int = 10,
+    limit: int = 100,
+    exclude: list[str] | None = None,
+    max_files: int = DEFAULT_MAX_FILES,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Entry:
     relative, scan = _walk(path, exclude, max_files, PYTHON_SUFFIXES)
     found = _analyse(scan, Checks(max_complexity=max_complexity), max_file_bytes)
     values = [_int(f["complexity"]) for f in found.functions]
     over = sum(1 for f in found.functions if f["over_threshold"])
-    acc_plugin.log.info(f"complexity: {len(values)} functions in {found.python_files} files, "
-                        f"{over} over {max_complexity}")
+    acc_plugin.log.info(
+        f"complexity: {len(values)} functions in {found.python_files} files, {over} over {max_complexity}"
+    )
     return {
         "path": relative,
         "max_complexity": max_complexity,
@@ -182,15 +216,22 @@ def complexity(path: str = ".", max_complexity: int = 10, limit: int = 100, excl
 
 
 @acc_plugin.command("lint")
-def lint(path: str = ".", max_function_lines: int = 80, ignore: list[str] | None = None, limit: int = 100,
-         exclude: list[str] | None = None, max_files: int = DEFAULT_MAX_FILES,
-         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Entry:
+def lint(
+    path: str = ".",
+    max_function_lines: int = 80,
+    ignore: list[str] | None = None,
+    limit: int = 100,
+    exclude: list[str] | None = None,
+    max_files: int = DEFAULT_MAX_FILES,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Entry:
     checks = Checks(max_function_lines=max_function_lines, ignore=_ignored_codes(ignore))
     relative, scan = _walk(path, exclude, max_files, PYTHON_SUFFIXES)
     found = _analyse(scan, checks, max_file_bytes)
     findings = _by_position(found.lint)
-    acc_plugin.log.info(f"lint: {len(findings)} findings in {found.python_files} files "
-                        f"({found.suppressed} suppressed by noqa)")
+    acc_plugin.log.info(
+        f"lint: {len(findings)} findings in {found.python_files} files ({found.suppressed} suppressed by noqa)"
+    )
     return {
         "path": relative,
         "findings": findings[:limit],
@@ -202,9 +243,14 @@ def lint(path: str = ".", max_function_lines: int = 80, ignore: list[str] | None
 
 
 @acc_plugin.command("secrets")
-def secrets(path: str = ".", entropy_threshold: float = secrets_scan.DEFAULT_ENTROPY_THRESHOLD, limit: int = 100,
-            exclude: list[str] | None = None, max_files: int = DEFAULT_MAX_FILES,
-            max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Entry:
+def secrets(
+    path: str = ".",
+    entropy_threshold: float = secrets_scan.DEFAULT_ENTROPY_THRESHOLD,
+    limit: int = 100,
+    exclude: list[str] | None = None,
+    max_files: int = DEFAULT_MAX_FILES,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Entry:
     relative, scan = _walk(path, exclude, max_files, None)
     found = _analyse(scan, Checks(entropy_threshold=entropy_threshold), max_file_bytes)
     findings = _by_position(found.secrets)
@@ -219,13 +265,25 @@ def secrets(path: str = ".", entropy_threshold: float = secrets_scan.DEFAULT_ENT
 
 
 @acc_plugin.command("report")
-def report(path: str = ".", max_complexity: int = 10, max_lint_findings: int = 0, max_secrets: int = 0,
-           max_function_lines: int = 80, ignore: list[str] | None = None,
-           entropy_threshold: float = secrets_scan.DEFAULT_ENTROPY_THRESHOLD, limit: int = 20,
-           exclude: list[str] | None = None, max_files: int = DEFAULT_MAX_FILES,
-           max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Entry:
-    checks = Checks(max_complexity=max_complexity, max_function_lines=max_function_lines,
-                    ignore=_ignored_codes(ignore), entropy_threshold=entropy_threshold)
+def report(
+    path: str = ".",
+    max_complexity: int = 10,
+    max_lint_findings: int = 0,
+    max_secrets: int = 0,
+    max_function_lines: int = 80,
+    ignore: list[str] | None = None,
+    entropy_threshold: float = secrets_scan.DEFAULT_ENTROPY_THRESHOLD,
+    limit: int = 20,
+    exclude: list[str] | None = None,
+    max_files: int = DEFAULT_MAX_FILES,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Entry:
+    checks = Checks(
+        max_complexity=max_complexity,
+        max_function_lines=max_function_lines,
+        ignore=_ignored_codes(ignore),
+        entropy_threshold=entropy_threshold,
+    )
     relative, scan = _walk(path, exclude, max_files, None)
     found = _analyse(scan, checks, max_file_bytes)
     ranked = _worst_first(found.functions)
@@ -273,8 +331,10 @@ def _summary(results: dict[str, Entry], over: list[Entry]) -> str:
     complexity_check, lint_check, secret_check = results["complexity"], results["lint"], results["secrets"]
     if over:
         worst = over[0]
-        parts = [f"complexity: {len(over)} function(s) over {complexity_check['max_complexity']}, worst "
-                 f"{worst['name']} ({worst['complexity']}) at {worst['file']}:{worst['line']}"]
+        parts = [
+            f"complexity: {len(over)} function(s) over {complexity_check['max_complexity']}, worst "
+            f"{worst['name']} ({worst['complexity']}) at {worst['file']}:{worst['line']}"
+        ]
     else:
         parts = [f"complexity: no function over {complexity_check['max_complexity']}"]
     parts.append(f"lint: {lint_check['findings']} finding(s), {lint_check['max_findings']} allowed")

@@ -36,8 +36,10 @@ _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, getattr(errno, "ENO
 
 def _require_project() -> None:
     if acc_plugin.config.get("project") is None:
-        raise Denied("docs reads the project through its fs capability, and no project is mounted: "
-                     "grant it with `acc plugin grant docs fs` (and run with --project DIR)")
+        raise Denied(
+            "docs reads the project through its fs capability, and no project is mounted: "
+            "grant it with `acc plugin grant docs fs` (and run with --project DIR)"
+        )
 
 
 def _inside_project(path: str, what: str = "path") -> tuple[str, str]:
@@ -46,8 +48,9 @@ def _inside_project(path: str, what: str = "path") -> tuple[str, str]:
     if "\x00" in path:
         raise Invalid(f"{what} {path!r} contains a NUL character")
     if path.startswith(("/", "\\")) or _WINDOWS_ABSOLUTE.match(path):
-        raise Invalid(f"{what} {path!r} is absolute: give a path relative to the project root, "
-                      "such as 'src' or 'README.md'")
+        raise Invalid(
+            f"{what} {path!r} is absolute: give a path relative to the project root, such as 'src' or 'README.md'"
+        )
     normal = posixpath.normpath(path or ".")
     if normal == ".." or normal.startswith("../"):
         raise Invalid(f"{what} {path!r} leads outside the project (through '..'): give a path inside it")
@@ -62,8 +65,9 @@ def _shown(relative: str) -> str:
 # -- Python sources ---------------------------------------------------------------------------
 
 
-def _python_files(path: str, *, exclude: list[str], max_files: int,
-                  include_private: bool) -> tuple[str, list[str], bool]:
+def _python_files(
+    path: str, *, exclude: list[str], max_files: int, include_private: bool
+) -> tuple[str, list[str], bool]:
     """(the path shown back, .py files relative to the project in walk order, truncated?)."""
     relative, full = _inside_project(path)
     if os.path.isfile(full):
@@ -81,8 +85,10 @@ def _python_files(path: str, *, exclude: list[str], max_files: int,
         here = posixpath.relpath(dirpath, PROJECT)
         here = "" if here == "." else here
         dirnames[:] = sorted(
-            d for d in dirnames
-            if not d.startswith(".") and d not in _SKIP_DIRS
+            d
+            for d in dirnames
+            if not d.startswith(".")
+            and d not in _SKIP_DIRS
             and (include_private or not d.startswith("_"))
             and not excluded(posixpath.join(here, d))
         )
@@ -123,16 +129,16 @@ def _load_modules(files: list[str], include_private: bool) -> tuple[list[Module]
             errors.append({"path": relative, "error": f"cannot read it: {e.strerror or e}", "line": None})
             continue
         if len(source) > MAX_SOURCE_BYTES:
-            errors.append({"path": relative, "error": f"larger than {MAX_SOURCE_BYTES} bytes; skipped",
-                           "line": None})
+            errors.append({"path": relative, "error": f"larger than {MAX_SOURCE_BYTES} bytes; skipped", "line": None})
             continue
         total += len(source)
         if total > MAX_TOTAL_SOURCE_BYTES:
             acc_plugin.log.warn(f"stopped after {MAX_TOTAL_SOURCE_BYTES} bytes of source")
             return _sorted(modules), errors, True
         try:
-            modules.append(parse_module(source, name=_module_name(relative), path=relative,
-                                        include_private=include_private))
+            modules.append(
+                parse_module(source, name=_module_name(relative), path=relative, include_private=include_private)
+            )
         except SourceError as e:
             errors.append({"path": relative, "error": e.message, "line": e.line})
     return _sorted(modules), errors, False
@@ -142,10 +148,12 @@ def _sorted(modules: list[Module]) -> list[Module]:
     return sorted(modules, key=lambda m: (m.name.split("."), m.path))
 
 
-def _analyse(path: str, include_private: bool, exclude: list[str] | None,
-             max_files: int) -> tuple[str, list[Module], list[dict[str, Any]], int, bool]:
-    shown, files, truncated = _python_files(path, exclude=list(exclude or []), max_files=max_files,
-                                            include_private=include_private)
+def _analyse(
+    path: str, include_private: bool, exclude: list[str] | None, max_files: int
+) -> tuple[str, list[Module], list[dict[str, Any]], int, bool]:
+    shown, files, truncated = _python_files(
+        path, exclude=list(exclude or []), max_files=max_files, include_private=include_private
+    )
     modules, errors, cut = _load_modules(files, include_private)
     return shown, modules, errors, len(files), truncated or cut
 
@@ -154,8 +162,13 @@ def _analyse(path: str, include_private: bool, exclude: list[str] | None,
 
 
 @acc_plugin.command("api")
-def api(path: str = ".", include_private: bool = False, exclude: list[str] | None = None,
-        heading_level: int = 1, max_files: int = 500) -> dict[str, Any]:
+def api(
+    path: str = ".",
+    include_private: bool = False,
+    exclude: list[str] | None = None,
+    heading_level: int = 1,
+    max_files: int = 500,
+) -> dict[str, Any]:
     shown, modules, errors, files, truncated = _analyse(path, include_private, exclude, max_files)
     return {
         "path": shown,
@@ -168,14 +181,25 @@ def api(path: str = ".", include_private: bool = False, exclude: list[str] | Non
 
 
 @acc_plugin.command("coverage")
-def coverage_command(path: str = ".", threshold: float | None = None, include_private: bool = False,
-                     exclude: list[str] | None = None, max_files: int = 500) -> dict[str, Any]:
+def coverage_command(
+    path: str = ".",
+    threshold: float | None = None,
+    include_private: bool = False,
+    exclude: list[str] | None = None,
+    max_files: int = 500,
+) -> dict[str, Any]:
     shown, modules, errors, files, truncated = _analyse(path, include_private, exclude, max_files)
     return _coverage_report(shown, modules, errors, files, truncated, threshold)
 
 
-def _coverage_report(shown: str, modules: list[Module], errors: list[dict[str, Any]], files: int,
-                     truncated: bool, threshold: float | None) -> dict[str, Any]:
+def _coverage_report(
+    shown: str,
+    modules: list[Module],
+    errors: list[dict[str, Any]],
+    files: int,
+    truncated: bool,
+    threshold: float | None,
+) -> dict[str, Any]:
     reports = [coverage.module_report(m) for m in modules]
     total = sum(r["total"] for r in reports)
     documented = sum(r["documented"] for r in reports)
@@ -199,8 +223,13 @@ def _coverage_report(shown: str, modules: list[Module], errors: list[dict[str, A
 
 
 @acc_plugin.command("changelog")
-def changelog_command(since: str | None = None, group_by: str = "auto", max_commits: int = 500,
-                      include_merges: bool = False, heading_level: int = 2) -> dict[str, Any]:
+def changelog_command(
+    since: str | None = None,
+    group_by: str = "auto",
+    max_commits: int = 500,
+    include_merges: bool = False,
+    heading_level: int = 2,
+) -> dict[str, Any]:
     commits, truncated = _git_log(since, max_commits)
     merges = [c for c in commits if changelog.is_merge(c)]
     kept = commits if include_merges else [c for c in commits if not changelog.is_merge(c)]
@@ -222,8 +251,7 @@ def _git_log(since: str | None, max_commits: int) -> tuple[list[dict[str, Any]],
     Returns the commits and whether older ones were left out (max_commits reached).
     """
     if since is not None and (not since.strip() or since.startswith("-") or ".." in since):
-        raise Invalid(f"since {since!r} must name one commit, tag or branch (not a range, "
-                      "and not starting with '-')")
+        raise Invalid(f"since {since!r} must name one commit, tag or branch (not a range, and not starting with '-')")
     commits: list[dict[str, Any]] = []
     while True:
         request: dict[str, Any] = {"n": min(_GIT_LOG_PAGE, max_commits - len(commits)), "skip": len(commits)}
@@ -248,10 +276,19 @@ def _git_log(since: str | None, max_commits: int) -> tuple[list[dict[str, Any]],
 
 
 @acc_plugin.command("readme-section")
-def readme_section(section: str, file: str = "README.md", content: str | None = None,
-                   generator: str | None = None, source: str = ".", include_private: bool = False,
-                   exclude: list[str] | None = None, since: str | None = None, heading_level: int = 3,
-                   max_files: int = 500, write: bool = False) -> dict[str, Any]:
+def readme_section(
+    section: str,
+    file: str = "README.md",
+    content: str | None = None,
+    generator: str | None = None,
+    source: str = ".",
+    include_private: bool = False,
+    exclude: list[str] | None = None,
+    since: str | None = None,
+    heading_level: int = 3,
+    max_files: int = 500,
+    write: bool = False,
+) -> dict[str, Any]:
     if not sections.SECTION_NAME.match(section):
         raise Invalid(f"section {section!r} must be lowercase letters, digits, '.', '_' or '-'")
     if content is not None and generator is not None:
@@ -262,10 +299,19 @@ def readme_section(section: str, file: str = "README.md", content: str | None = 
     if content is None:
         kind = generator or (section if section in GENERATORS else None)
         if kind is None:
-            raise Invalid(f"the section {section!r} has no generator of its own: give content, or a generator "
-                          f"({', '.join(GENERATORS)})")
-        content, errors = _generate(kind, source=source, include_private=include_private, exclude=exclude,
-                                    since=since, heading_level=heading_level, max_files=max_files)
+            raise Invalid(
+                f"the section {section!r} has no generator of its own: give content, or a generator "
+                f"({', '.join(GENERATORS)})"
+            )
+        content, errors = _generate(
+            kind,
+            source=source,
+            include_private=include_private,
+            exclude=exclude,
+            since=since,
+            heading_level=heading_level,
+            max_files=max_files,
+        )
     try:
         replaced = sections.replace_section(text, section, content, file=_shown(relative))
     except sections.SectionError as e:
@@ -307,8 +353,16 @@ def _read_text(relative: str, full: str) -> str:
         raise Invalid(f"{_shown(relative)} is not UTF-8 text") from None
 
 
-def _generate(kind: str, *, source: str, include_private: bool, exclude: list[str] | None, since: str | None,
-              heading_level: int, max_files: int) -> tuple[str, list[dict[str, Any]]]:
+def _generate(
+    kind: str,
+    *,
+    source: str,
+    include_private: bool,
+    exclude: list[str] | None,
+    since: str | None,
+    heading_level: int,
+    max_files: int,
+) -> tuple[str, list[dict[str, Any]]]:
     if kind == "changelog":
         return changelog_command(since=since, heading_level=heading_level)["markdown"], []
     shown, modules, errors, files, truncated = _analyse(source, include_private, exclude, max_files)
@@ -334,8 +388,10 @@ def _write_atomically(relative: str, full: str, text: str) -> str | None:
         with suppress(OSError):
             os.remove(temporary)
         if isinstance(e, PermissionError) or e.errno in _READ_ONLY_ERRNOS:
-            return (f"not written: docs may only read this project (its fs grant is read-only), so "
-                    f"{relative} is unchanged; the new text is in `text`")
+            return (
+                f"not written: docs may only read this project (its fs grant is read-only), so "
+                f"{relative} is unchanged; the new text is in `text`"
+            )
         raise Failed(f"could not write {relative}: {e.strerror or e}") from None
     acc_plugin.log.info(f"rewrote the section in {relative}")
     return None

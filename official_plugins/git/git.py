@@ -59,9 +59,7 @@ def _git_failure(args: list[str], result: Completed) -> Exception:
 def _message(result: Completed) -> str:
     text = result.stderr.decode("utf-8", "replace").strip() or result.text.strip()
     lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in text.splitlines()]
-    return " ".join(line.strip() for line in lines if line.strip())[-_MAX_MESSAGE:] or (
-        f"exit status {result.status}"
-    )
+    return " ".join(line.strip() for line in lines if line.strip())[-_MAX_MESSAGE:] or (f"exit status {result.status}")
 
 
 def _check_paths(paths: list[str] | None) -> list[str]:
@@ -103,8 +101,9 @@ def _current_branch() -> str | None:
 def status(untracked: str = "normal", max_files: int = 1000) -> dict[str, Any]:
     if untracked not in ("normal", "all", "no"):  # the schema says so; an option must not slip in
         raise Invalid(f"untracked must be normal, all or no, not {untracked!r}")
-    out = _git(["status", "--porcelain=v2", "--branch", "-z", "--ahead-behind", "--renames",
-                f"--untracked-files={untracked}"])
+    out = _git(
+        ["status", "--porcelain=v2", "--branch", "-z", "--ahead-behind", "--renames", f"--untracked-files={untracked}"]
+    )
     result = gitparse.parse_status(out.stdout, truncated=out.truncated, max_files=max_files)
     result["merge_in_progress"] = _merge_in_progress()
     result["clean"] = not any(result[key] for key in ("staged", "unstaged", "untracked", "conflicted"))
@@ -115,16 +114,27 @@ def status(untracked: str = "normal", max_files: int = 1000) -> dict[str, Any]:
 
 
 @acc_plugin.command("diff")
-def diff(staged: bool = False, paths: list[str] | None = None, max_bytes: int = 262144,
-         max_files: int = 1000) -> dict[str, Any]:
+def diff(
+    staged: bool = False, paths: list[str] | None = None, max_bytes: int = 262144, max_files: int = 1000
+) -> dict[str, Any]:
     selected = _check_paths(paths)
-    args = ["diff", "--raw", "--numstat", "--patch", "-z", "--no-color", "--no-ext-diff",
-            "--no-textconv", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/"]
+    args = [
+        "diff",
+        "--raw",
+        "--numstat",
+        "--patch",
+        "-z",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--find-renames",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+    ]
     if staged:
         args.append("--cached")
     out = _git([*args, "--", *selected])
-    result = gitparse.parse_diff(out.stdout, truncated=out.truncated, max_bytes=max_bytes,
-                                 max_files=max_files)
+    result = gitparse.parse_diff(out.stdout, truncated=out.truncated, max_bytes=max_bytes, max_files=max_files)
     return {"staged": staged, **result}
 
 
@@ -132,11 +142,17 @@ def diff(staged: bool = False, paths: list[str] | None = None, max_bytes: int = 
 
 
 @acc_plugin.command("log")
-def log(n: int = 20, ref: str | None = None, paths: list[str] | None = None,
-        skip: int = 0) -> dict[str, Any]:
+def log(n: int = 20, ref: str | None = None, paths: list[str] | None = None, skip: int = 0) -> dict[str, Any]:
     selected = _check_paths(paths)
-    args = ["log", "-z", f"--format={gitparse.LOG_FORMAT}", "--encoding=UTF-8", "--no-color",
-            f"--max-count={n + 1}", f"--skip={skip}"]
+    args = [
+        "log",
+        "-z",
+        f"--format={gitparse.LOG_FORMAT}",
+        "--encoding=UTF-8",
+        "--no-color",
+        f"--max-count={n + 1}",
+        f"--skip={skip}",
+    ]
     if ref is not None:
         args += ["--end-of-options", _check_revision(ref, "ref")]
     out = acc_plugin.process.run("git", [*args, "--", *selected])
@@ -155,8 +171,7 @@ def log(n: int = 20, ref: str | None = None, paths: list[str] | None = None,
 
 
 @acc_plugin.command("branches")
-def branches(action: str = "list", name: str | None = None,
-             start_point: str | None = None) -> dict[str, Any]:
+def branches(action: str = "list", name: str | None = None, start_point: str | None = None) -> dict[str, Any]:
     if action == "list":
         if name is not None or start_point is not None:
             raise Invalid("action list takes no name or start_point")
@@ -211,12 +226,24 @@ def commit(message: str, paths: list[str] | None = None) -> dict[str, Any]:
         raise Failed(f"{error}{staged_note}") from None
     if result.status != 0:
         text = _message(result)
-        if any(phrase in text for phrase in ("nothing to commit", "nothing added to commit",
-                                             "no changes added to commit")):
+        if any(
+            phrase in text for phrase in ("nothing to commit", "nothing added to commit", "no changes added to commit")
+        ):
             raise Failed("nothing to commit: stage changes first, or give the paths to commit")
         raise _git_failure(args, result)
-    shown = _git(["log", "-1", "-z", "--name-status", "--find-renames", "--encoding=UTF-8",
-                  f"--format={gitparse.COMMIT_FORMAT}", "HEAD", "--"])
+    shown = _git(
+        [
+            "log",
+            "-1",
+            "-z",
+            "--name-status",
+            "--find-renames",
+            "--encoding=UTF-8",
+            f"--format={gitparse.COMMIT_FORMAT}",
+            "HEAD",
+            "--",
+        ]
+    )
     summary = gitparse.parse_commit_summary(shown.stdout)
     summary["branch"] = _current_branch()
     return summary
@@ -238,8 +265,19 @@ def conflicts(paths: list[str] | None = None, max_bytes: int = 262144) -> dict[s
         # pattern matches every line, -I skips binary files (git writes no markers in
         # those), :(literal) keeps names with * or [ from being read as globs.
         grep = _git(
-            ["grep", "--no-color", "-I", "-n", "-z", "--full-name", "-F", "-e", "", "--",
-             *(f":(literal){entry['path']}" for entry in unmerged)],
+            [
+                "grep",
+                "--no-color",
+                "-I",
+                "-n",
+                "-z",
+                "--full-name",
+                "-F",
+                "-e",
+                "",
+                "--",
+                *(f":(literal){entry['path']}" for entry in unmerged),
+            ],
             ok=(0, 1),
         )
         lines = gitparse.parse_grep_lines(grep.stdout)

@@ -365,8 +365,7 @@ def parse_log(out: bytes) -> list[dict[str, Any]]:
 
 
 #: `git log -1 -z --name-status --format=COMMIT_FORMAT`: what `commit` reports back.
-COMMIT_FIELDS = ("hash", "short_hash", "author_name", "author_email", "committer_name",
-                 "committer_email", "subject")
+COMMIT_FIELDS = ("hash", "short_hash", "author_name", "author_email", "committer_name", "committer_email", "subject")
 COMMIT_FORMAT = "%H%x00%h%x00%an%x00%ae%x00%cn%x00%ce%x00%s"
 
 
@@ -388,11 +387,13 @@ def parse_commit_summary(out: bytes) -> dict[str, Any]:
             break  # cut short
         paths = [_text(p) for p in entries[index + 1 : index + 1 + names]]
         index += 1 + names
-        files.append({
-            "path": paths[-1],
-            "status": letter,
-            "renamed_from": paths[0] if names == 2 else None,
-        })
+        files.append(
+            {
+                "path": paths[-1],
+                "status": letter,
+                "renamed_from": paths[0] if names == 2 else None,
+            }
+        )
     summary["files"] = files
     return summary
 
@@ -419,15 +420,17 @@ def parse_branches(out: bytes) -> list[dict[str, Any]]:
         ahead = re.search(r"ahead (\d+)", track)
         behind = re.search(r"behind (\d+)", track)
         has_upstream = bool(upstream) and track != "gone"
-        branches.append({
-            "name": ref.removeprefix("refs/heads/"),
-            "current": head == "*",
-            "upstream": upstream or None,
-            "upstream_gone": track == "gone",
-            "ahead": int(ahead[1]) if ahead else 0 if has_upstream else None,
-            "behind": int(behind[1]) if behind else 0 if has_upstream else None,
-            "last_commit": {"hash": commit, "short_hash": short, "date": date, "subject": subject},
-        })
+        branches.append(
+            {
+                "name": ref.removeprefix("refs/heads/"),
+                "current": head == "*",
+                "upstream": upstream or None,
+                "upstream_gone": track == "gone",
+                "ahead": int(ahead[1]) if ahead else 0 if has_upstream else None,
+                "behind": int(behind[1]) if behind else 0 if has_upstream else None,
+                "last_commit": {"hash": commit, "short_hash": short, "date": date, "subject": subject},
+            }
+        )
     return branches
 
 
@@ -532,5 +535,4 @@ def _marker(line: str, char: str, size: int) -> str | None:
 
 
 def _section(label: str | None, start_line: int) -> dict[str, Any]:
-    return {"label": label or "", "start_line": start_line, "line_count": 0, "text": "",
-            "truncated": False}
+    return {"label": label or "", "start_line": start_line, "line_count": 0, "text": "", "truncated": False}

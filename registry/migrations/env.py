@@ -19,8 +19,9 @@ else:
     engine = create_engine(url)
     with engine.connect() as connection:
         # SQLite cannot ALTER most constraints in place: batch mode copies the table instead.
-        context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection, target_metadata=Base.metadata, render_as_batch=connection.dialect.name == "sqlite"
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

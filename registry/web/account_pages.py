@@ -31,16 +31,34 @@ def account() -> ResponseReturnValue:
     return account_page(viewer)
 
 
-def account_page(viewer: Viewer, *, status: int = 200, form_errors: dict[str, str] | None = None,
-                 drafts: dict[str, str] | None = None) -> Response:
+def account_page(
+    viewer: Viewer,
+    *,
+    status: int = 200,
+    form_errors: dict[str, str] | None = None,
+    drafts: dict[str, str] | None = None,
+) -> Response:
     with registry().db.read() as session:
         user = session.get(User, viewer.id)
         assert user is not None
-        tokens = session.execute(select(ApiToken).where(ApiToken.user_id == user.id)
-                                 .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).scalars().all()
-        html = render_template("web/account.html", user=user, tokens=tokens, now=utcnow(),
-                               form_errors=form_errors or {}, drafts=drafts or {},
-                               default_token_days=DEFAULT_TOKEN_DAYS)
+        tokens = (
+            session.execute(
+                select(ApiToken)
+                .where(ApiToken.user_id == user.id)
+                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+            )
+            .scalars()
+            .all()
+        )
+        html = render_template(
+            "web/account.html",
+            user=user,
+            tokens=tokens,
+            now=utcnow(),
+            form_errors=form_errors or {},
+            drafts=drafts or {},
+            default_token_days=DEFAULT_TOKEN_DAYS,
+        )
     return Response(html, status=status, mimetype="text/html")
 
 
@@ -59,19 +77,29 @@ def _failed(viewer: Viewer, form: str, e: ApiError, drafts: dict[str, str]) -> R
 def create_token() -> ResponseReturnValue:
     viewer = require_viewer()
     _count_write()
-    drafts = {"description": field("description", "The description", limit=200),
-              "plugins": field("plugins", "The plugin list", limit=2000),
-              "expires_days": field("expires_days", "The expiry", limit=10)}
+    drafts = {
+        "description": field("description", "The description", limit=200),
+        "plugins": field("plugins", "The plugin list", limit=2000),
+        "expires_days": field("expires_days", "The expiry", limit=10),
+    }
     try:
         names = _plugin_names(drafts["plugins"])
         days = whole_number("expires_days", "The expiry in days", low=1, high=3650, default=DEFAULT_TOKEN_DAYS)
         with registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
-            text, token = accounts.create_token(session, user, plugins=names or None, expires_days=days,
-                                                description=drafts["description"].strip())
-            audit(session, user.name, "create_token", token.prefix, client_address(), plugins=token.plugins,
-                  expires_days=days)
+            text, token = accounts.create_token(
+                session, user, plugins=names or None, expires_days=days, description=drafts["description"].strip()
+            )
+            audit(
+                session,
+                user.name,
+                "create_token",
+                token.prefix,
+                client_address(),
+                plugins=token.plugins,
+                expires_days=days,
+            )
     except ApiError as e:
         return _failed(viewer, "token", e, drafts)
     # The only time the token's text exists outside its owner's hands: this response, not stored, not cached.
@@ -128,8 +156,10 @@ def add_key() -> ResponseReturnValue:
 def add_identity() -> ResponseReturnValue:
     viewer = require_viewer()
     _count_write()
-    drafts = {"identity": field("identity", "The identity", limit=254),
-              "issuer": field("issuer", "The issuer", limit=254)}
+    drafts = {
+        "identity": field("identity", "The identity", limit=254),
+        "issuer": field("issuer", "The issuer", limit=254),
+    }
     try:
         with registry().db.write() as session:
             user = session.get(User, viewer.id)

@@ -33,8 +33,10 @@ def register() -> ResponseReturnValue:
         return render_template("web/register.html", next=target, values={}, error=None)
     reg = registry()
     hit(reg.db, "register", client_address(), reg.config.login_rate_per_minute)
-    values = {"name": request.form.get("name", "")[:MAX_NAME_LENGTH],
-              "email": request.form.get("email", "")[:MAX_EMAIL_LENGTH]}
+    values = {
+        "name": request.form.get("name", "")[:MAX_NAME_LENGTH],
+        "email": request.form.get("email", "")[:MAX_EMAIL_LENGTH],
+    }
     try:
         user = _create_account()
     except ApiError as e:

@@ -9,8 +9,7 @@ from flask import Blueprint, Response, current_app, g, request, session
 
 from registry.web import security
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/web")
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
 
 @bp.before_request
@@ -27,8 +26,12 @@ def _after(response: Response) -> Response:
     security.add_security_headers(response)
     if request.endpoint == "web.static":
         return response
-    personal = (security.current_viewer() is not None or g.get("csrf_used", False) or session.modified
-                or request.method != "GET")
+    personal = (
+        security.current_viewer() is not None
+        or g.get("csrf_used", False)
+        or session.modified
+        or request.method != "GET"
+    )
     if personal:
         response.headers["Cache-Control"] = "private, no-store"
     elif response.status_code == 200 and "Cache-Control" not in response.headers:

@@ -35,6 +35,9 @@ def capability_views(capabilities: dict[str, Any]) -> list[CapabilityView]:
         scope = str(detail.get("scope", ""))
         if kind == "fs" and "write" in scope:
             risky = True
-        views.append(CapabilityView(kind=kind, meaning=meaning, scope=scope, reason=str(detail.get("reason", "")),
-                                    high_risk=risky))
+        views.append(
+            CapabilityView(
+                kind=kind, meaning=meaning, scope=scope, reason=str(detail.get("reason", "")), high_risk=risky
+            )
+        )
     return sorted(views, key=lambda v: (not v.high_risk, v.kind))

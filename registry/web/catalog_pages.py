@@ -22,8 +22,13 @@ from sdk.abi import CAPABILITY_INTERFACES
 def home() -> str:
     with registry().db.read() as session:
         popular, recent = catalog.popular_and_recent(session)
-        return render_template("web/home.html", popular=popular, recent=recent,
-                               total=catalog.count_plugins(session), capabilities=sorted(CAPABILITY_INTERFACES))
+        return render_template(
+            "web/home.html",
+            popular=popular,
+            recent=recent,
+            total=catalog.count_plugins(session),
+            capabilities=sorted(CAPABILITY_INTERFACES),
+        )
 
 
 @bp.get("/search")
@@ -32,15 +37,27 @@ def search() -> str:
     with registry().db.read() as session:
         plugins, total = catalog.search(session, query, registry().search_cache)
         pages = max(1, math.ceil(total / query.per_page))
-        return render_template("web/search.html", query=query, plugins=plugins, total=total, pages=pages,
-                               page_url=lambda page: _search_url(query, page), sorts=catalog.SORTS,
-                               capabilities=sorted(CAPABILITY_INTERFACES))
+        return render_template(
+            "web/search.html",
+            query=query,
+            plugins=plugins,
+            total=total,
+            pages=pages,
+            page_url=lambda page: _search_url(query, page),
+            sorts=catalog.SORTS,
+            capabilities=sorted(CAPABILITY_INTERFACES),
+        )
 
 
 def _search_url(query: catalog.SearchQuery, page: int) -> str:
-    args: dict[str, Any] = {"q": query.q, "category": query.category, "capability": query.capability,
-                            "network": "none" if query.no_network else "",
-                            "sort": query.sort if query.sort != "relevance" else "", "page": page if page > 1 else ""}
+    args: dict[str, Any] = {
+        "q": query.q,
+        "category": query.category,
+        "capability": query.capability,
+        "network": "none" if query.no_network else "",
+        "sort": query.sort if query.sort != "relevance" else "",
+        "page": page if page > 1 else "",
+    }
     if query.per_page != catalog.SearchQuery.per_page:
         args["per_page"] = query.per_page
     return url_for("web.search", **{k: v for k, v in args.items() if v != ""})
@@ -51,8 +68,9 @@ def plugin(name: str) -> Response:
     return plugin_page(name)
 
 
-def plugin_page(name: str, *, status: int = 200, form_errors: dict[str, str] | None = None,
-                drafts: dict[str, str] | None = None) -> Response:
+def plugin_page(
+    name: str, *, status: int = 200, form_errors: dict[str, str] | None = None, drafts: dict[str, str] | None = None
+) -> Response:
     """The plugin's page; a form that failed shows its error (`form_errors[form]`) and its draft."""
     viewer = current_viewer()
     drafts = drafts or {}
@@ -66,13 +84,24 @@ def plugin_page(name: str, *, status: int = 200, form_errors: dict[str, str] | N
         latest = catalog.latest_version(found)
         reviews = catalog.reviews(session, found)
         mine: Review | None = next((r for r in reviews if viewer is not None and r.user_id == viewer.id), None)
-        review_draft = {"stars": drafts.get("stars", str(mine.stars) if mine else ""),
-                        "text": drafts.get("text", mine.text if mine else "")}
+        review_draft = {
+            "stars": drafts.get("stars", str(mine.stars) if mine else ""),
+            "text": drafts.get("text", mine.text if mine else ""),
+        }
         html = render_template(
-            "web/plugin.html", plugin=found, latest=latest, versions=catalog.versions_newest_first(found),
-            capabilities=capability_views(latest.capabilities), readme=Markup(render_readme(latest.readme)),
-            install_command=f"acc plugin install {found.name}", reviews=reviews, my_review=mine,
-            review_draft=review_draft, report_draft=drafts.get("reason", ""), form_errors=form_errors or {})
+            "web/plugin.html",
+            plugin=found,
+            latest=latest,
+            versions=catalog.versions_newest_first(found),
+            capabilities=capability_views(latest.capabilities),
+            readme=Markup(render_readme(latest.readme)),
+            install_command=f"acc plugin install {found.name}",
+            reviews=reviews,
+            my_review=mine,
+            review_draft=review_draft,
+            report_draft=drafts.get("reason", ""),
+            form_errors=form_errors or {},
+        )
     return Response(html, status=status, mimetype="text/html")
 
 
@@ -80,5 +109,4 @@ def plugin_page(name: str, *, status: int = 200, form_errors: dict[str, str] | N
 def publisher(name: str) -> str:
     with registry().db.read() as session:
         user = accounts.get_user(session, name)
-        return render_template("web/publisher.html", publisher=user,
-                               plugins=catalog.publisher_plugins(session, user))
+        return render_template("web/publisher.html", publisher=user, plugins=catalog.publisher_plugins(session, user))

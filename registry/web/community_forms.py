@@ -30,8 +30,10 @@ def review(name: str) -> ResponseReturnValue:
     except ApiError as e:
         if e.status not in (400, 409):
             raise
-        drafts = {"stars": request.form.get("stars", "")[:1],
-                  "text": request.form.get("text", "")[:community.MAX_REVIEW_LENGTH]}
+        drafts = {
+            "stars": request.form.get("stars", "")[:1],
+            "text": request.form.get("text", "")[: community.MAX_REVIEW_LENGTH],
+        }
         return plugin_page(name, status=e.status, form_errors={"review": error_text(e)}, drafts=drafts)
     flash("Your review is saved. Thank you!")
     return redirect(url_for("web.plugin", name=name, _anchor="reviews"), 303)
@@ -45,12 +47,13 @@ def report(name: str) -> ResponseReturnValue:
     try:
         reason = field("reason", "The report", limit=community.MAX_REPORT_LENGTH, required=True)
         with reg.db.write() as session:
-            community.report_plugin(session, session.get(User, viewer.id), catalog.get_plugin(session, name), reason,
-                                    client_address())
+            community.report_plugin(
+                session, session.get(User, viewer.id), catalog.get_plugin(session, name), reason, client_address()
+            )
     except ApiError as e:
         if e.status != 400:
             raise
-        drafts = {"reason": request.form.get("reason", "")[:community.MAX_REPORT_LENGTH]}
+        drafts = {"reason": request.form.get("reason", "")[: community.MAX_REPORT_LENGTH]}
         return plugin_page(name, status=e.status, form_errors={"report": error_text(e)}, drafts=drafts)
     flash("Thank you: the registry's operators will look at your report.")
     return redirect(url_for("web.plugin", name=name), 303)

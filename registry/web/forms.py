@@ -15,8 +15,12 @@ def field(name: str, label: str, *, limit: int, required: bool = False) -> str:
     holding text no database can store."""
     value = request.form.get(name, "")
     if len(value) > limit:
-        raise ApiError(400, "field_too_long", f"{label} is longer than {limit} characters",
-                       hint=f"shorten it to at most {limit} characters")
+        raise ApiError(
+            400,
+            "field_too_long",
+            f"{label} is longer than {limit} characters",
+            hint=f"shorten it to at most {limit} characters",
+        )
     if not is_storable(value):
         raise bad_request(f"{label} holds characters the registry cannot store (NUL or broken Unicode)")
     if required and not value.strip():

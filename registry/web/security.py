@@ -24,8 +24,10 @@ CSRF_FIELD = "csrf_token"
 #: A login lasts this long, whatever the cookie's own lifetime.
 SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 #: No JavaScript anywhere: scripts are refused outright; README images may come from https hosts.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' https:; form-action 'self'; "
-                           "frame-ancestors 'none'; base-uri 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' https:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,12 @@ def _load_viewer() -> Viewer | None:
 def require_viewer() -> Viewer:
     viewer = current_viewer()
     if viewer is None:
-        raise ApiError(401, "login_required", "you need to be logged in to do this",
-                       hint="log in (or register) and send the form again")
+        raise ApiError(
+            401,
+            "login_required",
+            "you need to be logged in to do this",
+            hint="log in (or register) and send the form again",
+        )
     return viewer
 
 
@@ -107,11 +113,18 @@ def check_csrf() -> None:
     """Refuse a POST whose form does not carry this session's CSRF token."""
     expected = session.get(CSRF_FIELD)
     sent = request.form.get(CSRF_FIELD, "")
-    if not isinstance(expected, str) or not expected or not sent \
-            or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise ApiError(400, "csrf_failed",
-                       "this form was not sent from a page of this registry, or the page is out of date",
-                       hint="go back, reload the page and send the form again (cookies must be enabled)")
+    if (
+        not isinstance(expected, str)
+        or not expected
+        or not sent
+        or not hmac.compare_digest(sent.encode(), expected.encode())
+    ):
+        raise ApiError(
+            400,
+            "csrf_failed",
+            "this form was not sent from a page of this registry, or the page is out of date",
+            hint="go back, reload the page and send the form again (cookies must be enabled)",
+        )
 
 
 def add_security_headers(response: Response) -> None:

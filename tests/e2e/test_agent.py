@@ -43,11 +43,21 @@ class Reply:
 Step = Callable[[dict[str, Any]], Reply]
 
 
-def message(*content: dict[str, Any], stop_reason: str = "end_turn", input_tokens: int = 1000,
-            output_tokens: int = 100) -> Reply:
-    return Reply(body={"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
-                       "content": list(content), "stop_reason": stop_reason, "stop_sequence": None,
-                       "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}})
+def message(
+    *content: dict[str, Any], stop_reason: str = "end_turn", input_tokens: int = 1000, output_tokens: int = 100
+) -> Reply:
+    return Reply(
+        body={
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-5",
+            "content": list(content),
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        }
+    )
 
 
 def text(value: str) -> dict[str, Any]:
@@ -59,8 +69,7 @@ def tool_use(call_id: str, name: str, tool_input: dict[str, Any]) -> dict[str, A
 
 
 def error(status: int, kind: str, msg: str, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status=status, body={"type": "error", "error": {"type": kind, "message": msg}},
-                 headers=headers or {})
+    return Reply(status=status, body={"type": "error", "error": {"type": kind, "message": msg}}, headers=headers or {})
 
 
 class ScriptedAPI:
@@ -147,15 +156,22 @@ class Agent:
     home: Path
 
     def run(self, *args: str, ok: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([ACC, *args], env=env or self.env, cwd=self.project, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=300, check=False)
+        proc = subprocess.run(
+            [ACC, *args],
+            env=env or self.env,
+            cwd=self.project,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+            check=False,
+        )
         assert "Traceback" not in proc.stderr, proc.stderr
         assert (proc.returncode == 0) == ok, (proc.returncode, proc.stdout, proc.stderr)
         return proc
 
     def task(self, task: str, *extra: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("agent", "run", task, "--project", str(self.project), "--plugins", "git,testing", *extra,
-                        ok=ok)
+        return self.run("agent", "run", task, "--project", str(self.project), "--plugins", "git,testing", *extra, ok=ok)
 
 
 @pytest.fixture
@@ -167,8 +183,13 @@ def agent(tmp_path: Path, template_home: Path, api: ScriptedAPI) -> Agent:
     (project / "calc.py").write_text("def add(a, b):\n    return a + b\n")
     (project / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n")
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
-    env = {**os.environ, "ACC_HOME": str(home), "ACC_CACHE_DIR": str(TEST_CACHE), "ANTHROPIC_API_KEY": "sk-test",
-           "ANTHROPIC_BASE_URL": api.url}
+    env = {
+        **os.environ,
+        "ACC_HOME": str(home),
+        "ACC_CACHE_DIR": str(TEST_CACHE),
+        "ANTHROPIC_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": api.url,
+    }
     return Agent(env=env, project=project, home=home)
 
 
@@ -186,7 +207,8 @@ def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_task_runs_git_status_and_the_tests_through_the_plugins_and_answers(
-        agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     def after_tools(body: dict[str, Any]) -> Reply:
         status, tests = tool_results(body)
         assert not status["is_error"] and not tests["is_error"], (status, tests)
@@ -194,9 +216,15 @@ def test_a_task_runs_git_status_and_the_tests_through_the_plugins_and_answers(
         totals = json.loads(tests["content"])["totals"]
         return message(text(f"Untracked: {', '.join(sorted(untracked))}. Tests passed: {totals['passed']}."))
 
-    api.then(message(text("Looking at the project."), tool_use("t1", "git__status", {}),
-                     tool_use("t2", "testing__run", {"paths": ["test_calc.py"]}), stop_reason="tool_use"),
-             after_tools)
+    api.then(
+        message(
+            text("Looking at the project."),
+            tool_use("t1", "git__status", {}),
+            tool_use("t2", "testing__run", {"paths": ["test_calc.py"]}),
+            stop_reason="tool_use",
+        ),
+        after_tools,
+    )
     log = tmp_path / "run.jsonl"
     result = agent.task("Check the repository state and run the tests.", "--transcript", str(log))
     assert result.stdout == "Untracked: calc.py, test_calc.py. Tests passed: 1.\n"
@@ -214,15 +242,30 @@ def test_a_task_runs_git_status_and_the_tests_through_the_plugins_and_answers(
     assert sent.get("x-api-key") == "sk-test" or sent.get("authorization") == "Bearer sk-test", sent
 
     records = transcript_of(log)
-    assert [r["type"] for r in records] == ["start", "request", "response", "tool_call", "tool_call", "request",
-                                            "response", "answer", "summary"]
+    assert [r["type"] for r in records] == [
+        "start",
+        "request",
+        "response",
+        "tool_call",
+        "tool_call",
+        "request",
+        "response",
+        "answer",
+        "summary",
+    ]
     calls = [r for r in records if r["type"] == "tool_call"]
-    assert [(c["plugin"], c["command"], c["is_error"]) for c in calls] == [("git", "status", False),
-                                                                            ("testing", "run", False)]
+    assert [(c["plugin"], c["command"], c["is_error"]) for c in calls] == [
+        ("git", "status", False),
+        ("testing", "run", False),
+    ]
     assert all(c["seconds"] > 0 for c in calls)
     summary = records[-1]
     assert (summary["turns"], summary["input_tokens"], summary["output_tokens"], summary["tool_calls"]) == (
-        2, 2000, 200, 2)
+        2,
+        2000,
+        200,
+        2,
+    )
     assert summary["cost_usd_estimate"] == pytest.approx((2000 * 3 + 200 * 15) / 1e6)
 
 
@@ -245,11 +288,13 @@ def test_a_tool_the_user_did_not_grant_comes_back_to_the_model_as_denied(agent: 
 
 
 def test_malformed_tool_input_is_returned_as_a_tool_error_and_the_loop_continues(
-        agent: Agent, api: ScriptedAPI) -> None:
+    agent: Agent, api: ScriptedAPI
+) -> None:
     def after_invalid(body: dict[str, Any]) -> Reply:
         [result] = tool_results(body)
-        assert result["is_error"] and result["content"].startswith("invalid input: input for git status is invalid "
-                                                                   "at untracked: "), result
+        assert result["is_error"] and result["content"].startswith(
+            "invalid input: input for git status is invalid at untracked: "
+        ), result
         return message(tool_use("t2", "git__status", {"untracked": "no"}), stop_reason="tool_use")
 
     def after_fixed(body: dict[str, Any]) -> Reply:
@@ -257,8 +302,11 @@ def test_malformed_tool_input_is_returned_as_a_tool_error_and_the_loop_continues
         assert not result["is_error"], result
         return message(text("done"))
 
-    api.then(message(tool_use("t1", "git__status", {"untracked": "everything"}), stop_reason="tool_use"),
-             after_invalid, after_fixed)
+    api.then(
+        message(tool_use("t1", "git__status", {"untracked": "everything"}), stop_reason="tool_use"),
+        after_invalid,
+        after_fixed,
+    )
     result = agent.task("status please")
     assert result.stdout == "done\n"
     assert "→ git__status (input, " in result.stderr and "→ git__status (ok, " in result.stderr
@@ -274,13 +322,14 @@ def test_an_unknown_tool_is_answered_with_the_tools_that_exist(agent: Agent, api
     assert agent.task("x").stdout == "ok\n"
 
 
-
 def test_a_tool_stopped_at_its_time_limit_is_reported_to_the_model_and_recorded(
-        agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     def after_trap(body: dict[str, Any]) -> Reply:
         [result] = tool_results(body)
-        assert result["is_error"] and result["content"] == ("stopped by the host: hostile loop ran longer than its "
-                                                            "3 s time limit and was stopped"), result
+        assert result["is_error"] and result["content"] == (
+            "stopped by the host: hostile loop ran longer than its 3 s time limit and was stopped"
+        ), result
         return message(text("that tool is broken"))
 
     api.then(message(tool_use("t1", "hostile__loop", {}), stop_reason="tool_use"), after_trap)
@@ -290,18 +339,21 @@ def test_a_tool_stopped_at_its_time_limit_is_reported_to_the_model_and_recorded(
     [call] = [r for r in transcript_of(log) if r["type"] == "tool_call"]
     assert (call["error_kind"], call["limit"]) == ("limit", "time")
 
+
 # -- budgets ---------------------------------------------------------------------------------------
 
 
-def test_the_tool_call_budget_stops_the_run_cleanly_and_says_which(agent: Agent, api: ScriptedAPI,
-                                                                    tmp_path: Path) -> None:
+def test_the_tool_call_budget_stops_the_run_cleanly_and_says_which(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     calls = [tool_use(f"t{n}", "git__status", {}) for n in range(3)]
     api.then(message(text("Checking three times."), *calls, stop_reason="tool_use"))
     log = tmp_path / "run.jsonl"
     result = agent.task("loop", "--max-tool-calls", "2", "--transcript", str(log), ok=False)
     assert result.returncode == 2
-    assert result.stderr.endswith(f"stopped: budget: tool calls (2) after 1 turns and 2 tool calls; the transcript "
-                                  f"is in {log}\n"), result.stderr
+    assert result.stderr.endswith(
+        f"stopped: budget: tool calls (2) after 1 turns and 2 tool calls; the transcript is in {log}\n"
+    ), result.stderr
     assert result.stdout == "Checking three times.\n"
     assert transcript_of(log)[-1]["stop_reason"] == "budget: tool calls (2)"
     assert len(api.requests) == 1
@@ -316,13 +368,14 @@ def test_the_turn_budget_stops_before_another_request(agent: Agent, api: Scripte
 
 
 def test_the_output_token_budget_bounds_max_tokens_and_stops_the_run(agent: Agent, api: ScriptedAPI) -> None:
-    api.then(message(tool_use("t1", "git__status", {}), stop_reason="tool_use", output_tokens=900),
-             message(text("more"), stop_reason="end_turn"))
+    api.then(
+        message(tool_use("t1", "git__status", {}), stop_reason="tool_use", output_tokens=900),
+        message(text("more"), stop_reason="end_turn"),
+    )
     result = agent.task("x", "--max-output-tokens", "900", "--json", ok=False)
     assert json.loads(result.stdout)["stop_reason"] == "budget: output tokens (900)"
     assert api.requests[0]["max_tokens"] == 900
     assert len(api.requests) == 1
-
 
 
 def test_the_wall_time_budget_cuts_a_request_in_flight(agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
@@ -340,6 +393,7 @@ def test_the_wall_time_budget_cuts_a_request_in_flight(agent: Agent, api: Script
     assert [r["type"] for r in records] == ["start", "request", "error", "answer", "summary"]
     assert records[2]["message"] == "the run's wall-time budget ran out while waiting for the model"
 
+
 # -- the API misbehaving ---------------------------------------------------------------------------
 
 
@@ -354,13 +408,13 @@ def test_a_rate_limit_is_retried_after_the_time_the_api_asks(agent: Agent, api: 
     assert len(api.requests) == 2
 
 
-def test_a_server_error_is_a_clear_failure_with_the_transcript_kept(agent: Agent, api: ScriptedAPI,
-                                                                    tmp_path: Path) -> None:
+def test_a_server_error_is_a_clear_failure_with_the_transcript_kept(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     api.then(error(500, "api_error", "Internal server error"))
     log = tmp_path / "run.jsonl"
     result = agent.task("hi", "--transcript", str(log), ok=False)
-    assert result.stderr == ("error: the Messages API failed (500: Internal server error)\n"
-                             "  hint: try again later\n")
+    assert result.stderr == ("error: the Messages API failed (500: Internal server error)\n  hint: try again later\n")
     assert [r["type"] for r in transcript_of(log)] == ["start", "request", "error"]
 
 
@@ -374,8 +428,9 @@ def test_without_an_api_key_the_agent_says_what_to_set(agent: Agent, api: Script
 def test_a_refused_key_is_a_clear_error(agent: Agent, api: ScriptedAPI) -> None:
     api.then(error(401, "authentication_error", "invalid x-api-key"))
     result = agent.task("x", ok=False)
-    assert result.stderr == ("error: the Messages API refused the API key (401: invalid x-api-key)\n"
-                             "  hint: check ANTHROPIC_API_KEY\n")
+    assert result.stderr == (
+        "error: the Messages API refused the API key (401: invalid x-api-key)\n  hint: check ANTHROPIC_API_KEY\n"
+    )
 
 
 # -- tools and configuration ------------------------------------------------------------------------
@@ -383,8 +438,14 @@ def test_a_refused_key_is_a_clear_error(agent: Agent, api: ScriptedAPI) -> None:
 
 def test_agent_tools_lists_plugin_commands_as_tools(agent: Agent) -> None:
     listed = json.loads(agent.run("agent", "tools", "--plugins", "git", "--json").stdout)
-    assert [t["name"] for t in listed] == ["git__status", "git__diff", "git__log", "git__branches", "git__commit",
-                                           "git__conflicts"]
+    assert [t["name"] for t in listed] == [
+        "git__status",
+        "git__diff",
+        "git__log",
+        "git__branches",
+        "git__commit",
+        "git__conflicts",
+    ]
     assert all(t["input_schema"]["type"] == "object" for t in listed)
     assert "granted capabilities: process" in listed[0]["description"]
 
@@ -395,8 +456,7 @@ def test_no_plugins_means_no_agent(agent: Agent, api: ScriptedAPI) -> None:
 
 
 def test_the_config_file_gives_defaults_and_options_override_them(agent: Agent, api: ScriptedAPI) -> None:
-    (agent.home / "config.toml").write_text('[agent]\nmodel = "claude-haiku-4-5"\nplugins = ["git"]\n'
-                                            "max_turns = 5\n")
+    (agent.home / "config.toml").write_text('[agent]\nmodel = "claude-haiku-4-5"\nplugins = ["git"]\nmax_turns = 5\n')
     api.then(message(text("a")), message(text("b")))
     agent.run("agent", "run", "x")
     assert api.requests[0]["model"] == "claude-haiku-4-5"
@@ -409,12 +469,19 @@ def test_the_config_file_gives_defaults_and_options_override_them(agent: Agent, 
     assert "unknown key 'max_turn' in [agent]" in result.stderr
 
 
-def test_ctrl_c_stops_after_the_current_step_and_the_transcript_is_complete(agent: Agent, api: ScriptedAPI,
-                                                                            tmp_path: Path) -> None:
+def test_ctrl_c_stops_after_the_current_step_and_the_transcript_is_complete(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     log = tmp_path / "run.jsonl"
-    proc = subprocess.Popen([ACC, "agent", "run", "x", "--plugins", "git", "--transcript", str(log)],
-                            env=agent.env, cwd=agent.project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [ACC, "agent", "run", "x", "--plugins", "git", "--transcript", str(log)],
+        env=agent.env,
+        cwd=agent.project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
 
     def interrupted_while_asking(_body: dict[str, Any]) -> Reply:
         proc.send_signal(signal.SIGINT)  # the user presses Ctrl-C while the model is thinking
@@ -426,20 +493,21 @@ def test_ctrl_c_stops_after_the_current_step_and_the_transcript_is_complete(agen
     assert proc.returncode == 130, (stdout, stderr)
     assert "Traceback" not in stderr
     assert "stopping after the current step (Ctrl-C again to abort)\n" in stderr
-    assert stderr.endswith(f"stopped: interrupted by Ctrl-C after 1 turns and 0 tool calls; the transcript is in "
-                           f"{log}\n"), stderr
+    assert stderr.endswith(
+        f"stopped: interrupted by Ctrl-C after 1 turns and 0 tool calls; the transcript is in {log}\n"
+    ), stderr
     records = transcript_of(log)
     assert [r["type"] for r in records] == ["start", "request", "response", "answer", "summary"]
     assert records[-1]["stop_reason"] == "interrupted"
     assert len(api.requests) == 1
 
 
-
 # -- the llm capability ------------------------------------------------------------------------------
 
 
-def test_a_plugins_llm_call_goes_through_the_host_and_counts_in_the_run(agent: Agent, api: ScriptedAPI,
-                                                                        tmp_path: Path) -> None:
+def test_a_plugins_llm_call_goes_through_the_host_and_counts_in_the_run(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     def plugin_asks(body: dict[str, Any]) -> Reply:
         assert "tools" not in body and body["messages"] == [{"role": "user", "content": "What is 2+2?"}]
         assert (body["model"], body["max_tokens"]) == ("claude-haiku-4-5", 300)  # the grant's max_tokens
@@ -450,24 +518,39 @@ def test_a_plugins_llm_call_goes_through_the_host_and_counts_in_the_run(agent: A
         assert json.loads(result["content"])["answer"] == "4"
         return message(text("The plugin says 4."))
 
-    api.then(message(tool_use("t1", "asker__ask", {"question": "What is 2+2?"}), stop_reason="tool_use"),
-             plugin_asks, after_tool)
+    api.then(
+        message(tool_use("t1", "asker__ask", {"question": "What is 2+2?"}), stop_reason="tool_use"),
+        plugin_asks,
+        after_tool,
+    )
     log = tmp_path / "run.jsonl"
-    result = agent.run("agent", "run", "ask", "--plugins", "asker", "--model", "claude-haiku-4-5", "--json",
-                       "--transcript", str(log))
+    result = agent.run(
+        "agent", "run", "ask", "--plugins", "asker", "--model", "claude-haiku-4-5", "--json", "--transcript", str(log)
+    )
     summary = json.loads(result.stdout)
-    assert (summary["answer"], summary["input_tokens"], summary["output_tokens"]) == ("The plugin says 4.",
-                                                                                    2050, 205)
+    assert (summary["answer"], summary["input_tokens"], summary["output_tokens"]) == ("The plugin says 4.", 2050, 205)
     [llm] = [r for r in transcript_of(log) if r["type"] == "llm"]
     assert (llm["plugin"], llm["input_tokens"], llm["output_tokens"]) == ("asker", 50, 5)
 
 
-def test_a_plugins_llm_call_is_refused_once_the_runs_token_budget_is_spent(agent: Agent, api: ScriptedAPI,
-                                                                          tmp_path: Path) -> None:
+def test_a_plugins_llm_call_is_refused_once_the_runs_token_budget_is_spent(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     api.then(message(tool_use("t1", "asker__ask", {"question": "?"}), stop_reason="tool_use", input_tokens=1000))
     log = tmp_path / "run.jsonl"
-    result = agent.run("agent", "run", "ask", "--plugins", "asker", "--max-input-tokens", "1000", "--json",
-                       "--transcript", str(log), ok=False)
+    result = agent.run(
+        "agent",
+        "run",
+        "ask",
+        "--plugins",
+        "asker",
+        "--max-input-tokens",
+        "1000",
+        "--json",
+        "--transcript",
+        str(log),
+        ok=False,
+    )
     assert json.loads(result.stdout)["stop_reason"] == "budget: input tokens (1,000)"
     [call] = [r for r in transcript_of(log) if r["type"] == "tool_call"]
     outcome = json.loads(call["result"])
@@ -477,19 +560,22 @@ def test_a_plugins_llm_call_is_refused_once_the_runs_token_budget_is_spent(agent
 
 def test_plugin_run_uses_the_llm_grant_with_the_environments_key(agent: Agent, api: ScriptedAPI) -> None:
     api.then(message(text("Paris"), input_tokens=10, output_tokens=2))
-    done = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "Capital of France?"}',
-                                "-q").stdout)
+    done = json.loads(
+        agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "Capital of France?"}', "-q").stdout
+    )
     assert (done["ok"], done["answer"]) == (True, "Paris")
     assert api.requests[0]["model"] == "claude-sonnet-4-5"
 
-    over = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?", "max_tokens": 301}',
-                                "-q").stdout)
+    over = json.loads(
+        agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?", "max_tokens": 301}', "-q").stdout
+    )
     assert (over["ok"], over["kind"]) == (False, "denied")
     assert over["error"] == "max_tokens 301 is more than asker may ask for per call (300, from its manifest)"
 
     env = {k: v for k, v in agent.env.items() if k != "ANTHROPIC_API_KEY"}
-    keyless = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?"}', "-q",
-                                   env=env).stdout)
+    keyless = json.loads(
+        agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?"}', "-q", env=env).stdout
+    )
     assert (keyless["ok"], keyless["kind"]) == (False, "failed")
     assert keyless["error"].startswith("ANTHROPIC_API_KEY is not set")
     assert len(api.requests) == 1
@@ -500,7 +586,6 @@ def test_a_plugin_without_the_llm_grant_is_denied(agent: Agent, api: ScriptedAPI
     done = json.loads(agent.run("plugin", "run", "asker", "ask", "--input", '{"question": "?"}', "-q").stdout)
     assert (done["ok"], done["kind"]) == (False, "denied")
     assert api.requests == []
-
 
 
 # -- plans ----------------------------------------------------------------------------------------------
@@ -533,7 +618,8 @@ depends_on = ["left", "right"]
 
 
 def test_a_plan_runs_a_diamond_in_order_in_parallel_and_skips_what_a_failure_blocks(
-        agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     both_middle_tasks = threading.Barrier(2, timeout=30)  # passes only if left and right run at once
     asked: list[str] = []
 
@@ -553,8 +639,18 @@ def test_a_plan_runs_a_diamond_in_order_in_parallel_and_skips_what_a_failure_blo
     plan = tmp_path / "plan.toml"
     plan.write_text(DIAMOND)
     logs = tmp_path / "transcripts"
-    result = agent.run("agent", "plan", str(plan), "--project", str(agent.project), "--parallel", "2",
-                       "--transcripts", str(logs), ok=False)
+    result = agent.run(
+        "agent",
+        "plan",
+        str(plan),
+        "--project",
+        str(agent.project),
+        "--parallel",
+        "2",
+        "--transcripts",
+        str(logs),
+        ok=False,
+    )
     assert result.returncode == 1
     rows = {line.split()[0]: line for line in result.stdout.splitlines()[:4]}
     assert rows["base"].split()[1] == "done" and rows["right"].split()[1] == "done"
@@ -570,27 +666,46 @@ def test_a_plan_runs_a_diamond_in_order_in_parallel_and_skips_what_a_failure_blo
 def test_a_plan_as_json_gives_a_machine_readable_summary(agent: Agent, api: ScriptedAPI, tmp_path: Path) -> None:
     api.router = lambda body: message(text(f"did {body['messages'][0]['content'].split()[0]}"))
     plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"defaults": {"plugins": ["git"]}, "tasks": [
-        {"id": "one", "prompt": "one"}, {"id": "two", "prompt": "two", "depends_on": ["one"]}]}))
+    plan.write_text(
+        json.dumps(
+            {
+                "defaults": {"plugins": ["git"]},
+                "tasks": [{"id": "one", "prompt": "one"}, {"id": "two", "prompt": "two", "depends_on": ["one"]}],
+            }
+        )
+    )
     summary = json.loads(agent.run("agent", "plan", str(plan), "--json", "--project", str(agent.project)).stdout)
-    assert [(t["id"], t["status"], t["answer"], t["turns"]) for t in summary] == [("one", "done", "did one", 1),
-                                                                                 ("two", "done", "did two", 1)]
+    assert [(t["id"], t["status"], t["answer"], t["turns"]) for t in summary] == [
+        ("one", "done", "did one", 1),
+        ("two", "done", "did two", 1),
+    ]
 
 
-@pytest.mark.parametrize(("plan", "message_start"), [
-    ('[[task]]\nid = "a"\nprompt = "x"\ndepends_on = ["b"]\n[[task]]\nid = "b"\nprompt = "y"\n'
-     'depends_on = ["a"]\n', "the tasks depend on each other in a cycle: a → b → a"),
-    ('[[task]]\nid = "a"\nprompt = "x"\ndepends_on = ["nope"]\n', "task 'a' depends on 'nope', which the plan "
-     "does not have"),
-    ('[[task]]\nid = "a"\nprompt = "x"\n[[task]]\nid = "a"\nprompt = "y"\n', "two tasks have the id 'a'"),
-    ('[[task]]\nid = "a"\nprompt = "x"\nplugin = ["git"]\n', "task 1 has unknown key 'plugin'"),
-    ("", "the plan has no tasks"),
-    ('[[task]]\nid = "a"\nprompt = "x"\nplugins = ["not-installed"]\n', "task 'a': plugin 'not-installed' is not "
-     "installed"),
-    ('[[task]]\nid = "a"\nprompt = "x"\n', "task 'a': no plugins enabled for the agent"),
-])
-def test_a_bad_plan_is_refused_before_anything_runs(agent: Agent, api: ScriptedAPI, tmp_path: Path, plan: str,
-                                                   message_start: str) -> None:
+@pytest.mark.parametrize(
+    ("plan", "message_start"),
+    [
+        (
+            '[[task]]\nid = "a"\nprompt = "x"\ndepends_on = ["b"]\n[[task]]\nid = "b"\nprompt = "y"\n'
+            'depends_on = ["a"]\n',
+            "the tasks depend on each other in a cycle: a → b → a",
+        ),
+        (
+            '[[task]]\nid = "a"\nprompt = "x"\ndepends_on = ["nope"]\n',
+            "task 'a' depends on 'nope', which the plan does not have",
+        ),
+        ('[[task]]\nid = "a"\nprompt = "x"\n[[task]]\nid = "a"\nprompt = "y"\n', "two tasks have the id 'a'"),
+        ('[[task]]\nid = "a"\nprompt = "x"\nplugin = ["git"]\n', "task 1 has unknown key 'plugin'"),
+        ("", "the plan has no tasks"),
+        (
+            '[[task]]\nid = "a"\nprompt = "x"\nplugins = ["not-installed"]\n',
+            "task 'a': plugin 'not-installed' is not installed",
+        ),
+        ('[[task]]\nid = "a"\nprompt = "x"\n', "task 'a': no plugins enabled for the agent"),
+    ],
+)
+def test_a_bad_plan_is_refused_before_anything_runs(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path, plan: str, message_start: str
+) -> None:
     path = tmp_path / "plan.toml"
     path.write_text(plan)
     result = agent.run("agent", "plan", str(path), ok=False)
@@ -598,8 +713,9 @@ def test_a_bad_plan_is_refused_before_anything_runs(agent: Agent, api: ScriptedA
     assert api.requests == []
 
 
-def test_a_transcript_that_cannot_be_written_is_refused_before_any_request(agent: Agent, api: ScriptedAPI,
-                                                                           tmp_path: Path) -> None:
+def test_a_transcript_that_cannot_be_written_is_refused_before_any_request(
+    agent: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     result = agent.task("x", "--transcript", str(blocker / "run.jsonl"), ok=False)

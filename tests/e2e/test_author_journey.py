@@ -17,7 +17,6 @@ from tests.server_kit import acc
 pytestmark = pytest.mark.slow
 
 
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "ACC_HOME": str(tmp_path / "home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
@@ -51,8 +50,14 @@ def test_new_build_sign_trust_install_run(tmp_path: Path, env: dict[str, str]) -
 
 def test_the_scaffolds_own_test_passes(tmp_path: Path, env: dict[str, str]) -> None:
     acc("plugin", "new", "greeter", env=env, cwd=tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                          cwd=tmp_path / "greeter", capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path / "greeter",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
 
@@ -67,7 +72,7 @@ def test_run_refusals_are_clear_errors_not_tracebacks(tmp_path: Path, env: dict[
     cases = {
         ("--input", "{not json"): "not valid JSON",
         ("--input", '{"name": 5}'): "is invalid at name",
-        ("--input", '{}'): "'name' is a required property",
+        ("--input", "{}"): "'name' is a required property",
     }
     for extra, message in cases.items():
         proc = acc("plugin", "run", "demo", "hello", *extra, env=env, cwd=tmp_path, ok=False)
@@ -80,8 +85,7 @@ def test_run_refusals_are_clear_errors_not_tracebacks(tmp_path: Path, env: dict[
     assert "does not declare the process capability" in bad_grant.stderr
 
 
-def test_a_build_whose_commands_do_not_match_the_manifest_fails_clearly(tmp_path: Path,
-                                                                         env: dict[str, str]) -> None:
+def test_a_build_whose_commands_do_not_match_the_manifest_fails_clearly(tmp_path: Path, env: dict[str, str]) -> None:
     acc("plugin", "new", "demo", env=env, cwd=tmp_path)
     manifest = tmp_path / "demo" / "plugin.toml"
     manifest.write_text(manifest.read_text().replace('name = "hello"', 'name = "goodbye"'))

@@ -38,8 +38,11 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}: install Debian's packages with "
-                       "`apt-get install -y chromium chromium-driver` (.ci/run does)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"no Chromium at {CHROMIUM}: install Debian's packages with "
+        "`apt-get install -y chromium chromium-driver` (.ci/run does)",
+    ),
 ]
 
 
@@ -78,13 +81,31 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
 
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
-    env.update(REGISTRY_DATA_DIR=str(config.data_dir.absolute()), REGISTRY_BIN_BITS=str(config.bin_bits),
-               REGISTRY_COMPILE_CACHE_DIR=str(config.compiled_dir))
+    env.update(
+        REGISTRY_DATA_DIR=str(config.data_dir.absolute()),
+        REGISTRY_BIN_BITS=str(config.bin_bits),
+        REGISTRY_COMPILE_CACHE_DIR=str(config.compiled_dir),
+    )
     log = root / "gunicorn.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                                 "--access-logfile", "-", "registry.wsgi:app"],
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--access-logfile",
+                "-",
+                "registry.wsgi:app",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for_health(base, proc, log)
@@ -103,9 +124,18 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     assert CHROMEDRIVER.exists(), f"Chromium is installed but {CHROMEDRIVER} is not: apt-get install chromium-driver"
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(20)
@@ -115,8 +145,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         driver.quit()
 
 
-def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(server: str,
-                                                                                browser: WebDriver) -> None:
+def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(server: str, browser: WebDriver) -> None:
     driver = browser
     # A page that is being replaced can hand back an element that goes stale mid-read: keep waiting.
     wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
@@ -157,8 +186,12 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     # Register from the plugin's page and come back to it.
     driver.find_element(By.LINK_TEXT, "Register").click()
     wait.until(lambda d: heading() == "Register")
-    for label, value in (("User name", "carol"), ("Email address", "carol@example.org"),
-                         ("Password", "a long enough password"), ("Password again", "a long enough password")):
+    for label, value in (
+        ("User name", "carol"),
+        ("Email address", "carol@example.org"),
+        ("Password", "a long enough password"),
+        ("Password again", "a long enough password"),
+    ):
         field(label).send_keys(value)
     driver.find_element(By.XPATH, "//button[normalize-space()='Create the account']").click()
     wait.until(lambda d: heading().startswith("project-stats"))

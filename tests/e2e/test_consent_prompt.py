@@ -33,13 +33,19 @@ def _read_until(fd: int, needle: str, seen: list[str], timeout: float = 120.0) -
                 break
 
 
-def test_install_asks_per_capability_and_records_the_answers(tmp_path: Path,
-                                                             built_archives: Callable[[str], Path]) -> None:
+def test_install_asks_per_capability_and_records_the_answers(
+    tmp_path: Path, built_archives: Callable[[str], Path]
+) -> None:
     env = {**os.environ, "ACC_HOME": str(tmp_path / "home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([ACC, "plugin", "install", str(built_archives("project-stats")),
-                             "--allow-unsigned-DANGEROUS"],
-                            stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True)
+    proc = subprocess.Popen(
+        [ACC, "plugin", "install", str(built_archives("project-stats")), "--allow-unsigned-DANGEROUS"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        close_fds=True,
+    )
     os.close(secondary)
     seen: list[str] = []
     try:
@@ -54,6 +60,5 @@ def test_install_asks_per_capability_and_records_the_answers(tmp_path: Path,
         proc.wait(timeout=60)
         os.close(primary)
     assert proc.returncode == 0, "".join(seen)
-    listed = subprocess.run([ACC, "plugin", "list", "--json"], env=env, capture_output=True, text=True,
-                            check=True)
+    listed = subprocess.run([ACC, "plugin", "list", "--json"], env=env, capture_output=True, text=True, check=True)
     assert json.loads(listed.stdout)[0]["granted"] == ["fs"]

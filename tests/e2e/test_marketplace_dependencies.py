@@ -83,8 +83,9 @@ def _user(tmp_path: Path, registry: Registry, name: str = "user") -> User:
     project = tmp_path / f"{name}-project"
     project.mkdir()
     (project / "a.py").write_text("x = 1\ny = 2\n")
-    user = User(env={**registry.env, "ACC_HOME": str(tmp_path / f"{name}-home")}, cwd=project,
-                home=tmp_path / f"{name}-home")
+    user = User(
+        env={**registry.env, "ACC_HOME": str(tmp_path / f"{name}-home")}, cwd=project, home=tmp_path / f"{name}-home"
+    )
     user.acc("marketplace", "add", registry.url, "--name", "local", "--root-sha256", registry.root_sha256)
     return user
 
@@ -115,15 +116,18 @@ def test_an_installed_dependency_that_fits_is_kept(user: User) -> None:
 
 def test_a_dependency_no_version_satisfies_is_refused_and_nothing_is_stored(user: User) -> None:
     refused = user.acc("plugin", "install", "dep-needy", "--yes", ok=False)
-    assert refused.stderr.startswith("error: dep-needy 1.0.0 needs dep-base>=3, and no published version of dep-base "
-                                     "satisfies it (published: 1.0.0, 2.0.0)"), refused.stderr
+    assert refused.stderr.startswith(
+        "error: dep-needy 1.0.0 needs dep-base>=3, and no published version of dep-base "
+        "satisfies it (published: 1.0.0, 2.0.0)"
+    ), refused.stderr
     assert user.installed() == {}
 
 
 def test_a_dependency_cycle_is_refused_with_its_path_and_nothing_is_stored(user: User) -> None:
     refused = user.acc("plugin", "install", "ring-one", "--yes", ok=False)
-    assert refused.stderr.startswith("error: a dependency cycle: ring-one 2.0.0 → ring-two 1.0.0 → ring-one 2.0.0"), \
+    assert refused.stderr.startswith("error: a dependency cycle: ring-one 2.0.0 → ring-two 1.0.0 → ring-one 2.0.0"), (
         refused.stderr
+    )
     assert user.installed() == {}
     # The older version outside the cycle installs when asked for.
     user.acc("plugin", "install", "ring-one==1.0.0", "--yes")
@@ -140,9 +144,11 @@ def test_without_consent_for_a_dependency_nothing_is_stored(user: User) -> None:
 def test_installing_a_version_an_installed_dependent_excludes_is_refused(user: User) -> None:
     user.acc("plugin", "install", "dep-middle==1.0.0", "--yes")
     refused = user.acc("plugin", "install", "dep-base>=2", "--yes", ok=False)
-    assert refused.stderr.startswith("error: cannot install dep-base>=2: dep-middle 1.0.0 (installed) needs "
-                                     "dep-base<2; you need dep-base>=2, and no published version of dep-base "
-                                     "satisfies all of that"), refused.stderr
+    assert refused.stderr.startswith(
+        "error: cannot install dep-base>=2: dep-middle 1.0.0 (installed) needs "
+        "dep-base<2; you need dep-base>=2, and no published version of dep-base "
+        "satisfies all of that"
+    ), refused.stderr
     assert "update or remove dep-middle 1.0.0 (installed) first" in refused.stderr
     assert user.installed() == {"dep-base": "1.0.0", "dep-middle": "1.0.0"}
 
@@ -160,9 +166,15 @@ def test_update_holds_a_dependency_back_for_its_dependents_and_says_why(user: Us
     user.acc("plugin", "install", "dep-top", "--yes")
     rows = {line.split()[0]: line for line in user.acc("plugin", "update", "--check").stdout.splitlines()[1:]}
     assert rows["dep-base"].split(None, 3)[1:] == [
-        "1.0.0", "-", "up to date (2.0.0 is available, but dep-middle 1.0.0 needs dep-base<2)"]
+        "1.0.0",
+        "-",
+        "up to date (2.0.0 is available, but dep-middle 1.0.0 needs dep-base<2)",
+    ]
     assert rows["dep-middle"].split(None, 3)[1:] == [
-        "1.0.0", "-", "up to date (2.0.0 is available, but dep-top 1.0.0 needs dep-middle<2)"]
+        "1.0.0",
+        "-",
+        "up to date (2.0.0 is available, but dep-top 1.0.0 needs dep-middle<2)",
+    ]
     user.acc("plugin", "update", "--yes")
     assert user.installed() == {"dep-base": "1.0.0", "dep-middle": "1.0.0", "dep-top": "1.0.0"}
 
@@ -181,8 +193,7 @@ def test_update_moves_a_dependency_when_the_new_version_needs_it(user: User) -> 
     assert rolled.stdout == "rolled back dep-base 2.0.0 -> 1.0.0\n"
 
 
-def test_a_lock_reinstalls_dependencies_before_their_dependents(tmp_path: Path, registry: Registry,
-                                                               user: User) -> None:
+def test_a_lock_reinstalls_dependencies_before_their_dependents(tmp_path: Path, registry: Registry, user: User) -> None:
     user.acc("plugin", "install", "dep-top", "--yes")
     lock = tmp_path / "acc.lock"
     user.acc("plugin", "lock", "--output", str(lock))

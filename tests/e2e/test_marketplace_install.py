@@ -23,7 +23,6 @@ from tests.server_kit import acc, registry_with_publisher, root_sha256, running_
 pytestmark = pytest.mark.slow
 
 
-
 @dataclass
 class Registry:
     url: str
@@ -47,8 +46,15 @@ def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[
     with running_registry(setup.data) as url:
         for archive in archives.values():
             setup.publish(url, archive)
-        yield Registry(url=url, data=setup.data, work=work, env=setup.env, token=setup.token,
-                       root_sha256=root_sha256(url), archives=archives)
+        yield Registry(
+            url=url,
+            data=setup.data,
+            work=work,
+            env=setup.env,
+            token=setup.token,
+            root_sha256=root_sha256(url),
+            archives=archives,
+        )
 
 
 @dataclass
@@ -69,21 +75,44 @@ def _user(tmp_path: Path, registry: Registry, *, add: bool = True, url: str | No
     (project / "a.py").write_text("x = 1\ny = 2\n")
     user = User(env={**registry.env, "ACC_HOME": str(tmp_path / "home")}, cwd=project)
     if add:
-        added = user.acc("marketplace", "add", url or registry.url, "--name", "local",
-                         "--root-sha256", registry.root_sha256)
+        added = user.acc(
+            "marketplace", "add", url or registry.url, "--name", "local", "--root-sha256", registry.root_sha256
+        )
         assert added.stdout.startswith("added marketplace local")
     return user
 
 
 @contextmanager
 def _yanked(registry: Registry, version: str, reason: str) -> Iterator[None]:
-    acc("plugin", "yank", "project-stats", version, "--reason", reason, "--registry", registry.url,
-        "--token", registry.token, env=registry.env, cwd=registry.work)
+    acc(
+        "plugin",
+        "yank",
+        "project-stats",
+        version,
+        "--reason",
+        reason,
+        "--registry",
+        registry.url,
+        "--token",
+        registry.token,
+        env=registry.env,
+        cwd=registry.work,
+    )
     try:
         yield
     finally:
-        acc("plugin", "unyank", "project-stats", version, "--registry", registry.url, "--token", registry.token,
-            env=registry.env, cwd=registry.work)
+        acc(
+            "plugin",
+            "unyank",
+            "project-stats",
+            version,
+            "--registry",
+            registry.url,
+            "--token",
+            registry.token,
+            env=registry.env,
+            cwd=registry.work,
+        )
 
 
 def _blob(registry: Registry, version: str) -> Path:
@@ -116,7 +145,8 @@ def test_add_refuses_a_root_that_does_not_match_the_pin(tmp_path: Path, registry
 
 
 def test_add_without_a_pin_and_without_a_terminal_shows_the_fingerprint_and_refuses(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry, add=False)
     refused = user.acc("marketplace", "add", registry.url, ok=False)
     assert f"its 1.root.json has sha256 {registry.root_sha256}" in refused.stderr
@@ -139,8 +169,9 @@ def test_install_by_name_gets_the_newest_version_signed_by_the_publisher(tmp_pat
     user = _user(tmp_path, registry)
     installed = user.acc("plugin", "install", "project-stats", "--yes")
     key_id = json.loads((registry.work / "project-stats-1.1.0.plugin.sig").read_text())["key_id"]
-    assert f"project-stats 1.1.0 from local: signed by ed25519 key {key_id} (publisher alice on local)" \
-        in installed.stdout
+    assert (
+        f"project-stats 1.1.0 from local: signed by ed25519 key {key_id} (publisher alice on local)" in installed.stdout
+    )
     assert "\ninstalled project-stats 1.1.0 from local\n" in installed.stdout
     assert "no `acc trust add` needed" in installed.stdout
     assert user.installed() == {"project-stats": "1.1.0"}
@@ -168,7 +199,8 @@ def test_an_unsatisfiable_specifier_is_a_clear_error(tmp_path: Path, registry: R
 
 
 def test_a_yanked_version_is_skipped_unless_pinned_and_then_installed_with_a_warning(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     with _yanked(registry, "1.1.0", "miscounts lines"):
         user.acc("plugin", "install", "project-stats", "--yes")
@@ -179,7 +211,8 @@ def test_a_yanked_version_is_skipped_unless_pinned_and_then_installed_with_a_war
 
 
 def test_a_tampered_archive_is_refused_by_tuf_and_the_installed_version_keeps_working(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.acc("plugin", "install", "project-stats==1.0.0", "--yes")
     blob = _blob(registry, "1.1.0")
@@ -191,8 +224,10 @@ def test_a_tampered_archive_is_refused_by_tuf_and_the_installed_version_keeps_wo
         refused = user.acc("plugin", "install", "project-stats", "--yes", ok=False)
     finally:
         blob.write_bytes(original)
-    assert "error: marketplace local served data that does not match its signed metadata while trying to " \
+    assert (
+        "error: marketplace local served data that does not match its signed metadata while trying to "
         "download project-stats/project-stats-1.1.0.plugin" in refused.stderr
+    )
     assert "refused by TUF, nothing was installed" in refused.stderr
     assert user.installed() == {"project-stats": "1.0.0"}
     result = json.loads(user.acc("plugin", "run", "project-stats", "summary", "-q").stdout)
@@ -200,7 +235,8 @@ def test_a_tampered_archive_is_refused_by_tuf_and_the_installed_version_keeps_wo
 
 
 def test_offline_install_says_the_marketplace_cannot_be_reached_while_installed_plugins_work(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
         user = _user(tmp_path, registry, url=url)
         user.acc("plugin", "install", "project-stats", "--yes")

@@ -47,8 +47,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[
     shutil.copy(built_archives("project-stats"), base_path)
     base = read_archive(base_path)
     archives = [base_path]
-    for name, version, extra in [("project-stats", "1.1.0", ""), ("stats-next", "1.1.0", ""),
-                                 ("stats-next", "1.2.0", KV_TOML)]:
+    for name, version, extra in [
+        ("project-stats", "1.1.0", ""),
+        ("stats-next", "1.1.0", ""),
+        ("stats-next", "1.2.0", KV_TOML),
+    ]:
         path = work / f"{name}-{version}.plugin"
         path.write_bytes(variant(base, name=name, version=version, extra_toml=extra))
         archives.append(path)
@@ -61,8 +64,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[
     (work / "stats-broken-1.0.0.plugin").write_bytes(variant(base, name="stats-broken", version="1.0.0"))
     good = read_archive(work / "stats-broken-1.0.0.plugin")
     # stats-broken 1.1.0 crashes as it starts: the same manifest around a component that traps.
-    (work / "stats-broken-1.1.0.plugin").write_bytes(archive_bytes(
-        good.manifest_text.replace('version = "1.0.0"', 'version = "1.1.0"'), traps_on_start_wasm(), good.readme))
+    (work / "stats-broken-1.1.0.plugin").write_bytes(
+        archive_bytes(
+            good.manifest_text.replace('version = "1.0.0"', 'version = "1.1.0"'), traps_on_start_wasm(), good.readme
+        )
+    )
     archives += [work / "stats-broken-1.0.0.plugin", work / "stats-broken-1.1.0.plugin"]
     sha256 = {}
     for archive in archives:
@@ -72,8 +78,15 @@ def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[
     with running_registry(setup.data) as url:
         for archive in archives:
             setup.publish(url, archive)
-        yield Registry(url=url, data=setup.data, work=work, env=setup.env, token=setup.token,
-                       root_sha256=root_sha256(url), sha256=sha256)
+        yield Registry(
+            url=url,
+            data=setup.data,
+            work=work,
+            env=setup.env,
+            token=setup.token,
+            root_sha256=root_sha256(url),
+            sha256=sha256,
+        )
 
 
 @dataclass
@@ -92,8 +105,7 @@ class User:
         return {p["name"]: (p["version"], p["versions"], p["granted"]) for p in listed}
 
 
-def _user(tmp_path: Path, registry: Registry, *, name: str = "home", url: str | None = None,
-          add: bool = True) -> User:
+def _user(tmp_path: Path, registry: Registry, *, name: str = "home", url: str | None = None, add: bool = True) -> User:
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     (project / "a.py").write_text("x = 1\ny = 2\n")
@@ -106,13 +118,35 @@ def _user(tmp_path: Path, registry: Registry, *, name: str = "home", url: str | 
 
 @contextmanager
 def _yanked(registry: Registry, name: str, version: str, reason: str) -> Iterator[None]:
-    acc("plugin", "yank", name, version, "--reason", reason, "--registry", registry.url, "--token", registry.token,
-        env=registry.env, cwd=registry.work)
+    acc(
+        "plugin",
+        "yank",
+        name,
+        version,
+        "--reason",
+        reason,
+        "--registry",
+        registry.url,
+        "--token",
+        registry.token,
+        env=registry.env,
+        cwd=registry.work,
+    )
     try:
         yield
     finally:
-        acc("plugin", "unyank", name, version, "--registry", registry.url, "--token", registry.token,
-            env=registry.env, cwd=registry.work)
+        acc(
+            "plugin",
+            "unyank",
+            name,
+            version,
+            "--registry",
+            registry.url,
+            "--token",
+            registry.token,
+            env=registry.env,
+            cwd=registry.work,
+        )
 
 
 def test_update_check_reports_the_newer_version_without_changing_anything(tmp_path: Path, registry: Registry) -> None:
@@ -125,12 +159,15 @@ def test_update_check_reports_the_newer_version_without_changing_anything(tmp_pa
         "project-stats  1.0.0      1.1.0      same capabilities\n"
         "stats-next     1.1.0      1.2.0      asks for more: new capability kv: store data (up to 1048576 bytes)\n"
     )
-    assert user.plugins() == {"project-stats": ("1.0.0", ["1.0.0"], ["fs", "process"]),
-                              "stats-next": ("1.1.0", ["1.1.0"], ["fs", "process"])}
+    assert user.plugins() == {
+        "project-stats": ("1.0.0", ["1.0.0"], ["fs", "process"]),
+        "stats-next": ("1.1.0", ["1.1.0"], ["fs", "process"]),
+    }
 
 
 def test_rollback_goes_to_the_kept_earlier_version_and_update_returns_to_the_newest(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     assert user.run("plugin", "update")[0] == "updated project-stats 1.0.0 -> 1.1.0\n"
@@ -148,56 +185,68 @@ def test_rollback_goes_to_the_kept_earlier_version_and_update_returns_to_the_new
 
 
 def test_update_stays_on_the_installed_version_when_the_newer_one_is_yanked_and_says_why(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     with _yanked(registry, "project-stats", "1.1.0", "miscounts lines"):
         out, _ = user.run("plugin", "update")
         assert out == "project-stats 1.0.0 is up to date (1.1.0 is yanked: miscounts lines)\n"
         check, _ = user.run("plugin", "update", "--check")
-        assert check.splitlines()[1] == \
-            "project-stats  1.0.0      -          up to date (1.1.0 is yanked: miscounts lines)"
+        assert (
+            check.splitlines()[1]
+            == "project-stats  1.0.0      -          up to date (1.1.0 is yanked: miscounts lines)"
+        )
     assert user.plugins()["project-stats"][0] == "1.0.0"
 
 
 def test_an_installed_yanked_version_is_not_replaced_by_an_older_one_silently(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     user.run("plugin", "update")
     with _yanked(registry, "project-stats", "1.1.0", "miscounts lines"):
         out, err = user.run("plugin", "update")
         assert out == ""
-        assert err == ("project-stats 1.1.0 is yanked: miscounts lines; the newest version that is not yanked is "
-                       "1.0.0: not replacing 1.1.0 with an older version by itself\n"
-                       "  to switch to 1.0.0: `acc plugin rollback project-stats --to 1.0.0`\n")
+        assert err == (
+            "project-stats 1.1.0 is yanked: miscounts lines; the newest version that is not yanked is "
+            "1.0.0: not replacing 1.1.0 with an older version by itself\n"
+            "  to switch to 1.0.0: `acc plugin rollback project-stats --to 1.0.0`\n"
+        )
         assert user.plugins()["project-stats"][0] == "1.1.0"
         assert user.run("plugin", "rollback", "project-stats")[0] == "rolled back project-stats 1.1.0 -> 1.0.0\n"
 
 
-def test_rollback_refuses_a_yanked_version_unless_it_is_named_and_confirmed(
-        tmp_path: Path, registry: Registry) -> None:
+def test_rollback_refuses_a_yanked_version_unless_it_is_named_and_confirmed(tmp_path: Path, registry: Registry) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     user.run("plugin", "update")
     with _yanked(registry, "project-stats", "1.0.0", "wrong totals"):
         _, err = user.run("plugin", "rollback", "project-stats", ok=False)
-        assert err == ("error: no kept earlier version of project-stats can be rolled back to: 1.0.0 is yanked: "
-                       "wrong totals\n  hint: name one with `acc plugin rollback project-stats --to VERSION` to "
-                       "confirm it anyway, or install another with `acc plugin install project-stats==VERSION`\n")
+        assert err == (
+            "error: no kept earlier version of project-stats can be rolled back to: 1.0.0 is yanked: "
+            "wrong totals\n  hint: name one with `acc plugin rollback project-stats --to VERSION` to "
+            "confirm it anyway, or install another with `acc plugin install project-stats==VERSION`\n"
+        )
         _, err = user.run("plugin", "rollback", "project-stats", "--to", "1.0.0", ok=False)
-        assert err == ("error: not rolling back project-stats to 1.0.0: 1.0.0 is yanked: wrong totals\n"
-                       "  hint: to use it anyway, confirm on a terminal or pass --yes "
-                       "(`acc plugin rollback project-stats --to 1.0.0 --yes`)\n")
+        assert err == (
+            "error: not rolling back project-stats to 1.0.0: 1.0.0 is yanked: wrong totals\n"
+            "  hint: to use it anyway, confirm on a terminal or pass --yes "
+            "(`acc plugin rollback project-stats --to 1.0.0 --yes`)\n"
+        )
         assert user.plugins()["project-stats"][0] == "1.1.0"
         out, _ = user.run("plugin", "rollback", "project-stats", "--to", "1.0.0", "--yes")
-        assert out == ("project-stats 1.0.0: 1.0.0 is yanked: wrong totals. Roll back to it anyway? yes (--yes)\n"
-                       "rolled back project-stats 1.1.0 -> 1.0.0\n")
+        assert out == (
+            "project-stats 1.0.0: 1.0.0 is yanked: wrong totals. Roll back to it anyway? yes (--yes)\n"
+            "rolled back project-stats 1.1.0 -> 1.0.0\n"
+        )
     assert user.plugins()["project-stats"][0] == "1.0.0"
 
 
 def test_an_update_that_adds_a_capability_needs_yes_without_a_terminal_and_shows_the_difference(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     out, err = user.run("plugin", "update", "stats-next", ok=False)
@@ -207,7 +256,8 @@ def test_an_update_that_adds_a_capability_needs_yes_without_a_terminal_and_shows
         "  + new capability kv: store data (up to 1048576 bytes) "
         "(why: Remembers the last summary to report what changed.)\n"
         "nothing was changed\n"
-        "  hint: approve it with `acc plugin update stats-next --yes`, or run the command on a terminal to be asked\n")
+        "  hint: approve it with `acc plugin update stats-next --yes`, or run the command on a terminal to be asked\n"
+    )
     assert user.plugins() == {"stats-next": ("1.1.0", ["1.1.0"], ["fs", "process"])}
 
     out, _ = user.run("plugin", "update", "stats-next", "--yes")
@@ -216,13 +266,16 @@ def test_an_update_that_adds_a_capability_needs_yes_without_a_terminal_and_shows
         "  + new capability kv: store data (up to 1048576 bytes) "
         "(why: Remembers the last summary to report what changed.)\n"
         "  approved by --yes\n"
-        "updated stats-next 1.1.0 -> 1.2.0\n")
+        "updated stats-next 1.1.0 -> 1.2.0\n"
+    )
     assert user.plugins() == {"stats-next": ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "kv", "process"])}
 
     # Back to 1.1.0 narrows: the kv grant is dropped without asking.
     out, _ = user.run("plugin", "rollback", "stats-next")
-    assert out == ("stats-next 1.1.0: no longer uses kv (store data (up to 1048576 bytes))\n"
-                   "rolled back stats-next 1.2.0 -> 1.1.0\n")
+    assert out == (
+        "stats-next 1.1.0: no longer uses kv (store data (up to 1048576 bytes))\n"
+        "rolled back stats-next 1.2.0 -> 1.1.0\n"
+    )
     assert user.plugins() == {"stats-next": ("1.1.0", ["1.1.0", "1.2.0"], ["fs", "process"])}
 
 
@@ -237,7 +290,8 @@ def test_update_prunes_previous_versions_beyond_keep(tmp_path: Path, registry: R
 
 
 def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fresh_home(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     first = _user(tmp_path, registry, name="first")
     first.run("plugin", "install", "project-stats==1.0.0", "--grant", "fs", "--deny", "process")
     first.run("plugin", "install", "stats-next", "--yes")
@@ -248,52 +302,78 @@ def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fre
         "lock_version": 1,
         "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
         "plugins": {
-            "project-stats": {"archive_sha256": registry.sha256["project-stats 1.0.0"], "granted": ["fs"],
-                              "marketplace": "local", "version": "1.0.0"},
-            "stats-next": {"archive_sha256": registry.sha256["stats-next 1.2.0"],
-                           "granted": ["fs", "kv", "process"], "marketplace": "local", "version": "1.2.0"},
+            "project-stats": {
+                "archive_sha256": registry.sha256["project-stats 1.0.0"],
+                "granted": ["fs"],
+                "marketplace": "local",
+                "version": "1.0.0",
+            },
+            "stats-next": {
+                "archive_sha256": registry.sha256["stats-next 1.2.0"],
+                "granted": ["fs", "kv", "process"],
+                "marketplace": "local",
+                "version": "1.2.0",
+            },
         },
     }
 
     second = _user(tmp_path, registry, name="second", add=False)
     out, _ = second.run("plugin", "install", "--locked", str(lock_file))
-    assert out.splitlines()[0] == (f"added marketplace local ({registry.url}) from the lock, "
-                                   f"root sha256 {registry.root_sha256}")
-    assert f"installed project-stats 1.0.0 from local (archive sha256 {registry.sha256['project-stats 1.0.0']})\n" \
-           "  granted  fs: read the project  (as the lock records)\n" \
-           "  denied   process: run programs: git  (as the lock records)\n" in out
-    assert second.plugins() == {"project-stats": ("1.0.0", ["1.0.0"], ["fs"]),
-                                "stats-next": ("1.2.0", ["1.2.0"], ["fs", "kv", "process"])}
+    assert out.splitlines()[0] == (
+        f"added marketplace local ({registry.url}) from the lock, root sha256 {registry.root_sha256}"
+    )
+    assert (
+        f"installed project-stats 1.0.0 from local (archive sha256 {registry.sha256['project-stats 1.0.0']})\n"
+        "  granted  fs: read the project  (as the lock records)\n"
+        "  denied   process: run programs: git  (as the lock records)\n" in out
+    )
+    assert second.plugins() == {
+        "project-stats": ("1.0.0", ["1.0.0"], ["fs"]),
+        "stats-next": ("1.2.0", ["1.2.0"], ["fs", "kv", "process"]),
+    }
     second.run("plugin", "lock", "--output", str(tmp_path / "again.lock"))
     assert (tmp_path / "again.lock").read_bytes() == lock_file.read_bytes()
     again, _ = second.run("plugin", "install", "--locked", str(lock_file))
-    assert again == ("project-stats 1.0.0 is already installed (from local)\n"
-                     "stats-next 1.2.0 is already installed (from local)\n")
+    assert again == (
+        "project-stats 1.0.0 is already installed (from local)\nstats-next 1.2.0 is already installed (from local)\n"
+    )
 
 
 def test_install_locked_refuses_a_lock_whose_archive_hash_does_not_match_and_installs_nothing(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     wrong = "0" * 64
     lock_file = tmp_path / "acc.lock"
-    lock_file.write_text(json.dumps({
-        "lock_version": 1,
-        "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
-        "plugins": {
-            "project-stats": {"archive_sha256": registry.sha256["project-stats 1.0.0"], "granted": [],
-                              "marketplace": "local", "version": "1.0.0"},
-            "stats-next": {"archive_sha256": wrong, "granted": [], "marketplace": "local", "version": "1.1.0"},
-        },
-    }))
+    lock_file.write_text(
+        json.dumps(
+            {
+                "lock_version": 1,
+                "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
+                "plugins": {
+                    "project-stats": {
+                        "archive_sha256": registry.sha256["project-stats 1.0.0"],
+                        "granted": [],
+                        "marketplace": "local",
+                        "version": "1.0.0",
+                    },
+                    "stats-next": {"archive_sha256": wrong, "granted": [], "marketplace": "local", "version": "1.1.0"},
+                },
+            }
+        )
+    )
     user = _user(tmp_path, registry, add=False)
     _, err = user.run("plugin", "install", "--locked", str(lock_file), ok=False)
-    assert err == (f"error: the lock records sha256 {wrong} for stats-next 1.1.0, but local's signed index lists "
-                   f"{registry.sha256['stats-next 1.1.0']}: refused, nothing was installed\n"
-                   "  hint: a published version never changes: check where the lock file came from\n")
+    assert err == (
+        f"error: the lock records sha256 {wrong} for stats-next 1.1.0, but local's signed index lists "
+        f"{registry.sha256['stats-next 1.1.0']}: refused, nothing was installed\n"
+        "  hint: a published version never changes: check where the lock file came from\n"
+    )
     assert user.plugins() == {}
 
 
 def test_offline_update_check_and_rollback_say_the_marketplace_cannot_be_reached_and_change_nothing(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
         user = _user(tmp_path, registry, url=url)
         user.run("plugin", "install", "project-stats==1.0.0", "--yes")
@@ -310,9 +390,11 @@ def test_offline_update_check_and_rollback_say_the_marketplace_cannot_be_reached
 
 
 def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
-        tmp_path: Path, registry: Registry) -> None:
-    key1, key2 = (json.loads((registry.work / f"stats-rekey-{v}.plugin.sig").read_text())["key_id"]
-                  for v in ("1.0.0", "1.1.0"))
+    tmp_path: Path, registry: Registry
+) -> None:
+    key1, key2 = (
+        json.loads((registry.work / f"stats-rekey-{v}.plugin.sig").read_text())["key_id"] for v in ("1.0.0", "1.1.0")
+    )
     assert key1 != key2
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "stats-rekey==1.0.0", "--yes")
@@ -321,7 +403,8 @@ def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
         "error: stats-rekey 1.1.0 is signed by another publisher key than stats-rekey 1.0.0:\n"
         f"  + signed by another publisher key: {key2} (was {key1})\n"
         "nothing was changed\n"
-        "  hint: approve it with `acc plugin update stats-rekey --yes`, or run the command on a terminal to be asked\n")
+        "  hint: approve it with `acc plugin update stats-rekey --yes`, or run the command on a terminal to be asked\n"
+    )
     assert user.plugins()["stats-rekey"][0] == "1.0.0"
     out, _ = user.run("plugin", "update", "stats-rekey", "--yes")
     assert out.endswith("  approved by --yes\nupdated stats-rekey 1.0.0 -> 1.1.0\n")
@@ -334,8 +417,9 @@ def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
 
 def _terminal(user: User, *args: str) -> pexpect.spawn:
     """`acc ARGS` on a pseudo-terminal (stdin, stdout and stderr are all a TTY)."""
-    return pexpect.spawn(ACC, list(args), env=user.env, cwd=str(user.cwd), encoding="utf-8", timeout=120,
-                         dimensions=(40, 200))
+    return pexpect.spawn(
+        ACC, list(args), env=user.env, cwd=str(user.cwd), encoding="utf-8", timeout=120, dimensions=(40, 200)
+    )
 
 
 def _finished(session: pexpect.spawn) -> int:
@@ -378,8 +462,10 @@ def test_on_a_terminal_a_widening_update_shows_the_difference_and_asks(tmp_path:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     session = _terminal(user, "plugin", "update", "stats-next")
-    session.expect(r"stats-next 1\.2\.0 asks for more than stats-next 1\.1\.0 was granted:\r\n"
-                   r"  \+ new capability kv: store data \(up to 1048576 bytes\)")
+    session.expect(
+        r"stats-next 1\.2\.0 asks for more than stats-next 1\.1\.0 was granted:\r\n"
+        r"  \+ new capability kv: store data \(up to 1048576 bytes\)"
+    )
     session.expect(r"Apply it\? \[y/N\]: ")
     session.sendline("n")
     session.expect("update of stats-next to 1.2.0 declined: nothing was changed")
@@ -413,7 +499,6 @@ def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Pa
     assert user.plugins()["project-stats"][0] == "1.0.0"
 
 
-
 # -- an update that crashes as it starts ------------------------------------------------------
 
 
@@ -424,8 +509,10 @@ def test_a_version_that_crashes_on_start_says_how_to_roll_back(tmp_path: Path, r
     assert user.plugins()["stats-broken"][0] == "1.1.0"
     _, err = user.run("plugin", "run", "stats-broken", "summary", ok=False)
     assert err.startswith("error: stats-broken initialize crashed: "), err
-    assert err.endswith("  hint: stats-broken 1.1.0 fails to start; `acc plugin rollback stats-broken` switches "
-                        "back to the version kept from before\n"), err
+    assert err.endswith(
+        "  hint: stats-broken 1.1.0 fails to start; `acc plugin rollback stats-broken` switches "
+        "back to the version kept from before\n"
+    ), err
     assert user.run("plugin", "rollback", "stats-broken")[0] == "rolled back stats-broken 1.1.0 -> 1.0.0\n"
     out, _ = user.run("plugin", "run", "stats-broken", "summary", "-q")
     assert json.loads(out)["files"] == 1
@@ -438,8 +525,10 @@ def test_on_a_terminal_a_version_that_crashes_on_start_offers_the_rollback(tmp_p
     session = _terminal(user, "plugin", "run", "stats-broken", "summary")
     session.expect("error: stats-broken initialize crashed")
     session.expect(r"stats-broken 1\.1\.0 fails to start; earlier versions are kept: 1\.0\.0")
-    session.expect(r"Roll stats-broken back to the newest earlier version the marketplace still vouches for\? "
-                   r"\[y/N\]: ")
+    session.expect(
+        r"Roll stats-broken back to the newest earlier version the marketplace still vouches for\? "
+        r"\[y/N\]: "
+    )
     session.sendline("y")
     session.expect(r"rolled back stats-broken 1\.1\.0 -> 1\.0\.0; run the command again")
     assert _finished(session) == 1
@@ -455,16 +544,16 @@ def test_a_crash_on_start_without_an_earlier_version_offers_nothing(tmp_path: Pa
     assert "rollback" not in err
 
 
-
-def test_update_grants_or_denies_a_new_capability_kind_by_kind_without_yes(tmp_path: Path,
-                                                                          registry: Registry) -> None:
+def test_update_grants_or_denies_a_new_capability_kind_by_kind_without_yes(tmp_path: Path, registry: Registry) -> None:
     denying = _user(tmp_path, registry, name="denying")
     denying.run("plugin", "install", "stats-next==1.1.0", "--yes")
     out, _ = denying.run("plugin", "update", "stats-next", "--deny", "kv")
-    assert out == ("stats-next 1.2.0: new capability kv: store data (up to 1048576 bytes) "
-                   "(why: Remembers the last summary to report what changed.) "
-                   "(applied without the grant, by --deny)\n"
-                   "updated stats-next 1.1.0 -> 1.2.0\n")
+    assert out == (
+        "stats-next 1.2.0: new capability kv: store data (up to 1048576 bytes) "
+        "(why: Remembers the last summary to report what changed.) "
+        "(applied without the grant, by --deny)\n"
+        "updated stats-next 1.1.0 -> 1.2.0\n"
+    )
     assert denying.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "process"])
 
     granting = _user(tmp_path, registry, name="granting")
@@ -498,7 +587,8 @@ def test_info_of_a_plugin_not_installed_shows_the_signed_index(tmp_path: Path, r
 
 
 def test_info_available_shows_the_marketplace_view_of_an_installed_plugin_as_json(
-        tmp_path: Path, registry: Registry) -> None:
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     local = json.loads(user.run("plugin", "info", "project-stats", "--json")[0])
@@ -509,8 +599,9 @@ def test_info_available_shows_the_marketplace_view_of_an_installed_plugin_as_jso
     assert remote["versions"][0]["capabilities"]["process"]["scope"] == "run programs: git"
 
 
-def test_info_of_an_unknown_plugin_says_so_and_offline_says_what_still_works(tmp_path: Path,
-                                                                             registry: Registry) -> None:
+def test_info_of_an_unknown_plugin_says_so_and_offline_says_what_still_works(
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     _, err = user.run("plugin", "info", "no-such-plugin", ok=False)
     assert err.startswith("error: no plugin named no-such-plugin on local"), err

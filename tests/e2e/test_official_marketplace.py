@@ -22,10 +22,13 @@ pytestmark = pytest.mark.slow
 OFFICIAL = ("git", "testing", "docs", "code-quality")
 
 
-
 def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 @dataclass
@@ -34,8 +37,19 @@ class Installed:
     project: Path
 
     def run(self, plugin: str, command: str, payload: dict[str, object]) -> dict[str, object]:
-        proc = acc("plugin", "run", plugin, command, "--input", json.dumps(payload), "--project", str(self.project),
-                   "--quiet", env=self.env, cwd=self.project)
+        proc = acc(
+            "plugin",
+            "run",
+            plugin,
+            command,
+            "--input",
+            json.dumps(payload),
+            "--project",
+            str(self.project),
+            "--quiet",
+            env=self.env,
+            cwd=self.project,
+        )
         result = json.loads(proc.stdout)
         assert isinstance(result, dict)
         return result
@@ -44,8 +58,12 @@ class Installed:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     work = tmp_path_factory.mktemp("official")
-    operator = {**os.environ, "ACC_HOME": str(work / "operator"), "ACC_CACHE_DIR": str(TEST_CACHE),
-                "REGISTRY_COMPILE_CACHE_DIR": str(TEST_CACHE / "compiled")}
+    operator = {
+        **os.environ,
+        "ACC_HOME": str(work / "operator"),
+        "ACC_CACHE_DIR": str(TEST_CACHE),
+        "REGISTRY_COMPILE_CACHE_DIR": str(TEST_CACHE / "compiled"),
+    }
     data = work / "registry-data"
     acc("registry", "init", "--data", str(data), env=operator, cwd=work)
     seeded = acc("registry", "seed", "--data", str(data), env=operator, cwd=work)
@@ -56,7 +74,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     (project / "pkg" / "__init__.py").write_text('"""A package."""\n')
     (project / "pkg" / "calc.py").write_text(
         '"""Arithmetic."""\n\n\ndef add(a, b):\n    """Add."""\n    return a + b\n\n\n'
-        "def sign(x):\n    if x > 0:\n        return 1\n    elif x < 0:\n        return -1\n    return 0\n")
+        "def sign(x):\n    if x > 0:\n        return 1\n    elif x < 0:\n        return -1\n    return 0\n"
+    )
     git("init", "-q", "-b", "main", cwd=project)
     git("add", ".", cwd=project)
     git("commit", "-q", "-m", "feat: add calc", cwd=project)

@@ -24,7 +24,6 @@ from tests.server_kit import acc, running_registry
 pytestmark = pytest.mark.slow
 
 
-
 @dataclass
 class Marketplace:
     url: str
@@ -59,18 +58,31 @@ def _updater(market: Marketplace, name: str) -> Updater:
     client_dir = market.work / f"client-{name}"
     (client_dir / "metadata").mkdir(parents=True, exist_ok=True)
     (client_dir / "targets").mkdir(exist_ok=True)
-    root = (market.data / "root-1.json")
+    root = market.data / "root-1.json"
     if not root.exists():
         with urllib.request.urlopen(f"{market.url}/tuf/metadata/1.root.json") as response:
             root.write_bytes(response.read())
-    return Updater(metadata_dir=str(client_dir / "metadata"), metadata_base_url=f"{market.url}/tuf/metadata/",
-                   target_base_url=f"{market.url}/tuf/targets/", target_dir=str(client_dir / "targets"),
-                   bootstrap=root.read_bytes())
+    return Updater(
+        metadata_dir=str(client_dir / "metadata"),
+        metadata_base_url=f"{market.url}/tuf/metadata/",
+        target_base_url=f"{market.url}/tuf/targets/",
+        target_dir=str(client_dir / "targets"),
+        bootstrap=root.read_bytes(),
+    )
 
 
 def _publish(market: Marketplace, *extra: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    return acc("plugin", "publish", str(market.archive), "--registry", market.url, *extra, env=market.env,
-               cwd=market.work, ok=ok)
+    return acc(
+        "plugin",
+        "publish",
+        str(market.archive),
+        "--registry",
+        market.url,
+        *extra,
+        env=market.env,
+        cwd=market.work,
+        ok=ok,
+    )
 
 
 def test_publish_then_a_tuf_client_verifies_and_downloads_every_target(market: Marketplace) -> None:
@@ -108,8 +120,20 @@ def test_search_and_detail_see_the_published_plugin(market: Marketplace) -> None
 
 def test_yank_reaches_tuf_clients_through_a_new_signed_index(market: Marketplace) -> None:
     _publish(market, "--token", market.token)
-    yanked = acc("plugin", "yank", "project-stats", "1.0.0", "--reason", "miscounts lines", "--registry", market.url,
-                 "--token", market.token, env=market.env, cwd=market.work)
+    yanked = acc(
+        "plugin",
+        "yank",
+        "project-stats",
+        "1.0.0",
+        "--reason",
+        "miscounts lines",
+        "--registry",
+        market.url,
+        "--token",
+        market.token,
+        env=market.env,
+        cwd=market.work,
+    )
     assert "yanked project-stats 1.0.0" in yanked.stdout
     updater = _updater(market, "after-yank")
     updater.refresh()
@@ -117,8 +141,18 @@ def test_yank_reaches_tuf_clients_through_a_new_signed_index(market: Marketplace
     assert info is not None
     [entry] = json.loads(Path(updater.download_target(info)).read_bytes())["versions"]
     assert (entry["yanked"], entry["yank_reason"]) == (True, "miscounts lines")
-    acc("plugin", "unyank", "project-stats", "1.0.0", "--registry", market.url, "--token", market.token,
-        env=market.env, cwd=market.work)
+    acc(
+        "plugin",
+        "unyank",
+        "project-stats",
+        "1.0.0",
+        "--registry",
+        market.url,
+        "--token",
+        market.token,
+        env=market.env,
+        cwd=market.work,
+    )
 
 
 def test_a_bad_token_is_refused_with_the_registry_message(market: Marketplace) -> None:
@@ -132,8 +166,18 @@ def test_publish_without_a_token_says_how_to_get_one(market: Marketplace) -> Non
 
 
 def test_an_unreachable_registry_is_a_clear_error(market: Marketplace) -> None:
-    refused = acc("plugin", "publish", str(market.archive), "--registry", "http://127.0.0.1:9", "--token", "acc_x",
-                  env=market.env, cwd=market.work, ok=False)
+    refused = acc(
+        "plugin",
+        "publish",
+        str(market.archive),
+        "--registry",
+        "http://127.0.0.1:9",
+        "--token",
+        "acc_x",
+        env=market.env,
+        cwd=market.work,
+        ok=False,
+    )
     assert "cannot reach the registry" in refused.stderr
 
 
@@ -161,15 +205,35 @@ def test_renewing_offline_roles_is_followed_by_clients_that_trust_only_the_first
     for role in ("root", "targets"):  # the operator keeps these keys elsewhere
         shutil.move(market.data / "keys" / f"{role}.pem", offline / f"{role}.pem")
     try:
-        missing = acc("registry", "renew", "root", "--data", str(market.data), env=market.env, cwd=market.work,
-                      ok=False)
+        missing = acc(
+            "registry", "renew", "root", "--data", str(market.data), env=market.env, cwd=market.work, ok=False
+        )
         assert "kept offline" in missing.stderr
-        wrong = acc("registry", "renew", "root", "--key", str(offline / "targets.pem"), "--data", str(market.data),
-                    env=market.env, cwd=market.work, ok=False)
+        wrong = acc(
+            "registry",
+            "renew",
+            "root",
+            "--key",
+            str(offline / "targets.pem"),
+            "--data",
+            str(market.data),
+            env=market.env,
+            cwd=market.work,
+            ok=False,
+        )
         assert "not the root key" in wrong.stderr
         for role in ("root", "targets"):
-            renewed = acc("registry", "renew", role, "--key", str(offline / f"{role}.pem"), "--data",
-                          str(market.data), env=market.env, cwd=market.work)
+            renewed = acc(
+                "registry",
+                "renew",
+                role,
+                "--key",
+                str(offline / f"{role}.pem"),
+                "--data",
+                str(market.data),
+                env=market.env,
+                cwd=market.work,
+            )
             assert f"signed {role} version" in renewed.stdout
     finally:
         for role in ("root", "targets"):

@@ -112,7 +112,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         try:
             for chunk in reply.body:
                 if reply.drop_after is not None and sent + len(chunk) >= reply.drop_after:
-                    self.wfile.write(chunk[:reply.drop_after - sent])
+                    self.wfile.write(chunk[: reply.drop_after - sent])
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)  # the network drops mid-download
                     return
@@ -228,28 +228,50 @@ class Forger:
     def key(self, role: str) -> Signer:
         return load_signer(self.keys_dir, role)
 
-    def timestamp(self, view: RepositoryView, snapshot: bytes, snapshot_version: int, *, version: int | None = None,
-                  expires: datetime | None = None, signer: Signer | None = None) -> bytes:
-        meta = MetaFile(version=snapshot_version, length=len(snapshot),
-                        hashes={"sha256": hashlib.sha256(snapshot).hexdigest()})
-        timestamp = Timestamp(version=version or view.timestamp.signed.version + 1, snapshot_meta=meta,
-                              expires=expires or datetime.now(UTC) + timedelta(hours=12))
+    def timestamp(
+        self,
+        view: RepositoryView,
+        snapshot: bytes,
+        snapshot_version: int,
+        *,
+        version: int | None = None,
+        expires: datetime | None = None,
+        signer: Signer | None = None,
+    ) -> bytes:
+        meta = MetaFile(
+            version=snapshot_version, length=len(snapshot), hashes={"sha256": hashlib.sha256(snapshot).hexdigest()}
+        )
+        timestamp = Timestamp(
+            version=version or view.timestamp.signed.version + 1,
+            snapshot_meta=meta,
+            expires=expires or datetime.now(UTC) + timedelta(hours=12),
+        )
         return signed(Metadata(timestamp), signer or self.key("timestamp"))
 
-    def snapshot(self, view: RepositoryView, bins: Mapping[str, int], *,
-                 signer: Signer | None = None) -> tuple[bytes, int]:
+    def snapshot(
+        self, view: RepositoryView, bins: Mapping[str, int], *, signer: Signer | None = None
+    ) -> tuple[bytes, int]:
         meta = {**view.snapshot.signed.meta, **{f"{name}.json": MetaFile(version=v) for name, v in bins.items()}}
         version = view.snapshot.signed.version + 1
         snapshot = Snapshot(version=version, expires=datetime.now(UTC) + timedelta(days=1), meta=meta)
         return signed(Metadata(snapshot), signer or self.key("snapshot")), version
 
-    def new_top(self, view: RepositoryView, bins: Mapping[str, int], *, snapshot_signer: Signer | None = None,
-                timestamp_signer: Signer | None = None, expires: datetime | None = None) -> dict[str, Responder]:
+    def new_top(
+        self,
+        view: RepositoryView,
+        bins: Mapping[str, int],
+        *,
+        snapshot_signer: Signer | None = None,
+        timestamp_signer: Signer | None = None,
+        expires: datetime | None = None,
+    ) -> dict[str, Responder]:
         """Rules serving a new snapshot (naming `bins` at the given versions) and its timestamp."""
         snapshot, version = self.snapshot(view, bins, signer=snapshot_signer)
         timestamp = self.timestamp(view, snapshot, version, expires=expires, signer=timestamp_signer)
-        return {r"/tuf/metadata/timestamp\.json": lambda _: data(timestamp),
-                rf"/tuf/metadata/{version}\.snapshot\.json": lambda _: data(snapshot)}
+        return {
+            r"/tuf/metadata/timestamp\.json": lambda _: data(timestamp),
+            rf"/tuf/metadata/{version}\.snapshot\.json": lambda _: data(snapshot),
+        }
 
     def index(self, view: RepositoryView, index: bytes, *, bins_signer: Signer | None = None) -> dict[str, Responder]:
         """Rules serving `index` as the plugin's signed index: a new bin, snapshot and timestamp."""
@@ -259,9 +281,11 @@ class Forger:
         bin_md.signed.version += 1
         bin_bytes = signed(bin_md, bins_signer or self.key("bins"))
         digest = hashlib.sha256(index).hexdigest()
-        return {**self.new_top(view, {name: bin_md.signed.version}),
-                rf"/tuf/metadata/{bin_md.signed.version}\.{name}\.json": lambda _: data(bin_bytes),
-                rf"/tuf/targets/{PLUGIN}/{digest}\.index\.json": lambda _: data(index)}
+        return {
+            **self.new_top(view, {name: bin_md.signed.version}),
+            rf"/tuf/metadata/{bin_md.signed.version}\.{name}\.json": lambda _: data(bin_bytes),
+            rf"/tuf/targets/{PLUGIN}/{digest}\.index\.json": lambda _: data(index),
+        }
 
     def index_with(self, view: RepositoryView, version: str, **changes: Any) -> dict[str, Responder]:
         """Rules serving the current index with `changes` made to one version's entry."""
@@ -273,7 +297,6 @@ class Forger:
 
 
 # -- the module's registry and users ---------------------------------------------------------
-
 
 
 @dataclass
@@ -310,8 +333,11 @@ def world(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[st
     run("registry", "key", "add", "alice", "alice.key.pub", "--data", str(data_dir))
     token = run("registry", "token", "create", "alice", "--data", str(data_dir)).strip()
     base = read_archive(built_archives(PLUGIN))
-    archives = {"1.0.0": work / f"{PLUGIN}-1.0.0.plugin", NEW: work / f"{PLUGIN}-{NEW}.plugin",
-                OTHER: work / f"{OTHER}-1.0.0.plugin"}
+    archives = {
+        "1.0.0": work / f"{PLUGIN}-1.0.0.plugin",
+        NEW: work / f"{PLUGIN}-{NEW}.plugin",
+        OTHER: work / f"{OTHER}-1.0.0.plugin",
+    }
     archives["1.0.0"].write_bytes(variant(base, version="1.0.0"))
     archives[NEW].write_bytes(variant(base, version=NEW))
     archives[OTHER].write_bytes(variant(base, name=OTHER, version="1.0.0"))
@@ -321,6 +347,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[st
     with running_registry(data_dir) as url:
         proxy = TamperingProxy(url)
         try:
+
             def publish(key: str) -> None:
                 run("plugin", "publish", str(archives[key]), "--registry", url, "--token", token)
 
@@ -332,8 +359,15 @@ def world(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[st
             run("marketplace", "add", proxy.url, "--name", "local", "--root-sha256", root_sha256, home=template)
             run("plugin", "install", f"{PLUGIN}==1.0.0", "--yes", home=template)
             publish(NEW)  # the registry moves on: the template's metadata is now stale
-            yield World(proxy=proxy, forger=Forger(proxy, data_dir / "keys"), early_timestamp=early_timestamp,
-                        template_home=template, database=data_dir / "registry.db", env=env, archives=archives)
+            yield World(
+                proxy=proxy,
+                forger=Forger(proxy, data_dir / "keys"),
+                early_timestamp=early_timestamp,
+                template_home=template,
+                database=data_dir / "registry.db",
+                env=env,
+                archives=archives,
+            )
         finally:
             proxy.close()
 
@@ -398,18 +432,25 @@ def attacked(user: User, world: World, rules: Mapping[str, Responder]) -> Iterat
 def test_rollback_to_an_older_timestamp_is_refused(user: User, world: World) -> None:
     early = world.early_timestamp
     with attacked(user, world, {r"/tuf/metadata/timestamp\.json": lambda _: data(early)}):
-        user.install_is_refused("error: marketplace local served metadata of another version than the one it signed "
-                                "or served before while trying to refresh its metadata (New timestamp version",
-                                "refused by TUF, nothing was changed", "a rollback or mix-and-match attack")
+        user.install_is_refused(
+            "error: marketplace local served metadata of another version than the one it signed "
+            "or served before while trying to refresh its metadata (New timestamp version",
+            "refused by TUF, nothing was changed",
+            "a rollback or mix-and-match attack",
+        )
 
 
 def test_rollback_of_the_snapshot_by_a_timestamp_signed_with_the_registry_key_is_refused(
-        user: User, world: World) -> None:
+    user: User, world: World
+) -> None:
     view, early = RepositoryView(world.proxy), RepositoryView(world.proxy, world.early_timestamp)
     forged = world.forger.timestamp(view, early.snapshot_bytes, early.snapshot.signed.version)
     with attacked(user, world, {r"/tuf/metadata/timestamp\.json": lambda _: data(forged)}):
-        user.install_is_refused("served metadata of another version than the one it signed or served before while "
-                                "trying to refresh its metadata (New snapshot version", "refused by TUF")
+        user.install_is_refused(
+            "served metadata of another version than the one it signed or served before while "
+            "trying to refresh its metadata (New snapshot version",
+            "refused by TUF",
+        )
 
 
 def test_rollback_of_a_bin_by_a_snapshot_signed_with_the_registry_key_is_refused(user: User, world: World) -> None:
@@ -417,8 +458,11 @@ def test_rollback_of_a_bin_by_a_snapshot_signed_with_the_registry_key_is_refused
     bin_name = view.bin_name(INDEX_PATH)
     assert view.bin_version(bin_name) > 1
     with attacked(user, world, world.forger.new_top(view, {bin_name: 1})):
-        user.install_is_refused("served metadata of another version than the one it signed or served before while "
-                                f"trying to refresh its metadata (Expected {bin_name}.json", "refused by TUF")
+        user.install_is_refused(
+            "served metadata of another version than the one it signed or served before while "
+            f"trying to refresh its metadata (Expected {bin_name}.json",
+            "refused by TUF",
+        )
 
 
 # -- 2. freeze -------------------------------------------------------------------------------
@@ -427,11 +471,14 @@ def test_rollback_of_a_bin_by_a_snapshot_signed_with_the_registry_key_is_refused
 def test_an_expired_timestamp_signed_by_the_registry_is_refused_as_a_freeze(user: User, world: World) -> None:
     # What a frozen mirror serves: the registry's own timestamp, kept after it expired.
     view = RepositoryView(world.proxy)
-    frozen = world.forger.timestamp(view, view.snapshot_bytes, view.snapshot.signed.version,
-                                    expires=datetime.now(UTC) - timedelta(hours=1))
+    frozen = world.forger.timestamp(
+        view, view.snapshot_bytes, view.snapshot.signed.version, expires=datetime.now(UTC) - timedelta(hours=1)
+    )
     with attacked(user, world, {r"/tuf/metadata/timestamp\.json": lambda _: data(frozen)}):
-        user.install_is_refused("error: marketplace local serves expired metadata (timestamp.json is expired): "
-                                "refused, it may be a frozen mirror")
+        user.install_is_refused(
+            "error: marketplace local serves expired metadata (timestamp.json is expired): "
+            "refused, it may be a frozen mirror"
+        )
 
 
 @contextmanager
@@ -440,8 +487,9 @@ def stored_timestamp(world: World, forged: bytes) -> Iterator[None]:
     server does not re-sign); restored afterwards."""
     version = RepositoryView(world.proxy).timestamp.signed.version
     with sqlite3.connect(world.database) as db:
-        [(genuine,)] = db.execute("SELECT data FROM tuf_metadata WHERE role = 'timestamp' AND version = ?",
-                                  (version,)).fetchall()
+        [(genuine,)] = db.execute(
+            "SELECT data FROM tuf_metadata WHERE role = 'timestamp' AND version = ?", (version,)
+        ).fetchall()
         db.execute("UPDATE tuf_metadata SET data = ? WHERE role = 'timestamp' AND version = ?", (forged, version))
     time.sleep(TIMESTAMP_CACHE_SECONDS)
     try:
@@ -456,9 +504,13 @@ def stored_timestamp(world: World, forged: bytes) -> Iterator[None]:
 def test_a_registry_whose_stored_timestamp_expired_is_refused_as_frozen(user: User, world: World) -> None:
     # The registry's storage says what it said an hour after its last signing: the natural freeze.
     view = RepositoryView(world.proxy)
-    expired = world.forger.timestamp(view, view.snapshot_bytes, view.snapshot.signed.version,
-                                     version=view.timestamp.signed.version,
-                                     expires=datetime.now(UTC) - timedelta(minutes=1))
+    expired = world.forger.timestamp(
+        view,
+        view.snapshot_bytes,
+        view.snapshot.signed.version,
+        version=view.timestamp.signed.version,
+        expires=datetime.now(UTC) - timedelta(minutes=1),
+    )
     listed_before = user.plugin_list()
     with stored_timestamp(world, expired):
         user.install_is_refused("error: marketplace local serves expired metadata (timestamp.json is expired)")
@@ -468,8 +520,11 @@ def test_a_registry_whose_stored_timestamp_expired_is_refused_as_frozen(user: Us
 def test_a_registry_restored_from_an_old_backup_is_refused_as_a_rollback(user: User, world: World) -> None:
     listed_before = user.plugin_list()
     with stored_timestamp(world, world.early_timestamp):
-        user.install_is_refused("served metadata of another version than the one it signed or served before while "
-                                "trying to refresh its metadata (New timestamp version", "refused by TUF")
+        user.install_is_refused(
+            "served metadata of another version than the one it signed or served before while "
+            "trying to refresh its metadata (New timestamp version",
+            "refused by TUF",
+        )
     user.assert_untouched(listed_before)
 
 
@@ -482,9 +537,11 @@ def test_an_old_bin_served_under_the_new_bins_name_is_refused(user: User, world:
     version = view.bin_version(name)
     old = view.metadata_bytes(name, version - 1)
     with attacked(user, world, {rf"/tuf/metadata/{version}\.{name}\.json": lambda _: data(old)}):
-        user.install_is_refused("served metadata of another version than the one it signed or served before while "
-                                f"trying to look up {PLUGIN} (Expected {name} v{version}, got v{version - 1}.)",
-                                "refused by TUF")
+        user.install_is_refused(
+            "served metadata of another version than the one it signed or served before while "
+            f"trying to look up {PLUGIN} (Expected {name} v{version}, got v{version - 1}.)",
+            "refused by TUF",
+        )
 
 
 def test_an_old_snapshot_served_under_the_new_snapshots_name_is_refused(user: User, world: World) -> None:
@@ -492,16 +549,20 @@ def test_an_old_snapshot_served_under_the_new_snapshots_name_is_refused(user: Us
     version = view.snapshot.signed.version
     old = early.snapshot_bytes
     with attacked(user, world, {rf"/tuf/metadata/{version}\.snapshot\.json": lambda _: data(old)}):
-        user.install_is_refused("served data that does not match its signed metadata while trying to refresh "
-                                "its metadata", "refused by TUF, nothing was installed")
+        user.install_is_refused(
+            "served data that does not match its signed metadata while trying to refresh its metadata",
+            "refused by TUF, nothing was installed",
+        )
 
 
 def test_an_old_index_served_under_the_new_indexs_name_is_refused(user: User, world: World) -> None:
     old = RepositoryView(world.proxy, world.early_timestamp).index_bytes()
     assert [v["version"] for v in json.loads(old)["versions"]] == ["1.0.0"]
     with attacked(user, world, {rf"/tuf/targets/{PLUGIN}/[0-9a-f]{{64}}\.index\.json": lambda _: data(old)}):
-        user.install_is_refused(f"served data that does not match its signed metadata while trying to download "
-                                f"the index of {PLUGIN}", "refused by TUF, nothing was installed")
+        user.install_is_refused(
+            f"served data that does not match its signed metadata while trying to download the index of {PLUGIN}",
+            "refused by TUF, nothing was installed",
+        )
 
 
 # -- 4, 5, 7. targets swapped by a mirror ----------------------------------------------------
@@ -511,26 +572,30 @@ def test_an_archive_whose_bytes_differ_from_the_signed_hash_is_refused(user: Use
     tampered = bytearray(world.archives[NEW].read_bytes())
     tampered[len(tampered) // 2] ^= 0xFF  # same length: only the hash can tell
     with attacked(user, world, {re.escape(world.path_of(NEW)): lambda _: data(bytes(tampered))}):
-        user.install_is_refused(f"served data that does not match its signed metadata while trying to download "
-                                f"{PLUGIN}/{PLUGIN}-{NEW}.plugin", "refused by TUF, nothing was installed")
+        user.install_is_refused(
+            f"served data that does not match its signed metadata while trying to download "
+            f"{PLUGIN}/{PLUGIN}-{NEW}.plugin",
+            "refused by TUF, nothing was installed",
+        )
 
 
 def test_another_versions_signature_served_for_this_archive_is_refused(user: User, world: World) -> None:
     other_signature = (world.archives["1.0.0"].parent / f"{PLUGIN}-1.0.0.plugin.sig").read_bytes()
     path = world.path_of(NEW, ".sig")
     with attacked(user, world, {re.escape(path): lambda _: data(other_signature)}):
-        user.install_is_refused(f"while trying to download {PLUGIN}/{PLUGIN}-{NEW}.plugin.sig",
-                                "refused by TUF, nothing was installed")
+        user.install_is_refused(
+            f"while trying to download {PLUGIN}/{PLUGIN}-{NEW}.plugin.sig", "refused by TUF, nothing was installed"
+        )
 
 
-def test_another_versions_signature_named_by_a_rogue_index_fails_the_publisher_check(
-        user: User, world: World) -> None:
+def test_another_versions_signature_named_by_a_rogue_index_fails_the_publisher_check(user: User, world: World) -> None:
     # The registry's online keys cannot forge a publisher signature: pointing this version at
     # another version's (genuine) signature is caught by the signature check, not by TUF.
     view = RepositoryView(world.proxy)
     old = view.entry("1.0.0")
-    rules = world.forger.index_with(view, NEW, signature_sha256=old["signature_sha256"],
-                                    signature_length=old["signature_length"])
+    rules = world.forger.index_with(
+        view, NEW, signature_sha256=old["signature_sha256"], signature_length=old["signature_length"]
+    )
     with attacked(user, world, rules):
         user.install_is_refused("error: the signature is for another archive")
 
@@ -538,17 +603,23 @@ def test_another_versions_signature_named_by_a_rogue_index_fails_the_publisher_c
 def test_another_plugins_archive_under_this_plugins_name_is_refused(user: User, world: World) -> None:
     other = world.archives[OTHER].read_bytes()
     with attacked(user, world, {re.escape(world.path_of(NEW)): lambda _: data(other)}):
-        user.install_is_refused(f"while trying to download {PLUGIN}/{PLUGIN}-{NEW}.plugin",
-                                "refused by TUF, nothing was installed")
+        user.install_is_refused(
+            f"while trying to download {PLUGIN}/{PLUGIN}-{NEW}.plugin", "refused by TUF, nothing was installed"
+        )
 
 
 def test_another_plugins_archive_named_by_a_rogue_index_is_refused(user: User, world: World) -> None:
     other = read_archive(world.archives[OTHER])
     other_signature = (world.archives[OTHER].parent / f"{OTHER}-1.0.0.plugin.sig").read_bytes()
     view = RepositoryView(world.proxy)
-    rules = world.forger.index_with(view, NEW, sha256=other.sha256, length=world.archives[OTHER].stat().st_size,
-                                    signature_sha256=hashlib.sha256(other_signature).hexdigest(),
-                                    signature_length=len(other_signature))
+    rules = world.forger.index_with(
+        view,
+        NEW,
+        sha256=other.sha256,
+        length=world.archives[OTHER].stat().st_size,
+        signature_sha256=hashlib.sha256(other_signature).hexdigest(),
+        signature_length=len(other_signature),
+    )
     with attacked(user, world, rules):
         user.install_is_refused(f"error: the archive of {PLUGIN} {NEW} contains {OTHER} 1.0.0: refused")
 
@@ -560,8 +631,10 @@ ENDLESS_TARGETS = {
     "snapshot": (r"/tuf/metadata/\d+\.snapshot\.json", "refresh its metadata"),
     "bin": (r"/tuf/metadata/\d+\.bins-[0-9a-f]+\.json", f"look up {PLUGIN}"),
     "index": (rf"/tuf/targets/{PLUGIN}/[0-9a-f]{{64}}\.index\.json", f"download the index of {PLUGIN}"),
-    "archive": (rf"/tuf/targets/{PLUGIN}/[0-9a-f]{{64}}\.{PLUGIN}-{re.escape(NEW)}\.plugin",
-                f"download {PLUGIN}/{PLUGIN}-{NEW}.plugin"),
+    "archive": (
+        rf"/tuf/targets/{PLUGIN}/[0-9a-f]{{64}}\.{PLUGIN}-{re.escape(NEW)}\.plugin",
+        f"download {PLUGIN}/{PLUGIN}-{NEW}.plugin",
+    ),
 }
 
 
@@ -569,8 +642,10 @@ ENDLESS_TARGETS = {
 def test_endless_data_is_cut_off_and_refused(user: User, world: World, target: str) -> None:
     pattern, action = ENDLESS_TARGETS[target]
     with attacked(user, world, {pattern: lambda _: endless()}):
-        user.install_is_refused(f"error: marketplace local sent more data than its signed metadata allows while "
-                                f"trying to {action}: refused by TUF, nothing was installed")
+        user.install_is_refused(
+            f"error: marketplace local sent more data than its signed metadata allows while "
+            f"trying to {action}: refused by TUF, nothing was installed"
+        )
 
 
 def test_a_gzip_bomb_timestamp_is_cut_off_and_refused(user: User, world: World) -> None:
@@ -588,8 +663,9 @@ def test_a_gzip_bomb_timestamp_is_cut_off_and_refused(user: User, world: World) 
 
 def test_a_timestamp_signed_by_a_key_root_does_not_list_is_refused(user: User, world: World) -> None:
     view = RepositoryView(world.proxy)
-    forged = world.forger.timestamp(view, view.snapshot_bytes, view.snapshot.signed.version,
-                                    signer=CryptoSigner.generate_ed25519())
+    forged = world.forger.timestamp(
+        view, view.snapshot_bytes, view.snapshot.signed.version, signer=CryptoSigner.generate_ed25519()
+    )
     with attacked(user, world, {r"/tuf/metadata/timestamp\.json": lambda _: data(forged)}):
         user.install_is_refused("failed TUF verification", "UnsignedMetadataError", "timestamp was signed by 0/1 keys")
 
@@ -623,26 +699,33 @@ def _attacker_signer(directory: Path) -> dict[str, str]:
 
 
 def test_a_signer_edited_in_the_index_without_the_bin_signature_is_refused_by_tuf(
-        user: User, world: World, tmp_path: Path) -> None:
+    user: User, world: World, tmp_path: Path
+) -> None:
     genuine = RepositoryView(world.proxy).index()
     attacker = _attacker_signer(tmp_path)
     for entry in genuine["versions"]:
         entry["signer"] = attacker
     edited = json.dumps(genuine).encode()
     with attacked(user, world, {rf"/tuf/targets/{PLUGIN}/[0-9a-f]{{64}}\.index\.json": lambda _: data(edited)}):
-        user.install_is_refused(f"while trying to download the index of {PLUGIN}",
-                                "refused by TUF, nothing was installed")
+        user.install_is_refused(
+            f"while trying to download the index of {PLUGIN}", "refused by TUF, nothing was installed"
+        )
 
 
 def test_a_signer_changed_by_a_rogue_registry_fails_the_publisher_signature_check(
-        user: User, world: World, tmp_path: Path) -> None:
+    user: User, world: World, tmp_path: Path
+) -> None:
     # Signed with the registry's online keys, so TUF accepts the index: the archive's publisher
     # signature (alice's) is then checked against the signer the index names, and fails.
     attacker = _attacker_signer(tmp_path)
     rules = world.forger.index_with(RepositoryView(world.proxy), NEW, signer=attacker)
     with attacked(user, world, rules):
-        user.install_is_refused("error: signed by key", "which is not trusted", "the marketplace's signed index names",
-                                "tell the marketplace's operator")
+        user.install_is_refused(
+            "error: signed by key",
+            "which is not trusted",
+            "the marketplace's signed index names",
+            "tell the marketplace's operator",
+        )
 
 
 # -- 10. the network drops mid-download ------------------------------------------------------
@@ -655,8 +738,11 @@ def test_a_connection_dropped_mid_archive_is_refused_and_a_retry_installs(user: 
         return Reply([archive], length=len(archive), drop_after=len(archive) // 2)
 
     with attacked(user, world, {re.escape(world.path_of(NEW)): half}):
-        user.install_is_refused(f"error: the connection to marketplace local at {world.proxy.url} broke while trying "
-                                f"to download {PLUGIN}/{PLUGIN}-{NEW}.plugin (", "nothing was installed")
+        user.install_is_refused(
+            f"error: the connection to marketplace local at {world.proxy.url} broke while trying "
+            f"to download {PLUGIN}/{PLUGIN}-{NEW}.plugin (",
+            "nothing was installed",
+        )
     installed = user.acc("plugin", "install", PLUGIN, "--yes")
     assert f"\ninstalled {PLUGIN} {NEW} from local\n" in installed.stdout
     assert [(p["name"], p["version"]) for p in json.loads(user.plugin_list())] == [(PLUGIN, NEW)]
@@ -694,8 +780,18 @@ def test_clients_refreshing_one_marketplace_at_once_all_succeed(user: User, worl
 
 def test_two_installs_at_once_leave_one_consistent_store(user: User, world: World) -> None:
     command = [ACC, "plugin", "install", PLUGIN, "--yes"]
-    procs = [subprocess.Popen(command, env=user.env, cwd=user.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            command,
+            env=user.env,
+            cwd=user.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [proc.communicate(timeout=300) for proc in procs]
     outcomes = [(proc.returncode, out, err) for proc, (out, err) in zip(procs, outputs, strict=True)]
     for code, stdout, stderr in outcomes:
@@ -726,13 +822,20 @@ def test_ctrl_c_during_a_download_stops_cleanly_and_changes_nothing(user: User, 
             yield archive[: len(archive) // 2]
             half_sent.set()  # the first half is on the wire; the rest waits for the test
             release.wait(120)
-            yield archive[len(archive) // 2:]
+            yield archive[len(archive) // 2 :]
 
         return Reply(body(), length=len(archive))
 
     with attacked(user, world, {re.escape(world.path_of(NEW)): stalled}):
-        proc = subprocess.Popen([ACC, "plugin", "install", PLUGIN, "--yes"], env=user.env, cwd=user.cwd,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [ACC, "plugin", "install", PLUGIN, "--yes"],
+            env=user.env,
+            cwd=user.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
         try:
             assert half_sent.wait(120), "acc never started downloading the archive"
             time.sleep(0.5)  # let acc read what was sent: it is now mid-download, waiting for more
@@ -752,13 +855,23 @@ def test_a_full_disk_while_downloading_is_reported_and_changes_nothing(user: Use
     # full disk fails with ENOSPC, in the middle of the 18 MB archive.
     limit = 4 * 1024 * 1024
     listed_before = user.plugin_list()
-    proc = subprocess.run([ACC, "plugin", "install", PLUGIN, "--yes"], env=user.env, cwd=user.cwd,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, check=False,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    proc = subprocess.run(
+        [ACC, "plugin", "install", PLUGIN, "--yes"],
+        env=user.env,
+        cwd=user.cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert proc.stderr.startswith("error: the disk is full: could not write"), proc.stderr
-    assert "(File too large)\n  hint: free some space and run the command again; installed plugins were left as " \
-           "they were" in proc.stderr
+    assert (
+        "(File too large)\n  hint: free some space and run the command again; installed plugins were left as "
+        "they were" in proc.stderr
+    )
     user.assert_untouched(listed_before)
     installed = user.acc("plugin", "install", PLUGIN, "--yes")
     assert f"\ninstalled {PLUGIN} {NEW} from local\n" in installed.stdout

@@ -24,33 +24,41 @@ TOKEN = Capability("secrets", R, secrets=("GITHUB_TOKEN",))
 TOKENS = Capability("secrets", R, secrets=("GITHUB_TOKEN", "PYPI_TOKEN"))
 
 
-@pytest.mark.parametrize(("old", "new", "texts"), [
-    ({}, {"kv": KV_SMALL}, ["new capability kv: store data (up to 1000 bytes) (why: why)"]),
-    ({"process": GIT}, {"process": GIT_MAKE}, ["process: may now run: make"]),
-    ({"http": GITHUB}, {"http": GITHUB_PYPI}, ["http: may now connect to: pypi.org"]),
-    ({"fs": FS_READ}, {"fs": FS_RW}, ["fs: may now change and delete files in the project (was read-only)"]),
-    ({"secrets": TOKEN}, {"secrets": TOKENS}, ["secrets: may now read secret: PYPI_TOKEN"]),
-    ({"plugins": CALL_GIT}, {"plugins": CALL_GIT_DOCS}, ["plugins: may now call plugin: docs"]),
-    ({"kv": KV_SMALL}, {"kv": KV_BIG}, ["kv: may store up to 5000 bytes (was 1000)"]),
-    ({"llm": LLM_SMALL}, {"llm": LLM_BIG}, ["llm: may ask Claude for up to 200 tokens per call (was 100)"]),
-])
-def test_each_kind_of_widening_is_named_in_plain_words(old: dict[str, Capability], new: dict[str, Capability],
-                                                      texts: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "texts"),
+    [
+        ({}, {"kv": KV_SMALL}, ["new capability kv: store data (up to 1000 bytes) (why: why)"]),
+        ({"process": GIT}, {"process": GIT_MAKE}, ["process: may now run: make"]),
+        ({"http": GITHUB}, {"http": GITHUB_PYPI}, ["http: may now connect to: pypi.org"]),
+        ({"fs": FS_READ}, {"fs": FS_RW}, ["fs: may now change and delete files in the project (was read-only)"]),
+        ({"secrets": TOKEN}, {"secrets": TOKENS}, ["secrets: may now read secret: PYPI_TOKEN"]),
+        ({"plugins": CALL_GIT}, {"plugins": CALL_GIT_DOCS}, ["plugins: may now call plugin: docs"]),
+        ({"kv": KV_SMALL}, {"kv": KV_BIG}, ["kv: may store up to 5000 bytes (was 1000)"]),
+        ({"llm": LLM_SMALL}, {"llm": LLM_BIG}, ["llm: may ask Claude for up to 200 tokens per call (was 100)"]),
+    ],
+)
+def test_each_kind_of_widening_is_named_in_plain_words(
+    old: dict[str, Capability], new: dict[str, Capability], texts: list[str]
+) -> None:
     diff = diff_capabilities(old, new)
     assert [c.text for c in diff.wider] == texts
     assert diff.narrower == ()
     assert diff.widens
 
 
-@pytest.mark.parametrize(("old", "new", "texts"), [
-    ({"fs": FS_READ}, {}, ["no longer uses fs (read the project)"]),
-    ({"process": GIT_MAKE}, {"process": GIT}, ["process: no longer runs: make"]),
-    ({"fs": FS_RW}, {"fs": FS_READ}, ["fs: now only reads the project (was read-write)"]),
-    ({"kv": KV_BIG}, {"kv": KV_SMALL}, ["kv: may store up to 1000 bytes (was 5000)"]),
-    ({"secrets": TOKENS}, {"secrets": TOKEN}, ["secrets: no longer reads secret: PYPI_TOKEN"]),
-])
-def test_narrowing_is_described_but_does_not_widen(old: dict[str, Capability], new: dict[str, Capability],
-                                                   texts: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "texts"),
+    [
+        ({"fs": FS_READ}, {}, ["no longer uses fs (read the project)"]),
+        ({"process": GIT_MAKE}, {"process": GIT}, ["process: no longer runs: make"]),
+        ({"fs": FS_RW}, {"fs": FS_READ}, ["fs: now only reads the project (was read-write)"]),
+        ({"kv": KV_BIG}, {"kv": KV_SMALL}, ["kv: may store up to 1000 bytes (was 5000)"]),
+        ({"secrets": TOKENS}, {"secrets": TOKEN}, ["secrets: no longer reads secret: PYPI_TOKEN"]),
+    ],
+)
+def test_narrowing_is_described_but_does_not_widen(
+    old: dict[str, Capability], new: dict[str, Capability], texts: list[str]
+) -> None:
     diff = diff_capabilities(old, new)
     assert [c.text for c in diff.narrower] == texts
     assert not diff.widens
@@ -85,15 +93,17 @@ def test_new_and_widened_kinds_are_granted_only_when_approved() -> None:
     assert carried_grants(frozenset({"process"}), old, new, approved=False) == frozenset()
 
 
-
 def test_widenings_can_be_approved_kind_by_kind() -> None:
     old, new = {"process": GIT}, {"process": GIT_MAKE, "kv": KV_SMALL}
     assert carried_grants(frozenset({"process"}), old, new, approved=frozenset({"kv"})) == {"kv"}
     assert carried_grants(frozenset({"process"}), old, new, approved=frozenset({"process"})) == {"process"}
 
+
 def test_index_summaries_give_a_coarse_diff_that_treats_any_scope_change_as_wider() -> None:
-    diff = diff_summaries({"fs": "read the project", "process": "run programs: git"},
-                          {"process": "run programs: git, make", "kv": "store data (up to 10 bytes)"})
+    diff = diff_summaries(
+        {"fs": "read the project", "process": "run programs: git"},
+        {"process": "run programs: git, make", "kv": "store data (up to 10 bytes)"},
+    )
     assert [(c.text, c.widens) for c in diff.changes] == [
         ("new capability kv: store data (up to 10 bytes)", True),
         ("process: run programs: git, make (was: run programs: git)", True),

@@ -28,12 +28,23 @@ def _index(name: str, versions: list[Any]) -> PluginIndex:
     for item in versions:
         version, deps, *rest = item
         options: dict[str, Any] = rest[0] if rest else {}
-        entries.append({
-            "version": version, "archive": f"{name}/{name}-{version}.plugin", "sha256": "a" * 64, "length": 10,
-            "signature": f"{name}/{name}-{version}.plugin.sig", "signature_sha256": "b" * 64, "signature_length": 5,
-            "signer": {"kind": "ed25519", "key_id": "0" * 16, "public_key": "ed25519:AAAA"},
-            "yanked": options.get("yanked", False), "yank_reason": options.get("reason"),
-            "abi": options.get("abi", ">=1.0,<2"), "capabilities": {}, "dependencies": deps})
+        entries.append(
+            {
+                "version": version,
+                "archive": f"{name}/{name}-{version}.plugin",
+                "sha256": "a" * 64,
+                "length": 10,
+                "signature": f"{name}/{name}-{version}.plugin.sig",
+                "signature_sha256": "b" * 64,
+                "signature_length": 5,
+                "signer": {"kind": "ed25519", "key_id": "0" * 16, "public_key": "ed25519:AAAA"},
+                "yanked": options.get("yanked", False),
+                "yank_reason": options.get("reason"),
+                "abi": options.get("abi", ">=1.0,<2"),
+                "capabilities": {},
+                "dependencies": deps,
+            }
+        )
     document = {"format": 1, "name": name, "owner": "alice", "deprecated": False, "versions": entries}
     return parse_index(json.dumps(document).encode(), expected_name=name)
 
@@ -47,8 +58,9 @@ def resolve(catalog: Catalog, requirement: str, installed: Mapping[str, Installe
         return indexes.get(name)
 
     parsed = parse_requirement(requirement)
-    picks = resolve_install(parsed, indexes[parsed.name], marketplace=MARKET, lookup=lookup,
-                            installed=installed or {}, abi_versions=ABI)
+    picks = resolve_install(
+        parsed, indexes[parsed.name], marketplace=MARKET, lookup=lookup, installed=installed or {}, abi_versions=ABI
+    )
     assert len(looked_up) == len(set(looked_up)), f"an index was fetched twice: {looked_up}"
     return picks
 
@@ -72,8 +84,11 @@ def test_a_plugin_without_dependencies_resolves_to_itself() -> None:
 
 
 def test_dependencies_come_first_and_transitively() -> None:
-    catalog = {"a": [("1.0", {"b": ">=1"})], "b": [("1.0", {"c": ""}), ("1.5", {"c": ">=2"})],
-               "c": [("1.0", {}), ("2.0", {}), ("3.0", {})]}
+    catalog = {
+        "a": [("1.0", {"b": ">=1"})],
+        "b": [("1.0", {"c": ""}), ("1.5", {"c": ">=2"})],
+        "c": [("1.0", {}), ("2.0", {}), ("3.0", {})],
+    }
     picks = resolve(catalog, "a")
     assert labels(picks) == ["c 3.0", "b 1.5", "a 1.0"]
     assert [p.needed_by for p in picks] == [("b 1.5",), ("a 1.0",), ()]
@@ -90,8 +105,11 @@ def test_an_installed_dependency_that_does_not_fit_is_upgraded() -> None:
 
 
 def test_backtracking_picks_an_older_dependency_that_satisfies_everyone() -> None:
-    catalog = {"a": [("1.0", {"b": "", "c": ""})], "b": [("1.0", {}), ("2.0", {}), ("3.0", {})],
-               "c": [("1.0", {"b": "<3"})]}
+    catalog = {
+        "a": [("1.0", {"b": "", "c": ""})],
+        "b": [("1.0", {}), ("2.0", {}), ("3.0", {})],
+        "c": [("1.0", {"b": "<3"})],
+    }
     assert labels(resolve(catalog, "a")) == ["b 2.0", "c 1.0", "a 1.0"]
 
 
@@ -101,9 +119,15 @@ def test_backtracking_falls_back_to_an_older_requested_version() -> None:
 
 
 def test_yanked_prerelease_and_other_abi_dependencies_are_never_picked() -> None:
-    catalog = {"a": [("1.0", {"b": ""})],
-               "b": [("1.0", {}), ("1.1", {}, {"yanked": True, "reason": "broken"}), ("1.2", {}, {"abi": ">=2"}),
-                     ("1.3rc1", {})]}
+    catalog = {
+        "a": [("1.0", {"b": ""})],
+        "b": [
+            ("1.0", {}),
+            ("1.1", {}, {"yanked": True, "reason": "broken"}),
+            ("1.2", {}, {"abi": ">=2"}),
+            ("1.3rc1", {}),
+        ],
+    }
     assert labels(resolve(catalog, "a")) == ["b 1.0", "a 1.0"]
 
 
@@ -115,8 +139,9 @@ def test_a_dependency_specifier_naming_a_prerelease_admits_it() -> None:
 def test_an_unsatisfiable_dependency_names_who_needs_what_and_what_exists() -> None:
     catalog = {"a": [("1.0", {"b": ">=3"})], "b": [("1.0", {}), ("2.0", {}, {"yanked": True})]}
     error = refusal(catalog, "a")
-    assert error.message == ("a 1.0 needs b>=3, and no published version of b satisfies it "
-                             "(published: 1.0, 2.0 (yanked))")
+    assert error.message == (
+        "a 1.0 needs b>=3, and no published version of b satisfies it (published: 1.0, 2.0 (yanked))"
+    )
 
 
 def test_a_dependency_the_marketplace_does_not_publish_is_named() -> None:
@@ -133,8 +158,10 @@ def test_two_dependents_that_disagree_are_explained_in_words() -> None:
 def test_an_installed_plugin_keeps_its_dependency_from_being_moved_under_it() -> None:
     catalog = {"a": [("1.0", {"b": ">=2"})], "b": [("1.0", {}), ("2.0", {})]}
     error = refusal(catalog, "a", {"b": installed("b", "1.0"), "c": installed("c", "1.0", {"b": "<2"})})
-    assert error.message == ("c 1.0 (installed) needs b<2; a 1.0 needs b>=2, and no published version of b "
-                             "satisfies all of that (published: 1.0, 2.0)")
+    assert error.message == (
+        "c 1.0 (installed) needs b<2; a 1.0 needs b>=2, and no published version of b "
+        "satisfies all of that (published: 1.0, 2.0)"
+    )
     assert error.hint == "update or remove c 1.0 (installed) first"
 
 
@@ -151,8 +178,11 @@ def test_an_installed_dependent_limits_the_requested_plugin_to_versions_it_accep
 
 
 def test_what_a_replaced_plugin_needed_stops_counting() -> None:
-    catalog = {"a": [("1.0", {"b": ">=2", "d": ">=2"})], "b": [("1.0", {"d": "<2"}), ("2.0", {"d": ">=2"})],
-               "d": [("1.0", {}), ("2.0", {})]}
+    catalog = {
+        "a": [("1.0", {"b": ">=2", "d": ">=2"})],
+        "b": [("1.0", {"d": "<2"}), ("2.0", {"d": ">=2"})],
+        "d": [("1.0", {}), ("2.0", {})],
+    }
     have = {"b": installed("b", "1.0", {"d": "<2"}), "d": installed("d", "1.0")}
     assert labels(resolve(catalog, "a", have)) == ["d 2.0", "b 2.0", "a 1.0"]
 
@@ -177,11 +207,14 @@ def test_a_plugin_that_depends_on_itself_is_a_cycle() -> None:
     assert error.message == "a dependency cycle: a 1.0 → a 1.0"
 
 
-@pytest.mark.parametrize(("deps", "fragment"), [
-    ({"B": ">=1"}, "lists a dependency that is not NAME = SPECIFIER"),
-    ({"../b": ">=1"}, "lists a dependency that is not NAME = SPECIFIER"),
-    ({"b": ">>1"}, "needs b '>>1', which is not a version specifier"),
-])
+@pytest.mark.parametrize(
+    ("deps", "fragment"),
+    [
+        ({"B": ">=1"}, "lists a dependency that is not NAME = SPECIFIER"),
+        ({"../b": ">=1"}, "lists a dependency that is not NAME = SPECIFIER"),
+        ({"b": ">>1"}, "needs b '>>1', which is not a version specifier"),
+    ],
+)
 def test_malformed_dependencies_in_a_signed_index_are_refused(deps: dict[str, str], fragment: str) -> None:
     error = refusal({"a": [("1.0", deps)], "b": [("1.0", {})]}, "a")
     assert fragment in error.message
@@ -190,7 +223,10 @@ def test_malformed_dependencies_in_a_signed_index_are_refused(deps: dict[str, st
 def test_the_search_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every version of a needs some b, and every b rules a out: without a bound the search tries them all.
     monkeypatch.setattr(dependencies, "MAX_STEPS", 50)
-    catalog = {"a": [(f"{n}.0", {"b": ""}) for n in range(1, 40)],
-               "b": [(f"{n}.0", {"c": "<0"}) for n in range(1, 40)], "c": [("1.0", {})]}
+    catalog = {
+        "a": [(f"{n}.0", {"b": ""}) for n in range(1, 40)],
+        "b": [(f"{n}.0", {"c": "<0"}) for n in range(1, 40)],
+        "c": [("1.0", {})],
+    }
     error = refusal(catalog, "a")
     assert error.message == "gave up choosing versions for a after 50 tries"

@@ -33,8 +33,9 @@ def test_reading_inside_the_project_works(hostile: PluginHost) -> None:
     assert result == {"ok": True, "value": "hello from the project\n"}
 
 
-@pytest.mark.parametrize("path", ["/project/../../etc/passwd", "/etc/passwd", "/project/../hello.txt",
-                                  "../../../../etc/hostname"])
+@pytest.mark.parametrize(
+    "path", ["/project/../../etc/passwd", "/etc/passwd", "/project/../hello.txt", "../../../../etc/hostname"]
+)
 def test_paths_outside_the_project_are_not_reachable(hostile: PluginHost, path: str) -> None:
     result = hostile.run("hostile", "read", {"path": path})
     assert result["ok"] is False and result["kind"] == "os"
@@ -48,8 +49,9 @@ def test_the_host_root_is_not_listable(hostile: PluginHost) -> None:
     assert_still_works(hostile)
 
 
-def test_a_symlink_inside_the_project_pointing_outside_is_refused(hostile: PluginHost, project: Path,
-                                                                  tmp_path: Path) -> None:
+def test_a_symlink_inside_the_project_pointing_outside_is_refused(
+    hostile: PluginHost, project: Path, tmp_path: Path
+) -> None:
     secret = tmp_path / "outside-secret.txt"
     secret.write_text("must not leak")
     os.symlink(secret, project / "link-out")
@@ -96,16 +98,27 @@ def test_an_allowed_program_runs_in_the_project(hostile: PluginHost) -> None:
     assert result["ok"] is True and result["value"]["stdout"].startswith("git version")
 
 
-@pytest.mark.parametrize("args", [
-    ["-c", "core.sshCommand=touch /tmp/acc-pwned", "status"],
-    ["--upload-pack=touch /tmp/acc-pwned", "status"],
-    ["log", "--upload-pack=touch /tmp/acc-pwned"],
-    ["fetch", "--upload-pack=touch /tmp/acc-pwned", "origin"],
-    ["diff", "--output=/tmp/acc-pwned"],
-    ["-C", "/", "status"],
-    ["config", "core.pager", "touch /tmp/acc-pwned"],
-], ids=["dash-c-ssh-command", "global-upload-pack", "log-upload-pack", "fetch", "diff-output",
-        "dash-C-root", "config-write"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-c", "core.sshCommand=touch /tmp/acc-pwned", "status"],
+        ["--upload-pack=touch /tmp/acc-pwned", "status"],
+        ["log", "--upload-pack=touch /tmp/acc-pwned"],
+        ["fetch", "--upload-pack=touch /tmp/acc-pwned", "origin"],
+        ["diff", "--output=/tmp/acc-pwned"],
+        ["-C", "/", "status"],
+        ["config", "core.pager", "touch /tmp/acc-pwned"],
+    ],
+    ids=[
+        "dash-c-ssh-command",
+        "global-upload-pack",
+        "log-upload-pack",
+        "fetch",
+        "diff-output",
+        "dash-C-root",
+        "config-write",
+    ],
+)
 def test_argument_tricks_on_git_are_refused(hostile: PluginHost, args: list[str]) -> None:
     result = hostile.run("hostile", "run", {"program": "git", "args": args})
     assert result["ok"] is False and result["kind"] in {"invalid", "denied"}
@@ -161,8 +174,9 @@ def test_a_declared_but_denied_capability_gets_denied(hostile: PluginHost) -> No
 
 
 def test_a_call_cycle_between_plugins_is_refused(hostile: PluginHost) -> None:
-    result = hostile.run("hostile", "call", {"plugin": "relay", "command": "call",
-                                             "input": {"plugin": "hostile", "command": "echo"}})
+    result = hostile.run(
+        "hostile", "call", {"plugin": "relay", "command": "call", "input": {"plugin": "hostile", "command": "echo"}}
+    )
     assert result["ok"] is True
     inner = result["value"]
     assert inner["ok"] is False and inner["kind"] == "denied"
@@ -172,8 +186,9 @@ def test_a_call_cycle_between_plugins_is_refused(hostile: PluginHost) -> None:
 
 def test_a_callee_runs_under_its_own_grants(hostile: PluginHost) -> None:
     # hostile may read the project; relay has no fs grant, so the same read fails inside relay.
-    result = hostile.run("hostile", "call", {"plugin": "relay", "command": "read",
-                                             "input": {"path": "/project/hello.txt"}})
+    result = hostile.run(
+        "hostile", "call", {"plugin": "relay", "command": "read", "input": {"path": "/project/hello.txt"}}
+    )
     assert result["ok"] is True
     assert result["value"]["ok"] is False
 
@@ -230,12 +245,14 @@ def test_nested_plugin_calls_are_depth_limited(hostile_home: HostPaths, project:
 
 
 def test_a_read_write_fs_grant_allows_writes_inside_the_project_only(
-        acc_home: HostPaths, built_archives: Callable[[str], Path], project: Path, tmp_path: Path) -> None:
+    acc_home: HostPaths, built_archives: Callable[[str], Path], project: Path, tmp_path: Path
+) -> None:
     # Same component, manifest asking for read-write: fs has no import, so the wasm is unchanged.
     real = read_archive(built_archives("hostile"))
     writable = tmp_path / "hostile-1.0.0.plugin"
-    writable.write_bytes(archive_bytes(real.manifest_text.replace('access = "read"', 'access = "read-write"'),
-                                       real.wasm, real.readme))
+    writable.write_bytes(
+        archive_bytes(real.manifest_text.replace('access = "read"', 'access = "read-write"'), real.wasm, real.readme)
+    )
     install_unsigned(acc_home, writable, grant=("fs",), deny=("process", "plugins", "kv", "secrets", "http"))
     with PluginHost(acc_home, RunOptions(project_dir=project)) as host:
         assert host.run("hostile", "write", {"path": "/project/new.txt", "text": "made"})["ok"] is True
@@ -245,12 +262,14 @@ def test_a_read_write_fs_grant_allows_writes_inside_the_project_only(
         assert not (project.parent / "escaped.txt").exists()
 
 
-def test_kv_denied_reaches_the_guest_as_denied(acc_home: HostPaths, built_archives: Callable[[str], Path],
-                                               project: Path) -> None:
+def test_kv_denied_reaches_the_guest_as_denied(
+    acc_home: HostPaths, built_archives: Callable[[str], Path], project: Path
+) -> None:
     # kv.get returns result<option<list<u8>>, error>: an error must not be mistaken for
     # "some value" (host/wasmtime_compat.py), or the guest would crash instead of degrading.
-    install_unsigned(acc_home, built_archives("hostile"), grant=("fs",),
-                     deny=("process", "plugins", "kv", "secrets", "http"))
+    install_unsigned(
+        acc_home, built_archives("hostile"), grant=("fs",), deny=("process", "plugins", "kv", "secrets", "http")
+    )
     with PluginHost(acc_home, RunOptions(project_dir=project)) as host:
         got = host.run("hostile", "kv-get", {"key": "a"})
         assert got["ok"] is False and got["kind"] == "denied"

@@ -95,8 +95,11 @@ class _Handler(BaseHTTPRequestHandler):
             case "/trickle":
                 self._trickle()
             case "/echo-headers":
-                echo = {"method": self.command, "body": body.decode("latin-1"),
-                        "headers": {k.lower(): v for k, v in self.headers.items()}}
+                echo = {
+                    "method": self.command,
+                    "body": body.decode("latin-1"),
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                }
                 self._reply(200, json.dumps(echo).encode())
             case "/many-headers":
                 self.send_response(200)
@@ -168,8 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _serve(server: _Server) -> Iterator[ServerState]:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield server.state
@@ -266,12 +268,14 @@ def test_redirect_within_grant_is_followed(server: ServerState) -> None:
     assert [path for _, _, path in server.hits] == ["/redirect-ok", "/ok"]
 
 
-@pytest.mark.parametrize(("path", "named_host"), [
-    ("/redirect-out", "127.0.0.2"),
-    ("/redirect-named-out", "evil.example"),
-])
-def test_redirect_outside_grant_is_denied(server: ServerState, path: str,
-                                          named_host: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "named_host"),
+    [
+        ("/redirect-out", "127.0.0.2"),
+        ("/redirect-named-out", "evil.example"),
+    ],
+)
+def test_redirect_outside_grant_is_denied(server: ServerState, path: str, named_host: str) -> None:
     with pytest.raises(Denied) as caught:
         fetch(_scope(server), _get(f"http://127.0.0.1:{server.port}{path}"))
 
@@ -346,24 +350,33 @@ def test_oversized_response_headers_hit_limit(server: ServerState) -> None:
         fetch(_scope(server), _get(f"http://127.0.0.1:{server.port}/large-headers"))
 
 
-@pytest.mark.parametrize("header", [
-    ("X-Note", "a\r\nX-Injected: 1"),
-    ("X-Note", "a\nb"),
-    ("X-Note", "a\x00b"),
-    ("X-Note\r\nX-Injected", "1"),
-    ("X Note", "1"),
-])
-def test_cr_lf_or_control_character_in_header_is_refused(server: ServerState,
-                                                          header: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("X-Note", "a\r\nX-Injected: 1"),
+        ("X-Note", "a\nb"),
+        ("X-Note", "a\x00b"),
+        ("X-Note\r\nX-Injected", "1"),
+        ("X Note", "1"),
+    ],
+)
+def test_cr_lf_or_control_character_in_header_is_refused(server: ServerState, header: tuple[str, str]) -> None:
     with pytest.raises(Invalid):
         fetch(_scope(server), _get(f"http://127.0.0.1:{server.port}/ok", [header]))
 
     assert server.hits == []
 
 
-@pytest.mark.parametrize("name", [
-    "Host", "content-length", "Transfer-Encoding", "Connection", "Upgrade",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Host",
+        "content-length",
+        "Transfer-Encoding",
+        "Connection",
+        "Upgrade",
+    ],
+)
 def test_host_set_header_is_refused(server: ServerState, name: str) -> None:
     request = _get(f"http://127.0.0.1:{server.port}/ok", [(name, "1")])
 
@@ -375,16 +388,14 @@ def test_host_set_header_is_refused(server: ServerState, name: str) -> None:
 
 def test_method_outside_the_allowed_set_is_refused(server: ServerState) -> None:
     with pytest.raises(Invalid, match="method 'TRACE' is not allowed"):
-        fetch(_scope(server), HttpRequest("TRACE", f"http://127.0.0.1:{server.port}/ok",
-                                          [], b""))
+        fetch(_scope(server), HttpRequest("TRACE", f"http://127.0.0.1:{server.port}/ok", [], b""))
 
     assert server.hits == []
 
 
 def test_request_body_over_cap_hits_limit(server: ServerState) -> None:
     scope = _scope(server, max_request_bytes=1000)
-    request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/echo-headers", [],
-                          b"x" * 1001)
+    request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/echo-headers", [], b"x" * 1001)
 
     with pytest.raises(LimitHit, match="request body larger than 1000 bytes"):
         fetch(scope, request)
@@ -393,9 +404,12 @@ def test_request_body_over_cap_hits_limit(server: ServerState) -> None:
 
 
 def test_post_sends_body_and_plugin_headers(server: ServerState) -> None:
-    request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/echo-headers",
-                          [("Content-Type", "text/plain"), ("X-Twice", "a"), ("X-Twice", "b")],
-                          b"payload")
+    request = HttpRequest(
+        "POST",
+        f"http://127.0.0.1:{server.port}/echo-headers",
+        [("Content-Type", "text/plain"), ("X-Twice", "a"), ("X-Twice", "b")],
+        b"payload",
+    )
 
     echo = json.loads(fetch(_scope(server), request).body)
 
@@ -409,8 +423,10 @@ def test_post_sends_body_and_plugin_headers(server: ServerState) -> None:
 def test_redirect_to_other_host_drops_authorization_and_cookie(server: ServerState) -> None:
     scope = _scope(server, f"http://localhost:{server.port}")
     to = f"http://localhost:{server.port}/echo-headers"
-    request = _get(f"http://127.0.0.1:{server.port}/redirect?to={to}",
-                   [("Authorization", "Bearer secret"), ("Cookie", "s=1"), ("X-Keep", "yes")])
+    request = _get(
+        f"http://127.0.0.1:{server.port}/redirect?to={to}",
+        [("Authorization", "Bearer secret"), ("Cookie", "s=1"), ("X-Keep", "yes")],
+    )
 
     echo = json.loads(fetch(scope, request).body)
 
@@ -421,19 +437,16 @@ def test_redirect_to_other_host_drops_authorization_and_cookie(server: ServerSta
 
 
 def test_redirect_to_same_host_keeps_authorization(server: ServerState) -> None:
-    request = _get(f"http://127.0.0.1:{server.port}/redirect?to=/echo-headers",
-                   [("Authorization", "Bearer secret")])
+    request = _get(f"http://127.0.0.1:{server.port}/redirect?to=/echo-headers", [("Authorization", "Bearer secret")])
 
     echo = json.loads(fetch(_scope(server), request).body)
 
     assert echo["headers"]["authorization"] == "Bearer secret"
 
 
-def test_redirect_to_host_not_granted_is_denied_before_sending_credentials(
-        server: ServerState) -> None:
+def test_redirect_to_host_not_granted_is_denied_before_sending_credentials(server: ServerState) -> None:
     to = f"http://localhost:{server.port}/echo-headers"  # same server, but not granted
-    request = _get(f"http://127.0.0.1:{server.port}/redirect?to={to}",
-                   [("Authorization", "Bearer secret")])
+    request = _get(f"http://127.0.0.1:{server.port}/redirect?to={to}", [("Authorization", "Bearer secret")])
 
     with pytest.raises(Denied, match="host localhost is not in the plugin's http grant"):
         fetch(_scope(server), request)
@@ -442,9 +455,12 @@ def test_redirect_to_host_not_granted_is_denied_before_sending_credentials(
 
 
 def test_303_turns_post_into_get_without_body(server: ServerState) -> None:
-    request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/redirect?status=303"
-                                  "&to=/echo-headers",
-                          [("Content-Type", "text/plain")], b"payload")
+    request = HttpRequest(
+        "POST",
+        f"http://127.0.0.1:{server.port}/redirect?status=303&to=/echo-headers",
+        [("Content-Type", "text/plain")],
+        b"payload",
+    )
 
     echo = json.loads(fetch(_scope(server), request).body)
 
@@ -454,8 +470,9 @@ def test_303_turns_post_into_get_without_body(server: ServerState) -> None:
 
 
 def test_307_keeps_method_and_body(server: ServerState) -> None:
-    request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/redirect?status=307"
-                                  "&to=/echo-headers", [], b"payload")
+    request = HttpRequest(
+        "POST", f"http://127.0.0.1:{server.port}/redirect?status=307&to=/echo-headers", [], b"payload"
+    )
 
     echo = json.loads(fetch(_scope(server), request).body)
 
@@ -487,20 +504,22 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))]), critical=False
+        )
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -596,8 +615,7 @@ URL_CASES: list[tuple[tuple[str, ...], str, str | type[CapabilityError]]] = [
 
 
 @pytest.mark.parametrize(("hosts", "url", "expected"), URL_CASES)
-def test_check_url_table(hosts: tuple[str, ...], url: str,
-                         expected: str | type[CapabilityError]) -> None:
+def test_check_url_table(hosts: tuple[str, ...], url: str, expected: str | type[CapabilityError]) -> None:
     scope = HttpScope(hosts)
     if expected == ALLOW:
         assert scope.allows(url)
@@ -613,8 +631,7 @@ def test_check_url_table(hosts: tuple[str, ...], url: str,
 def test_check_url_returns_the_normalised_target() -> None:
     target = check_url(HttpScope(("*.github.com",)), "https://API.GitHub.com./a/b?c=d#frag")
 
-    assert (target.scheme, target.host, target.port, target.path) == (
-        "https", "api.github.com", 443, "/a/b?c=d")
+    assert (target.scheme, target.host, target.port, target.path) == ("https", "api.github.com", 443, "/a/b?c=d")
 
 
 def test_denied_message_names_the_host_and_the_grant() -> None:
@@ -622,15 +639,28 @@ def test_denied_message_names_the_host_and_the_grant() -> None:
         check_url(HttpScope(("api.github.com",)), "https://evil.example/x")
 
     assert caught.value.message == (
-        "host evil.example is not in the plugin's http grant "
-        "(requested https://evil.example:443)")
+        "host evil.example is not in the plugin's http grant (requested https://evil.example:443)"
+    )
 
 
-@pytest.mark.parametrize("entry", [
-    "*", "*.com", "a.*.com", "**.github.com", "*.127.0.0.1",
-    "http://example.com/path", "user@example.com", "example.com:0", "example.com:http",
-    "exa mple.com", "ex\u212aample.com", "", "http://",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "*",
+        "*.com",
+        "a.*.com",
+        "**.github.com",
+        "*.127.0.0.1",
+        "http://example.com/path",
+        "user@example.com",
+        "example.com:0",
+        "example.com:http",
+        "exa mple.com",
+        "ex\u212aample.com",
+        "",
+        "http://",
+    ],
+)
 def test_malformed_grant_entries_are_rejected(entry: str) -> None:
     with pytest.raises(ValueError):
         parse_host_pattern(entry)

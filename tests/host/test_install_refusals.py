@@ -30,7 +30,8 @@ def _state(paths: HostPaths) -> bytes | None:
 
 
 def test_a_component_importing_an_undeclared_interface_is_refused(
-        acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path) -> None:
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     # hostile's component imports http; repack it with a manifest that says nothing of http.
     real = read_archive(built_archives("hostile"))
     start = real.manifest_text.index("[capabilities.http]")
@@ -43,18 +44,21 @@ def test_a_component_importing_an_undeclared_interface_is_refused(
     assert _state(acc_home) is None
 
 
-def test_a_plugin_needing_another_abi_is_refused(acc_home: HostPaths, built_archives: Callable[[str], Path],
-                                                 tmp_path: Path) -> None:
+def test_a_plugin_needing_another_abi_is_refused(
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     real = read_archive(built_archives("project-stats"))
     future = tmp_path / "project-stats-1.0.0.plugin"
-    future.write_bytes(archive_bytes(real.manifest_text.replace('api = ">=1.0,<2"', 'api = ">=2.0"'),
-                                     real.wasm, real.readme))
+    future.write_bytes(
+        archive_bytes(real.manifest_text.replace('api = ">=1.0,<2"', 'api = ">=2.0"'), real.wasm, real.readme)
+    )
     with pytest.raises(LoadError, match="needs plugin ABI >=2.0; this host supports 1.0.0"):
         install_unsigned(acc_home, future, yes=True)
 
 
-def test_an_invalid_component_is_refused(acc_home: HostPaths, built_archives: Callable[[str], Path],
-                                         tmp_path: Path) -> None:
+def test_an_invalid_component_is_refused(
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     real = read_archive(built_archives("project-stats"))
     broken = tmp_path / "project-stats-1.0.0.plugin"
     broken.write_bytes(archive_bytes(real.manifest_text, real.wasm[:4096], real.readme))
@@ -63,9 +67,9 @@ def test_an_invalid_component_is_refused(acc_home: HostPaths, built_archives: Ca
     assert _state(acc_home) is None
 
 
-def test_unsigned_and_untrusted_archives_are_refused(acc_home: HostPaths,
-                                                     built_archives: Callable[[str], Path],
-                                                     tmp_path: Path) -> None:
+def test_unsigned_and_untrusted_archives_are_refused(
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     from sdk.signing import generate_keypair, sign_archive
 
     archive = tmp_path / "project-stats-1.0.0.plugin"
@@ -80,8 +84,9 @@ def test_unsigned_and_untrusted_archives_are_refused(acc_home: HostPaths,
     assert _state(acc_home) is None
 
 
-def test_a_tampered_archive_fails_its_signature(acc_home: HostPaths, built_archives: Callable[[str], Path],
-                                                tmp_path: Path) -> None:
+def test_a_tampered_archive_fails_its_signature(
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     from host.trust import TrustStore
     from sdk.signing import generate_keypair, sign_archive
 
@@ -96,8 +101,9 @@ def test_a_tampered_archive_fails_its_signature(acc_home: HostPaths, built_archi
     assert _state(acc_home) is None
 
 
-def test_no_answer_for_a_capability_refuses_instead_of_guessing(acc_home: HostPaths,
-                                                                built_archives: Callable[[str], Path]) -> None:
+def test_no_answer_for_a_capability_refuses_instead_of_guessing(
+    acc_home: HostPaths, built_archives: Callable[[str], Path]
+) -> None:
     with pytest.raises(StoreError, match="no terminal to ask"):
         install_unsigned(acc_home, built_archives("project-stats"))
     with pytest.raises(StoreError, match="does not declare the http capability"):
@@ -105,17 +111,18 @@ def test_no_answer_for_a_capability_refuses_instead_of_guessing(acc_home: HostPa
     assert _state(acc_home) is None
 
 
-def test_grants_and_denials_are_recorded_per_capability(acc_home: HostPaths,
-                                                       built_archives: Callable[[str], Path]) -> None:
+def test_grants_and_denials_are_recorded_per_capability(
+    acc_home: HostPaths, built_archives: Callable[[str], Path]
+) -> None:
     install_unsigned(acc_home, built_archives("project-stats"), grant=("fs",), deny=("process",))
     assert LocalStore(acc_home).get("project-stats").granted == frozenset({"fs"})
     LocalStore(acc_home).set_grant("project-stats", "process", True)
     assert LocalStore(acc_home).get("project-stats").granted == frozenset({"fs", "process"})
 
 
-def test_reinstalling_a_version_from_other_bytes_needs_reinstall(acc_home: HostPaths,
-                                                                 built_archives: Callable[[str], Path],
-                                                                 tmp_path: Path) -> None:
+def test_reinstalling_a_version_from_other_bytes_needs_reinstall(
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     install_unsigned(acc_home, built_archives("project-stats"), yes=True)
     install_unsigned(acc_home, built_archives("project-stats"), yes=True)  # same bytes: idempotent
     real = read_archive(built_archives("project-stats"))
@@ -127,7 +134,8 @@ def test_reinstalling_a_version_from_other_bytes_needs_reinstall(acc_home: HostP
 
 
 def test_killing_an_install_at_any_moment_leaves_the_store_consistent(
-        acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path) -> None:
+    acc_home: HostPaths, built_archives: Callable[[str], Path], tmp_path: Path
+) -> None:
     """SIGKILL an install at several points: state.json is always the old or the new one,
     and whatever it names is complete on disk."""
     install_unsigned(acc_home, built_archives("relay"), yes=True)
@@ -162,7 +170,8 @@ def test_killing_an_install_at_any_moment_leaves_the_store_consistent(
 
 
 def test_an_installed_component_changed_on_disk_is_refused_not_compiled(
-        tmp_path: Path, built_archives: Callable[[str], Path]) -> None:
+    tmp_path: Path, built_archives: Callable[[str], Path]
+) -> None:
     # An empty compiled cache forces a compile, which must only ever see the verified bytes.
     paths = HostPaths(home=tmp_path / "home", cache=tmp_path / "fresh-cache")
     from tests.helpers import TEST_CACHE

@@ -21,19 +21,23 @@ from host.store import LocalStore
 from tests.helpers import REPO
 
 
-@pytest.mark.parametrize(("url", "base", "name"), [
-    ("http://127.0.0.1:8080/", "http://127.0.0.1:8080", "127.0.0.1-8080"),
-    ("https://Plugins.Example.com", "https://plugins.example.com", "plugins.example.com"),
-    ("https://example.com/acc/", "https://example.com/acc", "example.com"),
-    ("http://[::1]:9000", "http://[::1]:9000", "1-9000"),
-])
+@pytest.mark.parametrize(
+    ("url", "base", "name"),
+    [
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080", "127.0.0.1-8080"),
+        ("https://Plugins.Example.com", "https://plugins.example.com", "plugins.example.com"),
+        ("https://example.com/acc/", "https://example.com/acc", "example.com"),
+        ("http://[::1]:9000", "http://[::1]:9000", "1-9000"),
+    ],
+)
 def test_urls_are_normalized_and_named_after_host_and_port(url: str, base: str, name: str) -> None:
     assert normalize_url(url) == base
     assert default_name(normalize_url(url)) == name
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com", "example.com", "https://user:pw@example.com",
-                                 "https://example.com/?q=1"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com", "example.com", "https://user:pw@example.com", "https://example.com/?q=1"]
+)
 def test_urls_that_are_not_a_marketplace_base_are_refused(url: str) -> None:
     with pytest.raises(MarketplaceError):
         normalize_url(url)
@@ -70,9 +74,27 @@ def test_a_directory_without_config_is_not_a_marketplace_and_is_replaced_by_add(
 def test_a_state_file_without_marketplace_fields_is_still_read(tmp_path: Path) -> None:
     paths = HostPaths(home=tmp_path / "home", cache=tmp_path / "cache")
     paths.home.mkdir(parents=True)
-    paths.state_file.write_text(json.dumps({"version": 1, "plugins": {"git": {
-        "current": "1.0.0", "granted": ["process"], "versions": {"1.0.0": {
-            "archive_sha256": "a" * 64, "wasm_sha256": "b" * 64, "signer": "k", "installed_at": "t"}}}}}))
+    paths.state_file.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "plugins": {
+                    "git": {
+                        "current": "1.0.0",
+                        "granted": ["process"],
+                        "versions": {
+                            "1.0.0": {
+                                "archive_sha256": "a" * 64,
+                                "wasm_sha256": "b" * 64,
+                                "signer": "k",
+                                "installed_at": "t",
+                            }
+                        },
+                    }
+                },
+            }
+        )
+    )
     [plugin] = LocalStore(paths).list()
     assert (plugin.name, plugin.version, plugin.marketplace) == ("git", "1.0.0", "")
 
@@ -127,6 +149,12 @@ def test_help_and_plugin_list_import_neither_tuf_nor_urllib3(tmp_path: Path) -> 
         "    assert result.exit_code == 0, result.output\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'tuf', 'urllib3', 'wasmtime', 'sigstore'}))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "home")], cwd=REPO, capture_output=True,
-                          text=True, timeout=60, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "home")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert proc.stdout.strip() == "[]"

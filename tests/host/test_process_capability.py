@@ -34,9 +34,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the g
 # --- helpers ----------------------------------------------------------------------------
 
 
-def plain_git(
-    repo: Path, *args: str, home: Path, check: bool = True
-) -> subprocess.CompletedProcess[bytes]:
+def plain_git(repo: Path, *args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run git as a user would (hooks, filters and all), but without anyone's config."""
     env = {
         "PATH": SAFE_PATH,
@@ -60,9 +58,7 @@ def marker_script(directory: Path, name: str) -> tuple[Path, Path]:
 
 
 def scope_for(project: Path, *programs: str, **limits: Any) -> ProcessScope:
-    return dataclasses.replace(
-        ProcessScope(programs=programs, project_dir=project), **limits
-    )
+    return dataclasses.replace(ProcessScope(programs=programs, project_dir=project), **limits)
 
 
 def processes_with_arg(arg: str) -> list[int]:
@@ -126,9 +122,7 @@ def repo(project: Path, template_repo: Path) -> Path:
 
 def run_git(project: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
     output = run_program(scope_for(project, "git"), "git", list(args), stdin)
-    return subprocess.CompletedProcess(
-        args, output.status, output.stdout.decode(), output.stderr.decode()
-    )
+    return subprocess.CompletedProcess(args, output.status, output.stdout.decode(), output.stderr.decode())
 
 
 # --- generic checks ---------------------------------------------------------------------
@@ -202,9 +196,7 @@ def test_environment_is_scrubbed_and_home_is_a_fresh_empty_directory(
     monkeypatch.setenv("GIT_DIR", "/somewhere/else")
     output = run_program(scope_for(project, "printenv"), "printenv", [], b"")
     assert output.status == 0
-    environment = dict(
-        line.split("=", 1) for line in output.stdout.decode().splitlines()
-    )
+    environment = dict(line.split("=", 1) for line in output.stdout.decode().splitlines())
     assert set(environment) == {"PATH", "HOME", "LANG", "LC_ALL", "TZ"}
     assert environment["PATH"] == SAFE_PATH
     assert environment["TZ"] == "UTC"
@@ -231,10 +223,7 @@ def test_stdin_is_fed_while_both_outputs_are_drained(project: Path) -> None:
     # 2 MiB in, 2 MiB out on each stream: far beyond the pipe buffers, so this deadlocks
     # unless writing stdin and reading stdout/stderr happen together.
     data = os.urandom(2 * 1024 * 1024)
-    code = (
-        "import sys; d = sys.stdin.buffer.read(); "
-        "sys.stderr.buffer.write(d); sys.stdout.buffer.write(d)"
-    )
+    code = "import sys; d = sys.stdin.buffer.read(); sys.stderr.buffer.write(d); sys.stdout.buffer.write(d)"
     output = run_program(scope_for(project, "python"), "python", ["-c", code], data)
     assert output.status == 0
     assert output.stdout == data
@@ -249,18 +238,14 @@ def test_program_that_ignores_its_stdin_does_not_hang_the_call(project: Path) ->
 
 def test_python_is_the_interpreter_acc_runs_under(project: Path) -> None:
     # A venv's python, not /usr/bin/python3: the interpreter's directory is searched first.
-    output = run_program(
-        scope_for(project, "python"), "python", ["-c", "import sys; print(sys.prefix)"], b""
-    )
+    output = run_program(scope_for(project, "python"), "python", ["-c", "import sys; print(sys.prefix)"], b"")
     assert output.stdout.decode().strip() == sys.prefix
 
 
 def test_timeout_kills_the_program_and_raises_limit(project: Path) -> None:
     started = time.monotonic()
     with pytest.raises(LimitHit, match=r"program sleep ran longer than 0.5 s"):
-        run_program(
-            scope_for(project, "sleep", timeout_seconds=0.5), "sleep", ["31.4159"], b""
-        )
+        run_program(scope_for(project, "sleep", timeout_seconds=0.5), "sleep", ["31.4159"], b"")
     assert time.monotonic() - started < 3
     assert processes_with_arg("31.4159") == []
 
@@ -305,9 +290,7 @@ def test_output_flood_is_truncated_and_the_program_killed(project: Path) -> None
 
 def test_stderr_flood_is_truncated_too(project: Path) -> None:
     cap = 64 * 1024
-    output = run_program(
-        scope_for(project, "sh", max_output_bytes=cap), "sh", ["-c", "yes >&2"], b""
-    )
+    output = run_program(scope_for(project, "sh", max_output_bytes=cap), "sh", ["-c", "yes >&2"], b"")
     assert output.truncated
     assert len(output.stderr) == cap
     assert output.stdout == b""
@@ -374,9 +357,7 @@ GIT_TRICKS = [
 
 
 @pytest.mark.parametrize(("args", "refusal"), GIT_TRICKS)
-def test_git_tricks_are_refused(
-    repo: Path, tmp_path: Path, args: list[str], refusal: type[Exception]
-) -> None:
+def test_git_tricks_are_refused(repo: Path, tmp_path: Path, args: list[str], refusal: type[Exception]) -> None:
     marker = tmp_path / "pwned"
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -401,9 +382,7 @@ def test_git_refusal_messages_say_what_and_why(repo: Path) -> None:
     assert "before the subcommand" in invalid.value.message
 
 
-def test_git_file_option_through_a_symlink_out_of_the_project_is_refused(
-    repo: Path, tmp_path: Path
-) -> None:
+def test_git_file_option_through_a_symlink_out_of_the_project_is_refused(repo: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("the user's secret\n")
     (repo / "message").symlink_to(secret)
@@ -546,9 +525,7 @@ def user_home_with(tmp_path: Path, gitconfig: str, *, xdg: bool = False) -> dict
 
 
 def commit_identity(repo: Path, **scope: Any) -> str:
-    run = run_program(
-        scope_for(repo, "git", **scope), "git", ["commit", "-q", "--allow-empty", "-m", "m"], b""
-    )
+    run = run_program(scope_for(repo, "git", **scope), "git", ["commit", "-q", "--allow-empty", "-m", "m"], b"")
     assert run.status == 0, run.stderr
     shown = run_program(scope_for(repo, "git"), "git", ["log", "-1", "--format=%an <%ae>|%cn <%ce>"], b"")
     return shown.stdout.decode().strip()
@@ -563,9 +540,7 @@ def test_commit_identity_comes_from_the_repository_config(repo: Path) -> None:
 def test_commit_identity_falls_back_to_the_users_global_git_config(
     anonymous_repo: Path, tmp_path: Path, xdg: bool
 ) -> None:
-    environment = user_home_with(
-        tmp_path, "[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n", xdg=xdg
-    )
+    environment = user_home_with(tmp_path, "[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n", xdg=xdg)
     assert commit_identity(anonymous_repo, user_config_environment=environment) == (
         "Ada Lovelace <ada@example.com>|Ada Lovelace <ada@example.com>"
     )
@@ -576,9 +551,7 @@ def test_repository_identity_wins_over_the_global_one_key_by_key_as_in_git(
 ) -> None:
     plain_git(repo, "config", "--unset", "user.name", home=home)  # the global name is used
     plain_git(repo, "config", "committer.email", "ci@example.com", home=home)  # wins over user.*
-    environment = user_home_with(
-        tmp_path, "[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n"
-    )
+    environment = user_home_with(tmp_path, "[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n")
     assert commit_identity(repo, user_config_environment=environment) == (
         "Ada Lovelace <plugin@example.com>|Ada Lovelace <ci@example.com>"
     )
@@ -774,9 +747,7 @@ def test_config_includes_are_refused(repo: Path, evil: Path, home: Path) -> None
     assert not marker.exists()
 
 
-def test_submodule_with_a_hostile_config_is_refused(
-    repo: Path, evil: Path, home: Path
-) -> None:
+def test_submodule_with_a_hostile_config_is_refused(repo: Path, evil: Path, home: Path) -> None:
     sub = repo / "vendor" / "lib"
     sub.mkdir(parents=True)
     plain_git(sub, "init", "-q", home=home)
@@ -814,9 +785,7 @@ def test_clean_submodule_is_fine(repo: Path, home: Path) -> None:
     assert result.stdout == ""
 
 
-def test_work_tree_outside_the_project_is_refused(
-    repo: Path, tmp_path: Path, home: Path
-) -> None:
+def test_work_tree_outside_the_project_is_refused(repo: Path, tmp_path: Path, home: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "private.txt").write_text("private\n")
@@ -827,9 +796,7 @@ def test_work_tree_outside_the_project_is_refused(
     assert run_git(repo, "version").returncode == 0
 
 
-def test_git_directory_outside_the_project_is_refused(
-    project: Path, tmp_path: Path, home: Path
-) -> None:
+def test_git_directory_outside_the_project_is_refused(project: Path, tmp_path: Path, home: Path) -> None:
     other = tmp_path / "other-repo"
     other.mkdir()
     plain_git(other, "init", "-q", home=home)
@@ -862,9 +829,7 @@ def secret_repo(tmp_path: Path, home: Path) -> Path:
     return path
 
 
-def test_objects_borrowed_from_outside_the_project_are_refused(
-    repo: Path, secret_repo: Path, home: Path
-) -> None:
+def test_objects_borrowed_from_outside_the_project_are_refused(repo: Path, secret_repo: Path, home: Path) -> None:
     alternates = repo / ".git" / "objects" / "info" / "alternates"
     alternates.write_text(f"{secret_repo / '.git' / 'objects'}\n")
     dump = ["cat-file", "--batch-all-objects", "--batch"]
@@ -873,9 +838,7 @@ def test_objects_borrowed_from_outside_the_project_are_refused(
         run_git(repo, *dump)
 
 
-def test_symlinks_out_of_the_git_directory_are_refused(
-    repo: Path, secret_repo: Path, home: Path
-) -> None:
+def test_symlinks_out_of_the_git_directory_are_refused(repo: Path, secret_repo: Path, home: Path) -> None:
     objects = repo / ".git" / "objects"
     shutil.rmtree(objects)
     objects.symlink_to(secret_repo / ".git" / "objects")
@@ -885,17 +848,13 @@ def test_symlinks_out_of_the_git_directory_are_refused(
         run_git(repo, *dump)
 
 
-def test_git_directory_symlinked_out_of_the_project_is_refused(
-    project: Path, secret_repo: Path
-) -> None:
+def test_git_directory_symlinked_out_of_the_project_is_refused(project: Path, secret_repo: Path) -> None:
     (project / ".git").symlink_to(secret_repo / ".git")
     with pytest.raises(Denied, match="outside the project"):
         run_git(project, "log", "-p")
 
 
-def test_symlinks_out_of_the_git_directory_are_found_through_inner_links(
-    repo: Path, secret_repo: Path
-) -> None:
+def test_symlinks_out_of_the_git_directory_are_found_through_inner_links(repo: Path, secret_repo: Path) -> None:
     # .git/objects/pack -> ../../stash (inside the project) -> holds the link that leads out
     stash = repo / "stash"
     stash.mkdir()

@@ -36,10 +36,19 @@ def scope_for(project: Path, *programs: str, **limits: Any) -> ProcessScope:
 
 def plain_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     """pytest as a user would run it in the project (no acc), with a clean environment."""
-    env = {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": str(project.parent),
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *FAST, *args],
-                          cwd=project, env=env, capture_output=True, check=False, timeout=120)
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+        "HOME": str(project.parent),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *FAST, *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -61,9 +70,23 @@ def files_in(directory: Path) -> set[str]:
 
 
 def test_allowed_arguments_follow_the_options_acc_pins(project: Path) -> None:
-    args = [*REPORT, "-q", "-k", "passes and not slow", "-m", "not integration", "--maxfail=2",
-            "--tb", "short", "-rA", "tests/test_it.py::test_passes", "--deselect", "tests/test_it.py::x",
-            "-p", "no:randomly"]
+    args = [
+        *REPORT,
+        "-q",
+        "-k",
+        "passes and not slow",
+        "-m",
+        "not integration",
+        "--maxfail=2",
+        "--tb",
+        "short",
+        "-rA",
+        "tests/test_it.py::test_passes",
+        "--deselect",
+        "tests/test_it.py::x",
+        "-p",
+        "no:randomly",
+    ]
     tail = check_pytest_args(args, project)
     assert tail == ["-p", "no:cacheprovider", f"--rootdir={project}", f"--confcutdir={project}", *args]
 
@@ -120,13 +143,16 @@ def test_a_test_path_through_a_symlink_out_of_the_project_is_refused(project: Pa
         check_pytest_args(["tests/linked"], project)
 
 
-@pytest.mark.parametrize("args", [
-    ["json", "-o", "/tmp/out.json"],
-    ["run", "evil.py"],
-    ["run", "-m", "evil"],
-    ["erase"],
-    ["run", "--rcfile=/etc/x", "-m", "pytest"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["json", "-o", "/tmp/out.json"],
+        ["run", "evil.py"],
+        ["run", "-m", "evil"],
+        ["erase"],
+        ["run", "--rcfile=/etc/x", "-m", "pytest"],
+    ],
+)
 def test_coverage_runs_only_pytest(project: Path, args: list[str]) -> None:
     with pytest.raises(Denied, match="only as `coverage run"):
         check_coverage_args(args, project)
@@ -207,11 +233,16 @@ def test_the_projects_own_configuration_is_still_used(project: Path) -> None:
 @pytest.mark.skipif(not HAS_COVERAGE, reason="coverage.py is not installed")
 def test_coverage_returns_the_json_report_and_leaves_no_data_file(project: Path) -> None:
     (project / "calc.py").write_text("def add(a, b):\n    return a + b\n\n\ndef unused():\n    return 0\n")
-    (project / "tests" / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n"
-                                                    "    assert add(1, 2) == 3\n")
+    (project / "tests" / "test_calc.py").write_text(
+        "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+    )
     before = files_in(project)
-    output = run_program(scope_for(project, "coverage"), "coverage",
-                         ["run", "-m", "pytest", "-p", "no:terminal", *FAST, "tests/test_calc.py"], b"")
+    output = run_program(
+        scope_for(project, "coverage"),
+        "coverage",
+        ["run", "-m", "pytest", "-p", "no:terminal", *FAST, "tests/test_calc.py"],
+        b"",
+    )
     assert output.status == 0, output.stderr
     import json
 

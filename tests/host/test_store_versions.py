@@ -42,8 +42,9 @@ def test_switch_makes_a_kept_version_current_with_the_given_grants(store: LocalS
 def test_switch_refuses_when_the_current_version_changed_meanwhile(store: LocalStore) -> None:
     with pytest.raises(StoreError) as refused:
         store.switch("project-stats", "1.1.0", granted=frozenset(), expected_current="1.2.0")
-    assert refused.value.message == ("project-stats changed while acc was deciding (now 1.10.0, was 1.2.0): "
-                                     "nothing was changed")
+    assert refused.value.message == (
+        "project-stats changed while acc was deciding (now 1.10.0, was 1.2.0): nothing was changed"
+    )
     assert store.get("project-stats").version == "1.10.0"
 
 
@@ -56,8 +57,7 @@ def test_prune_keeps_the_current_and_the_newest_previous_versions_by_version_ord
     assert sorted(p.name for p in (store.paths.plugins / "project-stats").iterdir()) == ["1.1.0"]
 
 
-def test_a_state_file_written_before_marketplaces_and_rollback_still_loads_and_switches(
-        store: LocalStore) -> None:
+def test_a_state_file_written_before_marketplaces_and_rollback_still_loads_and_switches(store: LocalStore) -> None:
     """The state.json format is unchanged: entries without `marketplace` (older acc) read as archive installs."""
     state = json.loads(store.paths.state_file.read_text())
     for meta in state["plugins"]["project-stats"]["versions"].values():
@@ -78,7 +78,8 @@ def _state(store: LocalStore) -> str:
 
 
 def test_a_full_disk_while_storing_files_leaves_the_store_and_staging_as_they_were(
-        store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _state(store)
     archive = read_archive(tmp_path / "project-stats-1.10.0.plugin")
     newer = tmp_path / "project-stats-1.11.0.plugin"
@@ -94,7 +95,8 @@ def test_a_full_disk_while_storing_files_leaves_the_store_and_staging_as_they_we
 
 
 def test_a_full_disk_while_writing_the_state_keeps_the_old_state_and_a_retry_succeeds(
-        store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _state(store)
     newer = tmp_path / "project-stats-1.11.0.plugin"
     newer.write_bytes(variant(read_archive(tmp_path / "project-stats-1.10.0.plugin"), version="1.11.0"))

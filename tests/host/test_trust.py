@@ -19,8 +19,7 @@ from sdk.signing import PublicKey
 
 def new_key() -> PublicKey:
     private = Ed25519PrivateKey.generate()
-    return PublicKey(private.public_key().public_bytes(serialization.Encoding.Raw,
-                                                       serialization.PublicFormat.Raw))
+    return PublicKey(private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
 @pytest.fixture
@@ -73,8 +72,7 @@ def test_remove_unknown_key_is_explained(paths: HostPaths) -> None:
 
 @pytest.mark.parametrize(
     ("label", "message"),
-    [("0123456789abcdef", "looks like a key id"), ("a\x1b[2Jb", "control characters"),
-     ("x" * 101, "too long")],
+    [("0123456789abcdef", "looks like a key id"), ("a\x1b[2Jb", "control characters"), ("x" * 101, "too long")],
 )
 def test_bad_labels_are_refused(paths: HostPaths, label: str, message: str) -> None:
     with pytest.raises(TrustError, match=message):
@@ -92,8 +90,7 @@ def test_label_must_be_unique(paths: HostPaths) -> None:
 
 def _valid_entry() -> dict[str, str]:
     key = new_key()
-    return {"key": key.to_text(), "key_id": key.key_id, "label": "",
-            "added_at": "2025-01-01T00:00:00+00:00"}
+    return {"key": key.to_text(), "key_id": key.key_id, "label": "", "added_at": "2025-01-01T00:00:00+00:00"}
 
 
 @pytest.mark.parametrize(
@@ -104,16 +101,21 @@ def _valid_entry() -> dict[str, str]:
         (b"[]", "not a JSON object"),
         (b'{"version": 1, "keys": {}}', "'keys' is not a list"),
         (b'{"version": 1, "keys": [42]}', "key #1 is not a JSON object"),
-        (json.dumps({"version": 1, "keys": [{**_valid_entry(), "key": "ed25519:AAAA"}]}).encode(),
-         "key #1: an Ed25519 public key has 32 bytes"),
-        (json.dumps({"version": 1, "keys": [{**_valid_entry(), "key_id": "0" * 16}]}).encode(),
-         "does not match its key"),
-        (json.dumps({"version": 1, "keys": [{**_valid_entry(), "label": 7}]}).encode(),
-         "missing or mistyped field"),
+        (
+            json.dumps({"version": 1, "keys": [{**_valid_entry(), "key": "ed25519:AAAA"}]}).encode(),
+            "key #1: an Ed25519 public key has 32 bytes",
+        ),
+        (
+            json.dumps({"version": 1, "keys": [{**_valid_entry(), "key_id": "0" * 16}]}).encode(),
+            "does not match its key",
+        ),
+        (json.dumps({"version": 1, "keys": [{**_valid_entry(), "label": 7}]}).encode(), "missing or mistyped field"),
     ],
 )
 def test_corrupt_trust_file_is_reported_and_kept(
-    paths: HostPaths, content: bytes, message: str,
+    paths: HostPaths,
+    content: bytes,
+    message: str,
 ) -> None:
     paths.trust_file.parent.mkdir(parents=True)
     paths.trust_file.write_bytes(content)
@@ -166,7 +168,9 @@ def test_cli_add_list_remove(tmp_path: Path, paths: HostPaths) -> None:
     result = runner.invoke(trust, ["list", "--json"])
     listed = json.loads(result.output)
     assert [(e["key_id"], e["key"], e["label"]) for e in listed] == [
-        (key.key_id, key.to_text(), "alice"), (bob.key_id, bob.to_text(), "")]
+        (key.key_id, key.to_text(), "alice"),
+        (bob.key_id, bob.to_text(), ""),
+    ]
 
     result = runner.invoke(trust, ["remove", "alice"])
     assert result.output == f"removed {key.key_id}\n"

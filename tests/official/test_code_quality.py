@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 Archives = Callable[[str], Path]
 
 
-COMPLEXITY = '''\
+COMPLEXITY = """\
 def simple():
     return 1
 
@@ -109,9 +109,9 @@ def groups(run):
         pass
     except* OSError:
         pass
-'''
+"""
 
-LINT_BAD = '''\
+LINT_BAD = """\
 import os
 import sys, json
 from collections import OrderedDict, defaultdict
@@ -178,7 +178,7 @@ class Klass:
 
 
 __all__ = ["json", "missing_name"]
-'''
+"""
 
 LINT_GOOD = '''\
 """Tricky code that must produce no findings."""
@@ -347,11 +347,11 @@ def augmented():
 __all__ = ["ujson", "OrderedDict", "annotated", "Handler"]
 '''
 
-PACKAGE_INIT = '''\
+PACKAGE_INIT = """\
 from good.shapes import Point, annotated
-'''
+"""
 
-LAZY = '''\
+LAZY = """\
 __all__ = ["later"]
 
 
@@ -359,18 +359,18 @@ def __getattr__(name):
     if name == "later":
         return 1
     raise AttributeError(name)
-'''
+"""
 
-STAR = '''\
+STAR = """\
 from os.path import *
 
 print(join("a", "b"), defined_somewhere_by_the_star)
-'''
+"""
 
-DYNAMIC = '''\
+DYNAMIC = """\
 exec("generated = 1")
 print(generated)
-'''
+"""
 
 # -- fake secrets: built here, never written out whole in this file ---------------------------
 
@@ -402,51 +402,65 @@ ENV_KEY = chars("env", 24)
 ENTROPY_BLOB = b64(hashlib.sha256(b"code-quality high-entropy fixture").digest())
 KEY_BODY = [b64(hashlib.sha512(f"key line {n}".encode()).digest()) for n in range(3)]
 PRIVATE_KEY = "\n".join(["-----BEGIN " + "RSA PRIVATE KEY-----", *KEY_BODY, "-----END " + "RSA PRIVATE KEY-----"])
-PLANTED = [AWS_KEY, GITHUB_TOKEN, FINE_GRAINED_TOKEN, SLACK_TOKEN, ANTHROPIC_KEY, ASSIGNED_KEY, DB_PASSWORD,
-           ENV_KEY, ENTROPY_BLOB, *KEY_BODY]
+PLANTED = [
+    AWS_KEY,
+    GITHUB_TOKEN,
+    FINE_GRAINED_TOKEN,
+    SLACK_TOKEN,
+    ANTHROPIC_KEY,
+    ASSIGNED_KEY,
+    DB_PASSWORD,
+    ENV_KEY,
+    ENTROPY_BLOB,
+    *KEY_BODY,
+]
 
-SETTINGS = "\n".join([
-    '"""Deployment settings (with secrets that should not be here)."""',
-    f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"',
-    f'GITHUB = "{GITHUB_TOKEN}"',
-    f'FINE_GRAINED = "{FINE_GRAINED_TOKEN}"',
-    f'SLACK = "{SLACK_TOKEN}"',
-    f'client = dict(api_key="{ANTHROPIC_KEY}")',
-    f'api_key = "{ASSIGNED_KEY}"',
-    f'blob = "{ENTROPY_BLOB}"',
-    f'DATABASE_URL = "postgresql://app:{DB_PASSWORD}@db.internal/app"',
-    f'ALLOWED = "{GITHUB_TOKEN}"  # pragma: allowlist secret',
-    f'KEY = """{PRIVATE_KEY}"""',
-    "",
-])
+SETTINGS = "\n".join(
+    [
+        '"""Deployment settings (with secrets that should not be here)."""',
+        f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"',
+        f'GITHUB = "{GITHUB_TOKEN}"',
+        f'FINE_GRAINED = "{FINE_GRAINED_TOKEN}"',
+        f'SLACK = "{SLACK_TOKEN}"',
+        f'client = dict(api_key="{ANTHROPIC_KEY}")',
+        f'api_key = "{ASSIGNED_KEY}"',
+        f'blob = "{ENTROPY_BLOB}"',
+        f'DATABASE_URL = "postgresql://app:{DB_PASSWORD}@db.internal/app"',
+        f'ALLOWED = "{GITHUB_TOKEN}"  # pragma: allowlist secret',
+        f'KEY = """{PRIVATE_KEY}"""',
+        "",
+    ]
+)
 
-NOT_SECRETS = "\n".join([
-    "import os",
-    'doc_key = "AKIA" "IOSFODNN7EXAMPLE"',
-    'documented = "' + "AKIA" + "IOSFODNN7" + "EXAMPLE" + '"',
-    'api_key = os.environ["API_KEY"]',
-    'api_key = "ANTHROPIC_API_KEY"',
-    'password = "${DB_PASSWORD}"',
-    'token = "<your-token-here>"',
-    'NO_CREDENTIALS = "NoCredentials"',
-    'upgrade_token = "upgrades"',
-    'if password == "hunter2hunter2":',
-    "    pass",
-    'digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
-    'uuid = "123e4567-e89b-12d3-a456-426614174000"',
-    'name = "NFCISO15693CustomCommandConfiguration"',
-    'alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"',
-    'quote = "' + b64(b"These aren't the droids you're looking for") + '"',
-    'page = "https://github.com/tox-dev/platformdirs/blob/3ce6ea843bd961589f5d3c2c4415ed9b00d318b0/LICENSE"',
-    'demo_db = "postgresql://scott:tiger@localhost/test"',
-    'template = f"http://127.0.0.1:{port}@127.0.0.2/ok"',
-    'pattern = r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----"',
-    'mention = "a -----BEGIN ' + 'PRIVATE KEY----- header alone is not a key"',
-    'image = "data:image/png;base64,' + b64(hashlib.sha256(b"png").digest() * 2) + '"',
-    'integrity = "sha384-' + b64(hashlib.sha384(b"script").digest()) + '"',
-    'public_key = "' + b64(hashlib.sha256(b"public").digest()) + '"',
-    "",
-])
+NOT_SECRETS = "\n".join(
+    [
+        "import os",
+        'doc_key = "AKIA" "IOSFODNN7EXAMPLE"',
+        'documented = "' + "AKIA" + "IOSFODNN7" + "EXAMPLE" + '"',
+        'api_key = os.environ["API_KEY"]',
+        'api_key = "ANTHROPIC_API_KEY"',
+        'password = "${DB_PASSWORD}"',
+        'token = "<your-token-here>"',
+        'NO_CREDENTIALS = "NoCredentials"',
+        'upgrade_token = "upgrades"',
+        'if password == "hunter2hunter2":',
+        "    pass",
+        'digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+        'uuid = "123e4567-e89b-12d3-a456-426614174000"',
+        'name = "NFCISO15693CustomCommandConfiguration"',
+        'alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"',
+        'quote = "' + b64(b"These aren't the droids you're looking for") + '"',
+        'page = "https://github.com/tox-dev/platformdirs/blob/3ce6ea843bd961589f5d3c2c4415ed9b00d318b0/LICENSE"',
+        'demo_db = "postgresql://scott:tiger@localhost/test"',
+        'template = f"http://127.0.0.1:{port}@127.0.0.2/ok"',
+        'pattern = r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----"',
+        'mention = "a -----BEGIN ' + 'PRIVATE KEY----- header alone is not a key"',
+        'image = "data:image/png;base64,' + b64(hashlib.sha256(b"png").digest() * 2) + '"',
+        'integrity = "sha384-' + b64(hashlib.sha384(b"script").digest()) + '"',
+        'public_key = "' + b64(hashlib.sha256(b"public").digest()) + '"',
+        "",
+    ]
+)
 
 
 # -- running the plugin -----------------------------------------------------------------------
@@ -504,12 +518,33 @@ def quality(quality_home: HostPaths, tmp_path: Path) -> Iterator[Quality]:
         yield Quality(host, root, logs)
 
 
-def function(name: str, line: int, end_line: int, complexity: int, *, kind: str = "function", column: int = 1,
-             file: str = "shapes.py", threshold: int = 10) -> dict[str, Any]:
-    rank = next(letter for letter, top in (("A", 5), ("B", 10), ("C", 20), ("D", 30), ("E", 40), ("F", 10**9))
-                if complexity <= top)
-    return {"file": file, "name": name, "kind": kind, "line": line, "column": column, "end_line": end_line,
-            "complexity": complexity, "rank": rank, "over_threshold": complexity > threshold}
+def function(
+    name: str,
+    line: int,
+    end_line: int,
+    complexity: int,
+    *,
+    kind: str = "function",
+    column: int = 1,
+    file: str = "shapes.py",
+    threshold: int = 10,
+) -> dict[str, Any]:
+    rank = next(
+        letter
+        for letter, top in (("A", 5), ("B", 10), ("C", 20), ("D", 30), ("E", 40), ("F", 10**9))
+        if complexity <= top
+    )
+    return {
+        "file": file,
+        "name": name,
+        "kind": kind,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "complexity": complexity,
+        "rank": rank,
+        "over_threshold": complexity > threshold,
+    }
 
 
 def finding(code: str, line: int, column: int, message: str, file: str = "bad.py") -> dict[str, Any]:
@@ -517,14 +552,24 @@ def finding(code: str, line: int, column: int, message: str, file: str = "bad.py
 
 
 NAMES = {
-    "CQ100": "syntax-error", "CQ101": "unused-import", "CQ102": "unused-variable", "CQ103": "undefined-name",
-    "CQ104": "unreachable-code", "CQ105": "mutable-default-argument", "CQ106": "bare-except",
-    "CQ107": "function-too-long", "CQ108": "compare-to-none", "CQ109": "fstring-without-placeholders",
-    "CQ110": "assert-on-tuple", "CQ111": "is-literal", "CQ112": "duplicate-dict-key",
+    "CQ100": "syntax-error",
+    "CQ101": "unused-import",
+    "CQ102": "unused-variable",
+    "CQ103": "undefined-name",
+    "CQ104": "unreachable-code",
+    "CQ105": "mutable-default-argument",
+    "CQ106": "bare-except",
+    "CQ107": "function-too-long",
+    "CQ108": "compare-to-none",
+    "CQ109": "fstring-without-placeholders",
+    "CQ110": "assert-on-tuple",
+    "CQ111": "is-literal",
+    "CQ112": "duplicate-dict-key",
     "CQ113": "raise-not-implemented",
 }
-MUTABLE = ("mutable default argument: one object is shared by every call; default to None and create it "
-           "inside the function")
+MUTABLE = (
+    "mutable default argument: one object is shared by every call; default to None and create it inside the function"
+)
 BAD_FINDINGS = [
     finding("CQ101", 1, 8, "'os' is imported but never used"),
     finding("CQ101", 3, 25, "'collections.OrderedDict' is imported but never used"),
@@ -540,8 +585,12 @@ BAD_FINDINGS = [
     finding("CQ105", 34, 22, MUTABLE),
     finding("CQ105", 34, 31, MUTABLE),
     finding("CQ105", 34, 40, MUTABLE),
-    finding("CQ106", 41, 5, "bare `except:` also catches KeyboardInterrupt and SystemExit; catch Exception or "
-            "something narrower"),
+    finding(
+        "CQ106",
+        41,
+        5,
+        "bare `except:` also catches KeyboardInterrupt and SystemExit; catch Exception or something narrower",
+    ),
     finding("CQ108", 46, 8, "comparison to None with ==; use `is None`"),
     finding("CQ108", 46, 21, "comparison to None with !=; use `is not None`"),
     finding("CQ109", 47, 16, "f-string without any placeholders; drop the f prefix"),
@@ -592,8 +641,10 @@ def test_complexity_counts_decision_points_like_radon_worst_first(quality: Quali
 def test_complexity_flags_only_functions_above_the_threshold_and_limit_keeps_the_worst(quality: Quality) -> None:
     quality.write("shapes.py", COMPLEXITY)
     result = quality.run("complexity", max_complexity=3, limit=2)
-    assert result["functions"] == [function("branches", 5, 31, 14, threshold=3),
-                                   function("matcher", 34, 43, 4, threshold=3)]
+    assert result["functions"] == [
+        function("branches", 5, 31, 14, threshold=3),
+        function("matcher", 34, 43, 4, threshold=3),
+    ]
     assert (result["total_functions"], result["over_threshold"], result["max"]) == (8, 2, 14)
 
 
@@ -618,8 +669,20 @@ def test_lint_reports_every_check_with_its_code_position_and_message(quality: Qu
     result = quality.run("lint")
     assert result["findings"] == BAD_FINDINGS
     assert result["total"] == len(BAD_FINDINGS)
-    assert result["by_code"] == {"CQ101": 3, "CQ102": 3, "CQ103": 5, "CQ104": 3, "CQ105": 4, "CQ106": 1,
-                                 "CQ108": 2, "CQ109": 1, "CQ110": 1, "CQ111": 2, "CQ112": 1, "CQ113": 1}
+    assert result["by_code"] == {
+        "CQ101": 3,
+        "CQ102": 3,
+        "CQ103": 5,
+        "CQ104": 3,
+        "CQ105": 4,
+        "CQ106": 1,
+        "CQ108": 2,
+        "CQ109": 1,
+        "CQ110": 1,
+        "CQ111": 2,
+        "CQ112": 1,
+        "CQ113": 1,
+    }
     assert result["suppressed"] == 0
     assert result["scan"] == {"files": 1, **NO_SKIPS}
 
@@ -635,20 +698,31 @@ def test_lint_stays_silent_on_tricky_correct_code(quality: Quality) -> None:
     quality.write("good/star.py", STAR)
     quality.write("good/dynamic.py", DYNAMIC)
     result = quality.run("lint")
-    assert result == {"path": ".", "findings": [], "total": 0, "by_code": {}, "suppressed": 2,
-                      "scan": {"files": 5, **NO_SKIPS}}
+    assert result == {
+        "path": ".",
+        "findings": [],
+        "total": 0,
+        "by_code": {},
+        "suppressed": 2,
+        "scan": {"files": 5, **NO_SKIPS},
+    }
 
 
 def test_noqa_comments_and_ignore_suppress_exactly_what_they_name(quality: Quality) -> None:
-    quality.write("noqa.py", "\n".join([
-        "import os  # noqa: F401",  # the pyflakes code works
-        "import sys  # noqa: CQ101",  # so does ours
-        "import json  # noqa",  # bare: everything on the line
-        "import re  # noqa: E711",  # another check's code: still reported
-        "x = 1 if re else 2",
-        "import glob",
-        "",
-    ]))
+    quality.write(
+        "noqa.py",
+        "\n".join(
+            [
+                "import os  # noqa: F401",  # the pyflakes code works
+                "import sys  # noqa: CQ101",  # so does ours
+                "import json  # noqa",  # bare: everything on the line
+                "import re  # noqa: E711",  # another check's code: still reported
+                "x = 1 if re else 2",
+                "import glob",
+                "",
+            ]
+        ),
+    )
     result = quality.run("lint")
     assert [(f["code"], f["line"]) for f in result["findings"]] == [("CQ101", 6)]
     assert result["suppressed"] == 3
@@ -659,13 +733,22 @@ def test_noqa_comments_and_ignore_suppress_exactly_what_they_name(quality: Quali
 
 def test_function_too_long_counts_code_lines_not_docstrings_comments_or_blanks(quality: Quality) -> None:
     body = "\n".join(f"    step_{n} = {n}\n    # a comment\n" for n in range(5))
-    quality.write("long.py", f'def long():\n    """A docstring\n\n    on several lines.\n    """\n{body}'
-                             "    return step_0, step_1, step_2, step_3, step_4\n")
+    quality.write(
+        "long.py",
+        f'def long():\n    """A docstring\n\n    on several lines.\n    """\n{body}'
+        "    return step_0, step_1, step_2, step_3, step_4\n",
+    )
     # def + 5 assignments + return = 7 lines of code, in 22 lines
     assert quality.run("lint", max_function_lines=7)["findings"] == []
-    assert quality.run("lint", max_function_lines=6)["findings"] == [finding(
-        "CQ107", 1, 1, "function 'long' has 7 lines of code (more than 6); split it into smaller functions",
-        file="long.py")]
+    assert quality.run("lint", max_function_lines=6)["findings"] == [
+        finding(
+            "CQ107",
+            1,
+            1,
+            "function 'long' has 7 lines of code (more than 6); split it into smaller functions",
+            file="long.py",
+        )
+    ]
 
 
 # -- secrets ----------------------------------------------------------------------------------
@@ -676,30 +759,51 @@ def test_secrets_are_found_with_rule_position_and_a_redacted_form(quality: Quali
     quality.write(".env", f"DEBUG=true\nAPI_KEY={ENV_KEY}\nSECRET_KEY=changeme\n")
     result = quality.run("secrets")
 
-    def secret(rule: str, description: str, line: int, column: int, redacted: str, file: str = "settings.py",
-               **extra: Any) -> dict[str, Any]:
-        return {"rule": rule, "description": description, "file": file, "line": line, "column": column,
-                "redacted": redacted, **extra}
+    def secret(
+        rule: str, description: str, line: int, column: int, redacted: str, file: str = "settings.py", **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "rule": rule,
+            "description": description,
+            "file": file,
+            "line": line,
+            "column": column,
+            "redacted": redacted,
+            **extra,
+        }
 
     assigned = "Hard-coded credential assigned to a secret-looking name"
     assert result["findings"] == [
         secret("secret-assignment", assigned, 2, 9, f"{ENV_KEY[:4]}…(24 chars)", file=".env"),
         secret("aws-access-key-id", "AWS access key ID", 2, 22, "AKIA…(20 chars)"),
         secret("github-token", "GitHub token (personal, OAuth, app or refresh)", 3, 11, "ghp_…(40 chars)"),
-        secret("github-fine-grained-token", "GitHub fine-grained personal access token", 4, 17,
-               "gith…(93 chars)"),
+        secret("github-fine-grained-token", "GitHub fine-grained personal access token", 4, 17, "gith…(93 chars)"),
         secret("slack-token", "Slack token", 5, 10, "xoxb…(56 chars)"),
         secret("anthropic-api-key", "Anthropic API key", 6, 24, "sk-a…(108 chars)"),
         secret("secret-assignment", assigned, 7, 12, f"{ASSIGNED_KEY[:4]}…(18 chars)"),
-        secret("high-entropy-string", "High-entropy string (random-looking, like a key or token)", 8, 9,
-               f"{ENTROPY_BLOB[:4]}…(44 chars)", entropy=pytest.approx(5.0, abs=0.5)),
+        secret(
+            "high-entropy-string",
+            "High-entropy string (random-looking, like a key or token)",
+            8,
+            9,
+            f"{ENTROPY_BLOB[:4]}…(44 chars)",
+            entropy=pytest.approx(5.0, abs=0.5),
+        ),
         secret("url-credentials", "Password in a URL", 9, 34, f"{DB_PASSWORD[:3]}…(14 chars)"),
         secret("private-key", "Private key block", 11, 10, "-----BEGIN RSA PRIVATE KEY----- …(key material hidden)"),
     ]
     assert result["total"] == 10
-    assert result["by_rule"] == {"anthropic-api-key": 1, "aws-access-key-id": 1, "github-fine-grained-token": 1,
-                                 "github-token": 1, "high-entropy-string": 1, "private-key": 1,
-                                 "secret-assignment": 2, "slack-token": 1, "url-credentials": 1}
+    assert result["by_rule"] == {
+        "anthropic-api-key": 1,
+        "aws-access-key-id": 1,
+        "github-fine-grained-token": 1,
+        "github-token": 1,
+        "high-entropy-string": 1,
+        "private-key": 1,
+        "secret-assignment": 2,
+        "slack-token": 1,
+        "url-credentials": 1,
+    }
     assert result["scan"] == {"files": 2, **NO_SKIPS}
 
 
@@ -781,12 +885,15 @@ def test_a_path_names_a_file_or_directory_inside_the_project(quality: Quality) -
     assert by_directory["findings"] == expected and by_file["findings"] == expected
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("../outside", "path '../outside' leads outside the project"),
-    ("src/../../etc", "path 'src/../../etc' leads outside the project"),
-    ("/etc/passwd", "path '/etc/passwd' is absolute; give a path relative to the project root"),
-    ("missing", "there is no file or directory 'missing' in the project"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("../outside", "path '../outside' leads outside the project"),
+        ("src/../../etc", "path 'src/../../etc' leads outside the project"),
+        ("/etc/passwd", "path '/etc/passwd' is absolute; give a path relative to the project root"),
+        ("missing", "there is no file or directory 'missing' in the project"),
+    ],
+)
 def test_paths_outside_the_project_or_missing_are_refused_clearly(quality: Quality, path: str, message: str) -> None:
     for command in ("complexity", "lint", "secrets", "report"):
         error = quality.refused(command, path=path)
@@ -795,7 +902,8 @@ def test_paths_outside_the_project_or_missing_are_refused_clearly(quality: Quali
 
 
 def test_without_the_fs_grant_every_command_is_denied_with_the_way_to_grant_it(
-        built_archives: Archives, tmp_path: Path, project: Path) -> None:
+    built_archives: Archives, tmp_path: Path, project: Path
+) -> None:
     paths = HostPaths(home=tmp_path / "denied-home", cache=TEST_CACHE)
     install_unsigned(paths, built_archives("code-quality"), deny=("fs",))
     with PluginHost(paths, RunOptions(project_dir=project)) as host:
@@ -816,10 +924,15 @@ def test_report_passes_a_clean_project(quality: Quality) -> None:
         "path": ".",
         "passed": True,
         "summary": "PASSED: complexity: no function over 10; lint: 0 finding(s), 0 allowed; "
-                   "secrets: 0 found, 0 allowed",
+        "secrets: 0 found, 0 allowed",
         "checks": {
-            "complexity": {"passed": True, "max_complexity": 10, "functions": 1, "over_threshold": 0,
-                           "worst": [function("add", 4, 5, 1, file="clean.py")]},
+            "complexity": {
+                "passed": True,
+                "max_complexity": 10,
+                "functions": 1,
+                "over_threshold": 0,
+                "worst": [function("add", 4, 5, 1, file="clean.py")],
+            },
             "lint": {"passed": True, "max_findings": 0, "findings": 0, "by_code": {}, "suppressed": 0, "first": []},
             "secrets": {"passed": True, "max_secrets": 0, "found": 0, "by_rule": {}, "findings": []},
         },
@@ -835,9 +948,15 @@ def test_report_fails_each_check_against_its_threshold_and_passes_when_they_allo
     assert failed["passed"] is False
     assert failed["summary"] == (
         "FAILED (complexity, lint, secrets): complexity: 1 function(s) over 10, worst branches (14) at "
-        "shapes.py:5; lint: 27 finding(s), 0 allowed; secrets: 9 found, 0 allowed")
-    assert failed["checks"]["complexity"] == {"passed": False, "max_complexity": 10, "functions": 16,
-                                              "over_threshold": 1, "worst": [function("branches", 5, 31, 14)]}
+        "shapes.py:5; lint: 27 finding(s), 0 allowed; secrets: 9 found, 0 allowed"
+    )
+    assert failed["checks"]["complexity"] == {
+        "passed": False,
+        "max_complexity": 10,
+        "functions": 16,
+        "over_threshold": 1,
+        "worst": [function("branches", 5, 31, 14)],
+    }
     lint = failed["checks"]["lint"]
     assert (lint["passed"], lint["findings"], lint["first"]) == (False, 27, [BAD_FINDINGS[0]])
     assert (failed["checks"]["secrets"]["passed"], failed["checks"]["secrets"]["found"]) == (False, 9)

@@ -86,7 +86,7 @@ def _helper():
     """Private: never listed."""
 '''
 
-SHAPES_MARKDOWN = '''\
+SHAPES_MARKDOWN = """\
 # `shapes`
 
 Shapes and their areas.
@@ -146,7 +146,7 @@ Rounded to `precision` digits.
 ````python
 def describe(shape, verbose=False, sep='```') -> str
 ````
-'''
+"""
 
 README = """\
 # geometry
@@ -245,14 +245,17 @@ def test_api_renders_a_small_module_as_markdown_exactly(docs_home: HostPaths, pr
     assert result["errors"] == [] and result["files"] == 1 and result["truncated"] is False
 
 
-def test_api_returns_each_member_with_kind_signature_decorators_and_line(docs_home: HostPaths,
-                                                                        project: Path) -> None:
+def test_api_returns_each_member_with_kind_signature_decorators_and_line(docs_home: HostPaths, project: Path) -> None:
     module = run(docs_home, project, "api", {"path": "shapes.py"})["modules"][0]
     assert (module["name"], module["path"], module["docstring"]) == ("shapes", "shapes.py", "Shapes and their areas.")
     circle = module["members"][0]
     assert {k: v for k, v in circle.items() if k != "members"} == {
-        "name": "Circle", "qualname": "Circle", "line": line_of(SHAPES, "class Circle"), "kind": "class",
-        "signature": "class Circle", "decorators": ["@dataclass(frozen=True)"],
+        "name": "Circle",
+        "qualname": "Circle",
+        "line": line_of(SHAPES, "class Circle"),
+        "kind": "class",
+        "signature": "class Circle",
+        "decorators": ["@dataclass(frozen=True)"],
         "docstring": "A circle of a given radius.",
     }
     assert [(m["qualname"], m["kind"], m["line"]) for m in circle["members"]] == [
@@ -263,10 +266,13 @@ def test_api_returns_each_member_with_kind_signature_decorators_and_line(docs_ho
     ]
     total_area = module["members"][1]
     assert total_area == {
-        "name": "total_area", "qualname": "total_area", "line": line_of(SHAPES, "async def total_area"),
+        "name": "total_area",
+        "qualname": "total_area",
+        "line": line_of(SHAPES, "async def total_area"),
         "kind": "function",
         "signature": "async def total_area(*shapes: Circle, precision: int = 2, **options: object) -> float",
-        "decorators": [], "docstring": "Sum the areas of `shapes`.\n\nRounded to `precision` digits.",
+        "decorators": [],
+        "docstring": "Sum the areas of `shapes`.\n\nRounded to `precision` digits.",
     }
     assert [m["name"] for m in module["members"]] == ["Circle", "total_area", "describe"]
 
@@ -275,22 +281,31 @@ def test_api_shows_private_and_special_names_only_when_asked(docs_home: HostPath
     module = run(docs_home, project, "api", {"path": "shapes.py", "include_private": True})["modules"][0]
     assert [m["name"] for m in module["members"]] == ["Circle", "total_area", "describe", "_helper"]
     assert [m["name"] for m in module["members"][0]["members"]] == [
-        "__init__", "area", "unit", "from_diameter", "_scale", "__repr__"]
+        "__init__",
+        "area",
+        "unit",
+        "from_diameter",
+        "_scale",
+        "__repr__",
+    ]
 
 
 def test_api_names_modules_as_python_imports_them_in_a_stable_order(docs_home: HostPaths, tmp_path: Path) -> None:
-    project = write_files(tmp_path / "project", {
-        "src/geo/__init__.py": '"""Geometry."""\n',
-        "src/geo/shapes.py": "def area():\n    pass\n",
-        "src/geo/io/__init__.py": "",
-        "src/geo/io/read.py": "def load():\n    pass\n",
-        "src/geo/_impl.py": "def hidden():\n    pass\n",
-        "src/geo/_vendor/lib.py": "def vendored():\n    pass\n",
-        "src/geo/__pycache__/junk.py": "x = 1\n",
-        "scripts/tool.py": '"""A script, not in a package."""\n',
-        ".venv/lib/site.py": "def hidden():\n    pass\n",
-        "README.md": "# x\n",
-    })
+    project = write_files(
+        tmp_path / "project",
+        {
+            "src/geo/__init__.py": '"""Geometry."""\n',
+            "src/geo/shapes.py": "def area():\n    pass\n",
+            "src/geo/io/__init__.py": "",
+            "src/geo/io/read.py": "def load():\n    pass\n",
+            "src/geo/_impl.py": "def hidden():\n    pass\n",
+            "src/geo/_vendor/lib.py": "def vendored():\n    pass\n",
+            "src/geo/__pycache__/junk.py": "x = 1\n",
+            "scripts/tool.py": '"""A script, not in a package."""\n',
+            ".venv/lib/site.py": "def hidden():\n    pass\n",
+            "README.md": "# x\n",
+        },
+    )
     listed = run(docs_home, project, "api", {})
     assert [(m["name"], m["path"]) for m in listed["modules"]] == [
         ("geo", "src/geo/__init__.py"),
@@ -301,33 +316,49 @@ def test_api_names_modules_as_python_imports_them_in_a_stable_order(docs_home: H
     ]
     with_private = run(docs_home, project, "api", {"path": "src", "include_private": True})
     assert [m["name"] for m in with_private["modules"]] == [
-        "geo", "geo._impl", "geo.io", "geo.io.read", "geo.shapes", "lib"]
+        "geo",
+        "geo._impl",
+        "geo.io",
+        "geo.io.read",
+        "geo.shapes",
+        "lib",
+    ]
     # _vendor has no __init__.py: it is not a package, so Python would import the file as `lib`
     assert with_private["modules"][5]["path"] == "src/geo/_vendor/lib.py"
     excluded = run(docs_home, project, "api", {"exclude": ["scripts/*", "src/geo/io/*"]})
     assert [m["name"] for m in excluded["modules"]] == ["geo", "geo.shapes"]
     assert run(docs_home, project, "api", {"path": "src/geo/io", "heading_level": 2})["markdown"] == (
-        "## `geo.io`\n\n## `geo.io.read`\n\n### `load`\n\n```python\ndef load()\n```\n")
+        "## `geo.io`\n\n## `geo.io.read`\n\n### `load`\n\n```python\ndef load()\n```\n"
+    )
 
 
 def test_api_follows_a_modules_dunder_all(docs_home: HostPaths, tmp_path: Path) -> None:
-    project = write_files(tmp_path / "project", {"lib.py": (
-        '__all__ = ["exported", "Listed"]\n'
-        "def exported(): pass\n"
-        "def public_but_unlisted(): pass\n"
-        "class Listed: pass\n"
-    )})
+    project = write_files(
+        tmp_path / "project",
+        {
+            "lib.py": (
+                '__all__ = ["exported", "Listed"]\n'
+                "def exported(): pass\n"
+                "def public_but_unlisted(): pass\n"
+                "class Listed: pass\n"
+            )
+        },
+    )
     result = run(docs_home, project, "api", {"path": "lib.py"})
     assert [m["name"] for m in result["modules"][0]["members"]] == ["exported", "Listed"]
 
 
 def test_a_syntax_error_is_reported_for_its_file_and_the_others_are_still_documented(
-        docs_home: HostPaths, tmp_path: Path) -> None:
-    project = write_files(tmp_path / "project", {
-        "pkg/__init__.py": '"""The package."""\n',
-        "pkg/broken.py": '"""Fine so far."""\n\ndef oops(:\n    pass\n',
-        "pkg/good.py": "def fine():\n    '''Works.'''\n",
-    })
+    docs_home: HostPaths, tmp_path: Path
+) -> None:
+    project = write_files(
+        tmp_path / "project",
+        {
+            "pkg/__init__.py": '"""The package."""\n',
+            "pkg/broken.py": '"""Fine so far."""\n\ndef oops(:\n    pass\n',
+            "pkg/good.py": "def fine():\n    '''Works.'''\n",
+        },
+    )
     (project / "pkg" / "binary.py").write_bytes(b"\xff\xfe\x00garbage")
     (project / "pkg" / "huge.py").write_text("x = 1\n" * 200_000)
     for command in ("api", "coverage"):
@@ -338,8 +369,7 @@ def test_a_syntax_error_is_reported_for_its_file_and_the_others_are_still_docume
         assert errors["pkg/broken.py"]["line"] == 3
         assert errors["pkg/huge.py"]["error"] == "larger than 1000000 bytes; skipped"
         assert result["files"] == 5
-        names = [m["name"] for m in result["modules"]] if command == "api" else \
-            [m["module"] for m in result["modules"]]
+        names = [m["name"] for m in result["modules"]] if command == "api" else [m["module"] for m in result["modules"]]
         assert names == ["pkg", "pkg.good"]
 
 
@@ -357,16 +387,29 @@ def test_coverage_counts_public_definitions_and_names_the_missing_ones(docs_home
     write_files(project, {"undocumented.py": "class Bare:\n    def method(self): pass\n"})
     result = run(docs_home, project, "coverage", {})
     assert result["modules"] == [
-        {"module": "shapes", "path": "shapes.py", "total": 7, "documented": 5, "percent": 71.4, "missing": [
-            {"name": "Circle.unit", "kind": "staticmethod", "line": line_of(SHAPES, "def unit")},
-            {"name": "describe", "kind": "function", "line": line_of(SHAPES, "def describe")},
-        ]},
-        {"module": "undocumented", "path": "undocumented.py", "total": 3, "documented": 0, "percent": 0.0,
-         "missing": [
-             {"name": "undocumented", "kind": "module", "line": 1},
-             {"name": "Bare", "kind": "class", "line": 1},
-             {"name": "Bare.method", "kind": "method", "line": 2},
-         ]},
+        {
+            "module": "shapes",
+            "path": "shapes.py",
+            "total": 7,
+            "documented": 5,
+            "percent": 71.4,
+            "missing": [
+                {"name": "Circle.unit", "kind": "staticmethod", "line": line_of(SHAPES, "def unit")},
+                {"name": "describe", "kind": "function", "line": line_of(SHAPES, "def describe")},
+            ],
+        },
+        {
+            "module": "undocumented",
+            "path": "undocumented.py",
+            "total": 3,
+            "documented": 0,
+            "percent": 0.0,
+            "missing": [
+                {"name": "undocumented", "kind": "module", "line": 1},
+                {"name": "Bare", "kind": "class", "line": 1},
+                {"name": "Bare.method", "kind": "method", "line": 2},
+            ],
+        },
     ]
     assert (result["total"], result["documented"], result["percent"]) == (10, 5, 50.0)
     assert (result["threshold"], result["passed"]) == (None, None)
@@ -388,17 +431,18 @@ def test_coverage_counts_public_definitions_and_names_the_missing_ones(docs_home
     )
 
 
-@pytest.mark.parametrize(("threshold", "passed"), [(0, True), (71.4, True), (5 / 7 * 100, True), (71.5, False),
-                                                    (100, False)])
+@pytest.mark.parametrize(
+    ("threshold", "passed"), [(0, True), (71.4, True), (5 / 7 * 100, True), (71.5, False), (100, False)]
+)
 def test_coverage_passes_a_threshold_only_when_the_exact_ratio_reaches_it(
-        docs_home: HostPaths, project: Path, threshold: float, passed: bool) -> None:
+    docs_home: HostPaths, project: Path, threshold: float, passed: bool
+) -> None:
     result = run(docs_home, project, "coverage", {"path": "shapes.py", "threshold": threshold})
     assert (result["percent"], result["passed"]) == (71.4, passed)
     assert result["markdown"].splitlines()[0].endswith(f"**{'passed' if passed else 'failed'}**.")
 
 
-def test_coverage_with_private_names_counts_them_but_never_special_methods(
-        docs_home: HostPaths, project: Path) -> None:
+def test_coverage_with_private_names_counts_them_but_never_special_methods(docs_home: HostPaths, project: Path) -> None:
     result = run(docs_home, project, "coverage", {"path": "shapes.py", "include_private": True})
     assert (result["total"], result["documented"]) == (9, 6)
     assert [m["name"] for m in result["modules"][0]["missing"]] == ["Circle.unit", "Circle._scale", "describe"]
@@ -407,18 +451,26 @@ def test_coverage_with_private_names_counts_them_but_never_special_methods(
 # --- paths -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("command", "value", "message"), [
-    ("api", {"path": "../outside"}, "'../outside' leads outside the project"),
-    ("api", {"path": "src/../../outside"}, "leads outside the project"),
-    ("api", {"path": "/etc"}, "'/etc' is absolute"),
-    ("coverage", {"path": "/project/shapes.py"}, "is absolute"),
-    ("coverage", {"path": ".."}, "leads outside the project"),
-    ("readme-section", {"section": "api", "file": "../README.md", "write": True}, "file '../README.md' leads outside"),
-    ("readme-section", {"section": "api", "file": "/project/README.md"}, "is absolute"),
-    ("readme-section", {"section": "api", "source": "../outside"}, "leads outside the project"),
-])
-def test_paths_that_leave_the_project_are_refused_clearly(docs_home: HostPaths, project: Path, command: str,
-                                                          value: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "value", "message"),
+    [
+        ("api", {"path": "../outside"}, "'../outside' leads outside the project"),
+        ("api", {"path": "src/../../outside"}, "leads outside the project"),
+        ("api", {"path": "/etc"}, "'/etc' is absolute"),
+        ("coverage", {"path": "/project/shapes.py"}, "is absolute"),
+        ("coverage", {"path": ".."}, "leads outside the project"),
+        (
+            "readme-section",
+            {"section": "api", "file": "../README.md", "write": True},
+            "file '../README.md' leads outside",
+        ),
+        ("readme-section", {"section": "api", "file": "/project/README.md"}, "is absolute"),
+        ("readme-section", {"section": "api", "source": "../outside"}, "leads outside the project"),
+    ],
+)
+def test_paths_that_leave_the_project_are_refused_clearly(
+    docs_home: HostPaths, project: Path, command: str, value: dict[str, Any], message: str
+) -> None:
     outside = write_files(project.parent, {"README.md": README, "outside/secret.py": '"""SECRET"""\n'})
     failure = run_failing(docs_home, project, command, value)
     assert failure.kind == "invalid"
@@ -426,8 +478,9 @@ def test_paths_that_leave_the_project_are_refused_clearly(docs_home: HostPaths, 
     assert (outside / "README.md").read_text() == README
 
 
-def test_a_symlink_to_a_file_outside_the_project_is_not_read(docs_home: HostPaths, project: Path,
-                                                             tmp_path: Path) -> None:
+def test_a_symlink_to_a_file_outside_the_project_is_not_read(
+    docs_home: HostPaths, project: Path, tmp_path: Path
+) -> None:
     secret = write_files(tmp_path / "elsewhere", {"secret.py": '"""TOP SECRET"""\n'}) / "secret.py"
     os.symlink(secret, project / "leak.py")
     result = run(docs_home, project, "api", {})
@@ -442,10 +495,10 @@ def test_a_missing_path_or_a_file_that_is_not_python_is_invalid(docs_home: HostP
 
 # --- readme-section ----------------------------------------------------------------------------
 
+
 def deeper(markdown: str, levels: int) -> str:
     """The same Markdown with every heading `levels` deeper (no code line here starts with #)."""
-    return "".join("#" * levels + line if line.startswith("#") else line
-                   for line in markdown.splitlines(keepends=True))
+    return "".join("#" * levels + line if line.startswith("#") else line for line in markdown.splitlines(keepends=True))
 
 
 # readme-section's generators start at heading level 3, two below the api command's default.
@@ -462,7 +515,8 @@ def test_readme_section_previews_the_new_text_without_writing(docs_home: HostPat
 
 
 def test_readme_section_writes_only_its_section_and_a_second_run_changes_nothing(
-        docs_home: HostPaths, project: Path) -> None:
+    docs_home: HostPaths, project: Path
+) -> None:
     result = run(docs_home, project, "readme-section", {"section": "api", "write": True})
     assert (result["changed"], result["written"], result["reason"]) == (True, True, None)
     assert (project / "README.md").read_text() == EXPECTED_README
@@ -473,38 +527,53 @@ def test_readme_section_writes_only_its_section_and_a_second_run_changes_nothing
 
 
 def test_readme_section_puts_given_content_in_a_named_section_keeping_crlf_line_ends(
-        docs_home: HostPaths, project: Path) -> None:
+    docs_home: HostPaths, project: Path
+) -> None:
     (project / "docs").mkdir()
     original = b"Title\r\n<!-- acc:docs:notes start -->\r\nold\r\n<!-- acc:docs:notes end -->\r\nTail\r\n"
     (project / "docs" / "NOTES.md").write_bytes(original)
-    result = run(docs_home, project, "readme-section", {
-        "section": "notes", "file": "docs/NOTES.md", "content": "\nline one\nline two\n\n", "write": True})
+    result = run(
+        docs_home,
+        project,
+        "readme-section",
+        {"section": "notes", "file": "docs/NOTES.md", "content": "\nline one\nline two\n\n", "write": True},
+    )
     assert result["written"] is True
     assert (project / "docs" / "NOTES.md").read_bytes() == (
-        b"Title\r\n<!-- acc:docs:notes start -->\r\nline one\r\nline two\r\n<!-- acc:docs:notes end -->\r\nTail\r\n")
+        b"Title\r\n<!-- acc:docs:notes start -->\r\nline one\r\nline two\r\n<!-- acc:docs:notes end -->\r\nTail\r\n"
+    )
 
 
 def test_readme_section_fills_a_coverage_section_from_its_name(docs_home: HostPaths, project: Path) -> None:
     (project / "README.md").write_text("<!-- acc:docs:coverage start -->\n<!-- acc:docs:coverage end -->\n")
     result = run(docs_home, project, "readme-section", {"section": "coverage", "source": "shapes.py"})
     assert result["content"] == run(docs_home, project, "coverage", {"path": "shapes.py"})["markdown"]
-    assert result["text"] == ("<!-- acc:docs:coverage start -->\n" + result["content"]
-                              + "<!-- acc:docs:coverage end -->\n")
+    assert result["text"] == (
+        "<!-- acc:docs:coverage start -->\n" + result["content"] + "<!-- acc:docs:coverage end -->\n"
+    )
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("# nothing here\n", "README.md has no markers for the section 'api'"),
-    ("<!-- acc:docs:api start -->\n", "README.md has no end marker for the section 'api'"),
-    ("<!-- acc:docs:api end -->\n", "README.md has no start marker for the section 'api'"),
-    ("<!-- acc:docs:api start -->\n<!-- acc:docs:api start -->\n<!-- acc:docs:api end -->\n",
-     "has the start marker of the section 'api' more than once (lines 1, 2)"),
-    ("<!-- acc:docs:api end -->\n<!-- acc:docs:api start -->\n",
-     "the end marker of the section 'api' (line 1) comes before its start marker (line 2)"),
-    ("text <!-- acc:docs:api start --> inline\n<!-- acc:docs:api end -->\n", "no start marker"),
-    ("```\n<!-- acc:docs:api start -->\n<!-- acc:docs:api end -->\n```\n", "has no markers"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# nothing here\n", "README.md has no markers for the section 'api'"),
+        ("<!-- acc:docs:api start -->\n", "README.md has no end marker for the section 'api'"),
+        ("<!-- acc:docs:api end -->\n", "README.md has no start marker for the section 'api'"),
+        (
+            "<!-- acc:docs:api start -->\n<!-- acc:docs:api start -->\n<!-- acc:docs:api end -->\n",
+            "has the start marker of the section 'api' more than once (lines 1, 2)",
+        ),
+        (
+            "<!-- acc:docs:api end -->\n<!-- acc:docs:api start -->\n",
+            "the end marker of the section 'api' (line 1) comes before its start marker (line 2)",
+        ),
+        ("text <!-- acc:docs:api start --> inline\n<!-- acc:docs:api end -->\n", "no start marker"),
+        ("```\n<!-- acc:docs:api start -->\n<!-- acc:docs:api end -->\n```\n", "has no markers"),
+    ],
+)
 def test_readme_section_refuses_missing_duplicated_or_misordered_markers(
-        docs_home: HostPaths, project: Path, text: str, message: str) -> None:
+    docs_home: HostPaths, project: Path, text: str, message: str
+) -> None:
     (project / "README.md").write_text(text)
     failure = run_failing(docs_home, project, "readme-section", {"section": "api", "write": True})
     assert failure.kind == "invalid"
@@ -520,14 +589,16 @@ def test_readme_section_needs_content_or_a_generator_for_other_names(docs_home: 
 
 
 def test_readme_section_with_a_read_only_fs_grant_returns_the_text_and_writes_nothing(
-        tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, project: Path, tmp_path: Path) -> None:
+    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, project: Path, tmp_path: Path
+) -> None:
     # The same component with a manifest asking for read access only: fs is not an import,
     # so the wasm is unchanged, and the host mounts the project read-only.
     real = read_archive(built_archives("docs"))
     assert 'access = "read-write"' in real.manifest_text
     read_only = tmp_path / "docs-1.0.0.plugin"
-    read_only.write_bytes(archive_bytes(real.manifest_text.replace('access = "read-write"', 'access = "read"'),
-                                        real.wasm, real.readme))
+    read_only.write_bytes(
+        archive_bytes(real.manifest_text.replace('access = "read-write"', 'access = "read"'), real.wasm, real.readme)
+    )
     home = install(tmp_path_factory, [read_only])
     result = run(home, project, "readme-section", {"section": "api", "write": True})
     assert (result["changed"], result["written"]) == (True, False)
@@ -537,8 +608,9 @@ def test_readme_section_with_a_read_only_fs_grant_returns_the_text_and_writes_no
     assert sorted(p.name for p in project.iterdir()) == ["README.md", "shapes.py"]
 
 
-def test_without_the_fs_grant_reading_commands_are_denied(tmp_path_factory: pytest.TempPathFactory,
-                                                          built_archives: Archives, project: Path) -> None:
+def test_without_the_fs_grant_reading_commands_are_denied(
+    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, project: Path
+) -> None:
     home = install(tmp_path_factory, [built_archives("docs")], docs={"deny": ("fs",), "grant": ("plugins",)})
     failure = run_failing(home, project, "api", {})
     assert failure.kind == "denied"
@@ -633,12 +705,20 @@ def test_changelog_groups_conventional_and_plain_commits_since_a_tag(full_home: 
     tabs = result["groups"][0]["commits"][1]
     full_hash = plain_git(repo, "rev-parse", h["feat(parser): accept tabs"]).strip()
     assert tabs == {
-        "hash": full_hash, "short_hash": h["feat(parser): accept tabs"], "type": "feat", "scope": "parser",
-        "description": "accept tabs", "subject": "feat(parser): accept tabs", "breaking": False,
-        "breaking_note": None, "author": "Ada Lovelace", "date": "2023-11-14T22:14:20+00:00",
+        "hash": full_hash,
+        "short_hash": h["feat(parser): accept tabs"],
+        "type": "feat",
+        "scope": "parser",
+        "description": "accept tabs",
+        "subject": "feat(parser): accept tabs",
+        "breaking": False,
+        "breaking_note": None,
+        "author": "Ada Lovelace",
+        "date": "2023-11-14T22:14:20+00:00",
     }
     assert [(c["description"], c["breaking_note"]) for c in result["breaking"]] == [
-        ("rename the Shape API", "Shape is now Figure")]
+        ("rename the Shape API", "Shape is now Figure")
+    ]
     assert result["markdown"] == (
         "## Changes since `v0.1`\n\n"
         f"### Breaking changes\n\n- Shape is now Figure (`{h['refactor!: rename the Shape API']}`)\n\n"
@@ -663,20 +743,29 @@ def test_changelog_by_type_only_puts_plain_subjects_in_other(full_home: HostPath
     assert (result["commits"], result["skipped_merges"]) == (11, 0)
 
 
-@pytest.mark.parametrize(("group_by", "expected"), [
-    ("auto", ["chore", "perf", "refactor", "feat", "other"]),
-    ("type", ["chore", "other", "other", "other", "other"]),
-    ("keyword", ["fix", "perf", "refactor", "feat", "other"]),
-])
-def test_changelog_groups_by_prefix_by_keywords_or_by_both(full_home: HostPaths, tmp_path: Path, group_by: str,
-                                                            expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("group_by", "expected"),
+    [
+        ("auto", ["chore", "perf", "refactor", "feat", "other"]),
+        ("type", ["chore", "other", "other", "other", "other"]),
+        ("keyword", ["fix", "perf", "refactor", "feat", "other"]),
+    ],
+)
+def test_changelog_groups_by_prefix_by_keywords_or_by_both(
+    full_home: HostPaths, tmp_path: Path, group_by: str, expected: list[str]
+) -> None:
     if shutil.which("git") is None:
         pytest.skip("needs the git binary")
     root = tmp_path / "small"
     root.mkdir()
     plain_git(root, "init", "-q", "-b", "main")
-    subjects = ["Whatever this is", "Add a --json flag", "Rename the helpers", "Speed up parsing",
-                "chore: fix the release script"]  # oldest first: the log lists them newest first
+    subjects = [
+        "Whatever this is",
+        "Add a --json flag",
+        "Rename the helpers",
+        "Speed up parsing",
+        "chore: fix the release script",
+    ]  # oldest first: the log lists them newest first
     for index, subject in enumerate(subjects):
         plain_git(root, "commit", "-q", "--allow-empty", "-m", subject, date=1_700_000_000 + index)
     result = run(full_home, root, "changelog", {"group_by": group_by})
@@ -692,7 +781,9 @@ def test_changelog_pages_through_long_histories_up_to_max_commits(full_home: Hos
     plain_git(root, "init", "-q", "-b", "main")
     stream = "".join(
         f"commit refs/heads/main\ncommitter Ada <ada@example.com> {1_700_000_000 + i} +0000\n"
-        f"data {len(f'fix: bug {i}')}\nfix: bug {i}\n" for i in range(250))
+        f"data {len(f'fix: bug {i}')}\nfix: bug {i}\n"
+        for i in range(250)
+    )
     plain_git(root, "fast-import", "--quiet", stdin=stream.encode())
     everything = run(full_home, root, "changelog", {"max_commits": 5000})
     assert (everything["commits"], everything["truncated"]) == (250, False)
@@ -704,14 +795,20 @@ def test_changelog_pages_through_long_histories_up_to_max_commits(full_home: Hos
 
 
 def test_readme_section_writes_a_changelog_section_from_the_history(full_home: HostPaths, repo: Path) -> None:
-    (repo / "CHANGELOG.md").write_text("# Changelog\n\n<!-- acc:docs:changelog start -->\n"
-                                       "<!-- acc:docs:changelog end -->\n")
-    result = run(full_home, repo, "readme-section", {
-        "section": "changelog", "file": "CHANGELOG.md", "since": "v0.1", "write": True})
+    (repo / "CHANGELOG.md").write_text(
+        "# Changelog\n\n<!-- acc:docs:changelog start -->\n<!-- acc:docs:changelog end -->\n"
+    )
+    result = run(
+        full_home,
+        repo,
+        "readme-section",
+        {"section": "changelog", "file": "CHANGELOG.md", "since": "v0.1", "write": True},
+    )
     expected = run(full_home, repo, "changelog", {"since": "v0.1", "heading_level": 3})["markdown"]
     assert result["written"] is True
     assert (repo / "CHANGELOG.md").read_text() == (
-        "# Changelog\n\n<!-- acc:docs:changelog start -->\n" + expected + "<!-- acc:docs:changelog end -->\n")
+        "# Changelog\n\n<!-- acc:docs:changelog start -->\n" + expected + "<!-- acc:docs:changelog end -->\n"
+    )
 
 
 def test_changelog_of_an_unknown_tag_is_invalid(full_home: HostPaths, repo: Path) -> None:
@@ -721,17 +818,18 @@ def test_changelog_of_an_unknown_tag_is_invalid(full_home: HostPaths, repo: Path
 
 
 @pytest.mark.parametrize("since", ["--output=/tmp/x", "v0.1..HEAD"])
-def test_changelog_refuses_a_since_that_is_an_option_or_a_range(full_home: HostPaths, repo: Path,
-                                                                since: str) -> None:
+def test_changelog_refuses_a_since_that_is_an_option_or_a_range(full_home: HostPaths, repo: Path, since: str) -> None:
     failure = run_failing(full_home, repo, "changelog", {"since": since})
     assert failure.kind == "invalid"
     assert "must name one commit, tag or branch" in failure.detail
 
 
 def test_changelog_without_the_plugins_grant_is_denied_with_the_grant_command(
-        tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, repo: Path) -> None:
-    home = install(tmp_path_factory, [built_archives("docs"), built_archives("git")],
-                   docs={"grant": ("fs",), "deny": ("plugins",)})
+    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, repo: Path
+) -> None:
+    home = install(
+        tmp_path_factory, [built_archives("docs"), built_archives("git")], docs={"grant": ("fs",), "deny": ("plugins",)}
+    )
     failure = run_failing(home, repo, "changelog", {})
     assert failure.kind == "denied"
     assert "changelog needs the history from the git plugin: " in failure.detail
@@ -739,8 +837,7 @@ def test_changelog_without_the_plugins_grant_is_denied_with_the_grant_command(
     assert run(home, repo, "api", {})["modules"] == []  # the rest of docs still works
 
 
-def test_changelog_without_the_git_plugin_installed_says_to_install_it(
-        docs_home: HostPaths, repo: Path) -> None:
+def test_changelog_without_the_git_plugin_installed_says_to_install_it(docs_home: HostPaths, repo: Path) -> None:
     failure = run_failing(docs_home, repo, "changelog", {})
     assert failure.kind == "failed"
     assert "changelog needs the history from the git plugin: " in failure.detail
@@ -749,7 +846,8 @@ def test_changelog_without_the_git_plugin_installed_says_to_install_it(
 
 
 def test_changelog_when_git_may_not_run_git_is_denied_with_gits_grant_command(
-        tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, repo: Path) -> None:
+    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, repo: Path
+) -> None:
     home = install(tmp_path_factory, [built_archives("docs"), built_archives("git")], git={"deny": ("process",)})
     failure = run_failing(home, repo, "changelog", {})
     assert failure.kind == "denied"

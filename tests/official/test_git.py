@@ -31,7 +31,7 @@ pytestmark = [
 DATE = "2024-05-01T12:00:00+02:00"
 ADA = ("-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com")
 # Names a shell, a careless parser or git's option parser would get wrong.
-ODD_NAMES = ["with space.txt", "new\nline.txt", 'quo"te\'s.txt', "--orphan", "-rf", "tab\there.txt", "ünï.txt"]
+ODD_NAMES = ["with space.txt", "new\nline.txt", "quo\"te's.txt", "--orphan", "-rf", "tab\there.txt", "ünï.txt"]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -48,8 +48,14 @@ def git(repo: Path, *args: str, check: bool = True, stdin: bytes = b"") -> str:
         "GIT_COMMITTER_DATE": DATE,
         "LC_ALL": "C.UTF-8",
     }
-    done = subprocess.run(["git", *ADA, "-c", "init.defaultBranch=main", *args], cwd=repo, env=env,
-                          input=stdin, capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", *ADA, "-c", "init.defaultBranch=main", *args],
+        cwd=repo,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
     if check and done.returncode != 0:
         raise AssertionError(f"git {args} failed: {done.stderr.decode()}")
     return done.stdout.decode()
@@ -80,8 +86,13 @@ def run(git_home: HostPaths) -> Iterator[RunPlugin]:
     """run(project, command, input, user_config_environment={}) -> the command's JSON result."""
     hosts: list[PluginHost] = []
 
-    def call(project: Path, command: str, value: dict[str, Any] | None = None, *,
-             user_config_environment: dict[str, str] | None = None) -> Any:
+    def call(
+        project: Path,
+        command: str,
+        value: dict[str, Any] | None = None,
+        *,
+        user_config_environment: dict[str, str] | None = None,
+    ) -> Any:
         options = RunOptions(project_dir=project, user_config_environment=user_config_environment or {})
         host = PluginHost(git_home, options)
         hosts.append(host)
@@ -92,8 +103,9 @@ def run(git_home: HostPaths) -> Iterator[RunPlugin]:
         host.close()
 
 
-def refused(run: RunPlugin, project: Path, command: str, value: dict[str, Any] | None = None,
-            **options: Any) -> PluginFailed:
+def refused(
+    run: RunPlugin, project: Path, command: str, value: dict[str, Any] | None = None, **options: Any
+) -> PluginFailed:
     with pytest.raises(PluginFailed) as failure:
         run(project, command, value, **options)
     return failure.value
@@ -114,9 +126,20 @@ def repo(tmp_path: Path) -> Path:
 
 def clean_status(commit: str, **changes: Any) -> dict[str, Any]:
     return {
-        "branch": "main", "detached": False, "commit": commit, "upstream": None, "ahead": None,
-        "behind": None, "staged": [], "unstaged": [], "untracked": [], "conflicted": [],
-        "truncated": False, "merge_in_progress": False, "clean": not changes, **changes,
+        "branch": "main",
+        "detached": False,
+        "commit": commit,
+        "upstream": None,
+        "ahead": None,
+        "behind": None,
+        "staged": [],
+        "unstaged": [],
+        "untracked": [],
+        "conflicted": [],
+        "truncated": False,
+        "merge_in_progress": False,
+        "clean": not changes,
+        **changes,
     }
 
 
@@ -131,10 +154,11 @@ def conflicted(repo: Path) -> Path:
     (repo / "README.md").write_text("# demo\nmain side\n")
     git(repo, "commit", "-q", "-am", "Casual")
     merged = subprocess.run(
-        ["git", *ADA, "-c", "merge.conflictStyle=diff3", "merge", "feature"], cwd=repo,
-        env={"PATH": SAFE_PATH, "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1",
-             "GIT_CONFIG_GLOBAL": "/dev/null"},
-        capture_output=True, check=False,
+        ["git", *ADA, "-c", "merge.conflictStyle=diff3", "merge", "feature"],
+        cwd=repo,
+        env={"PATH": SAFE_PATH, "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"},
+        capture_output=True,
+        check=False,
     )
     assert merged.returncode == 1, "the merge must stop on the conflict"
     return repo
@@ -194,8 +218,10 @@ def test_status_lists_staged_unstaged_and_untracked_files_with_exact_names(run: 
     assert result == clean_status(
         head(repo),
         staged=sorted(staged, key=lambda e: e["path"].encode()),
-        unstaged=[{"path": "greeting.txt", "status": "M", "renamed_from": None},
-                  {"path": "with space.txt", "status": "M", "renamed_from": None}],
+        unstaged=[
+            {"path": "greeting.txt", "status": "M", "renamed_from": None},
+            {"path": "with space.txt", "status": "M", "renamed_from": None},
+        ],
         untracked=["-rf", "build/", "tab\there.txt", "ünï.txt"],
     )
     everything = run(repo, "status", {"untracked": "all"})
@@ -248,13 +274,25 @@ def test_diff_gives_each_files_counts_and_exact_patch(run: RunPlugin, repo: Path
     new = git(repo, "hash-object", "greeting.txt").strip()[:7]
     assert run(repo, "diff") == {
         "staged": False,
-        "files": [{
-            "path": "greeting.txt", "old_path": None, "status": "M", "additions": 2, "deletions": 0,
-            "binary": False, "patch_truncated": False,
-            "patch": (f"diff --git a/greeting.txt b/greeting.txt\nindex {old}..{new} 100644\n"
-                      "--- a/greeting.txt\n+++ b/greeting.txt\n@@ -1,2 +1,4 @@\n Hello\n+there\n World\n+!\n"),
-        }],
-        "file_count": 1, "additions": 2, "deletions": 0, "truncated": False,
+        "files": [
+            {
+                "path": "greeting.txt",
+                "old_path": None,
+                "status": "M",
+                "additions": 2,
+                "deletions": 0,
+                "binary": False,
+                "patch_truncated": False,
+                "patch": (
+                    f"diff --git a/greeting.txt b/greeting.txt\nindex {old}..{new} 100644\n"
+                    "--- a/greeting.txt\n+++ b/greeting.txt\n@@ -1,2 +1,4 @@\n Hello\n+there\n World\n+!\n"
+                ),
+            }
+        ],
+        "file_count": 1,
+        "additions": 2,
+        "deletions": 0,
+        "truncated": False,
     }
 
 
@@ -288,7 +326,8 @@ def test_diff_keeps_renames_and_odd_names_exact(run: RunPlugin, repo: Path) -> N
     renamed = by_path["--greeting\n.txt"]
     assert (renamed["status"], renamed["old_path"], renamed["additions"]) == ("R", "greeting.txt", 0)
     assert {name: (by_path[name]["status"], by_path[name]["additions"]) for name in ODD_NAMES} == {
-        name: ("A", 1) for name in ODD_NAMES}
+        name: ("A", 1) for name in ODD_NAMES
+    }
     # Each patch belongs to its own file (git C-quotes the special names in the header).
     assert by_path["-rf"]["patch"].startswith("diff --git a/-rf b/-rf\nnew file mode 100644\n")
     assert by_path["new\nline.txt"]["patch"].startswith('diff --git "a/new\\nline.txt" "b/new\\nline.txt"\n')
@@ -309,8 +348,7 @@ def test_diff_flags_binary_files_without_a_text_patch(run: RunPlugin, repo: Path
 def test_huge_diff_comes_back_capped_and_marked_truncated(run: RunPlugin, repo: Path) -> None:
     # ~6 MB of patch: beyond max_bytes, and beyond the host's 4 MiB cap on git's output (git
     # is stopped there, and what arrived is still used).
-    lines = "".join(f"line {index:07} of a large generated file, padded out to sixty-four\n"
-                    for index in range(90_000))
+    lines = "".join(f"line {index:07} of a large generated file, padded out to sixty-four\n" for index in range(90_000))
     (repo / "big.txt").write_text(lines)
     (repo / "small.txt").write_text("small\n")
     git(repo, "add", "big.txt", "small.txt")
@@ -322,8 +360,7 @@ def test_huge_diff_comes_back_capped_and_marked_truncated(run: RunPlugin, repo: 
     assert 3000 < len(big["patch"].encode()) <= 4096
     assert big["patch"].startswith("diff --git a/big.txt b/big.txt\nnew file mode 100644\n")
     assert big["patch"].endswith("padded out to sixty-four\n"), "cut at a line end"
-    assert (small["path"], small["additions"], small["patch"], small["patch_truncated"]) == (
-        "small.txt", 1, "", True)
+    assert (small["path"], small["additions"], small["patch"], small["patch_truncated"]) == ("small.txt", 1, "", True)
     assert (capped["file_count"], capped["additions"], capped["deletions"]) == (2, 90_001, 0)
 
 
@@ -356,18 +393,32 @@ def test_diff_paths_outside_the_project_are_invalid(run: RunPlugin, repo: Path) 
 
 def test_log_returns_structured_commits_newest_first(run: RunPlugin, repo: Path) -> None:
     first = head(repo)
-    git(repo, "commit", "-q", "--allow-empty", "-F", "-", stdin=b"Second: \"quoted\"\n\nBody line 1\n\nBody 2\n")
+    git(repo, "commit", "-q", "--allow-empty", "-F", "-", stdin=b'Second: "quoted"\n\nBody line 1\n\nBody 2\n')
     second = head(repo)
     result = run(repo, "log")
     assert result == {
         "has_more": False,
         "commits": [
-            {"hash": second, "short_hash": second[:7], "author_name": "Ada Lovelace",
-             "author_email": "ada@example.com", "date": DATE, "parents": [first],
-             "subject": 'Second: "quoted"', "body": "Body line 1\n\nBody 2"},
-            {"hash": first, "short_hash": first[:7], "author_name": "Ada Lovelace",
-             "author_email": "ada@example.com", "date": DATE, "parents": [],
-             "subject": "Add greeting", "body": ""},
+            {
+                "hash": second,
+                "short_hash": second[:7],
+                "author_name": "Ada Lovelace",
+                "author_email": "ada@example.com",
+                "date": DATE,
+                "parents": [first],
+                "subject": 'Second: "quoted"',
+                "body": "Body line 1\n\nBody 2",
+            },
+            {
+                "hash": first,
+                "short_hash": first[:7],
+                "author_name": "Ada Lovelace",
+                "author_email": "ada@example.com",
+                "date": DATE,
+                "parents": [],
+                "subject": "Add greeting",
+                "body": "",
+            },
         ],
     }
 
@@ -384,10 +435,12 @@ def test_log_pages_follows_a_ref_and_filters_by_path(run: RunPlugin, repo: Path)
     assert page["has_more"] is True
     last = run(repo, "log", {"n": 2, "skip": 4})
     assert ([c["subject"] for c in last["commits"]], last["has_more"]) == (["count 0", "Add greeting"], False)
-    assert [c["subject"] for c in run(repo, "log", {"ref": "old"})["commits"]] == ["count 1", "count 0",
-                                                                                  "Add greeting"]
+    assert [c["subject"] for c in run(repo, "log", {"ref": "old"})["commits"]] == ["count 1", "count 0", "Add greeting"]
     assert [c["subject"] for c in run(repo, "log", {"ref": "old..main", "n": 5})["commits"]] == [
-        "count 4", "count 3", "count 2"]
+        "count 4",
+        "count 3",
+        "count 2",
+    ]
     assert [c["subject"] for c in run(repo, "log", {"paths": ["greeting.txt"]})["commits"]] == ["Add greeting"]
 
 
@@ -426,14 +479,28 @@ def test_branches_are_listed_created_and_switched(run: RunPlugin, repo: Path) ->
 
     listed = run(repo, "branches")
     assert listed == {
-        "action": "list", "current": "main", "detached": False,
+        "action": "list",
+        "current": "main",
+        "detached": False,
         "branches": [
-            {"name": "feature/login", "current": False, "upstream": "main", "upstream_gone": False,
-             "ahead": 0, "behind": 1,
-             "last_commit": {"hash": first, "short_hash": first[:7], "date": DATE, "subject": "Add greeting"}},
-            {"name": "main", "current": True, "upstream": None, "upstream_gone": False,
-             "ahead": None, "behind": None,
-             "last_commit": {"hash": second, "short_hash": second[:7], "date": DATE, "subject": "Second"}},
+            {
+                "name": "feature/login",
+                "current": False,
+                "upstream": "main",
+                "upstream_gone": False,
+                "ahead": 0,
+                "behind": 1,
+                "last_commit": {"hash": first, "short_hash": first[:7], "date": DATE, "subject": "Add greeting"},
+            },
+            {
+                "name": "main",
+                "current": True,
+                "upstream": None,
+                "upstream_gone": False,
+                "ahead": None,
+                "behind": None,
+                "last_commit": {"hash": second, "short_hash": second[:7], "date": DATE, "subject": "Second"},
+            },
         ],
     }
 
@@ -442,11 +509,26 @@ def test_branches_are_listed_created_and_switched(run: RunPlugin, repo: Path) ->
     assert git(repo, "branch", "--show-current") == "feature/login\n"
 
 
-@pytest.mark.parametrize("name", ["--orphan", "-D", "-f", "--force", "a..b", "HEAD", "x.lock", "with space",
-                                  "ends/", ".hidden", "a:b", "@", "x@{1}", "back\\slash"])
-def test_branch_names_git_would_refuse_or_read_as_options_are_invalid(
-    run: RunPlugin, repo: Path, name: str
-) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "--orphan",
+        "-D",
+        "-f",
+        "--force",
+        "a..b",
+        "HEAD",
+        "x.lock",
+        "with space",
+        "ends/",
+        ".hidden",
+        "a:b",
+        "@",
+        "x@{1}",
+        "back\\slash",
+    ],
+)
+def test_branch_names_git_would_refuse_or_read_as_options_are_invalid(run: RunPlugin, repo: Path, name: str) -> None:
     before = git(repo, "for-each-ref", "refs/heads/")
     for action in ("create", "switch"):
         failure = refused(run, repo, "branches", {"action": action, "name": name})
@@ -459,7 +541,8 @@ def test_branch_names_git_would_refuse_or_read_as_options_are_invalid(
 def test_option_like_names_are_refused_with_the_reason(run: RunPlugin, repo: Path) -> None:
     failure = refused(run, repo, "branches", {"action": "create", "name": "--orphan"})
     assert failure.detail == (
-        "'--orphan' is not a valid branch name: it starts with '-', so git would read it as an option")
+        "'--orphan' is not a valid branch name: it starts with '-', so git would read it as an option"
+    )
     failure = refused(run, repo, "branches", {"action": "create", "name": "ok", "start_point": "--all"})
     assert failure.kind == "invalid"
     assert "start_point '--all' is not a valid revision" in failure.detail
@@ -502,9 +585,12 @@ def test_commit_of_staged_changes_returns_the_new_commit(run: RunPlugin, repo: P
     result = run(repo, "commit", {"message": "Greet differently\n\nMore friendly.\n\n\n"})
     new = head(repo)
     assert result == {
-        "hash": new, "short_hash": new[:7],
-        "author_name": "Repo Owner", "author_email": "owner@example.com",
-        "committer_name": "Repo Owner", "committer_email": "owner@example.com",
+        "hash": new,
+        "short_hash": new[:7],
+        "author_name": "Repo Owner",
+        "author_email": "owner@example.com",
+        "committer_name": "Repo Owner",
+        "committer_email": "owner@example.com",
         "subject": "Greet differently",
         "files": [{"path": "greeting.txt", "status": "M", "renamed_from": None}],
         "branch": "main",
@@ -522,12 +608,23 @@ def test_commit_of_given_paths_adds_them_and_commits_only_them(run: RunPlugin, r
         (repo / name).write_text("x\n")
     (repo / "greeting.txt").unlink()
 
-    result = run(repo, "commit", {"message": "--author=Mallory <m@example.com>",
-                                  "paths": ["--orphan", "-rf", "with space.txt", "new\nline.txt", "greeting.txt"]})
+    result = run(
+        repo,
+        "commit",
+        {
+            "message": "--author=Mallory <m@example.com>",
+            "paths": ["--orphan", "-rf", "with space.txt", "new\nline.txt", "greeting.txt"],
+        },
+    )
     assert result["subject"] == "--author=Mallory <m@example.com>"
     assert (result["author_name"], result["author_email"]) == ("Repo Owner", "owner@example.com")
     assert sorted((f["path"], f["status"]) for f in result["files"]) == [
-        ("--orphan", "A"), ("-rf", "A"), ("greeting.txt", "D"), ("new\nline.txt", "A"), ("with space.txt", "A")]
+        ("--orphan", "A"),
+        ("-rf", "A"),
+        ("greeting.txt", "D"),
+        ("new\nline.txt", "A"),
+        ("with space.txt", "A"),
+    ]
     assert git(repo, "status", "--porcelain") == "M  README.md\n", "the other staged change stays staged"
 
 
@@ -540,24 +637,29 @@ def test_first_commit_of_a_new_repository_lists_its_files(run: RunPlugin, tmp_pa
     (project / "a.txt").write_text("a\n")
     (project / "b c.txt").write_text("b\n")
     result = run(project, "commit", {"message": "Initial", "paths": ["a.txt", "b c.txt"]})
-    assert result["files"] == [{"path": "a.txt", "status": "A", "renamed_from": None},
-                               {"path": "b c.txt", "status": "A", "renamed_from": None}]
+    assert result["files"] == [
+        {"path": "a.txt", "status": "A", "renamed_from": None},
+        {"path": "b c.txt", "status": "A", "renamed_from": None},
+    ]
     assert (result["hash"], result["branch"]) == (head(project), "main")
 
 
-def test_commit_identity_falls_back_to_the_users_global_git_config(
-    run: RunPlugin, repo: Path, tmp_path: Path
-) -> None:
+def test_commit_identity_falls_back_to_the_users_global_git_config(run: RunPlugin, repo: Path, tmp_path: Path) -> None:
     user_home = tmp_path / "user-home"
     user_home.mkdir()
     (user_home / ".gitconfig").write_text("[user]\n\tname = Global Grace\n\temail = grace@example.com\n")
     (repo / "greeting.txt").write_text("Hello\n")
-    result = run(repo, "commit", {"message": "From the global identity", "paths": ["greeting.txt"]},
-                 user_config_environment={"HOME": str(user_home)})
+    result = run(
+        repo,
+        "commit",
+        {"message": "From the global identity", "paths": ["greeting.txt"]},
+        user_config_environment={"HOME": str(user_home)},
+    )
     assert (result["author_name"], result["author_email"]) == ("Global Grace", "grace@example.com")
     assert (result["committer_name"], result["committer_email"]) == ("Global Grace", "grace@example.com")
     assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>") == (
-        "Global Grace <grace@example.com>|Global Grace <grace@example.com>\n")
+        "Global Grace <grace@example.com>|Global Grace <grace@example.com>\n"
+    )
 
 
 def test_commit_without_an_identity_fails_with_instructions_and_commits_nothing(
@@ -568,11 +670,11 @@ def test_commit_without_an_identity_fails_with_instructions_and_commits_nothing(
     git(repo, "add", "greeting.txt")
     user_home = tmp_path / "user-home"
     user_home.mkdir()  # a user without a ~/.gitconfig
-    failure = refused(run, repo, "commit", {"message": "Who am I?"},
-                      user_config_environment={"HOME": str(user_home)})
+    failure = refused(run, repo, "commit", {"message": "Who am I?"}, user_config_environment={"HOME": str(user_home)})
     assert failure.kind == "failed"
     assert "neither the project's repository nor your global git config sets user.email or user.name" in (
-        failure.detail)
+        failure.detail
+    )
     assert '`git config user.name "Your Name"` and `git config user.email you@example.com`' in failure.detail
     assert head(repo) == before
     assert git(repo, "status", "--porcelain") == "M  greeting.txt\n"
@@ -583,7 +685,9 @@ def test_commit_with_nothing_to_commit_fails_clearly(run: RunPlugin, repo: Path)
     git(repo, "config", "user.email", "owner@example.com")
     failure = refused(run, repo, "commit", {"message": "Nothing"})
     assert (failure.kind, failure.detail) == (
-        "failed", "nothing to commit: stage changes first, or give the paths to commit")
+        "failed",
+        "nothing to commit: stage changes first, or give the paths to commit",
+    )
     missing = refused(run, repo, "commit", {"message": "Missing", "paths": ["no-such-file.txt"]})
     assert missing.kind == "failed"
     assert "pathspec 'no-such-file.txt' did not match any files" in missing.detail
@@ -598,21 +702,45 @@ def test_conflicts_give_each_hunk_with_labels_text_and_line_numbers(run: RunPlug
     base = head(conflicted, "main~1")[:7]
     # The work-tree file as git left it (diff3 style, so with the merge base):
     assert (conflicted / "greeting.txt").read_text().splitlines() == [
-        "<<<<<<< HEAD", "Hi", f"||||||| {base}", "Hello", "=======", "Bonjour", ">>>>>>> feature", "World",
+        "<<<<<<< HEAD",
+        "Hi",
+        f"||||||| {base}",
+        "Hello",
+        "=======",
+        "Bonjour",
+        ">>>>>>> feature",
+        "World",
     ]
     assert run(conflicted, "conflicts") == {
         "merge_in_progress": True,
         "truncated": False,
-        "files": [{
-            "path": "greeting.txt", "status": "UU",
-            "hunks": [{
-                "start_line": 1, "end_line": 7,
-                "ours": {"label": "HEAD", "start_line": 2, "line_count": 1, "text": "Hi\n", "truncated": False},
-                "base": {"label": base, "start_line": 4, "line_count": 1, "text": "Hello\n", "truncated": False},
-                "theirs": {"label": "feature", "start_line": 6, "line_count": 1, "text": "Bonjour\n",
-                           "truncated": False},
-            }],
-        }],
+        "files": [
+            {
+                "path": "greeting.txt",
+                "status": "UU",
+                "hunks": [
+                    {
+                        "start_line": 1,
+                        "end_line": 7,
+                        "ours": {"label": "HEAD", "start_line": 2, "line_count": 1, "text": "Hi\n", "truncated": False},
+                        "base": {
+                            "label": base,
+                            "start_line": 4,
+                            "line_count": 1,
+                            "text": "Hello\n",
+                            "truncated": False,
+                        },
+                        "theirs": {
+                            "label": "feature",
+                            "start_line": 6,
+                            "line_count": 1,
+                            "text": "Bonjour\n",
+                            "truncated": False,
+                        },
+                    }
+                ],
+            }
+        ],
     }
 
 
@@ -635,14 +763,16 @@ def test_conflicts_in_several_hunks_and_odd_names(run: RunPlugin, repo: Path) ->
     first, second = entry["hunks"]
     assert (first["start_line"], first["end_line"]) == (2, 7)
     assert (first["ours"]["text"], first["ours"]["start_line"], first["ours"]["line_count"]) == (
-        "ours 2\nours 2b\n", 3, 2)
+        "ours 2\nours 2b\n",
+        3,
+        2,
+    )
     assert (first["theirs"]["text"], first["theirs"]["start_line"]) == ("theirs 2\n", 6)
     assert first["base"] is None
     lines = (repo / name).read_text().splitlines()
     assert lines[second["start_line"] - 1] == "<<<<<<< HEAD"
     assert lines[second["end_line"] - 1] == ">>>>>>> theirs"
-    assert (second["ours"]["text"], second["ours"]["line_count"], second["theirs"]["text"]) == (
-        "", 0, "theirs 19\n")
+    assert (second["ours"]["text"], second["ours"]["line_count"], second["theirs"]["text"]) == ("", 0, "theirs 19\n")
 
 
 def test_status_and_diff_during_a_merge_show_the_conflict(run: RunPlugin, conflicted: Path) -> None:
@@ -680,11 +810,19 @@ def test_conflict_text_is_capped_by_max_bytes(run: RunPlugin, repo: Path) -> Non
 # --- not a repository ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("command", "value"), [
-    ("status", {}), ("diff", {}), ("diff", {"staged": True}), ("log", {}), ("branches", {}),
-    ("branches", {"action": "create", "name": "x"}), ("commit", {"message": "m", "paths": ["hello.txt"]}),
-    ("conflicts", {}),
-])
+@pytest.mark.parametrize(
+    ("command", "value"),
+    [
+        ("status", {}),
+        ("diff", {}),
+        ("diff", {"staged": True}),
+        ("log", {}),
+        ("branches", {}),
+        ("branches", {"action": "create", "name": "x"}),
+        ("commit", {"message": "m", "paths": ["hello.txt"]}),
+        ("conflicts", {}),
+    ],
+)
 def test_a_directory_that_is_not_a_repository_gives_a_clear_error(
     run: RunPlugin, project: Path, command: str, value: dict[str, Any]
 ) -> None:

@@ -65,7 +65,7 @@ class Register:
         return f"register of {kind}"
 '''
 
-TESTS = '''import pytest
+TESTS = """import pytest
 
 from calc import Register, add, subtract
 
@@ -88,13 +88,18 @@ class TestRegister:
         register = Register(0)
         register.push(2)
         assert register.values == [0, 2]
-'''
+"""
 
 FILE = "tests/test_calc.py"
-ADD, SUBTRACT, LATER, PUSH = (f"{FILE}::{name}" for name in ("test_add", "test_subtract", "test_later",
-                                                             "TestRegister::test_push"))
-SUBTRACT_FAILURE = {"node_id": SUBTRACT, "outcome": "failed", "message": "AssertionError: subtract is broken",
-                    "location": {"file": FILE, "line": 11}}
+ADD, SUBTRACT, LATER, PUSH = (
+    f"{FILE}::{name}" for name in ("test_add", "test_subtract", "test_later", "TestRegister::test_push")
+)
+SUBTRACT_FAILURE = {
+    "node_id": SUBTRACT,
+    "outcome": "failed",
+    "message": "AssertionError: subtract is broken",
+    "location": {"file": FILE, "line": 11},
+}
 
 
 def make_project(root: Path, *, with_tests: bool = True) -> Path:
@@ -157,7 +162,11 @@ def test_run_reports_each_test_with_its_outcome_message_location_and_skip_reason
     assert (result["exit_code"], result["status"]) == (1, "failed")
     assert result["meaning"] == "some tests failed or errored"
     assert {k: v for k, v in result["totals"].items() if k != "duration"} == {
-        "tests": 4, "passed": 2, "failed": 1, "error": 0, "skipped": 1,
+        "tests": 4,
+        "passed": 2,
+        "failed": 1,
+        "error": 0,
+        "skipped": 1,
     }
     assert without_timing(result["tests"]) == [
         {"node_id": ADD, "outcome": "passed"},
@@ -190,7 +199,8 @@ def test_run_with_a_keyword_selects_tests_by_name_and_can_leave_out_passed_ones(
 
     problems_only = host.run("testing", "run", {"paths": ["tests"], "include_passed": False})
     assert without_timing(problems_only["tests"]) == [
-        SUBTRACT_FAILURE, {"node_id": LATER, "outcome": "skipped", "skip_reason": "not written yet"},
+        SUBTRACT_FAILURE,
+        {"node_id": LATER, "outcome": "skipped", "skip_reason": "not written yet"},
     ]
     assert problems_only["totals"]["passed"] == 2, "totals still count the passed tests"
 
@@ -205,7 +215,11 @@ def test_run_in_a_project_without_tests_says_no_tests_were_collected(
     assert result["meaning"] == "no tests were collected"
     assert result["tests"] == []
     assert {k: v for k, v in result["totals"].items() if k != "duration"} == {
-        "tests": 0, "passed": 0, "failed": 0, "error": 0, "skipped": 0,
+        "tests": 0,
+        "passed": 0,
+        "failed": 0,
+        "error": 0,
+        "skipped": 0,
     }
     assert result["history"] == {"recorded": False, "reason": "no test ran"}
 
@@ -217,25 +231,32 @@ def test_a_test_file_that_does_not_import_is_an_error_of_that_file(
     (project / "tests" / "test_broken.py").write_text("def test_syntax(:\n    pass\n")
     result = open_host(project).run("testing", "run", {})
     assert (result["exit_code"], result["status"]) == (2, "interrupted")
-    assert without_timing(result["tests"]) == [{
-        "node_id": "tests/test_broken.py", "outcome": "error", "message": "SyntaxError: invalid syntax",
-        "location": {"file": "tests/test_broken.py", "line": 1},
-    }]
+    assert without_timing(result["tests"]) == [
+        {
+            "node_id": "tests/test_broken.py",
+            "outcome": "error",
+            "message": "SyntaxError: invalid syntax",
+            "location": {"file": "tests/test_broken.py", "line": 1},
+        }
+    ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("selection", "message"), [
-    pytest.param({"paths": ["-p evil"]}, "starts with '-': pytest would read it as an option", id="plugin-path"),
-    pytest.param({"paths": ["--rootdir=/"]}, "starts with '-': pytest would read it as an option", id="rootdir"),
-    pytest.param({"paths": ["@args.txt"]}, "starts with '@': pytest would read arguments from a file",
-                 id="args-file"),
-    pytest.param({"paths": ["../outside/test_x.py"]}, "is outside the project", id="parent"),
-    pytest.param({"paths": ["/etc"]}, "must be relative to the project root", id="absolute"),
-    pytest.param({"paths": ["tests/test_nothing.py"]}, "the project has no 'tests/test_nothing.py'",
-                 id="missing"),
-    pytest.param({"keyword": "-p evil"}, "keyword '-p evil' is not a pytest expression", id="keyword-option"),
-    pytest.param({"marker": "@args.txt"}, "marker '@args.txt' is not a pytest expression", id="marker-file"),
-])
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        pytest.param({"paths": ["-p evil"]}, "starts with '-': pytest would read it as an option", id="plugin-path"),
+        pytest.param({"paths": ["--rootdir=/"]}, "starts with '-': pytest would read it as an option", id="rootdir"),
+        pytest.param(
+            {"paths": ["@args.txt"]}, "starts with '@': pytest would read arguments from a file", id="args-file"
+        ),
+        pytest.param({"paths": ["../outside/test_x.py"]}, "is outside the project", id="parent"),
+        pytest.param({"paths": ["/etc"]}, "must be relative to the project root", id="absolute"),
+        pytest.param({"paths": ["tests/test_nothing.py"]}, "the project has no 'tests/test_nothing.py'", id="missing"),
+        pytest.param({"keyword": "-p evil"}, "keyword '-p evil' is not a pytest expression", id="keyword-option"),
+        pytest.param({"marker": "@args.txt"}, "marker '@args.txt' is not a pytest expression", id="marker-file"),
+    ],
+)
 def test_hostile_selections_are_refused_clearly_before_pytest_runs(
     project: Path, open_host: Callable[..., PluginHost], selection: dict[str, Any], message: str
 ) -> None:
@@ -269,16 +290,26 @@ def test_regressions_lists_tests_that_passed_before_and_fail_now(
 ) -> None:
     host = open_host(project)
     assert host.run("testing", "regressions", {}) == {
-        "latest_run": None, "regressions": [], "fixed": [], "still_failing": [], "new_failures": [],
+        "latest_run": None,
+        "regressions": [],
+        "fixed": [],
+        "still_failing": [],
+        "new_failures": [],
         "note": "no test run is recorded yet: use the run command first",
     }
     host.run("testing", "run", {})
     first = host.run("testing", "regressions", {})
     assert first["latest_run"] == 1
-    assert first["new_failures"] == [{
-        "node_id": SUBTRACT, "now": "failed", "before": None, "before_run": None,
-        "message": "AssertionError: subtract is broken", "location": {"file": FILE, "line": 11},
-    }]
+    assert first["new_failures"] == [
+        {
+            "node_id": SUBTRACT,
+            "now": "failed",
+            "before": None,
+            "before_run": None,
+            "message": "AssertionError: subtract is broken",
+            "location": {"file": FILE, "line": 11},
+        }
+    ]
     assert first["regressions"] == [] and first["fixed"] == [] and first["still_failing"] == []
 
     # add() breaks; subtract() gets fixed by changing what the test expects.
@@ -287,10 +318,16 @@ def test_regressions_lists_tests_that_passed_before_and_fail_now(
     host.run("testing", "run", {})
     second = host.run("testing", "regressions", {})
     assert second["latest_run"] == 2
-    assert second["regressions"] == [{
-        "node_id": ADD, "now": "failed", "before": "passed", "before_run": 1,
-        "message": "assert -1 == 3", "location": {"file": FILE, "line": 7},
-    }]
+    assert second["regressions"] == [
+        {
+            "node_id": ADD,
+            "now": "failed",
+            "before": "passed",
+            "before_run": 1,
+            "message": "assert -1 == 3",
+            "location": {"file": FILE, "line": 7},
+        }
+    ]
     assert second["fixed"] == [{"node_id": SUBTRACT, "now": "passed", "before": "failed", "before_run": 1}]
     assert second["still_failing"] == [] and second["new_failures"] == []
 
@@ -304,11 +341,22 @@ def test_coverage_summarises_each_file_and_the_total(project: Path, open_host: C
     before = files_in(project)
     result = open_host(project).run("testing", "coverage", {})
     assert result == {
-        "available": True, "measured": True,
-        "exit_code": 1, "status": "failed", "meaning": "some tests failed or errored",
+        "available": True,
+        "measured": True,
+        "exit_code": 1,
+        "status": "failed",
+        "meaning": "some tests failed or errored",
         "totals": {"files": 1, "statements": 18, "covered": 15, "missing": 3, "percent": 83.33},
-        "files": [{"path": "calc.py", "statements": 18, "covered": 15, "missing": 3, "percent": 83.33,
-                   "missing_lines": "13, 28, 32"}],
+        "files": [
+            {
+                "path": "calc.py",
+                "statements": 18,
+                "covered": 15,
+                "missing": 3,
+                "percent": 83.33,
+                "missing_lines": "13, 28, 32",
+            }
+        ],
         "files_truncated": False,
     }
     with_tests = open_host(project).run("testing", "coverage", {"include_tests": True, "paths": [ADD]})
@@ -370,20 +418,33 @@ def test_skeletons_stub_the_public_functions_and_methods_no_test_references(
     host = open_host(project)
     result = host.run("testing", "skeletons", {})
     assert {k: v for k, v in result.items() if k != "modules"} == {
-        "path": ".", "files_scanned": 4, "files_truncated": False,
-        "public_callables": 7, "tested": 3, "untested": 4, "skipped": [],
+        "path": ".",
+        "files_scanned": 4,
+        "files_truncated": False,
+        "public_callables": 7,
+        "tested": 3,
+        "untested": 4,
+        "skipped": [],
     }
     calc, text = result["modules"]
     assert {k: v for k, v in calc.items() if k != "code"} == {
-        "source": "calc.py", "module": "calc", "test_file": "tests/test_calc.py", "test_file_exists": True,
-        "untested": [{"name": "multiply", "kind": "function", "line": 12},
-                     {"name": "Register.total", "kind": "method", "line": 27},
-                     {"name": "Register.describe", "kind": "staticmethod", "line": 31}],
+        "source": "calc.py",
+        "module": "calc",
+        "test_file": "tests/test_calc.py",
+        "test_file_exists": True,
+        "untested": [
+            {"name": "multiply", "kind": "function", "line": 12},
+            {"name": "Register.total", "kind": "method", "line": 27},
+            {"name": "Register.describe", "kind": "staticmethod", "line": 31},
+        ],
     }
     assert calc["code"] == CALC_SKELETON
     assert {k: v for k, v in text.items() if k != "code"} == {
-        "source": "pkg/text.py", "module": "pkg.text", "test_file": "tests/test_text.py",
-        "test_file_exists": False, "untested": [{"name": "shout", "kind": "function", "line": 1}],
+        "source": "pkg/text.py",
+        "module": "pkg.text",
+        "test_file": "tests/test_text.py",
+        "test_file_exists": False,
+        "untested": [{"name": "shout", "kind": "function", "line": 1}],
     }
     assert "from pkg.text import shout\n" in text["code"]
 
@@ -391,7 +452,9 @@ def test_skeletons_stub_the_public_functions_and_methods_no_test_references(
     (project / "tests" / "test_generated.py").write_text(calc["code"])
     ran = host.run("testing", "run", {"paths": ["tests/test_generated.py"]})
     assert [(t["node_id"].split("::")[1], t["outcome"]) for t in ran["tests"]] == [
-        ("test_multiply", "failed"), ("test_register_total", "failed"), ("test_register_describe", "failed"),
+        ("test_multiply", "failed"),
+        ("test_register_total", "failed"),
+        ("test_register_describe", "failed"),
     ]
 
 
@@ -420,8 +483,10 @@ def junit_module() -> ModuleType:
 
 def test_a_report_with_a_document_type_declaration_is_refused() -> None:
     junit = junit_module()
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-              b'<testsuites><testsuite><testcase name="&b;"/></testsuite></testsuites>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b'<testsuites><testsuite><testcase name="&b;"/></testsuite></testsuites>'
+    )
     with pytest.raises(junit.ReportError, match="document type declaration"):
         junit.parse_report(laughs)
 
@@ -440,7 +505,9 @@ def test_an_oversized_or_malformed_report_is_refused() -> None:
 
 def test_node_ids_are_rebuilt_for_classes_parameters_and_collection_errors() -> None:
     junit = junit_module()
-    assert junit.node_id("tests/test_a.py", "tests.test_a.TestOuter.TestInner", "test_x[a::b-1.5]") == \
-        "tests/test_a.py::TestOuter::TestInner::test_x[a::b-1.5]"
+    assert (
+        junit.node_id("tests/test_a.py", "tests.test_a.TestOuter.TestInner", "test_x[a::b-1.5]")
+        == "tests/test_a.py::TestOuter::TestInner::test_x[a::b-1.5]"
+    )
     assert junit.node_id("test_top.py", "test_top", "test_y") == "test_top.py::test_y"
     assert junit.node_id("sub/test_bad.py", "", "sub.test_bad") == "sub/test_bad.py"

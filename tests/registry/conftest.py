@@ -31,8 +31,10 @@ def postgres_admin_url() -> str:
     """The URL of a real PostgreSQL server (CI starts one in .ci/run), or skip saying why."""
     url = os.environ.get(POSTGRES_ENV, "")
     if not url:
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} (e.g. postgresql+psycopg://acc:acc@127.0.0.1/postgres); "
-                    ".ci/run starts one")
+        pytest.skip(
+            f"no PostgreSQL server: set {POSTGRES_ENV} (e.g. postgresql+psycopg://acc:acc@127.0.0.1/postgres); "
+            ".ci/run starts one"
+        )
     return url
 
 

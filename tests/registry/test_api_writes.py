@@ -47,8 +47,11 @@ def test_requests_without_a_token_get_401_with_a_hint(client: FlaskClient, publi
 
 
 def test_an_unknown_token_is_refused(client: FlaskClient, published: str) -> None:
-    response = client.post(f"/api/v1/plugins/{published}/versions/1.0.0/yank", json={"reason": "x"},
-                           headers={"Authorization": "Bearer acc_notarealtoken"})
+    response = client.post(
+        f"/api/v1/plugins/{published}/versions/1.0.0/yank",
+        json={"reason": "x"},
+        headers={"Authorization": "Bearer acc_notarealtoken"},
+    )
     assert response.status_code == 401
     assert "not valid" in response.get_json()["error"]["message"]
 
@@ -56,8 +59,7 @@ def test_an_unknown_token_is_refused(client: FlaskClient, published: str) -> Non
 def test_an_expired_token_is_refused(app: Flask, client: FlaskClient, alice: Publisher, published: str) -> None:
     with app.extensions["acc_registry"].db.write() as session:
         session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
-    response = client.post(f"/api/v1/plugins/{published}/versions/1.0.0/yank", json={"reason": "x"},
-                           headers=alice.auth)
+    response = client.post(f"/api/v1/plugins/{published}/versions/1.0.0/yank", json={"reason": "x"}, headers=alice.auth)
     assert response.status_code == 401
     assert "expired" in response.get_json()["error"]["message"]
 
@@ -72,16 +74,22 @@ def test_a_revoked_token_stops_working(client: FlaskClient, alice: Publisher, pu
 
 
 def test_malformed_json_gets_a_clear_400(client: FlaskClient, alice: Publisher, published: str) -> None:
-    response = client.post(f"/api/v1/plugins/{published}/versions/1.0.0/yank", data=b"{reason:",
-                           content_type="application/json", headers=alice.auth)
+    response = client.post(
+        f"/api/v1/plugins/{published}/versions/1.0.0/yank",
+        data=b"{reason:",
+        content_type="application/json",
+        headers=alice.auth,
+    )
     assert response.status_code == 400
     assert error_code(response) == "malformed_json"
 
 
 def test_yank_marks_the_version_in_the_signed_index_and_unyank_restores_it(
-        app: Flask, client: FlaskClient, alice: Publisher, published: str) -> None:
-    response = client.post(f"/api/v1/plugins/{published}/versions/1.1.0/yank", json={"reason": "corrupts caches"},
-                           headers=alice.auth)
+    app: Flask, client: FlaskClient, alice: Publisher, published: str
+) -> None:
+    response = client.post(
+        f"/api/v1/plugins/{published}/versions/1.1.0/yank", json={"reason": "corrupts caches"}, headers=alice.auth
+    )
     assert response.status_code == 200
     versions = {v["version"]: v for v in _index(client, app, published)["versions"]}  # type: ignore[attr-defined]
     assert versions["1.1.0"]["yanked"] is True and versions["1.1.0"]["yank_reason"] == "corrupts caches"
@@ -95,41 +103,48 @@ def test_yank_marks_the_version_in_the_signed_index_and_unyank_restores_it(
 
 
 def test_a_yank_needs_a_reason(client: FlaskClient, alice: Publisher, published: str) -> None:
-    response = client.post(f"/api/v1/plugins/{published}/versions/1.1.0/yank", json={"reason": "  "},
-                           headers=alice.auth)
+    response = client.post(
+        f"/api/v1/plugins/{published}/versions/1.1.0/yank", json={"reason": "  "}, headers=alice.auth
+    )
     assert response.status_code == 400
 
 
-def test_a_yanked_version_number_is_never_reused(client: FlaskClient, alice: Publisher, published: str,
-                                                 example_archive: PluginArchive) -> None:
+def test_a_yanked_version_number_is_never_reused(
+    client: FlaskClient, alice: Publisher, published: str, example_archive: PluginArchive
+) -> None:
     client.post(f"/api/v1/plugins/{published}/versions/1.1.0/yank", json={"reason": "bad"}, headers=alice.auth)
     response = publish(client, alice, variant(example_archive, version="1.1.0", description="fixed"))
     assert response.status_code == 409
     assert error_code(response) == "version_exists"
 
 
-def test_only_owners_and_collaborators_may_yank(client: FlaskClient, alice: Publisher, bob: Publisher,
-                                                published: str, example_archive: PluginArchive) -> None:
+def test_only_owners_and_collaborators_may_yank(
+    client: FlaskClient, alice: Publisher, bob: Publisher, published: str, example_archive: PluginArchive
+) -> None:
     url = f"/api/v1/plugins/{published}/versions/1.0.0/yank"
     assert client.post(url, json={"reason": "mine now"}, headers=bob.auth).status_code == 403
     added = client.post(f"/api/v1/plugins/{published}/collaborators", json={"user": "bob"}, headers=alice.auth)
     assert added.status_code == 201
     assert client.post(url, json={"reason": "broken on ARM"}, headers=bob.auth).status_code == 200
     assert publish(client, bob, variant(example_archive, version="1.2.0")).status_code == 201
-    assert client.post(f"/api/v1/plugins/{published}/collaborators", json={"user": "alice"},
-                       headers=bob.auth).status_code == 403
+    assert (
+        client.post(f"/api/v1/plugins/{published}/collaborators", json={"user": "alice"}, headers=bob.auth).status_code
+        == 403
+    )
 
 
 def test_deprecation_is_shown_and_signed(app: Flask, client: FlaskClient, alice: Publisher, published: str) -> None:
-    response = client.post(f"/api/v1/plugins/{published}/deprecate", json={"message": "use repo-stats"},
-                           headers=alice.auth)
+    response = client.post(
+        f"/api/v1/plugins/{published}/deprecate", json={"message": "use repo-stats"}, headers=alice.auth
+    )
     assert response.status_code == 200
     assert client.get(f"/api/v1/plugins/{published}").get_json()["deprecated"] == "use repo-stats"
     assert _index(client, app, published)["deprecated"] == "use repo-stats"
 
 
-def test_one_review_per_account_is_editable_and_aggregated(client: FlaskClient, alice: Publisher, bob: Publisher,
-                                                           published: str) -> None:
+def test_one_review_per_account_is_editable_and_aggregated(
+    client: FlaskClient, alice: Publisher, bob: Publisher, published: str
+) -> None:
     url = f"/api/v1/plugins/{published}/reviews"
     assert client.put(url, json={"stars": 5, "text": "great"}, headers=bob.auth).status_code == 200
     assert client.put(url, json={"stars": 2, "text": "meh"}, headers=alice.auth).status_code == 200
@@ -140,8 +155,9 @@ def test_one_review_per_account_is_editable_and_aggregated(client: FlaskClient, 
 
 
 @pytest.mark.parametrize("stars", [0, 6, "5", 4.5, True, None])
-def test_stars_outside_one_to_five_are_refused(client: FlaskClient, bob: Publisher, published: str,
-                                               stars: object) -> None:
+def test_stars_outside_one_to_five_are_refused(
+    client: FlaskClient, bob: Publisher, published: str, stars: object
+) -> None:
     response = client.put(f"/api/v1/plugins/{published}/reviews", json={"stars": stars}, headers=bob.auth)
     assert response.status_code == 400
     assert "1 to 5" in response.get_json()["error"]["message"]
@@ -154,8 +170,12 @@ def test_every_write_is_in_the_audit_log(app: Flask, client: FlaskClient, alice:
         entries = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
         log = [(e.actor, e.action, e.target) for e in entries]
         assert all(e.remote_addr for e in entries)
-    assert log[-4:] == [("alice", "publish", "project-stats 1.0.0"), ("alice", "publish", "project-stats 1.1.0"),
-                        ("alice", "yank", "project-stats 1.0.0"), ("alice", "report", "project-stats")]
+    assert log[-4:] == [
+        ("alice", "publish", "project-stats 1.0.0"),
+        ("alice", "publish", "project-stats 1.1.0"),
+        ("alice", "yank", "project-stats 1.0.0"),
+        ("alice", "report", "project-stats"),
+    ]
 
 
 def test_writes_are_rate_limited_per_client(registry_config: RegistryConfig, alice: Publisher) -> None:

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.usefixtures("database_url")
 
 
 def test_two_publishes_of_the_same_version_at_once_have_exactly_one_winner(
-        registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive) -> None:
+    registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive
+) -> None:
     # Two apps: like two gunicorn workers, each with its own database connections.
     apps = [create_app(registry_config), create_app(registry_config)]
     archives = [variant(example_archive, version="3.0.0", description=f"build {i}") for i in range(2)]
@@ -76,8 +77,8 @@ publish(Registry.open(config), int(sys.argv[6]), Upload(archive, signature, "ed2
 
 
 def test_a_crash_in_the_middle_of_a_publish_leaves_nothing_half_published(
-        app: Flask, registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive,
-        tmp_path: Path) -> None:
+    app: Flask, registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive, tmp_path: Path
+) -> None:
     from tests.helpers import TEST_CACHE
     from tests.registry_kit import sign
 
@@ -85,8 +86,12 @@ def test_a_crash_in_the_middle_of_a_publish_leaves_nothing_half_published(
     assert publish(client, alice, variant(example_archive, version="1.0.0")).status_code == 201
     registry = app.extensions["acc_registry"]
     with registry.db.read() as session:
-        before = {row.role: row.version for row in session.execute(
-            select(TufMetadata.role, func.max(TufMetadata.version).label("version")).group_by(TufMetadata.role))}
+        before = {
+            row.role: row.version
+            for row in session.execute(
+                select(TufMetadata.role, func.max(TufMetadata.version).label("version")).group_by(TufMetadata.role)
+            )
+        }
 
     data = variant(example_archive, version="2.0.0")
     (tmp_path / "a.plugin").write_bytes(data)
@@ -96,9 +101,22 @@ def test_a_crash_in_the_middle_of_a_publish_leaves_nothing_half_published(
 
         token_id = session.execute(select(ApiToken.id)).scalars().first()
     crashed = subprocess.run(
-        [sys.executable, "-c", _CRASH_SCRIPT, str(registry_config.data_dir), registry_config.database_url,
-         str(TEST_CACHE / "compiled"), str(tmp_path / "a.plugin"), str(tmp_path / "a.sig"), str(token_id)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-c",
+            _CRASH_SCRIPT,
+            str(registry_config.data_dir),
+            registry_config.database_url,
+            str(TEST_CACHE / "compiled"),
+            str(tmp_path / "a.plugin"),
+            str(tmp_path / "a.sig"),
+            str(token_id),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert crashed.returncode == 9, crashed.stderr
 
     # After the "restart": no 2.0.0 row, no metadata beyond what 1.0.0 produced, and the
@@ -107,8 +125,12 @@ def test_a_crash_in_the_middle_of_a_publish_leaves_nothing_half_published(
     detail = fresh.get("/api/v1/plugins/project-stats").get_json()
     assert [v["version"] for v in detail["versions"]] == ["1.0.0"]
     with registry.db.read() as session:
-        after = {row.role: row.version for row in session.execute(
-            select(TufMetadata.role, func.max(TufMetadata.version).label("version")).group_by(TufMetadata.role))}
+        after = {
+            row.role: row.version
+            for row in session.execute(
+                select(TufMetadata.role, func.max(TufMetadata.version).label("version")).group_by(TufMetadata.role)
+            )
+        }
     assert after == before
     timestamp = json.loads(fresh.get("/tuf/metadata/timestamp.json").data)
     snapshot_version = timestamp["signed"]["meta"]["snapshot.json"]["version"]

@@ -53,8 +53,9 @@ class Conformance:
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.registry: Registry[Any] = Registry().with_resource(DOCUMENT_URI,
-                                                                DRAFT202012.create_resource(self.document))
+        self.registry: Registry[Any] = Registry().with_resource(
+            DOCUMENT_URI, DRAFT202012.create_resource(self.document)
+        )
 
     def check(self, template: str, method: str, response: Any) -> None:
         path, status = API + template, str(response.status_code)
@@ -87,8 +88,9 @@ class Conformance:
 
     def validate(self, pointer: str, instance: Any) -> None:
         schema = {"$ref": f"{DOCUMENT_URI}#{quote(pointer, safe='/~')}"}
-        Draft202012Validator(schema, registry=self.registry,
-                             format_checker=Draft202012Validator.FORMAT_CHECKER).validate(instance)
+        Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        ).validate(instance)
 
 
 def _escape(token: str) -> str:
@@ -127,7 +129,8 @@ def test_the_document_is_valid_openapi_31(app: Flask, document: dict[str, Any]) 
 
 
 def test_exactly_the_operations_documented_as_needing_a_token_refuse_requests_without_one(
-        client: FlaskClient, document: dict[str, Any]) -> None:
+    client: FlaskClient, document: dict[str, Any]
+) -> None:
     docs = Conformance(document)
     for path, item in document["paths"].items():
         for method, operation in item.items():
@@ -155,13 +158,26 @@ def test_the_document_is_cacheable_and_answers_304_to_its_etag(client: FlaskClie
 
 
 @pytest.mark.usefixtures("database_url")
-def test_real_responses_match_their_documented_schemas(client: FlaskClient, document: dict[str, Any],
-                                                       registry_config: RegistryConfig, alice: Publisher,
-                                                       bob: Publisher, example_archive: PluginArchive) -> None:
+def test_real_responses_match_their_documented_schemas(
+    client: FlaskClient,
+    document: dict[str, Any],
+    registry_config: RegistryConfig,
+    alice: Publisher,
+    bob: Publisher,
+    example_archive: PluginArchive,
+) -> None:
     docs = Conformance(document)
 
-    def call(method: str, template: str, params: dict[str, str] | None = None, *, auth: Publisher | None = None,
-             expect: int, body: Any = None, query: dict[str, str] | None = None) -> Any:
+    def call(
+        method: str,
+        template: str,
+        params: dict[str, str] | None = None,
+        *,
+        auth: Publisher | None = None,
+        expect: int,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+    ) -> Any:
         url = API + template.format(**(params or {}))
         headers = auth.auth if auth else {}
         response = client.open(url, method=method.upper(), headers=headers, json=body, query_string=query)
@@ -178,8 +194,10 @@ def test_real_responses_match_their_documented_schemas(client: FlaskClient, docu
     data = variant(example_archive, version="1.0.0")
     assert publish_checked(data, 201).get_json()["created"] is True
     assert publish_checked(data, 200).get_json()["created"] is False
-    assert error_code(publish_checked(variant(example_archive, version="1.0.0", description="other"), 409)) \
+    assert (
+        error_code(publish_checked(variant(example_archive, version="1.0.0", description="other"), 409))
         == "version_exists"
+    )
 
     plugin = {"name": "project-stats"}
     release = {**plugin, "version": "1.0.0"}
@@ -195,8 +213,7 @@ def test_real_responses_match_their_documented_schemas(client: FlaskClient, docu
     call("post", "/plugins/{name}/collaborators", plugin, auth=alice, body={"user": "bob"}, expect=201)
     call("get", "/plugins/{name}", plugin, expect=200)  # now with a collaborator
     call("delete", "/plugins/{name}/collaborators/{other}", {**plugin, "other": "bob"}, auth=alice, expect=200)
-    call("post", "/plugins/{name}/versions/{version}/yank", release, auth=alice, body={"reason": "broken"},
-         expect=200)
+    call("post", "/plugins/{name}/versions/{version}/yank", release, auth=alice, body={"reason": "broken"}, expect=200)
     call("get", "/plugins/{name}/versions/{version}", release, expect=200)  # now yanked, with a reason
     call("delete", "/plugins/{name}/versions/{version}/yank", release, auth=alice, expect=200)
     call("post", "/plugins/{name}/deprecate", plugin, auth=alice, body={"message": "use x"}, expect=200)
@@ -205,8 +222,13 @@ def test_real_responses_match_their_documented_schemas(client: FlaskClient, docu
     call("post", "/plugins/{name}/reports", plugin, auth=bob, body={"reason": "spam"}, expect=201)
     public_key = alice.key.with_name(alice.key.name + ".pub").read_text()
     call("post", "/account/keys", auth=bob, body={"public_key": public_key}, expect=201)
-    call("post", "/account/identities", auth=bob, expect=201,
-         body={"identity": "bob@example.com", "issuer": "https://github.com/login/oauth"})
+    call(
+        "post",
+        "/account/identities",
+        auth=bob,
+        expect=201,
+        body={"identity": "bob@example.com", "issuer": "https://github.com/login/oauth"},
+    )
     call("get", "/publishers/{name}", {"name": "bob"}, expect=200)  # with a key and an identity
     token_id = call("get", "/account/tokens", auth=bob, expect=200).get_json()["tokens"][0]["id"]
     call("delete", "/account/tokens/{token_id}", {"token_id": str(token_id)}, auth=bob, expect=200)
@@ -219,8 +241,9 @@ def test_real_responses_match_their_documented_schemas(client: FlaskClient, docu
     call("get", "/plugins/{name}/reviews", {"name": "no-such-plugin"}, expect=404)
     call("get", "/plugins", query={"page": "0"}, expect=400)
     call("put", "/plugins/{name}/reviews", plugin, auth=alice, body={"stars": 6}, expect=400)
-    malformed = client.post(f"{API}/plugins/project-stats/deprecate", headers=alice.auth, data="{",
-                            content_type="application/json")
+    malformed = client.post(
+        f"{API}/plugins/project-stats/deprecate", headers=alice.auth, data="{", content_type="application/json"
+    )
     assert malformed.status_code == 400 and error_code(malformed) == "malformed_json"
     docs.check("/plugins/{name}/deprecate", "post", malformed)
     no_token = client.post(f"{API}/plugins", data={})
@@ -239,18 +262,21 @@ def test_real_responses_match_their_documented_schemas(client: FlaskClient, docu
 
 @pytest.fixture
 def small_limits_client(registry_config: RegistryConfig, alice: Publisher) -> Iterator[FlaskClient]:
-    app = create_app(config_for(registry_config.data_dir, registry_config.database_url, write_rate_per_minute=2,
-                                max_upload_bytes=4096))
+    app = create_app(
+        config_for(
+            registry_config.data_dir, registry_config.database_url, write_rate_per_minute=2, max_upload_bytes=4096
+        )
+    )
     yield app.test_client()
     app.extensions["acc_registry"].db.dispose()
 
 
-def test_rate_limits_and_size_limits_answer_as_documented(small_limits_client: FlaskClient, alice: Publisher,
-                                                          document: dict[str, Any]) -> None:
+def test_rate_limits_and_size_limits_answer_as_documented(
+    small_limits_client: FlaskClient, alice: Publisher, document: dict[str, Any]
+) -> None:
     client = small_limits_client
     docs = Conformance(document)
-    too_big = client.post(f"{API}/plugins/project-stats/reports", headers=alice.auth,
-                          json={"reason": "x" * 5000})
+    too_big = client.post(f"{API}/plugins/project-stats/reports", headers=alice.auth, json={"reason": "x" * 5000})
     assert too_big.status_code == 413
     docs.check("/plugins/{name}/reports", "post", too_big)
     # Four writes at a limit of two a minute: at least one is refused even across a window boundary.
@@ -279,36 +305,74 @@ class Hostile:
 
 
 HOSTILE_INPUTS = {
-    "token id past SQLite's range": Hostile("delete", "/account/tokens/{token_id}",
-                                            {"token_id": "99999999999999999999999"}, 404, "not_found"),
-    "token id past PostgreSQL's integer": Hostile("delete", "/account/tokens/{token_id}",
-                                                  {"token_id": "2147483648"}, 404, "not_found"),
+    "token id past SQLite's range": Hostile(
+        "delete", "/account/tokens/{token_id}", {"token_id": "99999999999999999999999"}, 404, "not_found"
+    ),
+    "token id past PostgreSQL's integer": Hostile(
+        "delete", "/account/tokens/{token_id}", {"token_id": "2147483648"}, 404, "not_found"
+    ),
     "NUL in a plugin name": Hostile("get", "/plugins/{name}", {"name": "a%00b"}, 404, "not_found"),
     "NUL in a publisher name": Hostile("get", "/publishers/{name}", {"name": "a%00b"}, 404, "not_found"),
-    "NUL in a collaborator": Hostile("post", "/plugins/{name}/collaborators", {"name": "project-stats"}, 400,
-                                     "malformed_json", '{"user": "a\\u0000b"}'),
-    "NUL in a review": Hostile("put", "/plugins/{name}/reviews", {"name": "project-stats"}, 400, "malformed_json",
-                               '{"stars": 3, "text": "a\\u0000b"}'),
-    "lone surrogate in a report": Hostile("post", "/plugins/{name}/reports", {"name": "project-stats"}, 400,
-                                          "malformed_json", f'{{"reason": {SURROGATE}}}'),
-    "lone surrogate in a key": Hostile("post", "/account/keys", {}, 400, "malformed_json",
-                                       f'{{"public_key": {SURROGATE}}}'),
-    "lone surrogate in an identity": Hostile("post", "/account/identities", {}, 400, "malformed_json",
-                                             f'{{"identity": {SURROGATE}, "issuer": "https://example.com"}}'),
-    "JSON nested past the parser's depth": Hostile("post", "/plugins/{name}/deprecate", {"name": "project-stats"},
-                                                   400, "malformed_json", "[" * 100_000),
+    "NUL in a collaborator": Hostile(
+        "post",
+        "/plugins/{name}/collaborators",
+        {"name": "project-stats"},
+        400,
+        "malformed_json",
+        '{"user": "a\\u0000b"}',
+    ),
+    "NUL in a review": Hostile(
+        "put",
+        "/plugins/{name}/reviews",
+        {"name": "project-stats"},
+        400,
+        "malformed_json",
+        '{"stars": 3, "text": "a\\u0000b"}',
+    ),
+    "lone surrogate in a report": Hostile(
+        "post",
+        "/plugins/{name}/reports",
+        {"name": "project-stats"},
+        400,
+        "malformed_json",
+        f'{{"reason": {SURROGATE}}}',
+    ),
+    "lone surrogate in a key": Hostile(
+        "post", "/account/keys", {}, 400, "malformed_json", f'{{"public_key": {SURROGATE}}}'
+    ),
+    "lone surrogate in an identity": Hostile(
+        "post",
+        "/account/identities",
+        {},
+        400,
+        "malformed_json",
+        f'{{"identity": {SURROGATE}, "issuer": "https://example.com"}}',
+    ),
+    "JSON nested past the parser's depth": Hostile(
+        "post", "/plugins/{name}/deprecate", {"name": "project-stats"}, 400, "malformed_json", "[" * 100_000
+    ),
 }
 
 
 @pytest.mark.usefixtures("database_url")
-def test_hostile_inputs_are_refused_as_documented(subtests: pytest.Subtests, client: FlaskClient, alice: Publisher,
-                                                  document: dict[str, Any], example_archive: PluginArchive) -> None:
+def test_hostile_inputs_are_refused_as_documented(
+    subtests: pytest.Subtests,
+    client: FlaskClient,
+    alice: Publisher,
+    document: dict[str, Any],
+    example_archive: PluginArchive,
+) -> None:
     assert publish(client, alice, variant(example_archive, version="1.0.0")).status_code == 201
     docs = Conformance(document)
     for label, case in HOSTILE_INPUTS.items():
         with subtests.test(label):
-            response = client.open(API + case.template.format(**case.params), method=case.method.upper(),
-                                   headers=alice.auth, data=case.body, content_type="application/json")
+            response = client.open(
+                API + case.template.format(**case.params),
+                method=case.method.upper(),
+                headers=alice.auth,
+                data=case.body,
+                content_type="application/json",
+            )
             assert (response.status_code, error_code(response)) == (case.status, case.code)
             docs.check(case.template, case.method, response)
     response = client.get(f"{API}/plugins", query_string={"q": "a\x00b"})
@@ -317,10 +381,13 @@ def test_hostile_inputs_are_refused_as_documented(subtests: pytest.Subtests, cli
 
 
 @pytest.mark.usefixtures("database_url")
-def test_an_archive_with_a_nul_in_its_text_is_refused(subtests: pytest.Subtests, client: FlaskClient,
-                                                      alice: Publisher, example_archive: PluginArchive) -> None:
-    changes = {"README": {"readme": "hello\x00world"},
-               "a TOML escape in the description": {"description": "hello\\u0000world"}}
+def test_an_archive_with_a_nul_in_its_text_is_refused(
+    subtests: pytest.Subtests, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    changes = {
+        "README": {"readme": "hello\x00world"},
+        "a TOML escape in the description": {"description": "hello\\u0000world"},
+    }
     for label, change in changes.items():
         with subtests.test(label):
             response = publish(client, alice, variant(example_archive, version="1.0.0", **change))
@@ -338,12 +405,14 @@ EXISTING = {"name": "project-stats", "version": "1.0.0", "other": "bob"}
 
 
 @pytest.fixture
-def fuzzed_app(registry_config: RegistryConfig, alice: Publisher, bob: Publisher,
-               example_archive: PluginArchive) -> Iterator[Flask]:
+def fuzzed_app(
+    registry_config: RegistryConfig, alice: Publisher, bob: Publisher, example_archive: PluginArchive
+) -> Iterator[Flask]:
     """A fresh registry with project-stats 1.0.0 published by alice, and bob to collaborate with;
     no effective write limit, so every generated write reaches its handler."""
-    app = create_app(config_for(registry_config.data_dir, registry_config.database_url,
-                                write_rate_per_minute=1_000_000))
+    app = create_app(
+        config_for(registry_config.data_dir, registry_config.database_url, write_rate_per_minute=1_000_000)
+    )
     assert publish(app.test_client(), alice, variant(example_archive, version="1.0.0")).status_code == 201
     yield app
     app.extensions["acc_registry"].db.dispose()
@@ -376,8 +445,13 @@ def test_schemathesis_finds_no_server_error_in_any_operation(fuzzed_app: Flask, 
 
     app = fuzzed_app
     schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", app)
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-              response_headers_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        response_headers_conformance,
+    ]
     operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
     # Every documented operation loaded (an invalid one would be an Err, missing here), except the
     # document's own URL, which schemathesis leaves out.
@@ -392,12 +466,16 @@ def test_schemathesis_finds_no_server_error_in_any_operation(fuzzed_app: Flask, 
         existing = {**EXISTING, "name": "alice"} if "/publishers/" in operation.path else EXISTING
         names = re.findall(r"\{(\w+)\}", operation.path)
         if names and set(names) <= existing.keys():
-            strategies += [operation.as_strategy(mode, path_parameters={n: existing[n] for n in names})
-                           for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+            strategies += [
+                operation.as_strategy(mode, path_parameters={n: existing[n] for n in names})
+                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+            ]
         revokes_tokens = operation.method.upper() == "DELETE" and operation.path.endswith("/tokens/{token_id}")
         try:
-            fuzz(st.one_of(strategies), partial(send, app=app, headers=alice.auth, checks=checks,
-                                                revokes_tokens=revokes_tokens))
+            fuzz(
+                st.one_of(strategies),
+                partial(send, app=app, headers=alice.auth, checks=checks, revokes_tokens=revokes_tokens),
+            )
         except Exception as e:  # collect every operation's failure, not only the first
             failures.append(f"{operation.label}: {e}")
     assert not failures, "\n\n".join(failures)
@@ -408,8 +486,13 @@ def fuzz(strategy: Any, send: Callable[[Any], None]) -> None:
     from hypothesis import HealthCheck, given, settings
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         send(case)
 

@@ -39,8 +39,15 @@ def _state(app: Flask) -> tuple[int, int]:
     return versions, metadata
 
 
-def _refused(app: Flask, client: FlaskClient, publisher: Publisher, data: bytes, status: int, code: str,
-             signature: bytes | None = None) -> str:
+def _refused(
+    app: Flask,
+    client: FlaskClient,
+    publisher: Publisher,
+    data: bytes,
+    status: int,
+    code: str,
+    signature: bytes | None = None,
+) -> str:
     before = _state(app)
     response = publish(client, publisher, data, signature=signature)
     assert response.status_code == status, response.get_json()
@@ -49,17 +56,30 @@ def _refused(app: Flask, client: FlaskClient, publisher: Publisher, data: bytes,
     return str(response.get_json()["error"]["message"])
 
 
-def test_a_zip_bomb_is_refused(app: Flask, client: FlaskClient, alice: Publisher,
-                               example_archive: PluginArchive) -> None:
-    bomb = _raw_zip({"plugin.toml": example_archive.manifest_text.encode(), "README.md": b"x",
-                     "plugin.wasm": b"\0asm" + bytes(40 * 1024 * 1024)})
+def test_a_zip_bomb_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    bomb = _raw_zip(
+        {
+            "plugin.toml": example_archive.manifest_text.encode(),
+            "README.md": b"x",
+            "plugin.wasm": b"\0asm" + bytes(40 * 1024 * 1024),
+        }
+    )
     assert "zip bomb" in _refused(app, client, alice, bomb, 400, "invalid_archive")
 
 
-def test_a_path_escaping_entry_is_refused(app: Flask, client: FlaskClient, alice: Publisher,
-                                          example_archive: PluginArchive) -> None:
-    escaping = _raw_zip({"plugin.toml": example_archive.manifest_text.encode(), "README.md": b"x",
-                         "plugin.wasm": example_archive.wasm, "../../etc/cron.d/evil": b"* * * * * root sh"})
+def test_a_path_escaping_entry_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    escaping = _raw_zip(
+        {
+            "plugin.toml": example_archive.manifest_text.encode(),
+            "README.md": b"x",
+            "plugin.wasm": example_archive.wasm,
+            "../../etc/cron.d/evil": b"* * * * * root sh",
+        }
+    )
     assert "escapes the archive" in _refused(app, client, alice, escaping, 400, "invalid_archive")
 
 
@@ -67,8 +87,9 @@ def test_garbage_instead_of_an_archive_is_refused(app: Flask, client: FlaskClien
     assert "not a valid plugin archive" in _refused(app, client, alice, b"not a zip", 400, "invalid_archive")
 
 
-def test_an_upload_over_the_size_cap_is_refused_before_it_is_read(registry_config: RegistryConfig, alice: Publisher,
-                                                                  example_archive: PluginArchive) -> None:
+def test_an_upload_over_the_size_cap_is_refused_before_it_is_read(
+    registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive
+) -> None:
     from registry.app import create_app
     from tests.registry_kit import config_for
 
@@ -81,73 +102,93 @@ def test_an_upload_over_the_size_cap_is_refused_before_it_is_read(registry_confi
 
 
 def test_a_manifest_that_hides_a_capability_its_component_imports_is_refused(
-        app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive) -> None:
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     lying = variant(example_archive, drop_capability="process")
     message = _refused(app, client, alice, lying, 400, "invalid_component")
     assert "acc:plugin/process" in message and "does not declare" in message
 
 
-def test_a_component_importing_a_foreign_interface_is_refused(app: Flask, client: FlaskClient, alice: Publisher,
-                                                              example_archive: PluginArchive) -> None:
+def test_a_component_importing_a_foreign_interface_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     wasm = bytes(wat2wasm('(component (import "evil:pkg/thing@1.0.0" (instance)))'))
     foreign = archive_bytes(example_archive.manifest_text, wasm, "# evil\n")
     message = _refused(app, client, alice, foreign, 400, "invalid_component")
     assert "evil:pkg/thing@1.0.0" in message
 
 
-def test_a_signature_over_other_bytes_is_refused(app: Flask, client: FlaskClient, alice: Publisher,
-                                                 example_archive: PluginArchive) -> None:
+def test_a_signature_over_other_bytes_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     data = variant(example_archive)
     other = variant(example_archive, version="9.9.9")
     message = _refused(app, client, alice, data, 400, "bad_signature", signature=sign(other, alice.key))
     assert "another archive" in message
 
 
-def test_a_malformed_signature_file_is_refused(app: Flask, client: FlaskClient, alice: Publisher,
-                                               example_archive: PluginArchive) -> None:
+def test_a_malformed_signature_file_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     _refused(app, client, alice, variant(example_archive), 400, "bad_signature", signature=b"{not json")
 
 
 def test_a_publisher_without_registered_keys_is_told_to_register_one(
-        app: Flask, client: FlaskClient, registry_config: RegistryConfig, tmp_path: Path,
-        example_archive: PluginArchive) -> None:
+    app: Flask, client: FlaskClient, registry_config: RegistryConfig, tmp_path: Path, example_archive: PluginArchive
+) -> None:
     dave = make_publisher(registry_config, "dave", tmp_path / "keys", register_key=False)
     message = _refused(app, client, dave, variant(example_archive), 400, "bad_signature")
     assert "no registered signing keys" in message
 
 
-def test_a_name_owned_by_someone_else_is_refused(app: Flask, client: FlaskClient, alice: Publisher, bob: Publisher,
-                                                 example_archive: PluginArchive) -> None:
+def test_a_name_owned_by_someone_else_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, bob: Publisher, example_archive: PluginArchive
+) -> None:
     assert publish(client, alice, variant(example_archive, version="1.0.0")).status_code == 201
     message = _refused(app, client, bob, variant(example_archive, version="2.0.0"), 403, "forbidden")
     assert "belongs to alice" in message
 
 
-@pytest.mark.parametrize(("taken", "imitation", "code"), [
-    ("project-stats", "pr0ject-stats", "confusable_name"),
-    ("project-stats", "projectstats", "confusable_name"),
-    ("project-stats", "project-stat", "typosquat_name"),
-    ("project-stats", "porject-stats", "typosquat_name"),
-])
+@pytest.mark.parametrize(
+    ("taken", "imitation", "code"),
+    [
+        ("project-stats", "pr0ject-stats", "confusable_name"),
+        ("project-stats", "projectstats", "confusable_name"),
+        ("project-stats", "project-stat", "typosquat_name"),
+        ("project-stats", "porject-stats", "typosquat_name"),
+    ],
+)
 def test_look_alike_names_of_another_publishers_plugin_are_refused(
-        app: Flask, client: FlaskClient, alice: Publisher, bob: Publisher, example_archive: PluginArchive,
-        taken: str, imitation: str, code: str) -> None:
+    app: Flask,
+    client: FlaskClient,
+    alice: Publisher,
+    bob: Publisher,
+    example_archive: PluginArchive,
+    taken: str,
+    imitation: str,
+    code: str,
+) -> None:
     assert publish(client, alice, variant(example_archive, name=taken)).status_code == 201
     message = _refused(app, client, bob, variant(example_archive, name=imitation), 409, code)
     assert taken in message
 
 
-def test_an_unknown_dependency_is_refused(app: Flask, client: FlaskClient, alice: Publisher,
-                                          example_archive: PluginArchive) -> None:
+def test_an_unknown_dependency_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     data = variant(example_archive, extra_toml='[dependencies]\nghost = ">=1"\n')
     assert "ghost" in _refused(app, client, alice, data, 400, "unknown_dependency")
 
 
-def test_a_token_scoped_to_another_plugin_cannot_publish(app: Flask, client: FlaskClient, alice: Publisher,
-                                                         registry_config: RegistryConfig,
-                                                         example_archive: PluginArchive) -> None:
-    scoped = Publisher(name="alice", token=create_token_command(registry_config, "alice", ["other"], 30, ""),
-                       key=alice.key, keys_dir=alice.keys_dir)
+def test_a_token_scoped_to_another_plugin_cannot_publish(
+    app: Flask, client: FlaskClient, alice: Publisher, registry_config: RegistryConfig, example_archive: PluginArchive
+) -> None:
+    scoped = Publisher(
+        name="alice",
+        token=create_token_command(registry_config, "alice", ["other"], 30, ""),
+        key=alice.key,
+        keys_dir=alice.keys_dir,
+    )
     message = _refused(app, client, scoped, variant(example_archive), 403, "forbidden")
     assert "may publish only other" in message
 
@@ -159,8 +200,12 @@ def test_missing_files_in_the_upload_are_refused(client: FlaskClient, alice: Pub
 
 
 def test_an_oversized_form_field_is_refused(client: FlaskClient, alice: Publisher) -> None:
-    response = client.post("/api/v1/plugins", headers=alice.auth, content_type="multipart/form-data",
-                           data={"signature_kind": "x" * (600 * 1024)})
+    response = client.post(
+        "/api/v1/plugins",
+        headers=alice.auth,
+        content_type="multipart/form-data",
+        data={"signature_kind": "x" * (600 * 1024)},
+    )
     assert response.status_code == 413
     assert error_code(response) == "request_entity_too_large"
 
@@ -169,8 +214,9 @@ SIGSTORE = SHARED_FIXTURES / "sigstore"
 
 
 @pytest.mark.parametrize("staging", [False, True])
-def test_a_sigstore_bundle_over_other_bytes_is_refused(registry_config: RegistryConfig, alice: Publisher,
-                                                       example_archive: PluginArchive, staging: bool) -> None:
+def test_a_sigstore_bundle_over_other_bytes_is_refused(
+    registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive, staging: bool
+) -> None:
     """A real Sigstore bundle (for another artifact) from a registered identity does not
     vouch for this archive, on either Sigstore instance."""
     from registry.accounts import add_identity, get_user
@@ -189,8 +235,9 @@ def test_a_sigstore_bundle_over_other_bytes_is_refused(registry_config: Registry
     registry.db.dispose()
 
 
-def test_a_sigstore_bundle_needs_a_registered_identity(app: Flask, client: FlaskClient, alice: Publisher,
-                                                       example_archive: PluginArchive) -> None:
+def test_a_sigstore_bundle_needs_a_registered_identity(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     bundle = (SIGSTORE / "bundle_v3_alt.txt.sigstore").read_bytes()
     before = _state(app)
     response = publish(client, alice, variant(example_archive), signature=bundle, kind="sigstore")

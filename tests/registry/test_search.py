@@ -57,42 +57,102 @@ class Listed:
 
 
 CATALOGUE = (
-    Listed("git-count", "Counts commits per author", ("git", "stats"), ("vcs",), ("process",), downloads=500,
-           hours_ago=5),
+    Listed(
+        "git-count", "Counts commits per author", ("git", "stats"), ("vcs",), ("process",), downloads=500, hours_ago=5
+    ),
     # 33/8 = 4.125 is listed as 4.12 (Python rounds the tie to even; SQL's ROUND would say 4.13)
-    Listed("gitb", "Git blame browser", ("git",), ("vcs",), ("fs", "process"), downloads=500, ratings=(33, 8),
-           hours_ago=5),
-    Listed("git", "Git helpers for 1000 files", (), ("vcs", "Data Science"), (), downloads=10, ratings=(412, 100),
-           hours_ago=1),
+    Listed(
+        "gitb", "Git blame browser", ("git",), ("vcs",), ("fs", "process"), downloads=500, ratings=(33, 8), hours_ago=5
+    ),
+    Listed(
+        "git",
+        "Git helpers for 1000 files",
+        (),
+        ("vcs", "Data Science"),
+        (),
+        downloads=10,
+        ratings=(412, 100),
+        hours_ago=1,
+    ),
     # 107/40 = 2.675 is listed as 2.67 (the double is just below 2.675; SQL's ROUND would say 2.68)
-    Listed("net-stats", "Fetches 100% of the statistics", ("http",), ("network",), ("fs", "http"), downloads=900,
-           ratings=(107, 40), hours_ago=2),
-    Listed("ai-notes", "Summaries with snake_case names", ("notes",), ("writing",), ("llm",), downloads=50,
-           ratings=(267, 100), hours_ago=3),
-    Listed("snake-case", "Renames snake-case and snakeXcase to camelCase", (), ("writing",), ("fs",), downloads=7,
-           hours_ago=4),
-    Listed("back-slash", "Paths like C:\\temp and a_b", ("windows",), ("writing", "Data"), ("fs",), downloads=3,
-           ratings=(5, 1), hours_ago=6),
-    Listed("odd-cats", "Categories with odd characters", (), ("c++", "a_b", "50%", "x y", "CAPS"), (), downloads=1,
-           hours_ago=7),
+    Listed(
+        "net-stats",
+        "Fetches 100% of the statistics",
+        ("http",),
+        ("network",),
+        ("fs", "http"),
+        downloads=900,
+        ratings=(107, 40),
+        hours_ago=2,
+    ),
+    Listed(
+        "ai-notes",
+        "Summaries with snake_case names",
+        ("notes",),
+        ("writing",),
+        ("llm",),
+        downloads=50,
+        ratings=(267, 100),
+        hours_ago=3,
+    ),
+    Listed(
+        "snake-case",
+        "Renames snake-case and snakeXcase to camelCase",
+        (),
+        ("writing",),
+        ("fs",),
+        downloads=7,
+        hours_ago=4,
+    ),
+    Listed(
+        "back-slash",
+        "Paths like C:\\temp and a_b",
+        ("windows",),
+        ("writing", "Data"),
+        ("fs",),
+        downloads=3,
+        ratings=(5, 1),
+        hours_ago=6,
+    ),
+    Listed(
+        "odd-cats",
+        "Categories with odd characters",
+        (),
+        ("c++", "a_b", "50%", "x y", "CAPS"),
+        (),
+        downloads=1,
+        hours_ago=7,
+    ),
     Listed("ab-c", "Name order check", (), ("order",), ("kv",), hours_ago=8),
     Listed("abb", "Name order check", (), ("order",), ("kv",), hours_ago=8),
     Listed("ab-a", "Name order check", (), ("order",), ("kv",), hours_ago=8),
-    Listed("unlisted", "Registered, nothing listed yet: git", ("git",), ("vcs",), (), downloads=10_000,
-           latest_version=""),
+    Listed(
+        "unlisted", "Registered, nothing listed yet: git", ("git",), ("vcs",), (), downloads=10_000, latest_version=""
+    ),
 )
 
 
 def add_listed(session: Session, owner: User, item: Listed) -> Plugin:
     """A plugin row as publishing (and reviewing) leaves it."""
     when = NOW - timedelta(hours=item.hours_ago)
-    plugin = Plugin(name=item.name, confusable_key=confusable_key(item.name), owner=owner,
-                    description=item.description, keywords=list(item.keywords), categories=list(item.categories),
-                    capability_kinds=sorted(item.capabilities), latest_version=item.latest_version,
-                    search_text=listing.search_text(item.name, item.description, item.keywords, item.categories),
-                    filter_tokens=listing.filter_tokens(item.categories, sorted(item.capabilities)),
-                    downloads=item.downloads, rating_sum=item.ratings[0], rating_count=item.ratings[1],
-                    rating_hundredths=listing.rating_hundredths(*item.ratings), created_at=when, updated_at=when)
+    plugin = Plugin(
+        name=item.name,
+        confusable_key=confusable_key(item.name),
+        owner=owner,
+        description=item.description,
+        keywords=list(item.keywords),
+        categories=list(item.categories),
+        capability_kinds=sorted(item.capabilities),
+        latest_version=item.latest_version,
+        search_text=listing.search_text(item.name, item.description, item.keywords, item.categories),
+        filter_tokens=listing.filter_tokens(item.categories, sorted(item.capabilities)),
+        downloads=item.downloads,
+        rating_sum=item.ratings[0],
+        rating_count=item.ratings[1],
+        rating_hundredths=listing.rating_hundredths(*item.ratings),
+        created_at=when,
+        updated_at=when,
+    )
     session.add(plugin)
     return plugin
 
@@ -118,8 +178,11 @@ def names(registry: Registry, cache: SearchCache | None = None, **query: Any) ->
 
 def reference_search(session: Session, query: SearchQuery) -> tuple[list[str], int]:
     """The search before it moved into SQL, verbatim but for returning names."""
-    rows = [p for p in session.execute(select(Plugin).where(Plugin.latest_version != "")).scalars()
-            if all(word in p.search_text for word in query.q.lower().split()[:10])]
+    rows = [
+        p
+        for p in session.execute(select(Plugin).where(Plugin.latest_version != "")).scalars()
+        if all(word in p.search_text for word in query.q.lower().split()[:10])
+    ]
     if query.category:
         rows = [p for p in rows if query.category in p.categories]
     if query.capability:
@@ -137,11 +200,15 @@ def reference_search(session: Session, query: SearchQuery) -> tuple[list[str], i
     elif query.sort == "name" or not words:
         key = lambda p: p.name  # noqa: E731
     else:
-        key = lambda p: (p.name != query.q.lower(), not all(w in p.name for w in words), -p.downloads,  # noqa: E731
-                         p.name)
+        key = lambda p: (  # noqa: E731
+            p.name != query.q.lower(),
+            not all(w in p.name for w in words),
+            -p.downloads,
+            p.name,
+        )
     rows.sort(key=key)
     start = (query.page - 1) * query.per_page
-    return [p.name for p in rows[start:start + query.per_page]], len(rows)
+    return [p.name for p in rows[start : start + query.per_page]], len(rows)
 
 
 # -- filters ----------------------------------------------------------------------------------
@@ -161,54 +228,61 @@ def test_unlisted_plugins_are_never_found(registry: Registry) -> None:
     assert names(registry, category="vcs", sort="name") == (["git", "git-count", "gitb"], 3)
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("100%", ["net-stats"]),  # not "1000 files": % is not a wildcard
-    ("%", ["net-stats", "odd-cats"]),
-    ("snake_case", ["ai-notes"]),  # not snake-case or snakeXcase: _ is not a wildcard
-    ("_", ["ai-notes", "back-slash", "odd-cats"]),
-    ("\\", ["back-slash"]),
-    ("c:\\temp", ["back-slash"]),
-    ("\\%", []),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("100%", ["net-stats"]),  # not "1000 files": % is not a wildcard
+        ("%", ["net-stats", "odd-cats"]),
+        ("snake_case", ["ai-notes"]),  # not snake-case or snakeXcase: _ is not a wildcard
+        ("_", ["ai-notes", "back-slash", "odd-cats"]),
+        ("\\", ["back-slash"]),
+        ("c:\\temp", ["back-slash"]),
+        ("\\%", []),
+    ],
+)
 def test_like_metacharacters_in_words_are_literal(registry: Registry, q: str, expected: list[str]) -> None:
     assert names(registry, q=q, sort="name") == (expected, len(expected))
 
 
-@pytest.mark.parametrize(("category", "expected"), [
-    ("vcs", ["git", "git-count", "gitb"]),
-    ("writing", ["ai-notes", "back-slash", "snake-case"]),
-    ("Data Science", ["git"]),
-    ("Data", ["back-slash"]),  # a whole category, not the start of one
-    ("Science", []),
-    ("data science", []),  # categories match exactly, as before, capitals too
-    ("CAPS", ["odd-cats"]),
-    ("caps", []),
-    ("c++", ["odd-cats"]),
-    ("a_b", ["odd-cats"]),
-    ("axb", []),
-    ("50%", ["odd-cats"]),
-    ("5%", []),
-    ("x y", ["odd-cats"]),
-    ("x", []),
-    ("y cat:x", []),
-    ("no-such-category", []),
-])
-def test_the_category_filter_matches_one_whole_category(registry: Registry, category: str,
-                                                        expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        ("vcs", ["git", "git-count", "gitb"]),
+        ("writing", ["ai-notes", "back-slash", "snake-case"]),
+        ("Data Science", ["git"]),
+        ("Data", ["back-slash"]),  # a whole category, not the start of one
+        ("Science", []),
+        ("data science", []),  # categories match exactly, as before, capitals too
+        ("CAPS", ["odd-cats"]),
+        ("caps", []),
+        ("c++", ["odd-cats"]),
+        ("a_b", ["odd-cats"]),
+        ("axb", []),
+        ("50%", ["odd-cats"]),
+        ("5%", []),
+        ("x y", ["odd-cats"]),
+        ("x", []),
+        ("y cat:x", []),
+        ("no-such-category", []),
+    ],
+)
+def test_the_category_filter_matches_one_whole_category(registry: Registry, category: str, expected: list[str]) -> None:
     assert names(registry, category=category, sort="name") == (expected, len(expected))
 
 
-@pytest.mark.parametrize(("capability", "expected"), [
-    ("fs", ["back-slash", "gitb", "net-stats", "snake-case"]),
-    ("process", ["git-count", "gitb"]),
-    ("http", ["net-stats"]),
-    ("llm", ["ai-notes"]),
-    ("f", []),
-    ("FS", []),
-    ("%", []),
-])
-def test_the_capability_filter_matches_one_capability(registry: Registry, capability: str,
-                                                      expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("capability", "expected"),
+    [
+        ("fs", ["back-slash", "gitb", "net-stats", "snake-case"]),
+        ("process", ["git-count", "gitb"]),
+        ("http", ["net-stats"]),
+        ("llm", ["ai-notes"]),
+        ("f", []),
+        ("FS", []),
+        ("%", []),
+    ],
+)
+def test_the_capability_filter_matches_one_capability(registry: Registry, capability: str, expected: list[str]) -> None:
     assert names(registry, capability=capability, sort="name") == (expected, len(expected))
 
 
@@ -283,9 +357,15 @@ def test_pages_partition_the_results_and_every_page_has_the_total(registry: Regi
 
 def test_every_query_is_answered_as_the_python_search_did(registry: Registry) -> None:
     words = ["", "git", "stats", "git stats", "check order", "ab", "c", "%", "_", "\\", "data science", "GIT"]
-    filters: list[dict[str, Any]] = [{}, {"category": "vcs"}, {"category": "writing"}, {"capability": "fs"},
-                                     {"no_network": True}, {"capability": "fs", "no_network": True},
-                                     {"category": "a_b"}]
+    filters: list[dict[str, Any]] = [
+        {},
+        {"category": "vcs"},
+        {"category": "writing"},
+        {"capability": "fs"},
+        {"no_network": True},
+        {"capability": "fs", "no_network": True},
+        {"category": "a_b"},
+    ]
     paging = [{"per_page": 100}, {"per_page": 2, "page": 2}, {"per_page": 3, "page": 3}]
     checked = 0
     with registry.db.read() as session:
@@ -365,14 +445,16 @@ def test_cached_answers_keep_rows_fresh_and_orders_at_most_ttl_old(registry: Reg
     assert names(registry, cache, sort="downloads", per_page=2) == (["net-stats", "git-count"], 11), "reused"
     with registry.db.read() as session:
         found, _ = catalog.search(session, SearchQuery(sort="name", per_page=3), cache)
-        assert (found[2].name, found[2].downloads, found[2].description) == ("abb", 10_000, "changed"), \
+        assert (found[2].name, found[2].downloads, found[2].description) == ("abb", 10_000, "changed"), (
             "a reused answer's rows are read again"
+        )
     clock.now += 0.5
     assert names(registry, cache, sort="downloads", per_page=2) == (["abb", "net-stats"], 11), "expired"
 
 
 def test_a_metadata_change_is_searchable_at_once_here_and_within_a_second_elsewhere(
-        registry: Registry, registry_config: RegistryConfig) -> None:
+    registry: Registry, registry_config: RegistryConfig
+) -> None:
     clock = FakeClock()
     other_worker = Registry.open(registry_config)
     other_worker.search_cache = SearchCache(ttl=3600, clock=clock)
@@ -380,8 +462,11 @@ def test_a_metadata_change_is_searchable_at_once_here_and_within_a_second_elsewh
         assert names(registry, registry.search_cache, q="git") == (["git", "git-count", "gitb"], 3)
         assert names(other_worker, other_worker.search_cache, q="git") == (["git", "git-count", "gitb"], 3)
         with registry.metadata_transaction() as session:  # as a publish or a yank does
-            session.execute(update(Plugin).where(Plugin.name == "snake-case").values(
-                search_text=listing.search_text("snake-case", "now about git", (), ("writing",))))
+            session.execute(
+                update(Plugin)
+                .where(Plugin.name == "snake-case")
+                .values(search_text=listing.search_text("snake-case", "now about git", (), ("writing",)))
+            )
         now_found = (["git", "git-count", "gitb", "snake-case"], 4)
         assert names(registry, registry.search_cache, q="git") == now_found
         clock.now += 0.9
@@ -419,10 +504,13 @@ def test_the_json_api_reuses_whole_pages_of_summaries(registry: Registry) -> Non
 
 
 def test_published_plugins_are_filtered_and_sorted_by_what_their_manifests_say(
-        client: FlaskClient, alice: Publisher, bob: Publisher, example_archive: PluginArchive) -> None:
+    client: FlaskClient, alice: Publisher, bob: Publisher, example_archive: PluginArchive
+) -> None:
     http = '[capabilities.http]\nhosts = ["api.example.com"]\nreason = "Fetches statistics to compare."\n'
-    for data in (variant(example_archive, version="1.0.0"),
-                 variant(example_archive, name="net-stats", extra_toml=http)):
+    for data in (
+        variant(example_archive, version="1.0.0"),
+        variant(example_archive, name="net-stats", extra_toml=http),
+    ):
         assert publish(client, alice, data).status_code == 201
     assert client.put("/api/v1/plugins/net-stats/reviews", json={"stars": 4}, headers=bob.auth).status_code == 200
 
@@ -454,8 +542,12 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, database_
     name = f"acc_migrate_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
-                             "ICU_LOCALE 'en-US-u-ka-shifted' LOCALE 'C.UTF-8'"))
+        conn.execute(
+            sa.text(
+                f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
+                "ICU_LOCALE 'en-US-u-ka-shifted' LOCALE 'C.UTF-8'"
+            )
+        )
     yield f"{admin_url.rpartition('/')[0]}/{name}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -463,15 +555,21 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, database_
 
 
 #: The tables as revision 0001 made them (only the columns these rows need values for).
-_USERS_0001 = sa.table("users", sa.column("id", sa.Integer()), sa.column("name", sa.String()),
-                       sa.column("email", sa.String()), sa.column("password_hash", sa.String()),
-                       sa.column("created_at", sa.DateTime()))
+_USERS_0001 = sa.table(
+    "users",
+    sa.column("id", sa.Integer()),
+    sa.column("name", sa.String()),
+    sa.column("email", sa.String()),
+    sa.column("password_hash", sa.String()),
+    sa.column("created_at", sa.DateTime()),
+)
 _PLUGINS_0001 = sa.table(
-    "plugins", *(sa.column(c, sa.String()) for c in ("name", "confusable_key", "description", "latest_version",
-                                                     "search_text")),
+    "plugins",
+    *(sa.column(c, sa.String()) for c in ("name", "confusable_key", "description", "latest_version", "search_text")),
     *(sa.column(c, sa.JSON()) for c in ("keywords", "categories", "capability_kinds")),
     *(sa.column(c, sa.Integer()) for c in ("id", "owner_id", "downloads", "rating_count", "rating_sum")),
-    *(sa.column(c, sa.DateTime()) for c in ("created_at", "updated_at")))
+    *(sa.column(c, sa.DateTime()) for c in ("created_at", "updated_at")),
+)
 
 
 @dataclass
@@ -490,23 +588,42 @@ def test_migration_0002_fills_the_search_columns_of_existing_plugins(empty_datab
     url = empty_database_url
     config: Any = schema._alembic_config(url)
     command.upgrade(config, "0001")
-    old = [Old("ab-c", ["vcs"], ["process"], ratings=(33, 8)),
-           Old("abb", ["Data Science", "50%"], ["fs", "http"], ratings=(107, 40)),
-           Old("ab-a", [], ["llm"], ratings=(267, 100)),
-           Old("aa", ["vcs"], []),
-           Old("quiet", ["vcs"], [], latest_version="")]
+    old = [
+        Old("ab-c", ["vcs"], ["process"], ratings=(33, 8)),
+        Old("abb", ["Data Science", "50%"], ["fs", "http"], ratings=(107, 40)),
+        Old("ab-a", [], ["llm"], ratings=(267, 100)),
+        Old("aa", ["vcs"], []),
+        Old("quiet", ["vcs"], [], latest_version=""),
+    ]
     engine = sa.create_engine(url)
     when = datetime(2026, 11, 1)
     with engine.begin() as conn:
-        conn.execute(sa.insert(_USERS_0001).values(id=1, name="alice", email="a@example.com", password_hash="",
-                                                   created_at=when))
-        conn.execute(sa.insert(_PLUGINS_0001), [
-            {"id": n, "name": p.name, "confusable_key": confusable_key(p.name), "owner_id": 1,
-             "description": f"{p.name} from before 0002", "keywords": p.keywords, "categories": p.categories,
-             "capability_kinds": p.capabilities, "latest_version": p.latest_version,
-             "search_text": listing.search_text(p.name, f"{p.name} from before 0002", p.keywords, p.categories),
-             "downloads": 0, "rating_sum": p.ratings[0], "rating_count": p.ratings[1], "created_at": when,
-             "updated_at": when} for n, p in enumerate(old, start=1)])
+        conn.execute(
+            sa.insert(_USERS_0001).values(id=1, name="alice", email="a@example.com", password_hash="", created_at=when)
+        )
+        conn.execute(
+            sa.insert(_PLUGINS_0001),
+            [
+                {
+                    "id": n,
+                    "name": p.name,
+                    "confusable_key": confusable_key(p.name),
+                    "owner_id": 1,
+                    "description": f"{p.name} from before 0002",
+                    "keywords": p.keywords,
+                    "categories": p.categories,
+                    "capability_kinds": p.capabilities,
+                    "latest_version": p.latest_version,
+                    "search_text": listing.search_text(p.name, f"{p.name} from before 0002", p.keywords, p.categories),
+                    "downloads": 0,
+                    "rating_sum": p.ratings[0],
+                    "rating_count": p.ratings[1],
+                    "created_at": when,
+                    "updated_at": when,
+                }
+                for n, p in enumerate(old, start=1)
+            ],
+        )
     engine.dispose()
 
     schema.upgrade(url)
@@ -521,14 +638,20 @@ def test_migration_0002_fills_the_search_columns_of_existing_plugins(empty_datab
             assert rows["abb"].filter_tokens == " cat:+44ata+20+53cience cat:50+25 cap:fs cap:http "
             # code-point order ("-" before letters), whatever the database's collation
             assert [p.name for p in catalog.search(session, SearchQuery(sort="name"))[0]] == [
-                "aa", "ab-a", "ab-c", "abb"]
-            for query, expected in [(SearchQuery(category="vcs"), ["aa", "ab-c"]),
-                                    (SearchQuery(category="Data Science"), ["abb"]),
-                                    (SearchQuery(category="50%"), ["abb"]),
-                                    (SearchQuery(capability="http"), ["abb"]),
-                                    (SearchQuery(no_network=True), ["aa", "ab-c"]),
-                                    (SearchQuery(sort="rating"), ["ab-c", "ab-a", "abb", "aa"]),
-                                    (SearchQuery(q="before 0002", sort="name"), ["aa", "ab-a", "ab-c", "abb"])]:
+                "aa",
+                "ab-a",
+                "ab-c",
+                "abb",
+            ]
+            for query, expected in [
+                (SearchQuery(category="vcs"), ["aa", "ab-c"]),
+                (SearchQuery(category="Data Science"), ["abb"]),
+                (SearchQuery(category="50%"), ["abb"]),
+                (SearchQuery(capability="http"), ["abb"]),
+                (SearchQuery(no_network=True), ["aa", "ab-c"]),
+                (SearchQuery(sort="rating"), ["ab-c", "ab-a", "abb", "aa"]),
+                (SearchQuery(q="before 0002", sort="name"), ["aa", "ab-a", "ab-c", "abb"]),
+            ]:
                 found, total = catalog.search(session, query)
                 assert ([p.name for p in found], total) == (expected, len(expected)), query
                 assert ([p.name for p in found], total) == reference_search(session, query), query

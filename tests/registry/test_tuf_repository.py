@@ -46,8 +46,9 @@ def test_targets_delegate_to_hashed_bins_and_the_snapshot_lists_every_bin(client
     targets.signed.verify_delegate(names[0], first_bin.signed_bytes, first_bin.signatures)
 
 
-def test_a_publish_changes_only_the_bins_it_touches(client: FlaskClient, alice: Publisher,
-                                                   example_archive: PluginArchive) -> None:
+def test_a_publish_changes_only_the_bins_it_touches(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     before = _served(client, "timestamp.json")
     snapshot_before = _served(client, f"{before.signed.snapshot_meta.version}.snapshot.json").signed
     assert publish(client, alice, variant(example_archive)).status_code == 201
@@ -62,8 +63,9 @@ def test_a_publish_changes_only_the_bins_it_touches(client: FlaskClient, alice: 
         assert any(path.startswith("project-stats/") for path in bin_md.signed.targets)
 
 
-def test_old_versions_stay_servable_for_clients_mid_update(client: FlaskClient, alice: Publisher,
-                                                           example_archive: PluginArchive) -> None:
+def test_old_versions_stay_servable_for_clients_mid_update(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     first = _served(client, "timestamp.json").signed.snapshot_meta.version
     publish(client, alice, variant(example_archive))
     assert client.get(f"/tuf/metadata/{first}.snapshot.json").status_code == 200
@@ -104,8 +106,9 @@ def test_serving_the_timestamp_refreshes_it_when_due(app: Flask, client: FlaskCl
     from registry.models import TufMetadata
 
     with registry.db.write() as session:  # make the current timestamp look nearly expired
-        session.execute(update(TufMetadata).where(TufMetadata.role == "timestamp")
-                        .values(expires=utcnow() + timedelta(minutes=5)))
+        session.execute(
+            update(TufMetadata).where(TufMetadata.role == "timestamp").values(expires=utcnow() + timedelta(minutes=5))
+        )
     served = json.loads(client.get("/tuf/metadata/timestamp.json").data)
     assert served["signed"]["version"] == 2
 
@@ -132,8 +135,9 @@ def test_metadata_is_gzip_compressed_for_clients_that_accept_it(client: FlaskCli
     assert gzip.decompress(stamp.data) == client.get("/tuf/metadata/timestamp.json").data
 
 
-def test_the_index_lets_a_client_fetch_the_signature_without_its_bin(client: FlaskClient, alice: Publisher,
-                                                                     example_archive: PluginArchive) -> None:
+def test_the_index_lets_a_client_fetch_the_signature_without_its_bin(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     import hashlib
 
     assert publish(client, alice, variant(example_archive)).status_code == 201
@@ -150,7 +154,8 @@ def test_the_index_lets_a_client_fetch_the_signature_without_its_bin(client: Fla
 
 
 def test_another_worker_serves_the_new_timestamp_right_after_a_change(
-        app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive) -> None:
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
     from registry.app import create_app
 
     assert publish(client, alice, variant(example_archive)).status_code == 201

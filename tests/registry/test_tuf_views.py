@@ -9,8 +9,9 @@ from flask.testing import FlaskClient
 from registry import tuf_views
 
 
-def test_a_full_metadata_cache_keeps_taking_the_newest_versions(app: Flask, client: FlaskClient,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_metadata_cache_keeps_taking_the_newest_versions(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(tuf_views, "_MAX_CACHED_METADATA", 2)
     cache = app.extensions["acc_registry"].cache
     cache.clear()

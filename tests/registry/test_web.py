@@ -50,11 +50,17 @@ HOSTILE_DESCRIPTION = "Counts <b>files</b> & <script>alert(1)</script> lines"
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-def _manifest_variant(base: PluginArchive, *, name: str, categories: list[str], extra_toml: str = "",
-                      drop_fs: bool = False) -> bytes:
+def _manifest_variant(
+    base: PluginArchive, *, name: str, categories: list[str], extra_toml: str = "", drop_fs: bool = False
+) -> bytes:
     text = re.sub(r'^name = ".*"$', f'name = "{name}"', base.manifest_text, count=1, flags=re.M)
-    text = re.sub(r"^categories = .*$", "categories = [" + ", ".join(f'"{c}"' for c in categories) + "]", text,
-                  count=1, flags=re.M)
+    text = re.sub(
+        r"^categories = .*$",
+        "categories = [" + ", ".join(f'"{c}"' for c in categories) + "]",
+        text,
+        count=1,
+        flags=re.M,
+    )
     if drop_fs:
         text = re.sub(r"^\[capabilities\.fs\]\n(?:[^\[\n].*\n)*\n?", "", text, flags=re.M)
     if extra_toml:
@@ -63,8 +69,9 @@ def _manifest_variant(base: PluginArchive, *, name: str, categories: list[str], 
 
 
 @pytest.fixture(scope="module")
-def published_template(tmp_path_factory: pytest.TempPathFactory,
-                       example_archive: PluginArchive) -> tuple[RegistryConfig, Publisher]:
+def published_template(
+    tmp_path_factory: pytest.TempPathFactory, example_archive: PluginArchive
+) -> tuple[RegistryConfig, Publisher]:
     """A registry where alice published project-stats 1.0.0 and 1.1.0, git-count (process only,
     category vcs), net-stats (adds http, category network) and xss-demo (a hostile README)."""
     root = tmp_path_factory.mktemp("web-template")
@@ -181,8 +188,14 @@ def log_in(client: FlaskClient, name: str, password: str = PASSWORD, next_page: 
 
 def register(client: FlaskClient, name: str, password: str = "a long enough password", **extra: str) -> Any:
     token = csrf_of(client.get("/register"))
-    data = {"csrf_token": token, "name": name, "email": f"{name}@example.org", "password": password,
-            "confirm": password, **extra}
+    data = {
+        "csrf_token": token,
+        "name": name,
+        "email": f"{name}@example.org",
+        "password": password,
+        "confirm": password,
+        **extra,
+    }
     return client.post("/register", data=data)
 
 
@@ -200,9 +213,14 @@ def audit_actions(app: Flask) -> list[tuple[str, str, str]]:
 
 
 def test_every_page_renders_accessibly_for_visitors_and_logged_in_users(client: FlaskClient) -> None:
-    visitor_pages = {"/": "Plugins for Automatic Claude Code", "/search?q=stats": "Plugins matching “stats”",
-                     "/plugins/project-stats": "project-stats 1.1.0", "/publishers/alice": "alice",
-                     "/login": "Log in", "/register": "Register"}
+    visitor_pages = {
+        "/": "Plugins for Automatic Claude Code",
+        "/search?q=stats": "Plugins matching “stats”",
+        "/plugins/project-stats": "project-stats 1.1.0",
+        "/publishers/alice": "alice",
+        "/login": "Log in",
+        "/register": "Register",
+    }
     for url, title in visitor_pages.items():
         response = client.get(url)
         assert response.status_code == 200, url
@@ -260,7 +278,9 @@ def test_search_results_are_paginated_with_links_that_keep_the_filters(client: F
     assert next_links and next_links[0]["href"] == "/search?capability=process&sort=name&page=2&per_page=2"
     second = page_of(client.get(next_links[0]["href"]))
     assert [a["href"] for a in second.find("a") if a.get("href", "").startswith("/plugins/")] == [
-        "/plugins/project-stats", "/plugins/xss-demo"]
+        "/plugins/project-stats",
+        "/plugins/xss-demo",
+    ]
     assert second.find("a", rel="prev")
     assert second.find("a", **{"aria-current": "page"})[0]["href"].endswith("page=2&per_page=2")
 
@@ -295,13 +315,12 @@ def test_an_unexpected_failure_renders_the_500_page(app: Flask) -> None:
     assert "The registry failed to handle this request." in page.html and "boom" not in page.html
 
 
-def test_the_plugin_page_puts_capabilities_and_reasons_first_and_shows_the_install_command(
-        client: FlaskClient) -> None:
+def test_the_plugin_page_puts_capabilities_and_reasons_first_and_shows_the_install_command(client: FlaskClient) -> None:
     html = client.get("/plugins/project-stats").get_data(as_text=True)
     capabilities = html.index('id="capabilities-heading"')
     assert capabilities < html.index('id="readme-heading"') < html.index('id="versions-heading"')
-    section = html[capabilities:html.index('id="install-heading"')]
-    assert "<strong>process</strong> <span class=\"tag tag-warn\">High risk</span>" in section
+    section = html[capabilities : html.index('id="install-heading"')]
+    assert '<strong>process</strong> <span class="tag tag-warn">High risk</span>' in section
     assert "Runs programs on your computer" in section and "run programs: git" in section
     assert "Asks git for its version and the number of commits in the project." in section
     assert "<strong>fs</strong>" in section
@@ -312,24 +331,28 @@ def test_the_plugin_page_puts_capabilities_and_reasons_first_and_shows_the_insta
     assert "<h3>project-stats</h3>" in html, "the README's h1 becomes an h3 under the README's h2"
 
     network = client.get("/plugins/net-stats").get_data(as_text=True)
-    assert "<strong>http</strong> <span class=\"tag tag-warn\">High risk</span>" in network
+    assert '<strong>http</strong> <span class="tag tag-warn">High risk</span>' in network
     assert "connect to: api.example.com" in network and "Fetches public statistics to compare with." in network
 
 
 def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: FlaskClient, alice: Publisher) -> None:
-    response = client.post("/api/v1/plugins/project-stats/versions/1.1.0/yank", headers=alice.auth,
-                           json={"reason": "miscounts <lines> in CRLF files"})
+    response = client.post(
+        "/api/v1/plugins/project-stats/versions/1.1.0/yank",
+        headers=alice.auth,
+        json={"reason": "miscounts <lines> in CRLF files"},
+    )
     assert response.status_code == 200, response.get_json()
     html = client.get("/plugins/project-stats").get_data(as_text=True)
     rows = re.findall(r"<tr( class=\"yanked\")?>\s*<th scope=\"row\">([0-9.]+)</th>", html)
     assert rows == [(' class="yanked"', "1.1.0"), ("", "1.0.0")]
     assert "<strong>Yanked:</strong> miscounts &lt;lines&gt; in CRLF files" in html
-    assert "<h1>project-stats <span class=\"version\">1.0.0</span></h1>" in html, "the newest available version leads"
+    assert '<h1>project-stats <span class="version">1.0.0</span></h1>' in html, "the newest available version leads"
 
 
 def test_a_deprecated_plugin_shows_a_banner(client: FlaskClient, alice: Publisher) -> None:
-    response = client.post("/api/v1/plugins/net-stats/deprecate", headers=alice.auth,
-                           json={"message": "use project-stats <instead>"})
+    response = client.post(
+        "/api/v1/plugins/net-stats/deprecate", headers=alice.auth, json={"message": "use project-stats <instead>"}
+    )
     assert response.status_code == 200, response.get_json()
     html = client.get("/plugins/net-stats").get_data(as_text=True)
     assert '<h2 id="deprecated-heading">Deprecated</h2>' in html
@@ -381,15 +404,25 @@ def test_register_log_out_and_log_in_again(client: FlaskClient, app: Flask) -> N
 
 
 def test_registration_refusals_keep_the_form_filled_in(client: FlaskClient) -> None:
-    cases = [({"name": "Not Valid"}, 400, "Invalid user name"),
-             ({"name": "dave", "password": "short", "confirm": "short"}, 400, "shorter than 10 characters"),
-             ({"name": "dave", "confirm": "something else entirely"}, 400,
-              "The two passwords differ. Type the same password in both fields."),
-             ({"name": "alice"}, 409, "The name is already registered")]
+    cases = [
+        ({"name": "Not Valid"}, 400, "Invalid user name"),
+        ({"name": "dave", "password": "short", "confirm": "short"}, 400, "shorter than 10 characters"),
+        (
+            {"name": "dave", "confirm": "something else entirely"},
+            400,
+            "The two passwords differ. Type the same password in both fields.",
+        ),
+        ({"name": "alice"}, 409, "The name is already registered"),
+    ]
     for fields, status, message in cases:
         token = csrf_of(client.get("/register"))
-        data = {"csrf_token": token, "email": "dave@example.org", "password": "a long enough password",
-                "confirm": "a long enough password", **fields}
+        data = {
+            "csrf_token": token,
+            "email": "dave@example.org",
+            "password": "a long enough password",
+            "confirm": "a long enough password",
+            **fields,
+        }
         response = client.post("/register", data=data)
         assert response.status_code == status, fields
         page = page_of(response)
@@ -420,9 +453,15 @@ def test_posts_without_the_right_csrf_token_are_refused(client: FlaskClient, app
     assert log_in(client, "alice").status_code == 303
     audited = audit_actions(app)
     valid = csrf_of(client.get("/account"))
-    forms = {"/login": {"name": "alice", "password": PASSWORD}, "/register": {"name": "eve"},
-             "/logout": {}, "/account/tokens": {}, "/account/keys": {"public_key": "x"},
-             "/plugins/project-stats/review": {"stars": "1"}, "/plugins/project-stats/report": {"reason": "x"}}
+    forms = {
+        "/login": {"name": "alice", "password": PASSWORD},
+        "/register": {"name": "eve"},
+        "/logout": {},
+        "/account/tokens": {},
+        "/account/keys": {"public_key": "x"},
+        "/plugins/project-stats/review": {"stars": "1"},
+        "/plugins/project-stats/report": {"reason": "x"},
+    }
     for action, data in forms.items():
         for token in (None, "", "wrong" + valid, valid[:-1]):
             sent = dict(data) if token is None else {**data, "csrf_token": token}
@@ -462,18 +501,19 @@ def test_logins_are_rate_limited_per_client(registry_config: RegistryConfig) -> 
 
 def test_oversized_fields_and_bodies_are_refused_clearly(client: FlaskClient) -> None:
     assert log_in(client, "alice").status_code == 303
-    response = post_form(client, "/plugins/project-stats", "/plugins/project-stats/review", stars="4",
-                         text="x" * 5001)
+    response = post_form(client, "/plugins/project-stats", "/plugins/project-stats/review", stars="4", text="x" * 5001)
     assert response.status_code == 400
     assert "The review is longer than 5000 characters" in response.get_data(as_text=True)
-    response = post_form(client, "/plugins/project-stats", "/plugins/project-stats/review", stars="4",
-                         text="nul \x00 byte")
-    assert response.status_code == 400 and "The review holds characters the registry cannot store" in \
-        response.get_data(as_text=True)
-    response = post_form(client, "/account", "/account/identities", identity="i" * 255,
-                         issuer="https://example.com")
+    response = post_form(
+        client, "/plugins/project-stats", "/plugins/project-stats/review", stars="4", text="nul \x00 byte"
+    )
+    assert response.status_code == 400 and "The review holds characters the registry cannot store" in response.get_data(
+        as_text=True
+    )
+    response = post_form(client, "/account", "/account/identities", identity="i" * 255, issuer="https://example.com")
     assert response.status_code == 400 and "The identity is longer than 254 characters" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
 
     token = csrf_of(client.get("/account"))
     huge = client.post("/account/keys", data={"csrf_token": token, "public_key": "k" * 300_000})
@@ -495,14 +535,16 @@ def test_pages_for_a_logged_in_user_are_private_and_not_stored(client: FlaskClie
 
 
 def test_a_review_is_created_then_edited_one_per_account_and_the_aggregate_follows(
-        client: FlaskClient, app: Flask) -> None:
+    client: FlaskClient, app: Flask
+) -> None:
     page = page_of(client.get("/plugins/project-stats"))
     assert "No reviews yet" in page.html and not page.find("form", action="/plugins/project-stats/review")
     assert page.find("a", href="/login?next=/plugins/project-stats")
 
     log_in(client, "alice")
-    response = post_form(client, "/plugins/project-stats", "/plugins/project-stats/review", stars="5",
-                         text="Counts everything.")
+    response = post_form(
+        client, "/plugins/project-stats", "/plugins/project-stats/review", stars="5", text="Counts everything."
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/plugins/project-stats#reviews"
     page = page_of(client.get("/plugins/project-stats"))
     assert "5.0 out of 5 (1 review)" in page.html and "Counts everything." in page.html
@@ -526,15 +568,18 @@ def test_a_review_is_created_then_edited_one_per_account_and_the_aggregate_follo
     assert (reviews["rating"], reviews["rating_count"]) == (3.5, 2)
     assert sorted((r["user"], r["stars"]) for r in reviews["reviews"]) == [("alice", 3), ("carol", 4)]
     assert [a for a in audit_actions(app) if a[1] == "review"] == [
-        ("alice", "review", "project-stats"), ("alice", "review", "project-stats"),
-        ("carol", "review", "project-stats")]
+        ("alice", "review", "project-stats"),
+        ("alice", "review", "project-stats"),
+        ("carol", "review", "project-stats"),
+    ]
 
 
 def test_a_review_without_stars_is_refused_on_the_page_with_the_draft_kept(client: FlaskClient) -> None:
     log_in(client, "alice")
     for stars in ("", "0", "6", "five"):
-        response = post_form(client, "/plugins/project-stats", "/plugins/project-stats/review", stars=stars,
-                             text="my draft")
+        response = post_form(
+            client, "/plugins/project-stats", "/plugins/project-stats/review", stars=stars, text="my draft"
+        )
         assert response.status_code == 400, stars
         page = page_of(response)
         assert "The rating must be a whole number from 1 to 5" in page.html
@@ -562,7 +607,8 @@ def test_an_abuse_report_is_recorded_and_audited(client: FlaskClient, app: Flask
     response = post_form(client, "/plugins/xss-demo", "/plugins/xss-demo/report", reason="Hostile README")
     assert response.status_code == 303
     assert "the registry&#39;s operators will look at your report" in client.get("/plugins/xss-demo").get_data(
-        as_text=True)
+        as_text=True
+    )
     with app.extensions["acc_registry"].db.read() as session:
         assert [r.reason for r in session.execute(select(AbuseReport)).scalars()] == ["Hostile README"]
     assert ("alice", "report", "xss-demo") in audit_actions(app)
@@ -574,10 +620,12 @@ def test_an_abuse_report_is_recorded_and_audited(client: FlaskClient, app: Flask
 
 
 def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_401(
-        client: FlaskClient, app: Flask) -> None:
+    client: FlaskClient, app: Flask
+) -> None:
     log_in(client, "alice")
-    response = post_form(client, "/account", "/account/tokens", description="laptop", plugins="project-stats",
-                         expires_days="30")
+    response = post_form(
+        client, "/account", "/account/tokens", description="laptop", plugins="project-stats", expires_days="30"
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     page = page_of(response)
@@ -595,8 +643,9 @@ def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_4
     with app.extensions["acc_registry"].db.read() as session:
         from registry.models import ApiToken
 
-        assert all(token not in (t.token_hash, t.prefix, t.description) for t in session.execute(
-            select(ApiToken)).scalars())
+        assert all(
+            token not in (t.token_hash, t.prefix, t.description) for t in session.execute(select(ApiToken)).scalars()
+        )
 
     response = post_form(client, "/account", f"/account/tokens/{mine[0]['id']}/revoke")
     assert response.status_code == 303
@@ -609,8 +658,11 @@ def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_4
 
 def test_token_form_refusals_are_shown_beside_the_form(client: FlaskClient, bob: Publisher) -> None:
     log_in(client, "alice")
-    cases = {("not a name!", "30"): "Invalid plugin name", ("", "0"): "The expiry in days must be a whole number",
-             ("", "forever"): "The expiry in days must be a whole number"}
+    cases = {
+        ("not a name!", "30"): "Invalid plugin name",
+        ("", "0"): "The expiry in days must be a whole number",
+        ("", "forever"): "The expiry in days must be a whole number",
+    }
     for (plugins, days), message in cases.items():
         response = post_form(client, "/account", "/account/tokens", plugins=plugins, expires_days=days)
         assert response.status_code == 400
@@ -628,7 +680,8 @@ def test_token_form_refusals_are_shown_beside_the_form(client: FlaskClient, bob:
 
 
 def test_keys_and_sigstore_identities_are_added_and_listed_on_the_publisher_page(
-        client: FlaskClient, tmp_path: Path, app: Flask) -> None:
+    client: FlaskClient, tmp_path: Path, app: Flask
+) -> None:
     key = tmp_path / "new.key"
     generate_keypair(key)
     pem = key.with_name("new.key.pub").read_text()
@@ -645,11 +698,13 @@ def test_keys_and_sigstore_identities_are_added_and_listed_on_the_publisher_page
     private = post_form(client, "/account", "/account/keys", public_key=key.read_text())
     assert private.status_code == 400 and "This is a private key" in private.get_data(as_text=True)
 
-    response = post_form(client, "/account", "/account/identities", identity="alice@example.com",
-                         issuer="https://github.com/login/oauth")
+    response = post_form(
+        client, "/account", "/account/identities", identity="alice@example.com", issuer="https://github.com/login/oauth"
+    )
     assert response.status_code == 303
-    no_https = post_form(client, "/account", "/account/identities", identity="alice@example.com",
-                         issuer="http://insecure.example")
+    no_https = post_form(
+        client, "/account", "/account/identities", identity="alice@example.com", issuer="http://insecure.example"
+    )
     assert no_https.status_code == 400 and "https://" in no_https.get_data(as_text=True)
 
     publisher = client.get("/publishers/alice").get_data(as_text=True)

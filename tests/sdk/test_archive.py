@@ -12,13 +12,13 @@ import pytest
 from sdk.archive import MAX_ARCHIVE_BYTES, archive_bytes, read_archive, read_archive_bytes
 from sdk.errors import ArchiveError, ManifestError
 
-MANIFEST = '''name = "tiny"
+MANIFEST = """name = "tiny"
 version = "0.1.0"
 description = "Tiny."
 
 [[commands]]
 name = "hello"
-'''
+"""
 COMPONENT = b"\x00asm\x0d\x00\x01\x00" + b"\x00" * 64
 
 

@@ -8,7 +8,7 @@ from sdk.errors import ManifestError
 from sdk.manifest import load_manifest
 from sdk.names import confusable_key
 
-VALID = '''
+VALID = """
 name = "demo"
 version = "1.2.0"
 description = "A demo."
@@ -35,7 +35,7 @@ description = "Greets."
 [commands.input]
 type = "object"
 properties.name = { type = "string" }
-'''
+"""
 
 
 def test_a_valid_manifest_loads_with_its_capabilities_and_limits() -> None:
@@ -49,24 +49,27 @@ def test_a_valid_manifest_loads_with_its_capabilities_and_limits() -> None:
     assert manifest.archive_name == "demo-1.2.0.plugin"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (('name = "demo"', 'name = "Demo"'), "invalid plugin name"),
-    (('name = "demo"', 'name = "de--mo"'), "invalid plugin name"),
-    (('version = "1.2.0"', 'version = "one"'), "not a valid version"),
-    (('api = ">=1.0,<2"', 'api = "bogus"'), "not a version specifier"),
-    (('description = "A demo."', 'descripton = "typo"'), "unknown field 'descripton'"),
-    (('[capabilities.fs]', '[capabilities.network]'), "unknown capability 'network'"),
-    (('reason = "Reads history."', 'reason = ""'), "has no reason"),
-    (('programs = ["git"]', 'programs = ["/bin/sh"]'), "bare program name"),
-    (('programs = ["git"]', 'programs = []'), "at least one"),
-    (('programs = ["git"]', 'programs = ["git"]\nshell = true'), "unknown field 'shell'"),
-    (('access = "read-write"', 'access = "all"'), 'access must be "read" or "read-write"'),
-    (('memory_mb = 64', 'memory_mb = 100000'), "memory_mb must be"),
-    (('git = ">=1.0"', 'git = ">>1"'), "not a specifier"),
-    (('type = "object"', 'type = "array"'), "must describe an object"),
-    (('properties.name = { type = "string" }', 'properties.name = { type = "strang" }'),
-     "not a valid JSON Schema"),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('name = "demo"', 'name = "Demo"'), "invalid plugin name"),
+        (('name = "demo"', 'name = "de--mo"'), "invalid plugin name"),
+        (('version = "1.2.0"', 'version = "one"'), "not a valid version"),
+        (('api = ">=1.0,<2"', 'api = "bogus"'), "not a version specifier"),
+        (('description = "A demo."', 'descripton = "typo"'), "unknown field 'descripton'"),
+        (("[capabilities.fs]", "[capabilities.network]"), "unknown capability 'network'"),
+        (('reason = "Reads history."', 'reason = ""'), "has no reason"),
+        (('programs = ["git"]', 'programs = ["/bin/sh"]'), "bare program name"),
+        (('programs = ["git"]', "programs = []"), "at least one"),
+        (('programs = ["git"]', 'programs = ["git"]\nshell = true'), "unknown field 'shell'"),
+        (('access = "read-write"', 'access = "all"'), 'access must be "read" or "read-write"'),
+        (("memory_mb = 64", "memory_mb = 100000"), "memory_mb must be"),
+        (('git = ">=1.0"', 'git = ">>1"'), "not a specifier"),
+        (('type = "object"', 'type = "array"'), "must describe an object"),
+        (('properties.name = { type = "string" }', 'properties.name = { type = "strang" }'), "not a valid JSON Schema"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_an_invalid_manifest_is_refused_with_a_clear_message(change: tuple[str, str], message: str) -> None:
     old, new = change
     assert old in VALID
@@ -102,17 +105,23 @@ def test_look_alike_names_share_a_confusable_key() -> None:
     assert confusable_key("docs") != confusable_key("dogs")
 
 
-@pytest.mark.parametrize("host", ["*", "*.com", "api.github.com/path", "user@api.github.com", "host:0",
-                                  "http://a b"])
+@pytest.mark.parametrize("host", ["*", "*.com", "api.github.com/path", "user@api.github.com", "host:0", "http://a b"])
 def test_http_hosts_the_capability_could_not_enforce_are_refused(host: str) -> None:
-    text = VALID.replace('[capabilities.fs]', f'[capabilities.http]\nhosts = ["{host}"]\nreason = "r"\n\n'
-                         '[capabilities.fs]')
+    text = VALID.replace(
+        "[capabilities.fs]", f'[capabilities.http]\nhosts = ["{host}"]\nreason = "r"\n\n[capabilities.fs]'
+    )
     with pytest.raises(ManifestError, match=r"\[capabilities\.http\]"):
         load_manifest(text)
 
 
 def test_valid_http_hosts_are_accepted() -> None:
-    text = VALID.replace('[capabilities.fs]', '[capabilities.http]\nhosts = ["api.github.com", "*.example.org",'
-                         ' "http://127.0.0.1:8080"]\nreason = "r"\n\n[capabilities.fs]')
-    assert load_manifest(text).capabilities["http"].hosts == ("api.github.com", "*.example.org",
-                                                             "http://127.0.0.1:8080")
+    text = VALID.replace(
+        "[capabilities.fs]",
+        '[capabilities.http]\nhosts = ["api.github.com", "*.example.org",'
+        ' "http://127.0.0.1:8080"]\nreason = "r"\n\n[capabilities.fs]',
+    )
+    assert load_manifest(text).capabilities["http"].hosts == (
+        "api.github.com",
+        "*.example.org",
+        "http://127.0.0.1:8080",
+    )

@@ -68,8 +68,7 @@ def test_keygen_writes_private_key_0600_and_public_key(tmp_path: Path) -> None:
     assert PublicKey.from_bytes(pub_path.read_bytes()) == public_key
     assert pub_path.read_bytes() == public_key.to_pem()
     loaded = load_private_key(out)
-    raw = loaded.public_key().public_bytes(serialization.Encoding.Raw,
-                                           serialization.PublicFormat.Raw)
+    raw = loaded.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     assert raw == public_key.raw
 
 
@@ -118,8 +117,10 @@ def test_public_key_garbage_is_refused(data: bytes, message: str) -> None:
 def test_public_key_refuses_other_algorithms_and_private_keys(
     key_pair: tuple[Path, PublicKey],
 ) -> None:
-    ec_pem = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     with pytest.raises(SignatureError, match="not an Ed25519 key"):
         PublicKey.from_bytes(ec_pem)
@@ -129,7 +130,8 @@ def test_public_key_refuses_other_algorithms_and_private_keys(
 
 
 def test_group_readable_private_key_is_refused(
-    key_pair: tuple[Path, PublicKey], archive: Path,
+    key_pair: tuple[Path, PublicKey],
+    archive: Path,
 ) -> None:
     key_path, _ = key_pair
     key_path.chmod(0o640)
@@ -140,7 +142,8 @@ def test_group_readable_private_key_is_refused(
 
 
 def test_private_key_problems_are_explained(
-    tmp_path: Path, key_pair: tuple[Path, PublicKey],
+    tmp_path: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     with pytest.raises(SignatureError, match="no private key") as info:
         load_private_key(tmp_path / "missing.key")
@@ -151,9 +154,11 @@ def test_private_key_problems_are_explained(
         load_private_key(key_path.with_name(key_path.name + ".pub"))
 
     ec_key = tmp_path / "ec.key"
-    ec_key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    ec_key.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     ec_key.chmod(0o600)
     with pytest.raises(SignatureError, match="not an Ed25519 key"):
         load_private_key(ec_key)
@@ -185,7 +190,8 @@ def test_sign_and_verify_round_trip(archive: Path, key_pair: tuple[Path, PublicK
 
 
 def test_signature_covers_a_domain_separated_message(
-    archive: Path, key_pair: tuple[Path, PublicKey],
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     key_path, public_key = key_pair
     sha256 = archive_digest(archive)
@@ -208,20 +214,22 @@ def test_changed_archive_byte_is_refused(archive: Path, key_pair: tuple[Path, Pu
 
 
 def test_changed_archive_with_rewritten_sha256_is_refused(
-    archive: Path, key_pair: tuple[Path, PublicKey],
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     # The attacker also updates the sha256 inside the .sig: the signature no longer covers it.
     key_path, public_key = key_pair
     signature = read_signature(sign_archive(archive, key_path))
     archive.write_bytes(archive.read_bytes() + b"evil")
-    rewritten = ArchiveSignature(key_id=signature.key_id, signature=signature.signature,
-                                 sha256=archive_digest(archive))
+    rewritten = ArchiveSignature(key_id=signature.key_id, signature=signature.signature, sha256=archive_digest(archive))
     with pytest.raises(SignatureError, match="tampered"):
         verify_archive_signature(archive_digest(archive), rewritten, [public_key])
 
 
 def test_signature_from_untrusted_key_is_refused(
-    tmp_path: Path, archive: Path, key_pair: tuple[Path, PublicKey],
+    tmp_path: Path,
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     _, trusted_key = key_pair
     other_path, other_key = _other_key(tmp_path)
@@ -233,19 +241,21 @@ def test_signature_from_untrusted_key_is_refused(
 
 
 def test_signature_claiming_a_trusted_key_id_is_refused(
-    tmp_path: Path, archive: Path, key_pair: tuple[Path, PublicKey],
+    tmp_path: Path,
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     _, trusted_key = key_pair
     other_path, _ = _other_key(tmp_path)
     signature = read_signature(sign_archive(archive, other_path))
-    impostor = ArchiveSignature(key_id=trusted_key.key_id, signature=signature.signature,
-                                sha256=signature.sha256)
+    impostor = ArchiveSignature(key_id=trusted_key.key_id, signature=signature.signature, sha256=signature.sha256)
     with pytest.raises(SignatureError, match="does not verify"):
         verify_archive_signature(archive_digest(archive), impostor, [trusted_key])
 
 
 def test_tampered_signature_byte_is_refused(
-    archive: Path, key_pair: tuple[Path, PublicKey],
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     key_path, public_key = key_pair
     sig_path = sign_archive(archive, key_path)
@@ -283,7 +293,10 @@ def _valid_document(archive: Path, key_path: Path) -> dict[str, object]:
     ],
 )
 def test_malformed_signature_fields_are_refused(
-    archive: Path, key_pair: tuple[Path, PublicKey], change: dict[str, object], message: str,
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
+    change: dict[str, object],
+    message: str,
 ) -> None:
     document = _valid_document(archive, key_pair[0])
     delete = change.pop("__delete__", None)
@@ -297,8 +310,7 @@ def test_malformed_signature_fields_are_refused(
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"not json", b"\xff\xfe", b"[1, 2]", b'"a string"', b"[" * 10_000,
-     b'{"version": 1, "version": 1}'],
+    [b"", b"not json", b"\xff\xfe", b"[1, 2]", b'"a string"', b"[" * 10_000, b'{"version": 1, "version": 1}'],
 )
 def test_malformed_signature_json_is_refused(data: bytes) -> None:
     with pytest.raises(SignatureError, match="signature file"):
@@ -306,7 +318,9 @@ def test_malformed_signature_json_is_refused(data: bytes) -> None:
 
 
 def test_oversize_signature_is_refused(
-    tmp_path: Path, archive: Path, key_pair: tuple[Path, PublicKey],
+    tmp_path: Path,
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     document = _valid_document(archive, key_pair[0])
     padded = json.dumps(document).encode() + b" " * MAX_SIGNATURE_BYTES
@@ -384,7 +398,8 @@ def test_cli_verify_uses_the_trust_store(
 
 
 def test_cli_verify_refuses_a_tampered_archive(
-    archive: Path, key_pair: tuple[Path, PublicKey],
+    archive: Path,
+    key_pair: tuple[Path, PublicKey],
 ) -> None:
     key_path, _ = key_pair
     sign_archive(archive, key_path)
@@ -403,8 +418,7 @@ def test_cli_verify_without_signature_file(archive: Path, key_pair: tuple[Path, 
 
 def test_cli_verify_rejects_mixed_options(archive: Path, key_pair: tuple[Path, PublicKey]) -> None:
     runner = CliRunner()
-    result = runner.invoke(verify, [str(archive), "--sigstore-bundle", str(archive),
-                                    "--identity", "a@b.c"])
+    result = runner.invoke(verify, [str(archive), "--sigstore-bundle", str(archive), "--identity", "a@b.c"])
     assert result.exit_code == 2
     assert "needs both --identity and --issuer" in result.output
     result = runner.invoke(verify, [str(archive), "--identity", "a@b.c"])

@@ -51,16 +51,14 @@ def test_fixture_is_present() -> None:
 
 
 def test_real_staging_bundle_verifies_offline() -> None:
-    verify_sigstore_bundle(ARTIFACT.read_bytes(), BUNDLE.read_bytes(),
-                           identity=IDENTITY, issuer=ISSUER, staging=True)
+    verify_sigstore_bundle(ARTIFACT.read_bytes(), BUNDLE.read_bytes(), identity=IDENTITY, issuer=ISSUER, staging=True)
 
 
 def test_changed_artifact_byte_is_refused() -> None:
     artifact = bytearray(ARTIFACT.read_bytes())
     artifact[0] ^= 0x01
     with pytest.raises(SignatureError, match="Sigstore verification failed") as info:
-        verify_sigstore_bundle(bytes(artifact), BUNDLE.read_bytes(),
-                               identity=IDENTITY, issuer=ISSUER, staging=True)
+        verify_sigstore_bundle(bytes(artifact), BUNDLE.read_bytes(), identity=IDENTITY, issuer=ISSUER, staging=True)
     assert "digest mismatch" in info.value.message
     assert info.value.hint
 
@@ -68,39 +66,44 @@ def test_changed_artifact_byte_is_refused() -> None:
 def test_another_identity_is_refused() -> None:
     expected = re.escape("not signed by mallory@example.com")
     with pytest.raises(SignatureError, match=expected) as info:
-        verify_sigstore_bundle(ARTIFACT.read_bytes(), BUNDLE.read_bytes(),
-                               identity="mallory@example.com", issuer=ISSUER, staging=True)
+        verify_sigstore_bundle(
+            ARTIFACT.read_bytes(), BUNDLE.read_bytes(), identity="mallory@example.com", issuer=ISSUER, staging=True
+        )
     # The message tells who did sign, so the user can judge.
     assert IDENTITY in info.value.message
 
 
 def test_another_issuer_is_refused() -> None:
     with pytest.raises(SignatureError, match=re.escape(f"not signed by {IDENTITY}")) as info:
-        verify_sigstore_bundle(ARTIFACT.read_bytes(), BUNDLE.read_bytes(), identity=IDENTITY,
-                               issuer="https://accounts.google.com", staging=True)
+        verify_sigstore_bundle(
+            ARTIFACT.read_bytes(),
+            BUNDLE.read_bytes(),
+            identity=IDENTITY,
+            issuer="https://accounts.google.com",
+            staging=True,
+        )
     assert ISSUER in info.value.message  # sigstore reports the issuer it found
 
 
 def test_staging_bundle_is_refused_by_production_trust_root() -> None:
     with pytest.raises(SignatureError, match="production") as info:
-        verify_sigstore_bundle(ARTIFACT.read_bytes(), BUNDLE.read_bytes(),
-                               identity=IDENTITY, issuer=ISSUER, staging=False)
+        verify_sigstore_bundle(
+            ARTIFACT.read_bytes(), BUNDLE.read_bytes(), identity=IDENTITY, issuer=ISSUER, staging=False
+        )
     assert info.value.hint is not None and "staging" in info.value.hint
 
 
 @pytest.mark.parametrize("bundle", [b"not json at all", b"{}", b"[]", b'{"mediaType": 5}', b"\xff"])
 def test_garbage_bundle_is_refused_clearly(bundle: bytes) -> None:
     with pytest.raises(SignatureError, match="the Sigstore bundle could not be read") as info:
-        verify_sigstore_bundle(ARTIFACT.read_bytes(), bundle,
-                               identity=IDENTITY, issuer=ISSUER, staging=True)
+        verify_sigstore_bundle(ARTIFACT.read_bytes(), bundle, identity=IDENTITY, issuer=ISSUER, staging=True)
     assert info.value.hint
 
 
 def test_oversize_bundle_is_refused() -> None:
     bundle = BUNDLE.read_bytes() + b" " * MAX_BUNDLE_BYTES
     with pytest.raises(SignatureError, match="too large"):
-        verify_sigstore_bundle(ARTIFACT.read_bytes(), bundle,
-                               identity=IDENTITY, issuer=ISSUER, staging=True)
+        verify_sigstore_bundle(ARTIFACT.read_bytes(), bundle, identity=IDENTITY, issuer=ISSUER, staging=True)
 
 
 def test_cli_verify_sigstore_bundle() -> None:

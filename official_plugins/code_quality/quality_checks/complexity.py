@@ -54,8 +54,14 @@ def functions(tree: ast.Module) -> list[FunctionComplexity]:
     while walk.stack:
         walk.step(*walk.stack.pop())
     found = [
-        FunctionComplexity(name=name, kind=kind, line=node.lineno, column=node.col_offset + 1,
-                           end_line=node.end_lineno or node.lineno, complexity=score)
+        FunctionComplexity(
+            name=name,
+            kind=kind,
+            line=node.lineno,
+            column=node.col_offset + 1,
+            end_line=node.end_lineno or node.lineno,
+            complexity=score,
+        )
         for (node, name, kind), score in zip(walk.defined, walk.scores, strict=True)
     ]
     found.sort(key=lambda f: (f.line, f.column))

@@ -16,8 +16,7 @@ MAX_LISTED_SKIPS = 100
 #: Bytes read to decide whether a file is binary (a NUL byte in them means it is).
 BINARY_SNIFF_BYTES = 8192
 
-_DEPENDENCY_DIRS = frozenset({"node_modules", "site-packages", "dist-packages", "__pypackages__",
-                              "bower_components"})
+_DEPENDENCY_DIRS = frozenset({"node_modules", "site-packages", "dist-packages", "__pypackages__", "bower_components"})
 _VIRTUALENV_DIRS = frozenset({"venv", "virtualenv"})
 _BUILD_DIRS = frozenset({"__pycache__", "build", "dist", "htmlcov"})
 
@@ -41,8 +40,12 @@ class Scan:
             self.skipped.append({"path": path, "reason": reason})
 
     def summary(self, analysed: int) -> dict[str, object]:
-        return {"files": analysed, "skipped": self.skipped, "skipped_total": self.skipped_total,
-                "truncated": self.truncated}
+        return {
+            "files": analysed,
+            "skipped": self.skipped,
+            "skipped_total": self.skipped_total,
+            "truncated": self.truncated,
+        }
 
 
 def resolve(path: str) -> str:
@@ -56,12 +59,13 @@ def resolve(path: str) -> str:
         raise PathProblem("the path contains a NUL character")
     candidate = raw.replace("\\", "/")
     if candidate.startswith("/") or (len(candidate) > 1 and candidate[1] == ":"):
-        raise PathProblem(f"path {path!r} is absolute; give a path relative to the project root, such as "
-                          '"src" or "." for the whole project')
+        raise PathProblem(
+            f"path {path!r} is absolute; give a path relative to the project root, such as "
+            '"src" or "." for the whole project'
+        )
     normal = posixpath.normpath(candidate)
     if normal == ".." or normal.startswith("../"):
-        raise PathProblem(f"path {path!r} leads outside the project; give a path inside it, relative to "
-                          "its root")
+        raise PathProblem(f"path {path!r} leads outside the project; give a path inside it, relative to its root")
     return normal
 
 
@@ -91,8 +95,9 @@ def walk(relative: str, *, wanted: tuple[str, ...] | None, exclude: tuple[str, .
     return scan
 
 
-def _walk_directory(directory: str, scan: Scan, wanted: tuple[str, ...] | None, exclude: tuple[str, ...],
-                    max_files: int) -> list[str]:
+def _walk_directory(
+    directory: str, scan: Scan, wanted: tuple[str, ...] | None, exclude: tuple[str, ...], max_files: int
+) -> list[str]:
     """Record one directory's files in `scan`; return its subdirectories to visit, in name order."""
     try:
         with os.scandir(absolute(directory)) as entries:

@@ -36,20 +36,15 @@ RULES = (
     Rule("CQ100", "syntax-error", "The file is not valid Python; nothing else in it was checked."),
     Rule("CQ101", "unused-import", "A module or name is imported but never used.", ("F401",)),
     Rule("CQ102", "unused-variable", "A local variable is assigned but never read.", ("F841",)),
-    Rule("CQ103", "undefined-name", "A name is used (or listed in __all__) but never defined.",
-         ("F821", "F822")),
-    Rule("CQ104", "unreachable-code", "Code after return, raise, continue or break can never run.",
-         ("W0101",)),
-    Rule("CQ105", "mutable-default-argument", "A list, dict or set default is shared by every call.",
-         ("B006",)),
+    Rule("CQ103", "undefined-name", "A name is used (or listed in __all__) but never defined.", ("F821", "F822")),
+    Rule("CQ104", "unreachable-code", "Code after return, raise, continue or break can never run.", ("W0101",)),
+    Rule("CQ105", "mutable-default-argument", "A list, dict or set default is shared by every call.", ("B006",)),
     Rule("CQ106", "bare-except", "`except:` also catches KeyboardInterrupt and SystemExit.", ("E722",)),
     Rule("CQ107", "function-too-long", "A function has more lines of code than the limit.", ("PLR0915",)),
-    Rule("CQ108", "compare-to-none", "`== None` / `!= None` instead of `is None` / `is not None`.",
-         ("E711",)),
+    Rule("CQ108", "compare-to-none", "`== None` / `!= None` instead of `is None` / `is not None`.", ("E711",)),
     Rule("CQ109", "fstring-without-placeholders", "An f-string has no {placeholders}.", ("F541",)),
-    Rule("CQ110", "assert-on-tuple", "`assert (x, \"message\")` is always true.", ("F631",)),
-    Rule("CQ111", "is-literal", "`is` compares identity; a str, number or display literal needs `==`.",
-         ("F632",)),
+    Rule("CQ110", "assert-on-tuple", '`assert (x, "message")` is always true.', ("F631",)),
+    Rule("CQ111", "is-literal", "`is` compares identity; a str, number or display literal needs `==`.", ("F632",)),
     Rule("CQ112", "duplicate-dict-key", "A dict display repeats a key; the last value wins.", ("F601",)),
     Rule("CQ113", "raise-not-implemented", "`raise NotImplemented` raises a TypeError.", ("F901",)),
 )
@@ -114,12 +109,36 @@ def rule_for(code_or_name: str) -> Rule | None:
 
 _BUILTINS = frozenset(dir(builtins)) | {
     # Module attributes every module has, and names newer Pythons or the site module add.
-    "__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__path__", "__cached__",
-    "__builtins__", "__annotations__", "__dict__", "__debug__", "__annotate__",
-    "__module__", "__qualname__", "__class__",  # implicit in class bodies and methods
-    "exit", "quit", "help", "copyright", "credits", "license",
-    "ExceptionGroup", "BaseExceptionGroup", "EncodingWarning", "aiter", "anext",
-    "PythonFinalizationError", "WindowsError", "_",
+    "__file__",
+    "__name__",
+    "__doc__",
+    "__spec__",
+    "__loader__",
+    "__package__",
+    "__path__",
+    "__cached__",
+    "__builtins__",
+    "__annotations__",
+    "__dict__",
+    "__debug__",
+    "__annotate__",
+    "__module__",
+    "__qualname__",
+    "__class__",  # implicit in class bodies and methods
+    "exit",
+    "quit",
+    "help",
+    "copyright",
+    "credits",
+    "license",
+    "ExceptionGroup",
+    "BaseExceptionGroup",
+    "EncodingWarning",
+    "aiter",
+    "anext",
+    "PythonFinalizationError",
+    "WindowsError",
+    "_",
 }
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
@@ -250,8 +269,11 @@ class _ScopeChecks(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         # A forward reference ("Foo", "list[Bar]") in an annotation, a type alias
         # (Callable[["Foo"], None]) or cast("Foo", x) names things too.
-        if ((self.annotation_depth or self.typing_depth) and isinstance(node.value, str)
-                and len(node.value) <= _MAX_FORWARD_REFERENCE):
+        if (
+            (self.annotation_depth or self.typing_depth)
+            and isinstance(node.value, str)
+            and len(node.value) <= _MAX_FORWARD_REFERENCE
+        ):
             try:
                 expression = ast.parse(node.value.strip(), mode="eval")
             except (SyntaxError, ValueError):
@@ -281,8 +303,9 @@ class _ScopeChecks(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         if isinstance(node.target, ast.Name):
-            self._bind(node.target.id, _Binding("variable", node.target, reportable=node.value is not None,
-                                                at=_end(node)))
+            self._bind(
+                node.target.id, _Binding("variable", node.target, reportable=node.value is not None, at=_end(node))
+            )
             if node.target.id == "__all__" and self.scope is self.module and node.value is not None:
                 self._set_all(node.value)
         else:
@@ -324,8 +347,9 @@ class _ScopeChecks(ast.NodeVisitor):
                 name, label = alias.asname, f"{alias.name} as {alias.asname}"
             else:
                 name, label = alias.name.split(".")[0], alias.name
-            self._bind(name, _Binding("import", alias, reexport=alias.asname == alias.name, guarded=guarded,
-                                      label=label))
+            self._bind(
+                name, _Binding("import", alias, reexport=alias.asname == alias.name, guarded=guarded, label=label)
+            )
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = "." * node.level + (node.module or "")
@@ -340,8 +364,9 @@ class _ScopeChecks(ast.NodeVisitor):
             label = f"{module}{'' if module.endswith('.') else '.'}{alias.name}"
             if alias.asname:
                 label += f" as {alias.asname}"
-            self._bind(name, _Binding("import", alias, reexport=alias.asname == alias.name, guarded=guarded,
-                                      label=label))
+            self._bind(
+                name, _Binding("import", alias, reexport=alias.asname == alias.name, guarded=guarded, label=label)
+            )
 
     def visit_Call(self, node: ast.Call) -> None:
         called = _called_name(node.func)
@@ -362,16 +387,22 @@ class _ScopeChecks(ast.NodeVisitor):
     def _note_all_extension(self, node: ast.Call) -> None:
         """`__all__.extend([...])` and `__all__.append("name")` at module level."""
         func = node.func
-        if (self.scope is self.module and node.args and isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name) and func.value.id == "__all__"
-                and func.attr in ("extend", "append")):
+        if (
+            self.scope is self.module
+            and node.args
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "__all__"
+            and func.attr in ("extend", "append")
+        ):
             argument = node.args[0]
             self._set_all(ast.List(elts=[argument], ctx=ast.Load()) if func.attr == "append" else argument)
 
     def _set_all(self, value: ast.AST) -> None:
         # Every assignment adds to the names: the conservative reading when __all__ is rebuilt.
         if isinstance(value, (ast.List, ast.Tuple)) and all(
-                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts):
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+        ):
             self.all_names += [(e.value, e) for e in value.elts]  # type: ignore[attr-defined]
         else:
             self.all_dynamic = True
@@ -529,8 +560,11 @@ class _ScopeChecks(ast.NodeVisitor):
                 continue
             for name, bindings in scope.bindings.items():
                 if name not in scope.used and not (scope is self.module and name in self.exported):
-                    found += [("CQ101", f"'{b.label}' is imported but never used", *_start(b.node))
-                              for b in bindings if _reportable_import(b)]
+                    found += [
+                        ("CQ101", f"'{b.label}' is imported but never used", *_start(b.node))
+                        for b in bindings
+                        if _reportable_import(b)
+                    ]
         return found
 
     def _checks_imports(self, scope: _Scope) -> bool:
@@ -557,23 +591,32 @@ class _ScopeChecks(ast.NodeVisitor):
     @staticmethod
     def _unused_local(scope: _Scope, name: str, bindings: list[_Binding]) -> bool:
         # Arguments, imports and definitions are someone else's concern; `_` names are meant unused.
-        return not (name in scope.used or name.startswith("_") or name in scope.declared_global
-                    or any(b.kind not in ("variable", "except") for b in bindings))
+        return not (
+            name in scope.used
+            or name.startswith("_")
+            or name in scope.declared_global
+            or any(b.kind not in ("variable", "except") for b in bindings)
+        )
 
     def _undefined(self, unresolved: list[_Use]) -> list[tuple[str, str, int, int]]:
         if self.star_import or self.dynamic_globals:
             return []  # names can arrive from where we cannot see
-        found = [("CQ103", f"undefined name '{use.name}'", *_start(use.node))
-                 for use in unresolved
-                 if not (use.annotation or use.guarded or use.name in _BUILTINS or use.name in self.type_params)]
+        found = [
+            ("CQ103", f"undefined name '{use.name}'", *_start(use.node))
+            for use in unresolved
+            if not (use.annotation or use.guarded or use.name in _BUILTINS or use.name in self.type_params)
+        ]
         return found + self._undefined_exports()
 
     def _undefined_exports(self) -> list[tuple[str, str, int, int]]:
         # In a package, __all__ may name submodules; a module __getattr__ may provide anything.
         if self.all_dynamic or self.is_package_init or "__getattr__" in self.module.bindings:
             return []
-        return [("CQ103", f"'{name}' is listed in __all__ but never defined", *_start(node))
-                for name, node in self.all_names if name not in self.module.bindings]
+        return [
+            ("CQ103", f"'{name}' is listed in __all__ but never defined", *_start(node))
+            for name, node in self.all_names
+            if name not in self.module.bindings
+        ]
 
 
 def _reportable_import(binding: _Binding) -> bool:
@@ -662,8 +705,14 @@ def _check_function(node: ast.AST, context: _Context) -> Raw:
     found = _mutable_defaults(node.args)
     lines = _code_lines(context.source, node)
     if lines > context.max_function_lines:
-        found.append(("CQ107", f"function '{node.name}' has {lines} lines of code (more than "
-                      f"{context.max_function_lines}); split it into smaller functions", *_start(node)))
+        found.append(
+            (
+                "CQ107",
+                f"function '{node.name}' has {lines} lines of code (more than "
+                f"{context.max_function_lines}); split it into smaller functions",
+                *_start(node),
+            )
+        )
     return found
 
 
@@ -676,8 +725,13 @@ def _check_handler(node: ast.AST, context: _Context) -> Raw:
     assert isinstance(node, ast.ExceptHandler)
     if node.type is not None:
         return []
-    return [("CQ106", "bare `except:` also catches KeyboardInterrupt and SystemExit; catch Exception or "
-             "something narrower", *_start(node))]
+    return [
+        (
+            "CQ106",
+            "bare `except:` also catches KeyboardInterrupt and SystemExit; catch Exception or something narrower",
+            *_start(node),
+        )
+    ]
 
 
 def _check_fstring(node: ast.AST, context: _Context) -> Raw:
@@ -691,7 +745,7 @@ def _check_assert(node: ast.AST, context: _Context) -> Raw:
     assert isinstance(node, ast.Assert)
     if not (isinstance(node.test, ast.Tuple) and node.test.elts):
         return []
-    return [("CQ110", "assert on a non-empty tuple is always true; write `assert x, \"message\"`", *_start(node))]
+    return [("CQ110", 'assert on a non-empty tuple is always true; write `assert x, "message"`', *_start(node))]
 
 
 def _check_raise(node: ast.AST, context: _Context) -> Raw:
@@ -756,9 +810,16 @@ _CHECKS: dict[type, Callable[[ast.AST, _Context], Raw]] = {
 
 
 def _mutable_defaults(args: ast.arguments) -> Raw:
-    return [("CQ105", "mutable default argument: one object is shared by every call; default to None and "
-             "create it inside the function", *_start(default))
-            for default in [*args.defaults, *args.kw_defaults] if default is not None and _mutable(default)]
+    return [
+        (
+            "CQ105",
+            "mutable default argument: one object is shared by every call; default to None and "
+            "create it inside the function",
+            *_start(default),
+        )
+        for default in [*args.defaults, *args.kw_defaults]
+        if default is not None and _mutable(default)
+    ]
 
 
 def _mutable(node: ast.expr) -> bool:
@@ -779,8 +840,7 @@ def _code_lines(source: Source, node: ast.FunctionDef | ast.AsyncFunctionDef) ->
 
 def _docstring_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> range:
     first = node.body[0] if node.body else None
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return range(first.lineno, (first.end_lineno or first.lineno) + 1)
     return range(0)
 
@@ -822,7 +882,7 @@ def _unreachable_in(block: list[ast.stmt]) -> tuple[str, str, int, int] | None:
         leaves = _leaves(statement)
         if leaves is None:
             continue
-        rest = block[index + 1:]
+        rest = block[index + 1 :]
         if all(_placeholder(s) for s in rest):
             return None  # `return` then `yield`: the idiom for an empty generator
         after = f"after `{leaves}`" if leaves in _LEAVES.values() else "after an if whose every branch leaves"
@@ -835,8 +895,12 @@ def _leaves(statement: ast.stmt) -> str | None:
     for kind, word in _LEAVES.items():
         if isinstance(statement, kind):
             return word
-    if isinstance(statement, ast.If) and statement.orelse and _block_leaves(statement.body) \
-            and _block_leaves(statement.orelse):
+    if (
+        isinstance(statement, ast.If)
+        and statement.orelse
+        and _block_leaves(statement.body)
+        and _block_leaves(statement.orelse)
+    ):
         return "if"
     return None
 
@@ -847,4 +911,5 @@ def _block_leaves(block: list[ast.stmt]) -> bool:
 
 def _placeholder(statement: ast.stmt) -> bool:
     return isinstance(statement, ast.Pass) or (
-        isinstance(statement, ast.Expr) and isinstance(statement.value, (ast.Yield, ast.YieldFrom)))
+        isinstance(statement, ast.Expr) and isinstance(statement.value, (ast.Yield, ast.YieldFrom))
+    )

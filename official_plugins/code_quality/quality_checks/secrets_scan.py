@@ -28,31 +28,63 @@ class TokenRule:
 
 
 TOKEN_RULES = (
-    TokenRule("aws-access-key-id", "AWS access key ID",
-              re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})(?![A-Za-z0-9])"),
-              ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
-    TokenRule("github-token", "GitHub token (personal, OAuth, app or refresh)",
-              re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,255})(?![A-Za-z0-9_])"),
-              ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    TokenRule("github-fine-grained-token", "GitHub fine-grained personal access token",
-              re.compile(r"(?<![A-Za-z0-9_])(github_pat_[A-Za-z0-9_]{22,255})"), ("github_pat_",)),
-    TokenRule("slack-token", "Slack token", re.compile(r"(?<![A-Za-z0-9_])(xox[abeoprs]-[A-Za-z0-9-]{10,250})"),
-              ("xox",)),
-    TokenRule("slack-webhook", "Slack incoming webhook URL",
-              re.compile(r"(https://hooks\.slack\.com/services/T[A-Za-z0-9_]{6,}/B[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{16,})"),
-              ("hooks.slack.com",)),
-    TokenRule("anthropic-api-key", "Anthropic API key", re.compile(r"(?<![A-Za-z0-9_])(sk-ant-[A-Za-z0-9_-]{20,})"),
-              ("sk-ant-",)),
-    TokenRule("openai-api-key", "OpenAI API key",
-              re.compile(r"(?<![A-Za-z0-9_])(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,})"),
-              ("T3BlbkFJ",)),
-    TokenRule("stripe-secret-key", "Stripe live secret key",
-              re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_live_[A-Za-z0-9]{20,})"), ("_live_",)),
-    TokenRule("google-api-key", "Google API key",
-              re.compile(r"(?<![A-Za-z0-9_])(AIza[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])"), ("AIza",)),
-    TokenRule("json-web-token", "JSON Web Token",
-              re.compile(r"(?<![A-Za-z0-9_])(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"),
-              ("eyJ",)),
+    TokenRule(
+        "aws-access-key-id",
+        "AWS access key ID",
+        re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})(?![A-Za-z0-9])"),
+        ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+    ),
+    TokenRule(
+        "github-token",
+        "GitHub token (personal, OAuth, app or refresh)",
+        re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,255})(?![A-Za-z0-9_])"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ),
+    TokenRule(
+        "github-fine-grained-token",
+        "GitHub fine-grained personal access token",
+        re.compile(r"(?<![A-Za-z0-9_])(github_pat_[A-Za-z0-9_]{22,255})"),
+        ("github_pat_",),
+    ),
+    TokenRule(
+        "slack-token", "Slack token", re.compile(r"(?<![A-Za-z0-9_])(xox[abeoprs]-[A-Za-z0-9-]{10,250})"), ("xox",)
+    ),
+    TokenRule(
+        "slack-webhook",
+        "Slack incoming webhook URL",
+        re.compile(r"(https://hooks\.slack\.com/services/T[A-Za-z0-9_]{6,}/B[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{16,})"),
+        ("hooks.slack.com",),
+    ),
+    TokenRule(
+        "anthropic-api-key",
+        "Anthropic API key",
+        re.compile(r"(?<![A-Za-z0-9_])(sk-ant-[A-Za-z0-9_-]{20,})"),
+        ("sk-ant-",),
+    ),
+    TokenRule(
+        "openai-api-key",
+        "OpenAI API key",
+        re.compile(r"(?<![A-Za-z0-9_])(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,})"),
+        ("T3BlbkFJ",),
+    ),
+    TokenRule(
+        "stripe-secret-key",
+        "Stripe live secret key",
+        re.compile(r"(?<![A-Za-z0-9_])((?:sk|rk)_live_[A-Za-z0-9]{20,})"),
+        ("_live_",),
+    ),
+    TokenRule(
+        "google-api-key",
+        "Google API key",
+        re.compile(r"(?<![A-Za-z0-9_])(AIza[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])"),
+        ("AIza",),
+    ),
+    TokenRule(
+        "json-web-token",
+        "JSON Web Token",
+        re.compile(r"(?<![A-Za-z0-9_])(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"),
+        ("eyJ",),
+    ),
 )
 
 RULE_DESCRIPTIONS = {rule.id: rule.description for rule in TOKEN_RULES} | {
@@ -69,39 +101,101 @@ _URL_CREDENTIALS = re.compile(r"://[^\s:/@'\"]+:([^\s:/@'\"]{3,})@")  # scheme:/
 # `name = "value"`: found value first (an assignment operator, then a quoted string: a cheap
 # pattern to search for), then the name before it must end in a secret-ish word, with an
 # optional type annotation (`password: str = "..."`) or closing quote (`"api_key": "..."`).
-_SECRET_WORD = (r"(?:api[_.-]?key|apikey|secret[_.-]?key|client[_.-]?secret|secret|access[_.-]?key|auth[_.-]?key|"
-                r"private[_.-]?key|token|passwd|password|pwd|credentials?)")
+_SECRET_WORD = (
+    r"(?:api[_.-]?key|apikey|secret[_.-]?key|client[_.-]?secret|secret|access[_.-]?key|auth[_.-]?key|"
+    r"private[_.-]?key|token|passwd|password|pwd|credentials?)"
+)
 _ASSIGNED_STRING = re.compile(r"(?::=|=>|=|:)[ \t]*[bru]?([\"'])([^\"'\s]{8,200})\1")
 _SECRET_NAME_BEFORE = re.compile(
-    rf"{_SECRET_WORD}[\"']?[ \t]*(?::[ \t]*[A-Za-z_][\w\[\]., |]*?[ \t]*)?$", re.IGNORECASE)
+    rf"{_SECRET_WORD}[\"']?[ \t]*(?::[ \t]*[A-Za-z_][\w\[\]., |]*?[ \t]*)?$", re.IGNORECASE
+)
 _NAME_LOOKBACK = 120
 # KEY=value in .env / ini / yaml files, where values need no quotes
 _BARE_ASSIGNMENT = re.compile(
     rf"^[ \t]*(?:export[ \t]+)?([A-Za-z0-9_.-]*{_SECRET_WORD})[ \t]*[=:][ \t]*([^\s\"'#]{{8,200}})[ \t]*(?:#.*)?$",
-    re.IGNORECASE | re.MULTILINE)
+    re.IGNORECASE | re.MULTILINE,
+)
 _CONFIG_VALUE = re.compile(r"^[^=:\n]*[=:]([^\n]*)$", re.MULTILINE)
 _CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".properties", ".yaml", ".yml")
-_PLACEHOLDER_WORDS = ("example", "changeme", "change_me", "change-me", "placeholder", "your_", "your-", "yourkey",
-                      "dummy", "redacted", "replace", "sample", "xxxx", "****", "....", "todo", "fixme", "<", ">",
-                      "${", "{", "}", "%(", "%s", "$(", "#{")
-_TRIVIAL_PASSWORDS = frozenset({"password", "pass", "passwd", "secret", "postgres", "root", "admin", "user",
-                                "guest", "test", "tests", "testing", "changeme", "example",
-                                "tiger"})  # scott:tiger, the classic documentation login
+_PLACEHOLDER_WORDS = (
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourkey",
+    "dummy",
+    "redacted",
+    "replace",
+    "sample",
+    "xxxx",
+    "****",
+    "....",
+    "todo",
+    "fixme",
+    "<",
+    ">",
+    "${",
+    "{",
+    "}",
+    "%(",
+    "%s",
+    "$(",
+    "#{",
+)
+_TRIVIAL_PASSWORDS = frozenset(
+    {
+        "password",
+        "pass",
+        "passwd",
+        "secret",
+        "postgres",
+        "root",
+        "admin",
+        "user",
+        "guest",
+        "test",
+        "tests",
+        "testing",
+        "changeme",
+        "example",
+        "tiger",
+    }
+)  # scott:tiger, the classic documentation login
 _STRING = re.compile(rf"\"([^\"\n]{{{MIN_ENTROPY_LENGTH},}})\"|'([^'\n]{{{MIN_ENTROPY_LENGTH},}})'")
 _TOKEN = re.compile(rf"[A-Za-z0-9+/=_-]{{{MIN_ENTROPY_LENGTH},}}")
 _NOT_SECRET_PREFIXES = ("base64,", "sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha512:")
-_NO_ENTROPY_NAMES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
-                               "uv.lock", "cargo.lock", "go.sum", "composer.lock", "gemfile.lock"})
+_NO_ENTROPY_NAMES = frozenset(
+    {
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "poetry.lock",
+        "pipfile.lock",
+        "uv.lock",
+        "cargo.lock",
+        "go.sum",
+        "composer.lock",
+        "gemfile.lock",
+    }
+)
 _NO_ENTROPY_SUFFIXES = (".lock", ".svg", ".min.js", ".min.css", ".map")
 _URL_TOKEN = re.compile(rf"[A-Za-z0-9+=_-]{{{MIN_ENTROPY_LENGTH},}}")  # inside URLs, "/" separates path segments
 # Public material in base64 DER: certificates, and SubjectPublicKeyInfo / PKCS#1 public keys.
-_PUBLIC_DER = re.compile(r"MII[A-Za-z0-9+/]{3}CCA|MII[A-Za-z0-9+/]{2}gKC|MFkwEwYHKoZIzj0|MHYwEAYHKoZIzj0|MCowBQYDK2V"
-                         r"|MI[A-Za-z0-9+/]{2}jANBgkqhkiG9w0BAQEFAA")
+_PUBLIC_DER = re.compile(
+    r"MII[A-Za-z0-9+/]{3}CCA|MII[A-Za-z0-9+/]{2}gKC|MFkwEwYHKoZIzj0|MHYwEAYHKoZIzj0|MCowBQYDK2V"
+    r"|MI[A-Za-z0-9+/]{2}jANBgkqhkiG9w0BAQEFAA"
+)
 # The name a string is assigned to, e.g. "keyId": "..." or public_key = "...".
 _ASSIGNED_NAME = re.compile(r"([A-Za-z0-9_.-]+)[\"']?[ \t]*[:=][ \t]*[bru]?[\"']?$")
 # Names whose values are public or derived: public keys, certificates, hashes, key IDs, signatures.
-_PUBLIC_WORDS = re.compile(r"public|cert|fingerprint|checksum|digest|hash|integrity|signature|key_?id|sha\d*|md5|"
-                           r"uuid|guid|etag|accept", re.IGNORECASE)
+_PUBLIC_WORDS = re.compile(
+    r"public|cert|fingerprint|checksum|digest|hash|integrity|signature|key_?id|sha\d*|md5|"
+    r"uuid|guid|etag|accept",
+    re.IGNORECASE,
+)
 _SECRET_WORDS = re.compile(r"private|secret|passw|token", re.IGNORECASE)
 _PUBLIC_BLOCK = re.compile(r"BEGIN (?:[A-Z0-9]+ )*(?:PUBLIC KEY|CERTIFICATE)")
 _ALLOW_MARKER = re.compile(r"pragma: allowlist secret|gitleaks:allow")
@@ -159,10 +253,9 @@ def _private_keys(text: str, found: _Found) -> None:
         return
     for match in _PRIVATE_KEY.finditer(text):
         # "\\n" escapes count as line breaks: keys are often pasted into one string literal.
-        following = text[match.end(): match.end() + 600].replace("\\n", "\n")
+        following = text[match.end() : match.end() + 600].replace("\\n", "\n")
         if _KEY_BODY.match(following):  # else a mention of the header (docs, a scanner's patterns), not a key
-            found.add("private-key", match.start(), match.end(),
-                      redacted=f"{match.group(0)} …(key material hidden)")
+            found.add("private-key", match.start(), match.end(), redacted=f"{match.group(0)} …(key material hidden)")
 
 
 def _tokens(text: str, found: _Found) -> None:
@@ -219,8 +312,9 @@ class _Found:
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
 
-    def add(self, rule: str, start: int, end: int, *, secret: str = "", redacted: str = "",
-            entropy: float | None = None) -> None:
+    def add(
+        self, rule: str, start: int, end: int, *, secret: str = "", redacted: str = "", entropy: float | None = None
+    ) -> None:
         line = self.line_of(start)
         if line in self.allowed:
             return
@@ -229,8 +323,11 @@ class _Found:
             return
         spans.append((start, end))
         column = start - self.starts[line - 1] + 1
-        self.findings.append(SecretFinding(rule, line, column, redacted or redact(secret),
-                                           None if entropy is None else round(entropy, 2)))
+        self.findings.append(
+            SecretFinding(
+                rule, line, column, redacted or redact(secret), None if entropy is None else round(entropy, 2)
+            )
+        )
 
 
 def _placeholder(value: str) -> bool:
@@ -240,14 +337,15 @@ def _placeholder(value: str) -> bool:
 
 def _credible(value: str) -> bool:
     """Whether an assigned value could be a real credential (not a placeholder, a name or a path)."""
-    if (_placeholder(value)
-            or re.fullmatch(r"[A-Z][A-Z0-9_]*", value)  # the name of an environment variable, not its value
-            or value.startswith(("/", "./", "../", "http://", "https://", "file:"))
-            or value.lower() in _TRIVIAL_PASSWORDS):
+    if (
+        _placeholder(value)
+        or re.fullmatch(r"[A-Z][A-Z0-9_]*", value)  # the name of an environment variable, not its value
+        or value.startswith(("/", "./", "../", "http://", "https://", "file:"))
+        or value.lower() in _TRIVIAL_PASSWORDS
+    ):
         return False
     # Words ("NoCredentials", "upgrades") are labels; credentials have digits, or are long and random.
-    return bool(re.search(r"\d", value)) or (len(value) >= 16 and shannon_entropy(value) >= 4.0
-                                             and not _wordy(value))
+    return bool(re.search(r"\d", value)) or (len(value) >= 16 and shannon_entropy(value) >= 4.0 and not _wordy(value))
 
 
 def _mixes(value: str, *classes: str) -> bool:
@@ -256,8 +354,9 @@ def _mixes(value: str, *classes: str) -> bool:
 
 def _entropy_candidates(text: str, config: bool) -> list[tuple[int, str]]:
     """Random-looking tokens inside string literals (and bare values in config files)."""
-    spans = [(m.start(1), m.group(1)) if m.group(1) is not None else (m.start(2), m.group(2))
-             for m in _STRING.finditer(text)]
+    spans = [
+        (m.start(1), m.group(1)) if m.group(1) is not None else (m.start(2), m.group(2)) for m in _STRING.finditer(text)
+    ]
     if config:
         spans += [(m.start(1), m.group(1)) for m in _CONFIG_VALUE.finditer(text)]
     candidates = []
@@ -282,12 +381,16 @@ def _tokens_in(offset: int, content: str) -> list[tuple[int, str]]:
 
 def _random_looking(content: str, token: re.Match[str]) -> bool:
     value = token.group(0)
-    before = content[max(0, token.start() - 8): token.start()].lower()
+    before = content[max(0, token.start() - 8) : token.start()].lower()
     if before.endswith(_NOT_SECRET_PREFIXES) or _PUBLIC_DER.match(value):
         return False  # a data: URI, an integrity hash, a certificate or public key
     # Random keys mix all three classes; words, paths and hex digests do not.
-    return (_mixes(value, "[a-z]", "[A-Z]", r"\d") and not _ascending(value) and not _wordy(value)
-            and not _encoded_text(value))
+    return (
+        _mixes(value, "[a-z]", "[A-Z]", r"\d")
+        and not _ascending(value)
+        and not _wordy(value)
+        and not _encoded_text(value)
+    )
 
 
 def _ascending(value: str) -> bool:

@@ -69,7 +69,8 @@ def noqa_codes(line: str) -> frozenset[str] | None:
 
 
 _FILE_NOQA = re.compile(
-    r"^\s*#\s*(?:ruff|flake8)\s*:\s*noqa\b(?::\s*(?P<codes>[A-Za-z0-9_-]+(?:[\s,]+[A-Za-z0-9_-]+)*))?", re.IGNORECASE)
+    r"^\s*#\s*(?:ruff|flake8)\s*:\s*noqa\b(?::\s*(?P<codes>[A-Za-z0-9_-]+(?:[\s,]+[A-Za-z0-9_-]+)*))?", re.IGNORECASE
+)
 
 
 def file_noqa_codes(lines: list[str]) -> frozenset[str] | None:

@@ -25,13 +25,25 @@ TITLES = {
     "other": "Other changes",
 }
 _ALIASES = {
-    "feature": "feat", "features": "feat", "bugfix": "fix", "hotfix": "fix", "doc": "docs",
-    "tests": "test", "testing": "test", "refactoring": "refactor", "performance": "perf",
-    "build": "chore", "ci": "chore", "style": "chore", "deps": "chore", "release": "chore",
+    "feature": "feat",
+    "features": "feat",
+    "bugfix": "fix",
+    "hotfix": "fix",
+    "doc": "docs",
+    "tests": "test",
+    "testing": "test",
+    "refactoring": "refactor",
+    "performance": "perf",
+    "build": "chore",
+    "ci": "chore",
+    "style": "chore",
+    "deps": "chore",
+    "release": "chore",
     "revert": "other",
 }
 _CONVENTIONAL = re.compile(
-    r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()\r\n]*)\))?(?P<breaking>!)?:[ \t]+(?P<description>\S.*)$")
+    r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()\r\n]*)\))?(?P<breaking>!)?:[ \t]+(?P<description>\S.*)$"
+)
 _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(?P<note>.*)$", re.MULTILINE)
 _MERGE = re.compile(r"^Merge (branch|branches|pull request|remote-tracking branch|tag|commit) ")
 # Checked in this order; the first rule whose words appear in the subject wins.
@@ -40,11 +52,17 @@ _KEYWORD_RULES = (
     ("docs", r"doc|docs|documentation|documented|readme|docstrings?|changelog|typo|typos"),
     ("test", r"test|tests|tested|testing|coverage|pytest"),
     ("perf", r"perf|performance|faster|speed|speeds|speedup|optimi[sz]e[sd]?|optimi[sz]ations?"),
-    ("refactor", r"refactor\w*|rename[sd]?|restructure[sd]?|cleanup|cleanups|simplif\w*|reorgani[sz]\w*|"
-                 r"move[sd]?|extract(s|ed)?"),
+    (
+        "refactor",
+        r"refactor\w*|rename[sd]?|restructure[sd]?|cleanup|cleanups|simplif\w*|reorgani[sz]\w*|"
+        r"move[sd]?|extract(s|ed)?",
+    ),
     ("chore", r"chore|bump\w*|deps|dependency|dependencies|release|ci|lint\w*|upgrade[sd]?|gitignore"),
-    ("feat", r"feat|add|adds|added|adding|implement\w*|introduce[sd]?|support\w*|new|feature\w*|allow\w*|"
-             r"enable\w*"),
+    (
+        "feat",
+        r"feat|add|adds|added|adding|implement\w*|introduce[sd]?|support\w*|new|feature\w*|allow\w*|"
+        r"enable\w*",
+    ),
 )
 _KEYWORDS = tuple((group, re.compile(rf"\b(?:{words})\b", re.IGNORECASE)) for group, words in _KEYWORD_RULES)
 GROUP_BY = ("auto", "type", "keyword")
@@ -125,18 +143,20 @@ def entries(commits: list[dict[str, Any]], group_by: str = "auto") -> list[Entry
         body = str(commit.get("body") or "")
         group, scope, description, breaking, note = classify(subject, body, group_by)
         full_hash = str(commit.get("hash", ""))
-        found.append(Entry(
-            hash=full_hash,
-            short_hash=str(commit.get("short_hash") or full_hash[:7]),
-            group=group,
-            scope=scope,
-            description=description,
-            subject=subject,
-            breaking=breaking,
-            breaking_note=note,
-            author=_author(commit),
-            date=str(commit.get("date") or commit.get("author_date") or ""),
-        ))
+        found.append(
+            Entry(
+                hash=full_hash,
+                short_hash=str(commit.get("short_hash") or full_hash[:7]),
+                group=group,
+                scope=scope,
+                description=description,
+                subject=subject,
+                breaking=breaking,
+                breaking_note=note,
+                author=_author(commit),
+                date=str(commit.get("date") or commit.get("author_date") or ""),
+            )
+        )
     return found
 
 
@@ -165,8 +185,7 @@ def markdown(found: list[Entry], *, since: str | None, heading_level: int = 2) -
         items = [f"- {_scope(e)}{e.breaking_note or e.description} ({_hash(e)})" for e in breaking]
         blocks.append(f"{'#' * (level + 1)} Breaking changes\n\n" + "\n".join(items))
     for group in grouped(found):
-        items = [f"- {_scope(e)}{e.description} ({_hash(e)})"
-                 for e in found if e.group == group["type"]]
+        items = [f"- {_scope(e)}{e.description} ({_hash(e)})" for e in found if e.group == group["type"]]
         blocks.append(f"{'#' * (level + 1)} {group['title']}\n\n" + "\n".join(items))
     if not found:
         blocks.append("No changes.")

@@ -139,14 +139,16 @@ def _dunder_all(tree: ast.Module) -> set[str] | None:
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             targets, value = [node.target], node.value
         if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and isinstance(
-                value, ast.List | ast.Tuple):
+            value, ast.List | ast.Tuple
+        ):
             names = [elt.value for elt in value.elts if isinstance(elt, ast.Constant) and isinstance(elt.value, str)]
             return set(names)
     return None
 
 
-def _members(body: list[ast.stmt], *, prefix: str, in_class: bool, visible: Callable[[str], bool],
-             include_private: bool) -> list[Function | Class]:
+def _members(
+    body: list[ast.stmt], *, prefix: str, in_class: bool, visible: Callable[[str], bool], include_private: bool
+) -> list[Function | Class]:
     # Keyed by name: a redefinition replaces the earlier one, as it does at run time.
     found: dict[str, Function | Class] = {}
     for node in body:
@@ -161,12 +163,14 @@ def _members(body: list[ast.stmt], *, prefix: str, in_class: bool, visible: Call
                 signature=_class_signature(node),
                 decorators=[f"@{ast.unparse(d)}" for d in node.decorator_list],
                 docstring=ast.get_docstring(node, clean=True),
-                members=_members(node.body, prefix=qualname + ".", in_class=True, visible=visible,
-                                 include_private=include_private),
+                members=_members(
+                    node.body, prefix=qualname + ".", in_class=True, visible=visible, include_private=include_private
+                ),
             )
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            shown = (include_private or is_public(node.name) or node.name == "__init__") if in_class \
-                else visible(node.name)
+            shown = (
+                (include_private or is_public(node.name) or node.name == "__init__") if in_class else visible(node.name)
+            )
             if not shown or _is_overload_or_accessor(node):
                 continue
             found[node.name] = Function(

@@ -52,15 +52,18 @@ def _code(lines: list[str]) -> str:
 
 def coverage_markdown(report: dict[str, Any]) -> str:
     """A summary line, a table per module, and the missing docstrings with their places."""
-    summary = (f"Docstring coverage: **{report['percent']:.1f}%** ({report['documented']} of "
-               f"{report['total']} public definitions documented)")
+    summary = (
+        f"Docstring coverage: **{report['percent']:.1f}%** ({report['documented']} of "
+        f"{report['total']} public definitions documented)"
+    )
     if report.get("threshold") is not None:
         verdict = "passed" if report["passed"] else "failed"
         summary += f"; threshold {report['threshold']:g}%: **{verdict}**"
     lines = [summary + ".", "", "| module | documented | total | coverage |", "|---|---:|---:|---:|"]
     for module in report["modules"]:
-        lines.append(f"| `{module['module']}` | {module['documented']} | {module['total']} | "
-                     f"{module['percent']:.1f}% |")
+        lines.append(
+            f"| `{module['module']}` | {module['documented']} | {module['total']} | {module['percent']:.1f}% |"
+        )
     missing = [(m, item) for m in report["modules"] for item in m["missing"]]
     if missing:
         lines += ["", "Missing docstrings:", ""]

@@ -52,12 +52,15 @@ def replace_section(text: str, name: str, content: str, *, file: str = "README.m
             raise SectionError(f"{file} has no {kind} marker for the section {name!r} (`{marker}`); {hint}")
         if len(found) > 1:
             where = ", ".join(str(i + 1) for i in found)
-            raise SectionError(f"{file} has the {kind} marker of the section {name!r} more than once "
-                               f"(lines {where}); keep exactly one")
+            raise SectionError(
+                f"{file} has the {kind} marker of the section {name!r} more than once (lines {where}); keep exactly one"
+            )
     start, end = starts[0], ends[0]
     if end < start:
-        raise SectionError(f"{file}: the end marker of the section {name!r} (line {end + 1}) comes before "
-                           f"its start marker (line {start + 1})")
+        raise SectionError(
+            f"{file}: the end marker of the section {name!r} (line {end + 1}) comes before "
+            f"its start marker (line {start + 1})"
+        )
     if start_marker in content or end_marker in content:
         raise SectionError(f"the new content of the section {name!r} contains its own markers")
     newline = "\r\n" if lines[start].endswith("\r\n") else "\n"
@@ -77,8 +80,12 @@ def _marker_lines(lines: list[str], name: str) -> tuple[list[int], list[int]]:
         opening = _FENCE.match(line)
         if fence is not None:
             # A fence closes with the same character, at least as long, and nothing after it.
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
-                    and not line.strip()[len(opening.group(1)):].strip():
+            if (
+                opening
+                and opening.group(1)[0] == fence[0]
+                and len(opening.group(1)) >= len(fence)
+                and not line.strip()[len(opening.group(1)) :].strip()
+            ):
                 fence = None
             continue
         if opening:

@@ -26,16 +26,20 @@ _KV_HINT = "acc plugin grant testing kv"
 
 
 @acc_plugin.command("run")
-def run(paths: list[str] | None = None, keyword: str | None = None, marker: str | None = None,
-        max_failures: int | None = None, include_passed: bool = True) -> dict:
+def run(
+    paths: list[str] | None = None,
+    keyword: str | None = None,
+    marker: str | None = None,
+    max_failures: int | None = None,
+    include_passed: bool = True,
+) -> dict:
     args = [*REPORT_ARGS, *selection_args(paths or [], keyword, marker)]
     if max_failures is not None:
         args.append(f"--maxfail={int(max_failures)}")
     completed = _pytest(args)
     if completed.truncated:
         raise LimitExceeded(
-            "pytest's report was larger than the host's output limit; run a subset "
-            "(paths, keyword or marker)"
+            "pytest's report was larger than the host's output limit; run a subset (paths, keyword or marker)"
         )
     status, meaning = exit_meaning(completed.status)
     result: dict = {"exit_code": completed.status, "status": status, "meaning": meaning}
@@ -60,8 +64,13 @@ def run(paths: list[str] | None = None, keyword: str | None = None, marker: str 
 
 
 @acc_plugin.command("coverage")
-def coverage(paths: list[str] | None = None, keyword: str | None = None, marker: str | None = None,
-             include_tests: bool = False, max_files: int = 500) -> dict:
+def coverage(
+    paths: list[str] | None = None,
+    keyword: str | None = None,
+    marker: str | None = None,
+    include_tests: bool = False,
+    max_files: int = 500,
+) -> dict:
     args = ["run", "-m", "pytest", "-p", "no:terminal", *selection_args(paths or [], keyword, marker)]
     try:
         completed = acc_plugin.process.run("coverage", args)
@@ -71,21 +80,20 @@ def coverage(paths: list[str] | None = None, keyword: str | None = None, marker:
         return {
             "available": False,
             "reason": "coverage.py is not installed in the Python environment acc runs from "
-                      "(nor as a `coverage` program in /usr/local/bin, /usr/bin or /bin); "
-                      "install it there (pip install coverage) to measure coverage",
+            "(nor as a `coverage` program in /usr/local/bin, /usr/bin or /bin); "
+            "install it there (pip install coverage) to measure coverage",
         }
     if completed.truncated:
-        raise LimitExceeded("coverage's report was larger than the host's output limit; "
-                            "run a subset (paths, keyword or marker)")
+        raise LimitExceeded(
+            "coverage's report was larger than the host's output limit; run a subset (paths, keyword or marker)"
+        )
     status, meaning = exit_meaning(completed.status)
-    result: dict = {"available": True, "exit_code": completed.status, "status": status,
-                    "meaning": meaning}
+    result: dict = {"available": True, "exit_code": completed.status, "status": status, "meaning": meaning}
     if not completed.stdout.strip():
         result.update(measured=False, output=_output_tail(completed))
         return result
     try:
-        summary = coverage_report.summarise(completed.stdout, include_tests=include_tests,
-                                            max_files=max_files)
+        summary = coverage_report.summarise(completed.stdout, include_tests=include_tests, max_files=max_files)
     except coverage_report.CoverageReportError as e:
         raise Failed(str(e)) from None
     result.update(measured=True, **summary)
@@ -105,8 +113,11 @@ def skeletons_command(path: str = ".", max_files: int = 5000) -> dict:
         raise Denied("skeletons reads the project's sources: it needs the fs grant")
     target = _project_relative(path)
     files, truncated = _python_files(max_files)
-    if target != "." and not any(f == target or f.startswith(target + "/") for f in files) \
-            and not os.path.exists(posixpath.join(PROJECT, target)):
+    if (
+        target != "."
+        and not any(f == target or f.startswith(target + "/") for f in files)
+        and not os.path.exists(posixpath.join(PROJECT, target))
+    ):
         raise Invalid(f"path {path!r}: the project has no such file or directory")
 
     references = skeletons.TestReferences()
@@ -145,14 +156,16 @@ def skeletons_command(path: str = ".", max_files: int = 5000) -> dict:
             continue
         test_path = skeletons.suggested_test_path(relative, module, test_dir, taken)
         taken.add(test_path)
-        modules.append({
-            "source": relative,
-            "module": module,
-            "test_file": test_path,
-            "test_file_exists": test_path in existing,
-            "untested": [{"name": c["qualname"], "kind": c["kind"], "line": c["line"]} for c in untested],
-            "code": skeletons.render_tests(module, untested),
-        })
+        modules.append(
+            {
+                "source": relative,
+                "module": module,
+                "test_file": test_path,
+                "test_file_exists": test_path in existing,
+                "untested": [{"name": c["qualname"], "kind": c["kind"], "line": c["line"]} for c in untested],
+                "code": skeletons.render_tests(module, untested),
+            }
+        )
     return {
         "path": target,
         "files_scanned": len(files),

@@ -37,14 +37,16 @@ def summarise(data: bytes, *, include_tests: bool, max_files: int) -> dict:
         statements = int(summary.get("num_statements", 0))
         covered = int(summary.get("covered_lines", 0))
         missing_lines = [n for n in entry.get("missing_lines", []) if isinstance(n, int)]
-        rows.append({
-            "path": path,
-            "statements": statements,
-            "covered": covered,
-            "missing": statements - covered,
-            "percent": _percent(covered, statements),
-            "missing_lines": line_ranges(missing_lines),
-        })
+        rows.append(
+            {
+                "path": path,
+                "statements": statements,
+                "covered": covered,
+                "missing": statements - covered,
+                "percent": _percent(covered, statements),
+                "missing_lines": line_ranges(missing_lines),
+            }
+        )
     statements = sum(r["statements"] for r in rows)
     covered = sum(r["covered"] for r in rows)
     rows.sort(key=lambda r: (r["percent"], r["path"]))

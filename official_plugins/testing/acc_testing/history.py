@@ -51,8 +51,7 @@ def record_run(history: dict | None, tests: list[dict]) -> tuple[dict, dict]:
 
 def compare(latest: dict | None) -> dict:
     """What the latest run changed: regressions, fixes, still failing, new failures."""
-    result: dict = {"latest_run": None, "regressions": [], "fixed": [], "still_failing": [],
-                    "new_failures": []}
+    result: dict = {"latest_run": None, "regressions": [], "fixed": [], "still_failing": [], "new_failures": []}
     if not isinstance(latest, dict) or latest.get("format") != FORMAT:
         result["note"] = "no test run is recorded yet: use the run command first"
         return result

@@ -13,13 +13,17 @@ def is_test_file(path: str) -> bool:
     parts = path.split("/")
     name = parts[-1]
     return (
-        name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
         or any(part in ("tests", "test") for part in parts[:-1])
     )
 
 
 def skip_directory(parent: str, name: str) -> bool:
     return (
-        name.startswith(".") or name in SKIP_DIRS or name.endswith(".egg-info")
+        name.startswith(".")
+        or name in SKIP_DIRS
+        or name.endswith(".egg-info")
         or os.path.exists(os.path.join(parent, name, "pyvenv.cfg"))  # a virtualenv
     )

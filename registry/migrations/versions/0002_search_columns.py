@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
@@ -56,37 +56,54 @@ def _rating_hundredths(rating_sum: int, rating_count: int) -> int:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('plugins', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('filter_tokens', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('rating_hundredths', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.create_index('ix_plugins_latest_version', ['latest_version'], unique=False)
-        batch_op.create_index('ix_plugins_downloads', [sa.text('downloads DESC'), 'name'], unique=False)
-        batch_op.create_index('ix_plugins_updated_at', [sa.text('updated_at DESC'), 'name'], unique=False)
+    with op.batch_alter_table("plugins", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("filter_tokens", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("rating_hundredths", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.create_index("ix_plugins_latest_version", ["latest_version"], unique=False)
+        batch_op.create_index("ix_plugins_downloads", [sa.text("downloads DESC"), "name"], unique=False)
+        batch_op.create_index("ix_plugins_updated_at", [sa.text("updated_at DESC"), "name"], unique=False)
     _backfill(op.get_bind())
 
 
 def _backfill(connection: sa.Connection) -> None:
     """Fill both columns, BATCH plugins at a time in id order (memory stays bounded)."""
-    update = (sa.update(plugins).where(plugins.c.id == sa.bindparam("row_id"))
-              .values(filter_tokens=sa.bindparam("tokens"), rating_hundredths=sa.bindparam("hundredths")))
+    update = (
+        sa.update(plugins)
+        .where(plugins.c.id == sa.bindparam("row_id"))
+        .values(filter_tokens=sa.bindparam("tokens"), rating_hundredths=sa.bindparam("hundredths"))
+    )
     last = 0
     while True:
         rows = connection.execute(
-            sa.select(plugins.c.id, plugins.c.categories, plugins.c.capability_kinds, plugins.c.rating_sum,
-                      plugins.c.rating_count).where(plugins.c.id > last).order_by(plugins.c.id).limit(BATCH)).all()
+            sa.select(
+                plugins.c.id,
+                plugins.c.categories,
+                plugins.c.capability_kinds,
+                plugins.c.rating_sum,
+                plugins.c.rating_count,
+            )
+            .where(plugins.c.id > last)
+            .order_by(plugins.c.id)
+            .limit(BATCH)
+        ).all()
         if not rows:
             return
         values: list[dict[str, Any]] = [
-            {"row_id": row.id, "tokens": _filter_tokens(row.categories or [], row.capability_kinds or []),
-             "hundredths": _rating_hundredths(row.rating_sum, row.rating_count)} for row in rows]
+            {
+                "row_id": row.id,
+                "tokens": _filter_tokens(row.categories or [], row.capability_kinds or []),
+                "hundredths": _rating_hundredths(row.rating_sum, row.rating_count),
+            }
+            for row in rows
+        ]
         connection.execute(update, values)
         last = rows[-1].id
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('plugins', schema=None) as batch_op:
-        batch_op.drop_index('ix_plugins_updated_at')
-        batch_op.drop_index('ix_plugins_downloads')
-        batch_op.drop_index('ix_plugins_latest_version')
-        batch_op.drop_column('rating_hundredths')
-        batch_op.drop_column('filter_tokens')
+    with op.batch_alter_table("plugins", schema=None) as batch_op:
+        batch_op.drop_index("ix_plugins_updated_at")
+        batch_op.drop_index("ix_plugins_downloads")
+        batch_op.drop_index("ix_plugins_latest_version")
+        batch_op.drop_column("rating_hundredths")
+        batch_op.drop_column("filter_tokens")

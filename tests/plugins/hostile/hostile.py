@@ -22,6 +22,7 @@ def read(path):
     def attempt():
         with open(path) as f:
             return f.read()
+
     return _outcome(attempt)
 
 
@@ -31,6 +32,7 @@ def write(path, text):
         with open(path, "w") as f:
             f.write(text)
         return "written"
+
     return _outcome(attempt)
 
 
@@ -48,10 +50,12 @@ def env():
 def open_socket(host, port):
     def attempt():
         import socket
+
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(2)
         s.connect((host, port))
         return "connected"
+
     return _outcome(attempt)
 
 
@@ -92,6 +96,7 @@ def run(program, args):
     def attempt():
         out = acc_plugin.process.run(program, args)
         return {"status": out.status, "stdout": out.text, "stderr": out.stderr.decode(errors="replace")}
+
     return _outcome(attempt)
 
 
@@ -110,6 +115,7 @@ def kv_get(key):
     def attempt():
         raw = acc_plugin.kv.get(key)
         return None if raw is None else raw.decode()
+
     return _outcome(attempt)
 
 
