@@ -58,10 +58,10 @@ from bench.report import load_average, machine, write_section  # noqa: E402
 from registry.catalog import SearchQuery, search  # noqa: E402
 from registry.config import RegistryConfig  # noqa: E402
 from registry.context import Registry  # noqa: E402
-from registry.index import index_path  # noqa: E402
 from registry.models import TufMetadata  # noqa: E402
 from sdk.archive import PluginArchive, read_archive  # noqa: E402
 from sdk.build import build_plugin  # noqa: E402
+from sdk.index_format import index_path  # noqa: E402
 from tests.registry_kit import Publisher, make_config, make_publisher, sign, variant  # noqa: E402
 
 CACHE = REPO / ".acc-test-cache"

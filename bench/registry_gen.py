@@ -27,9 +27,10 @@ from tuf.api.metadata import TargetFile
 from registry import listing
 from registry.context import Registry
 from registry.db import lock_repository
-from registry.index import archive_path, build_index, index_path, signature_path
+from registry.index import build_index
 from registry.models import Plugin, User, Version, utcnow
 from sdk.archive import PluginArchive
+from sdk.index_format import archive_path, index_path, signature_path
 from sdk.names import confusable_key
 
 #: Search words: every plugin gets three keywords, so one word matches about 3% of plugins.

@@ -17,9 +17,10 @@ from registry import accounts, catalog, community, openapi
 from registry.context import Registry
 from registry.errors import ApiError, bad_request, not_found
 from registry.models import ApiToken, Plugin, User, utcnow
-from registry.publish import SIGNATURE_KINDS, Upload, audit, publish, set_deprecated, set_yanked
+from registry.publish import Upload, audit, publish, set_deprecated, set_yanked
 from registry.ratelimit import hit
 from registry.text import all_storable, is_storable
+from sdk.index_format import SIGNATURE_KINDS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -1,4 +1,4 @@
-"""A plugin's signed index target (`NAME/index.json`) and the paths of its targets.
+"""Writing a plugin's signed index target, `NAME/index.json` (paths and format: sdk/index_format.py).
 
 TUF clients fetch named targets and cannot list them, so each plugin has one index that
 names every version with what a client needs to choose and verify one: archive hash and
@@ -13,21 +13,7 @@ import json
 from typing import Any
 
 from registry.models import Plugin, Version
-
-INDEX_FORMAT = 1
-
-
-def index_path(name: str) -> str:
-    return f"{name}/index.json"
-
-
-def archive_path(name: str, version: str) -> str:
-    return f"{name}/{name}-{version}.plugin"
-
-
-def signature_path(name: str, version: str, kind: str) -> str:
-    suffix = ".sig" if kind == "ed25519" else ".sigstore.json"
-    return f"{name}/{name}-{version}.plugin{suffix}"
+from sdk.index_format import INDEX_FORMAT, archive_path, signature_path
 
 
 def version_entry(plugin: Plugin, v: Version) -> dict[str, Any]:

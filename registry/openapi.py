@@ -17,7 +17,8 @@ from typing import Any
 from registry.accounts import TOKEN_PREFIX
 from registry.catalog import MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
 from registry.community import MAX_REPORT_LENGTH, MAX_REVIEW_LENGTH
-from registry.publish import MAX_REASON_LENGTH, SIGNATURE_KINDS
+from registry.publish import MAX_REASON_LENGTH
+from sdk.index_format import SIGNATURE_KINDS
 
 API_PREFIX = "/api/v1"
 OPENAPI_VERSION = "3.1.0"

@@ -24,14 +24,14 @@ from registry import listing
 from registry.accounts import check_token_scope, may_publish
 from registry.context import Registry
 from registry.errors import ApiError, bad_request, conflict, forbidden, not_found
-from registry.index import archive_path, build_index, index_path, signature_path
+from registry.index import build_index
 from registry.models import ApiToken, AuditEntry, Plugin, User, Version, utcnow
 from registry.names_policy import check_new_name
 from registry.text import all_storable, is_storable
 from sdk.archive import PluginArchive, read_archive_bytes
 from sdk.errors import AccError, ArchiveError, ManifestError, SignatureError
+from sdk.index_format import SIGNATURE_KINDS, archive_path, index_path, signature_path
 
-SIGNATURE_KINDS = ("ed25519", "sigstore")
 MAX_REASON_LENGTH = 2000
 
 

@@ -15,8 +15,8 @@ from flask import Blueprint, Response, abort, current_app, request, send_file
 from sqlalchemy import select, update
 
 from registry.context import Registry
-from registry.index import archive_path
 from registry.models import Plugin, RepoLock, TufMetadata, utcnow
+from sdk.index_format import ARCHIVE_SUFFIX, INDEX_FILENAME, archive_path
 
 bp = Blueprint("tuf", __name__, url_prefix="/tuf")
 
@@ -121,7 +121,7 @@ def target(target: str) -> Response:
     if match is None:
         abort(404)
     name, digest, filename = match.groups()
-    if filename == "index.json":
+    if filename == INDEX_FILENAME:
         # Every install reads an index first: keep them in memory, like metadata. Any blob
         # can be asked for under this name, so only small ones are cached.
         cache_key = f"target:{digest}"
@@ -137,7 +137,7 @@ def target(target: str) -> Response:
             return _json(reg, cache_key, data, IMMUTABLE)
     if not reg.blobs.exists(digest):
         abort(404)
-    if filename.endswith(".plugin") and filename.startswith(f"{name}-"):
+    if filename.endswith(ARCHIVE_SUFFIX) and filename.startswith(f"{name}-"):
         _count_download(reg, name, filename)
     response = send_file(
         reg.blobs.path(digest), mimetype="application/octet-stream", conditional=True, etag=digest, max_age=31536000
@@ -147,7 +147,7 @@ def target(target: str) -> Response:
 
 
 def _count_download(reg: Registry, name: str, filename: str) -> None:
-    version = filename[len(name) + 1 : -len(".plugin")]
+    version = filename[len(name) + 1 : -len(ARCHIVE_SUFFIX)]
     if f"{name}/{filename}" != archive_path(name, version):
         return
     with reg.db.write() as session:

@@ -1,4 +1,4 @@
-"""A plugin's signed index (`NAME/index.json`, written by registry/index.py) as plain data.
+"""A plugin's signed index (`NAME/index.json`, format in sdk/index_format.py) as plain data.
 
 The bytes arrive verified by TUF (hash and length from signed metadata), but they are
 still parsed strictly: a field of the wrong shape is a refusal, never a KeyError later.
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from host.errors import MarketplaceUntrusted
+from sdk.index_format import INDEX_FORMAT, SIGNATURE_KINDS
 
-INDEX_FORMAT = 1
 # Thousands of versions fit in far less; TUF caps the download to the signed length anyway.
 MAX_INDEX_BYTES = 8 * 1024 * 1024
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -102,7 +102,7 @@ def _version(name: str, raw: Any) -> IndexVersion:
     if not _is_length(length):
         raise _bad(name, "an archive length is not a positive integer")
     signer = raw.get("signer")
-    if not isinstance(signer, dict) or signer.get("kind") not in {"ed25519", "sigstore"}:
+    if not isinstance(signer, dict) or signer.get("kind") not in SIGNATURE_KINDS:
         raise _bad(name, "a version has no signer of a known kind")
     capabilities, dependencies = raw.get("capabilities") or {}, raw.get("dependencies") or {}
     if not isinstance(capabilities, dict) or not isinstance(dependencies, dict):

@@ -33,6 +33,7 @@ from host.marketplace.resolve import Requirement, parse_requirement
 from host.marketplace.tuf_client import MarketplaceClient
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
+from sdk import index_format
 from sdk.archive import PluginArchive, read_archive
 from sdk.errors import SignatureError
 
@@ -218,7 +219,7 @@ def find_plugin(
 def download_verified(
     client: MarketplaceClient, index: PluginIndex, entry: IndexVersion, work: Path, progress: Progress | None = None
 ) -> PluginArchive:
-    if entry.archive != f"{index.name}/{index.name}-{entry.version}.plugin" or not entry.signature.startswith(
+    if entry.archive != index_format.archive_path(index.name, entry.version) or not entry.signature.startswith(
         entry.archive
     ):
         raise MarketplaceUntrusted(

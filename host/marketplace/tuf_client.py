@@ -32,6 +32,7 @@ from host.errors import MarketplaceUnreachable, MarketplaceUntrusted
 from host.marketplace.config import Marketplace
 from host.marketplace.index import MAX_INDEX_BYTES, PluginIndex, parse_index
 from sdk.atomic import file_lock
+from sdk.index_format import index_path
 
 if TYPE_CHECKING:
     from host.marketplace.config import MarketplaceConfig
@@ -130,7 +131,7 @@ class MarketplaceClient:
     def plugin_index(self, name: str) -> PluginIndex | None:
         """The signed index of plugin `name`, or None if this marketplace has no such plugin."""
         updater = self._refreshed()
-        path = f"{name}/index.json"
+        path = index_path(name)
         with self._metadata_lock(), self._tuf_errors(f"look up {name}"):
             info = updater.get_targetinfo(path)
         if info is None:
