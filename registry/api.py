@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from registry import accounts, catalog, community, openapi
-from registry.context import Registry
+from registry.context import current_registry
 from registry.errors import ApiError, bad_request, not_found
 from registry.models import ApiToken, Plugin, User, utcnow
 from registry.publish import Upload, audit, publish, set_deprecated, set_yanked
@@ -25,17 +26,13 @@ from sdk.index_format import SIGNATURE_KINDS
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def registry() -> Registry:
-    return current_app.extensions["acc_registry"]  # type: ignore[no-any-return]
-
-
 def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
 def authenticated_user_id() -> tuple[int, int]:
     """(user id, token id) of the request's bearer token, after the write rate limit."""
-    reg = registry()
+    reg = current_registry()
     hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
     with reg.db.write() as session:
         token = accounts.authenticate(session, request.headers.get("Authorization"), utcnow())
@@ -87,7 +84,7 @@ def refuse_unstorable_path() -> None:
 
 @bp.get("/health")
 def health() -> Response:
-    reg = registry()
+    reg = current_registry()
     with reg.db.read() as session:
         timestamp = reg.tuf.latest_row(session, "timestamp")
     return jsonify(
@@ -102,7 +99,7 @@ def health() -> Response:
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     """The OpenAPI document of this API: built once per process, cacheable, with an ETag."""
-    reg = registry()
+    reg = current_registry()
     body = reg.cache.get("api:openapi.json")
     if body is None:
         body = reg.cache["api:openapi.json"] = json.dumps(openapi.document(), separators=(",", ":")).encode()
@@ -117,8 +114,8 @@ def openapi_document() -> Response:
 @bp.get("/plugins")
 def list_plugins() -> Response:
     query = catalog.SearchQuery.from_args(request.args)
-    with registry().db.read() as session:
-        summaries, total = catalog.search_summaries(session, query, registry().search_cache)
+    with current_registry().db.read() as session:
+        summaries, total = catalog.search_summaries(session, query, current_registry().search_cache)
         body = {"total": total, "page": query.page, "per_page": query.per_page, "plugins": summaries}
     response = jsonify(body)
     response.cache_control.public = True
@@ -128,20 +125,20 @@ def list_plugins() -> Response:
 
 @bp.get("/plugins/<name>")
 def plugin_detail(name: str) -> Response:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         return jsonify(catalog.plugin_detail(catalog.get_plugin(session, name)))
 
 
 @bp.get("/plugins/<name>/versions/<version>")
 def version_detail(name: str, version: str) -> Response:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         plugin = catalog.get_plugin(session, name)
         return jsonify(catalog.version_detail(plugin, catalog.get_version(plugin, version)))
 
 
 @bp.get("/publishers/<name>")
 def publisher(name: str) -> Response:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         user = accounts.get_user(session, name)
         return jsonify(
             {
@@ -156,7 +153,7 @@ def publisher(name: str) -> Response:
 
 @bp.get("/plugins/<name>/reviews")
 def list_reviews(name: str) -> Response:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         plugin = catalog.get_plugin(session, name)
         return jsonify(
             {
@@ -184,7 +181,7 @@ def publish_plugin() -> tuple[Response, int]:
     if kind not in SIGNATURE_KINDS:
         raise bad_request(f"unknown signature_kind {kind!r}", hint="use ed25519 or sigstore")
     upload = Upload(archive=archive.read(), signature=signature.read(), signature_kind=kind)
-    result = publish(registry(), token_id, upload, client_address())
+    result = publish(current_registry(), token_id, upload, client_address())
     body = {"name": result.name, "version": result.version, "sha256": result.sha256, "created": result.created}
     current_app.logger.info(
         "publish %s %s by user %s (created=%s)", result.name, result.version, user_id, result.created
@@ -196,14 +193,14 @@ def publish_plugin() -> tuple[Response, int]:
 def yank(name: str, version: str) -> Response:
     user_id, _ = authenticated_user_id()
     reason = string_field(json_body(), "reason")
-    set_yanked(registry(), user_id, name, version, yanked=True, reason=reason, remote_addr=client_address())
+    set_yanked(current_registry(), user_id, name, version, yanked=True, reason=reason, remote_addr=client_address())
     return jsonify({"name": name, "version": version, "yanked": True, "reason": reason.strip()})
 
 
 @bp.delete("/plugins/<name>/versions/<version>/yank")
 def unyank(name: str, version: str) -> Response:
     user_id, _ = authenticated_user_id()
-    set_yanked(registry(), user_id, name, version, yanked=False, reason="", remote_addr=client_address())
+    set_yanked(current_registry(), user_id, name, version, yanked=False, reason="", remote_addr=client_address())
     return jsonify({"name": name, "version": version, "yanked": False})
 
 
@@ -211,14 +208,14 @@ def unyank(name: str, version: str) -> Response:
 def deprecate(name: str) -> Response:
     user_id, _ = authenticated_user_id()
     message = string_field(json_body(), "message")
-    set_deprecated(registry(), user_id, name, message, client_address())
+    set_deprecated(current_registry(), user_id, name, message, client_address())
     return jsonify({"name": name, "deprecated": message.strip()})
 
 
 @bp.delete("/plugins/<name>/deprecate")
 def undeprecate(name: str) -> Response:
     user_id, _ = authenticated_user_id()
-    set_deprecated(registry(), user_id, name, None, client_address())
+    set_deprecated(current_registry(), user_id, name, None, client_address())
     return jsonify({"name": name, "deprecated": None})
 
 
@@ -226,7 +223,7 @@ def undeprecate(name: str) -> Response:
 def add_collaborator(name: str) -> tuple[Response, int]:
     user_id, _ = authenticated_user_id()
     other = string_field(json_body(), "user", limit=64)
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         community.add_collaborator(session, _user(session, user_id), _plugin(session, name), other, client_address())
     return jsonify({"name": name, "collaborator": other}), 201
 
@@ -234,7 +231,7 @@ def add_collaborator(name: str) -> tuple[Response, int]:
 @bp.delete("/plugins/<name>/collaborators/<other>")
 def remove_collaborator(name: str, other: str) -> Response:
     user_id, _ = authenticated_user_id()
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         community.remove_collaborator(session, _user(session, user_id), _plugin(session, name), other, client_address())
     return jsonify({"name": name, "removed": other})
 
@@ -246,7 +243,7 @@ def remove_collaborator(name: str, other: str) -> Response:
 def add_key() -> tuple[Response, int]:
     user_id, _ = authenticated_user_id()
     text = string_field(json_body(), "public_key", limit=4000)
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         user = _user(session, user_id)
         key = accounts.add_key(session, user, text)
         audit(session, user.name, "add_key", key.key_id, client_address())
@@ -258,7 +255,7 @@ def add_identity() -> tuple[Response, int]:
     user_id, _ = authenticated_user_id()
     body = json_body()
     identity, issuer = string_field(body, "identity", limit=254), string_field(body, "issuer", limit=254)
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         user = _user(session, user_id)
         row = accounts.add_identity(session, user, identity, issuer)
         audit(session, user.name, "add_identity", row.identity, client_address(), issuer=row.issuer)
@@ -268,7 +265,7 @@ def add_identity() -> tuple[Response, int]:
 @bp.get("/account/tokens")
 def list_tokens() -> Response:
     user_id, _ = authenticated_user_id()
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         tokens = session.execute(select(ApiToken).where(ApiToken.user_id == user_id)).scalars()
         return jsonify({"tokens": [token_json(t) for t in tokens]})
 
@@ -292,7 +289,7 @@ def token_json(t: ApiToken) -> dict[str, Any]:
 @bp.delete("/account/tokens/<int:token_id>")
 def revoke_token(token_id: int) -> Response:
     user_id, _ = authenticated_user_id()
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         user = _user(session, user_id)
         token = accounts.revoke_token(session, user, token_id)
         audit(session, user.name, "revoke_token", token.prefix, client_address())
@@ -307,7 +304,7 @@ def put_review(name: str) -> Response:
     user_id, _ = authenticated_user_id()
     body = json_body()
     text = string_field(body, "text", required=False, limit=community.MAX_REVIEW_LENGTH)
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         plugin = _plugin(session, name)
         review = community.save_review(
             session, _user(session, user_id), plugin, body.get("stars"), text, client_address()
@@ -319,20 +316,20 @@ def put_review(name: str) -> Response:
 def report(name: str) -> tuple[Response, int]:
     user_id, _ = authenticated_user_id()
     reason = string_field(json_body(), "reason", limit=community.MAX_REPORT_LENGTH)
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         community.report_plugin(session, _user(session, user_id), _plugin(session, name), reason, client_address())
     return jsonify({"name": name, "reported": True}), 201
 
 
-def _user(session: Any, user_id: int) -> User:
+def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise ApiError(401, "unauthorized", "the token's account no longer exists")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
-def _plugin(session: Any, name: str) -> Plugin:
+def _plugin(session: Session, name: str) -> Plugin:
     plugin = session.execute(select(Plugin).where(Plugin.name == name)).scalar_one_or_none()
     if plugin is None:
         raise not_found(f"no plugin named {name!r}")
-    return plugin  # type: ignore[no-any-return]
+    return plugin

@@ -11,7 +11,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from registry.config import RegistryConfig, load_config
-from registry.context import Registry
+from registry.context import EXTENSION_KEY, Registry
 from registry.errors import ApiError
 
 #: Form fields (not files) a web form may send, in total: reviews and READMEs are small.
@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | RegistryConfig | None = None) -> Flas
     settings = config if isinstance(config, RegistryConfig) else load_config(config)
     app = Flask(__name__)
     registry = Registry.open(settings)
-    app.extensions["acc_registry"] = registry
+    app.extensions[EXTENSION_KEY] = registry
     app.config.update(
         SECRET_KEY=settings.secret_key or _session_key(settings),
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from registry.blobs import BlobStore
@@ -13,6 +14,9 @@ from registry.config import RegistryConfig
 from registry.db import Database, lock_repository
 from registry.search_cache import SearchCache
 from registry.tuf_repo import TufRepository
+
+#: Where `create_app` keeps the app's Registry, in Flask's per-app extension table.
+EXTENSION_KEY = "acc_registry"
 
 
 @dataclass
@@ -48,3 +52,10 @@ class Registry:
             yield session
         self.timestamp_cache = None
         self.search_cache.forget_generation()
+
+
+def current_registry() -> Registry:
+    """The Registry of the Flask app handling the current request (or app context)."""
+    registry = current_app.extensions[EXTENSION_KEY]
+    assert isinstance(registry, Registry), f"app.extensions[{EXTENSION_KEY!r}] is not a Registry"
+    return registry

@@ -14,7 +14,7 @@ import time
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from sqlalchemy import select, update
 
-from registry.context import Registry
+from registry.context import Registry, current_registry
 from registry.models import Plugin, RepoLock, TufMetadata, utcnow
 from sdk.index_format import ARCHIVE_SUFFIX, INDEX_FILENAME, archive_path
 
@@ -31,13 +31,9 @@ _GZIP_MIN_BYTES = 256
 _MAX_CACHED_TARGET_BYTES = 256 * 1024
 
 
-def _registry() -> Registry:
-    return current_app.extensions["acc_registry"]  # type: ignore[no-any-return]
-
-
 @bp.get("/metadata/<filename>")
 def metadata(filename: str) -> Response:
-    reg = _registry()
+    reg = current_registry()
     if filename == "timestamp.json":
         return _timestamp(reg)
     match = _VERSIONED.match(filename)
@@ -116,7 +112,7 @@ def refresh_if_due(reg: Registry) -> None:
 
 @bp.get("/targets/<path:target>")
 def target(target: str) -> Response:
-    reg = _registry()
+    reg = current_registry()
     match = _TARGET.match(target)
     if match is None:
         abort(404)

@@ -9,13 +9,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from registry import accounts
+from registry.context import current_registry
 from registry.errors import ApiError, bad_request
 from registry.models import ApiToken, User, utcnow
 from registry.publish import audit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, whole_number
-from registry.web.security import Viewer, client_address, current_viewer, registry, require_viewer
+from registry.web.security import Viewer, client_address, current_viewer, require_viewer
 from sdk.errors import ManifestError
 from sdk.names import check_name
 
@@ -38,7 +39,7 @@ def account_page(
     form_errors: dict[str, str] | None = None,
     drafts: dict[str, str] | None = None,
 ) -> Response:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         user = session.get(User, viewer.id)
         assert user is not None
         tokens = (
@@ -63,7 +64,7 @@ def account_page(
 
 
 def _count_write() -> None:
-    reg = registry()
+    reg = current_registry()
     hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
 
 
@@ -85,7 +86,7 @@ def create_token() -> ResponseReturnValue:
     try:
         names = _plugin_names(drafts["plugins"])
         days = whole_number("expires_days", "The expiry in days", low=1, high=3650, default=DEFAULT_TOKEN_DAYS)
-        with registry().db.write() as session:
+        with current_registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
             text, token = accounts.create_token(
@@ -122,7 +123,7 @@ def _plugin_names(text: str) -> list[str]:
 def revoke_token(token_id: int) -> ResponseReturnValue:
     viewer = require_viewer()
     _count_write()
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         user = session.get(User, viewer.id)
         assert user is not None
         token = accounts.revoke_token(session, user, token_id)
@@ -140,7 +141,7 @@ def add_key() -> ResponseReturnValue:
     try:
         if not drafts["public_key"].strip():
             raise bad_request("paste a public key", hint="the line `acc plugin keygen` printed, or its .pub file")
-        with registry().db.write() as session:
+        with current_registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
             key = accounts.add_key(session, user, drafts["public_key"])
@@ -161,7 +162,7 @@ def add_identity() -> ResponseReturnValue:
         "issuer": field("issuer", "The issuer", limit=254),
     }
     try:
-        with registry().db.write() as session:
+        with current_registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
             row = accounts.add_identity(session, user, drafts["identity"], drafts["issuer"])

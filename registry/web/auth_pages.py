@@ -7,13 +7,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from registry import accounts
+from registry.context import current_registry
 from registry.errors import ApiError, bad_request
 from registry.models import User
 from registry.publish import audit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, local_target
-from registry.web.security import client_address, current_viewer, log_in, log_out, registry
+from registry.web.security import client_address, current_viewer, log_in, log_out
 
 MAX_NAME_LENGTH = 64
 MAX_EMAIL_LENGTH = 254
@@ -31,7 +32,7 @@ def register() -> ResponseReturnValue:
         if current_viewer() is not None:
             return redirect(target, 303)
         return render_template("web/register.html", next=target, values={}, error=None)
-    reg = registry()
+    reg = current_registry()
     hit(reg.db, "register", client_address(), reg.config.login_rate_per_minute)
     values = {
         "name": request.form.get("name", "")[:MAX_NAME_LENGTH],
@@ -53,7 +54,7 @@ def _create_account() -> User:
     confirm = field("confirm", "The repeated password", limit=accounts.MAX_PASSWORD_LENGTH)
     if password != confirm:
         raise bad_request("the two passwords differ", hint="type the same password in both fields")
-    with registry().db.write() as session:
+    with current_registry().db.write() as session:
         user = accounts.create_user(session, name, email, password)
         audit(session, user.name, "register", user.name, client_address())
     return user
@@ -66,7 +67,7 @@ def login() -> ResponseReturnValue:
         if current_viewer() is not None:
             return redirect(target, 303)
         return render_template("web/login.html", next=target, name="", error=None)
-    reg = registry()
+    reg = current_registry()
     hit(reg.db, "login", client_address(), reg.config.login_rate_per_minute)
     name = request.form.get("name", "")[:MAX_NAME_LENGTH]
     try:

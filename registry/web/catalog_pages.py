@@ -9,18 +9,19 @@ from flask import Response, render_template, request, url_for
 from markupsafe import Markup
 
 from registry import accounts, catalog
+from registry.context import current_registry
 from registry.errors import ApiError, not_found
 from registry.models import Review
 from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views
 from registry.web.readme import render_readme
-from registry.web.security import current_viewer, registry
+from registry.web.security import current_viewer
 from sdk.abi import CAPABILITY_INTERFACES
 
 
 @bp.get("/")
 def home() -> str:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         popular, recent = catalog.popular_and_recent(session)
         return render_template(
             "web/home.html",
@@ -34,8 +35,8 @@ def home() -> str:
 @bp.get("/search")
 def search() -> str:
     query = catalog.SearchQuery.from_args(request.args)
-    with registry().db.read() as session:
-        plugins, total = catalog.search(session, query, registry().search_cache)
+    with current_registry().db.read() as session:
+        plugins, total = catalog.search(session, query, current_registry().search_cache)
         pages = max(1, math.ceil(total / query.per_page))
         return render_template(
             "web/search.html",
@@ -74,7 +75,7 @@ def plugin_page(
     """The plugin's page; a form that failed shows its error (`form_errors[form]`) and its draft."""
     viewer = current_viewer()
     drafts = drafts or {}
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         try:
             found = catalog.get_plugin(session, name)
         except ApiError as e:
@@ -107,6 +108,6 @@ def plugin_page(
 
 @bp.get("/publishers/<name>")
 def publisher(name: str) -> str:
-    with registry().db.read() as session:
+    with current_registry().db.read() as session:
         user = accounts.get_user(session, name)
         return render_template("web/publisher.html", publisher=user, plugins=catalog.publisher_plugins(session, user))

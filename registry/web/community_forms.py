@@ -6,19 +6,20 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from registry import catalog, community
+from registry.context import current_registry
 from registry.errors import ApiError
 from registry.models import User
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.catalog_pages import plugin_page
 from registry.web.forms import error_text, field, whole_number
-from registry.web.security import client_address, registry, require_viewer
+from registry.web.security import client_address, require_viewer
 
 
 @bp.post("/plugins/<name>/review")
 def review(name: str) -> ResponseReturnValue:
     viewer = require_viewer()
-    reg = registry()
+    reg = current_registry()
     hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
     try:
         stars = whole_number("stars", "The rating", low=1, high=5)
@@ -42,7 +43,7 @@ def review(name: str) -> ResponseReturnValue:
 @bp.post("/plugins/<name>/report")
 def report(name: str) -> ResponseReturnValue:
     viewer = require_viewer()
-    reg = registry()
+    reg = current_registry()
     hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
     try:
         reason = field("reason", "The report", limit=community.MAX_REPORT_LENGTH, required=True)

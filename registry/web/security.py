@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, g, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.context import Registry
+from registry.context import current_registry
 from registry.errors import ApiError
 from registry.models import User
 
@@ -36,10 +36,6 @@ class Viewer:
 
     id: int
     name: str
-
-
-def registry() -> Registry:
-    return current_app.extensions["acc_registry"]  # type: ignore[no-any-return]
 
 
 def client_address() -> str:
@@ -62,7 +58,7 @@ def _load_viewer() -> Viewer | None:
         session.clear()
         return None
     try:
-        with registry().db.read() as db_session:
+        with current_registry().db.read() as db_session:
             user = db_session.get(User, user_id)
             viewer = Viewer(id=user.id, name=user.name) if user is not None else None
     except SQLAlchemyError:
