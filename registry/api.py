@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import accounts, catalog, community, openapi
+from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request, not_found
 from registry.models import ApiToken, Plugin, User, utcnow
-from registry.publish import Upload, audit, publish, set_deprecated, set_yanked
+from registry.publish import Upload, publish, set_deprecated, set_yanked
 from registry.ratelimit import hit
 from registry.text import all_storable, is_storable
 from sdk.index_format import SIGNATURE_KINDS

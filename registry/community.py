@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.audit import audit
 from registry.errors import bad_request, conflict, forbidden, not_found
 from registry.listing import rating_hundredths
 from registry.models import AbuseReport, Collaborator, Plugin, Review, User, utcnow
-from registry.publish import audit
 
 MAX_REVIEW_LENGTH = 5000
 MAX_REPORT_LENGTH = 2000

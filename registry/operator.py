@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from registry.accounts import add_key, create_token, create_user, get_user
+from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
 from registry.errors import ApiError
 from registry.models import utcnow
-from registry.publish import audit
 from registry.tuf_repo import RepositoryError, generate_keys
 
 DEV_KEYS_WARNING = """\

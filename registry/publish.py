@@ -22,10 +22,11 @@ from tuf.api.metadata import TargetFile
 
 from registry import listing
 from registry.accounts import check_token_scope, may_publish
+from registry.audit import audit
 from registry.context import Registry
 from registry.errors import ApiError, bad_request, conflict, forbidden, not_found
 from registry.index import build_index
-from registry.models import ApiToken, AuditEntry, Plugin, User, Version, utcnow
+from registry.models import ApiToken, Plugin, User, Version, utcnow
 from registry.names_policy import check_new_name
 from registry.text import all_storable, is_storable
 from sdk.archive import PluginArchive, read_archive_bytes
@@ -184,10 +185,6 @@ def write_index(
     changes = {**changes, index_path(plugin.name): TargetFile(len(data), {"sha256": digest}, index_path(plugin.name))}
     registry.tuf.update_targets(session, changes, now)
     plugin.updated_at = now
-
-
-def audit(session: Session, actor: str, action: str, target: str, remote_addr: str, **detail: Any) -> None:
-    session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail, remote_addr=remote_addr[:64]))
 
 
 def _owned_plugin(session: Session, user_id: int, name: str) -> tuple[User, Plugin]:

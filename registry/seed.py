@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from registry.accounts import add_key, create_user
+from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
 from registry.errors import ApiError
 from registry.models import User
-from registry.publish import Upload, audit, publish_as
+from registry.publish import Upload, publish_as
 from sdk.errors import AccError
 
 OFFICIAL_PUBLISHER = "acc-official"

@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from registry import accounts
+from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request
 from registry.models import ApiToken, User, utcnow
-from registry.publish import audit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, whole_number

@@ -7,10 +7,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from registry import accounts
+from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request
 from registry.models import User
-from registry.publish import audit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, local_target
