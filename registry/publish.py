@@ -217,7 +217,9 @@ def _refresh_listing(plugin: Plugin) -> None:
 
 def _read(upload: Upload) -> PluginArchive:
     if upload.signature_kind not in SIGNATURE_KINDS:
-        raise bad_request(f"unknown signature kind {upload.signature_kind!r}", hint="use ed25519 or sigstore")
+        raise bad_request(
+            f"unknown signature kind {upload.signature_kind!r}", hint="use " + " or ".join(SIGNATURE_KINDS)
+        )
     try:
         archive = read_archive_bytes(upload.archive, source="the uploaded archive")
     except (ArchiveError, ManifestError) as e:

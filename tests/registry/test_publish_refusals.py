@@ -47,9 +47,10 @@ def _refused(
     status: int,
     code: str,
     signature: bytes | None = None,
+    kind: str = "ed25519",
 ) -> str:
     before = _state(app)
-    response = publish(client, publisher, data, signature=signature)
+    response = publish(client, publisher, data, signature=signature, kind=kind)
     assert response.status_code == status, response.get_json()
     assert error_code(response) == code
     assert _state(app) == before
@@ -197,6 +198,14 @@ def test_missing_files_in_the_upload_are_refused(client: FlaskClient, alice: Pub
     response = client.post("/api/v1/plugins", headers=alice.auth, data={"signature_kind": "ed25519"})
     assert response.status_code == 400
     assert "archive and signature" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("kind", ["", "ED25519", "pgp", "sigstore.json"])
+def test_a_signature_of_an_unknown_kind_is_refused(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive, kind: str
+) -> None:
+    message = _refused(app, client, alice, variant(example_archive), 400, "invalid_request", kind=kind)
+    assert f"unknown signature kind {kind!r}" in message
 
 
 def test_an_oversized_form_field_is_refused(client: FlaskClient, alice: Publisher) -> None:
