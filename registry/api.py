@@ -1,6 +1,6 @@
 """The JSON API under /api/v1: discovery, publishing, yanking, accounts' keys, reviews.
 
-Every error is `{"error": {"code", "message", "hint"}}` (registry.errors); every write
+Every error is `{"error": {"code", "message", "hint"}}` (registry.errors.ApiError); every write
 is rate limited per client address and recorded in the audit log. The OpenAPI document
 of these routes (registry.openapi) is served at /api/v1/openapi.json.
 """

@@ -12,13 +12,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sdk.errors import AccError
+from registry.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("registry-data")
-
-
-class ConfigError(AccError):
-    """A registry setting is missing or malformed."""
 
 
 @dataclass(frozen=True)

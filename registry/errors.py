@@ -1,4 +1,18 @@
-"""API errors: one stable JSON shape, `{"error": {"code", "message", "hint"}}`, and a status."""
+"""The registry's errors, all under one base, `RegistryError` (an `sdk.errors.AccError`).
+
+    AccError                  message + hint (what to do next)
+    └── RegistryError         the registry refused or could not do something
+        ├── ApiError          a refusal a client can act on: an HTTP status and a stable code;
+        │                     the API answers {"error": {"code", "message", "hint"}}, browsers
+        │                     get the same as a page (registry/web/error_page.py)
+        ├── ConfigError       a registry setting is missing or malformed (registry/config.py)
+        ├── RepositoryError   the TUF repository cannot be created, loaded or signed
+        └── SeedError         an official plugin could not be built or published (`acc registry seed`)
+
+`bad_request`, `unauthorized`, `forbidden`, `not_found` and `conflict` build the ApiErrors
+of the common statuses. Foreign errors are wrapped where they enter (`raise ApiError(...)
+from e`); anything else a request raises becomes a 500 `internal_error` (registry/app.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +21,11 @@ from typing import Any
 from sdk.errors import AccError
 
 
-class ApiError(AccError):
+class RegistryError(AccError):
+    """Something the registry refused or could not do."""
+
+
+class ApiError(RegistryError):
     """A refusal the client can act on. `code` is stable; `message` and `hint` are for people."""
 
     def __init__(
@@ -19,7 +37,20 @@ class ApiError(AccError):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
+        """The JSON body of the API's answer: one shape for every error."""
         return {"error": {"code": self.code, "message": self.message, "hint": self.hint}}
+
+
+class ConfigError(RegistryError):
+    """A registry setting is missing or malformed."""
+
+
+class RepositoryError(RegistryError):
+    """The TUF repository cannot be created, loaded or signed."""
+
+
+class SeedError(RegistryError):
+    """An official plugin could not be built or published."""
 
 
 def bad_request(message: str, *, hint: str | None = None, code: str = "invalid_request") -> ApiError:

@@ -9,9 +9,9 @@ from registry.accounts import add_key, create_token, create_user, get_user
 from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
-from registry.errors import ApiError
+from registry.errors import ApiError, RepositoryError
 from registry.models import utcnow
-from registry.tuf_repo import RepositoryError, generate_keys
+from registry.tuf_repo import generate_keys
 
 DEV_KEYS_WARNING = """\
 The TUF signing keys were created in {keys} and are NOT protected by a passphrase.

@@ -22,18 +22,13 @@ from registry.accounts import add_key, create_user
 from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
-from registry.errors import ApiError
+from registry.errors import ApiError, SeedError
 from registry.models import User
 from registry.publish import Upload, publish_as
-from sdk.errors import AccError
 
 OFFICIAL_PUBLISHER = "acc-official"
 OFFICIAL_EMAIL = "official@acc.invalid"
 OFFICIAL_PLUGINS_DIR = Path(__file__).resolve().parent.parent / "official_plugins"
-
-
-class SeedError(AccError):
-    """An official plugin could not be built or published."""
 
 
 @dataclass(frozen=True)

@@ -39,18 +39,14 @@ from tuf.api.metadata import (
 from tuf.api.serialization.json import JSONSerializer
 
 from registry.config import RegistryConfig
+from registry.errors import RepositoryError
 from registry.models import RepoLock, TufMetadata
-from sdk.errors import AccError
 
 TOP_LEVEL_ROLES = ("root", "targets", "snapshot", "timestamp")
 BINS_ROLE = "bins"
 ONLINE_ROLES = ("snapshot", "timestamp", BINS_ROLE)
 ALL_KEY_ROLES = (*TOP_LEVEL_ROLES, BINS_ROLE)
 _SERIALIZER = JSONSerializer(compact=True)
-
-
-class RepositoryError(AccError):
-    """The TUF repository cannot be created, loaded or signed."""
 
 
 # -- keys ------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
     config.py       the marketplaces this user added (URL + pinned first root), on disk
     tuf_client.py   a python-tuf ngclient per marketplace: refresh, the signed index, targets
-    index.py        the signed `NAME/index.json` as plain data (pure, bounded parsing)
+    index.py        the signed `NAME/index.json` as plain data (pure, bounded parsing;
+                    its format and target names: sdk/index_format.py)
     resolve.py      requirements (`NAME[@MARKETPLACE][SPEC]`) and version choice (pure)
     search.py       the registry's search API (unsigned, for discovery only)
     install.py      the IO shell: resolve, download through TUF, verify the publisher, install

@@ -11,6 +11,6 @@ from __future__ import annotations
 # Imported for their side effect: each adds its routes to `bp`.
 from registry.web import account_pages, auth_pages, catalog_pages, community_forms  # noqa: F401
 from registry.web.blueprint import bp
-from registry.web.errors import error_page
+from registry.web.error_page import error_page
 
 __all__ = ["bp", "error_page"]
