@@ -75,7 +75,7 @@ def publish_as(
         signer = _verify_signature(session, user, archive, upload, registry.config.sigstore_staging)
         if _already_published(session, name, version, archive.sha256):
             return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
-    _check_component(registry, archive)
+    _compile_and_check_component(registry, archive)
 
     with registry.metadata_transaction() as session:
         publisher = session.get(User, user.id)
@@ -285,7 +285,7 @@ def _already_published(session: Session, name: str, version: str, sha256: str) -
     return row == sha256
 
 
-def _check_component(registry: Registry, archive: PluginArchive) -> None:
+def _compile_and_check_component(registry: Registry, archive: PluginArchive) -> None:
     """Compile (cached by content) and check the component's imports against its manifest."""
     from host.compiled_cache import load_component
     from host.component_check import check_component
