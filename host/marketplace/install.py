@@ -24,7 +24,7 @@ from packaging.version import Version
 
 from host.abi import SUPPORTED_ABI_VERSIONS
 from host.errors import MarketplaceError, MarketplaceUntrusted, ResolutionError
-from host.grants import AskFn
+from host.consent import Asker
 from host.install import InstallRequest, prepare_verified
 from host.marketplace.config import Marketplace, MarketplaceConfig
 from host.marketplace.dependencies import Installed, Pick, resolve_install
@@ -73,7 +73,7 @@ def install_requirement(
     request: InstallRequest,
     *,
     marketplace: str | None = None,
-    ask: AskFn | None = None,
+    ask: Asker | None = None,
     announce: Callable[[str], None] = lambda _: None,
     progress: Progress | None = None,
 ) -> MarketplaceInstall:

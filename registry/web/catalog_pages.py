@@ -15,7 +15,7 @@ from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer, registry
-from sdk.abi import CAPABILITY_INTERFACES
+from sdk.capabilities import KINDS
 
 
 @bp.get("/")
@@ -27,7 +27,7 @@ def home() -> str:
             popular=popular,
             recent=recent,
             total=catalog.count_plugins(session),
-            capabilities=sorted(CAPABILITY_INTERFACES),
+            capabilities=sorted(KINDS),
         )
 
 
@@ -45,7 +45,7 @@ def search() -> str:
             pages=pages,
             page_url=lambda page: _search_url(query, page),
             sorts=catalog.SORTS,
-            capabilities=sorted(CAPABILITY_INTERFACES),
+            capabilities=sorted(KINDS),
         )
 
 
@@ -93,7 +93,7 @@ def plugin_page(
             plugin=found,
             latest=latest,
             versions=catalog.versions_newest_first(found),
-            capabilities=capability_views(latest.capabilities),
+            capabilities=capability_views(latest.manifest_text),
             readme=Markup(render_readme(latest.readme)),
             install_command=f"acc plugin install {found.name}",
             reviews=reviews,
