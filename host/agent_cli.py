@@ -36,9 +36,9 @@ import click
 from host.paths import HostPaths, host_paths
 
 if TYPE_CHECKING:
-    from host.agent.client import ApiSettings
     from host.agent.loop import AgentRun
     from host.agent.tools import AgentTool
+    from host.messages import ApiSettings
 
 BUDGET_OPTIONS = (
     "max_turns",
@@ -246,8 +246,8 @@ class _Session:
 
     @classmethod
     def open(cls, project: Path, quiet: bool) -> _Session:
-        from host.agent.client import api_settings
         from host.errors import InputError
+        from host.messages import api_settings
 
         paths = host_paths()
         config = _config(paths.home)
@@ -279,11 +279,11 @@ class _Session:
 
     def run(self, task: str, settings: dict[str, Any], transcript_path: Path | None, label: str = "") -> AgentRun:
         from host.agent.budget import Budgets, Spent
-        from host.agent.client import MessagesClient
-        from host.agent.loop import DEFAULT_MODEL, AgentRequest, run_agent
+        from host.agent.loop import AgentRequest, run_agent
         from host.agent.tools import ToolOutcome
         from host.agent.transcript import Transcript
         from host.capabilities.llm import LlmGateway
+        from host.messages import DEFAULT_MODEL, MessagesClient
         from host.runner import PluginHost, RunOptions
 
         prefix = f"[{label}] " if label else ""

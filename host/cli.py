@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,15 @@ import click
 from host.paths import host_paths
 
 if TYPE_CHECKING:
-    from sdk.manifest import Capability
+    from host.consent import Asker, Question
+
+
+def ask_on_terminal(question: Question) -> bool:
+    """Ask one consent question on the terminal: what it allows, why, then yes or no."""
+    click.echo("  " + question.describe())
+    if question.about_signer:
+        return click.confirm("  Trust the new publisher key?", default=False)
+    return click.confirm(f"  Grant {question.kind}?", default=False)
 
 
 def _is_archive_path(target: str) -> bool:
@@ -60,7 +67,6 @@ def install(
     or NAME[SPEC] (e.g. `git>=1.2,<2`, `git@acme==1.4.0`) from a marketplace, verified by TUF,
     or everything a lock file records (`--locked`)."""
     from host.errors import InputError
-    from host.grants import describe_capability
 
     if locked is not None:
         if target is not None or signature or marketplace or yes or grants or denies or reinstall or allow_unsigned:
@@ -78,13 +84,8 @@ def install(
             hint="e.g. `acc plugin install git`, `acc plugin install ./git-1.0.0.plugin`",
         )
 
-    def ask(capability: Capability) -> bool:
-        if not sys.stdin.isatty():
-            return False
-        click.echo("  " + describe_capability(capability))
-        return click.confirm(f"  Grant {capability.kind}?", default=False)
-
     interactive = sys.stdin.isatty() and not yes
+    ask = ask_on_terminal
     if not _is_archive_path(target):
         from host.marketplace_cli import install_from_marketplace
 
@@ -126,7 +127,7 @@ def _install_file(
     denies: tuple[str, ...],
     reinstall: bool,
     allow_unsigned: bool,
-    ask: Callable[[Capability], bool] | None,
+    ask: Asker | None,
 ) -> None:
     from host.install import UNSIGNED_SIGNER, InstallRequest, install_archive
 

@@ -2,6 +2,7 @@
 
 AccError
 ├── StoreError          the local store (ACC_HOME) refused or failed an operation
+│   └── ConsentRequired          a capability or a new publisher key needs a yes, and none was given
 ├── TrustError          a key could not be trusted, listed or removed
 ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
 ├── InputError          a command's input is not JSON or breaks its schema; unknown command
@@ -11,7 +12,6 @@ AccError
 │   ├── MarketplaceUnreachable   the network failed: nothing was verified or changed
 │   └── MarketplaceUntrusted     what it served failed TUF verification (tampering, rollback...)
 ├── ResolutionError     no published version satisfies the requirement (or it is ambiguous)
-├── ConsentRequired     an update or rollback widens what a plugin may do and nobody approved it
 └── AgentError          the agent cannot start (no API key) or the Messages API refused or failed
 """
 
@@ -76,8 +76,9 @@ class ResolutionError(AccError):
     """No published version satisfies a requirement, or the requirement is ambiguous."""
 
 
-class ConsentRequired(AccError):
-    """A change asks for more than the user granted, and there was no --yes and no terminal to ask."""
+class ConsentRequired(StoreError):
+    """A capability or a new publisher key needs a person's yes, and none was given (no flag, no
+    --yes, no terminal), or it was refused. Nothing was stored."""
 
 
 class AgentError(AccError):

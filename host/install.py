@@ -1,8 +1,9 @@
-"""Installing a plugin archive from a file: verify, check, ask, store, precompile.
+"""Installing a plugin archive from a file: verify, check, ask, compile, store.
 
-Order matters: everything that can refuse (signature, ABI, component validity and its
-imports) runs before anything is written, and compiling happens before the store is
-touched, so a refused or interrupted install leaves the store as it was.
+Order matters: everything that can refuse (signature, ABI, the scopes this host can
+honour, consent, then the compiled component and its imports) runs before anything is
+written, so a refused or interrupted install leaves the store as it was. Consent comes
+before the compile: a person is never kept waiting for a compile only to be refused.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from host.abi import SUPPORTED_ABI_VERSIONS
+from host.consent import Answers, Asker, decide_install
 from host.errors import LoadError
-from host.grants import AskFn, decide_grants
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
 from sdk.archive import PluginArchive, read_archive
@@ -37,7 +38,7 @@ class InstallRequest:
     reinstall: bool = False
 
 
-def install_archive(paths: HostPaths, request: InstallRequest, ask: AskFn | None = None) -> InstalledPlugin:
+def install_archive(paths: HostPaths, request: InstallRequest, ask: Asker | None = None) -> InstalledPlugin:
     archive = read_archive(request.archive)
     signer = verify_signature(paths, archive, request)
     return install_verified(paths, archive, signer=signer, request=request, ask=ask)
@@ -49,7 +50,7 @@ def install_verified(
     *,
     signer: str,
     request: InstallRequest,
-    ask: AskFn | None = None,
+    ask: Asker | None = None,
     marketplace: str = "",
     progress: Progress | None = None,
 ) -> InstalledPlugin:
@@ -67,15 +68,17 @@ def prepare_verified(
     archive: PluginArchive,
     *,
     request: InstallRequest,
-    ask: AskFn | None = None,
+    ask: Asker | None = None,
     progress: Progress | None = None,
 ) -> frozenset[str]:
-    """Everything before the store is written: ABI, precompile and import check, consent.
+    """Everything before the store is written: ABI, scopes, consent, compile and import check.
     Returns the granted capabilities. (Several plugins installed together are all prepared
     before any is stored, so a refusal of the last leaves the store as it was.)"""
     check_abi(archive)
+    answers = Answers(grant=frozenset(request.grant), deny=frozenset(request.deny), yes=request.yes, ask=ask)
+    granted = decide_install(archive.manifest, answers)
     precompile(paths, archive, progress)
-    return decide_grants(archive.manifest, grant=request.grant, deny=request.deny, yes=request.yes, ask=ask)
+    return granted
 
 
 def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallRequest) -> str:
@@ -97,6 +100,9 @@ def verify_signature(paths: HostPaths, archive: PluginArchive, request: InstallR
 
 
 def check_abi(archive: PluginArchive) -> None:
+    """Refuse a plugin made for another ABI, or asking for a scope this host cannot honour."""
+    from host.capabilities import unsupported
+
     manifest = archive.manifest
     if not any(manifest.supports_abi(v) for v in SUPPORTED_ABI_VERSIONS):
         supported = ", ".join(str(v) for v in SUPPORTED_ABI_VERSIONS)
@@ -104,20 +110,19 @@ def check_abi(archive: PluginArchive) -> None:
             f"{manifest.name} {manifest.version} needs plugin ABI {manifest.api}; this host supports {supported}",
             hint="update acc, or install a version of the plugin made for this ABI",
         )
+    problems = unsupported(manifest)
+    if problems:
+        raise LoadError(
+            f"{manifest.name} {manifest.version} asks for what this host cannot give: {'; '.join(problems)}",
+            hint="update acc, or install a version of the plugin made for this host",
+        )
 
 
 def precompile(paths: HostPaths, archive: PluginArchive, progress: Progress | None = None) -> None:
-    """Compile (or find cached) and check the component's imports against its manifest."""
-    from host.compiled_cache import load_component
-    from host.component_check import check_component
-    from host.engine import EngineSettings, shared_engine
+    """Compile (or find cached) and check the component against its manifest."""
+    from host.components import compile_and_check
     from host.progress import Quiet
 
     manifest = archive.manifest
     with (progress or Quiet()).step(f"compiling {manifest.name} {manifest.version}"):
-        settings = EngineSettings()
-        engine = shared_engine(settings)
-        component = load_component(
-            engine, settings, archive.wasm, paths.compiled, wasm_sha256=hashlib.sha256(archive.wasm).hexdigest()
-        )
-        check_component(component, engine, manifest)
+        compile_and_check(archive.wasm, manifest, paths.compiled, wasm_sha256=hashlib.sha256(archive.wasm).hexdigest())

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from host.errors import InputError
 from host.paths import host_paths
 from host.progress import terminal_progress
 from sdk.errors import AccError
@@ -203,28 +202,10 @@ def _report_installed(installed: InstalledPlugin, marketplace: str, why: str) ->
         click.echo(f"  {mark:8} {kind}: {capability.scope_summary()}")
 
 
-def _capability_kinds(kinds: tuple[str, ...], option: str) -> frozenset[str]:
-    from sdk.manifest import CAPABILITY_KINDS
-
-    for kind in kinds:
-        if kind not in CAPABILITY_KINDS:
-            raise InputError(
-                f"{option} {kind}: no such capability kind", hint=f"the kinds are {', '.join(sorted(CAPABILITY_KINDS))}"
-            )
-    return frozenset(kinds)
-
-
 def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-
-
-def _ask_consent(title: str, lines: list[str]) -> bool:
-    click.echo(title)
-    for line in lines:
-        click.echo(f"  + {line}")
-    return click.confirm("Apply it?", default=False)
 
 
 def _offline(
@@ -277,8 +258,9 @@ def update(
     names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ...], denies: tuple[str, ...], keep: int
 ) -> None:
     """Update marketplace-installed plugins (all of them when no NAME is given)."""
+    from host.cli import ask_on_terminal
+    from host.consent import Answers
     from host.marketplace.update import (
-        Consent,
         apply_update,
         check_update,
         dependents_first,
@@ -287,15 +269,13 @@ def update(
     )
     from host.store import LocalStore
 
-    consent = Consent(
+    consent = Answers(
         yes=yes,
-        ask=_ask_consent if sys.stdin.isatty() and not yes else None,
+        ask=ask_on_terminal if sys.stdin.isatty() and not yes else None,
         announce=click.echo,
-        grant=_capability_kinds(grants, "--grant"),
-        deny=_capability_kinds(denies, "--deny"),
+        grant=frozenset(grants),
+        deny=frozenset(denies),
     )
-    if consent.grant & consent.deny:
-        raise InputError(f"--grant and --deny both name {sorted(consent.grant & consent.deny)[0]}")
     paths = host_paths()
     plugins = dependents_first(marketplace_plugins(paths, names))
     if not plugins:
@@ -384,11 +364,13 @@ def update(
 )
 def rollback(name: str, to: str | None, yes: bool) -> None:
     """Switch NAME back to an earlier installed version the marketplace still vouches for."""
-    from host.marketplace.update import Consent, session
+    from host.cli import ask_on_terminal
+    from host.consent import Answers
     from host.marketplace.update import rollback as rollback_plugin
+    from host.marketplace.update import session
 
     interactive = sys.stdin.isatty() and not yes
-    consent = Consent(yes=yes, ask=_ask_consent if interactive else None, announce=click.echo)
+    consent = Answers(yes=yes, ask=ask_on_terminal if interactive else None, announce=click.echo)
 
     def confirm(question: str) -> bool:
         if yes:
@@ -458,8 +440,10 @@ def offer_rollback(name: str, error: AccError) -> None:
     """`name` failed while starting. If an earlier version is kept (it was updated), offer to
     roll back to it: on a terminal, ask; otherwise say how in the error's hint. Returns only
     when there is nothing to offer (the caller re-raises the error)."""
-    from host.marketplace.update import Consent, session
+    from host.cli import ask_on_terminal
+    from host.consent import Answers
     from host.marketplace.update import rollback as rollback_plugin
+    from host.marketplace.update import session
     from host.store import LocalStore
 
     installed = LocalStore(host_paths()).find(name)
@@ -479,7 +463,7 @@ def offer_rollback(name: str, error: AccError) -> None:
         f"Roll {name} back to the newest earlier version the marketplace still vouches for?", default=False, err=True
     ):
         sys.exit(1)
-    consent = Consent(ask=_ask_consent, announce=click.echo)
+    consent = Answers(ask=ask_on_terminal, announce=click.echo)
     with session(host_paths(), terminal_progress()) as current:
         try:
             result = rollback_plugin(current, name, None, consent, None)

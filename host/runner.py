@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from host.capabilities import Denied, Failed, Invalid, LimitHit
-from host.errors import InputError, PluginFailed, StoreError
-from host.linking import CapabilityServices, make_record
+from host.capabilities import BindContext, bind_granted
+from host.errors import InputError, PluginFailed
 from host.logsink import Emitter, LogSink
 from host.paths import HostPaths
 from host.policy import HostPolicy
@@ -92,86 +91,33 @@ class PluginHost:
             return existing
         manifest = installed.manifest()
         log = LogSink(installed.name, self.options.emit_log, self.options.policy.max_log_bytes)
+        context = BindContext(
+            manifest=manifest,
+            paths=self.paths,
+            policy=self.options.policy,
+            project_dir=self.options.project_dir,
+            secret_source=self.options.secret_source,
+            user_config_environment=self.options.user_config_environment,
+            llm=self._llm_gateway,
+            plugins=self,
+            on_close=self._closers.append,
+        )
         spec = SandboxSpec(
             manifest=manifest,
             wasm_path=installed.wasm_path,
             wasm_sha256=installed.wasm_sha256,
-            granted=installed.granted,
-            project_dir=self.options.project_dir,
             cache_dir=self.paths.compiled,
         )
-        sandbox = Sandbox(spec, self._services(manifest, installed.granted), log, self.options.policy)
+        sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
         self._sandboxes[installed.name] = sandbox
         return sandbox
 
-    # -- capability services -----------------------------------------------------------------
-
-    def _services(self, manifest: Manifest, granted: frozenset[str]) -> CapabilityServices:
-        services = CapabilityServices()
-        caps = manifest.capabilities
-        if "process" in caps and "process" in granted:
-            services.functions["process"] = {"run": self._process_run(manifest)}
-        if "http" in caps and "http" in granted:
-            services.functions["http"] = {"fetch": self._http_fetch(manifest)}
-        if "kv" in caps and "kv" in granted:
-            services.functions["kv"] = self._kv(manifest)
-        if "llm" in caps and "llm" in granted:
-            gateway = self._llm_gateway()
-            name, granted_tokens = manifest.name, caps["llm"].max_tokens
-            services.functions["llm"] = {"complete": lambda request: gateway.complete(name, granted_tokens, request)}
-        if "secrets" in caps and "secrets" in granted:
-            from host.capabilities.secrets import SecretsScope, get_secret
-
-            scope = SecretsScope(caps["secrets"].secrets, self.options.secret_source)
-            services.functions["secrets"] = {"get": lambda name: get_secret(scope, name)}
-        if "plugins" in caps and "plugins" in granted:
-            allowed = caps["plugins"].plugins
-            services.functions["plugins"] = {
-                "call": lambda plugin, command, input_json: self._plugin_call(
-                    manifest.name, allowed, plugin, command, input_json
-                ),
-                "emit": lambda topic, payload: self._emit(manifest.name, allowed, topic, payload),
-            }
-        return services
-
-    def _process_run(self, manifest: Manifest) -> Any:
-        from host.capabilities.process import ProcessScope, run_program
-
-        project = self.options.project_dir or Path.cwd()
-        scope = ProcessScope(
-            programs=manifest.capabilities["process"].programs,
-            project_dir=project,
-            user_config_environment=self.options.user_config_environment,
-        )
-
-        def run(program: str, args: list[str], stdin: bytes) -> Any:
-            out = run_program(scope, program, list(args), bytes(stdin))
-            return make_record(status=out.status, stdout=out.stdout, stderr=out.stderr, truncated=out.truncated)
-
-        return run
-
-    def _http_fetch(self, manifest: Manifest) -> Any:
-        from host.capabilities.http import HttpRequest, HttpScope, fetch
-
-        scope = HttpScope(hosts=manifest.capabilities["http"].hosts)
-
-        def do_fetch(request: Any) -> Any:
-            req = HttpRequest(
-                method=request.method,
-                url=request.url,
-                headers=[(str(k), str(v)) for k, v in request.headers],
-                body=bytes(request.body),
-            )
-            resp = fetch(scope, req)
-            return make_record(status=resp.status, headers=list(resp.headers), body=resp.body)
-
-        return do_fetch
+    # -- what capability bindings ask of the host ----------------------------------------------
 
     def _llm_gateway(self) -> LlmGateway:
         if self.options.llm is None:
-            from host.agent.client import MessagesClient, api_settings
-            from host.agent.loop import DEFAULT_MODEL
             from host.capabilities.llm import LlmGateway
+            from host.messages import DEFAULT_MODEL, MessagesClient, api_settings
 
             environment = dict(os.environ)
             self.options.llm = LlmGateway(
@@ -179,55 +125,23 @@ class PluginHost:
             )
         return self.options.llm
 
-    def _kv(self, manifest: Manifest) -> dict[str, Any]:
-        from host.capabilities.kv import KvScope, KvStore
+    def call_stack(self) -> list[str]:
+        """The plugins mid-call, outermost first (the `plugins` capability refuses cycles with it)."""
+        return list(self._stack)
 
-        quota = min(manifest.capabilities["kv"].quota_bytes, self.options.policy.max_kv_quota_bytes)
-        store = KvStore(KvScope(self.paths.kv / f"{manifest.name}.sqlite3", quota))
-        self._closers.append(store.close)
-        return {"get": store.get, "set": store.set, "delete": store.delete, "list-keys": store.list_keys}
+    def run_plugin(self, name: str, command: str, value: Any) -> Any:
+        return self.run(name, command, value)
 
-    def _plugin_call(self, caller: str, allowed: tuple[str, ...], plugin: str, command: str, input_json: str) -> str:
-        if plugin not in allowed:
-            raise Denied(f"{caller} may call only {', '.join(allowed)}, not {plugin}")
-        if plugin in self._stack:
-            chain = " → ".join([*self._stack, plugin])
-            raise Denied(f"call cycle refused: {chain}")
-        if len(self._stack) >= self.options.policy.max_call_depth:
-            raise LimitHit(f"plugin calls nested deeper than {self.options.policy.max_call_depth}")
+    def deliver_event(self, plugin: str, topic: str, payload: str) -> bool:
+        installed = self.store.find(plugin)
+        if installed is None:
+            return False
+        self._stack.append(plugin)
         try:
-            value = json.loads(input_json)
-        except json.JSONDecodeError as e:
-            raise Invalid(f"input for {plugin} {command} is not JSON: {e}") from e
-        try:
-            return json.dumps(self.run(plugin, command, value))
-        except PluginFailed as e:
-            raise _capability_error(e.kind, f"{plugin} {command}: {e.detail}") from e
-        except InputError as e:
-            raise Invalid(e.message) from e
-        except StoreError as e:  # the callee is not installed: say so, and how to install it
-            raise Failed(f"{e.message}; {e.hint}" if e.hint else e.message) from e
-
-    def _emit(self, caller: str, allowed: tuple[str, ...], topic: str, payload: str) -> None:
-        for plugin in allowed:
-            if plugin in self._stack:
-                continue  # never re-enter a plugin that is mid-call
-            installed = self.store.find(plugin)
-            if installed is None:
-                continue
-            self._stack.append(plugin)
-            try:
-                self.sandbox(installed).on_event(topic, payload)
-            finally:
-                self._stack.pop()
-
-
-def _capability_error(kind: str, message: str) -> Exception:
-    from host.capabilities import CapabilityError
-
-    cls = {"denied": Denied, "invalid": Invalid, "limit": LimitHit}.get(kind, Failed)
-    error: CapabilityError = cls(message)
-    return error
+            self.sandbox(installed).on_event(topic, payload)
+        finally:
+            self._stack.pop()
+        return True
 
 
 _validators: dict[tuple[str, str, str], Any] = {}

@@ -11,21 +11,21 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from host.compiled_cache import load_component
-from host.component_check import check_component
+from host.capabilities.binding import Binding, Preopen
+from host.components import compile_and_check
 from host.engine import EngineSettings, deadline_ticks, shared_engine
 from host.errors import LoadError, PluginFailed, PluginTrap
-from host.linking import CapabilityServices, link
+from host.linking import link
 from host.logsink import LogSink
 from host.policy import HostPolicy
 from sdk.abi import GUEST_INTERFACE, interface_name
+from sdk.capabilities.fs import GUEST_PROJECT_DIR
 from sdk.manifest import Manifest
-
-GUEST_PROJECT_DIR = "/project"
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,6 @@ class SandboxSpec:
     manifest: Manifest
     wasm_path: Path
     wasm_sha256: str
-    granted: frozenset[str]
-    project_dir: Path | None
     cache_dir: Path
 
 
@@ -46,7 +44,7 @@ class Sandbox:
     def __init__(
         self,
         spec: SandboxSpec,
-        services: CapabilityServices,
+        bindings: Mapping[str, Binding],
         log: LogSink,
         policy: HostPolicy | None = None,
         settings: EngineSettings | None = None,
@@ -57,15 +55,15 @@ class Sandbox:
         self.policy = policy or HostPolicy()
         self.settings = settings or EngineSettings(fuel=self.policy.fuel_per_call is not None)
         self.engine = shared_engine(self.settings)
-        self.component = load_component(
-            self.engine, self.settings, spec.wasm_path, spec.cache_dir, wasm_sha256=spec.wasm_sha256
+        self.component = compile_and_check(
+            spec.wasm_path, self.manifest, spec.cache_dir, wasm_sha256=spec.wasm_sha256, settings=self.settings
         )
-        check_component(self.component, self.engine, self.manifest)
+        self.bindings = bindings
         from wasmtime.component import Linker
 
         self._linker = Linker(self.engine)
         self._linker.add_wasip2()
-        link(self._linker, self.manifest, spec.granted, services, log)
+        link(self._linker, self.manifest, bindings, log)
         guest = self.component.get_export_index(interface_name(GUEST_INTERFACE))
         self._exports = {
             name: self.component.get_export_index(name, guest)
@@ -90,10 +88,9 @@ class Sandbox:
         wasi = WasiConfig()  # no env, no args, no stdin, no network: deny by default
         wasi.stdout_custom = self.log.stream("stdout")
         wasi.stderr_custom = self.log.stream("stderr")
-        fs = self.manifest.capabilities.get("fs")
-        if fs is not None and "fs" in self.spec.granted and self.spec.project_dir is not None:
+        for preopen in self._preopens():
             # Never rely on wasmtime's default here: it is read-write.
-            wasi.preopen_dir(str(self.spec.project_dir), GUEST_PROJECT_DIR, fs_mutable=fs.writable)
+            wasi.preopen_dir(str(preopen.host_path), preopen.guest_path, fs_mutable=preopen.writable)
         store.set_wasi(wasi)
         store.set_limits(memory_size=self.policy.memory_bytes(self.manifest.limits.memory_mb))
         self._store = store
@@ -117,10 +114,13 @@ class Sandbox:
         config = {
             "plugin": self.manifest.name,
             "version": str(self.manifest.version),
-            "project": GUEST_PROJECT_DIR if "fs" in self.spec.granted and self.spec.project_dir else None,
-            "granted": sorted(self.spec.granted),
+            "project": GUEST_PROJECT_DIR if any(p.guest_path == GUEST_PROJECT_DIR for p in self._preopens()) else None,
+            "granted": sorted(self.bindings),
         }
         self._call("initialize", "initialize", json.dumps(config))
+
+    def _preopens(self) -> list[Preopen]:
+        return [preopen for binding in self.bindings.values() for preopen in binding.preopens]
 
     def _arm(self) -> None:
         self._store.set_epoch_deadline(deadline_ticks(self.timeout))

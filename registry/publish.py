@@ -75,7 +75,7 @@ def publish_as(
         signer = _verify_signature(session, user, archive, upload, registry.config.sigstore_staging)
         if _already_published(session, name, version, archive.sha256):
             return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
-    _compile_and_check_component(registry, archive)
+    _compile_and_check(registry, archive)
 
     with registry.metadata_transaction() as session:
         publisher = session.get(User, user.id)
@@ -285,23 +285,17 @@ def _already_published(session: Session, name: str, version: str, sha256: str) -
     return row == sha256
 
 
-def _compile_and_check_component(registry: Registry, archive: PluginArchive) -> None:
-    """Compile (cached by content) and check the component's imports against its manifest."""
-    from host.compiled_cache import load_component
-    from host.component_check import check_component
-    from host.engine import EngineSettings, shared_engine
+def _compile_and_check(registry: Registry, archive: PluginArchive) -> None:
+    """The host's own "compile and check" (cached by content): what an installer will run."""
+    from host.components import compile_and_check
 
-    settings = EngineSettings()
-    engine = shared_engine(settings)
     try:
-        component = load_component(
-            engine,
-            settings,
+        compile_and_check(
             archive.wasm,
+            archive.manifest,
             registry.config.compiled_dir,
             wasm_sha256=hashlib.sha256(archive.wasm).hexdigest(),
         )
-        check_component(component, engine, archive.manifest)
     except AccError as e:
         raise ApiError(400, "invalid_component", e.message, hint=e.hint) from e
 

@@ -1,4 +1,9 @@
-"""The plugin ABI: the WIT package `acc:plugin`, its interfaces and the capabilities they serve."""
+"""The plugin ABI: the WIT package `acc:plugin` and its interfaces.
+
+Which interface serves which capability kind is part of each kind's unit
+(`sdk.capabilities.KINDS[kind].interface`); this module names the package, its version
+and the interfaces every plugin has.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,6 @@ ABI_PACKAGE = "acc:plugin"
 ABI_VERSION = Version("1.0.0")
 WIT_DIR = Path(__file__).parent / "wit"
 GUEST_HELPER_DIR = Path(__file__).parent / "guest"
-
-#: Each capability a manifest may declare, and the interface of the ABI that serves it.
-#: `fs` has no interface: it is served by WASI preopens of the project directory.
-CAPABILITY_INTERFACES: dict[str, str | None] = {
-    "process": "process",
-    "http": "http",
-    "kv": "kv",
-    "llm": "llm",
-    "plugins": "plugins",
-    "secrets": "secrets",
-    "fs": None,
-}
 
 #: Interfaces every plugin imports whatever it declares.
 ALWAYS_IMPORTED = ("types", "log")

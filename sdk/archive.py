@@ -49,7 +49,7 @@ class PluginArchive:
     sha256: str
 
 
-def check_component(wasm: bytes, *, source: str = "plugin.wasm") -> None:
+def check_component_header(wasm: bytes, *, source: str = "plugin.wasm") -> None:
     """Refuse anything that is not a WebAssembly component, with a message saying what it is."""
     if wasm.startswith(COMPONENT_HEADER):
         return
@@ -93,7 +93,7 @@ def read_archive_bytes(data: bytes, *, source: str = "archive") -> PluginArchive
             f"{source} has no {missing[0]}", hint="an archive holds plugin.toml, plugin.wasm and README.md"
         )
     manifest = load_manifest(members["plugin.toml"], source=f"{source}!plugin.toml")
-    check_component(members["plugin.wasm"], source=f"{source}!plugin.wasm")
+    check_component_header(members["plugin.wasm"], source=f"{source}!plugin.wasm")
     return PluginArchive(
         manifest=manifest,
         manifest_text=members["plugin.toml"].decode("utf-8"),
@@ -158,7 +158,7 @@ def _text(data: bytes, source: str, name: str) -> str:
 
 def archive_bytes(manifest_text: str, wasm: bytes, readme: str, license_text: str | None = None) -> bytes:
     """Pack an archive deterministically: same inputs, same bytes."""
-    check_component(wasm)
+    check_component_header(wasm)
     load_manifest(manifest_text)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

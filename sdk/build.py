@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sdk.abi import GUEST_HELPER_DIR, WIT_DIR
-from sdk.archive import archive_bytes, check_component
+from sdk.archive import archive_bytes, check_component_header
 from sdk.atomic import atomic_write_bytes
 from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
@@ -79,7 +79,7 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
         wasm = _componentize(source, world, app)
         if cached_path:
             atomic_write_bytes(cached_path, wasm)
-    check_component(wasm)
+    check_component_header(wasm)
     data = archive_bytes(
         manifest_text,
         wasm,

@@ -1,7 +1,7 @@
 """plugin.toml: parsing and validating a plugin's manifest.
 
 The manifest is the contract a user consents to: its `[capabilities]` become the
-component's imports (`sdk.world`), the host's grants (`host.grants`) and what the
+component's imports (`sdk.world`), the host's grants (`host.consent`) and what the
 consent prompt shows. Parsing is strict: an unknown field is an error, because a
 misspelled capability scope that was silently ignored would widen or narrow a grant
 without the author noticing.
@@ -17,50 +17,15 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from sdk.abi import ABI_VERSION, CAPABILITY_INTERFACES
+from sdk.abi import ABI_VERSION
+from sdk.capabilities import Capability, parse_capability
 from sdk.errors import ManifestError
 from sdk.names import check_name, module_name
 
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_COMMANDS = 128
-MAX_REASON_LENGTH = 500
 DEFAULT_MEMORY_MB = 256
 DEFAULT_TIMEOUT_SECONDS = 30.0
-DEFAULT_KV_QUOTA_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Capability:
-    """One declared capability: its kind, its scope and the author's reason for it."""
-
-    kind: str
-    reason: str
-    programs: tuple[str, ...] = ()
-    hosts: tuple[str, ...] = ()
-    plugins: tuple[str, ...] = ()
-    secrets: tuple[str, ...] = ()
-    writable: bool = False
-    quota_bytes: int = 0
-    max_tokens: int = 0
-
-    def scope_summary(self) -> str:
-        """A short human description of the scope, for prompts and listings."""
-        match self.kind:
-            case "process":
-                return "run programs: " + ", ".join(self.programs)
-            case "fs":
-                return "read and write the project" if self.writable else "read the project"
-            case "http":
-                return "connect to: " + ", ".join(self.hosts)
-            case "kv":
-                return f"store data (up to {self.quota_bytes} bytes)"
-            case "llm":
-                return f"ask Claude (up to {self.max_tokens} tokens per call)"
-            case "plugins":
-                return "call plugins: " + ", ".join(self.plugins)
-            case "secrets":
-                return "read secrets: " + ", ".join(self.secrets)
-        return self.kind
 
 
 @dataclass(frozen=True)
@@ -120,16 +85,6 @@ _TOP_LEVEL = {
     "dependencies",
     "commands",
 }
-_SCOPE_FIELDS: dict[str, set[str]] = {  # the capability kinds, and what each may scope
-    "process": {"programs"},
-    "fs": {"access"},
-    "http": {"hosts"},
-    "kv": {"quota_bytes"},
-    "llm": {"max_tokens"},
-    "plugins": {"plugins"},
-    "secrets": {"names"},
-}
-CAPABILITY_KINDS = frozenset(_SCOPE_FIELDS)
 
 
 def load_manifest(text: str | bytes, *, source: str = "plugin.toml", check_schemas: bool = True) -> Manifest:
@@ -196,86 +151,7 @@ def manifest_from_mapping(
 def _capabilities(raw: Any, source: str) -> dict[str, Capability]:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"{source}: [capabilities] must be a table")
-    caps: dict[str, Capability] = {}
-    for kind, table in raw.items():
-        where = f"{source}: [capabilities.{kind}]"
-        if kind not in CAPABILITY_INTERFACES:
-            raise ManifestError(
-                f"{source}: unknown capability {kind!r}",
-                hint="known capabilities: " + ", ".join(sorted(CAPABILITY_INTERFACES)),
-            )
-        if not isinstance(table, Mapping):
-            raise ManifestError(f"{where} must be a table with a reason")
-        _reject_unknown(table, _SCOPE_FIELDS[kind] | {"reason"}, where)
-        reason = table.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            raise ManifestError(
-                f"{where} has no reason",
-                hint='say why the plugin needs it, e.g. reason = "Reads the commit history with git."',
-            )
-        if len(reason) > MAX_REASON_LENGTH:
-            raise ManifestError(f"{where}: reason is longer than {MAX_REASON_LENGTH} characters")
-        caps[kind] = _capability(kind, table, reason.strip(), where)
-    return caps
-
-
-def _capability(kind: str, table: Mapping[str, Any], reason: str, where: str) -> Capability:
-    match kind:
-        case "process":
-            programs = _nonempty_list(table, "programs", where)
-            for program in programs:
-                if "/" in program or program.startswith("-") or not program.strip():
-                    raise ManifestError(
-                        f"{where}: program {program!r} must be a bare program name", hint='e.g. programs = ["git"]'
-                    )
-            return Capability(kind, reason, programs=programs)
-        case "fs":
-            access = table.get("access", "read")
-            if access not in ("read", "read-write"):
-                raise ManifestError(f'{where}: access must be "read" or "read-write", not {access!r}')
-            return Capability(kind, reason, writable=access == "read-write")
-        case "http":
-            hosts = _nonempty_list(table, "hosts", where)
-            for host in hosts:
-                _check_host_pattern(host, where)
-            return Capability(kind, reason, hosts=hosts)
-        case "kv":
-            quota = table.get("quota_bytes", DEFAULT_KV_QUOTA_BYTES)
-            if not isinstance(quota, int) or isinstance(quota, bool) or quota <= 0:
-                raise ManifestError(f"{where}: quota_bytes must be a positive integer")
-            return Capability(kind, reason, quota_bytes=quota)
-        case "llm":
-            tokens = table.get("max_tokens", 4096)
-            if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens <= 0:
-                raise ManifestError(f"{where}: max_tokens must be a positive integer")
-            return Capability(kind, reason, max_tokens=tokens)
-        case "plugins":
-            plugins = _nonempty_list(table, "plugins", where)
-            for plugin in plugins:
-                check_name(plugin)
-            return Capability(kind, reason, plugins=plugins)
-        case "secrets":
-            names = _nonempty_list(table, "names", where)
-            for name in names:
-                if not name.replace("_", "").isalnum():
-                    raise ManifestError(f"{where}: secret name {name!r} must be letters, digits and _")
-            return Capability(kind, reason, secrets=names)
-    raise ManifestError(f"{where}: unknown capability")  # unreachable: kinds checked above
-
-
-def _check_host_pattern(host: str, where: str) -> None:
-    # "api.github.com" (https only), "*.example.com", or "http://127.0.0.1:8080" (plain http
-    # explicitly allowed). The http capability owns the rules, so the manifest asks it: an
-    # entry accepted here is one the host can enforce at run time.
-    from host.capabilities.http import parse_host_pattern
-
-    try:
-        parse_host_pattern(host)
-    except ValueError as e:
-        raise ManifestError(
-            f"{where}: {e}",
-            hint='list host names such as "api.github.com" (https) or "http://127.0.0.1:8080"',
-        ) from e
+    return {kind: parse_capability(kind, table, source) for kind, table in raw.items()}
 
 
 def _limits(raw: Any, source: str) -> Limits:
@@ -370,10 +246,3 @@ def _str_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ManifestError(f"{where}: {key} must be a list of strings")
     return tuple(value)
-
-
-def _nonempty_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    values = _str_list(table, key, where)
-    if not values:
-        raise ManifestError(f"{where}: {key} must list at least one entry")
-    return values

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sdk.abi import CAPABILITY_INTERFACES
+from sdk.capabilities import KINDS
 from sdk.manifest import Manifest
 
 WORLD_NAME = "plugin"
@@ -10,7 +10,7 @@ WORLD_NAME = "plugin"
 
 def declared_interfaces(manifest: Manifest) -> list[str]:
     """The ABI interfaces a plugin may import beyond `types` and `log`, sorted."""
-    interfaces = {CAPABILITY_INTERFACES[kind] for kind in manifest.capabilities}
+    interfaces = {KINDS[kind].interface for kind in manifest.capabilities}
     return sorted(i for i in interfaces if i is not None)
 
 

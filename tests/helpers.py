@@ -21,7 +21,8 @@ PLUGIN_SOURCES = {
     "docs": REPO / "official_plugins" / "docs",
     "code-quality": REPO / "official_plugins" / "code_quality",
 }
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+#: Public data the tests use (a real Sigstore bundle, ...): each folder has a README saying where it is from.
+TEST_FIXTURES = REPO / "tests" / "fixtures"
 
 
 def install_unsigned(

@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from host.agent.budget import Budgets, Spent
-from host.agent.client import OutOfTime
 from host.agent.tools import AgentTool, ToolOutcome, run_tool
 from host.agent.transcript import Transcript
 from host.errors import AgentError
+from host.messages import DEFAULT_MODEL, OutOfTime
 
 if TYPE_CHECKING:
-    from host.agent.client import MessagesClient
+    from host.messages import MessagesClient
     from host.runner import PluginHost
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
 #: US dollars per million input and output tokens, for the summary's estimate.
 PRICES = {
     "claude-opus-4-1": (15.0, 75.0),

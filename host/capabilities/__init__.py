@@ -1,35 +1,63 @@
-"""Host implementations of the ABI's capability interfaces.
+"""The runtime half of each capability kind: `host/capabilities/<kind>.py`.
 
-Each capability module is plain Python over a scope (what the user granted) and knows
-nothing of wasmtime; `host.linking` adapts them to the component linker. They signal
-refusals by raising `CapabilityError`, which the linker turns into the ABI's `error`
-variant, so the guest sees `denied`, `invalid`, `failed` or `limit` with the message.
+Each kind's module exports one function, `bind(capability, context) -> Binding`, that
+returns the host functions serving the kind's ABI interface for a granted scope (and,
+for `fs`, the directories to preopen). The modules are plain Python over the scope and
+know nothing of wasmtime: `host.linking` adapts the functions to the component linker.
+A capability call refuses or fails by raising a `host.capabilities.errors` error, which
+the linker turns into the ABI's `error` variant.
+
+`bind_granted` is the one place that asks "is it granted?": it binds exactly the
+declared kinds the user granted. Everything else (the linker's `denied` stubs, the
+sandbox's preopens, the config the guest starts with) follows from its result. The
+format half of a kind (its scope fields, summary, wording, widening rules) is
+`sdk/capabilities/<kind>.py`; the two modules share the kind's name.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Iterable
+from types import ModuleType
 
-class CapabilityError(Exception):
-    """A refusal or failure of a capability call; `kind` is the ABI error case."""
+from host.capabilities.binding import BindContext, BindFunction, Binding
+from sdk.capabilities import Capability
+from sdk.manifest import Manifest
 
-    kind = "failed"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class Denied(CapabilityError):
-    kind = "denied"
+__all__ = ["BindContext", "Binding", "bind_granted", "binder", "unsupported", "warnings_for"]
 
 
-class Invalid(CapabilityError):
-    kind = "invalid"
+def _module(kind: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{kind}")
 
 
-class Failed(CapabilityError):
-    kind = "failed"
+def binder(kind: str) -> BindFunction:
+    """The `bind` function of a kind's runtime module (imported on first use)."""
+    bind: BindFunction = _module(kind).bind
+    return bind
 
 
-class LimitHit(CapabilityError):
-    kind = "limit"
+def bind_granted(manifest: Manifest, granted: frozenset[str], context: BindContext) -> dict[str, Binding]:
+    """Bind every capability the manifest declares and the user granted, by kind."""
+    return {
+        kind: binder(kind)(capability, context)
+        for kind, capability in sorted(manifest.capabilities.items())
+        if kind in granted
+    }
+
+
+def warnings_for(capability: Capability) -> tuple[str, ...]:
+    """What the host adds to the consent prompt for this scope (the process profiles' warnings)."""
+    warnings: Callable[[Capability], Iterable[str]] | None = getattr(_module(capability.kind), "warnings", None)
+    return tuple(warnings(capability)) if warnings is not None else ()
+
+
+def unsupported(manifest: Manifest) -> list[str]:
+    """Why this host cannot honour a declared scope (e.g. a narrowing of a profile it lacks)."""
+    problems = []
+    for capability in manifest.capabilities.values():
+        check: Callable[[Capability], str] | None = getattr(_module(capability.kind), "check", None)
+        problem = check(capability) if check is not None else ""
+        if problem:
+            problems.append(f"{capability.kind}: {problem}")
+    return problems

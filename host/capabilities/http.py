@@ -1,16 +1,9 @@
-"""The `http` capability: fetch a URL on a host the user granted.
+"""Capability `http`, bound: fetch a URL on a host the user granted.
 
-A grant (`HttpScope.hosts`) lists host patterns, with the manifest's spelling:
-
-- ``"api.github.com"``: https only, port 443; ``"example.com:8443"``: https on that port;
-- ``"http://127.0.0.1:8080"``: plain http to that host and port (port 80 when omitted);
-- ``"https://host[:port]"``: the same as the bare form, spelled out;
-- ``"*.github.com"``: any name one or more labels below ``github.com`` (not ``github.com``).
-
-IP addresses match only an entry that lists the same address; host names are compared
-case-insensitively with a trailing dot ignored. URLs with user info, other schemes, odd
-numeric hosts (``127.1``, ``0x7f.0.0.1``) or non-ASCII characters are refused before
-any connection is made. The decision is a pure function, `check_url`; `fetch` is the IO
+A grant (`HttpScope.hosts`) lists host patterns; their grammar is the format's
+(`sdk.capabilities.http`, the same rules the manifest was checked with). URLs with user
+info, other schemes, odd numeric hosts (``127.1``, ``0x7f.0.0.1``) or non-ASCII
+characters are refused before any connection is made. The decision is a pure function, `check_url`; `fetch` is the IO
 shell around it, and it re-checks every redirect with the same function.
 
 Refusals, as the guest sees them (see `host.capabilities`)::
@@ -18,7 +11,7 @@ Refusals, as the guest sees them (see `host.capabilities`)::
     Denied    the URL's scheme, host or port is not in the grant (also after a redirect)
     Invalid   malformed URL, unsupported scheme, user info, bad method or header,
               a header the host sets itself (Host, Content-Length, ...)
-    LimitHit  request or response too large, too many headers or redirects, too slow
+    LimitExceeded  request or response too large, too many headers or redirects, too slow
     Failed    DNS, connection, TLS or protocol failure
 
 Not defended yet: DNS rebinding. A granted name is resolved by the system resolver when
@@ -35,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.client
-import ipaddress
 import re
 import socket
 import ssl
@@ -43,9 +35,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from host.capabilities import CapabilityError, Denied, Failed, Invalid, LimitHit
+from host.capabilities.binding import BindContext, Binding, scope_as
+from host.capabilities.errors import CapabilityError, Denied, Failed, Invalid, LimitExceeded
+from sdk.capabilities import Capability
+from sdk.capabilities.http import (
+    DEFAULT_PORTS,
+    PRINTABLE_ASCII,
+    HostRule,
+    HttpCapability,
+    ParsedTarget,
+    bracket,
+    normalise_host,
+    parse_host_pattern,
+    split_host_port,
+)
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -55,6 +61,7 @@ __all__ = [
     "HttpResponse",
     "HttpScope",
     "ParsedTarget",
+    "bind",
     "check_url",
     "fetch",
     "parse_host_pattern",
@@ -91,96 +98,33 @@ MAX_RESPONSE_HEADER_BYTES = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 _BODY_HEADERS = frozenset({"content-type", "content-encoding", "content-language", "content-location"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _READ_CHUNK = 64 * 1024
 _USER_AGENT = "acc-plugins-http/1"
 
-_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]*")
-_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
-_PORT = re.compile(r":[0-9]{1,5}")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # HTAB, visible ASCII, space and Latin-1 obs-text; no CR, LF, NUL or other controls.
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
+def bind(capability: Capability, context: BindContext) -> Binding:
+    scope = HttpScope(hosts=scope_as(capability, HttpCapability).hosts)
+
+    def do_fetch(request: Any) -> HttpResponse:
+        return fetch(
+            scope,
+            HttpRequest(
+                method=request.method,
+                url=request.url,
+                headers=[(str(k), str(v)) for k, v in request.headers],
+                body=bytes(request.body),
+            ),
+        )
+
+    return Binding(functions={"fetch": do_fetch})
+
+
 # ---------------------------------------------------------------------------------------
-# The pure core: host patterns, URL parsing, the grant decision.
-
-
-@dataclass(frozen=True)
-class ParsedTarget:
-    """Where a checked URL points: the only values `fetch` connects and sends with."""
-
-    scheme: str
-    host: str
-    """Lower-case name without a trailing dot, or a canonical IP address (no brackets)."""
-    port: int
-    path: str
-    """Path and query as sent on the request line; always starts with ``/``."""
-
-    @property
-    def origin(self) -> tuple[str, str, int]:
-        """(scheme, host, port): credentials never cross from one origin to another."""
-        return (self.scheme, self.host, self.port)
-
-    @property
-    def url(self) -> str:
-        """The normalised URL, used to resolve relative redirects."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}{self.path}"
-
-
-@dataclass(frozen=True)
-class HostRule:
-    """One parsed grant entry."""
-
-    scheme: str
-    host: str
-    """The exact host, or for a wildcard the suffix after ``*.``."""
-    port: int
-    wildcard: bool = False
-
-    def matches(self, target: ParsedTarget) -> bool:
-        """Whether `target` is covered by this entry."""
-        if target.scheme != self.scheme or target.port != self.port:
-            return False
-        return self.matches_host(target.host)
-
-    def matches_host(self, host: str) -> bool:
-        """Whether `host` (normalised) is covered, ignoring scheme and port."""
-        if self.wildcard:
-            return not _is_ip(host) and host.endswith("." + self.host)
-        return host == self.host
-
-    def describe(self) -> str:
-        """The entry as a user would read it, e.g. ``https://*.github.com:443``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{'*.' if self.wildcard else ''}{host}:{self.port}"
-
-
-def parse_host_pattern(entry: str) -> HostRule:
-    """Parse one grant entry; raises ValueError saying what is wrong with it."""
-    if not entry.isascii() or not _PRINTABLE_ASCII.fullmatch(entry):
-        raise ValueError(f"http grant entry {entry!r} must be printable ASCII without spaces")
-    lowered = entry.lower()
-    scheme = "https"
-    for prefix in ("http://", "https://"):
-        if lowered.startswith(prefix):
-            scheme = prefix[:-3]
-            lowered = lowered[len(prefix) :]
-    if any(c in lowered for c in "/@?#\\"):
-        raise ValueError(f"http grant entry {entry!r} must be a host, not a URL with a path or user info")
-    hostport, wildcard = lowered, False
-    if hostport.startswith("*."):
-        hostport, wildcard = hostport[2:], True
-    if "*" in hostport:
-        raise ValueError(f"http grant entry {entry!r}: '*' is allowed only as a leading '*.'")
-    raw_host, port = _split_host_port(hostport, _DEFAULT_PORTS[scheme])
-    host = _normalise_host(raw_host)
-    if wildcard and (_is_ip(host) or "." not in host):
-        raise ValueError(f"http grant entry {entry!r}: a wildcard needs a domain with at least two labels after '*.'")
-    return HostRule(scheme, host, port, wildcard)
+# The pure core: URL parsing, the grant decision.
 
 
 def check_url(scope: HttpScope, url: str) -> ParsedTarget:
@@ -192,7 +136,7 @@ def check_url(scope: HttpScope, url: str) -> ParsedTarget:
     target = _parse_url(url)
     if any(rule.matches(target) for rule in scope.rules):
         return target
-    where = f"{target.scheme}://{_bracket(target.host)}:{target.port}"
+    where = f"{target.scheme}://{bracket(target.host)}:{target.port}"
     same_host = [rule.describe() for rule in scope.rules if rule.matches_host(target.host)]
     if same_host:
         raise Denied(
@@ -207,7 +151,7 @@ def _parse_url(url: str) -> ParsedTarget:
         raise Invalid(f"URL longer than {MAX_URL_LENGTH} characters")
     # urlsplit silently drops tabs and newlines and treats backslashes leniently: refuse
     # anything that another parser might read differently.
-    if not url.isascii() or not _PRINTABLE_ASCII.fullmatch(url) or "\\" in url:
+    if not url.isascii() or not PRINTABLE_ASCII.fullmatch(url) or "\\" in url:
         raise Invalid(
             "URL must be printable ASCII without spaces or backslashes; "
             "percent-encode other characters and use the xn-- form of host names"
@@ -216,79 +160,21 @@ def _parse_url(url: str) -> ParsedTarget:
     scheme = parts.scheme.lower()
     if not scheme:
         raise Invalid(f"URL {url!r} is not absolute; give http:// or https://")
-    if scheme not in _DEFAULT_PORTS:
+    if scheme not in DEFAULT_PORTS:
         raise Invalid(f"scheme {scheme!r} is not supported: the http capability fetches http:// and https:// URLs only")
     if not url[len(scheme) + 1 :].startswith("//") or not parts.netloc:
         raise Invalid(f"URL {url!r} has no host")
     if "@" in parts.netloc:
         raise Invalid("URLs with user info (user@host) are not allowed; send credentials in a header")
     try:
-        raw_host, port = _split_host_port(parts.netloc, _DEFAULT_PORTS[scheme])
-        host = _normalise_host(raw_host)
+        raw_host, port = split_host_port(parts.netloc, DEFAULT_PORTS[scheme])
+        host = normalise_host(raw_host)
     except ValueError as e:
         raise Invalid(f"URL {url!r}: {e}") from e
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     return ParsedTarget(scheme, host, port, path)
-
-
-def _split_host_port(hostport: str, default_port: int) -> tuple[str, int]:
-    if hostport.startswith("["):
-        end = hostport.find("]")
-        if end < 0:
-            raise ValueError("unclosed '[' in host")
-        host, rest = hostport[: end + 1], hostport[end + 1 :]
-    else:
-        host, colon, port_text = hostport.partition(":")
-        rest = colon + port_text
-    if not rest:
-        return host, default_port
-    if not _PORT.fullmatch(rest) or not 1 <= int(rest[1:]) <= 65535:
-        raise ValueError(f"port {rest[1:]!r} is not a number from 1 to 65535")
-    return host, int(rest[1:])
-
-
-def _normalise_host(raw: str) -> str:
-    if raw.startswith("[") and raw.endswith("]"):
-        inner = raw[1:-1]
-        if "%" in inner:
-            raise ValueError("IPv6 zone identifiers are not allowed")
-        try:
-            return ipaddress.IPv6Address(inner).compressed
-        except ValueError as e:
-            raise ValueError(f"{raw!r} is not an IPv6 address") from e
-    # ASCII before lower(): "\u212a".lower() is "k", and confusables must not match.
-    if not raw.isascii():
-        raise ValueError(f"host {raw!r} is not ASCII; use its xn-- form")
-    host = raw.lower()
-    if host.endswith("."):
-        host = host[:-1]
-    if not host or len(host) > 253:
-        raise ValueError("missing or overlong host")
-    labels = host.split(".")
-    if not all(_LABEL.fullmatch(label) for label in labels):
-        raise ValueError(f"{raw!r} is not a valid host name")
-    if _NUMERIC_LABEL.fullmatch(labels[-1]):
-        # Resolvers read "127.1", "2130706433" and "0x7f.0.0.1" as IPv4 addresses; accept
-        # only the canonical dotted-quad spelling so exact IP matching means something.
-        try:
-            return str(ipaddress.IPv4Address(host))
-        except ValueError as e:
-            raise ValueError(f"{raw!r} is not a canonical IPv4 address") from e
-    return host
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 @dataclass(frozen=True)
@@ -348,7 +234,7 @@ def _check_request(scope: HttpScope, request: HttpRequest) -> list[tuple[str, st
     if request.method not in ALLOWED_METHODS:
         raise Invalid(f"method {request.method!r} is not allowed; use one of {', '.join(sorted(ALLOWED_METHODS))}")
     if len(request.headers) > MAX_REQUEST_HEADERS:
-        raise LimitHit(f"more than {MAX_REQUEST_HEADERS} request headers")
+        raise LimitExceeded(f"more than {MAX_REQUEST_HEADERS} request headers")
     size = 0
     for name, value in request.headers:
         if not _TOKEN.fullmatch(name):
@@ -361,9 +247,9 @@ def _check_request(scope: HttpScope, request: HttpRequest) -> list[tuple[str, st
             raise Invalid(f"header {name} is set by the host, not the plugin; remove it")
         size += len(name) + len(value) + 4
     if size > MAX_REQUEST_HEADER_BYTES:
-        raise LimitHit(f"request headers larger than {MAX_REQUEST_HEADER_BYTES} bytes")
+        raise LimitExceeded(f"request headers larger than {MAX_REQUEST_HEADER_BYTES} bytes")
     if len(request.body) > scope.max_request_bytes:
-        raise LimitHit(f"request body larger than {scope.max_request_bytes} bytes")
+        raise LimitExceeded(f"request body larger than {scope.max_request_bytes} bytes")
     return list(request.headers)
 
 
@@ -374,7 +260,7 @@ def _check_request(scope: HttpScope, request: HttpRequest) -> list[tuple[str, st
 def fetch(scope: HttpScope, request: HttpRequest) -> HttpResponse:
     """Perform `request` within `scope`, following redirects that stay in the grant.
 
-    Raises Denied, Invalid, LimitHit or Failed (never a foreign exception for network
+    Raises Denied, Invalid, LimitExceeded or Failed (never a foreign exception for network
     trouble). The deadline `scope.timeout_seconds` covers the whole fetch.
     """
     headers = _check_request(scope, request)
@@ -388,7 +274,7 @@ def fetch(scope: HttpScope, request: HttpRequest) -> HttpResponse:
             return HttpResponse(reply.status, reply.headers, reply.body)
         redirects += 1
         if redirects > scope.max_redirects:
-            raise LimitHit(f"more than {scope.max_redirects} redirects (the last one from {target.url})")
+            raise LimitExceeded(f"more than {scope.max_redirects} redirects (the last one from {target.url})")
         try:
             next_target = check_url(scope, urljoin(target.url, reply.location))
         except CapabilityError as e:
@@ -483,9 +369,9 @@ def _send(
 
 def _check_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if len(headers) > MAX_RESPONSE_HEADERS:
-        raise LimitHit(f"response has more than {MAX_RESPONSE_HEADERS} headers")
+        raise LimitExceeded(f"response has more than {MAX_RESPONSE_HEADERS} headers")
     if sum(len(n) + len(v) + 4 for n, v in headers) > MAX_RESPONSE_HEADER_BYTES:
-        raise LimitHit(f"response headers larger than {MAX_RESPONSE_HEADER_BYTES} bytes")
+        raise LimitExceeded(f"response headers larger than {MAX_RESPONSE_HEADER_BYTES} bytes")
     return headers
 
 
@@ -493,7 +379,7 @@ def _read_body(response: http.client.HTTPResponse, scope: HttpScope, target: Par
     cap = scope.max_response_bytes
     declared = response.length  # from Content-Length; None when chunked or until close
     if declared is not None and declared > cap:
-        raise LimitHit(f"response larger than {cap} bytes")
+        raise LimitExceeded(f"response larger than {cap} bytes")
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -503,7 +389,7 @@ def _read_body(response: http.client.HTTPResponse, scope: HttpScope, target: Par
             break
         total += len(chunk)
         if total > cap:
-            raise LimitHit(f"response larger than {cap} bytes")
+            raise LimitExceeded(f"response larger than {cap} bytes")
         chunks.append(chunk)
     if declared is not None and total < declared:
         # http.client's read1 reports a short Content-Length body as a normal end.
@@ -511,15 +397,15 @@ def _read_body(response: http.client.HTTPResponse, scope: HttpScope, target: Par
     return b"".join(chunks)
 
 
-def _timeout(scope: HttpScope) -> LimitHit:
-    return LimitHit(f"no complete response within {scope.timeout_seconds:g} seconds")
+def _timeout(scope: HttpScope) -> LimitExceeded:
+    return LimitExceeded(f"no complete response within {scope.timeout_seconds:g} seconds")
 
 
 def _translate(
     error: OSError | http.client.HTTPException, scope: HttpScope, target: ParsedTarget, timed_out: bool
 ) -> CapabilityError:
     """A short message for the guest; the full exception stays chained for host logs."""
-    where = f"{_bracket(target.host)}:{target.port}"
+    where = f"{bracket(target.host)}:{target.port}"
     if timed_out or isinstance(error, TimeoutError):
         return _timeout(scope)
     if isinstance(error, ssl.SSLCertVerificationError):
@@ -531,7 +417,7 @@ def _translate(
     if isinstance(error, http.client.LineTooLong) or (
         isinstance(error, http.client.HTTPException) and "got more than" in str(error)
     ):
-        return LimitHit(f"response headers from {target.host} are too large")
+        return LimitExceeded(f"response headers from {target.host} are too large")
     if isinstance(error, http.client.RemoteDisconnected):
         return Failed(f"{where} closed the connection without a response")
     if isinstance(error, ConnectionRefusedError):

@@ -1,4 +1,4 @@
-"""Capability `kv`: one SQLite file per plugin under ACC_HOME/kv, with a byte quota."""
+"""Capability `kv`, bound: one SQLite file per plugin under ACC_HOME/kv, with a byte quota (capped by host policy)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,20 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from host.capabilities import Failed, Invalid, LimitHit
+from host.capabilities.binding import BindContext, Binding, scope_as
+from host.capabilities.errors import Failed, Invalid, LimitExceeded
+from sdk.capabilities import Capability
+from sdk.capabilities.kv import KvCapability
 
 MAX_KEY_BYTES = 1024
 MAX_LIST_KEYS = 10_000
+
+
+def bind(capability: Capability, context: BindContext) -> Binding:
+    quota = min(scope_as(capability, KvCapability).quota_bytes, context.policy.max_kv_quota_bytes)
+    store = KvStore(KvScope(context.paths.kv / f"{context.manifest.name}.sqlite3", quota))
+    context.on_close(store.close)
+    return Binding(functions={"get": store.get, "set": store.set, "delete": store.delete, "list-keys": store.list_keys})
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,9 @@ class KvStore:
             ).fetchone()[0]
             needed = used + len(key.encode()) + len(value)
             if needed > self.scope.quota_bytes:
-                raise LimitHit(f"kv quota of {self.scope.quota_bytes} bytes would be exceeded ({needed} bytes needed)")
+                raise LimitExceeded(
+                    f"kv quota of {self.scope.quota_bytes} bytes would be exceeded ({needed} bytes needed)"
+                )
             db.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, bytes(value)))
             db.execute("COMMIT")
         except BaseException:

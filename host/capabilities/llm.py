@@ -1,4 +1,4 @@
-"""The `llm` capability: a plugin asks Claude through the host's Messages client.
+"""Capability `llm`, bound: a plugin asks Claude through the host's Messages client.
 
 The plugin sends a Messages API request body as JSON and gets the response body back.
 The host, not the plugin, holds the API key; it sets the model when the request names
@@ -16,11 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from host.capabilities import Denied, Failed, Invalid, LimitHit
+from host.capabilities.binding import BindContext, Binding, scope_as
+from host.capabilities.errors import Denied, Failed, Invalid, LimitExceeded
 from host.errors import AgentError
+from sdk.capabilities import Capability
+from sdk.capabilities.llm import LlmCapability
 
 if TYPE_CHECKING:
-    from host.agent.client import MessagesClient
+    from host.messages import MessagesClient
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEFAULT_TOKENS_PER_PLUGIN = 200_000
@@ -37,6 +40,11 @@ ALLOWED_FIELDS = {
     "tool_choice",
     "metadata",
 }
+
+
+def bind(capability: Capability, context: BindContext) -> Binding:
+    gateway, plugin, granted = context.llm(), context.manifest.name, scope_as(capability, LlmCapability).max_tokens
+    return Binding(functions={"complete": lambda request: gateway.complete(plugin, granted, request)})
 
 
 @dataclass
@@ -67,10 +75,10 @@ class LlmGateway:
             )
         used = self.used.get(plugin, 0)
         if used + wanted > self.tokens_per_plugin:
-            raise LimitHit(f"{plugin} has used {used} of its {self.tokens_per_plugin} llm tokens")
+            raise LimitExceeded(f"{plugin} has used {used} of its {self.tokens_per_plugin} llm tokens")
         hit = self.run_budget()
         if hit:
-            raise LimitHit(f"the agent run's budget is spent: {hit}")
+            raise LimitExceeded(f"the agent run's budget is spent: {hit}")
         request.setdefault("model", self.default_model)
         if self._client is None:
             try:

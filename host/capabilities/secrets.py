@@ -1,4 +1,4 @@
-"""Capability `secrets`: the named secrets a user granted, and no others.
+"""Capability `secrets`, bound: the named secrets a user granted, and no others.
 
 Secrets come from the environment of the acc process, under their own names
 (`GITHUB_TOKEN`), captured once by the caller: a plugin never sees the environment.
@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from host.capabilities import Denied, Failed
+from host.capabilities.binding import BindContext, Binding, scope_as
+from host.capabilities.errors import Denied, Failed
+from sdk.capabilities import Capability
+from sdk.capabilities.secrets import SecretsCapability
+
+
+def bind(capability: Capability, context: BindContext) -> Binding:
+    scope = SecretsScope(scope_as(capability, SecretsCapability).secrets, context.secret_source)
+    return Binding(functions={"get": lambda name: get_secret(scope, name)})
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from host.abi import SUPPORTED_ABI_VERSIONS
+from host.consent import Asker
 from host.errors import MarketplaceError, MarketplaceUntrusted, ResolutionError
-from host.grants import AskFn
 from host.install import InstallRequest, prepare_verified
 from host.marketplace.config import Marketplace, MarketplaceConfig
 from host.marketplace.dependencies import Installed, Pick, resolve_install
@@ -74,7 +74,7 @@ def install_requirement(
     request: InstallRequest,
     *,
     marketplace: str | None = None,
-    ask: AskFn | None = None,
+    ask: Asker | None = None,
     announce: Callable[[str], None] = lambda _: None,
     progress: Progress | None = None,
 ) -> MarketplaceInstall:

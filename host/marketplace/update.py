@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import SpecifierSet
 
 from host.abi import SUPPORTED_ABI_VERSIONS
-from host.capability_diff import CapabilityDiff, carried_grants, diff_capabilities, diff_summaries
+from host.consent import Answers, decide_change, decide_install
 from host.errors import ConsentRequired, MarketplaceError, ResolutionError, StoreError
 from host.marketplace.config import MarketplaceConfig
 from host.marketplace.index import IndexVersion, PluginIndex
@@ -35,26 +35,13 @@ from host.marketplace.tuf_client import MarketplaceClient
 from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
 from sdk.archive import PluginArchive
+from sdk.capabilities.diff import CapabilityDiff, diff_summaries
+from sdk.manifest import Manifest
 
 if TYPE_CHECKING:
     from host.progress import Progress
 
 DEFAULT_KEEP_VERSIONS = 3
-
-#: (question, lines to show) -> yes? Only given when there is a terminal to ask on.
-AskConsent = Callable[[str, list[str]], bool]
-
-
-@dataclass(frozen=True)
-class Consent:
-    """How widening changes are answered: `yes` (scripts), else `ask` (a terminal), else refused."""
-
-    yes: bool = False
-    ask: AskConsent | None = None
-    announce: Callable[[str], None] = field(default=lambda _: None)
-    #: Capability kinds whose widening is answered up front: granted, or applied without the grant.
-    grant: frozenset[str] = frozenset()
-    deny: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -181,7 +168,7 @@ def check_update(session: Session, installed: InstalledPlugin) -> UpdateCheck:
     return UpdateCheck(installed=installed, index=index, choice=choice, changes=changes, signer_change=signer_change)
 
 
-def apply_update(session: Session, check: UpdateCheck, consent: Consent, *, keep: int) -> UpdateResult:
+def apply_update(session: Session, check: UpdateCheck, consent: Answers, *, keep: int) -> UpdateResult:
     """Install `check.choice.target` (status "update") with consent for anything wider, and the
     dependencies it needs that are not installed yet (or not in a version it accepts).
 
@@ -240,7 +227,7 @@ class _StagedDependency:
 
 
 def _stage_dependencies(
-    session: Session, client: MarketplaceClient, check: UpdateCheck, consent: Consent
+    session: Session, client: MarketplaceClient, check: UpdateCheck, consent: Answers
 ) -> list[_StagedDependency]:
     from host.install import check_abi, precompile
     from host.marketplace.dependencies import resolve_install
@@ -279,30 +266,19 @@ def _stage_dependencies(
     return staged
 
 
-def _consent_to_new(archive: PluginArchive, consent: Consent, why: str) -> frozenset[str]:
-    """A dependency new to this machine asks for all it declares, like an install would."""
+def _consent_to_new(archive: PluginArchive, consent: Answers, why: str) -> frozenset[str]:
+    """A dependency new to this machine asks for all it declares, like an install would
+    (--grant/--deny name the updated plugin's kinds, so only --yes or a person answers here)."""
     manifest = archive.manifest
     label = f"{manifest.name} {manifest.version}"
-    lines = [
-        f"{kind}: {capability.scope_summary()} — {capability.reason}"
-        for kind, capability in sorted(manifest.capabilities.items())
-    ]
-    if not lines:
+    if not manifest.capabilities:
         consent.announce(f"installing {label} ({why}): it asks for no capabilities")
         return frozenset()
-    title = f"installing {label} ({why}), which asks for:"
-    if consent.yes:
-        consent.announce(title)
-        for line in lines:
-            consent.announce(f"  + {line}")
-        consent.announce("  approved by --yes")
-        return frozenset(manifest.capabilities)
-    if consent.ask is not None:
-        if consent.ask(title, lines):
-            return frozenset(manifest.capabilities)
-        raise ConsentRequired(f"installing {label} declined: nothing was changed")
-    raise ConsentRequired(
-        title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
+    return decide_install(
+        manifest,
+        consent.only_yes(),
+        label=f"installing {label} ({why})",
+        title=f"installing {label} ({why}), which asks for:",
         hint="approve it with `--yes`, or run the command on a terminal to be asked",
     )
 
@@ -312,7 +288,7 @@ def _consent_to_archive(
     installed: InstalledPlugin,
     archive: PluginArchive,
     new_signer: str,
-    consent: Consent,
+    consent: Answers,
     *,
     action: str,
 ) -> frozenset[str]:
@@ -320,17 +296,9 @@ def _consent_to_archive(
     from host.install import check_abi, precompile
 
     check_abi(archive)
+    granted = _consent_to_version(installed, archive.manifest, new_signer, consent, action=action)
     precompile(session.paths, archive, session.progress)
-    new_caps = archive.manifest.capabilities
-    approved = _consent(
-        installed,
-        str(archive.manifest.version),
-        diff_capabilities(installed.manifest().capabilities, new_caps),
-        _signer_change(installed.signer, new_signer),
-        consent,
-        action=action,
-    )
-    return carried_grants(installed.granted, installed.manifest().capabilities, new_caps, approved=approved)
+    return granted
 
 
 @dataclass(frozen=True)
@@ -340,7 +308,7 @@ class RollbackResult:
 
 
 def rollback(
-    session: Session, name: str, to: str | None, consent: Consent, confirm: Callable[[str], bool] | None
+    session: Session, name: str, to: str | None, consent: Answers, confirm: Callable[[str], bool] | None
 ) -> RollbackResult:
     """Switch `name` to a kept earlier version the current signed index still vouches for.
 
@@ -376,7 +344,7 @@ def _switch_to_kept(
     installed: InstalledPlugin,
     version: str,
     entry: IndexVersion | None,
-    consent: Consent,
+    consent: Answers,
     *,
     action: str,
 ) -> InstalledPlugin:
@@ -389,7 +357,7 @@ def _consent_to_kept(
     installed: InstalledPlugin,
     version: str,
     entry: IndexVersion | None,
-    consent: Consent,
+    consent: Answers,
     *,
     action: str,
 ) -> frozenset[str]:
@@ -405,23 +373,12 @@ def _consent_to_kept(
             f"index now names {new_signer}: refused",
             hint=f"reinstall it with `acc plugin install {installed.name}=={version} --reinstall`",
         )
-    old_caps, new_caps = installed.manifest().capabilities, kept.manifest().capabilities
-    approved = _consent(
-        installed,
-        version,
-        diff_capabilities(old_caps, new_caps),
-        _signer_change(installed.signer, new_signer),
-        consent,
-        action=action,
-    )
-    return carried_grants(installed.granted, old_caps, new_caps, approved=approved)
+    return _consent_to_version(installed, kept.manifest(), new_signer, consent, action=action)
 
 
 def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
     """Re-hash the kept plugin.wasm, then make sure it is compiled (never on the call path)."""
-    from host.compiled_cache import load_component
-    from host.component_check import check_component
-    from host.engine import EngineSettings, shared_engine
+    from host.components import compile_and_check
 
     try:
         digest = hashlib.sha256(kept.wasm_path.read_bytes()).hexdigest()
@@ -435,10 +392,7 @@ def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
             f"the kept plugin.wasm of {kept.name} {kept.version} was changed since it was installed",
             hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`",
         )
-    settings = EngineSettings()
-    engine = shared_engine(settings)
-    component = load_component(engine, settings, kept.wasm_path, paths.compiled, wasm_sha256=kept.wasm_sha256)
-    check_component(component, engine, kept.manifest())
+    compile_and_check(kept.wasm_path, kept.manifest(), paths.compiled, wasm_sha256=kept.wasm_sha256)
 
 
 def _kept_sha256(store: LocalStore, name: str, version: str) -> str:
@@ -451,42 +405,23 @@ def _signer_change(old: str, new: str) -> str:
     return f"signed by another publisher key: {new} (was {old})"
 
 
-def _consent(
-    installed: InstalledPlugin, version: str, diff: CapabilityDiff, signer_change: str, consent: Consent, *, action: str
+def _consent_to_version(
+    installed: InstalledPlugin, new: Manifest, new_signer: str, consent: Answers, *, action: str
 ) -> frozenset[str]:
-    """The capability kinds whose widening is approved (by --grant, --yes or an answer);
-    kinds named by --deny are applied without their grant. Refuses what nobody answered."""
-    name = installed.name
-    for change in diff.narrower:
-        consent.announce(f"{name} {version}: {change.text}")
-    granted = frozenset(c.kind for c in diff.wider if c.kind in consent.grant)
-    denied = frozenset(c.kind for c in diff.wider if c.kind in consent.deny)
-    for change in diff.wider:
-        if change.kind in granted | denied:
-            how = "granted by --grant" if change.kind in granted else "applied without the grant, by --deny"
-            consent.announce(f"{name} {version}: {change.text} ({how})")
-    remaining = [c for c in diff.wider if c.kind not in granted | denied]
-    lines = [c.text for c in remaining] + ([signer_change] if signer_change else [])
-    if not lines:
-        return granted
-    approved = granted | {c.kind for c in remaining}
-    title = (
-        f"{name} {version} asks for more than {name} {installed.version} was granted:"
-        if remaining
-        else f"{name} {version} is signed by another publisher key than {name} {installed.version}:"
-    )
-    if consent.yes:
-        consent.announce(title)
-        for line in lines:
-            consent.announce(f"  + {line}")
-        consent.announce("  approved by --yes")
-        return approved
-    if consent.ask is not None:
-        if consent.ask(title, lines):
-            return approved
-        raise ConsentRequired(f"{action} of {name} to {version} declined: nothing was changed")
-    again = f"acc plugin {action} {name}" + ("" if action == "update" else f" --to {version}") + " --yes"
-    raise ConsentRequired(
-        title + "".join(f"\n  + {line}" for line in lines) + "\nnothing was changed",
-        hint=f"approve it with `{again}`, or run the command on a terminal to be asked",
+    """The grants of `installed` moved to the version of `new` (update or rollback), asked for
+    what is new or wider (and a new publisher key); refused when nobody answers."""
+    version = str(new.version)
+    again = f"acc plugin {action} {installed.name}" + ("" if action == "update" else f" --to {version}") + " --yes"
+    return decide_change(
+        name=installed.name,
+        old_version=installed.version,
+        new_version=version,
+        old=installed.manifest().capabilities,
+        new=new.capabilities,
+        old_granted=installed.granted,
+        old_signer=installed.signer,
+        new_signer=new_signer,
+        answers=consent,
+        again=again,
+        action=action,
     )

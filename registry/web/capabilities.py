@@ -1,20 +1,15 @@
-"""How the pages present a plugin's capabilities: what each means, and which deserve a warning."""
+"""How the pages present a plugin's capabilities: what each means, and which deserve a warning.
+
+Every word comes from the capability kinds (`sdk.capabilities`: meaning, scope summary,
+risk) and the consent prompt's warnings (`host.consent.capability_warnings`), so the web
+page and `acc plugin install` say the same thing about the same scope.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-#: kind -> (what it lets the plugin do, in plain words; whether to warn about it)
-_MEANINGS: dict[str, tuple[str, bool]] = {
-    "process": ("Runs programs on your computer", True),
-    "http": ("Connects to hosts on the network", True),
-    "llm": ("Sends prompts to Claude over the network", True),
-    "secrets": ("Reads secrets from your environment", True),
-    "fs": ("Accesses your project's files", False),
-    "plugins": ("Calls other installed plugins", False),
-    "kv": ("Keeps its own small data store", False),
-}
+from sdk.manifest import load_manifest
 
 
 @dataclass(frozen=True)
@@ -24,20 +19,25 @@ class CapabilityView:
     scope: str
     reason: str
     high_risk: bool
+    warnings: tuple[str, ...] = ()
 
 
-def capability_views(capabilities: dict[str, Any]) -> list[CapabilityView]:
-    """The capabilities of a version (`{kind: {"scope", "reason"}}`), riskiest first."""
+def capability_views(manifest_text: str) -> list[CapabilityView]:
+    """The capabilities a version's manifest declares, riskiest first."""
+    from host.consent import capability_warnings
+
+    manifest = load_manifest(manifest_text, check_schemas=False)
     views = []
-    for kind, detail in capabilities.items():
-        meaning, risky = _MEANINGS.get(kind, (f"Uses the {kind} capability", True))
-        detail = detail if isinstance(detail, dict) else {}
-        scope = str(detail.get("scope", ""))
-        if kind == "fs" and "write" in scope:
-            risky = True
+    for kind, capability in manifest.capabilities.items():
+        warnings = capability_warnings(capability)
         views.append(
             CapabilityView(
-                kind=kind, meaning=meaning, scope=scope, reason=str(detail.get("reason", "")), high_risk=risky
+                kind=kind,
+                meaning=capability.meaning,
+                scope=capability.scope_summary(),
+                reason=capability.reason,
+                high_risk=capability.high_risk or bool(warnings),
+                warnings=warnings,
             )
         )
     return sorted(views, key=lambda v: (not v.high_risk, v.kind))

@@ -16,7 +16,7 @@ from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer
-from sdk.abi import CAPABILITY_INTERFACES
+from sdk.capabilities import KINDS
 
 
 @bp.get("/")
@@ -28,7 +28,7 @@ def home() -> str:
             popular=popular,
             recent=recent,
             total=catalog.count_plugins(session),
-            capabilities=sorted(CAPABILITY_INTERFACES),
+            capabilities=sorted(KINDS),
         )
 
 
@@ -46,7 +46,7 @@ def search() -> str:
             pages=pages,
             page_url=lambda page: _search_url(query, page),
             sorts=catalog.SORTS,
-            capabilities=sorted(CAPABILITY_INTERFACES),
+            capabilities=sorted(KINDS),
         )
 
 
@@ -94,7 +94,7 @@ def plugin_page(
             plugin=found,
             latest=latest,
             versions=catalog.versions_newest_first(found),
-            capabilities=capability_views(latest.capabilities),
+            capabilities=capability_views(latest.manifest_text),
             readme=Markup(render_readme(latest.readme)),
             install_command=f"acc plugin install {found.name}",
             reviews=reviews,

@@ -458,26 +458,41 @@ def test_on_a_terminal_install_asks_for_each_capability(tmp_path: Path, registry
     assert user.plugins()["project-stats"] == ("1.0.0", ["1.0.0"], ["fs"])
 
 
-def test_on_a_terminal_a_widening_update_shows_the_difference_and_asks(tmp_path: Path, registry: Registry) -> None:
+def test_on_a_terminal_a_widening_update_asks_for_each_new_capability_as_install_does(
+    tmp_path: Path, registry: Registry
+) -> None:
     user = _user(tmp_path, registry)
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     session = _terminal(user, "plugin", "update", "stats-next")
-    session.expect(
-        r"stats-next 1\.2\.0 asks for more than stats-next 1\.1\.0 was granted:\r\n"
-        r"  \+ new capability kv: store data \(up to 1048576 bytes\)"
-    )
-    session.expect(r"Apply it\? \[y/N\]: ")
-    session.sendline("n")
-    session.expect("update of stats-next to 1.2.0 declined: nothing was changed")
-    assert _finished(session) == 1
-    assert user.plugins()["stats-next"] == ("1.1.0", ["1.1.0"], ["fs", "process"])
+    session.expect(r"stats-next 1\.2\.0 asks for more than stats-next 1\.1\.0 was granted:\r\n")
+    session.expect(r"new capability kv: store data \(up to 1048576 bytes\)")
+    session.expect(r"Grant kv\? \[y/N\]: ")
+    session.sendline("n")  # as at install: a no is a denied kind, not a refused update
+    session.expect(r"updated stats-next 1\.1\.0 -> 1\.2\.0")
+    assert _finished(session) == 0
+    assert user.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "process"])
 
+    user.run("plugin", "rollback", "stats-next")
     session = _terminal(user, "plugin", "update", "stats-next")
-    session.expect(r"Apply it\? \[y/N\]: ")
+    session.expect(r"Grant kv\? \[y/N\]: ")
     session.sendline("y")
     session.expect(r"updated stats-next 1\.1\.0 -> 1\.2\.0")
     assert _finished(session) == 0
     assert user.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "kv", "process"])
+
+
+def test_on_a_terminal_a_new_publisher_key_is_asked_and_a_no_changes_nothing(
+    tmp_path: Path, registry: Registry
+) -> None:
+    user = _user(tmp_path, registry)
+    user.run("plugin", "install", "stats-rekey==1.0.0", "--yes")
+    session = _terminal(user, "plugin", "update", "stats-rekey")
+    session.expect(r"stats-rekey 1\.1\.0 is signed by another publisher key than stats-rekey 1\.0\.0:")
+    session.expect(r"Trust the new publisher key\? \[y/N\]: ")
+    session.sendline("n")
+    session.expect("update of stats-rekey to 1.1.0 declined: nothing was changed")
+    assert _finished(session) == 1
+    assert user.plugins()["stats-rekey"][0] == "1.0.0"
 
 
 def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Path, registry: Registry) -> None:

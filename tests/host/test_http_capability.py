@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from host.capabilities import CapabilityError, Denied, Failed, Invalid, LimitHit
+from host.capabilities.errors import CapabilityError, Denied, Failed, Invalid, LimitExceeded
 from host.capabilities.http import (
     HttpRequest,
     HttpScope,
@@ -293,7 +293,7 @@ def test_redirect_to_other_scheme_is_refused(server: ServerState) -> None:
 def test_redirect_loop_hits_limit(server: ServerState) -> None:
     scope = _scope(server, max_redirects=3)
 
-    with pytest.raises(LimitHit, match="more than 3 redirects"):
+    with pytest.raises(LimitExceeded, match="more than 3 redirects"):
         fetch(scope, _get(f"http://127.0.0.1:{server.port}/loop"))
 
     assert len(server.hits) == 4  # the first request and three followed redirects
@@ -303,7 +303,7 @@ def test_oversized_declared_response_hits_limit(server: ServerState) -> None:
     scope = _scope(server, max_response_bytes=SMALL_CAP)
     started = time.monotonic()
 
-    with pytest.raises(LimitHit, match=f"response larger than {SMALL_CAP} bytes"):
+    with pytest.raises(LimitExceeded, match=f"response larger than {SMALL_CAP} bytes"):
         fetch(scope, _get(f"http://127.0.0.1:{server.port}/big"))
 
     assert time.monotonic() - started < 5
@@ -312,7 +312,7 @@ def test_oversized_declared_response_hits_limit(server: ServerState) -> None:
 def test_oversized_endless_response_stops_reading_at_the_cap(server: ServerState) -> None:
     scope = _scope(server, max_response_bytes=SMALL_CAP)
 
-    with pytest.raises(LimitHit, match=f"response larger than {SMALL_CAP} bytes"):
+    with pytest.raises(LimitExceeded, match=f"response larger than {SMALL_CAP} bytes"):
         fetch(scope, _get(f"http://127.0.0.1:{server.port}/endless"))
 
     assert server.endless_done.wait(10), "the server kept writing after the client stopped"
@@ -324,7 +324,7 @@ def test_slow_response_hits_time_limit(server: ServerState) -> None:
     scope = _scope(server, timeout_seconds=0.5)
     started = time.monotonic()
 
-    with pytest.raises(LimitHit, match=r"within 0\.5 seconds"):
+    with pytest.raises(LimitExceeded, match=r"within 0\.5 seconds"):
         fetch(scope, _get(f"http://127.0.0.1:{server.port}/slow"))
 
     assert time.monotonic() - started < 3
@@ -334,19 +334,19 @@ def test_trickling_response_hits_overall_deadline(server: ServerState) -> None:
     scope = _scope(server, timeout_seconds=0.5)
     started = time.monotonic()
 
-    with pytest.raises(LimitHit, match=r"within 0\.5 seconds"):
+    with pytest.raises(LimitExceeded, match=r"within 0\.5 seconds"):
         fetch(scope, _get(f"http://127.0.0.1:{server.port}/trickle"))
 
     assert time.monotonic() - started < 3
 
 
 def test_too_many_response_headers_hit_limit(server: ServerState) -> None:
-    with pytest.raises(LimitHit, match=r"response headers .* too large"):
+    with pytest.raises(LimitExceeded, match=r"response headers .* too large"):
         fetch(_scope(server), _get(f"http://127.0.0.1:{server.port}/many-headers"))
 
 
 def test_oversized_response_headers_hit_limit(server: ServerState) -> None:
-    with pytest.raises(LimitHit, match="response headers larger than 65536 bytes"):
+    with pytest.raises(LimitExceeded, match="response headers larger than 65536 bytes"):
         fetch(_scope(server), _get(f"http://127.0.0.1:{server.port}/large-headers"))
 
 
@@ -397,7 +397,7 @@ def test_request_body_over_cap_hits_limit(server: ServerState) -> None:
     scope = _scope(server, max_request_bytes=1000)
     request = HttpRequest("POST", f"http://127.0.0.1:{server.port}/echo-headers", [], b"x" * 1001)
 
-    with pytest.raises(LimitHit, match="request body larger than 1000 bytes"):
+    with pytest.raises(LimitExceeded, match="request body larger than 1000 bytes"):
         fetch(scope, request)
 
     assert server.hits == []

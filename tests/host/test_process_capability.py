@@ -19,14 +19,10 @@ from typing import Any
 
 import pytest
 
-from host.capabilities import Denied, Failed, Invalid, LimitHit
-from host.capabilities.process import (
-    PROGRAM_POLICIES,
-    SAFE_PATH,
-    ProcessScope,
-    check_git_args,
-    run_program,
-)
+from host.capabilities.errors import Denied, Failed, Invalid, LimitExceeded
+from host.capabilities.process.engine import SAFE_PATH, ProcessScope, run_program
+from host.capabilities.process.profiles import PROFILES
+from host.capabilities.process.profiles.git import check_git_args
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary")
 
@@ -58,7 +54,7 @@ def marker_script(directory: Path, name: str) -> tuple[Path, Path]:
 
 
 def scope_for(project: Path, *programs: str, **limits: Any) -> ProcessScope:
-    return dataclasses.replace(ProcessScope(programs=programs, project_dir=project), **limits)
+    return dataclasses.replace(ProcessScope(programs=programs, project_dir=project, profiles=PROFILES), **limits)
 
 
 def processes_with_arg(arg: str) -> list[int]:
@@ -168,20 +164,20 @@ def test_a_single_string_as_args_is_invalid(project: Path) -> None:
 
 def test_argument_count_and_size_and_stdin_are_capped(project: Path) -> None:
     scope = scope_for(project, "cat", max_args=3, max_arg_bytes=10, max_stdin_bytes=4)
-    with pytest.raises(LimitHit, match="4 arguments"):
+    with pytest.raises(LimitExceeded, match="4 arguments"):
         run_program(scope, "cat", ["a", "b", "c", "d"], b"")
-    with pytest.raises(LimitHit, match="11 bytes"):
+    with pytest.raises(LimitExceeded, match="11 bytes"):
         run_program(scope, "cat", ["0123456789", "x"], b"")
-    with pytest.raises(LimitHit, match="stdin"):
+    with pytest.raises(LimitExceeded, match="stdin"):
         run_program(scope, "cat", [], b"12345")
     assert run_program(scope, "cat", [], b"1234").stdout == b"1234"
 
 
 def test_scope_limits_must_be_positive(project: Path) -> None:
     with pytest.raises(ValueError, match="timeout_seconds"):
-        ProcessScope(programs=("git",), project_dir=project, timeout_seconds=0)
+        ProcessScope(programs=("git",), project_dir=project, profiles=PROFILES, timeout_seconds=0)
     with pytest.raises(ValueError, match="max_output_bytes"):
-        ProcessScope(programs=("git",), project_dir=project, max_output_bytes=0)
+        ProcessScope(programs=("git",), project_dir=project, profiles=PROFILES, max_output_bytes=0)
 
 
 def test_runs_in_the_project_directory(project: Path) -> None:
@@ -244,14 +240,14 @@ def test_python_is_the_interpreter_acc_runs_under(project: Path) -> None:
 
 def test_timeout_kills_the_program_and_raises_limit(project: Path) -> None:
     started = time.monotonic()
-    with pytest.raises(LimitHit, match=r"program sleep ran longer than 0.5 s"):
+    with pytest.raises(LimitExceeded, match=r"program sleep ran longer than 0.5 s"):
         run_program(scope_for(project, "sleep", timeout_seconds=0.5), "sleep", ["31.4159"], b"")
     assert time.monotonic() - started < 3
     assert processes_with_arg("31.4159") == []
 
 
 def test_timeout_kills_the_whole_process_group(project: Path) -> None:
-    with pytest.raises(LimitHit):
+    with pytest.raises(LimitExceeded):
         run_program(
             scope_for(project, "sh", timeout_seconds=0.5),
             "sh",
@@ -297,8 +293,8 @@ def test_stderr_flood_is_truncated_too(project: Path) -> None:
 
 
 def test_policies_are_registered() -> None:
-    assert set(PROGRAM_POLICIES) >= {"git", "python", "python3", "pytest"}
-    assert PROGRAM_POLICIES["git"].preflight is not None
+    assert set(PROFILES) >= {"git", "python", "python3", "pytest"}
+    assert PROFILES["git"].preflight is not None
 
 
 # --- git: arguments ---------------------------------------------------------------------

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from host.capabilities import Denied, Invalid
-from host.capabilities.process import PROGRAM_POLICIES, ProcessScope, run_program
-from host.capabilities.pytest_policy import check_coverage_args, check_pytest_args
-from host.grants import describe_capability
-from sdk.manifest import Capability
+from host.capabilities.errors import Denied, Invalid
+from host.capabilities.process.engine import ProcessScope, run_program
+from host.capabilities.process.profiles import PROFILES
+from host.capabilities.process.profiles.pytest import check_coverage_args, check_pytest_args
+from host.consent import describe_capability
+from sdk.capabilities.process import ProcessCapability
 
 #: The dev environment's heavy pytest plugins (schemathesis takes seconds to import) are
 #: not what these tests are about; disabling plugins is what the policy allows anyway.
@@ -31,7 +32,7 @@ HAS_COVERAGE = importlib.util.find_spec("coverage") is not None
 
 
 def scope_for(project: Path, *programs: str, **limits: Any) -> ProcessScope:
-    return dataclasses.replace(ProcessScope(programs=programs, project_dir=project), **limits)
+    return dataclasses.replace(ProcessScope(programs=programs, project_dir=project, profiles=PROFILES), **limits)
 
 
 def plain_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -166,12 +167,12 @@ def test_coverage_checks_the_pytest_arguments_too(project: Path) -> None:
 
 
 def test_pytest_and_coverage_have_their_policies() -> None:
-    assert PROGRAM_POLICIES["pytest"].check_args is check_pytest_args
-    assert PROGRAM_POLICIES["coverage"].execute is not None
+    assert PROFILES["pytest"].check_args is check_pytest_args
+    assert PROFILES["coverage"].execute is not None
 
 
 def test_the_consent_prompt_says_pytest_runs_the_projects_code() -> None:
-    line = describe_capability(Capability("process", "Runs the tests.", programs=("pytest",)))
+    line = describe_capability(ProcessCapability("Runs the tests.", programs=("pytest",)))
     assert "the project's own code runs with your permissions" in line
 
 

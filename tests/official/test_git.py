@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from host.capabilities.process import SAFE_PATH
+from host.capabilities.process.engine import SAFE_PATH
 from host.errors import InputError, PluginFailed
 from host.paths import HostPaths
 from host.runner import PluginHost, RunOptions

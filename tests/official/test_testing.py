@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from host.capabilities import process
-from host.capabilities.process import SAFE_PATH
+from host.capabilities.process import engine as process
+from host.capabilities.process.engine import SAFE_PATH
 from host.errors import PluginFailed
 from host.paths import HostPaths
 from host.runner import PluginHost, RunOptions

@@ -17,7 +17,7 @@ from registry.config import RegistryConfig
 from registry.models import TufMetadata, Version
 from registry.operator import create_token_command
 from sdk.archive import PluginArchive, archive_bytes
-from tests.helpers import SHARED_FIXTURES
+from tests.helpers import TEST_FIXTURES
 from tests.registry_kit import Publisher, error_code, make_publisher, publish, sign, variant
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -219,7 +219,7 @@ def test_an_oversized_form_field_is_refused(client: FlaskClient, alice: Publishe
     assert error_code(response) == "request_entity_too_large"
 
 
-SIGSTORE = SHARED_FIXTURES / "sigstore"
+SIGSTORE = TEST_FIXTURES / "sigstore"
 
 
 @pytest.mark.parametrize("staging", [False, True])

@@ -1,6 +1,6 @@
 """Offline Sigstore verification against a real bundle from Sigstore's staging instance.
 
-The fixture (../shared/fixtures/sigstore/, see its README) is a real signed artifact and its
+The fixture (tests/fixtures/sigstore/, see its README) is a real signed artifact and its
 v0.3 bundle. Every test runs with the network cut off, so "offline" is checked, not assumed.
 """
 
@@ -17,18 +17,13 @@ from click.testing import CliRunner
 from sdk.errors import SignatureError
 from sdk.signing import MAX_BUNDLE_BYTES, verify_sigstore_bundle
 from sdk.signing_cli import verify
+from tests.helpers import TEST_FIXTURES
 
 IDENTITY = "william@yossarian.net"
 ISSUER = "https://github.com/login/oauth"
 
 
-def shared_fixtures() -> Path:
-    """`../shared/fixtures` beside the repository root (the repo root is two levels up)."""
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "fixtures"
-
-
-FIXTURES = shared_fixtures() / "sigstore"
+FIXTURES = TEST_FIXTURES / "sigstore"
 ARTIFACT = FIXTURES / "bundle_v3_alt.txt"
 BUNDLE = FIXTURES / "bundle_v3_alt.txt.sigstore"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from host.component_check import check_imports
+from host.components import check_imports
 from host.errors import LoadError
 from sdk.manifest import load_manifest
 from sdk.world import world_wit

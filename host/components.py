@@ -1,12 +1,22 @@
-"""The static check of a component against its manifest: imports ⊆ declared capabilities."""
+"""Compile and check a component: the one function every path that loads a plugin goes through.
+
+Install, update, rollback, the sandbox and the registry's publish pipeline all call
+`compile_and_check`: compile the component (or load this host's own cached compilation,
+`host.compiled_cache`), then check it against its manifest: its imports are a subset of
+what the manifest declares (plus WASI, served with nothing granted), and it exports the
+guest interface of an ABI this host supports.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from host.abi import SUPPORTED_ABI_VERSIONS
+from host.compiled_cache import load_component
+from host.engine import EngineSettings, shared_engine
 from host.errors import LoadError
 from sdk.abi import ABI_PACKAGE, ALWAYS_IMPORTED, GUEST_INTERFACE, interface_name
 from sdk.manifest import Manifest
@@ -44,7 +54,28 @@ def component_imports(component: Any, engine: Any) -> list[str]:
     return list(component.type.imports(engine).keys())
 
 
-def check_component(component: Any, engine: Any, manifest: Manifest) -> None:
+def compile_and_check(
+    wasm: bytes | Path,
+    manifest: Manifest,
+    cache_dir: Path,
+    *,
+    wasm_sha256: str | None = None,
+    settings: EngineSettings | None = None,
+) -> Any:
+    """Compile `wasm` for this host (cached by content) and check it against `manifest`.
+
+    Returns the `wasmtime.component.Component`; raises `LoadError` for a component that
+    is invalid, imports what the manifest does not declare, or is not an acc plugin.
+    `wasm_sha256` is the hash verified at install (see `load_component`).
+    """
+    settings = settings or EngineSettings()
+    engine = shared_engine(settings)
+    component = load_component(engine, settings, wasm, cache_dir, wasm_sha256=wasm_sha256)
+    check_interface(component, engine, manifest)
+    return component
+
+
+def check_interface(component: Any, engine: Any, manifest: Manifest) -> None:
     """Check a compiled component: its imports, and that it exports the guest interface."""
     check_imports(component_imports(component, engine), manifest)
     exports = list(component.type.exports(engine).keys())

@@ -1,5 +1,8 @@
 """The Messages API through the `anthropic` SDK: configuration, retries, errors in words.
 
+Both the agent loop and the `llm` capability talk to Claude through this module, which
+sits below both of them.
+
 `ANTHROPIC_API_KEY` is required; `ANTHROPIC_BASE_URL` points the client elsewhere (a
 proxy, or the tests' scripted server). The SDK's own retries are off: acc retries rate
 limits (429) and overload (529, 503) itself, honouring `retry-after` within the run's
@@ -16,6 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from host.errors import AgentError
+
+#: The model when neither the agent's settings nor a plugin's request names one. It lives
+#: here, below both the agent loop and the llm capability, which both use it.
+DEFAULT_MODEL = "claude-sonnet-4-5"
 
 RETRY_STATUSES = {429, 503, 529}
 

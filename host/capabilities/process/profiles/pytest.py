@@ -1,4 +1,4 @@
-"""Program policies for `pytest` and `coverage`: run the project's tests, nothing else.
+"""The host's profiles of `pytest` and `coverage`: run the project's tests, nothing else.
 
 Granting `pytest` means running the project's own code (its tests, its conftest.py,
 the plugins its configuration names) with the user's permissions: that is what running
@@ -46,14 +46,12 @@ import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from host.capabilities import Denied, Invalid
+from host.capabilities.errors import Denied, Invalid
+from host.capabilities.process.engine import Launch, ProcessOutput, ProgramProfile
+from host.capabilities.process.engine import inside as _inside
 
-if TYPE_CHECKING:
-    from host.capabilities.process import Launch, ProcessOutput
-
-__all__ = ["check_coverage_args", "check_pytest_args", "pytest_environment", "run_coverage"]
+__all__ = ["COVERAGE", "PYTEST", "check_coverage_args", "check_pytest_args", "pytest_environment", "run_coverage"]
 
 #: Options without a value a plugin may give pytest: verbosity, stopping early,
 #: collection only, report shape. None of them runs, reads or writes anything.
@@ -182,7 +180,6 @@ def run_coverage(argv_tail: list[str], launch: Launch, stdin: bytes, max_output:
     deletes afterwards. The report is read with O_NOFOLLOW and capped: the tests that
     just ran could have replaced it with anything.
     """
-    from host.capabilities.process import ProcessOutput
 
     scratch = Path(launch.environment["HOME"])
     data_file = scratch / ".coverage"
@@ -289,8 +286,6 @@ def _check_option(name: str, value: str | None, project_dir: Path) -> None:
 
 def _check_test_path(argument: str, project_dir: Path, what: str) -> None:
     """A test path or node id (`tests/test_x.py::TestY::test_z[1]`) inside the project."""
-    from host.capabilities.process import _inside
-
     path = argument.split("::", 1)[0]
     if not path:
         raise Invalid(f"{what} {argument!r} names no file or directory")
@@ -359,3 +354,23 @@ def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
             return b"", False
         data = file.read(limit + 1)
     return data[:limit], len(data) > limit
+
+
+_TESTS_WARNING = "runs the project's tests: the project's own code runs with your permissions"
+
+#: pytest and coverage run the project's own code (its tests and conftest.py), never code,
+#: configuration or paths of the plugin's choosing: their arguments are an allowlist. A
+#: plugin that only runs tests asks for these, not for python.
+PYTEST = ProgramProfile(
+    check_args=check_pytest_args,
+    environment=pytest_environment,
+    search_interpreter_dir=True,
+    warning=_TESTS_WARNING,
+)
+COVERAGE = ProgramProfile(
+    check_args=check_coverage_args,
+    environment=pytest_environment,
+    execute=run_coverage,
+    search_interpreter_dir=True,
+    warning=_TESTS_WARNING,
+)

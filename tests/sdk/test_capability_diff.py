@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from host.capability_diff import carried_grants, diff_capabilities, diff_summaries
-from sdk.manifest import Capability
+from sdk.capabilities import Capability
+from sdk.capabilities.diff import carried_grants, diff_capabilities, diff_summaries
+from sdk.capabilities.fs import FsCapability
+from sdk.capabilities.http import HttpCapability
+from sdk.capabilities.kv import KvCapability
+from sdk.capabilities.llm import LlmCapability
+from sdk.capabilities.plugins import PluginsCapability
+from sdk.capabilities.process import ProcessCapability
+from sdk.capabilities.secrets import SecretsCapability
 
 R = "why"
-FS_READ = Capability("fs", R)
-FS_RW = Capability("fs", R, writable=True)
-GIT = Capability("process", R, programs=("git",))
-GIT_MAKE = Capability("process", R, programs=("git", "make"))
-GITHUB = Capability("http", R, hosts=("api.github.com",))
-GITHUB_PYPI = Capability("http", R, hosts=("api.github.com", "pypi.org"))
-KV_SMALL = Capability("kv", R, quota_bytes=1000)
-KV_BIG = Capability("kv", R, quota_bytes=5000)
-LLM_SMALL = Capability("llm", R, max_tokens=100)
-LLM_BIG = Capability("llm", R, max_tokens=200)
-CALL_GIT = Capability("plugins", R, plugins=("git",))
-CALL_GIT_DOCS = Capability("plugins", R, plugins=("git", "docs"))
-TOKEN = Capability("secrets", R, secrets=("GITHUB_TOKEN",))
-TOKENS = Capability("secrets", R, secrets=("GITHUB_TOKEN", "PYPI_TOKEN"))
+FS_READ = FsCapability(R)
+FS_RW = FsCapability(R, writable=True)
+GIT = ProcessCapability(R, programs=("git",))
+GIT_MAKE = ProcessCapability(R, programs=("git", "make"))
+GITHUB = HttpCapability(R, hosts=("api.github.com",))
+GITHUB_PYPI = HttpCapability(R, hosts=("api.github.com", "pypi.org"))
+KV_SMALL = KvCapability(R, quota_bytes=1000)
+KV_BIG = KvCapability(R, quota_bytes=5000)
+LLM_SMALL = LlmCapability(R, max_tokens=100)
+LLM_BIG = LlmCapability(R, max_tokens=200)
+CALL_GIT = PluginsCapability(R, plugins=("git",))
+CALL_GIT_DOCS = PluginsCapability(R, plugins=("git", "docs"))
+TOKEN = SecretsCapability(R, secrets=("GITHUB_TOKEN",))
+TOKENS = SecretsCapability(R, secrets=("GITHUB_TOKEN", "PYPI_TOKEN"))
 
 
 @pytest.mark.parametrize(
@@ -65,13 +72,13 @@ def test_narrowing_is_described_but_does_not_widen(
 
 
 def test_same_capabilities_with_a_new_reason_are_no_change() -> None:
-    diff = diff_capabilities({"process": GIT}, {"process": Capability("process", "another reason", programs=("git",))})
+    diff = diff_capabilities({"process": GIT}, {"process": ProcessCapability("another reason", programs=("git",))})
     assert diff.changes == ()
     assert diff.summary() == "same capabilities"
 
 
 def test_one_program_swapped_for_another_is_both_wider_and_narrower() -> None:
-    diff = diff_capabilities({"process": GIT}, {"process": Capability("process", R, programs=("make",))})
+    diff = diff_capabilities({"process": GIT}, {"process": ProcessCapability(R, programs=("make",))})
     assert diff.summary() == "process: may now run: make; process: no longer runs: git"
     assert diff.widens
 
