@@ -2,7 +2,9 @@
 
 `bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section and
 `bench/install_bench.py` the install section;
-rewriting one keeps the others as they are.
+rewriting one keeps the others as they are. The prose under the runtime and registry tables
+is hand-written in docs/performance-notes.md and docs/performance-registry-notes.md: those
+files are the sources, copied in on each run; edit them, never the generated copy.
 """
 
 from __future__ import annotations
