@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -44,9 +45,16 @@ def component_imports(component: Any, engine: Any) -> list[str]:
     return list(component.type.imports(engine).keys())
 
 
-def check_component(component: Any, engine: Any, manifest: Manifest) -> None:
-    """Check a compiled component: its imports, and that it exports the guest interface."""
-    check_imports(component_imports(component, engine), manifest)
+def check_component(component: Any, engine: Any, manifest: Manifest, runtime_imports: Collection[str] = ()) -> None:
+    """Check a compiled component: its imports, and that it exports the guest interface.
+
+    `runtime_imports` are the shared runtime modules the host cut out of the plugin's
+    component itself (`host.runtime.split`): each must be imported as a core module, and
+    the remaining imports are exactly the original component's, checked as ever.
+    """
+    imports = component.type.imports(engine)
+    _check_runtime_imports(imports, runtime_imports, manifest)
+    check_imports([name for name in imports if name not in runtime_imports], manifest)
     exports = list(component.type.exports(engine).keys())
     wanted = [interface_name(GUEST_INTERFACE, v) for v in SUPPORTED_ABI_VERSIONS]
     if not any(name in exports for name in wanted):
@@ -54,6 +62,17 @@ def check_component(component: Any, engine: Any, manifest: Manifest) -> None:
             f"{manifest.name}'s component does not export {wanted[0]}",
             hint="it is not an acc plugin; build plugins with `acc plugin build`",
         )
+
+
+def _check_runtime_imports(imports: dict[str, Any], runtime_imports: Collection[str], manifest: Manifest) -> None:
+    from wasmtime.component import ModuleType
+
+    for name in sorted(runtime_imports):
+        if name not in imports or not isinstance(imports[name].ty, ModuleType):
+            raise LoadError(
+                f"{manifest.name}'s compiled component does not import the runtime module {name}",
+                hint="clear the compiled cache (ACC_CACHE_DIR/compiled) and run the plugin again",
+            )
 
 
 def _check_version(name: str, version_text: str) -> None:

@@ -108,16 +108,16 @@ def check_abi(archive: PluginArchive) -> None:
 
 def precompile(paths: HostPaths, archive: PluginArchive, progress: Progress | None = None) -> None:
     """Compile (or find cached) and check the component's imports against its manifest."""
-    from host.compiled_cache import load_component
     from host.component_check import check_component
     from host.engine import EngineSettings, shared_engine
     from host.progress import Quiet
+    from host.runtime.loader import load_plugin_component
 
     manifest = archive.manifest
     with (progress or Quiet()).step(f"compiling {manifest.name} {manifest.version}"):
         settings = EngineSettings()
         engine = shared_engine(settings)
-        component = load_component(
+        loaded = load_plugin_component(
             engine, settings, archive.wasm, paths.compiled, wasm_sha256=hashlib.sha256(archive.wasm).hexdigest()
         )
-        check_component(component, engine, manifest)
+        check_component(loaded.component, engine, manifest, loaded.runtime_imports)

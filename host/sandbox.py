@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from host.compiled_cache import load_component
 from host.component_check import check_component
 from host.engine import EngineSettings, deadline_ticks, shared_engine
 from host.errors import LoadError, PluginFailed, PluginTrap
 from host.linking import CapabilityServices, link
 from host.logsink import LogSink
 from host.policy import HostPolicy
+from host.runtime.loader import load_plugin_component
 from sdk.abi import GUEST_INTERFACE, interface_name
 from sdk.manifest import Manifest
 
@@ -38,6 +38,8 @@ class SandboxSpec:
     granted: frozenset[str]
     project_dir: Path | None
     cache_dir: Path
+    #: Where the shared runtime modules are compiled to (default: `cache_dir`).
+    runtime_dir: Path | None = None
 
 
 class Sandbox:
@@ -57,14 +59,21 @@ class Sandbox:
         self.policy = policy or HostPolicy()
         self.settings = settings or EngineSettings(fuel=self.policy.fuel_per_call is not None)
         self.engine = shared_engine(self.settings)
-        self.component = load_component(
-            self.engine, self.settings, spec.wasm_path, spec.cache_dir, wasm_sha256=spec.wasm_sha256
+        self.loaded = load_plugin_component(
+            self.engine,
+            self.settings,
+            spec.wasm_path,
+            spec.cache_dir,
+            wasm_sha256=spec.wasm_sha256,
+            runtime_dir=spec.runtime_dir,
         )
-        check_component(self.component, self.engine, self.manifest)
+        self.component = self.loaded.component
+        check_component(self.component, self.engine, self.manifest, self.loaded.runtime_imports)
         from wasmtime.component import Linker
 
         self._linker = Linker(self.engine)
         self._linker.add_wasip2()
+        self.loaded.define_runtime(self._linker)  # shared code; every instantiation gets its own instances
         link(self._linker, self.manifest, spec.granted, services, log)
         guest = self.component.get_export_index(interface_name(GUEST_INTERFACE))
         self._exports = {

@@ -288,21 +288,21 @@ def _already_published(session: Session, name: str, version: str, sha256: str) -
 
 def _check_component(registry: Registry, archive: PluginArchive) -> None:
     """Compile (cached by content) and check the component's imports against its manifest."""
-    from host.compiled_cache import load_component
     from host.component_check import check_component
     from host.engine import EngineSettings, shared_engine
+    from host.runtime.loader import load_plugin_component
 
     settings = EngineSettings()
     engine = shared_engine(settings)
     try:
-        component = load_component(
+        loaded = load_plugin_component(
             engine,
             settings,
             archive.wasm,
             registry.config.compiled_dir,
             wasm_sha256=hashlib.sha256(archive.wasm).hexdigest(),
         )
-        check_component(component, engine, archive.manifest)
+        check_component(loaded.component, engine, archive.manifest, loaded.runtime_imports)
     except AccError as e:
         raise ApiError(400, "invalid_component", e.message, hint=e.hint) from e
 

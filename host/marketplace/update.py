@@ -419,9 +419,9 @@ def _consent_to_kept(
 
 def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
     """Re-hash the kept plugin.wasm, then make sure it is compiled (never on the call path)."""
-    from host.compiled_cache import load_component
     from host.component_check import check_component
     from host.engine import EngineSettings, shared_engine
+    from host.runtime.loader import load_plugin_component
 
     try:
         digest = hashlib.sha256(kept.wasm_path.read_bytes()).hexdigest()
@@ -437,8 +437,8 @@ def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
         )
     settings = EngineSettings()
     engine = shared_engine(settings)
-    component = load_component(engine, settings, kept.wasm_path, paths.compiled, wasm_sha256=kept.wasm_sha256)
-    check_component(component, engine, kept.manifest())
+    loaded = load_plugin_component(engine, settings, kept.wasm_path, paths.compiled, wasm_sha256=kept.wasm_sha256)
+    check_component(loaded.component, engine, kept.manifest(), loaded.runtime_imports)
 
 
 def _kept_sha256(store: LocalStore, name: str, version: str) -> str:
