@@ -23,9 +23,14 @@ class EngineSettings:
 
     fuel: bool = False
     opt_level: str = "speed"
+    #: "cranelift" (optimizing) or "winch" (baseline: ~4x faster to compile, slower code).
+    strategy: str = "cranelift"
 
     def fingerprint(self) -> str:
-        text = json.dumps({"epoch_interruption": True, **asdict(self)}, sort_keys=True)
+        fields = {"epoch_interruption": True, **asdict(self)}
+        if self.strategy == "cranelift":
+            del fields["strategy"]  # the default: keys of compilations made before it existed still hold
+        text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -52,6 +57,12 @@ def shared_engine(settings: EngineSettings) -> Any:
         config.epoch_interruption = True
         config.consume_fuel = settings.fuel
         config.cranelift_opt_level = settings.opt_level
+        if settings.strategy == "winch":
+            from host.wasmtime_compat import use_winch
+
+            use_winch(config)
+        elif settings.strategy != "cranelift":
+            raise ValueError(f"unknown compiler strategy {settings.strategy!r}")
         engine = wasmtime.Engine(config)
         _engines.by_settings[settings] = engine
         if _engines.ticker is None:

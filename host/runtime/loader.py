@@ -16,6 +16,7 @@ component that uses the name prefix itself.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
@@ -100,6 +101,35 @@ def load_plugin_component(
                 atomic_write_bytes(thin_path, bytes(thin.serialize()))
                 return LoadedComponent(thin, modules)
     return LoadedComponent(load_component(engine, settings, wasm, cache_dir, wasm_sha256=wasm_sha256))
+
+
+def compile_runtime_in_background(
+    engine: Any,
+    settings: EngineSettings,
+    wasm: bytes,
+    runtime_dir: Path,
+    *,
+    policy: SplitPolicy | None = None,
+) -> threading.Thread:
+    """Start compiling the runtime modules of `wasm` on a daemon thread, and return the thread.
+
+    For an install: started as soon as the archive is verified, it compiles while the user
+    reads the consent prompt (wasmtime compiles outside the GIL). A later
+    `load_plugin_component` of the same runtime waits for this compile instead of starting
+    its own, and reports any error itself: this thread only warms the caches.
+    """
+
+    def warm() -> None:
+        try:
+            split = split_component(wasm, policy)
+            for module in split.shared:
+                runtime_module(engine, settings, module, runtime_dir)
+        except Exception:  # the foreground load repeats the work and reports what fails
+            return
+
+    thread = threading.Thread(target=warm, name="acc-runtime-compile", daemon=True)
+    thread.start()
+    return thread
 
 
 def runtime_module(engine: Any, settings: EngineSettings, module: SharedModule, cache_dir: Path) -> Any:
@@ -228,8 +258,16 @@ class _ModuleMemo:
                 return entry[1]
             module = load()  # holding the engine in the entry keeps id(engine) from being reused
             with self._lock:
+                if not self._modules:
+                    # Drop them before the interpreter tears wasmtime's bindings down under them.
+                    atexit.register(self.clear)
                 self._modules[key] = (engine, module)
             return module
+
+    def clear(self) -> None:
+        with self._lock:
+            self._modules.clear()
+            self._locks.clear()
 
 
 _memo = _ModuleMemo()

@@ -167,3 +167,25 @@ def test_a_component_that_imports_a_runtime_name_itself_is_compiled_whole_and_re
     assert loaded.runtime_imports == frozenset()
     with pytest.raises(LoadError, match="which acc does not provide"):
         check_component(loaded.component, engine, load_manifest(GUEST_MANIFEST), loaded.runtime_imports)
+
+
+def test_a_background_runtime_compile_leaves_the_foreground_load_nothing_to_compile(tmp_path: Path) -> None:
+    from host.runtime.loader import compile_runtime_in_background
+
+    engine = _engine()
+    wasm = counter_wasm()
+    compile_runtime_in_background(engine, SETTINGS, wasm, tmp_path, policy=EVERY_MODULE).join(timeout=60)
+    runtime = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*-runtime-*.cwasm")}
+    assert len(runtime) == 2
+    loaded = _load(engine, wasm, tmp_path)
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*-runtime-*.cwasm")} == runtime
+    assert Instance(engine, loaded).call("bump") == 1
+
+
+def test_a_background_compile_of_bytes_that_are_not_a_component_is_quiet(tmp_path: Path) -> None:
+    from host.runtime.loader import compile_runtime_in_background
+
+    thread = compile_runtime_in_background(_engine(), SETTINGS, b"not wasm", tmp_path)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert list(tmp_path.iterdir()) == []
