@@ -150,6 +150,27 @@ def _smaps() -> dict[str, float]:
     return {"rss": fields["Rss"], "pss": fields["Pss"], "anon": fields["Anonymous"]}
 
 
+def _rss_by_mapping() -> dict[str, float]:
+    """Resident MB by kind of mapping: compiled code files, memory images, anonymous, the rest."""
+    totals: dict[str, float] = {}
+    kind = "other"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            path = head[5] if len(head) > 5 else ""
+            if path.endswith(".cwasm"):
+                kind = "compiled files (.cwasm)"
+            elif "wasm-memory-image" in path:
+                kind = "memory images (memfd)"
+            elif path in ("", "[heap]"):
+                kind = "anonymous and heap"
+            else:
+                kind = "libraries and other"
+        elif head and head[0] == "Rss:":
+            totals[kind] = totals.get(kind, 0.0) + int(head[1]) / 1024
+    return totals
+
+
 def probe_memory(home: str, cache: str, project: str) -> dict[str, Any]:
     from host.paths import HostPaths
     from host.runner import PluginHost, RunOptions
@@ -162,8 +183,9 @@ def probe_memory(home: str, cache: str, project: str) -> dict[str, Any]:
     host.run("relay", "read", {"path": "/nonexistent"})
     host.run("code-quality", "complexity", {"path": "."})
     loaded = _smaps()
+    by_mapping = _rss_by_mapping()
     host.close()
-    return {"before": before, "loaded": loaded}
+    return {"before": before, "loaded": loaded, "by_mapping": by_mapping}
 
 
 def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, project: str) -> dict[str, Any]:
@@ -393,6 +415,10 @@ def _report(
             f"PSS {loaded['pss']:.0f} MB, anonymous {loaded['anon']:.0f} MB (before loading: "
             f"RSS {before['rss']:.0f}, anonymous {before['anon']:.0f}) | anonymous ≤ 40 MB, RSS ≤ 80 MB |"
         )
+        parts = ", ".join(
+            f"{kind} {size:.0f}" for kind, size in sorted(result["by_mapping"].items(), key=lambda kv: -kv[1])
+        )
+        lines.append(f"| of which resident, by mapping ({mode}) | {parts} MB | |")
     gc, gw = guest["cranelift"], guest["winch"]
     lines += [
         f"| guest start (instantiate + initialize + describe): Cranelift / Winch | {gc['start'] * 1000:.0f} ms / "

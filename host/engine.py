@@ -68,8 +68,18 @@ def shared_engine(settings: EngineSettings) -> Any:
         if _engines.ticker is None:
             _engines.ticker = threading.Thread(target=_tick, name="acc-epoch-ticker", daemon=True)
             _engines.ticker.start()
-            atexit.register(_engines.stop.set)
+            atexit.register(_shutdown)
         return engine
+
+
+def _shutdown() -> None:
+    """Stop the ticker and drop the engines while wasmtime's bindings still exist (at exit,
+    after that, an Engine's finalizer finds them torn down and prints an ignored exception)."""
+    _engines.stop.set()
+    if _engines.ticker is not None:
+        _engines.ticker.join(timeout=1)
+    with _engines.lock:
+        _engines.by_settings.clear()
 
 
 def _tick() -> None:

@@ -189,3 +189,24 @@ def test_a_background_compile_of_bytes_that_are_not_a_component_is_quiet(tmp_pat
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_winch_compiles_the_runtime_and_the_thin_component_alike(tmp_path: Path) -> None:
+    from host.engine import shared_engine
+
+    winch = EngineSettings(strategy="winch")
+    engine = shared_engine(winch)
+    loaded = load_plugin_component(engine, winch, counter_wasm(), tmp_path, policy=EVERY_MODULE)
+    assert loaded.runtime_imports
+    instance = Instance(engine, loaded)
+    assert [instance.call("bump"), instance.call("bump"), instance.call("peek")] == [1, 2, 2]
+    # Its compilations are keyed apart from Cranelift's: the two never load each other's code.
+    assert all(winch.fingerprint() in p.name for p in tmp_path.glob("*.cwasm"))
+
+
+def test_cranelift_cache_keys_are_the_ones_from_before_there_was_a_strategy() -> None:
+    import json
+
+    before = json.dumps({"epoch_interruption": True, "fuel": False, "opt_level": "speed"}, sort_keys=True)
+    assert EngineSettings().fingerprint() == hashlib.sha256(before.encode()).hexdigest()[:16]
+    assert EngineSettings(strategy="winch").fingerprint() != EngineSettings().fingerprint()
