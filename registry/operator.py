@@ -1,4 +1,4 @@
-"""What the operator commands do: create a registry, accounts, tokens and keys (registry.cli)."""
+"""What the operator commands do: create a registry, accounts, tokens and keys (for acc_cli/registry/)."""
 
 from __future__ import annotations
 

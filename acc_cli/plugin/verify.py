@@ -1,7 +1,6 @@
-"""`acc plugin keygen`, `sign` and `verify`: publisher signatures for plugin archives.
+"""`acc plugin verify`: check an archive's Ed25519 signature or Sigstore bundle, offline.
 
-Errors are `AccError`s and propagate: the root group prints them as `error: ...` with
-their hint. sigstore is imported (inside `sdk.signing`) only when a bundle is verified.
+sigstore is imported (inside `sdk.signing`) only when a bundle is verified.
 """
 
 from __future__ import annotations
@@ -10,40 +9,9 @@ from pathlib import Path
 
 import click
 
+from acc_cli.terminal import echo
+
 _FILE = click.Path(dir_okay=False, path_type=Path)
-
-
-@click.command()
-@click.option(
-    "--out",
-    required=True,
-    type=_FILE,
-    metavar="FILE",
-    help="Where to write the private key; the public key goes to FILE.pub.",
-)
-def keygen(out: Path) -> None:
-    """Create an Ed25519 signing key pair (the private key is written with mode 0600)."""
-    from sdk.signing import generate_keypair
-
-    public_key = generate_keypair(out)
-    pub_path = out.with_name(out.name + ".pub")
-    click.echo(f"private key: {out}  (keep it secret, never commit it)")
-    click.echo(f"public key:  {pub_path}")
-    click.echo(f"key id:      {public_key.key_id}")
-    click.echo(f"public key text: {public_key.to_text()}")
-    click.echo(f"next: acc plugin sign ARCHIVE --key {out}; users trust you with `acc trust add {pub_path.name}`")
-
-
-@click.command()
-@click.argument("archive", type=_FILE)
-@click.option(
-    "--key", "key_path", required=True, type=_FILE, metavar="FILE", help="Your private key (from `acc plugin keygen`)."
-)
-def sign(archive: Path, key_path: Path) -> None:
-    """Sign ARCHIVE with an Ed25519 key; writes ARCHIVE.sig beside it."""
-    from sdk.signing import sign_archive
-
-    click.echo(str(sign_archive(archive, key_path)))
 
 
 @click.command()
@@ -83,7 +51,7 @@ def verify(
         if not identity or not issuer:
             raise click.UsageError("--sigstore-bundle needs both --identity and --issuer")
         _verify_sigstore(archive, bundle_file, identity=identity, issuer=issuer, staging=staging)
-        click.echo(f"OK: signed by {identity} ({issuer})")
+        echo(f"OK: signed by {identity} ({issuer})")
         return
     if identity or issuer or staging:
         raise click.UsageError("--identity, --issuer and --staging only apply to --sigstore-bundle")
@@ -106,7 +74,7 @@ def verify(
         entries = TrustStore(host_paths()).entries()
         trusted = [entry.public_key for entry in entries]
     key = verify_archive_signature(archive_digest(archive), signature, trusted)
-    click.echo(f"OK: signed by {key.key_id}")
+    echo(f"OK: signed by {key.key_id}")
 
 
 def _verify_sigstore(archive: Path, bundle_file: Path, *, identity: str, issuer: str, staging: bool) -> None:
