@@ -6,7 +6,7 @@ and `acc registry user create` is `acc_cli/registry/user/create.py`:
     root.py            the `acc` root group; prints every AccError as `error: ...` + hint
     lazy.py            LazyGroup: a group whose commands are imported when they run
     terminal.py        the one door to the terminal: interactive(), confirm(), echo/err,
-                       table(), progress() (no command calls isatty() or click.confirm)
+                       table(), progress(); no command asks the terminal itself
     plugin/            install list info remove grant revoke run search update rollback
                        lock new build keygen sign verify publish yank unyank deprecate
     marketplace/       add list remove

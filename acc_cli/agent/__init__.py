@@ -1,20 +1,8 @@
-"""`acc agent`: let Claude work on a project through installed plugins.
+"""`acc agent`: let Claude work on a project through installed plugins (run, plan, tools).
 
-Defaults come from the `[agent]` table of `ACC_HOME/config.toml`, then the options:
-
-    [agent]
-    model = "claude-sonnet-4-5"
-    plugins = ["git", "testing"]      # used when --plugins is not given
-    max_turns = 30
-    max_input_tokens = 2000000
-    max_output_tokens = 64000
-    max_seconds = 1800
-    max_tool_calls = 100
-    max_tokens_per_turn = 8192
-    retries = 4
-
-Nothing is enabled by default: without --plugins and without `plugins` in the config,
-the agent has no tools and the command refuses to start.
+Defaults come from the `[agent]` table of `ACC_HOME/config.toml` (host/agent/config.py),
+then the options. Nothing is enabled by default: without --plugins and without `plugins`
+in the config, the agent has no tools and the command refuses to start.
 """
 
 from __future__ import annotations

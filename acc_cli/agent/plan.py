@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from acc_cli.agent._session import EXIT_INTERRUPTED, Session, enabled_tools, file_name
+from acc_cli.agent._session import EXIT_INTERRUPTED, interruptible, open_session
 from acc_cli.terminal import echo
 
 
@@ -38,35 +38,23 @@ def plan(plan_file: Path, project: Path, parallel: int, transcripts: Path | None
     """Run a plan of tasks (TOML or JSON) in dependency and priority order; see `host/agent/plan.py`."""
     from host.agent.plan import PlanTask, TaskResult, load_plan, run_plan
     from host.errors import InputError
-    from sdk.errors import AccError
 
     tasks = load_plan(plan_file)
-    session = Session.open(project, quiet)
+    session = open_session(project, quiet)
     if transcripts is not None:
         try:
             transcripts.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"cannot create --transcripts {transcripts} ({e.strerror or e})") from e
-    for task in tasks:  # refuse a plan naming a plugin that is not installed before anything runs
-        try:
-            enabled_tools(session.paths, list({**session.config, **task.settings}.get("plugins", [])))
-        except AccError as e:
-            raise type(e)(f"{plan_file}: task {task.id!r}: {e.message}", hint=e.hint) from e
+    session.check_plan(tasks, plan_file)
 
     def run_task(task: PlanTask, prompt: str) -> TaskResult:
-        path = transcripts / f"{file_name(task.id)}.jsonl" if transcripts else None
-        try:
-            result = session.run(prompt, {**session.config, **task.settings}, path, label=task.id)
-        except AccError as e:
-            return TaskResult(task.id, "failed", e.message)
-        status = "done" if result.stop_reason == "end_turn" else "failed"
-        detail = "" if status == "done" else f"stopped: {result.stop_reason}"
-        return TaskResult(task.id, status, detail, result.answer, result.summary())
+        return session.run_task(task, prompt, transcripts)
 
     def on_change(result: TaskResult) -> None:
         session.show(f"[{result.id}] {result.status}" + (f": {result.detail}" if result.detail else ""))
 
-    with session.interruptible():
+    with interruptible(session):
         results = run_plan(tasks, run_task, parallel=parallel, stop=session.stop, on_change=on_change)
     if as_json:
         echo(

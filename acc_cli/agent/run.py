@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from acc_cli.agent._session import EXIT_BUDGET, EXIT_INTERRUPTED, Session, plugins_option, split
+from acc_cli.agent._session import EXIT_BUDGET, EXIT_INTERRUPTED, interruptible, open_session, plugins_option, split
 from acc_cli.terminal import echo, err
 
 
@@ -46,7 +46,7 @@ def run(
     **limits: Any,
 ) -> None:
     """Carry out TASK on the project with Claude, acting only through the plugins' commands."""
-    session = Session.open(project, quiet)
+    session = open_session(project, quiet)
     settings = {
         **session.config,
         **({"model": model} if model else {}),
@@ -54,7 +54,7 @@ def run(
     }
     if plugins:
         settings["plugins"] = split(plugins)
-    with session.interruptible():
+    with interruptible(session):
         result = session.run(task, settings, transcript)
     if as_json:
         echo(json.dumps(result.summary(), indent=2))

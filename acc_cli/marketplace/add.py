@@ -22,30 +22,20 @@ from host.paths import host_paths
 )
 def add(url: str, name: str | None, root_sha256: str | None) -> None:
     """Add the marketplace at URL, pinning its first TUF root."""
-    from host.errors import MarketplaceError, MarketplaceUntrusted
+    from host.errors import MarketplaceError
     from host.marketplace.config import (
         MarketplaceConfig,
         check_name,
-        check_root,
         check_sha256,
         default_name,
-        fetch_first_root,
+        fetch_root_to_pin,
         normalize_url,
-        root_fingerprint,
     )
 
     base = normalize_url(url)
     market_name = check_name(name if name is not None else default_name(base))
     pin = check_sha256(root_sha256) if root_sha256 is not None else None
-    root = fetch_first_root(base)
-    fingerprint = root_fingerprint(root)
-    if pin is not None and fingerprint != pin:
-        raise MarketplaceUntrusted(
-            f"the root served by {base} has sha256 {fingerprint}, not the pinned {pin}: refused",
-            hint="check the hash with the marketplace operator; a different root means a different "
-            "(or an impostor) marketplace",
-        )
-    check_root(root, f"{base}/tuf/metadata/1.root.json")
+    root, fingerprint = fetch_root_to_pin(base, pin)
     if pin is None:
         if not interactive():
             raise MarketplaceError(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from sdk.registry_client import Registry
 
 registry_option = click.option(
     "--registry",
@@ -16,18 +21,13 @@ token_option = click.option(
 )
 
 
-def base_url(url: str | None) -> str:
-    """The registry's base URL, without a trailing slash."""
-    from sdk.registry_client import DEFAULT_REGISTRY
+def registry(url: str | None, token: str | None) -> Registry:
+    """The registry the options name, or a usage error saying where an API token comes from."""
+    from sdk.registry_client import Registry
 
-    return (url or DEFAULT_REGISTRY).rstrip("/")
-
-
-def need_token(token: str | None) -> str:
-    """The API token, or a usage error saying where one comes from."""
     if not token:
         raise click.UsageError(
             "no API token: pass --token or set ACC_REGISTRY_TOKEN "
             "(a registry operator creates one with `acc registry token create`)"
         )
-    return token
+    return Registry.at(url, token)

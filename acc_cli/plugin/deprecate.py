@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import click
 
-from acc_cli.plugin._registry_options import base_url, need_token, registry_option, token_option
+from acc_cli.plugin._registry_options import registry, registry_option, token_option
 from acc_cli.terminal import echo
 
 
@@ -18,14 +16,13 @@ from acc_cli.terminal import echo
 @token_option
 def deprecate(name: str, message: str | None, undo: bool, registry_url: str | None, token: str | None) -> None:
     """Mark NAME as deprecated with a message (or --undo)."""
-    from sdk.registry_client import request_json
-
     if not undo and not message:
         raise click.UsageError("pass --message saying what to use instead, or --undo")
-    url = f"{base_url(registry_url)}/api/v1/plugins/{quote(name)}/deprecate"
+    target = registry(registry_url, token)
     if undo:
-        request_json("DELETE", url, token=need_token(token))
+        target.undeprecate(name)
         echo(f"{name} is no longer deprecated")
     else:
-        request_json("POST", url, token=need_token(token), body={"message": message})
+        assert message is not None
+        target.deprecate(name, message)
         echo(f"deprecated {name}: {message}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -71,21 +70,10 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
 
 def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool) -> None:
     """A plugin that is not installed (or --available): what the marketplace's TUF-verified index lists."""
-    import shutil
-    import tempfile
+    from host.marketplace.listing import list_plugin
 
-    from host.abi import SUPPORTED_ABI_VERSIONS
-    from host.marketplace.config import MarketplaceConfig
-    from host.marketplace.install import find_plugin
-    from host.marketplace.plan import version_order
-    from host.marketplace.resolve import admits_abi, parse_requirement, select_version
-
-    paths = host_paths()
-    parsed = parse_requirement(requirement)
-    paths.downloads.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix="info-"))
     try:
-        client, index = find_plugin(paths, MarketplaceConfig(paths), parsed, parsed.marketplace or marketplace, work)
+        listing = list_plugin(host_paths(), requirement, marketplace=marketplace)
     except AccError as e:
         raise offline(
             e,
@@ -93,19 +81,13 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
             "others need the marketplace",
             changed=False,
         ) from e
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    try:
-        newest = select_version(index, parsed, SUPPORTED_ABI_VERSIONS).entry
-    except AccError:
-        newest = None
-    ordered = sorted(index.versions, key=lambda e: version_order(e.version), reverse=True)
+    index, newest, ordered = listing.index, listing.newest, listing.versions
     if as_json:
         echo(
             json.dumps(
                 {
                     "name": index.name,
-                    "marketplace": client.marketplace.name,
+                    "marketplace": listing.marketplace,
                     "owner": index.owner,
                     "deprecated": index.deprecated or None,
                     "latest": newest.version if newest else None,
@@ -115,7 +97,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
                             "yanked": e.yanked,
                             "yank_reason": e.yank_reason or None,
                             "abi": e.abi,
-                            "runs_here": admits_abi(e, SUPPORTED_ABI_VERSIONS),
+                            "runs_here": listing.runs_here(e),
                             "signer": e.signer.describe(),
                             "publisher": e.publisher or index.owner,
                             "capabilities": e.capabilities,
@@ -130,7 +112,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
             )
         )
         return
-    echo(f"{index.name} on {client.marketplace.name} (owner {index.owner}), verified by its signed index")
+    echo(f"{index.name} on {listing.marketplace} (owner {index.owner}), verified by its signed index")
     if index.deprecated:
         echo(f"  DEPRECATED: {index.deprecated}")
     echo("versions:")
@@ -140,7 +122,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
             notes.append("newest for this host")
         if entry.yanked:
             notes.append(f"YANKED: {entry.yank_reason or 'no reason given'}")
-        if not admits_abi(entry, SUPPORTED_ABI_VERSIONS):
+        if not listing.runs_here(entry):
             notes.append(f"needs plugin ABI {entry.abi}")
         echo(f"  {entry.version:<12} {'; '.join(notes)}".rstrip())
     shown = newest or (ordered[0] if ordered else None)

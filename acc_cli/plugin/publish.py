@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from acc_cli.plugin._registry_options import base_url, need_token, registry_option, token_option
+from acc_cli.plugin._registry_options import registry, registry_option, token_option
 from acc_cli.terminal import echo
 
 
@@ -27,10 +27,9 @@ def publish(
 ) -> None:
     """Upload a signed ARCHIVE to the registry."""
     from sdk.archive import read_archive
-    from sdk.registry_client import request_json
     from sdk.signing import signature_path
 
-    token = need_token(token)
+    target = registry(registry_url, token)
     manifest = read_archive(archive).manifest  # refuse locally what the registry would refuse
     if sigstore_bundle is not None and signature is not None:
         raise click.UsageError("pass either --signature or --sigstore-bundle, not both")
@@ -38,14 +37,7 @@ def publish(
     sig_file = sigstore_bundle or signature or signature_path(archive)
     if not sig_file.is_file():
         raise click.UsageError(f"no signature at {sig_file}: sign first with `acc plugin sign {archive} --key KEY`")
-    files = {"archive": (archive.name, archive.read_bytes()), "signature": (sig_file.name, sig_file.read_bytes())}
-    _, body = request_json(
-        "POST",
-        f"{base_url(registry_url)}/api/v1/plugins",
-        token=token,
-        multipart=files,
-        fields={"signature_kind": kind},
-    )
+    body = target.publish(archive, sig_file, kind)
     if body.get("created"):
         echo(f"published {manifest.name} {manifest.version} (sha256 {body.get('sha256')})")
     else:

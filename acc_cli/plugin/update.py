@@ -49,13 +49,12 @@ def update(
     """Update marketplace-installed plugins (all of them when no NAME is given)."""
     from host.consent import Answers
     from host.marketplace.update import (
-        apply_update,
+        apply_updates,
         check_update,
         dependents_first,
         marketplace_plugins,
         session,
     )
-    from host.store import LocalStore
 
     consent = Answers(
         yes=yes,
@@ -95,24 +94,14 @@ def update(
                     rows.append((c.name, c.installed.version, "-", c.choice.note))
             table(rows)
             return
-        for c in checks:
-            if c.installed != LocalStore(paths).find(c.name):
-                # An update before this one changed it (a dependency moved for its dependent).
-                try:
-                    c = check_update(current, LocalStore(paths).get(c.name))
-                except AccError as e:
-                    err(f"error: {e.diagnostics()}")
-                    failed = True
-                    continue
+        for outcome in apply_updates(current, checks, consent, keep=keep):
+            if outcome.error is not None:
+                err(f"error: {outcome.error.diagnostics()}")
+                failed = True
+                continue
+            c, updated = outcome.check, outcome.result
             name, version, target = c.name, c.installed.version, c.choice.target
-            if c.choice.status == "update":
-                assert target is not None
-                try:
-                    updated = apply_update(current, c, consent, keep=keep)
-                except AccError as e:
-                    err(f"error: {e.diagnostics()}")
-                    failed = True
-                    continue
+            if updated is not None:
                 for dependency, needed_by in updated.dependencies:
                     echo(
                         f"installed {dependency.name} {dependency.version} from {dependency.marketplace} "

@@ -45,25 +45,25 @@ def verify(
     staging: bool,
 ) -> None:
     """Verify ARCHIVE's Ed25519 signature, or a Sigstore bundle for it (offline)."""
-    if bundle_file is not None:
-        if signature_file is not None or key_files:
-            raise click.UsageError("--sigstore-bundle cannot be combined with --signature or --key")
-        if not identity or not issuer:
-            raise click.UsageError("--sigstore-bundle needs both --identity and --issuer")
-        _verify_sigstore(archive, bundle_file, identity=identity, issuer=issuer, staging=staging)
-        echo(f"OK: signed by {identity} ({issuer})")
-        return
-    if identity or issuer or staging:
-        raise click.UsageError("--identity, --issuer and --staging only apply to --sigstore-bundle")
-
     from sdk.signing import (
         archive_digest,
         load_public_key,
         read_signature,
         signature_path,
         verify_archive_signature,
+        verify_sigstore_files,
     )
 
+    if bundle_file is not None:
+        if signature_file is not None or key_files:
+            raise click.UsageError("--sigstore-bundle cannot be combined with --signature or --key")
+        if not identity or not issuer:
+            raise click.UsageError("--sigstore-bundle needs both --identity and --issuer")
+        verify_sigstore_files(archive, bundle_file, identity=identity, issuer=issuer, staging=staging)
+        echo(f"OK: signed by {identity} ({issuer})")
+        return
+    if identity or issuer or staging:
+        raise click.UsageError("--identity, --issuer and --staging only apply to --sigstore-bundle")
     signature = read_signature(signature_file or signature_path(archive))
     if key_files:
         trusted = [load_public_key(path) for path in key_files]
@@ -75,20 +75,3 @@ def verify(
         trusted = [entry.public_key for entry in entries]
     key = verify_archive_signature(archive_digest(archive), signature, trusted)
     echo(f"OK: signed by {key.key_id}")
-
-
-def _verify_sigstore(archive: Path, bundle_file: Path, *, identity: str, issuer: str, staging: bool) -> None:
-    from sdk.errors import ArchiveError, SignatureError
-    from sdk.signing import MAX_BUNDLE_BYTES, verify_sigstore_bundle
-
-    try:
-        artifact = archive.read_bytes()
-    except OSError as e:
-        raise ArchiveError(f"cannot read {archive}: {e.strerror}") from e
-    try:
-        with open(bundle_file, "rb") as f:
-            # One byte over the cap is enough for verify_sigstore_bundle to refuse it.
-            bundle = f.read(MAX_BUNDLE_BYTES + 1)
-    except OSError as e:
-        raise SignatureError(f"cannot read the Sigstore bundle {bundle_file}: {e.strerror}") from e
-    verify_sigstore_bundle(artifact, bundle, identity=identity, issuer=issuer, staging=staging)

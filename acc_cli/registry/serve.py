@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
@@ -23,25 +22,9 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
     if not config.database_url and not (config.data_dir / "registry.db").is_file():
         raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
     from registry import schema
+    from registry.operator import gunicorn_command
 
     schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations
-    env = dict(os.environ, REGISTRY_DATA_DIR=str(config.data_dir.absolute()))
-    # No gunicorn access log: the app writes one structured JSON line per request already.
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"{host}:{port}",
-        "--error-logfile",
-        "-",
-        "--graceful-timeout",
-        "10",
-        "--timeout",
-        "120",
-        "registry.wsgi:app",
-    ]
+    args, env = gunicorn_command(config, host, port, workers)
     err(f"serving {config.data_dir.absolute()} on http://{host}:{port}/")
-    os.execve(sys.executable, args, env)
+    os.execve(args[0], args, env)
