@@ -1,16 +1,22 @@
 """Running installed plugins: input validation, sandboxes per plugin, inter-plugin calls.
 
-`PluginHost` is what the CLI (and later the agent) talks to. It opens one sandbox per
-plugin on first use, validates each command's input against the manifest's schema
+`PluginHost` is what the CLI, the agent and the MCP server talk to. It opens one sandbox
+per plugin on first use, validates each command's input against the manifest's schema
 before the plugin sees it, and mediates the `plugins` capability: a callee runs in its
 own sandbox under its own grants, calls are depth-limited, and cycles are refused.
+
+A long-lived host (the MCP server, an agent run) keeps memory bounded: at most
+`HostPolicy.max_live_sandboxes` sandboxes stay open; opening one more closes the least
+recently used that is not mid-call (its cleanup runs, its bindings close), and its next
+call opens it again from the compiled cache (milliseconds; see docs/performance.md).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,8 +57,9 @@ class PluginHost:
         self.paths = paths
         self.store = LocalStore(paths)
         self.options = options or RunOptions()
-        self._sandboxes: dict[str, Sandbox] = {}
-        self._closers: list[Any] = []
+        #: Open sandboxes, least recently used first; each with the closers of its bindings.
+        self._sandboxes: OrderedDict[str, Sandbox] = OrderedDict()
+        self._closers: dict[str, list[Callable[[], None]]] = {}
         self._stack: list[str] = []
 
     def __enter__(self) -> PluginHost:
@@ -62,24 +69,48 @@ class PluginHost:
         self.close()
 
     def close(self) -> None:
-        for sandbox in self._sandboxes.values():
+        for name in list(self._sandboxes):
+            self._close_sandbox(name)
+
+    def _close_sandbox(self, name: str) -> None:
+        """Run the plugin's cleanup (as a call of that plugin), drop its sandbox, close its bindings."""
+        sandbox = self._sandboxes.pop(name)
+        self._stack.append(name)
+        try:
             sandbox.close()
-        self._sandboxes.clear()
-        for closer in self._closers:
-            closer()
-        self._closers.clear()
+        finally:
+            self._stack.pop()
+            for closer in self._closers.pop(name, []):
+                closer()
+
+    def _trim(self, room: int = 0) -> None:
+        """Close least recently used sandboxes until `room` more fit under the limit; never
+        one mid-call (a call chain longer than the limit keeps its plugins open until it ends)."""
+        idle = [name for name in self._sandboxes if name not in self._stack]
+        excess = len(self._sandboxes) + room - self.options.policy.max_live_sandboxes
+        for name in idle[: max(excess, 0)]:
+            self._close_sandbox(name)
+
+    def live_sandboxes(self) -> list[str]:
+        """The plugins whose sandboxes are open, least recently used first."""
+        return list(self._sandboxes)
 
     # -- running -----------------------------------------------------------------------------
 
     def run(self, name: str, command: str, input_value: Any) -> Any:
         """Validate `input_value`, run the command, return its decoded JSON result."""
         sandbox = self._sandboxes.get(name) or self.sandbox(self.store.get(name))
+        self._sandboxes.move_to_end(name)
         input_json = validate_input(sandbox.manifest, command, input_value, self.options.policy)
         self._stack.append(name)
         try:
             result_json = sandbox.execute(command, input_json)
         finally:
             self._stack.pop()
+            if name in self._sandboxes:
+                self._sandboxes.move_to_end(name)  # a caller is used later than its callees
+            if not self._stack:
+                self._trim()
         try:
             return json.loads(result_json)
         except json.JSONDecodeError as e:
@@ -88,8 +119,11 @@ class PluginHost:
     def sandbox(self, installed: InstalledPlugin) -> Sandbox:
         existing = self._sandboxes.get(installed.name)
         if existing is not None:
+            self._sandboxes.move_to_end(installed.name)
             return existing
+        self._trim(room=1)
         manifest = installed.manifest()
+        closers: list[Callable[[], None]] = []
         log = LogSink(installed.name, self.options.emit_log, self.options.policy.max_log_bytes)
         context = BindContext(
             manifest=manifest,
@@ -100,7 +134,7 @@ class PluginHost:
             user_config_environment=self.options.user_config_environment,
             llm=self._llm_gateway,
             plugins=self,
-            on_close=self._closers.append,
+            on_close=closers.append,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -108,8 +142,14 @@ class PluginHost:
             wasm_sha256=installed.wasm_sha256,
             cache_dir=self.paths.compiled,
         )
-        sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
+        try:
+            sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
+        except BaseException:
+            for closer in closers:
+                closer()
+            raise
         self._sandboxes[installed.name] = sandbox
+        self._closers[installed.name] = closers
         return sandbox
 
     # -- what capability bindings ask of the host ----------------------------------------------
