@@ -138,9 +138,9 @@ def test_the_compile_queue_compiles_in_order_and_reports_the_first_failure(
 ) -> None:
     good = read_archive(built_archives("relay"))
     broken = tmp_path / "broken-1.0.0.plugin"
-    broken.write_bytes(
-        archive_bytes(good.manifest_text.replace('name = "relay"', 'name = "broken"'), b"\0asm\x0d\0\x01\0\xff\xff", "x")
-    )
+    not_a_component = b"\0asm\x0d\0\x01\0\xff\xff"
+    manifest = good.manifest_text.replace('name = "relay"', 'name = "broken"')
+    broken.write_bytes(archive_bytes(manifest, not_a_component, "x"))
     queue = CompileQueue(acc_home)
     queue.submit(good)
     queue.submit(read_archive(broken))
