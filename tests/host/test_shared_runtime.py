@@ -225,3 +225,11 @@ def test_cranelift_cache_keys_are_the_ones_from_before_there_was_a_strategy() ->
     before = json.dumps({"epoch_interruption": True, "fuel": False, "opt_level": "speed"}, sort_keys=True)
     assert EngineSettings().fingerprint() == hashlib.sha256(before.encode()).hexdigest()[:16]
     assert EngineSettings(strategy="winch").fingerprint() != EngineSettings().fingerprint()
+
+
+def test_cache_keys_name_the_installed_wasmtime_version_without_importlib_metadata() -> None:
+    import importlib.metadata
+
+    from host.compiled_cache import cache_key
+
+    assert f"-wasmtime{importlib.metadata.version('wasmtime')}-" in cache_key("0" * 64, SETTINGS)
