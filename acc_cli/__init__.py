@@ -10,7 +10,7 @@ and `acc registry user create` is `acc_cli/registry/user/create.py`:
     terminal.py        the one door to the terminal: interactive(), confirm(), echo/err,
                        table(), progress(); no command asks the terminal itself
     plugin/            install list info remove grant revoke run search update rollback
-                       lock new build keygen sign verify publish yank unyank deprecate
+                       lock new build dev keygen sign verify publish yank unyank deprecate
     marketplace/       add list remove
     trust/             add list remove
     agent/             run tools plan

@@ -58,6 +58,7 @@ PAGES = {
         "Commands:\n"
         "  build      Build a plugin into NAME-VERSION.plugin.\n"
         "  deprecate  Deprecate a published plugin with a message.\n"
+        "  dev        Build and run a plugin from its source, installing nothing.\n"
         "  grant      Grant a plugin a capability it declares.\n"
         "  info       Show a plugin's capabilities, grants and commands.\n"
         "  install    Install NAME[SPEC] from a marketplace, or a signed archive file.\n"

@@ -1,6 +1,7 @@
 """`acc plugin build`: turn a plugin's source directory into a signed-ready archive.
 
-Steps: read plugin.toml, generate the plugin's WIT world from its capabilities
+Steps: read plugin.toml, check the source in CPython (`sdk.precheck`: syntax, commands),
+generate the plugin's WIT world from its capabilities
 (`sdk.world`), generate the component's entry module (the SDK's `guest` export plus
 the author's module, with a check that the registered commands are exactly the
 manifest's), run componentize-py, check the result is a component, pack the archive.
@@ -41,8 +42,14 @@ class BuildResult:
     cached: bool
 
 
-def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path | None = None) -> BuildResult:
-    """Build the plugin in `source` into `out_dir/NAME-VERSION.plugin` (default: `source`)."""
+def build_plugin(
+    source: Path, out_dir: Path | None = None, *, cache_dir: Path | None = None, precheck: bool = True
+) -> BuildResult:
+    """Build the plugin in `source` into `out_dir/NAME-VERSION.plugin` (default: `source`).
+
+    First, in about a second, `sdk.precheck` reads the source: a syntax error (file:line) or
+    a command plugin.toml does not match stops the build before componentize-py's minute.
+    `precheck=False` skips it (for syntax newer than this Python)."""
     source = source.resolve()
     if not source.is_dir():
         raise BuildError(f"{source} is not a directory", hint="give the directory that holds plugin.toml")
@@ -66,6 +73,10 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
             hint='the guest code lives in MODULE.py (set module = "..." in plugin.toml to use another name)',
         )
     license_path = source / "LICENSE"
+    if precheck:
+        from sdk.precheck import precheck as check_source
+
+        check_source(source, manifest)
 
     world = world_wit(manifest)
     app = _app_module(manifest)
