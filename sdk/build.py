@@ -1,7 +1,8 @@
 """`acc plugin build`: turn a plugin's source directory into a signed-ready archive.
 
 Steps: read plugin.toml, check the source in CPython (`sdk.precheck`: syntax, commands),
-generate the plugin's WIT world from its capabilities
+vendor its declared pure-Python packages (`sdk.vendor`: wheels only, hashes recorded
+in the archive), generate the plugin's WIT world from its capabilities
 (`sdk.world`), generate the component's entry module (the SDK's `guest` export plus
 the author's module, with a check that the registered commands are exactly the
 manifest's), run componentize-py, check the result is a component, pack the archive.
@@ -25,6 +26,7 @@ from sdk.archive import archive_bytes, check_component_header
 from sdk.atomic import atomic_write_bytes
 from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
+from sdk.python_packages import BundledWheel, record_bytes
 from sdk.world import WORLD_NAME, declared_interfaces, world_wit
 
 BUILD_TIMEOUT_SECONDS = 600
@@ -80,22 +82,25 @@ def build_plugin(
 
     world = world_wit(manifest)
     app = _app_module(manifest)
-    source_hash = _source_hash(source, world, app)
-    wasm: bytes | None = None
-    cached_path = cache_dir / f"{source_hash}.wasm" if cache_dir else None
-    if cached_path and cached_path.is_file():
-        wasm = cached_path.read_bytes()
-    cached = wasm is not None
-    if wasm is None:
-        wasm = _componentize(source, world, app)
-        if cached_path:
-            atomic_write_bytes(cached_path, wasm)
+    with tempfile.TemporaryDirectory(prefix="acc-wheels-") as scratch:
+        wheels = _fetch_wheels(manifest, cache_dir, Path(scratch))
+        source_hash = _source_hash(source, world, app, [bundled.sha256 for _, bundled in wheels])
+        wasm: bytes | None = None
+        cached_path = cache_dir / f"{source_hash}.wasm" if cache_dir else None
+        if cached_path and cached_path.is_file():
+            wasm = cached_path.read_bytes()
+        cached = wasm is not None
+        if wasm is None:
+            wasm = _componentize(source, world, app, [wheel for wheel, _ in wheels])
+            if cached_path:
+                atomic_write_bytes(cached_path, wasm)
     check_component_header(wasm)
     data = archive_bytes(
         manifest_text,
         wasm,
         readme_path.read_text(encoding="utf-8"),
         license_path.read_text(encoding="utf-8") if license_path.is_file() else None,
+        record_bytes([bundled for _, bundled in wheels]) if wheels else None,
     )
     out = (out_dir or source).resolve() / manifest.archive_name
     atomic_write_bytes(out, data)
@@ -124,11 +129,22 @@ if _found != _expected:
 '''
 
 
-def _source_hash(source: Path, world: str, app: str) -> str:
+def _fetch_wheels(manifest: Manifest, cache_dir: Path | None, scratch: Path) -> list[tuple[Path, BundledWheel]]:
+    """The declared Python packages' wheels, from the build cache's wheels/ (or a scratch dir)."""
+    if not manifest.python_packages:
+        return []
+    from sdk.vendor import fetch_wheels
+
+    return fetch_wheels(manifest.python_packages, (cache_dir / "wheels") if cache_dir else scratch)
+
+
+def _source_hash(source: Path, world: str, app: str, wheel_hashes: list[str]) -> str:
     digest = hashlib.sha256()
     digest.update(b"acc-build-v1\0")
     digest.update(importlib.metadata.version("componentize-py").encode() + b"\0")
     digest.update(world.encode() + b"\0" + app.encode() + b"\0")
+    for wheel_hash in wheel_hashes:  # none for most plugins: their hashes stay as they were
+        digest.update(b"wheel\0" + wheel_hash.encode() + b"\0")
     for root in (source, GUEST_HELPER_DIR, WIT_DIR):
         for path in sorted(_source_files(root)):
             digest.update(str(path.relative_to(root)).encode() + b"\0")
@@ -147,9 +163,14 @@ def _source_files(root: Path) -> list[Path]:
     return files
 
 
-def _componentize(source: Path, world: str, app: str) -> bytes:
+def _componentize(source: Path, world: str, app: str, wheels: list[Path]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="acc-build-") as tmp:
         work = Path(tmp)
+        vendor = work / "vendor"
+        if wheels:
+            from sdk.vendor import unpack_wheels
+
+            unpack_wheels(wheels, vendor)
         wit = work / "wit"
         wit.mkdir()
         shutil.copy(WIT_DIR / "plugin.wit", wit / "plugin.wit")
@@ -174,6 +195,7 @@ def _componentize(source: Path, world: str, app: str) -> bytes:
             str(source),
             "-p",
             str(GUEST_HELPER_DIR),
+            *(["-p", str(vendor)] if wheels else []),
             "-o",
             str(out),
         ]
