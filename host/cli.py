@@ -169,6 +169,7 @@ def list_plugins(as_json: bool) -> None:
                         "version": p.version,
                         "versions": list(p.versions),
                         "granted": sorted(p.granted),
+                        "read_only": sorted(p.read_only),
                         "signer": p.signer,
                         "installed_at": p.installed_at,
                         "marketplace": p.marketplace or None,
@@ -184,7 +185,8 @@ def list_plugins(as_json: bool) -> None:
         return
     width = max(len(p.name) for p in plugins)
     for p in plugins:
-        click.echo(f"{p.name:<{width}}  {p.version:<10}  granted: {', '.join(sorted(p.granted)) or '-'}")
+        grants = ", ".join(f"{k} (read-only)" if k in p.read_only else k for k in sorted(p.granted))
+        click.echo(f"{p.name:<{width}}  {p.version:<10}  granted: {grants or '-'}")
 
 
 @click.command()
@@ -219,7 +221,12 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
                     "signer": installed.signer,
                     "marketplace": installed.marketplace or None,
                     "capabilities": {
-                        k: {"scope": c.scope_summary(), "reason": c.reason, "granted": k in installed.granted}
+                        k: {
+                            "scope": c.scope_summary(),
+                            "reason": c.reason,
+                            "granted": k in installed.granted,
+                            "read_only": k in installed.read_only,
+                        }
                         for k, c in sorted(manifest.capabilities.items())
                     },
                     "commands": {
@@ -238,7 +245,8 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
     click.echo("capabilities:" if manifest.capabilities else "capabilities: none")
     for kind, capability in sorted(manifest.capabilities.items()):
         mark = "granted" if kind in installed.granted else "DENIED"
-        click.echo(f"  [{mark}] {kind}: {capability.scope_summary()}\n      why: {capability.reason}")
+        narrowed = " (granted for reading only)" if kind in installed.read_only else ""
+        click.echo(f"  [{mark}] {kind}: {capability.scope_summary()}{narrowed}\n      why: {capability.reason}")
     click.echo("commands:")
     for command in manifest.commands:
         click.echo(f"  {command.name}: {command.description}")
@@ -264,19 +272,27 @@ def remove(name: str, force: bool) -> None:
     click.echo(f"removed {removed.name} {removed.version}")
 
 
-def _set_grant(name: str, capability: str, granted: bool) -> None:
+def _set_grant(name: str, capability: str, granted: bool, *, read_only: bool = False) -> None:
     from host.store import LocalStore
 
-    LocalStore(host_paths()).set_grant(name, capability, granted)
-    click.echo(f"granted {capability} to {name}" if granted else f"revoked {capability} from {name}")
+    LocalStore(host_paths()).set_grant(name, capability, granted, read_only=read_only)
+    if not granted:
+        click.echo(f"revoked {capability} from {name}")
+    else:
+        click.echo(f"granted {capability} to {name}" + (" for reading only" if read_only else ""))
 
 
 @click.command()
 @click.argument("name")
 @click.argument("capability")
-def grant(name: str, capability: str) -> None:
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="Grant fs for reading only, though the plugin asks to write: its commands that write fail with denied.",
+)
+def grant(name: str, capability: str, read_only: bool) -> None:
     """Grant an installed plugin one capability its manifest declares."""
-    _set_grant(name, capability, True)
+    _set_grant(name, capability, True, read_only=read_only)
 
 
 @click.command()

@@ -108,7 +108,9 @@ class PluginHost:
             wasm_sha256=installed.wasm_sha256,
             cache_dir=self.paths.compiled,
         )
-        sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
+        sandbox = Sandbox(
+            spec, bind_granted(manifest, installed.granted, context, installed.read_only), log, self.options.policy
+        )
         self._sandboxes[installed.name] = sandbox
         return sandbox
 
