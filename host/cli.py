@@ -230,7 +230,8 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
                         for k, c in sorted(manifest.capabilities.items())
                     },
                     "commands": {
-                        c.name: {"description": c.description, "input": dict(c.input_schema)} for c in manifest.commands
+                        c.name: {"description": c.description, "input": dict(c.input_schema), "verdict": c.verdict}
+                        for c in manifest.commands
                     },
                 },
                 indent=2,
@@ -251,6 +252,8 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
     for command in manifest.commands:
         click.echo(f"  {command.name}: {command.description}")
         click.echo(f"      input: {json.dumps(dict(command.input_schema), sort_keys=True)}")
+        if command.verdict:
+            click.echo(f"      a check: `acc plugin run` exits 1 when the result's {command.verdict} is false")
 
 
 @click.command()
@@ -315,7 +318,10 @@ def revoke(name: str, capability: str) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the plugin's log on stderr.")
 def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
-    """Run COMMAND of plugin NAME; print its JSON result on stdout."""
+    """Run COMMAND of plugin NAME; print its JSON result on stdout.
+
+    Exit status 1 when the plugin fails, or when the command is a check (its plugin.toml
+    names a `verdict` field) and its result says it failed."""
     from host.errors import InputError, PluginFailed, PluginTrap
     from host.runner import PluginHost, RunOptions, parse_input
 
@@ -331,6 +337,7 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
     try:
         with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
             result = plugin_host.run(name, command, value)
+            verdict = plugin_host.verdict(name, command, result)
     except (PluginTrap, PluginFailed) as e:
         if e.loading == name:
             from host.marketplace_cli import offer_rollback
@@ -338,3 +345,7 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
             offer_rollback(name, e)
         raise
     click.echo(json.dumps(result, indent=2))
+    if verdict.failed:
+        # A check that failed (plugin.toml's `verdict` field said false): exit 1, for CI.
+        click.echo(f"failed: {name} {command}: {verdict.message}", err=True)
+        sys.exit(1)

@@ -22,6 +22,7 @@ from host.paths import HostPaths
 from host.policy import HostPolicy
 from host.sandbox import Sandbox, SandboxSpec
 from host.store import InstalledPlugin, LocalStore
+from host.verdict import Verdict, verdict_of
 from sdk.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -84,6 +85,13 @@ class PluginHost:
             return json.loads(result_json)
         except json.JSONDecodeError as e:
             raise PluginFailed("failed", f"returned invalid JSON ({e})", plugin=name, command=command) from e
+
+    def verdict(self, name: str, command: str, result: Any) -> Verdict:
+        """What `result`, a result of `name`'s `command`, says about success (see `host.verdict`)."""
+        sandbox = self._sandboxes.get(name)
+        manifest = sandbox.manifest if sandbox is not None else self.store.get(name).manifest()
+        spec = manifest.command(command)
+        return verdict_of(spec, result) if spec is not None else Verdict(None)
 
     def sandbox(self, installed: InstalledPlugin) -> Sandbox:
         existing = self._sandboxes.get(installed.name)
