@@ -15,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from host.capabilities.process.engine import SAFE_PATH
@@ -84,6 +85,48 @@ def use_plugin_sources(*names: str) -> None:
     for directory in (GUEST_SDK, *(PLUGIN_SOURCES[name] for name in names)):
         if str(directory) not in sys.path:
             sys.path.insert(0, str(directory))
+
+
+def host_transport(
+    *hosts: str,
+) -> Callable[[str, str, dict[str, str], bytes], tuple[int, list[tuple[str, str]], bytes]]:
+    """The host's real http capability code as a plugin's transport, granted `hosts`.
+
+    A refusal of the host (a host not granted, a bad header) reaches the plugin's code as
+    the guest library's error of the same kind, as it does through the sandbox.
+    """
+    from acc_plugin import _errors
+
+    from host.capabilities.errors import CapabilityError
+    from host.capabilities.http import HttpRequest, HttpScope, fetch
+
+    scope = HttpScope(hosts=hosts, timeout_seconds=10)
+
+    def transport(
+        method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        try:
+            response = fetch(scope, HttpRequest(method, url, list(headers.items()), body))
+        except CapabilityError as e:
+            raise _errors._KINDS[e.kind](e.message) from None
+        return response.status, response.headers, response.body
+
+    return transport
+
+
+def with_http_grant(archive: Path, out: Path, hosts: list[str]) -> Path:
+    """A copy of a built plugin whose manifest's http grant lists `hosts` instead (the same
+    component: the grant is the manifest's, never the code's). For tests on loopback."""
+    import re
+
+    from sdk.archive import archive_bytes, read_archive
+
+    base = read_archive(archive)
+    hosts_line = "hosts = [" + ", ".join(f'"{h}"' for h in hosts) + "]"
+    text, count = re.subn(r"^hosts = \[.*\]$", hosts_line, base.manifest_text, count=1, flags=re.M)
+    assert count == 1, "the manifest has no http hosts line"
+    out.write_bytes(archive_bytes(text, base.wasm, base.readme, base.license))
+    return out
 
 
 def git(project: Path, *args: str) -> str:
