@@ -16,6 +16,7 @@ from tests.official.scripted_api import Received, Reply, ScriptedApi
 GOOD_TOKEN = "ghp_test_token_0123456789"
 REPO = "octo/calc"
 _REPO = r"/repos/octo/calc"
+_ISSUE_FIELDS = ("number", "title", "state", "user", "labels", "html_url", "created_at", "updated_at")
 
 
 def _user(login: str) -> dict[str, Any]:
@@ -195,7 +196,8 @@ class FakeGitHub(ScriptedApi):
         files = [
             {"filename": "calc/ops.py", "status": "modified", "additions": 3, "deletions": 0,
              "patch": "@@ -9,3 +9,6 @@\n+def mul(a, b):\n+    return a * b\n"},
-            {"filename": "calc/new.py", "status": "added", "additions": 1, "deletions": 0, "patch": "@@ -0,0 +1 @@\n+X = 1\n"},
+            {"filename": "calc/new.py", "status": "added", "additions": 1, "deletions": 0,
+             "patch": "@@ -0,0 +1 @@\n+X = 1\n"},
         ]  # fmt: skip
         return self._paged(request, files, request.path)
 
@@ -207,7 +209,7 @@ class FakeGitHub(ScriptedApi):
 
     def _issue_items(self) -> list[dict[str, Any]]:
         as_issues = [
-            {**{k: p[k] for k in ("number", "title", "state", "user", "labels", "html_url", "created_at", "updated_at")},
+            {**{k: p[k] for k in _ISSUE_FIELDS},
              "assignees": [], "comments": 0, "body": p["body"], "pull_request": {"url": p["html_url"]}}
             for p in self.pulls
         ]  # fmt: skip

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from acc_plugin import Denied, Invalid
+
 from acc_github import inputs, shapes
 from acc_github.client import GitHub, repo_path
-from acc_plugin import Denied, Invalid
 
 MAX_FILES = 300
 MAX_COMMENTS = 100
