@@ -7,6 +7,7 @@ directory), with the files they include. A caller may name the files instead.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import stat
@@ -14,9 +15,10 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from acc_plugin import Invalid
+
 from acc_deps import locks, pyproject, requirements
 from acc_deps.pep508 import Requirement
-from acc_plugin import Invalid
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 REQUIREMENTS_DIR = "requirements"
@@ -142,17 +144,13 @@ def read_inventory(reader: Reader, paths: list[str] | None = None) -> Inventory:
     chosen = list(dict.fromkeys(Reader.check(p) for p in paths)) if paths else discover(reader)
     others = [p for p in chosen if posixpath.basename(p) in ("pyproject.toml", "uv.lock", "poetry.lock")]
     for path in others:
-        _guarded(inventory, path, lambda path=path: _read_other(reader, path, inventory))
+        _guarded(inventory, path, functools.partial(_read_other, reader, path, inventory))
     texts = [p for p in chosen if p not in others]
     seen: set[str] = set()
     for path in _roots(reader, texts):
         if path not in seen:
             constraint = "constraints" in posixpath.basename(path).lower()
-            _guarded(
-                inventory,
-                path,
-                lambda path=path: _read_requirements(reader, path, inventory, seen, constraint=constraint),
-            )
+            _guarded(inventory, path, functools.partial(_read_requirements, reader, path, inventory, seen, constraint))
     return inventory
 
 
@@ -200,7 +198,7 @@ def _read_pyproject(reader: Reader, path: str, inventory: Inventory) -> None:
         inventory.direct.append(Direct(item.requirement, item.text, path, item.line, item.group))
 
 
-def _read_requirements(reader: Reader, path: str, inventory: Inventory, seen: set[str], *, constraint: bool) -> None:
+def _read_requirements(reader: Reader, path: str, inventory: Inventory, seen: set[str], constraint: bool) -> None:
     tree = requirements.parse_tree(path, reader.read, constraint=constraint)
     # pip's hash-checking mode covers the whole install: one hash anywhere needs them all.
     hashed = any(parsed.uses_hashes for parsed in tree)

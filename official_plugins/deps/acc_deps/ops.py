@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from acc_plugin import Invalid
+
 from acc_deps import checks
 from acc_deps.inventory import Inventory, Reader, read_inventory
 from acc_deps.osv import Cache, Osv, Transport
-from acc_plugin import Invalid
 
 MAX_LISTED = 5000
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from acc_deps.pep508 import normalise
 from acc_plugin import Failed, Invalid, LimitExceeded, PluginError
+
+from acc_deps.pep508 import normalise
 
 Transport = Callable[[str, str, dict[str, str], bytes], tuple[int, list[tuple[str, str]], bytes]]
 
