@@ -60,6 +60,7 @@ __all__ = [
     "check_coverage_args",
     "check_pytest_args",
     "pytest_environment",
+    "read_capped",
     "run_coverage",
     "run_pytest",
 ]
@@ -201,7 +202,7 @@ def run_pytest(argv_tail: list[str], launch: Launch, stdin: bytes, max_output: i
     if redirected is None:
         return launch.run(argv_tail, stdin=stdin, max_output=max_output)
     ran = launch.run(redirected, stdin=stdin, max_output=max_output)
-    report, cut = _read_capped(report_file, max_output)
+    report, cut = read_capped(report_file, max_output)
     terminal = (ran.stdout + ran.stderr)[:max_output]
     return ProcessOutput(ran.status, report, terminal, truncated=cut or ran.truncated)
 
@@ -253,7 +254,7 @@ def run_coverage(argv_tail: list[str], launch: Launch, stdin: bytes, max_output:
         ["json", "-q", f"--data-file={data_file}", "-o", str(report_file)],
         max_output=max_output,
     )
-    report, cut = _read_capped(report_file, max_output)
+    report, cut = read_capped(report_file, max_output)
     stderr = (test_output + reported.stdout + reported.stderr)[:max_output]
     return ProcessOutput(measured.status, report, stderr, truncated=cut or reported.truncated)
 
@@ -398,7 +399,8 @@ def _config_above(project_dir: Path) -> bool:
     return any(os.path.lexists(parent / name) for parent in project_dir.parents for name in _CONFIG_NAMES)
 
 
-def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
+def read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
+    """A file a program left in the call's private HOME: not a link, regular, at most `limit` bytes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
