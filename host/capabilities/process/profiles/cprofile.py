@@ -28,7 +28,7 @@ from pathlib import Path
 from host.capabilities.errors import Denied, Invalid
 from host.capabilities.process.engine import Launch, ProcessOutput, ProgramProfile
 from host.capabilities.process.engine import inside as _inside
-from host.capabilities.process.profiles.pytest import read_capped, check_pytest_args, pytest_environment
+from host.capabilities.process.profiles.pytest import check_pytest_args, pytest_environment, read_capped
 
 __all__ = ["MAX_FUNCTIONS", "PROFILE", "PROFILER", "check_cprofile_args", "run_cprofile"]
 
