@@ -8,6 +8,7 @@ missing grant) is in test_files_component.py.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from tests.official.plugin_kit import HAS_GIT, OPS, make_project, snapshot, use_
 
 use_plugin_sources("files")
 
-from acc_files import gitignore, ops, patch, regex_guard, search  # noqa: E402
+from acc_files import diffs, gitignore, ops, patch, regex_guard, search  # noqa: E402
 from acc_plugin import Denied, Invalid, LimitExceeded, PluginError  # noqa: E402
 
 
@@ -557,3 +558,62 @@ def test_links_that_stay_inside_are_followed_for_reading_and_editing(project: Pa
     ops.edit(str(project), "calc-link/ops.py", "a minus b.", "a take away b.")
     assert "a take away b." in (project / "calc" / "ops.py").read_text()
     assert os.readlink(project / "ops-link.py") == "calc/ops.py", "the link itself is untouched"
+
+
+# --- the diffs: what every write returns --------------------------------------------------------
+
+
+def _random_edit(rng: random.Random) -> tuple[str, str]:
+    old = [f"line {rng.randint(0, 8)}\n" for _ in range(rng.randint(0, 40))]
+    new = list(old)
+    for _ in range(rng.randint(1, 4)):
+        change = rng.choice(["insert", "delete", "change"])
+        if change == "insert" or not new:
+            new.insert(rng.randint(0, len(new)), f"new {rng.randint(0, 9)}\n")
+        elif change == "delete":
+            del new[rng.randrange(len(new))]
+        else:
+            new[rng.randrange(len(new))] = f"changed {rng.randint(0, 9)}\n"
+    before, after = "".join(old), "".join(new)
+    if rng.random() < 0.2:
+        before = before.rstrip("\n")
+    if rng.random() < 0.2:
+        after = after.rstrip("\n")
+    return before, after
+
+
+@pytest.mark.skipif(not HAS_GIT, reason="needs the git binary")
+def test_every_diff_applies_with_this_plugin_and_with_git_apply(tmp_path: Path) -> None:
+    """Random edits (repeated lines, missing final newlines): the diff files returns turns the
+    old text into the new one, through apply-patch and through `git apply`."""
+    rng = random.Random(16)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    target = tmp_path / "f.txt"
+    checked = 0
+    while checked < 150:
+        before, after = _random_edit(rng)
+        if before == after:
+            continue
+        diff = diffs.file_diff("f.txt", before, after)
+        assert patch.apply(before, patch.parse(diff)[0]) == after, diff
+        target.write_text(before)
+        applied = subprocess.run(["git", "apply", "-"], input=diff.encode(), cwd=tmp_path, capture_output=True)
+        assert applied.returncode == 0, (applied.stderr, diff)
+        assert target.read_text() == after
+        checked += 1
+
+
+def test_a_one_line_edit_of_a_long_file_gives_a_one_hunk_diff() -> None:
+    long_text = "".join(f"line {i}\n" for i in range(50_000))
+    diff = diffs.file_diff("big.txt", long_text, long_text.replace("line 25000\n", "LINE\n"))
+    assert diff.splitlines()[3:] == [
+        "@@ -24998,7 +24998,7 @@",
+        " line 24997",
+        " line 24998",
+        " line 24999",
+        "-line 25000",
+        "+LINE",
+        " line 25001",
+        " line 25002",
+        " line 25003",
+    ]
