@@ -818,6 +818,18 @@ def test_git_commits_in_a_writable_project_and_reads_a_read_only_one(mechanism: 
     assert log.stdout.strip() == "first"
 
 
+def test_stdin_reaches_the_program_and_its_exit_status_comes_back(mechanism: Mechanism, world: World) -> None:
+    confinement = Confinement(project_dir=world.project, scratch_dir=world.scratch)
+    data = b"line\n" * 50_000  # more than a pipe holds: the program must really be reading
+    with confined_command(mechanism, confinement, [SH, "-c", "wc -l; exit 7"], {"PATH": SAFE_PATH}) as launch:
+        process = subprocess.Popen(
+            launch.argv, env=launch.env, cwd=launch.cwd, pass_fds=launch.pass_fds,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+    stdout, stderr = process.communicate(data, timeout=60)
+    assert (process.returncode, stdout.strip()) == (7, b"50000"), stderr
+
+
 def test_home_is_the_empty_scratch_directory_and_tmpdir_is_writable(mechanism: Mechanism, world: World) -> None:
     result = sh(mechanism, world, 'ls -A "$HOME"; echo home=$HOME; echo x > "$TMPDIR/t" && cat "$TMPDIR/t"; pwd')
     assert result.stdout.splitlines() == [f"home={world.scratch}", "x", str(world.project)], result.stderr

@@ -134,6 +134,7 @@ def main(argv: Sequence[str]) -> NoReturn:
         os.close(report_read)
         _supervise(spec, program, report_write, launcher)
     os.close(report_write)
+    _detach_standard_streams(keep_stderr=True)  # for our own errors
     report = _read_all(report_read)
     os.waitpid(supervisor, 0)
     _exit_as(int(report) if report else None)
@@ -164,11 +165,11 @@ def _exit_as(wait_status: int | None) -> NoReturn:
     os._exit(128 + signal_number)  # a signal whose default is to carry on (SIGCHLD, ...)
 
 
-def _detach_standard_streams() -> None:
-    # Only the program should hold the engine's pipes, not the supervisor that outlives
-    # it by the time its cleanup takes.
+def _detach_standard_streams(*, keep_stderr: bool = False) -> None:
+    # Only the program should hold the engine's pipes: a program that closes its stdin
+    # makes the engine's writes fail at once, not fill a pipe nobody reads.
     null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
+    for fd in (0, 1) if keep_stderr else (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
 
