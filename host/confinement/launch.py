@@ -90,8 +90,11 @@ def confined_command(
     if any(not isinstance(arg, str) or "\0" in arg for arg in argv):
         raise ValueError("every argument must be a string without NUL")
     program = Path(argv[0])
-    if not program.is_absolute():
-        raise ValueError(f"the program must be an absolute path: {argv[0]!r}")
+    if not program.is_absolute() or os.path.normpath(argv[0]) != argv[0]:
+        raise ValueError(f"the program must be an absolute, normalized path: {argv[0]!r}")
+    for path in confinement.visible_paths():
+        if not path.exists():
+            raise ValueError(f"{path} does not exist, so it cannot be shown in the sandbox")
     if mechanism.confined and not is_visible(program, system_layout(), confinement.visible_paths()):
         raise ValueError(
             f"{program} is outside what the sandbox shows; add its directory to the confinement's read_only_paths"

@@ -60,11 +60,11 @@ from host.confinement.system import SystemEntry
 SAFE_PATH = "/usr/bin:/bin"
 SH = "/bin/sh"
 PYTHON3 = shutil.which("python3", path=SAFE_PATH)
-GIT = shutil.which("git", path=SAFE_PATH)
+GIT = shutil.which("git", path=SAFE_PATH) or ""
 ORIGINAL = "original content\n"
 
 needs_python3 = pytest.mark.skipif(PYTHON3 is None, reason="needs a system python3 in /usr/bin or /bin")
-needs_git = pytest.mark.skipif(GIT is None, reason="needs git in /usr/bin or /bin")
+needs_git = pytest.mark.skipif(not GIT, reason="needs git in /usr/bin or /bin")
 
 
 # --- mechanisms ----------------------------------------------------------------------------
@@ -421,6 +421,19 @@ def test_writing_through_a_symlink_to_the_parent_leaves_the_outside_unchanged(
     assert world.victim.read_text() == ORIGINAL
     assert world.secret.read_text().strip() not in result.stdout
     assert "outside" not in result.stdout.replace("up/outside", "")
+
+
+def test_a_hard_link_to_a_file_outside_cannot_be_made_or_written(
+    mechanism: Mechanism, world: World, control: World
+) -> None:
+    script = "ln {victim} stolen; echo pwned >> stolen; echo done"
+    sh(UNCONFINED, control, script.format(victim=control.victim), writable=True)
+    assert control.victim.read_text() == ORIGINAL + "pwned\n", "the hard link must work unconfined"
+
+    result = sh(mechanism, world, script.format(victim=world.victim), writable=True)
+    assert "done" in result.stdout
+    assert world.victim.read_text() == ORIGINAL
+    assert world.victim.stat().st_nlink == 1
 
 
 def git_repository(target: World, *, tracked_symlink: bool) -> None:
@@ -806,7 +819,6 @@ def test_root_is_told_that_the_process_limit_does_not_bind_it(mechanism: Mechani
 def test_git_commits_in_a_writable_project_and_reads_a_read_only_one(mechanism: Mechanism, world: World) -> None:
     env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com"}
     env |= {"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    assert GIT is not None
     for args in (["init", "-q"], ["add", "README"], ["commit", "-q", "-m", "first"]):
         result = run(mechanism, world, [GIT, *args], writable=True, env=env)
         assert result.status == 0, result.stderr
@@ -937,15 +949,20 @@ def test_a_confinement_that_would_show_too_much_is_refused(changes: dict[str, ob
 @pytest.mark.parametrize("field", ["cpu_seconds", "file_size_bytes", "processes", "memory_bytes"])
 def test_limits_must_be_positive(field: str) -> None:
     with pytest.raises(ValueError, match=field):
-        Limits(**{field: 0})  # type: ignore[arg-type]
+        Limits(**{field: 0})
 
 
 def test_programs_outside_what_the_sandbox_shows_are_refused(mechanism: Mechanism, world: World) -> None:
     confinement = Confinement(project_dir=world.project, scratch_dir=world.scratch)
-    with pytest.raises(ValueError, match="absolute path"):
+    with pytest.raises(ValueError, match="absolute, normalized path"):
         confined_command(mechanism, confinement, ["sh"], {})
+    with pytest.raises(ValueError, match="absolute, normalized path"):
+        confined_command(mechanism, confinement, ["/usr/bin/../../" + str(world.outside / "tool")], {})
     with pytest.raises(ValueError, match="outside what the sandbox shows"):
         confined_command(mechanism, confinement, [str(world.outside / "tool")], {})
+    missing = Confinement(project_dir=world.base / "gone", scratch_dir=world.scratch)
+    with pytest.raises(ValueError, match="does not exist"):
+        confined_command(mechanism, missing, [SH], {})
 
 
 LAYOUT = (SystemEntry("/usr", "directory"), SystemEntry("/bin", "symlink", "usr/bin"))
