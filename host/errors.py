@@ -6,6 +6,7 @@ AccError
 ├── TrustError          a key could not be trusted, listed or removed
 ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
 ├── InputError          a command's input is not JSON or breaks its schema; unknown command
+├── ProjectRefused      the project directory holds acc's own state (ACC_HOME, trusted keys, cache)
 ├── PluginTrap          the plugin was stopped: a limit was hit or it crashed (`limit` says which)
 ├── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
 ├── MarketplaceError    a marketplace is not configured, or its configuration is refused
@@ -34,6 +35,10 @@ class LoadError(AccError):
 
 class InputError(AccError):
     """The input for a command is not valid (not JSON, schema violation, unknown command)."""
+
+
+class ProjectRefused(AccError):
+    """acc will not run plugins on this project: it contains (or lies inside) acc's own state."""
 
 
 class PluginTrap(AccError):

@@ -20,8 +20,10 @@ from host.errors import InputError, PluginFailed
 from host.logsink import Emitter, LogSink
 from host.paths import HostPaths
 from host.policy import HostPolicy
+from host.project_guard import check_project
 from host.sandbox import Sandbox, SandboxSpec
 from host.store import InstalledPlugin, LocalStore
+from sdk.errors import AccError
 from sdk.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -45,15 +47,21 @@ class RunOptions:
 
 
 class PluginHost:
-    """Runs commands of installed plugins. A context manager: closing drops every sandbox."""
+    """Runs commands of installed plugins. A context manager: closing drops every sandbox.
+
+    Raises `ProjectRefused` for a project that holds acc's own state (`host.project_guard`).
+    """
 
     def __init__(self, paths: HostPaths, options: RunOptions | None = None) -> None:
         self.paths = paths
         self.store = LocalStore(paths)
         self.options = options or RunOptions()
+        if self.options.project_dir is not None:
+            check_project(self.options.project_dir, paths)
         self._sandboxes: dict[str, Sandbox] = {}
         self._closers: list[Any] = []
         self._stack: list[str] = []
+        self._run_failures: list[AccError] = []
 
     def __enter__(self) -> PluginHost:
         return self
@@ -80,6 +88,9 @@ class PluginHost:
             result_json = sandbox.execute(command, input_json)
         finally:
             self._stack.pop()
+            failure = self._take_run_failure()
+            if failure is not None:
+                raise failure
         try:
             return json.loads(result_json)
         except json.JSONDecodeError as e:
@@ -93,6 +104,7 @@ class PluginHost:
         log = LogSink(installed.name, self.options.emit_log, self.options.policy.max_log_bytes)
         context = BindContext(
             manifest=manifest,
+            granted=installed.granted,
             paths=self.paths,
             policy=self.options.policy,
             project_dir=self.options.project_dir,
@@ -101,6 +113,7 @@ class PluginHost:
             llm=self._llm_gateway,
             plugins=self,
             on_close=self._closers.append,
+            fail_run=self._run_failures.append,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -124,6 +137,18 @@ class PluginHost:
                 client=lambda: MessagesClient(api_settings(environment)), default_model=DEFAULT_MODEL
             )
         return self.options.llm
+
+    def _take_run_failure(self) -> AccError | None:
+        """A capability's error for the user (no OS sandbox), once the outermost call is over.
+
+        The plugin got the capability error and may have carried on; the user still has
+        to see why, and what to do: the command fails with it.
+        """
+        if self._stack or not self._run_failures:
+            return None
+        failure = self._run_failures[0]
+        self._run_failures.clear()
+        return failure
 
     def call_stack(self) -> list[str]:
         """The plugins mid-call, outermost first (the `plugins` capability refuses cycles with it)."""

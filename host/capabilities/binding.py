@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from sdk.capabilities import Capability
+from sdk.errors import AccError
 from sdk.manifest import Manifest
 
 HostFunction = Callable[..., Any]
@@ -60,6 +61,9 @@ class BindContext:
     """What the host gives a binding. One per sandbox."""
 
     manifest: Manifest
+    #: The capability kinds the user granted this plugin (a binding may depend on another
+    #: grant: programs may write the project when the plugin holds fs read-write).
+    granted: frozenset[str]
     paths: HostPaths
     policy: HostPolicy
     project_dir: Path | None
@@ -72,6 +76,9 @@ class BindContext:
     plugins: PluginCalls
     #: Registers a function to run when the sandbox closes (a kv store's connection).
     on_close: Callable[[Callable[[], None]], None]
+    #: Hands the host an error the user must see whatever the plugin makes of the
+    #: capability error it got (no OS sandbox for `process`): the run fails with it.
+    fail_run: Callable[[AccError], None]
 
 
 BindFunction = Callable[[Capability, BindContext], Binding]

@@ -5,7 +5,7 @@ read-only unless the profile or grant needs writing; a fresh scratch directory f
 host-chosen read-only paths such as the interpreter's venv; `Limits`), asks for the
 `Mechanism` in force, and starts what `confined_command` returns:
 
-    mechanism = require_mechanism(system_detection(), os.environ)
+    mechanism = mechanism_in_force()  # require_mechanism(system_detection(), os.environ)
     with confined_command(mechanism, confinement, [executable, *args], env) as launch:
         process = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
                                    pass_fds=launch.pass_fds, start_new_session=True, ...)
@@ -19,6 +19,9 @@ Mechanisms, in order of preference (`host.confinement.detect`):
   filter without sockets, rlimits and a subreaper supervisor;
 - `Unconfined`: only when neither works and ACC_UNCONFINED_PROCESSES_DANGEROUS=1.
 
+ACC_CONFINEMENT_MECHANISMS (`MECHANISMS_VARIABLE`) narrows the choice, e.g. to test the
+Landlock path, or to see the refusal ("").
+
 Each mechanism's `describe()` and `caveats()` say what is in force and what it does not
 guarantee on this system (for `acc doctor`).
 
@@ -29,7 +32,16 @@ did not override; `ValueError` for a malformed `Confinement` or argv (host bugs)
 from __future__ import annotations
 
 from host.confinement.bubblewrap import Bubblewrap, find_bubblewrap
-from host.confinement.detect import Detection, detect_mechanism, probe, require_mechanism, system_detection
+from host.confinement.detect import (
+    FINDERS,
+    MECHANISMS_VARIABLE,
+    Detection,
+    detect_mechanism,
+    mechanism_in_force,
+    probe,
+    require_mechanism,
+    system_detection,
+)
 from host.confinement.errors import ConfinementUnavailable, UnconfinedWarning
 from host.confinement.landlock_launch import Landlock, find_landlock
 from host.confinement.launch import Launchable, Mechanism, confined_command
@@ -38,6 +50,8 @@ from host.confinement.system import python_runtime_paths
 from host.confinement.unconfined import OVERRIDE_VARIABLE, Unconfined
 
 __all__ = [
+    "FINDERS",
+    "MECHANISMS_VARIABLE",
     "OVERRIDE_VARIABLE",
     "Bubblewrap",
     "Confinement",
@@ -53,6 +67,7 @@ __all__ = [
     "detect_mechanism",
     "find_bubblewrap",
     "find_landlock",
+    "mechanism_in_force",
     "probe",
     "python_runtime_paths",
     "require_mechanism",

@@ -82,7 +82,7 @@ class Bubblewrap(Mechanism):
         if arch is None:  # find_bubblewrap refuses such a machine; this is the backstop
             raise ValueError(f"no seccomp filter for {os.uname().machine}")
         fds = [
-            _memory_file("acc-passwd", _passwd(confinement.scratch_dir)),
+            _memory_file("acc-passwd", _passwd(confinement.home)),
             _memory_file("acc-group", _group()),
             _memory_file("acc-seccomp", seccomp.encode(seccomp.build_filter(arch, deny_truncate=False))),
         ]
@@ -97,7 +97,7 @@ class Bubblewrap(Mechanism):
         )
         return Launchable(
             [self.executable, *arguments],
-            sandbox_environment(env, home=confinement.scratch_dir, tmpdir="/tmp"),
+            sandbox_environment(env, home=confinement.home, tmpdir="/tmp"),
             cwd=confinement.project_dir,
             pass_fds=fds,
         )

@@ -9,10 +9,15 @@ disabled, an AppArmor policy) falls through to Landlock rather than failing ever
 If none works, `require_mechanism` refuses with `ConfinementUnavailable`, saying why
 each failed and how to get one. Only the variable named by `OVERRIDE_VARIABLE`, set to
 exactly "1", lets programs run unconfined, and then with an `UnconfinedWarning`.
+
+`MECHANISMS_VARIABLE` (ACC_CONFINEMENT_MECHANISMS) narrows the choice: "landlock" tries
+Landlock alone (to test that path on a machine that has bubblewrap), "" tries nothing (to
+see the refusal). It can only take mechanisms away, never add a way to run unconfined.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -59,10 +64,44 @@ def detect_mechanism(finders: Sequence[Finder] = (find_bubblewrap, find_landlock
     return Detection(None, tuple(refusals))
 
 
+#: Narrows the mechanisms detection may choose: a comma-separated list of `FINDERS` names.
+MECHANISMS_VARIABLE = "ACC_CONFINEMENT_MECHANISMS"
+
+#: The mechanisms in order of preference, by name.
+FINDERS: Mapping[str, Finder] = {"bubblewrap": find_bubblewrap, "landlock": find_landlock}
+
+
+def system_detection(environ: Mapping[str, str] | None = None) -> Detection:
+    """The detection for this process: each choice of mechanisms is probed once, then cached.
+
+    `environ` (default `os.environ`) is read for `MECHANISMS_VARIABLE` only.
+    """
+    chosen = (os.environ if environ is None else environ).get(MECHANISMS_VARIABLE)
+    return _detect_once(chosen)
+
+
 @cache
-def system_detection() -> Detection:
-    """`detect_mechanism()` for this process, run once (each probe is a real launch)."""
-    return detect_mechanism()
+def _detect_once(chosen: str | None) -> Detection:
+    if chosen is None:
+        return detect_mechanism(tuple(FINDERS.values()))
+    names = [name.strip() for name in chosen.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FINDERS]
+    refusals = [f"{MECHANISMS_VARIABLE} names {name!r}, which is not one of: {', '.join(FINDERS)}" for name in unknown]
+    detection = detect_mechanism(tuple(FINDERS[name] for name in FINDERS if name in names))
+    left_out = [name for name in FINDERS if name not in names]
+    if left_out and detection.mechanism is None:
+        refusals.append(f"{MECHANISMS_VARIABLE}={chosen!r} leaves out {', '.join(left_out)}")
+    return Detection(detection.mechanism, (*detection.refusals, *refusals))
+
+
+def mechanism_in_force(environ: Mapping[str, str] | None = None) -> Mechanism:
+    """The mechanism launched programs run under here, or `ConfinementUnavailable`.
+
+    `require_mechanism(system_detection(environ), environ)`, with `os.environ` by default:
+    what the process engine asks before every launch (cheap after the first call).
+    """
+    environment = os.environ if environ is None else environ
+    return require_mechanism(system_detection(environment), environment)
 
 
 def require_mechanism(detection: Detection, environ: Mapping[str, str]) -> Mechanism:

@@ -95,7 +95,7 @@ class Landlock(Mechanism):
         spec = landlock_spec(confinement, system_layout(), self.abi)
         return Launchable(
             [self.python, "-I", "-S", str(SUPERVISOR), *supervisor_arguments(spec), "--", *argv],
-            sandbox_environment(env, home=confinement.scratch_dir, tmpdir=str(confinement.scratch_dir)),
+            sandbox_environment(env, home=confinement.home, tmpdir=str(confinement.scratch_dir)),
             cwd=confinement.project_dir,
         )
 

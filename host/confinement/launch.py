@@ -72,7 +72,7 @@ class Mechanism(ABC):
 
 
 def sandbox_environment(env: Mapping[str, str], *, home: Path, tmpdir: str) -> dict[str, str]:
-    """`env` with HOME the scratch directory and TMPDIR where temporary files may go."""
+    """`env` with HOME (the scratch directory, unless the host chose another) and TMPDIR (temporary files)."""
     return {**env, "HOME": str(home), "TMPDIR": tmpdir}
 
 

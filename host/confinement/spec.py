@@ -62,12 +62,20 @@ class Confinement:
       The caller creates it and deletes it afterwards; it can read what the program left
       there (coverage data, for instance);
     - `read_only_paths`: more host paths to show read-only, chosen by the host (never by a
-      plugin): the interpreter and virtual environment a profile runs, for instance.
+      plugin): the interpreter and virtual environment a profile runs, for instance, or
+      single files (the user's git config files, for the host's own identity query). A
+      path may be reached through a symlink, which is followed: the program sees the
+      target's contents at the path named here;
+    - `home_dir`: the program's HOME when it is not the scratch directory. Only a
+      host-run query sets it (git's commit identity: the user's home path, so that git
+      finds the user's config files there); it shows nothing by itself: what is visible
+      of it is what `read_only_paths` names.
 
     Besides these, a program sees the system's programs and libraries read-only (see
     `host.confinement.system`), nothing else of the host's files. All paths must be
-    absolute, without `.` or `..`, and resolved (no symlink along them): they are shown
-    at the same path inside the sandbox, so what the host checked is what the program sees.
+    absolute and without `.` or `..`; the project and scratch directories also resolved
+    (no symlink along them). Each is shown at the same path inside the sandbox, so what
+    the host checked is what the program sees.
     """
 
     project_dir: Path
@@ -75,10 +83,13 @@ class Confinement:
     project_writable: bool = False
     read_only_paths: tuple[Path, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    home_dir: Path | None = None
 
     def __post_init__(self) -> None:
         for name, path in (("project_dir", self.project_dir), ("scratch_dir", self.scratch_dir)):
             _check_path(name, path)
+        if self.home_dir is not None:
+            _check_path("home_dir", self.home_dir)
         for path in self.read_only_paths:
             _check_path("read_only_paths", path)
         if self.project_dir == Path("/"):
@@ -92,6 +103,11 @@ class Confinement:
             for name, private in (("project_dir", self.project_dir), ("scratch_dir", self.scratch_dir)):
                 if private.is_relative_to(path):
                     raise ValueError(f"read-only path {path} contains the {name} {private}; name a narrower path")
+
+    @property
+    def home(self) -> Path:
+        """HOME as the program sees it: `home_dir`, else the scratch directory."""
+        return self.home_dir if self.home_dir is not None else self.scratch_dir
 
     def visible_paths(self) -> tuple[Path, ...]:
         """The host paths this launch shows besides the system's (in no particular order)."""

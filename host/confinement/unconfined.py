@@ -32,6 +32,6 @@ class Unconfined(Mechanism):
     def command(self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str]) -> Launchable:
         return Launchable(
             argv,
-            sandbox_environment(env, home=confinement.scratch_dir, tmpdir=str(confinement.scratch_dir)),
+            sandbox_environment(env, home=confinement.home, tmpdir=str(confinement.scratch_dir)),
             cwd=confinement.project_dir,
         )

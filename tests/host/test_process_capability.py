@@ -193,7 +193,9 @@ def test_environment_is_scrubbed_and_home_is_a_fresh_empty_directory(
     output = run_program(scope_for(project, "printenv"), "printenv", [], b"")
     assert output.status == 0
     environment = dict(line.split("=", 1) for line in output.stdout.decode().splitlines())
-    assert set(environment) == {"PATH", "HOME", "LANG", "LC_ALL", "TZ"}
+    # TMPDIR is the sandbox's private temporary directory; bubblewrap sets PWD (the project).
+    assert set(environment) - {"PWD"} == {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"}
+    assert environment.get("PWD", str(project.resolve())) == str(project.resolve())
     assert environment["PATH"] == SAFE_PATH
     assert environment["TZ"] == "UTC"
     assert environment["LC_ALL"] == "C.UTF-8"

@@ -1,8 +1,14 @@
 """Capability `process`, bound: run a granted program through the engine with the host's profiles.
 
-`engine.py` launches, bounds and collects; `profiles/` holds the host's knowledge of
-individual programs (git, pytest and coverage, python). `bind` hands the engine the
-profiles of the granted programs, narrowed as the manifest asks.
+`engine.py` launches (in the OS sandbox of `host.confinement`), bounds and collects;
+`profiles/` holds the host's knowledge of individual programs (git, pytest and
+coverage, python). `bind` hands the engine the profiles of the granted programs,
+narrowed as the manifest asks, and says whether the plugin may write the project
+anyway (an fs read-write grant), in which case its programs may too.
+
+When no OS sandbox works here, each call is refused (`SandboxUnavailable`, `denied` for
+the guest) and the refusal is also handed to the host (`BindContext.fail_run`), so the
+user sees it and how to fix it even if the plugin swallows the error.
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from host.capabilities.binding import BindContext, Binding, scope_as
+from host.capabilities.errors import SandboxUnavailable
 from host.capabilities.process.engine import ProcessOutput, ProcessScope, ProgramProfile, run_program
 from host.capabilities.process.profiles import PROFILES, warning_for
 from sdk.capabilities import Capability
+from sdk.capabilities.fs import FsCapability
 from sdk.capabilities.process import ProcessCapability
 
 
@@ -24,12 +32,23 @@ def bind(capability: Capability, context: BindContext) -> Binding:
         project_dir=context.project_dir or Path.cwd(),
         user_config_environment=context.user_config_environment,
         profiles=profiles_for(process),
+        project_writable=writes_project(context),
     )
 
     def run(program: str, args: list[str], stdin: bytes) -> ProcessOutput:
-        return run_program(scope, program, list(args), bytes(stdin))
+        try:
+            return run_program(scope, program, list(args), bytes(stdin))
+        except SandboxUnavailable as refused:
+            context.fail_run(refused.error)
+            raise
 
     return Binding(functions={"run": run})
+
+
+def writes_project(context: BindContext) -> bool:
+    """Whether the plugin holds a granted fs read-write capability on the project."""
+    fs = context.manifest.capabilities.get("fs")
+    return "fs" in context.granted and isinstance(fs, FsCapability) and fs.writable
 
 
 def profiles_for(process: ProcessCapability) -> Mapping[str, ProgramProfile]:
