@@ -14,6 +14,7 @@ TEST_CACHE = Path(os.environ.get("ACC_TEST_CACHE") or REPO / ".acc-test-cache")
 PLUGIN_SOURCES = {
     "project-stats": REPO / "official_plugins" / "example",
     "hostile": REPO / "tests" / "plugins" / "hostile",
+    "escaper": REPO / "tests" / "plugins" / "escaper",
     "relay": REPO / "tests" / "plugins" / "relay",
     "asker": REPO / "tests" / "plugins" / "asker",
     "git": REPO / "official_plugins" / "git",

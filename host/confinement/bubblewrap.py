@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from host.confinement.kernel import seccomp
-from host.confinement.launch import Launchable, Mechanism, sandbox_environment
+from host.confinement.launch import Launchable, Mechanism, info_pipe, sandbox_environment
 from host.confinement.spec import Confinement, Limits
 from host.confinement.system import SystemEntry, system_layout
 
@@ -77,7 +77,9 @@ class Bubblewrap(Mechanism):
             notes.append("bubblewrap < 0.8: a launched program may create nested user namespaces")
         return tuple(notes)
 
-    def command(self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str]) -> Launchable:
+    def command(
+        self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str], *, report_keeper: bool = False
+    ) -> Launchable:
         arch = seccomp.native_architecture()
         if arch is None:  # find_bubblewrap refuses such a machine; this is the backstop
             raise ValueError(f"no seccomp filter for {os.uname().machine}")
@@ -86,6 +88,9 @@ class Bubblewrap(Mechanism):
             _memory_file("acc-group", _group()),
             _memory_file("acc-seccomp", seccomp.encode(seccomp.build_filter(arch, deny_truncate=False))),
         ]
+        info_read, info_write = info_pipe() if report_keeper else (None, None)
+        if info_write is not None:
+            fds.append(info_write)
         arguments = bwrap_arguments(
             confinement,
             system_layout(),
@@ -94,12 +99,14 @@ class Bubblewrap(Mechanism):
             seccomp_fd=fds[2],
             prlimit=self.prlimit,
             nested_user_namespaces=self.version < (0, 8),
+            info_fd=info_write,
         )
         return Launchable(
             [self.executable, *arguments],
             sandbox_environment(env, home=confinement.home, tmpdir="/tmp"),
             cwd=confinement.project_dir,
             pass_fds=fds,
+            info_fd=info_read,
         )
 
 
@@ -112,9 +119,16 @@ def bwrap_arguments(
     seccomp_fd: int,
     prlimit: str,
     nested_user_namespaces: bool = False,
+    info_fd: int | None = None,
 ) -> list[str]:
-    """bubblewrap's arguments for one launch: a pure function of what it is given."""
+    """bubblewrap's arguments for one launch: a pure function of what it is given.
+
+    `info_fd`: where bubblewrap reports the host pid of the PID namespace's init, whose
+    exit is the end of every process in the sandbox (`Launchable.keeper`).
+    """
     arguments = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
+    if info_fd is not None:
+        arguments += ["--info-fd", str(info_fd)]
     arguments += ["--cap-drop", "ALL", "--hostname", HOSTNAME, "--seccomp", str(seccomp_fd)]
     if not nested_user_namespaces:
         arguments.append("--disable-userns")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from host.confinement.kernel import landlock, seccomp
-from host.confinement.launch import Launchable, Mechanism, sandbox_environment
+from host.confinement.launch import Launchable, Mechanism, info_pipe, sandbox_environment
 from host.confinement.spec import Confinement
 from host.confinement.system import DEVICES, SystemEntry, system_layout
 
@@ -91,12 +91,18 @@ class Landlock(Mechanism):
             )
         return tuple(notes)
 
-    def command(self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str]) -> Launchable:
+    def command(
+        self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str], *, report_keeper: bool = False
+    ) -> Launchable:
         spec = landlock_spec(confinement, system_layout(), self.abi)
+        info_read, info_write = info_pipe() if report_keeper else (None, None)
+        report = ["--info-fd", str(info_write)] if info_write is not None else []
         return Launchable(
-            [self.python, "-I", "-S", str(SUPERVISOR), *supervisor_arguments(spec), "--", *argv],
+            [self.python, "-I", "-S", str(SUPERVISOR), *supervisor_arguments(spec), *report, "--", *argv],
             sandbox_environment(env, home=confinement.home, tmpdir=str(confinement.scratch_dir)),
             cwd=confinement.project_dir,
+            pass_fds=(info_write,) if info_write is not None else (),
+            info_fd=info_read,
         )
 
 

@@ -29,7 +29,9 @@ class Unconfined(Mechanism):
             "a hostile repository or plugin can run any command as you",
         )
 
-    def command(self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str]) -> Launchable:
+    def command(
+        self, confinement: Confinement, argv: Sequence[str], env: Mapping[str, str], *, report_keeper: bool = False
+    ) -> Launchable:
         return Launchable(
             argv,
             sandbox_environment(env, home=confinement.home, tmpdir=str(confinement.scratch_dir)),

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import select
 import selectors
 import shutil
 import signal
@@ -332,6 +333,8 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
         raise LimitExceeded(
             f"stdin for {program} is {len(stdin)} bytes; the process grant allows at most {scope.max_stdin_bytes}"
         )
+    # No sandbox, no program: refused before anything of the call is looked at further.
+    mechanism = _mechanism(scope)
     project_dir = _project_directory(scope)
     profile = scope.profiles.get(program, _NO_PROFILE)
     argv_tail = profile.check_args(arg_list, project_dir)
@@ -341,7 +344,6 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
     if executable is None:
         raise Failed(f"program not found: {program} (looked in {search_path})")
 
-    mechanism = _mechanism(scope)
     limits = Limits(
         # Per process, and never before the deadline: a process cannot use more CPU time
         # than the wall time multiplied by the cores. A backstop for the deadline.
@@ -500,7 +502,7 @@ def _execute(
     max_output: int,
 ) -> _Outcome:
     try:
-        launchable = confined_command(mechanism, confinement, argv, env)
+        launchable = confined_command(mechanism, confinement, argv, env, report_keeper=True)
     except ValueError as error:  # a program or path the sandbox cannot show
         raise Failed(f"cannot confine {argv[0]}: {error}") from error
     with launchable:
@@ -521,6 +523,9 @@ def _execute(
             )
         except OSError as error:
             raise Failed(f"could not start {argv[0]}: {error.strerror or error}") from error
+        # The sandbox's keeper (bubblewrap's PID namespace init, the Landlock supervisor):
+        # when it is gone, so is every process of the launch, setsid or not.
+        keeper = launchable.keeper(max(0.0, deadline - time.monotonic()))
     try:
         collected = _collect(process, stdin, deadline, max_output)
     finally:
@@ -530,6 +535,8 @@ def _execute(
         _kill_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel:
             process.wait(timeout=_REAP_SECONDS)  # subprocess reaps it later
+        # The launch can exit (or die) a moment before its sandbox's teardown is over.
+        _wait_for_exit([keeper] if keeper is not None else [], _REAP_SECONDS)
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
@@ -543,6 +550,19 @@ def _execute(
         ),
         timed_out=collected.timed_out,
     )
+
+
+def _wait_for_exit(pidfds: list[int], seconds: float) -> None:
+    """Wait (at most `seconds`) until each process of `pidfds` has exited; close them."""
+    deadline = time.monotonic() + seconds
+    try:
+        for fd in pidfds:
+            remaining = deadline - time.monotonic()
+            if remaining > 0:
+                select.select([fd], [], [], remaining)
+    finally:
+        for fd in pidfds:
+            os.close(fd)
 
 
 def _kill_group(pgid: int) -> None:

@@ -4,7 +4,7 @@ Usage (built by `host.confinement.landlock_launch`, never by hand):
 
     python -I -S exec.py --abi 7 --handled-fs N --handled-net N --scoped N
         [--rule ACCESS PATH]... [--rlimit NAME VALUE]... --processes N
-        --deny-truncate 0|1 --guard-metadata 0|1 -- /abs/program arg...
+        --deny-truncate 0|1 --guard-metadata 0|1 [--info-fd FD] -- /abs/program arg...
 
 Plain arguments rather than JSON, and only light standard modules: this starts for
 every launch, and `json`, `typing` or `dataclasses` would each cost more than the rest.
@@ -21,7 +21,9 @@ Three processes, because one cannot both be killed by the caller and clean up af
 
 When the program exits, or the launcher dies, the supervisor kills every process left
 below it, reaps them, and reports the program's wait status to the launcher, which exits
-the same way (same code, or the same signal).
+the same way (same code, or the same signal). With `--info-fd`, the launcher first writes
+`{"child-pid": SUPERVISOR}` there (bubblewrap's format): the supervisor's exit is the end
+of every process of the launch, which the engine waits for after killing the launcher.
 
 Exit statuses of our own: 126 when the sandbox could not be set up (nothing ran; the
 reason is on stderr, prefixed "acc sandbox:"), 127 when the program does not exist.
@@ -85,6 +87,7 @@ class Spec:
         self.processes = 0
         self.deny_truncate = False
         self.guard_metadata = False
+        self.info_fd = -1
 
 
 _INTEGER_OPTIONS = {
@@ -93,6 +96,7 @@ _INTEGER_OPTIONS = {
     "--handled-net": "handled_net",
     "--scoped": "scoped",
     "--processes": "processes",
+    "--info-fd": "info_fd",
 }
 _FLAG_OPTIONS = {"--deny-truncate": "deny_truncate", "--guard-metadata": "guard_metadata"}
 
@@ -132,8 +136,16 @@ def main(argv: Sequence[str]) -> NoReturn:
     supervisor = os.fork()
     if supervisor == 0:
         os.close(report_read)
+        if spec.info_fd >= 0:
+            os.close(spec.info_fd)  # the program must not inherit it
         _supervise(spec, program, report_write, launcher)
     os.close(report_write)
+    if spec.info_fd >= 0:
+        try:  # noqa: SIM105 - contextlib would cost an import in every launch
+            os.write(spec.info_fd, b'{"child-pid": %d}' % supervisor)
+        except OSError:
+            pass  # the engine stopped listening: it waits for nothing then
+        os.close(spec.info_fd)
     _detach_standard_streams(keep_stderr=True)  # for our own errors
     report = _read_all(report_read)
     os.waitpid(supervisor, 0)
