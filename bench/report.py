@@ -1,7 +1,7 @@
 """docs/performance.md is written by more than one benchmark: each owns one marked section.
 
-`bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section and
-`bench/install_bench.py` the install section;
+`bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section,
+`bench/install_bench.py` the install section and `bench/confinement_bench.py` the confinement section;
 rewriting one keeps the others as they are.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PERFORMANCE_MD = REPO / "docs" / "performance.md"
-SECTION_ORDER = ("runtime", "registry", "install")
+SECTION_ORDER = ("runtime", "registry", "install", "confinement")
 
 
 def write_section(name: str, body: str, path: Path = PERFORMANCE_MD) -> None:

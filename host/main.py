@@ -84,6 +84,7 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
         "marketplace": ("host.marketplace_cli:marketplace", "Add, list and remove the marketplaces you install from."),
         "registry": ("registry.cli:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
         "agent": ("host.agent_cli:agent", "Let Claude work on a project through installed plugins."),
+        "doctor": ("host.doctor_cli:doctor", "Say which OS sandbox confines launched programs; versions, paths."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

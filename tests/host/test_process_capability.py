@@ -451,6 +451,13 @@ def test_git_diff_outside_a_repository_is_refused(project: Path) -> None:
         run_git(project, "diff", "a", "b")
 
 
+def test_a_bare_repository_is_vetted_and_usable_but_has_no_work_tree_to_diff(project: Path, home: Path) -> None:
+    plain_git(project, "init", "-q", "--bare", home=home)
+    assert run_git(project, "rev-parse", "--is-bare-repository").stdout == "true\n"
+    with pytest.raises(Denied, match="work tree"):
+        run_git(project, "diff", "a", "b")
+
+
 def test_git_init_makes_the_project_a_repository_without_templates(project: Path) -> None:
     result = run_git(project, "init", "-q", "-b", "main")
     assert result.returncode == 0, result.stderr

@@ -418,16 +418,19 @@ def _vet_one_repository(
         )
 
     _check_git_entry(directory, project, where, walked)
+    # One query for where the repository is and whether it has a work tree: each query is a
+    # launch in the OS sandbox, and their set-up is most of a git call's cost. In a bare
+    # repository --show-toplevel fails after the first three answers are printed.
     located = _git_query(
         launch, directory, ["rev-parse", "--absolute-git-dir", "--git-common-dir",
-                            "--is-bare-repository"]
+                            "--is-bare-repository", "--show-toplevel"]
     )  # fmt: skip
-    if located.status != 0:
+    lines = os.fsdecode(located.stdout).splitlines()
+    if located.status != 0 and len(lines) < 3:
         if not submodule and b"not a git repository" in located.stderr:
             return False  # nothing to vet; the plugin's command sees the same
         raise Failed(f"git cannot open {where}: {_git_error(located)}")
-    lines = os.fsdecode(located.stdout).splitlines()
-    if len(lines) != 3:
+    if len(lines) not in (3, 4):
         raise Failed(f"git rev-parse gave unexpected output for {where}")
     git_dir, common_dir, bare = Path(lines[0]), directory / lines[1], lines[2] == "true"
     for name, path in (("git directory", git_dir), ("common git directory", common_dir)):
@@ -442,10 +445,9 @@ def _vet_one_repository(
     _check_git_alternates(common_dir / "objects", project, where, depth=0)
 
     if not bare:
-        top = _git_query(launch, directory, ["rev-parse", "--show-toplevel"])
-        if top.status != 0:
-            raise Failed(f"git cannot find the work tree of {where}: {_git_error(top)}")
-        work_tree = Path(os.fsdecode(top.stdout).rstrip("\n"))
+        if located.status != 0 or len(lines) != 4:
+            raise Failed(f"git cannot find the work tree of {where}: {_git_error(located)}")
+        work_tree = Path(lines[3])
         if work_tree.resolve() != directory:
             raise Denied(
                 f"the work tree of {where} is {work_tree} (core.worktree), not "
