@@ -10,7 +10,7 @@ machine's load hits them alike:
    way the engine starts a program; `true` isolates the sandbox's fixed cost;
 2. **capability**: `git status --porcelain` through the `process` capability
    (`run_program` with the host's git profile: argument checks, the repository
-   vetting's four git queries, then the command; five launches in all);
+   vetting's three git queries, then the command; four launches in all);
 3. **plugin**: a full `testing run` of the official testing plugin through `PluginHost`
    (as `acc plugin run` does) on a small project with 24 tests; unconfined means
    ACC_CONFINEMENT_MECHANISMS="" with ACC_UNCONFINED_PROCESSES_DANGEROUS=1.
@@ -277,10 +277,11 @@ def markdown(
         f"/proc and `prlimit`'s exec for bubblewrap; a Python interpreter and two forks for the Landlock "
         f"supervisor. Building the command in the host costs {overhead} of that; detecting the mechanism "
         "(a probe launch) happens once per process.",
-        "- **Per `process` call**: git's profile runs four vetting queries before the command, each a "
-        "launch of its own in the sandbox, so a git call pays the set-up five times.",
+        "- **Per `process` call**: git's profile runs three vetting queries before the command, each a "
+        "launch of its own in the sandbox, so a git call pays the set-up four times.",
         "- **Per `testing run`**: one pytest launch; the plugin's own work (loading, parsing the JUnit "
-        "report, the kv history) is the same confined or not.",
+        "report, the kv history) is the same confined or not. The sandbox's set-up is lost in the second "
+        "the tests take: differences of a few percent either way are noise at this load.",
         f"- Runs: {options.runs} per launch and capability variant, {options.test_runs} per testing run.",
     ]
     return "\n".join(lines)
