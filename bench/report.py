@@ -2,7 +2,10 @@
 
 `bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section,
 `bench/install_bench.py` the install section and `bench/confinement_bench.py` the confinement section;
-rewriting one keeps the others as they are.
+rewriting one keeps the others as they are. The prose under the runtime and registry tables
+is hand-written in docs/performance-notes.md and docs/performance-registry-notes.md: those
+files are the sources, copied in on each run; edit them, never the generated copy. The
+confinement section's prose is written by bench/confinement_bench.py itself.
 """
 
 from __future__ import annotations
