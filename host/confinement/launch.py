@@ -66,6 +66,8 @@ class Launchable:
         fd, self._info_fd = self._info_fd, None
         try:
             pid = _read_child_pid(fd, timeout)
+        except OSError:  # the report is an aid to waiting; without it there is nothing to wait for
+            pid = None
         finally:
             os.close(fd)
         if pid is None:
