@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from host.paths import HostPaths, host_paths
+from sdk.terminal_text import printable
 
 if TYPE_CHECKING:
     from host.agent.loop import AgentRun
@@ -128,7 +129,7 @@ def run_command(
     if as_json:
         click.echo(json.dumps(result.summary(), indent=2))
     elif result.answer:
-        click.echo(result.answer)
+        click.echo(printable(result.answer, multiline=True))  # the model's words may quote a plugin's
     if result.stop_reason.startswith("budget") or result.stop_reason in ("interrupted", "max_tokens"):
         why = {"interrupted": "interrupted by Ctrl-C", "max_tokens": "the model's answer reached max_tokens"}.get(
             result.stop_reason, result.stop_reason
@@ -224,10 +225,11 @@ def plan_command(
                 if r.summary
                 else ""
             )
-            click.echo(f"{r.id:<{width}}  {r.status:<8}{spent}" + (f"  ({r.detail})" if r.detail else ""))
+            detail = f"  ({printable(r.detail)})" if r.detail else ""
+            click.echo(f"{r.id:<{width}}  {r.status:<8}{spent}{detail}")
         for r in results:
             if r.answer:
-                click.echo(f"\n[{r.id}]\n{r.answer}")
+                click.echo(f"\n[{r.id}]\n{printable(r.answer, multiline=True)}")
     if any(r.status != "done" for r in results):
         sys.exit(EXIT_INTERRUPTED if session.stop.is_set() else 1)
 
@@ -257,9 +259,10 @@ class _Session:
         return cls(paths, config, api_settings(os.environ, retries=int(config.get("retries", 4))), project_dir, quiet)
 
     def show(self, line: str) -> None:
+        """One progress line on stderr; what it quotes (tool names, plugin logs) is made printable."""
         if not self.quiet:
             with self._output:
-                click.echo(line, err=True)
+                click.echo(printable(line), err=True)
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:
@@ -284,6 +287,7 @@ class _Session:
         from host.agent.transcript import Transcript
         from host.capabilities.llm import LlmGateway
         from host.messages import DEFAULT_MODEL, MessagesClient
+        from host.policy import load_policy
         from host.runner import PluginHost, RunOptions
 
         prefix = f"[{label}] " if label else ""
@@ -324,7 +328,10 @@ class _Session:
                 on_usage=on_llm_usage,
                 deadline_seconds=budgets.max_seconds,
             )
-            with PluginHost(self.paths, RunOptions(project_dir=self.project, emit_log=on_log, llm=gateway)) as host:
+            options = RunOptions(
+                project_dir=self.project, emit_log=on_log, llm=gateway, policy=load_policy(self.paths.home)
+            )
+            with PluginHost(self.paths, options) as host:
                 return run_agent(request, client, host, tools, record, stop=self.stop, on_tool=on_tool, spent=spent)
         finally:
             record.close()

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 
 def ask_on_terminal(question: Question) -> bool:
-    """Ask one consent question on the terminal: what it allows, why, then yes or no."""
+    """Ask one consent question on the terminal: what it allows, why, then yes or no.
+
+    The question's words are printable (`Question` escapes them): a reason cannot print a
+    line of its own that looks like this prompt, clear the screen or move the cursor."""
     click.echo("  " + question.describe())
     if question.about_signer:
         return click.confirm("  Trust the new publisher key?", default=False)
@@ -301,6 +304,7 @@ def revoke(name: str, capability: str) -> None:
 def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
     """Run COMMAND of plugin NAME; print its JSON result on stdout."""
     from host.errors import InputError, PluginFailed, PluginTrap
+    from host.policy import load_policy
     from host.runner import PluginHost, RunOptions, parse_input
 
     project_dir = project.resolve()
@@ -313,7 +317,9 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
             click.echo(f"[{plugin}] {level}: {message}", err=True)
 
     try:
-        with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
+        paths = host_paths()
+        options = RunOptions(project_dir=project_dir, emit_log=emit, policy=load_policy(paths.home))
+        with PluginHost(paths, options) as plugin_host:
             result = plugin_host.run(name, command, value)
     except (PluginTrap, PluginFailed) as e:
         if e.loading == name:

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from sdk.errors import AccError
+from sdk.terminal_text import printable
 
 
 class LazyGroup(click.Group):
@@ -52,7 +53,8 @@ class RootGroup(LazyGroup):
         try:
             return super().invoke(ctx)
         except AccError as e:
-            click.echo(f"error: {e.diagnostics()}", err=True)
+            # Errors carry text from plugins, manifests and marketplaces: never let it drive the terminal.
+            click.echo(f"error: {printable(e.diagnostics(), multiline=True)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             # Every change to the store, the trust list and the marketplaces is one atomic

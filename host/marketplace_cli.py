@@ -17,6 +17,7 @@ import click
 from host.paths import host_paths
 from host.progress import terminal_progress
 from sdk.errors import AccError
+from sdk.terminal_text import printable
 
 if TYPE_CHECKING:
     from host.store import InstalledPlugin
@@ -153,7 +154,7 @@ def search(query: str, market_name: str | None) -> None:
         rows.append(row + ((hit.marketplace,) if show_market else ()))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        click.echo(printable("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()))
 
 
 def install_from_marketplace(
@@ -538,14 +539,14 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
         return
     click.echo(f"{index.name} on {client.marketplace.name} (owner {index.owner}), verified by its signed index")
     if index.deprecated:
-        click.echo(f"  DEPRECATED: {index.deprecated}")
+        click.echo(f"  DEPRECATED: {printable(index.deprecated)}")
     click.echo("versions:")
     for entry in ordered:
         notes = []
         if newest is not None and entry.version == newest.version:
             notes.append("newest for this host")
         if entry.yanked:
-            notes.append(f"YANKED: {entry.yank_reason or 'no reason given'}")
+            notes.append(f"YANKED: {printable(entry.yank_reason or 'no reason given')}")
         if not admits_abi(entry, SUPPORTED_ABI_VERSIONS):
             notes.append(f"needs plugin ABI {entry.abi}")
         click.echo(f"  {entry.version:<12} {'; '.join(notes)}".rstrip())
@@ -557,7 +558,7 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
     for kind, summary in sorted(shown.capabilities.items()):
         scope = summary.get("scope", "") if isinstance(summary, dict) else ""
         reason = summary.get("reason", "") if isinstance(summary, dict) else ""
-        click.echo(f"    {kind}: {scope}\n        why: {reason}")
+        click.echo(f"    {printable(kind)}: {printable(str(scope))}\n        why: {printable(str(reason))}")
     if shown.dependencies:
         click.echo("  needs: " + ", ".join(f"{dep}{spec}" for dep, spec in sorted(shown.dependencies.items())))
     click.echo(f"install: acc plugin install {index.name}")

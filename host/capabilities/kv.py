@@ -1,4 +1,8 @@
-"""Capability `kv`, bound: one SQLite file per plugin under ACC_HOME/kv, with a byte quota (capped by host policy)."""
+"""Capability `kv`, bound: one SQLite file per plugin under ACC_HOME/kv, with a byte quota (capped by host policy).
+
+Another process (a second acc running the same plugin) may hold the file's write lock;
+SQLite then waits, at most `BUSY_SECONDS` and never past the plugin call's deadline.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from pathlib import Path
 
 from host.capabilities.binding import BindContext, Binding, scope_as
 from host.capabilities.errors import Failed, Invalid, LimitExceeded
+from host.deadline import capped
 from sdk.capabilities import Capability
 from sdk.capabilities.kv import KvCapability
 
 MAX_KEY_BYTES = 1024
+BUSY_SECONDS = 10.0
 MAX_LIST_KEYS = 10_000
 
 
@@ -36,14 +42,19 @@ class KvStore:
         self._db: sqlite3.Connection | None = None
 
     def _conn(self) -> sqlite3.Connection:
+        busy_ms = int(capped(BUSY_SECONDS) * 1000)
+        if busy_ms <= 0:
+            raise LimitExceeded("no time left for the kv store: the plugin's time limit has run out")
         if self._db is None:
             self.scope.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                db = sqlite3.connect(self.scope.path, timeout=10, isolation_level=None)
+                db = sqlite3.connect(self.scope.path, timeout=busy_ms / 1000, isolation_level=None)
                 db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
             except sqlite3.Error as e:
                 raise Failed(f"the plugin's kv store could not be opened: {e}") from e
             self._db = db
+        else:
+            self._db.execute(f"PRAGMA busy_timeout = {busy_ms}")
         return self._db
 
     def get(self, key: str) -> bytes | None:
