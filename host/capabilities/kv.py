@@ -6,7 +6,9 @@ SQLite then waits, at most `BUSY_SECONDS` and never past the plugin call's deadl
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +61,16 @@ class KvStore:
 
     def get(self, key: str) -> bytes | None:
         _check_key(key)
-        row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        with _lock_wait():
+            row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
     def set(self, key: str, value: bytes) -> None:
         _check_key(key)
+        with _lock_wait():
+            self._set(key, value)
+
+    def _set(self, key: str, value: bytes) -> None:
         db = self._conn()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -84,10 +91,15 @@ class KvStore:
 
     def delete(self, key: str) -> None:
         _check_key(key)
-        self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))
+        with _lock_wait():
+            self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))
 
     def list_keys(self, prefix: str) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with _lock_wait():
+            return self._list_keys(escaped)
+
+    def _list_keys(self, escaped: str) -> list[str]:
         rows = (
             self._conn()
             .execute(
@@ -102,6 +114,17 @@ class KvStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+@contextlib.contextmanager
+def _lock_wait() -> Iterator[None]:
+    """Another process holding the store past the wait is a limit, not a host error."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e) and "busy" not in str(e):
+            raise Failed(f"the plugin's kv store failed: {e}") from e
+        raise LimitExceeded("the kv store is locked by another process (acc gave up waiting)") from e
 
 
 def _check_key(key: str) -> None:

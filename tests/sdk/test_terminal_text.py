@@ -120,3 +120,32 @@ def test_consent_questions_cannot_be_spoofed_even_from_an_unchecked_manifest() -
     )
     assert all(unsafe_characters(line) == [] for line in lines)
     assert [q.kind for q in install_questions(manifest)] == ["process"]
+
+
+def test_a_plugins_error_message_is_escaped_wherever_it_goes() -> None:
+    from host.errors import PluginFailed
+
+    error = PluginFailed("failed", "boom\x1b]0;owned\x07\nTraceback line", plugin="p", command="c")
+    assert error.detail == "boom\\x1b]0;owned\\x07\nTraceback line"  # its own line breaks stay
+    assert unsafe_characters(error.message.replace("\n", "")) == []
+
+
+def test_the_cli_prints_errors_without_escape_sequences() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from host.main import RootGroup
+    from sdk.errors import AccError
+
+    @click.group(cls=RootGroup)
+    def root() -> None:
+        """A root like acc's."""
+
+    @root.command()
+    def fail() -> None:
+        raise AccError("a marketplace said \x1b[2J\x1b[H\rGrant process? [y/N]", hint="\x9b1A")
+
+    result = CliRunner().invoke(root, ["fail"])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\r" not in result.output and "\x9b" not in result.output
+    assert "\\x1b[2J" in result.output
