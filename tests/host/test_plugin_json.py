@@ -76,3 +76,16 @@ def test_input_from_the_command_line_is_decoded_strictly() -> None:
     with pytest.raises(InputError, match="--input is refused: NaN is not a JSON number"):
         parse_input('{"n": NaN}')
     assert parse_input('{"n": 1}') == {"n": 1}
+
+
+def test_a_transcript_survives_text_that_is_not_unicode(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from host.agent.transcript import Transcript
+
+    path = Path(str(tmp_path)) / "t.jsonl"
+    transcript = Transcript(path)
+    transcript.write("tool_call", input={"s": "\ud800"}, result="ok")
+    transcript.close()
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["result"] == "ok"
