@@ -1,4 +1,7 @@
-"""Where the host reaches past wasmtime-py's public API: one lowering fix, and exit.
+"""Where the host reaches past wasmtime-py's public API: one lowering fix, Winch, bytes, exit.
+
+`use_winch`: wasmtime-py 50's `Config.strategy` setter knows only "auto" and "cranelift";
+the C API it wraps also takes `WASMTIME_STRATEGY_WINCH` (2), wasmtime's baseline compiler.
 
 `install_fast_bytes`: `list<u8>` values cross the boundary in C, not one byte at a time.
 
@@ -154,3 +157,14 @@ def custom_output(wasi_config: Any, stream: str, callback: Callable[[bytes], Non
 
 
 _NO_FINALIZER: Any = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
+
+
+#: `WASMTIME_STRATEGY_WINCH` in wasmtime's C API (config.h).
+_STRATEGY_WINCH = 2
+
+
+def use_winch(config: Any) -> None:
+    """Make `config` (a `wasmtime.Config`) compile with Winch instead of Cranelift."""
+    from wasmtime import _ffi as ffi
+
+    ffi.wasmtime_config_strategy_set(config.ptr(), _STRATEGY_WINCH)

@@ -134,7 +134,7 @@ def test_the_cli_prints_errors_without_escape_sequences() -> None:
     import click
     from click.testing import CliRunner
 
-    from host.main import RootGroup
+    from acc_cli.root import RootGroup
     from sdk.errors import AccError
 
     @click.group(cls=RootGroup)
