@@ -70,6 +70,7 @@ class LogSink:
         def write(data: bytes) -> None:
             if self.full:
                 self.dropped_bytes += len(data)
+                self.dropped_records += data.count(b"\n")
                 return
             buffer.extend(data[: MAX_LINE_BYTES * 4])
             if b"\n" in buffer:
@@ -77,8 +78,9 @@ class LogSink:
                 # the buffer once per line, quadratic in a write full of empty lines.
                 *lines, rest = bytes(buffer).split(b"\n")
                 buffer[:] = rest
-                for line in lines:
+                for index, line in enumerate(lines):
                     if self.full:
+                        self.dropped_records += len(lines) - index
                         buffer.clear()
                         return
                     self.log(name, line.decode("utf-8", "replace"))
