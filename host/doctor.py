@@ -2,8 +2,8 @@
 
 `diagnose()` gathers it (the confinement mechanism in force with its caveats, or why
 there is none; the versions of the runtime pieces; where acc keeps its state), and
-`render()` turns it into the lines the command prints. Both are plain functions over
-the environment, so they are tested without a terminal.
+`render()` turns it into the lines the command prints (`acc_cli/doctor.py`). Both are
+plain functions over the environment, so they are tested without a terminal.
 """
 
 from __future__ import annotations

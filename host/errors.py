@@ -19,6 +19,7 @@ AccError
 from __future__ import annotations
 
 from sdk.errors import AccError
+from sdk.terminal_text import printable
 
 
 class StoreError(AccError):
@@ -58,6 +59,9 @@ class PluginFailed(AccError):
     loading = ""  # as for PluginTrap: set when its initialize returned the error
 
     def __init__(self, kind: str, message: str, *, plugin: str, command: str) -> None:
+        # The message is the plugin's own text: made printable here, so no reader of the
+        # error (a terminal, a transcript, a model) gets its escape sequences.
+        message = printable(message, multiline=True)
         super().__init__(f"{plugin} {command}: {kind}: {message}")
         self.kind = kind
         self.detail = message

@@ -17,6 +17,7 @@ PLUGIN_SOURCES = {
     "escaper": REPO / "tests" / "plugins" / "escaper",
     "relay": REPO / "tests" / "plugins" / "relay",
     "asker": REPO / "tests" / "plugins" / "asker",
+    "unruly": REPO / "tests" / "plugins" / "unruly",
     "git": REPO / "official_plugins" / "git",
     "testing": REPO / "official_plugins" / "testing",
     "docs": REPO / "official_plugins" / "docs",

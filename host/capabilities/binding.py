@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from sdk.capabilities import Capability
+from sdk.capabilities.llm import LlmCapability
 from sdk.errors import AccError
 from sdk.manifest import Manifest
 
@@ -26,7 +27,7 @@ ScopeT = TypeVar("ScopeT", bound=Capability)
 class Gateway(Protocol):
     """The host's way to Claude for the `llm` capability (`host.capabilities.llm.LlmGateway`)."""
 
-    def complete(self, plugin: str, max_tokens_granted: int, request_json: str) -> str: ...
+    def complete(self, plugin: str, scope: LlmCapability, request_json: str) -> str: ...
 
 
 class PluginCalls(Protocol):

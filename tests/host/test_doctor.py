@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from acc_cli.root import cli
 from host.confinement import MECHANISMS_VARIABLE, OVERRIDE_VARIABLE, system_detection
 from host.doctor import diagnose, render
-from host.main import cli
 from host.paths import HostPaths
 
 

@@ -14,12 +14,14 @@ user sees it and how to fix it even if the plugin swallows the error.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from host.capabilities.binding import BindContext, Binding, scope_as
-from host.capabilities.errors import SandboxUnavailable
+from host.capabilities.errors import LimitExceeded, SandboxUnavailable
 from host.capabilities.process.engine import ProcessOutput, ProcessScope, ProgramProfile, run_program
 from host.capabilities.process.profiles import PROFILES, warning_for
+from host.deadline import current_deadline
 from sdk.capabilities import Capability
 from sdk.capabilities.fs import FsCapability
 from sdk.capabilities.process import ProcessCapability
@@ -37,7 +39,7 @@ def bind(capability: Capability, context: BindContext) -> Binding:
 
     def run(program: str, args: list[str], stdin: bytes) -> ProcessOutput:
         try:
-            return run_program(scope, program, list(args), bytes(stdin))
+            return run_within_deadline(scope, program, list(args), bytes(stdin))
         except SandboxUnavailable as refused:
             context.fail_run(refused.error)
             raise
@@ -49,6 +51,25 @@ def writes_project(context: BindContext) -> bool:
     """Whether the plugin holds a granted fs read-write capability on the project."""
     fs = context.manifest.capabilities.get("fs")
     return "fs" in context.granted and isinstance(fs, FsCapability) and fs.writable
+
+
+def run_within_deadline(scope: ProcessScope, program: str, args: list[str], stdin: bytes) -> ProcessOutput:
+    """`run_program`, its timeout capped by the plugin call's deadline (`host.deadline`).
+
+    The grant's timeout bounds one program; the plugin's limit bounds the whole call, so
+    a program (or git waiting on a lock) stops at whichever comes first.
+    """
+    deadline = current_deadline()
+    if deadline is None or deadline.remaining() >= scope.timeout_seconds:
+        return run_program(scope, program, args, stdin)
+    if deadline.expired():
+        raise LimitExceeded(f"{program} was not started: {deadline.describe()} has run out")
+    try:
+        return run_program(replace(scope, timeout_seconds=max(deadline.remaining(), 0.001)), program, args, stdin)
+    except LimitExceeded as e:
+        if not deadline.expired():
+            raise
+        raise LimitExceeded(f"program {program} was stopped at {deadline.describe()}") from e
 
 
 def profiles_for(process: ProcessCapability) -> Mapping[str, ProgramProfile]:
