@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from acc_cli.root import cli
 from host.capabilities import BindContext, bind_granted
 from host.errors import StoreError
-from host.main import cli
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from host.store import LocalStore

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from acc_cli.root import cli
 from host.errors import PluginFailed
-from host.main import cli
 from host.paths import HostPaths
 from host.runner import PluginHost, RunOptions
 from tests.helpers import REPO, TEST_CACHE, install_unsigned

@@ -29,6 +29,7 @@ from host.capabilities.errors import Denied, Invalid
 from host.capabilities.process.engine import Launch, ProcessOutput, ProgramProfile
 from host.capabilities.process.engine import inside as _inside
 from host.capabilities.process.profiles.pytest import check_pytest_args, pytest_environment, read_capped
+from host.capabilities.process.profiles.python import interpreter_paths
 
 __all__ = ["MAX_FUNCTIONS", "PROFILE", "PROFILER", "check_cprofile_args", "run_cprofile"]
 
@@ -115,6 +116,7 @@ PROFILE = ProgramProfile(
     check_args=check_cprofile_args,
     environment=pytest_environment,
     execute=run_cprofile,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     executable="python",
     subcommands=frozenset({"test", "module"}),

@@ -53,6 +53,7 @@ from pathlib import Path
 from host.capabilities.errors import Denied, Invalid
 from host.capabilities.process.engine import Launch, ProcessOutput, ProgramProfile
 from host.capabilities.process.engine import inside as _inside
+from host.capabilities.process.profiles.python import interpreter_paths
 
 __all__ = [
     "COVERAGE",
@@ -421,6 +422,7 @@ PYTEST = ProgramProfile(
     check_args=check_pytest_args,
     environment=pytest_environment,
     execute=run_pytest,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     warning=_TESTS_WARNING,
 )
@@ -428,6 +430,7 @@ COVERAGE = ProgramProfile(
     check_args=check_coverage_args,
     environment=pytest_environment,
     execute=run_coverage,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     warning=_TESTS_WARNING,
 )

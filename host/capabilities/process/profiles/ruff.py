@@ -16,6 +16,7 @@ project. So the arguments are an allowlist:
   `--target-version`, `--preview`, `--output-format`, `--exclude` patterns, and a few
   report flags; every path inside the project (lexically and resolved).
 
+The OS sandbox shows ruff the project read-only (no call of this profile writes).
 acc adds `--no-cache` (ruff would write `.ruff_cache/` into the project), puts the paths
 after `--` (a file named `--fix` is a file), and, when the project has no ruff
 configuration of its own while a directory above it does, `--isolated`: ruff otherwise
@@ -34,6 +35,7 @@ from pathlib import Path
 from host.capabilities.errors import Denied, Invalid
 from host.capabilities.process.engine import ProgramProfile
 from host.capabilities.process.engine import inside as _inside
+from host.capabilities.process.profiles.python import interpreter_paths
 
 __all__ = ["PROFILE", "check_ruff_args"]
 
@@ -187,6 +189,8 @@ def _config_above(project_dir: Path) -> bool:
 
 PROFILE = ProgramProfile(
     check_args=check_ruff_args,
+    # ruff is a binary, often in the venv acc runs from: the sandbox shows that venv.
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     subcommands=SUBCOMMANDS,
     warning="reads the project's Python files and ruff configuration; acc lets it report changes, never write them",
