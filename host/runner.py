@@ -157,6 +157,7 @@ class PluginHost:
             plugins=self,
             on_close=self._closers.append,
             fail_run=self._run_failures.append,
+            read_only=installed.read_only,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -164,9 +165,7 @@ class PluginHost:
             wasm_sha256=installed.wasm_sha256,
             cache_dir=self.paths.compiled,
         )
-        sandbox = Sandbox(
-            spec, bind_granted(manifest, installed.granted, context, installed.read_only), log, self.options.policy
-        )
+        sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
         self._sandboxes[installed.name] = sandbox
         return sandbox
 

@@ -38,16 +38,14 @@ def binder(kind: str) -> BindFunction:
     return bind
 
 
-def bind_granted(
-    manifest: Manifest, granted: frozenset[str], context: BindContext, read_only: frozenset[str] = frozenset()
-) -> dict[str, Binding]:
+def bind_granted(manifest: Manifest, granted: frozenset[str], context: BindContext) -> dict[str, Binding]:
     """Bind every capability the manifest declares and the user granted, by kind.
 
-    A kind in `read_only` (the user granted a read-write `fs` for reading only) is bound
-    with its scope narrowed to reading.
+    A kind in `context.read_only` (the user granted a read-write `fs` for reading only)
+    is bound with its scope narrowed to reading.
     """
     return {
-        kind: binder(kind)(_narrowed(capability) if kind in read_only else capability, context)
+        kind: binder(kind)(_narrowed(capability) if kind in context.read_only else capability, context)
         for kind, capability in sorted(manifest.capabilities.items())
         if kind in granted
     }

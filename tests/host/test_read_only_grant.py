@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from acc_cli.root import cli
 from host.capabilities import BindContext, bind_granted
+from host.capabilities.process import writes_project
 from host.errors import StoreError
 from host.paths import HostPaths
 from host.policy import HostPolicy
@@ -22,12 +23,13 @@ from tests.helpers import PLUGIN_SOURCES, TEST_CACHE
 from tests.registry_kit import variant
 
 
-def _context(manifest_text: str, project: Path, tmp_path: Path) -> BindContext:
+def _context(manifest_text: str, project: Path, tmp_path: Path, read_only: frozenset[str]) -> BindContext:
     def unused(*_: object) -> object:
-        raise AssertionError("not used by the fs binding")
+        raise AssertionError("not used by the fs and process bindings")
 
     return BindContext(
         manifest=load_manifest(manifest_text),
+        granted=frozenset({"fs", "process"}),
         paths=HostPaths(home=tmp_path / "home", cache=TEST_CACHE),
         policy=HostPolicy(),
         project_dir=project,
@@ -36,18 +38,24 @@ def _context(manifest_text: str, project: Path, tmp_path: Path) -> BindContext:
         llm=unused,  # type: ignore[arg-type]
         plugins=unused,  # type: ignore[arg-type]
         on_close=lambda _: None,
+        fail_run=unused,  # type: ignore[arg-type]
+        read_only=read_only,
     )
 
 
 def test_a_read_write_fs_narrowed_to_reading_is_bound_as_a_read_only_preopen(tmp_path: Path) -> None:
     text = (PLUGIN_SOURCES["files"] / "plugin.toml").read_text()
-    context = _context(text, tmp_path, tmp_path)
-    manifest = context.manifest
-    full = bind_granted(manifest, frozenset({"fs"}), context)
-    narrowed = bind_granted(manifest, frozenset({"fs"}), context, read_only=frozenset({"fs"}))
-    assert [p.writable for p in full["fs"].preopens] == [True]
-    assert [p.writable for p in narrowed["fs"].preopens] == [False]
-    assert bind_granted(manifest, frozenset(), context, read_only=frozenset({"fs"})) == {}
+    full = _context(text, tmp_path, tmp_path, frozenset())
+    narrowed = _context(text, tmp_path, tmp_path, frozenset({"fs"}))
+    assert [p.writable for p in bind_granted(full.manifest, frozenset({"fs"}), full)["fs"].preopens] == [True]
+    assert [p.writable for p in bind_granted(full.manifest, frozenset({"fs"}), narrowed)["fs"].preopens] == [False]
+    assert bind_granted(full.manifest, frozenset(), narrowed) == {}
+
+
+def test_programs_never_see_the_project_writable_on_account_of_a_narrowed_fs_grant(tmp_path: Path) -> None:
+    text = (PLUGIN_SOURCES["files"] / "plugin.toml").read_text()
+    assert writes_project(_context(text, tmp_path, tmp_path, frozenset())) is True
+    assert writes_project(_context(text, tmp_path, tmp_path, frozenset({"fs"}))) is False
 
 
 @pytest.fixture

@@ -43,7 +43,9 @@ def open_host(
         paths = HostPaths(home=tmp_path / f"home-{len(hosts)}", cache=TEST_CACHE)
         install_unsigned(paths, archive, grant=tuple(k for k in ("http", "secrets") if k not in deny), deny=deny)
         secrets = {"GITHUB_TOKEN": token} if token else {}
-        host = PluginHost(paths, RunOptions(project_dir=tmp_path, secret_source=secrets))
+        project = tmp_path / "project"
+        project.mkdir(exist_ok=True)
+        host = PluginHost(paths, RunOptions(project_dir=project, secret_source=secrets))
         hosts.append(host)
         return host
 
