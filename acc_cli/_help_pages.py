@@ -14,6 +14,8 @@ PAGES = {
         "\n"
         "Commands:\n"
         "  agent        Let Claude work on a project through installed plugins.\n"
+        "  doctor       Say which OS sandbox confines launched programs; versions,\n"
+        "               paths.\n"
         "  marketplace  Add, list and remove the marketplaces you install from.\n"
         "  plugin       Find, install and run plugins; build, sign and publish your\n"
         "               own.\n"

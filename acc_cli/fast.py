@@ -94,6 +94,7 @@ class PluginRow:
         meta = entry["versions"][self.version]
         self.versions = tuple(sorted(entry["versions"]))
         self.granted = frozenset(entry.get("granted", []))
+        self.read_only = frozenset(entry.get("read_only", [])) & self.granted
         self.signer: str = meta.get("signer", "")
         self.installed_at: str = meta.get("installed_at", "")
         self.marketplace: str = meta.get("marketplace", "")
@@ -114,6 +115,7 @@ def format_plugin_list(plugins: list[Any], *, as_json: bool) -> str:
                     "version": p.version,
                     "versions": list(p.versions),
                     "granted": sorted(p.granted),
+                    "read_only": sorted(p.read_only),
                     "signer": p.signer,
                     "installed_at": p.installed_at,
                     "marketplace": p.marketplace or None,
@@ -125,9 +127,11 @@ def format_plugin_list(plugins: list[Any], *, as_json: bool) -> str:
     if not plugins:
         return "no plugins installed (install one with `acc plugin install ARCHIVE`)"
     width = max(len(p.name) for p in plugins)
-    return "\n".join(
-        f"{p.name:<{width}}  {p.version:<10}  granted: {', '.join(sorted(p.granted)) or '-'}" for p in plugins
-    )
+    lines = []
+    for p in plugins:
+        grants = ", ".join(f"{k} (read-only)" if k in p.read_only else k for k in sorted(p.granted))
+        lines.append(f"{p.name:<{width}}  {p.version:<10}  granted: {grants or '-'}")
+    return "\n".join(lines)
 
 
 def _plugin_list(*, as_json: bool) -> int | None:

@@ -91,6 +91,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="acc-bench-"))
     paths = HostPaths(home=work / "home", cache=work / "cache")
     paths.compiled.mkdir(parents=True)
+    project = work / "project"  # beside ACC_HOME, never holding it (acc refuses that)
+    project.mkdir()
+    (project / "a.py").write_text("def f(x):\n    return x + 1\n")
     rows: list[tuple[str, str, str]] = []
 
     # Build the scaffold's demo (a minimal Python plugin) and the plugins the memory row loads.
@@ -132,7 +135,7 @@ def main() -> None:
 
     # 2. Cached load + instantiate (+ initialize) through the host.
     def open_and_init() -> None:
-        with PluginHost(paths, RunOptions(project_dir=work)) as host:
+        with PluginHost(paths, RunOptions(project_dir=project)) as host:
             host.sandbox(host.store.get("demo"))._ensure_instance()
 
     open_and_init()
@@ -140,17 +143,17 @@ def main() -> None:
     rows.append(("cached load + instantiate + initialize, via the host", f"{init_s * 1000:.1f} ms", "≤ 10 ms"))
 
     # 3. Call overhead: the host's Sandbox.execute vs a raw wasmtime-py call of the same export.
-    rows += _call_overhead(paths, work, args.quick)
+    rows += _call_overhead(paths, project, args.quick)
     loads.append(load_average()[0])
 
     # 4. Start-up of the CLI, without and with bytecode caches, in one interleaved run.
-    rows += _startup(paths, work, reps)
+    rows += _startup(paths, project, reps)
     loads.append(load_average()[0])
 
     # 5. Memory of a fresh host process with four plugins loaded and called once (from cache),
     # and what a long-lived host pays to close and reopen a sandbox.
-    rows += _memory(paths, work)
-    rows += _reopen(paths, work, reps)
+    rows += _memory(paths, project)
+    rows += _reopen(paths, project, reps)
     loads.append(load_average()[0])
 
     write_report(rows, loads)
@@ -164,10 +167,10 @@ def _share_runtime(runtime: Path) -> None:
             os.link(cwasm, runtime / cwasm.name)
 
 
-def _call_overhead(paths: HostPaths, work: Path, quick: bool) -> list[tuple[str, str, str]]:
+def _call_overhead(paths: HostPaths, project: Path, quick: bool) -> list[tuple[str, str, str]]:
     calls = 2000 if not quick else 300
     payload = json.dumps({"name": "bench"})
-    with PluginHost(paths, RunOptions(project_dir=work)) as host:
+    with PluginHost(paths, RunOptions(project_dir=project)) as host:
         installed = host.store.get("demo")
         raw = _raw_call_seconds(paths, installed, payload, calls)
         sandbox = host.sandbox(installed)
@@ -226,11 +229,11 @@ def _guest_imports(manifest: object) -> dict[str, tuple[str, ...]]:
     return {interface_name(name): functions[name] for name in names}
 
 
-def _startup(paths: HostPaths, work: Path, reps: int) -> list[tuple[str, str, str]]:
+def _startup(paths: HostPaths, project: Path, reps: int) -> list[tuple[str, str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COLUMNS")}
     env |= {"ACC_HOME": str(paths.home), "ACC_CACHE_DIR": str(paths.cache)}
     acc = str(Path(sys.executable).parent / "acc")
-    run = [acc, "plugin", "run", "demo", "hello", "--input", '{"name": "x"}', "--project", str(work)]
+    run = [acc, "plugin", "run", "demo", "hello", "--input", '{"name": "x"}', "--project", str(project)]
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "acc --help": [acc, "--help"],
@@ -284,10 +287,7 @@ host.close()
 """
 
 
-def _memory(paths: HostPaths, work: Path) -> list[tuple[str, str, str]]:
-    project = work / "project"
-    project.mkdir(exist_ok=True)
-    (project / "a.py").write_text("def f(x):\n    return x + 1\n")
+def _memory(paths: HostPaths, project: Path) -> list[tuple[str, str, str]]:
     rows = []
     for live in (8, 2):
         out = subprocess.run(
@@ -315,13 +315,13 @@ def _memory(paths: HostPaths, work: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _reopen(paths: HostPaths, work: Path, reps: int) -> list[tuple[str, str, str]]:
+def _reopen(paths: HostPaths, project: Path, reps: int) -> list[tuple[str, str, str]]:
     """A call that must reopen its sandbox (the LRU closed it) against a call to an open one."""
     from host.policy import HostPolicy
 
     calls = max(reps * 3, 21)
     reopened: list[float] = []
-    with PluginHost(paths, RunOptions(project_dir=work, policy=HostPolicy(max_live_sandboxes=1))) as host:
+    with PluginHost(paths, RunOptions(project_dir=project, policy=HostPolicy(max_live_sandboxes=1))) as host:
         host.run("demo", "hello", {"name": "x"})
         host.run("project-stats", "summary", {"path": "."})
         for _ in range(calls):
@@ -331,7 +331,7 @@ def _reopen(paths: HostPaths, work: Path, reps: int) -> list[tuple[str, str, str
                 if name == "demo":
                     reopened.append(time.perf_counter() - started)
     hot: list[float] = []
-    with PluginHost(paths, RunOptions(project_dir=work)) as host:
+    with PluginHost(paths, RunOptions(project_dir=project)) as host:
         host.run("demo", "hello", {"name": "x"})
         for _ in range(calls):
             started = time.perf_counter()

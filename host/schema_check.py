@@ -4,11 +4,13 @@
 more than the rest of `acc plugin run` in Python. Most command schemas use a small part
 of JSON Schema: types, properties, required, additionalProperties, items, lengths,
 bounds, string enums. `surely_valid` evaluates exactly that part, with jsonschema's
-Draft 2020-12 semantics, and answers True only when the value certainly satisfies the
-schema. Anything else (an invalid value, or a keyword it does not evaluate: `pattern`,
-`$ref`, combinators, ...) answers False, and the caller runs jsonschema, which decides
-and words the error. So a wrong False costs only time; a True must never be wrong
-(tests/host/test_schema_check.py compares it with jsonschema on generated cases).
+Draft 2020-12 semantics (patterns matched by RE2, in linear time, as the host's full
+validator does: `sdk.schema_patterns`), and answers True only when the value certainly
+satisfies the schema. Anything else (an invalid value, or a keyword it does not evaluate:
+`$ref`, combinators, `patternProperties`, ...) answers False, and the caller runs
+jsonschema (`host.input_validation`), which decides and words the error. So a wrong
+False costs only time; a True must never be wrong (tests/host/test_schema_check.py
+compares it with jsonschema on generated cases).
 """
 
 from __future__ import annotations
@@ -149,6 +151,19 @@ def _string_const(argument: Any, value: Any, _schema: Mapping[str, Any]) -> bool
     return isinstance(argument, str) and isinstance(value, str) and value == argument
 
 
+def _pattern(argument: Any, value: Any, _schema: Mapping[str, Any]) -> bool:
+    if not isinstance(argument, str):
+        return False
+    if not isinstance(value, str):
+        return True
+    from sdk.schema_patterns import PatternError, pattern_search
+
+    try:
+        return pattern_search(argument, value)
+    except PatternError:
+        return False
+
+
 def _unique_strings(argument: Any, value: Any, _schema: Mapping[str, Any]) -> bool:
     if argument is False:
         return True
@@ -178,4 +193,5 @@ _KEYWORDS: dict[str, Callable[[Any, Any, Mapping[str, Any]], bool]] = {
     "enum": _string_enum,
     "const": _string_const,
     "uniqueItems": _unique_strings,
+    "pattern": _pattern,
 }

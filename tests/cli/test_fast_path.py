@@ -113,7 +113,10 @@ def _entry(current: str, versions: dict[str, dict[str, str]], granted: list[str]
 STORES: dict[str, dict[str, object]] = {
     "empty": {},
     "several": {
-        "zeta": _entry("2.0.0", {"1.0.0": {}, "2.0.0": {"signer": "ab12", "marketplace": "local"}}, ["kv", "fs"]),
+        "zeta": {
+            **_entry("2.0.0", {"1.0.0": {}, "2.0.0": {"signer": "ab12", "marketplace": "local"}}, ["kv", "fs"]),
+            "read_only": ["fs", "process"],  # process is not granted: not read-only either
+        },
         "a-very-long-plugin-name": _entry("0.1.0", {"0.1.0": {"signer": "UNSIGNED", "installed_at": "2026"}}, []),
         "git": _entry("10.20.30rc1", {"10.20.30rc1": {"marketplace": "acme"}}, ["process"]),
     },

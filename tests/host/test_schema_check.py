@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from host.errors import InputError
+from host.input_validation import validate_input
 from host.policy import HostPolicy
-from host.runner import validate_input
 from host.schema_check import surely_valid
 from sdk.manifest import load_manifest
 
@@ -73,7 +73,7 @@ def _schema(rng: random.Random, depth: int = 0) -> Any:
         elif keyword in ("description", "default", "format"):
             schema[keyword] = rng.choice(["x", "date", 3])
         elif keyword == "pattern":
-            schema[keyword] = "^a"
+            schema[keyword] = rng.choice(["^a", "b", "^[a-z]+$", "\\d", "(x|é)"])
         else:
             schema[keyword] = rng.choice([0, 1, 2, 3, 1.5, -1])
     return schema
@@ -109,15 +109,15 @@ def _minimal(schema: Any) -> Any:
             "number": schema.get("minimum", 1), "boolean": True, "array": []}.get(kind)  # fmt: skip
 
 
-def test_official_plugins_inputs_without_patterns_need_no_jsonschema() -> None:
-    answered = 0
+def test_official_plugins_inputs_need_no_jsonschema() -> None:
+    checked = 0
     for plugin, command, schema in _commands():
         value = _minimal(schema)
-        assert jsonschema.Draft202012Validator(schema).is_valid(value), (plugin, command, value)
-        if "pattern" not in str(schema):
-            assert surely_valid(schema, value), (plugin, command, value)
-            answered += 1
-    assert answered >= 10
+        if not jsonschema.Draft202012Validator(schema).is_valid(value):
+            continue  # a pattern this helper cannot satisfy with its made-up strings
+        assert surely_valid(schema, value), (plugin, command, value)
+        checked += 1
+    assert checked >= 30
 
 
 def test_an_invalid_input_still_gets_jsonschema_s_message() -> None:
