@@ -206,6 +206,7 @@ def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, p
     )
     context = BindContext(
         manifest=manifest,
+        granted=frozenset({"fs"}),
         paths=HostPaths(home=Path(cache) / "home", cache=Path(cache)),
         policy=HostPolicy(),
         project_dir=Path(project),
@@ -214,6 +215,7 @@ def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, p
         llm=_no_llm,
         plugins=None,  # type: ignore[arg-type]  # code-quality declares no plugins capability
         on_close=lambda _closer: None,
+        fail_run=_fail_run,
     )
     # CPU time of this thread (the guest runs on it): steadier than wall time on a shared machine.
     starts, runs = [], []
@@ -228,6 +230,10 @@ def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, p
                 sandbox.execute("complexity", json.dumps({"path": ".", "max_complexity": 10}))
                 runs.append(time.thread_time() - t)
     return {"start": statistics.median(starts), "complexity": statistics.median(runs)}
+
+
+def _fail_run(error: Exception) -> None:
+    raise error
 
 
 def _no_llm() -> Any:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Response, render_template, request, url_for
+from flask import Response, render_template, request, session, url_for
 from markupsafe import Markup
 
 from registry import accounts, catalog
 from registry.context import current_registry
 from registry.errors import ApiError, not_found
 from registry.models import Review
+from registry.search_cache import RenderedPage
 from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views
 from registry.web.readme import render_readme
@@ -34,11 +35,18 @@ def home() -> str:
 
 @bp.get("/search")
 def search() -> str:
+    """The search page. For visitors who are not logged in it is the same page for everyone
+    (no name, no CSRF token, no flashed message), so it is rendered once per query and
+    repository generation and kept a few seconds, like the API's answers."""
     query = catalog.SearchQuery.from_args(request.args)
-    with current_registry().db.read() as session:
-        plugins, total = catalog.search(session, query, current_registry().search_cache)
+    reg = current_registry()
+    with reg.db.read() as session:
+        key, html = catalog.cached_search_page(session, query, reg.search_cache) if _same_for_all() else (None, None)
+        if html is not None:
+            return html
+        plugins, total = catalog.search(session, query, reg.search_cache)
         pages = max(1, math.ceil(total / query.per_page))
-        return render_template(
+        html = render_template(
             "web/search.html",
             query=query,
             plugins=plugins,
@@ -48,6 +56,14 @@ def search() -> str:
             sorts=catalog.SORTS,
             capabilities=sorted(KINDS),
         )
+    if key is not None:
+        reg.search_cache.put(key, RenderedPage(html))
+    return html
+
+
+def _same_for_all() -> bool:
+    """Nobody is logged in and no message waits for this visitor: the page holds nothing personal."""
+    return current_viewer() is None and not session.get("_flashes")
 
 
 def _search_url(query: catalog.SearchQuery, page: int) -> str:

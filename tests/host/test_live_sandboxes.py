@@ -60,3 +60,11 @@ def test_a_closed_plugin_s_kv_store_is_closed_and_its_data_kept(one_live: Plugin
     assert one_live.live_sandboxes() == ["relay"]
     assert "hostile" not in one_live._closers  # its kv binding's connection was closed with it
     assert one_live.run("hostile", "kv-get", {"key": "k"}) == {"ok": True, "value": "v"}
+
+
+def test_the_limit_is_set_in_config_toml(tmp_path: Path) -> None:
+    from host.policy import load_policy
+
+    assert load_policy(tmp_path).max_live_sandboxes == 8
+    (tmp_path / "config.toml").write_text("[limits]\nmax_live_sandboxes = 2\n")
+    assert load_policy(tmp_path).max_live_sandboxes == 2
