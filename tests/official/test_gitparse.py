@@ -19,7 +19,7 @@ from tests.official.git_repos import ODD_NAMES, git, make_repo
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary")
 
-load_plugin("git")  # puts the plugin's directory on the path
+load_plugin("git")  # cpython_host put the plugin's directory on sys.path; gitparse imports from there
 import gitparse  # noqa: E402
 
 
