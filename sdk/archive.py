@@ -171,10 +171,24 @@ def archive_bytes(
     python_packages: bytes | None = None,
 ) -> bytes:
     """Pack an archive deterministically: same inputs, same bytes. `python_packages` is the
-    record of bundled packages (`sdk.python_packages.record_bytes`), when there are any."""
+    record of bundled packages (`sdk.python_packages.record_bytes`), when there are any. The
+    manifest, the record and the component header are checked first, so acc never packs what
+    a registry would refuse."""
     check_component_header(wasm)
     manifest = load_manifest(manifest_text)
     parse_record(python_packages, manifest.python_packages, RECORD_NAME)
+    return pack_entries(manifest_text, wasm, readme, license_text, python_packages)
+
+
+def pack_entries(
+    manifest_text: str,
+    wasm: bytes,
+    readme: str,
+    license_text: str | None = None,
+    python_packages: bytes | None = None,
+) -> bytes:
+    """Zip the entries as given, unchecked: what any publisher's tool could send (the
+    registry and the installer check what they receive, never trusting the packer)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         entries = [("plugin.toml", manifest_text.encode()), ("plugin.wasm", wasm), ("README.md", readme.encode())]
