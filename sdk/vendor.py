@@ -65,8 +65,15 @@ def _cached_or_downloaded(package: PythonPackage, wheel_cache: Path) -> Path:
         if len(found) != 1:
             raise BuildError(f"pip downloaded {len(found)} wheels for {package.requirement}, expected one")
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(found[0], folder / f"{found[0].name}.part")
-        (folder / f"{found[0].name}.part").replace(folder / found[0].name)
+        # A part file of this download's own: two builds fetching the same wheel at once
+        # (parallel tests, two terminals) each rename a whole copy into place.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f"{found[0].name}.", suffix=".part", delete=False) as part:
+            pass
+        try:
+            shutil.copyfile(found[0], part.name)
+            Path(part.name).replace(folder / found[0].name)
+        finally:
+            Path(part.name).unlink(missing_ok=True)
         return folder / found[0].name
 
 
