@@ -2,8 +2,8 @@
 
 `bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section,
 `bench/install_bench.py` the install section, `bench/shared_runtime_bench.py` the shared-runtime
-section, `bench/hot_paths_bench.py` the registry-hot-paths section and `bench/confinement_bench.py`
-the confinement section;
+section, `bench/hot_paths_bench.py` the registry-hot-paths section, `bench/author_loop_bench.py`
+the author-loop section and `bench/confinement_bench.py` the confinement section;
 rewriting one keeps the others as they are. The prose under the runtime and registry tables
 is hand-written in docs/performance-notes.md and docs/performance-registry-notes.md: those
 files are the sources, copied in on each run; edit them, never the generated copy. The
@@ -18,7 +18,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PERFORMANCE_MD = REPO / "docs" / "performance.md"
-SECTION_ORDER = ("runtime", "shared-runtime", "registry", "registry-hot-paths", "install", "confinement")
+SECTION_ORDER = (
+    "runtime",
+    "shared-runtime",
+    "author-loop",
+    "registry",
+    "registry-hot-paths",
+    "install",
+    "confinement",
+)
 
 
 def write_section(name: str, body: str, path: Path = PERFORMANCE_MD) -> None:

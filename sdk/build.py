@@ -45,13 +45,19 @@ class BuildResult:
 
 
 def build_plugin(
-    source: Path, out_dir: Path | None = None, *, cache_dir: Path | None = None, precheck: bool = True
+    source: Path,
+    out_dir: Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    precheck: bool = True,
+    compress: bool = True,
 ) -> BuildResult:
     """Build the plugin in `source` into `out_dir/NAME-VERSION.plugin` (default: `source`).
 
     First, in about a second, `sdk.precheck` reads the source: a syntax error (file:line) or
     a command plugin.toml does not match stops the build before componentize-py's minute.
-    `precheck=False` skips it (for syntax newer than this Python)."""
+    `precheck=False` skips it (for syntax newer than this Python). `compress=False` stores
+    the archive's entries, for an archive that is read once on this machine and deleted."""
     source = source.resolve()
     if not source.is_dir():
         raise BuildError(f"{source} is not a directory", hint="give the directory that holds plugin.toml")
@@ -101,6 +107,7 @@ def build_plugin(
         readme_path.read_text(encoding="utf-8"),
         license_path.read_text(encoding="utf-8") if license_path.is_file() else None,
         record_bytes([bundled for _, bundled in wheels]) if wheels else None,
+        compress=compress,
     )
     out = (out_dir or source).resolve() / manifest.archive_name
     atomic_write_bytes(out, data)
