@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from host.capabilities import BindContext, bind_granted
 from host.errors import InputError, PluginFailed
-from host.logsink import Emitter, LogSink
+from host.logsink import Emitter, LogSink, ProgressEmitter
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from host.sandbox import Sandbox, SandboxSpec
@@ -26,6 +26,7 @@ from sdk.manifest import Manifest
 
 if TYPE_CHECKING:
     from host.capabilities.llm import LlmGateway
+    from host.interrupt import Interrupt
 
 
 @dataclass
@@ -42,6 +43,12 @@ class RunOptions:
     )
     #: How `llm` grants reach Claude; None: a gateway from ANTHROPIC_API_KEY, made on first use.
     llm: LlmGateway | None = None
+    #: `log.progress` calls as numbers (besides the log line each makes).
+    emit_progress: ProgressEmitter | None = None
+    #: Stops the call under way from another thread (see `host.interrupt`); None: calls run to their limits.
+    interrupt: Interrupt | None = None
+    #: Told of each refused capability call: (plugin, capability kind, function).
+    on_denied: Callable[[str, str, str], None] | None = None
 
 
 class PluginHost:
@@ -90,7 +97,12 @@ class PluginHost:
         if existing is not None:
             return existing
         manifest = installed.manifest()
-        log = LogSink(installed.name, self.options.emit_log, self.options.policy.max_log_bytes)
+        log = LogSink(
+            installed.name,
+            self.options.emit_log,
+            self.options.policy.max_log_bytes,
+            emit_progress=self.options.emit_progress,
+        )
         context = BindContext(
             manifest=manifest,
             paths=self.paths,
@@ -101,6 +113,7 @@ class PluginHost:
             llm=self._llm_gateway,
             plugins=self,
             on_close=self._closers.append,
+            interrupt=self.options.interrupt,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -108,7 +121,15 @@ class PluginHost:
             wasm_sha256=installed.wasm_sha256,
             cache_dir=self.paths.compiled,
         )
-        sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
+        on_denied = self.options.on_denied
+        sandbox = Sandbox(
+            spec,
+            bind_granted(manifest, installed.granted, context),
+            log,
+            self.options.policy,
+            interrupt=self.options.interrupt,
+            on_denied=(lambda kind, function: on_denied(installed.name, kind, function)) if on_denied else None,
+        )
         self._sandboxes[installed.name] = sandbox
         return sandbox
 

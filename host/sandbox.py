@@ -2,8 +2,12 @@
 
 A `Sandbox` owns a store; it is a context manager whose `close()` is idempotent. After
 a trap the instance is discarded (its memory may be inconsistent) and the next call
-starts a fresh one. Dropping the store explicitly on close also matters for a clean
-exit: a store with pending WASI output that outlives the interpreter panics wasmtime.
+starts a fresh one. A sandbox given an `Interrupt` (`host.interrupt`) arms its epoch
+deadline in short slices and asks the interrupt at each, so another thread can stop a
+call in a few ticks; the call then fails with `PluginTrap(limit="stopped")`.
+
+Dropping the store explicitly on close also matters for a clean exit: a store with
+pending WASI output that outlives the interpreter panics wasmtime.
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ from host.capabilities.binding import Binding, Preopen
 from host.components import compile_and_check
 from host.engine import EngineSettings, deadline_ticks, shared_engine
 from host.errors import LoadError, PluginFailed, PluginTrap
-from host.linking import link
+from host.interrupt import Interrupt
+from host.linking import DenialObserver, link
 from host.logsink import LogSink
 from host.policy import HostPolicy
 from sdk.abi import GUEST_INTERFACE, interface_name
 from sdk.capabilities.fs import GUEST_PROJECT_DIR
 from sdk.manifest import Manifest
+
+#: With an interrupt, the epoch deadline is armed this many ticks at a time (50 ms): how
+#: late, at most, a stopped call notices while it runs wasm.
+INTERRUPT_CHECK_TICKS = 5
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,12 @@ class Sandbox:
         log: LogSink,
         policy: HostPolicy | None = None,
         settings: EngineSettings | None = None,
+        *,
+        interrupt: Interrupt | None = None,
+        on_denied: DenialObserver | None = None,
     ) -> None:
         self.spec = spec
+        self.interrupt = interrupt
         self.manifest = spec.manifest
         self.log = log
         self.policy = policy or HostPolicy()
@@ -72,13 +85,15 @@ class Sandbox:
         self._linker = Linker(self.engine)
         self._linker.add_wasip2()
         self.loaded.define_runtime(self._linker)  # shared code; every instantiation gets its own instances
-        link(self._linker, self.manifest, bindings, log)
+        link(self._linker, self.manifest, bindings, log, interrupt=interrupt, on_denied=on_denied)
         guest = self.component.get_export_index(interface_name(GUEST_INTERFACE))
         self._exports = {
             name: self.component.get_export_index(name, guest)
             for name in ("describe", "initialize", "execute", "on-event", "cleanup")
         }
         self._store: Any = None
+        self._epoch_callback: Any = None
+        self._deadline_at = 0.0
         self._instance: Any = None
         self._funcs: dict[str, Any] = {}
         self._closed = False
@@ -102,6 +117,10 @@ class Sandbox:
             wasi.preopen_dir(str(preopen.host_path), preopen.guest_path, fs_mutable=preopen.writable)
         store.set_wasi(wasi)
         store.set_limits(memory_size=self.policy.memory_bytes(self.manifest.limits.memory_mb))
+        if self.interrupt is not None:
+            from host.wasmtime_compat import epoch_callback
+
+            self._epoch_callback = epoch_callback(store, self._epoch_check)
         self._store = store
         try:
             self._start(store)
@@ -132,14 +151,27 @@ class Sandbox:
         return [preopen for binding in self.bindings.values() for preopen in binding.preopens]
 
     def _arm(self) -> None:
-        self._store.set_epoch_deadline(deadline_ticks(self.timeout))
+        self._deadline_at = time.monotonic() + self.timeout
+        ticks = deadline_ticks(self.timeout)
+        # With an interrupt, the deadline comes in slices and `_epoch_check` decides at each.
+        self._store.set_epoch_deadline(min(ticks, INTERRUPT_CHECK_TICKS) if self.interrupt is not None else ticks)
         if self.policy.fuel_per_call is not None:
             self._store.set_fuel(self.policy.fuel_per_call)
+
+    def _epoch_check(self) -> tuple[str, int]:
+        """At an epoch deadline slice (on the wasm thread): trap if stopped or out of time."""
+        if self.interrupt is not None and self.interrupt.is_set():
+            return "acc: the call was stopped", 0
+        remaining = self._deadline_at - time.monotonic()
+        if remaining <= 0:
+            return "wasm trap: interrupt", 0
+        return "", min(deadline_ticks(remaining), INTERRUPT_CHECK_TICKS)
 
     def _drop_instance(self) -> None:
         self._funcs = {}
         self._instance = None
         self._store = None
+        self._epoch_callback = None  # after the store: it may call it until it is gone
         self.log.flush()
 
     def close(self) -> None:
@@ -167,6 +199,7 @@ class Sandbox:
 
     def execute(self, command: str, input_json: str) -> str:
         """Run a command; return its JSON result text or raise PluginFailed / PluginTrap."""
+        self.log.start_call()
         self._ensure_instance()
         result = self._call("execute", command, command, input_json)
         if len(result) > self.policy.max_result_bytes:
@@ -184,6 +217,8 @@ class Sandbox:
         from wasmtime import WasmtimeError
         from wasmtime.component import Variant
 
+        if self.interrupt is not None and self.interrupt.is_set():
+            raise self._stopped(label)
         func = self._funcs[export]
         self._arm()
         started = time.monotonic()
@@ -196,7 +231,13 @@ class Sandbox:
             raise PluginFailed(result.tag, str(result.payload), plugin=self.manifest.name, command=label)
         return result
 
+    def _stopped(self, label: str) -> PluginTrap:
+        reason = self.interrupt.reason if self.interrupt is not None else ""
+        return PluginTrap(f"{self.manifest.name} {label} was stopped: {reason or 'interrupted'}", limit="stopped")
+
     def _trap(self, error: Exception, label: str, started: float) -> PluginTrap:
+        if self.interrupt is not None and self.interrupt.is_set():
+            return self._stopped(label)
         text = str(error)
         elapsed = time.monotonic() - started
         name = f"{self.manifest.name} {label}"

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from host.agent.budget import Budgets, Spent
-from host.agent.tools import AgentTool, ToolOutcome, run_tool
 from host.agent.transcript import Transcript
 from host.errors import AgentError
 from host.messages import DEFAULT_MODEL, OutOfTime
+from host.tools import PluginTool, ToolOutcome, run_tool
 
 if TYPE_CHECKING:
     from host.messages import MessagesClient
@@ -33,7 +33,7 @@ PRICES = {
 }
 
 
-def system_prompt(project: Path, tools: list[AgentTool]) -> str:
+def system_prompt(project: Path, tools: list[PluginTool]) -> str:
     plugins = sorted({t.plugin for t in tools})
     return (
         "You are a software engineering agent working on one project. You act only through the tools: each "
@@ -104,7 +104,7 @@ def run_agent(
     request: AgentRequest,
     client: MessagesClient,
     host: PluginHost,
-    tools: list[AgentTool],
+    tools: list[PluginTool],
     transcript: Transcript,
     *,
     stop: threading.Event | None = None,
@@ -180,7 +180,7 @@ def run_agent(
 def _run_tools(
     uses: list[dict[str, Any]],
     host: PluginHost,
-    tools: dict[str, AgentTool],
+    tools: dict[str, PluginTool],
     spent: Spent,
     run: AgentRun,
     transcript: Transcript,

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from sdk.capabilities import Capability
 from sdk.manifest import Manifest
+
+if TYPE_CHECKING:
+    from host.interrupt import Interrupt
 
 HostFunction = Callable[..., Any]
 ScopeT = TypeVar("ScopeT", bound=Capability)
@@ -72,6 +75,8 @@ class BindContext:
     plugins: PluginCalls
     #: Registers a function to run when the sandbox closes (a kv store's connection).
     on_close: Callable[[Callable[[], None]], None]
+    #: Fired when the call under way is stopped; bindings that wait (a launched program) watch it.
+    interrupt: Interrupt | None = None
 
 
 BindFunction = Callable[[Capability, BindContext], Binding]

@@ -24,6 +24,7 @@ def bind(capability: Capability, context: BindContext) -> Binding:
         project_dir=context.project_dir or Path.cwd(),
         user_config_environment=context.user_config_environment,
         profiles=profiles_for(process),
+        interrupt=context.interrupt,
     )
 
     def run(program: str, args: list[str], stdin: bytes) -> ProcessOutput:

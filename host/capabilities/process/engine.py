@@ -13,7 +13,10 @@ A call is bounded on every side:
   call, so the user's dotfiles (`~/.gitconfig`, `~/.netrc`, ...) are never read by the
   program;
 - **how long and how much**: a deadline after which the whole process group is killed,
-  and a cap on each of stdout and stderr after which it is killed too.
+  and a cap on each of stdout and stderr after which it is killed too;
+- **when the call is stopped** (the scope's `Interrupt`, `host.interrupt`): the engine
+  waits on it beside the program's pipes and kills the process group at once; a stopped
+  call launches nothing more.
 
 The engine knows no program by name: the table of profiles is handed to it in the
 `ProcessScope` (by `host.capabilities.process.bind`), so a profile is a plug-in of the
@@ -44,8 +47,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host.capabilities.errors import Denied, Failed, Invalid, LimitExceeded
+
+if TYPE_CHECKING:
+    from host.interrupt import Interrupt
 
 __all__ = [
     "SAFE_PATH",
@@ -90,6 +97,8 @@ class ProcessScope:
     #: when the project's repository sets none. Programs never see these variables. Empty:
     #: only the repository's own identity counts.
     user_config_environment: Mapping[str, str] = field(default_factory=dict)
+    #: Fired when the call that runs programs is stopped: the program is killed at once.
+    interrupt: Interrupt | None = None
 
     def __post_init__(self) -> None:
         # A zero or negative limit would be a silent "no limit" or "never works"; both are
@@ -133,6 +142,8 @@ class Launch:
     timeout_seconds: float
     #: From `ProcessScope.user_config_environment`; for preflights only, never the program.
     user_config_environment: Mapping[str, str] = field(default_factory=dict)
+    #: From `ProcessScope.interrupt`: preflights and the program alike are killed when it fires.
+    interrupt: Interrupt | None = None
 
     def run(
         self,
@@ -150,7 +161,11 @@ class Launch:
             stdin=stdin,
             deadline=self.deadline,
             max_output=max_output,
+            interrupt=self.interrupt,
         )
+        if outcome.interrupted:
+            reason = self.interrupt.reason if self.interrupt is not None else ""
+            raise LimitExceeded(f"program {self.program} was killed: the call was stopped ({reason})")
         if outcome.timed_out:
             raise LimitExceeded(
                 f"program {self.program} ran longer than {self.timeout_seconds:g} s "
@@ -231,6 +246,8 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
     non-zero exit status is not an error: it is returned for the guest to judge.
     """
     _check_program_name(scope, program)
+    if scope.interrupt is not None and scope.interrupt.is_set():
+        raise LimitExceeded(f"program {program} was not started: the call was stopped ({scope.interrupt.reason})")
     arg_list = _check_args(scope, args)
     if not isinstance(stdin, bytes | bytearray | memoryview):
         raise Invalid("stdin must be bytes")
@@ -268,6 +285,7 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
             deadline=deadline,
             timeout_seconds=scope.timeout_seconds,
             user_config_environment=scope.user_config_environment,
+            interrupt=scope.interrupt,
         )
         if profile.preflight is not None:
             added = profile.preflight(arg_list, launch)
@@ -362,6 +380,7 @@ def inside(path_text: str, project_dir: Path) -> bool:
 class _Outcome:
     output: ProcessOutput
     timed_out: bool
+    interrupted: bool = False
 
 
 @dataclass
@@ -370,6 +389,7 @@ class _Collected:
     stderr: bytes = b""
     truncated: bool = False
     timed_out: bool = False
+    interrupted: bool = False
 
 
 def _execute(
@@ -380,6 +400,7 @@ def _execute(
     stdin: bytes,
     deadline: float,
     max_output: int,
+    interrupt: Interrupt | None = None,
 ) -> _Outcome:
     try:
         process = subprocess.Popen(
@@ -397,7 +418,7 @@ def _execute(
     except OSError as error:
         raise Failed(f"could not start {argv[0]}: {error.strerror or error}") from error
     try:
-        collected = _collect(process, stdin, deadline, max_output)
+        collected = _collect(process, stdin, deadline, max_output, interrupt)
     finally:
         # Whatever happened (normal exit, flood, deadline, an exception in this thread),
         # nothing started by this call may outlive it. The leader is still unreaped here,
@@ -417,6 +438,7 @@ def _execute(
             truncated=collected.truncated,
         ),
         timed_out=collected.timed_out,
+        interrupted=collected.interrupted,
     )
 
 
@@ -438,7 +460,9 @@ def _has_exited(pid: int) -> bool:
     return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
-def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int) -> _Collected:
+def _collect(
+    process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int, interrupt: Interrupt | None
+) -> _Collected:
     """Feed stdin and drain stdout/stderr together until the program is done.
 
     One thread and a selector: no reader can block forever on a pipe that a grandchild
@@ -458,8 +482,13 @@ def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, ma
             selector.register(process.stdin.fileno(), selectors.EVENT_WRITE, "in")
         if pidfd is not None:
             selector.register(pidfd, selectors.EVENT_READ, "exit")
+        if interrupt is not None:
+            selector.register(interrupt.fileno(), selectors.EVENT_READ, "interrupt")
         exited = False
         while True:
+            if interrupt is not None and interrupt.is_set():
+                collected.interrupted = True  # the caller kills the group in its finally
+                break
             draining = any(key.data == "out" for key in selector.get_map().values())
             if exited and not draining:
                 break
@@ -469,6 +498,8 @@ def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, ma
                 break
             wait = remaining if pidfd is not None or exited else min(remaining, _EXIT_POLL_SECONDS)
             for key, _ in selector.select(wait):
+                if key.data == "interrupt":
+                    continue  # seen at the top of the loop
                 if key.data == "exit":
                     selector.unregister(key.fd)
                     exited = True
