@@ -16,6 +16,7 @@ PLUGIN_SOURCES = {
     "hostile": REPO / "tests" / "plugins" / "hostile",
     "relay": REPO / "tests" / "plugins" / "relay",
     "asker": REPO / "tests" / "plugins" / "asker",
+    "mcp-probe": REPO / "tests" / "plugins" / "mcp_probe",
     "git": REPO / "official_plugins" / "git",
     "testing": REPO / "official_plugins" / "testing",
     "docs": REPO / "official_plugins" / "docs",
