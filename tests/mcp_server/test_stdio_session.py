@@ -17,8 +17,8 @@ import anyio
 import mcp_types as types
 import pytest
 from anyio.from_thread import BlockingPortal
-
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+
 from tests.mcp_server.mcp_kit import Session, audit_records, gone, mcp_session, probe_home, serve_args
 
 pytestmark = pytest.mark.slow
