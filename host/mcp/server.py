@@ -214,6 +214,8 @@ class McpService:
             raise
         result = _call_result(served, outcome)
         kind = "ok" if not result.is_error else (outcome.error_kind or "invalid-output")
+        if outcome.limit == "stopped":  # cancelled, out of session time, or its plugin removed/revoked
+            kind = "stopped"
         self._write_audit(audit, started, kind, report, limit=outcome.limit)
         return result
 
