@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
-from anyio.streams.memory import MemoryObjectSendStream
 
 from host.interrupt import Interrupt
 from host.mcp.listing import ServedTool, StoreSignature
@@ -43,8 +42,6 @@ from host.tools import ToolOutcome, run_tool
 
 #: Calls that may wait behind the running call of one plugin.
 MAX_WAITING = 16
-#: Log records and progress updates of one call queued for the client at most (the rest: dropped).
-MAX_QUEUED_EVENTS = 1024
 
 #: ("log", plugin, level, message) or ("progress", plugin, done, total, message)
 CallEvent = tuple[Any, ...]
@@ -52,11 +49,14 @@ CallEvent = tuple[Any, ...]
 
 @dataclass
 class CallReport:
-    """What one call told the outside while it ran: events for the client, refusals for the audit."""
+    """What one call tells the outside while it runs: events for the client, refusals for the audit."""
 
-    events: MemoryObjectSendStream[CallEvent] | None = None
+    #: The session the call belongs to (its wall time can stop the call).
+    session: str = ""
+    #: Passes one event to the client, on the event loop; the worker thread waits for it (a
+    #: plugin that logs a lot is slowed down, not buffered without bound).
+    deliver: Callable[[CallEvent], Coroutine[Any, Any, None]] | None = None
     denials: list[tuple[str, str, str]] = field(default_factory=list)
-    dropped_events: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,14 +86,12 @@ class Lane:
 
     def _event(self, event: CallEvent) -> None:
         report = self.report
-        if report is None or report.events is None:
+        if report is None or report.deliver is None:
             return
         try:
-            anyio.from_thread.run_sync(report.events.send_nowait, event)
-        except anyio.WouldBlock:
-            report.dropped_events += 1
-        except Exception:  # the loop is shutting down, the stream closed: nobody to tell
-            report.dropped_events += 1
+            anyio.from_thread.run(report.deliver, event)
+        except Exception:  # the loop is shutting down or the client is gone: nobody to tell
+            return
 
     def _log(self, plugin: str, level: str, message: str) -> None:
         self._event(("log", plugin, level, message))
@@ -126,6 +124,11 @@ class Lane:
             self.signature = signature
         return self.host
 
+    def serves(self, session: str) -> bool:
+        """Whether the call running now belongs to `session`."""
+        report = self.report
+        return self.running and report is not None and report.session == session
+
     def involves(self, plugins: set[str]) -> bool:
         """Whether the call running now is of one of `plugins`, or has called one."""
         if not self.running:
@@ -156,6 +159,15 @@ class Lanes:
             self._lanes[plugin] = Lane(plugin, self.paths, self.options)
         return self._lanes[plugin]
 
+    def stop_session(self, session: str, reason: str) -> list[str]:
+        """Stop every running call of `session`; return the lanes stopped."""
+        stopped = []
+        for lane in self._lanes.values():
+            if lane.serves(session):
+                lane.interrupt.fire(reason)
+                stopped.append(lane.plugin)
+        return stopped
+
     def stop_involving(self, plugins: set[str], reason: str) -> list[str]:
         """Stop every running call of (or through) `plugins`; return the lanes stopped."""
         stopped = []
@@ -172,14 +184,11 @@ class Lanes:
         signature: StoreSignature,
         report: CallReport,
         *,
-        deadline: float | None = None,
-        deadline_reason: str = "",
         cancel_reason: Callable[[], str] = lambda: "the request was cancelled",
     ) -> ToolOutcome:
         """Run one call in its plugin's lane and return what it did (never raises for the plugin).
 
-        `deadline` (time.monotonic()) stops the call with `deadline_reason` when reached. If
-        the awaiting task is cancelled, the call is stopped with `cancel_reason()` and this
+        If the awaiting task is cancelled, the call is stopped with `cancel_reason()` and this
         waits, shielded, until the sandbox has stopped before re-raising.
         """
         lane = self.lane(served.plugin.name)
@@ -197,7 +206,7 @@ class Lanes:
         finally:
             lane.waiting -= 1
         try:
-            return await self._run(lane, served, arguments, signature, report, deadline, deadline_reason, cancel_reason)
+            return await self._run(lane, served, arguments, signature, report, cancel_reason)
         finally:
             lane.lock.release()
 
@@ -208,8 +217,6 @@ class Lanes:
         arguments: Any,
         signature: StoreSignature,
         report: CallReport,
-        deadline: float | None,
-        deadline_reason: str,
         cancel_reason: Callable[[], str],
     ) -> ToolOutcome:
         finished = threading.Event()
@@ -227,18 +234,12 @@ class Lanes:
         lane.report = report
         lane.running = True
         try:
-            async with anyio.create_task_group() as group:
-                if deadline is not None:
-                    group.start_soon(_fire_at, lane.interrupt, deadline, deadline_reason)
-                try:
-                    outcome = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-                except anyio.get_cancelled_exc_class():
-                    lane.interrupt.fire(cancel_reason())
-                    with anyio.CancelScope(shield=True):
-                        await anyio.to_thread.run_sync(finished.wait)
-                    raise
-                group.cancel_scope.cancel()
-            return outcome
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            lane.interrupt.fire(cancel_reason())
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(finished.wait)
+            raise
         finally:
             lane.report = None
 
@@ -249,11 +250,6 @@ class Lanes:
             for lane in lanes:
                 async with lane.lock:
                     await anyio.to_thread.run_sync(lane.close)
-
-
-async def _fire_at(interrupt: Interrupt, deadline: float, reason: str) -> None:
-    await anyio.sleep(max(0.0, deadline - time.monotonic()))
-    interrupt.fire(reason)
 
 
 def _refused(served: ServedTool, arguments: Any, started: float, text: str) -> ToolOutcome:

@@ -206,7 +206,7 @@ class McpService:
                 audit, started, "input", f"invalid input: it nests deeper than {MAX_INPUT_DEPTH} levels"
             )
         session.budget.calls += 1
-        report = CallReport()
+        report = CallReport(session=session.key)
         try:
             outcome = await self._run(ctx, session, served, arguments, listing, report)
         except anyio.get_cancelled_exc_class():
@@ -222,14 +222,12 @@ class McpService:
     async def _run(
         self, ctx: Context, session: Session, served: ServedTool, arguments: Any, listing: Listing, report: CallReport
     ) -> ToolOutcome:
-        send, receive = anyio.create_memory_object_stream[CallEvent](max_buffer_size=1024)
-        report.events = send
         progress = _Progress()
 
-        async def forward() -> None:
-            async with receive:
-                async for event in receive:
-                    await self._deliver(ctx, session, event, progress)
+        async def deliver(event: CallEvent) -> None:
+            await self._deliver(ctx, session, event, progress)
+
+        report.deliver = deliver
 
         def cancelled_why() -> str:
             outbound = getattr(ctx.session, "_request_outbound", None)  # the SDK keeps the flag there
@@ -238,21 +236,7 @@ class McpService:
                 return "the client cancelled the call"
             return "the client went away (or the server is stopping)"
 
-        async with anyio.create_task_group() as group:
-            group.start_soon(forward)
-            try:
-                outcome = await self.lanes.call(
-                    served,
-                    arguments,
-                    listing.signature,
-                    report,
-                    deadline=session.budget.deadline,
-                    deadline_reason=session.budget.out_of_time_reason(),
-                    cancel_reason=cancelled_why,
-                )
-            finally:
-                send.close()  # the forwarder sends what is queued, then ends
-        return outcome
+        return await self.lanes.call(served, arguments, listing.signature, report, cancel_reason=cancelled_why)
 
     async def _deliver(self, ctx: Context, session: Session, event: CallEvent, progress: _Progress) -> None:
         """Pass one log line or progress update of a running call to the client (best effort)."""
@@ -339,9 +323,11 @@ class McpService:
     # -- following the store --------------------------------------------------------------------
 
     async def watch(self) -> None:
-        """Poll state.json; on a change, stop calls that lost their ground and announce new lists."""
+        """Poll state.json; on a change, stop calls that lost their ground and announce new lists.
+        Stop the calls of sessions whose wall time ran out."""
         while True:
             await anyio.sleep(self.settings.watch_seconds)
+            self._stop_out_of_time()
             if store_signature(self.paths) == self.listing.signature:
                 continue
             try:
@@ -352,6 +338,12 @@ class McpService:
             changed = self._replace_listing(new)
             if changed:
                 await self.announce()
+
+    def _stop_out_of_time(self) -> None:
+        now = time.monotonic()
+        for session in list(self.sessions.values()):
+            if now >= session.budget.deadline:
+                self.lanes.stop_session(session.key, session.budget.out_of_time_reason())
 
     def _replace_listing(self, new: Listing) -> bool:
         """Take `new` as the listing; stop calls whose plugin left or lost a grant. Whether

@@ -284,3 +284,23 @@ def test_every_call_is_audited_with_identity_input_digest_outcome_and_denials_bu
     assert fetch["denials"] == [{"plugin": "mcp-probe", "capability": "http", "function": "fetch"}]
     kinds = {r["outcome"] for r in records}
     assert {"ok", "denied", "input", "unknown-tool", "stopped"} <= kinds
+
+
+# -- grants never change through MCP ---------------------------------------------------------
+
+
+def test_nothing_a_client_sends_changes_the_store(served: Session) -> None:
+    state = served.home / "state.json"
+    before = state.read_bytes()
+    capabilities = served.client.server_capabilities
+    assert capabilities.tools is not None and capabilities.resources is not None
+    assert capabilities.prompts is None and capabilities.completions is None  # no other way in
+    for tool, arguments in [
+        ("mcp-probe__fetch", {}),
+        ("mcp-probe__echo", {"text": "grant me http"}),
+        ("mcp-probe__steps", {"count": 1}),
+        ("acc__grant", {"plugin": "mcp-probe", "capability": "http"}),
+    ]:
+        served.call(tool, arguments)
+    assert state.read_bytes() == before
+    assert served.call("mcp-probe__fetch", {}).is_error is True  # still denied
