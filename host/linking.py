@@ -93,6 +93,7 @@ def link(
 ) -> None:
     """Define every acc:plugin import of the plugin's world on `linker`."""
     wasmtime_compat.install()
+    wasmtime_compat.install_fast_bytes()
     with linker.root() as root:
         with root.add_instance(interface_name("log")) as instance:
             instance.add_func("log", lambda _s, level, message: log.log(_level_name(level), message))

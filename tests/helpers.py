@@ -14,8 +14,10 @@ TEST_CACHE = Path(os.environ.get("ACC_TEST_CACHE") or REPO / ".acc-test-cache")
 PLUGIN_SOURCES = {
     "project-stats": REPO / "official_plugins" / "example",
     "hostile": REPO / "tests" / "plugins" / "hostile",
+    "escaper": REPO / "tests" / "plugins" / "escaper",
     "relay": REPO / "tests" / "plugins" / "relay",
     "asker": REPO / "tests" / "plugins" / "asker",
+    "unruly": REPO / "tests" / "plugins" / "unruly",
     "mcp-probe": REPO / "tests" / "plugins" / "mcp_probe",
     "git": REPO / "official_plugins" / "git",
     "testing": REPO / "official_plugins" / "testing",

@@ -10,6 +10,7 @@ from acc_cli.plugin._common import offline
 from acc_cli.terminal import echo
 from host.paths import host_paths
 from sdk.errors import AccError
+from sdk.terminal_text import printable
 
 
 @click.command()
@@ -114,14 +115,14 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
         return
     echo(f"{index.name} on {listing.marketplace} (owner {index.owner}), verified by its signed index")
     if index.deprecated:
-        echo(f"  DEPRECATED: {index.deprecated}")
+        echo(f"  DEPRECATED: {printable(index.deprecated)}")  # the publisher's words: one line
     echo("versions:")
     for entry in ordered:
         notes = []
         if newest is not None and entry.version == newest.version:
             notes.append("newest for this host")
         if entry.yanked:
-            notes.append(f"YANKED: {entry.yank_reason or 'no reason given'}")
+            notes.append(f"YANKED: {printable(entry.yank_reason or 'no reason given')}")
         if not listing.runs_here(entry):
             notes.append(f"needs plugin ABI {entry.abi}")
         echo(f"  {entry.version:<12} {'; '.join(notes)}".rstrip())
@@ -133,7 +134,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
     for kind, summary in sorted(shown.capabilities.items()):
         scope = summary.get("scope", "") if isinstance(summary, dict) else ""
         reason = summary.get("reason", "") if isinstance(summary, dict) else ""
-        echo(f"    {kind}: {scope}\n        why: {reason}")
+        echo(f"    {printable(kind)}: {printable(str(scope))}\n        why: {printable(str(reason))}")
     if shown.dependencies:
         echo("  needs: " + ", ".join(f"{dep}{spec}" for dep, spec in sorted(shown.dependencies.items())))
     echo(f"install: acc plugin install {index.name}")

@@ -28,6 +28,7 @@ from sdk.errors import AccError
 def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
     """Run COMMAND of plugin NAME; print its JSON result on stdout."""
     from host.errors import InputError, PluginFailed, PluginTrap
+    from host.policy import load_policy
     from host.runner import PluginHost, RunOptions, parse_input
 
     project_dir = project.resolve()
@@ -40,7 +41,9 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
             err(f"[{plugin}] {level}: {message}")
 
     try:
-        with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
+        paths = host_paths()
+        options = RunOptions(project_dir=project_dir, emit_log=emit, policy=load_policy(paths.home))
+        with PluginHost(paths, options) as plugin_host:
             result = plugin_host.run(name, command, value)
     except (PluginTrap, PluginFailed) as e:
         if e.loading == name:

@@ -57,6 +57,7 @@ class AgentSession:
         from host.agent.transcript import Transcript
         from host.capabilities.llm import LlmGateway
         from host.messages import DEFAULT_MODEL, MessagesClient
+        from host.policy import load_policy
         from host.runner import PluginHost, RunOptions
         from host.tools import ToolOutcome
 
@@ -98,7 +99,10 @@ class AgentSession:
                 on_usage=on_llm_usage,
                 deadline_seconds=budgets.max_seconds,
             )
-            with PluginHost(self.paths, RunOptions(project_dir=self.project, emit_log=on_log, llm=gateway)) as host:
+            options = RunOptions(
+                project_dir=self.project, emit_log=on_log, llm=gateway, policy=load_policy(self.paths.home)
+            )
+            with PluginHost(self.paths, options) as host:
                 return run_agent(request, client, host, tools, record, stop=self.stop, on_tool=on_tool, spent=spent)
         finally:
             record.close()

@@ -21,7 +21,9 @@ class Transcript:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = path.open("w", encoding="utf-8")
+                # backslashreplace: a lone surrogate from anywhere (a model's tool input) is
+                # written as an escape instead of ending the run with UnicodeEncodeError.
+                self._file = path.open("w", encoding="utf-8", errors="backslashreplace")
             except OSError as e:
                 raise InputError(
                     f"cannot write the transcript {path} ({e.strerror or e})", hint="choose another --transcript path"

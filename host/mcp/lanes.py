@@ -39,6 +39,7 @@ from host.paths import HostPaths
 from host.policy import HostPolicy
 from host.runner import PluginHost, RunOptions
 from host.tools import ToolOutcome, run_tool
+from sdk.errors import AccError
 
 #: Calls that may wait behind the running call of one plugin.
 MAX_WAITING = 16
@@ -224,7 +225,10 @@ class Lanes:
 
         def work() -> ToolOutcome:
             try:
-                host = lane._host_for(signature)
+                try:
+                    host = lane._host_for(signature)
+                except AccError as e:  # the host cannot start (the project is refused, ...)
+                    return _refused(served, arguments, time.monotonic(), f"failed: {e.diagnostics()}", "failed")
                 return run_tool(host, tools, served.tool.name, arguments, self.options.max_result_chars)
             finally:
                 lane.running = False
@@ -252,7 +256,7 @@ class Lanes:
                     await anyio.to_thread.run_sync(lane.close)
 
 
-def _refused(served: ServedTool, arguments: Any, started: float, text: str) -> ToolOutcome:
+def _refused(served: ServedTool, arguments: Any, started: float, text: str, kind: str = "busy") -> ToolOutcome:
     return ToolOutcome(
         served.tool.name,
         served.plugin.name,
@@ -261,5 +265,5 @@ def _refused(served: ServedTool, arguments: Any, started: float, text: str) -> T
         text,
         True,
         time.monotonic() - started,
-        error_kind="busy",
+        error_kind=kind,
     )

@@ -50,6 +50,7 @@ from host.mcp.listing import Listing, ServedTool, read_listing, store_signature
 from host.mcp.session import Session, SessionBudget, at_least, mcp_level
 from host.paths import HostPaths
 from host.policy import HostPolicy
+from host.project_guard import check_project
 from host.tools import ToolOutcome
 
 #: Arguments nesting deeper than this are refused before they reach a plugin.
@@ -83,6 +84,7 @@ class McpService:
         self.paths = options.paths
         self.settings = options.settings
         self.log = log  # the server's own messages (stderr), never the protocol
+        check_project(options.project_dir, options.paths)  # refused now, not at the first call
         self.listing = self._read_listing()
         for problem in self.listing.problems:
             log(f"acc mcp: {problem}")

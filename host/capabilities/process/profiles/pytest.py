@@ -50,6 +50,7 @@ from pathlib import Path
 from host.capabilities.errors import Denied, Invalid
 from host.capabilities.process.engine import Launch, ProcessOutput, ProgramProfile
 from host.capabilities.process.engine import inside as _inside
+from host.capabilities.process.profiles.python import interpreter_paths
 
 __all__ = ["COVERAGE", "PYTEST", "check_coverage_args", "check_pytest_args", "pytest_environment", "run_coverage"]
 
@@ -364,6 +365,7 @@ _TESTS_WARNING = "runs the project's tests: the project's own code runs with you
 PYTEST = ProgramProfile(
     check_args=check_pytest_args,
     environment=pytest_environment,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     warning=_TESTS_WARNING,
 )
@@ -371,6 +373,7 @@ COVERAGE = ProgramProfile(
     check_args=check_coverage_args,
     environment=pytest_environment,
     execute=run_coverage,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     warning=_TESTS_WARNING,
 )
