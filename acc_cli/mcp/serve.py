@@ -46,6 +46,7 @@ def serve(
     from host.errors import InputError
     from host.mcp.config import load_mcp_settings
     from host.mcp.server import ServeOptions
+    from host.policy import load_policy
 
     paths = host_paths()
     project_dir = project.resolve()
@@ -59,7 +60,9 @@ def serve(
         max_seconds=max_seconds,
         max_result_chars=max_result_chars,
     )
-    options = ServeOptions(paths=paths, settings=settings, project_dir=project_dir, transport=transport)
+    options = ServeOptions(
+        paths=paths, settings=settings, project_dir=project_dir, transport=transport, policy=load_policy(paths.home)
+    )
     if transport == "stdio":
         from host.mcp.run import serve_stdio
 

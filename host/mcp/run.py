@@ -26,6 +26,11 @@ def max_message_bytes(options: ServeOptions) -> int:
 def serve_stdio(options: ServeOptions, log: Callable[[str], None]) -> None:
     """Serve on stdin/stdout until the client closes stdin (or a signal)."""
     service = McpService(options, log=log)
+    listing = service.listing
+    log(
+        f"acc mcp: serving {len(listing.tools)} tools of {len(listing.plugins)} plugins over stdio "
+        f"(project {options.project_dir})"
+    )
     anyio.run(_stdio, service, max_message_bytes(options))
 
 
