@@ -5,11 +5,13 @@ Run: .venv/bin/python bench/mcp_bench.py [--rounds 40] [--starts 7] [--no-write]
 The five official plugins (git, testing, docs, code-quality, project-stats) are built (cached
 by content), installed into a fresh ACC_HOME and compiled once beforehand. Measured:
 
-1. **tools/call round trip**: the official MCP client SDK calls a command through a real
-   `acc mcp serve` subprocess over stdio pipes, one call after the other (warm: the lane's
-   sandbox is open, as in a session); against `PluginHost.run` of the same command in this
-   process, on a warm sandbox. Commands: `git status` on a small repository (launches git)
-   and `project-stats summary` (work inside the guest only).
+1. **tools/call round trip**: a command called through a real `acc mcp serve` subprocess
+   over stdio pipes, one call after the other (warm: the lane's sandbox is open, as in a
+   session), two ways: JSON-RPC lines written and read on the pipes directly (what the
+   server costs), and through the official MCP client SDK (what a Python client sees,
+   its own request and result handling included); against `PluginHost.run` of the same
+   command in this process, on a warm sandbox. Commands: `git status` on a small
+   repository (launches git, confined) and `project-stats summary` (work inside the guest).
 2. **tools/list** with the five plugins installed: the client's round trip on a running
    server (the listing is cached until the store changes), and the cold listing itself
    (state.json and five manifests read, no sandbox), in process.
@@ -31,7 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -75,60 +80,128 @@ def environment(paths: HostPaths) -> dict[str, str]:
 
 # -- 1. the round trip ------------------------------------------------------------------------------
 
-CALLS = (("git", "status", {}), ("project-stats", "summary", {"path": "src"}))
+CALLS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("git", "status", {}),
+    ("project-stats", "summary", {"path": "src"}),
+)
 
 
-def in_process(paths: HostPaths, project: Path, rounds: int) -> dict[str, Spread]:
-    from host.runner import PluginHost, RunOptions
+class RawPipes:
+    """`acc mcp serve` driven with JSON-RPC lines written to and read from its pipes."""
 
-    spreads = {}
-    with PluginHost(paths, RunOptions(project_dir=project)) as host:
-        for plugin, command, arguments in CALLS:
-            host.run(plugin, command, arguments)  # warm: instance open, validator built
-            samples = []
-            for _ in range(rounds):
-                started = time.perf_counter()
-                host.run(plugin, command, arguments)
-                samples.append(time.perf_counter() - started)
-            spreads[f"{plugin} {command}"] = Spread(tuple(samples))
-    return spreads
+    def __init__(self, paths: HostPaths, project: Path) -> None:
+        self.proc = subprocess.Popen(
+            [ACC, "mcp", "serve", "--project", str(project)],
+            env=environment(paths),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.pending = b""
+        self.ids = iter(range(1, 1 << 30))
+        self.ask(json.loads(INITIALIZE))
+        self.notify({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def notify(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        message = {**message, "id": next(self.ids)}
+        self.notify(message)
+        while True:
+            while b"\n" not in self.pending:
+                select.select([self.proc.stdout], [], [], 60)
+                chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    raise SystemExit("the server closed its stdout")
+                self.pending += chunk
+            line, _, self.pending = self.pending.partition(b"\n")
+            answer: dict[str, Any] = json.loads(line)
+            if answer.get("id") == message["id"]:
+                return answer
+
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self.ask({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
 
 
-def over_stdio(paths: HostPaths, project: Path, rounds: int) -> tuple[dict[str, Spread], Spread, int]:
-    """(per-command call round trips, tools/list round trips, number of tools)."""
-    import anyio
+@dataclass
+class RoundTrips:
+    local: dict[str, Spread]
+    raw: dict[str, Spread]
+    client: dict[str, Spread]
+    ping: Spread
+    lists_raw: Spread
+    lists_client: Spread
+    tools: int
+
+
+def round_trips(paths: HostPaths, project: Path, rounds: int, notes: Notes) -> RoundTrips:
+    """Each round calls in process, on the raw pipes and through the SDK client in turn, so a
+    change of the machine's load falls on all three alike."""
+    from anyio.from_thread import start_blocking_portal
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters
-    from mcp_types import TextContent
+
+    from host.runner import PluginHost, RunOptions
 
     server = StdioServerParameters(
         command=ACC, args=["mcp", "serve", "--project", str(project)], env=environment(paths), cwd=str(project)
     )
+    samples: dict[str, list[float]] = {}
 
-    async def run() -> tuple[dict[str, Spread], Spread, int]:
-        spreads = {}
-        async with Client(server, mode="legacy") as client:
-            listed = await client.list_tools(cache_mode="refresh")
-            lists = []
-            for _ in range(rounds):
-                started = time.perf_counter()
-                await client.list_tools(cache_mode="refresh")
-                lists.append(time.perf_counter() - started)
+    def timed(key: str, action: Any) -> Any:
+        started = time.perf_counter()
+        result = action()
+        samples.setdefault(key, []).append(time.perf_counter() - started)
+        return result
+
+    raw = RawPipes(paths, project)
+    with (
+        PluginHost(paths, RunOptions(project_dir=project)) as host,
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(Client(server, mode="legacy")) as client,
+    ):
+        tools = len(portal.call(partial(client.list_tools, cache_mode="refresh")).tools)
+        for plugin, command, arguments in CALLS:  # warm all three: instances open, validators built
+            host.run(plugin, command, arguments)
+            answer = raw.request("tools/call", {"name": f"{plugin}__{command}", "arguments": arguments})
+            if answer["result"].get("isError"):
+                raise SystemExit(f"{plugin} {command} failed: {answer['result']['content']}")
+            portal.call(partial(client.call_tool, f"{plugin}__{command}", arguments))
+        for round_number in range(rounds):
+            if round_number % 10 == 0:
+                notes.sample()
             for plugin, command, arguments in CALLS:
-                name = f"{plugin}__{command}"
-                first = await client.call_tool(name, arguments)
-                if first.is_error:
-                    block = first.content[0]
-                    raise SystemExit(f"{name} failed: {block.text if isinstance(block, TextContent) else block}")
-                samples = []
-                for _ in range(rounds):
-                    started = time.perf_counter()
-                    await client.call_tool(name, arguments)
-                    samples.append(time.perf_counter() - started)
-                spreads[f"{plugin} {command}"] = Spread(tuple(samples))
-        return spreads, Spread(tuple(lists)), len(listed.tools)
+                name, tool = f"{plugin} {command}", f"{plugin}__{command}"
+                timed(f"local {name}", lambda p=plugin, c=command, a=arguments: host.run(p, c, a))
+                timed(f"raw {name}", lambda t=tool, a=arguments: raw.request("tools/call", {"name": t, "arguments": a}))
+                timed(f"client {name}", lambda t=tool, a=arguments: portal.call(partial(client.call_tool, t, a)))
+            timed("ping", lambda: raw.request("ping", {}))
+            timed("lists raw", lambda: raw.request("tools/list", {}))
+            timed("lists client", lambda: portal.call(partial(client.list_tools, cache_mode="refresh")))
+    raw.close()
 
-    return anyio.run(run)
+    def spread(key: str) -> Spread:
+        return Spread(tuple(samples[key]))
+
+    names = [f"{plugin} {command}" for plugin, command, _ in CALLS]
+    return RoundTrips(
+        local={n: spread(f"local {n}") for n in names},
+        raw={n: spread(f"raw {n}") for n in names},
+        client={n: spread(f"client {n}") for n in names},
+        ping=spread("ping"),
+        lists_raw=spread("lists raw"),
+        lists_client=spread("lists client"),
+        tools=tools,
+    )
 
 
 def cold_listing(paths: HostPaths, rounds: int) -> Spread:
@@ -203,53 +276,57 @@ def starts(paths: HostPaths, project: Path, count: int, notes: Notes) -> dict[st
 # -- the report -------------------------------------------------------------------------------------
 
 
-def report(
-    local: dict[str, Spread],
-    remote: dict[str, Spread],
-    lists: Spread,
-    tools: int,
-    cold: Spread,
-    started: dict[str, Spread],
-    notes: Notes,
-) -> str:
+def report(trips: RoundTrips, cold: Spread, started: dict[str, Spread], notes: Notes) -> str:
     day = time.strftime("%Y-%m-%d")
     rows = []
-    for name, spread in local.items():
-        ratio = remote[name].median / spread.median
-        met = "met" if ratio <= CALL_RATIO_BUDGET else "**not met**"
-        overhead = (remote[name].median - spread.median) * 1000
-        over, here = remote[name].show("ms", 1000, 1), spread.show("ms", 1000, 1)
-        rows.append(
-            f"| tools/call `{name}` | {over} | {here} | {ratio:.2f}× | ≤ {CALL_RATIO_BUDGET}× ({met}); "
-            f"+{overhead:.1f} ms |"
-        )
-    list_met = "met" if lists.median <= LIST_BUDGET_S else "**not met**"
+    for name, spread in trips.local.items():
+        for how, measured in (
+            ("JSON-RPC on the pipes", trips.raw[name]),
+            ("official Python client", trips.client[name]),
+        ):
+            ratio = measured.median / spread.median
+            met = "met" if ratio <= CALL_RATIO_BUDGET else "**not met**"
+            overhead = (measured.median - spread.median) * 1000
+            over, here = measured.show("ms", 1000, 1), spread.show("ms", 1000, 1)
+            rows.append(
+                f"| tools/call `{name}`, {how} | {over} | {here} | {ratio:.2f}× | ≤ {CALL_RATIO_BUDGET}× ({met}); "
+                f"+{overhead:.1f} ms |"
+            )
+    list_met = "met" if trips.lists_client.median <= LIST_BUDGET_S else "**not met**"
     serve = started["serve"]
     start_met = "met" if serve.median <= START_BUDGET_S else "**not met**"
-    listed, cold_list = lists.show("ms", 1000, 1), cold.show("ms", 1000, 1)
+    listed, cold_list = trips.lists_client.show("ms", 1000, 1), cold.show("ms", 1000, 1)
+    listed_raw = trips.lists_raw.show("ms", 1000, 1)
+    list_row = (
+        f"| tools/list, {trips.tools} tools, server running | pipes {listed_raw}; client {listed} | "
+        f"listing cold: {cold_list} | | ≤ 50 ms ({list_met}) |"
+    )
     python, version = started["python"].show("ms", 1000), started["acc --version"].show("ms", 1000)
     sdk_import = started["import mcp.server"].show("ms", 1000)
     return f"""## MCP server
 
 Measured by `bench/mcp_bench.py` on {day}: {machine()}; the 1-minute load average was {notes.show()} while
 measuring (the machine is shared: absolute times move with it, ratios less). The five official plugins installed,
-everything granted; the official MCP client SDK (`mcp` {_sdk_version()}) over stdio pipes to a real
-`acc mcp serve`, calls one after the other on a warm sandbox, against `PluginHost.run` of the same command
-in process. Medians, with (range, n).
+everything granted; calls one after the other on a warm sandbox through a real `acc mcp serve` over stdio
+pipes, written on the pipes directly and through the official MCP client SDK (`mcp` {_sdk_version()}), against
+`PluginHost.run` of the same command in process; each round does all three in turn. Medians, with (range, n).
 
 | what | over MCP (stdio) | in process | ratio | budget |
 |---|---|---|---|---|
 {chr(10).join(rows)}
-| tools/list, {tools} tools, server running | {listed} | listing cold: {cold_list} | | ≤ 50 ms ({list_met}) |
+{list_row}
 | start to ready (spawn → `initialize` answered) | {serve.show("ms", 1000)} | | | ≤ 300 ms ({start_met}) |
 
-For scale: `python -c pass` {python}, `acc --version` {version},
-and `python -c "import mcp.server"` alone {sdk_import}.
+For scale: a `ping` answered on the pipes takes {trips.ping.show("ms", 1000, 2)}; `python -c pass` {python},
+`acc --version` {version}, and `python -c "import mcp.server"` alone {sdk_import}.
 
-- **The round trip** costs a fixed few milliseconds over the call itself: the client SDK's request and
-  result models (pydantic, both protocol eras), JSON over the pipe, the server's dispatch, a hop to the lane's
-  worker thread and back. For `git status`, which launches git, that is well inside the budget; for a command
-  that does a few milliseconds of work inside the guest, the same fixed cost is a larger share.
+- **The round trip** costs a fixed amount over the call itself. On the pipes (the server's share): the
+  SDK's dispatch and its request and result models, a hop to the lane's worker thread and back, the budget
+  and listing checks and the audit record. Through the official Python client, its own request and result
+  handling (models of both protocol eras, the tool result checked against the listing) comes on top, on
+  every request: compare its rows with the pipe rows. For `git status`, which launches confined git,
+  either is well inside the budget; for a command that does a few milliseconds of work inside the guest,
+  the same fixed cost is a larger share.
 - **tools/list** answers from the listing kept since the store last changed (one `stat` of state.json per
   request); the cold listing reads state.json and the five manifests and makes no sandbox.
 - **Start to ready** is dominated by importing the MCP SDK: `mcp_types` builds the pydantic models of two
@@ -273,14 +350,10 @@ def main() -> None:
     notes = Notes()
     with tempfile.TemporaryDirectory(prefix="acc-mcp-bench-") as tmp:
         paths, project = prepare(Path(tmp))
-        notes.sample()
-        local = in_process(paths, project, args.rounds)
-        notes.sample()
-        remote, lists, tools = over_stdio(paths, project, args.rounds)
-        notes.sample()
+        trips = round_trips(paths, project, args.rounds, notes)
         cold = cold_listing(paths, args.rounds)
         started = starts(paths, project, args.starts, notes)
-    body = report(local, remote, lists, tools, cold, started, notes)
+    body = report(trips, cold, started, notes)
     print(body)
     if not args.no_write:
         write_section("mcp", body)
