@@ -15,8 +15,14 @@ from acc_cli.terminal import echo, err
 @plugins_option
 def claude_plugin(out: Path, plugins: str | None) -> None:
     """Write OUT as a one-plugin Claude Code marketplace; its plugin starts `acc mcp serve`."""
-    from host.mcp.clients import MARKETPLACE_NAME, PLUGIN_NAME, ServerCommand, server_command, write_claude_plugin
-    from host.mcp.server import acc_version
+    from host.mcp.clients import (
+        MARKETPLACE_NAME,
+        PLUGIN_NAME,
+        ServerCommand,
+        acc_version,
+        server_command,
+        write_claude_plugin,
+    )
 
     executable, leading = acc_command()
     command = server_command(executable, plugins=split(plugins), project=None, home=acc_home_setting())

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from acc_cli.mcp._options import plugins_option, split
 from acc_cli.terminal import err
 from host.paths import host_paths
+
+if TYPE_CHECKING:
+    from host.mcp.config import ServeOptions
 
 
 @click.command()
@@ -44,8 +48,7 @@ def serve(
     under the grants you gave it. Over stdio (what clients start) by default; over streamable
     HTTP on loopback, with the bearer token of `acc mcp token`, with --transport http."""
     from host.errors import InputError
-    from host.mcp.config import load_mcp_settings
-    from host.mcp.server import ServeOptions
+    from host.mcp.config import ServeOptions, load_mcp_settings
     from host.policy import load_policy
 
     paths = host_paths()
@@ -71,19 +74,21 @@ def serve(
     _serve_http(options, allow_remote)
 
 
-def _serve_http(options: object, allow_remote: bool) -> None:
-    import anyio
-
-    from host.mcp.http import bind_address, listening_socket, serve_http
-    from host.mcp.run import max_message_bytes
-    from host.mcp.server import McpService, ServeOptions
+def _serve_http(options: ServeOptions, allow_remote: bool) -> None:
+    from host.mcp.http import bind_address, listening_socket
     from host.mcp.token import ensure_token
 
-    assert isinstance(options, ServeOptions)
     settings = options.settings
-    address = bind_address(settings.host, allow_remote=allow_remote)
+    address = bind_address(settings.host, allow_remote=allow_remote)  # refused before anything starts
     token = ensure_token(options.paths.home)
     sock = listening_socket(address, settings.port)
+
+    import anyio
+
+    from host.mcp.http import serve_http
+    from host.mcp.run import max_message_bytes
+    from host.mcp.server import McpService
+
     service = McpService(options, log=err)
 
     def ready(url: str) -> None:

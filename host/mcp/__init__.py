@@ -1,6 +1,6 @@
 """`acc mcp`: installed plugins as MCP tools for Claude Code and any other MCP client.
 
-    config.py     the [mcp] table of ACC_HOME/config.toml (plugins, budgets, audit size, address)
+    config.py     the [mcp] table of ACC_HOME/config.toml (plugins, budgets, audit size, address); ServeOptions
     listing.py    tools, hints and READMEs from the store alone (no sandbox); the store's signature
     lanes.py      one lane per plugin: its calls in its sandbox, in order, stoppable
     session.py    a session's budget (tool calls, wall time), log level and client

@@ -16,12 +16,14 @@ HTTP session (its `mcp-session-id`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from host.config_file import CONFIG_FILE, config_table
 from host.errors import InputError
+from host.paths import HostPaths
+from host.policy import HostPolicy
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,14 @@ def settings_from_table(table: Mapping[str, Any], path: Path) -> McpSettings:
             raise InputError(f"{path}: [mcp] host must be an address such as 127.0.0.1")
         values["host"] = table["host"]
     return McpSettings(**values)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """One `acc mcp serve`: where the store is, what it serves, on which transport."""
+
+    paths: HostPaths
+    settings: McpSettings
+    project_dir: Path
+    transport: str  # "stdio" or "http"
+    policy: HostPolicy = field(default_factory=HostPolicy)

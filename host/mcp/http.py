@@ -23,13 +23,13 @@ import ipaddress
 import json
 import socket
 from collections.abc import Callable
-from typing import Any
-
-import anyio
+from typing import TYPE_CHECKING, Any
 
 from host.errors import InputError
-from host.mcp.server import McpService
 from host.mcp.token import token_matches
+
+if TYPE_CHECKING:  # the SDK is imported when serving starts, not to check an address
+    from host.mcp.server import McpService
 
 MCP_PATH = "/mcp"
 #: How long a stopping server waits for open requests before it cuts them (their calls are stopped).
@@ -127,6 +127,7 @@ async def serve_http(
     service: McpService, sock: socket.socket, token: str, max_body_bytes: int, on_ready: Callable[[str], None]
 ) -> None:
     """Serve MCP on `sock` until SIGINT/SIGTERM; calls still running then are stopped."""
+    import anyio
     import uvicorn
     from mcp.server.transport_security import TransportSecuritySettings
 

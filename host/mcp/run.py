@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import anyio
 
-from host.mcp.server import McpService, ServeOptions
+from host.mcp.config import ServeOptions
+from host.mcp.server import McpService
 from host.mcp.stdio import stdio_transport
 
 #: A stdio message may carry the largest input a command takes, plus the envelope around it.

@@ -31,8 +31,6 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -44,12 +42,11 @@ from mcp.shared.subscriptions import ResourcesListChanged, ToolsListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from host.mcp.audit import AuditLog, audit_path, client_field, input_digest
-from host.mcp.config import McpSettings
+from host.mcp.clients import acc_version
+from host.mcp.config import ServeOptions
 from host.mcp.lanes import CallEvent, CallReport, LaneOptions, Lanes
 from host.mcp.listing import Listing, ServedTool, read_listing, store_signature
 from host.mcp.session import Session, SessionBudget, at_least, mcp_level
-from host.paths import HostPaths
-from host.policy import HostPolicy
 from host.project_guard import check_project
 from host.tools import ToolOutcome
 
@@ -65,15 +62,6 @@ PROGRESS_INTERVAL_SECONDS = 0.05
 RESOURCE_NOT_FOUND = -32002
 
 Context = ServerRequestContext[Any, Any]
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    paths: HostPaths
-    settings: McpSettings
-    project_dir: Path
-    transport: str  # "stdio" or "http"
-    policy: HostPolicy = field(default_factory=HostPolicy)
 
 
 class McpService:
@@ -447,13 +435,3 @@ def _session_key(ctx: Context) -> str:
     headers = getattr(request, "headers", {})
     session_id = headers.get("mcp-session-id") if hasattr(headers, "get") else None
     return f"http:{str(session_id)[:100]}" if session_id else "http:stateless"
-
-
-def acc_version() -> str:
-    """The installed acc-plugins version (\"0\" from a checkout that is not installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("acc-plugins")
-    except PackageNotFoundError:
-        return "0"
