@@ -25,6 +25,7 @@ from host.policy import HostPolicy
 from host.project_guard import check_project
 from host.sandbox import Sandbox, SandboxSpec
 from host.store import InstalledPlugin, LocalStore
+from host.verdict import Verdict, verdict_of
 from sdk.errors import AccError
 
 if TYPE_CHECKING:
@@ -133,6 +134,13 @@ class PluginHost:
             )
         return sandbox or self.sandbox(self.store.get(name))
 
+    def verdict(self, name: str, command: str, result: Any) -> Verdict:
+        """What `result`, a result of `name`'s `command`, says about success (see `host.verdict`)."""
+        sandbox = self._sandboxes.get(name)
+        manifest = sandbox.manifest if sandbox is not None else self.store.get(name).manifest()
+        spec = manifest.command(command)
+        return verdict_of(spec, result) if spec is not None else Verdict(None)
+
     def sandbox(self, installed: InstalledPlugin) -> Sandbox:
         existing = self._sandboxes.get(installed.name)
         if existing is not None:
@@ -157,6 +165,7 @@ class PluginHost:
             plugins=self,
             on_close=self._closers.append,
             fail_run=self._run_failures.append,
+            read_only=installed.read_only,
             interrupt=self.options.interrupt,
         )
         spec = SandboxSpec(

@@ -152,6 +152,9 @@ class Sandbox:
             "version": str(self.manifest.version),
             "project": GUEST_PROJECT_DIR if any(p.guest_path == GUEST_PROJECT_DIR for p in self._preopens()) else None,
             "granted": sorted(self.bindings),
+            # False when the project is mounted read-only (no fs grant, a read grant, or
+            # a read-write manifest granted for reading only), so a plugin can say so.
+            "project_writable": any(p.writable for p in self._preopens() if p.guest_path == GUEST_PROJECT_DIR),
         }
         self._call("initialize", "initialize", json.dumps(config))
 

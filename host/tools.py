@@ -91,7 +91,10 @@ def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[PluginTool]:
 
 def command_tools(installed: InstalledPlugin, manifest: Manifest) -> list[PluginTool]:
     """The tools of one installed plugin, one per command; InputError for a name too long."""
-    granted = ", ".join(sorted(installed.granted)) or "none"
+    granted = ", ".join(
+        f"{kind} (reading only)" if kind in installed.read_only else kind for kind in sorted(installed.granted)
+    )
+    granted = granted or "none"
     tools = []
     for command in manifest.commands:
         tool_name = tool_name_of(installed.name, command.name)

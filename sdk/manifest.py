@@ -9,6 +9,7 @@ without the author noticing.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from sdk.terminal_text import refuse_unsafe_text
 
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_COMMANDS = 128
+_VERDICT_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 DEFAULT_MEMORY_MB = 256
 DEFAULT_TIMEOUT_SECONDS = 30.0
 #: The largest `[limits] fuel` a manifest may ask for (wasmtime's fuel is a u64).
@@ -37,6 +39,10 @@ class Command:
     name: str
     description: str
     input_schema: Mapping[str, Any]
+    #: The top-level boolean field of the command's result that says whether what it
+    #: checked passed (`verdict = "passed"`); `acc plugin run` exits 1 when it is false.
+    #: None: the command is not a check, and its exit status says only that it ran.
+    verdict: str | None = None
     #: The JSON Schema of the command's result (`[commands.output]`), when the author
     #: declares one: MCP clients get it as the tool's output schema. An object schema.
     output_schema: Mapping[str, Any] | None = None
@@ -212,7 +218,7 @@ def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]
     for table in raw:
         if not isinstance(table, Mapping):
             raise ManifestError(f"{source}: each [[commands]] entry must be a table")
-        _reject_unknown(table, {"name", "description", "input", "output"}, f"{source}: [[commands]]")
+        _reject_unknown(table, {"name", "description", "input", "output", "verdict"}, f"{source}: [[commands]]")
         name = _require_str(table, "name", f"{source}: [[commands]]")
         if not name.replace("-", "").replace("_", "").isalnum() or not name[0].isalpha():
             raise ManifestError(f"{source}: command name {name!r} must be letters, digits, - and _")
@@ -228,8 +234,21 @@ def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]
                 _check_schema(output, f"{source}: command {name}", "output")
         if any(c.name == name for c in commands):
             raise ManifestError(f"{source}: command {name!r} is declared twice")
-        description = _optional_str(table, "description", source)
-        commands.append(Command(name, description, dict(schema), dict(output) if output is not None else None))
+        verdict = table.get("verdict")
+        if verdict is not None and (not isinstance(verdict, str) or not _VERDICT_FIELD.fullmatch(verdict)):
+            raise ManifestError(
+                f'{source}: command {name}: verdict must name a field of the result, such as "passed"',
+                hint="the field holds true (passed), false (failed) or null (nothing was checked)",
+            )
+        commands.append(
+            Command(
+                name,
+                _optional_str(table, "description", source),
+                dict(schema),
+                verdict=verdict,
+                output_schema=dict(output) if output is not None else None,
+            )
+        )
     return tuple(commands)
 
 

@@ -23,6 +23,11 @@ PLUGIN_SOURCES = {
     "testing": REPO / "official_plugins" / "testing",
     "docs": REPO / "official_plugins" / "docs",
     "code-quality": REPO / "official_plugins" / "code_quality",
+    "files": REPO / "official_plugins" / "files",
+    "github": REPO / "official_plugins" / "github",
+    "deps": REPO / "official_plugins" / "deps",
+    "format": REPO / "official_plugins" / "format",
+    "profile": REPO / "official_plugins" / "profile",
 }
 #: Public data the tests use (a real Sigstore bundle, ...): each folder has a README saying where it is from.
 TEST_FIXTURES = REPO / "tests" / "fixtures"

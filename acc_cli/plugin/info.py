@@ -43,11 +43,17 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
                     "signer": installed.signer,
                     "marketplace": installed.marketplace or None,
                     "capabilities": {
-                        k: {"scope": c.scope_summary(), "reason": c.reason, "granted": k in installed.granted}
+                        k: {
+                            "scope": c.scope_summary(),
+                            "reason": c.reason,
+                            "granted": k in installed.granted,
+                            "read_only": k in installed.read_only,
+                        }
                         for k, c in sorted(manifest.capabilities.items())
                     },
                     "commands": {
-                        c.name: {"description": c.description, "input": dict(c.input_schema)} for c in manifest.commands
+                        c.name: {"description": c.description, "input": dict(c.input_schema), "verdict": c.verdict}
+                        for c in manifest.commands
                     },
                 },
                 indent=2,
@@ -62,11 +68,14 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
     echo("capabilities:" if manifest.capabilities else "capabilities: none")
     for kind, capability in sorted(manifest.capabilities.items()):
         mark = "granted" if kind in installed.granted else "DENIED"
-        echo(f"  [{mark}] {kind}: {capability.scope_summary()}\n      why: {capability.reason}")
+        narrowed = " (granted for reading only)" if kind in installed.read_only else ""
+        echo(f"  [{mark}] {kind}: {capability.scope_summary()}{narrowed}\n      why: {capability.reason}")
     echo("commands:")
     for command in manifest.commands:
         echo(f"  {command.name}: {command.description}")
         echo(f"      input: {json.dumps(dict(command.input_schema), sort_keys=True)}")
+        if command.verdict:
+            echo(f"      a check: `acc plugin run` exits 1 when the result's {command.verdict} is false")
 
 
 def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool) -> None:

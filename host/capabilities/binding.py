@@ -83,6 +83,9 @@ class BindContext:
     #: Hands the host an error the user must see whatever the plugin makes of the
     #: capability error it got (no OS sandbox for `process`): the run fails with it.
     fail_run: Callable[[AccError], None]
+    #: Granted kinds the user narrowed to reading only (`fs` of a read-write manifest):
+    #: bound read-only, and no program is shown the project read-write on their account.
+    read_only: frozenset[str] = frozenset()
     #: Fired when the call under way is stopped; bindings that wait (a launched program) watch it.
     interrupt: Interrupt | None = None
 

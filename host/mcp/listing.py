@@ -98,8 +98,9 @@ class Listing:
     tools: Mapping[str, ServedTool] = field(default_factory=dict)
     #: Plugins that were asked for but are not served, each with the reason (for the log).
     problems: tuple[str, ...] = ()
-    #: Every installed plugin, served or not (a served one may call it): (version, grants).
-    installed: Mapping[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    #: Every installed plugin, served or not (a served one may call it): (version, grants,
+    #: grants narrowed to reading only).
+    installed: Mapping[str, tuple[str, frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Equal for two listings a client would see as the same tools and resources."""
@@ -154,7 +155,7 @@ def read_listing(paths: HostPaths, enabled: Sequence[str] | None) -> Listing:
         plugins[name] = served
         for tool in commands:
             tools[tool.name] = ServedTool(tool, served)
-    every = {name: (entry.version, entry.granted) for name, entry in installed.items()}
+    every = {name: (entry.version, entry.granted, entry.read_only) for name, entry in installed.items()}
     return Listing(signature, plugins, tools, tuple(problems), every)
 
 
@@ -186,7 +187,7 @@ def _effects(
     may_modify = open_world = False
     for kind in entry.granted:
         capability = manifest.capabilities.get(kind)
-        if capability is None:
+        if capability is None or kind in entry.read_only:  # narrowed to reading: bound read-only
             continue
         if kind == "plugins":
             for callee in getattr(capability, "plugins", ()):

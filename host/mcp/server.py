@@ -341,9 +341,9 @@ class McpService:
         old, self.listing = self.listing, new
         gone = {name: entry for name, entry in old.installed.items() if name not in new.installed}
         narrowed = {
-            name: sorted(entry[1] - new.installed[name][1])
+            name: sorted((entry[1] - new.installed[name][1]) | (new.installed[name][2] - entry[2]))
             for name, entry in old.installed.items()
-            if name in new.installed and entry[1] - new.installed[name][1]
+            if name in new.installed and ((entry[1] - new.installed[name][1]) | (new.installed[name][2] - entry[2]))
         }
         for name in gone:
             self.lanes.stop_involving({name}, f"{name} was removed while the call ran")

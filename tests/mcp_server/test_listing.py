@@ -28,7 +28,14 @@ properties.path = {{ type = "string" }}
 """
 
 
-def _install(paths: HostPaths, name: str, capabilities: str, granted: list[str], command: str = "go") -> None:
+def _install(
+    paths: HostPaths,
+    name: str,
+    capabilities: str,
+    granted: list[str],
+    command: str = "go",
+    read_only: tuple[str, ...] = (),
+) -> None:
     """Write a plugin into the store as an install would leave it (without a component)."""
     directory = paths.plugins / name / "1.0.0"
     directory.mkdir(parents=True)
@@ -38,6 +45,7 @@ def _install(paths: HostPaths, name: str, capabilities: str, granted: list[str],
     state["plugins"][name] = {
         "current": "1.0.0",
         "granted": granted,
+        "read_only": list(read_only),
         "versions": {"1.0.0": {"archive_sha256": "a" * 64, "wasm_sha256": "b" * 64, "signer": "", "installed_at": ""}},
     }
     paths.state_file.write_text(json.dumps(state))
@@ -78,6 +86,12 @@ def test_the_hints_follow_what_was_granted(
     assert annotations == {"title": "demo go", "readOnlyHint": read_only, "openWorldHint": open_world}
 
 
+def test_a_read_write_fs_granted_for_reading_only_is_read_only(paths: HostPaths) -> None:
+    _install(paths, "demo", FS_WRITE, ["fs"], read_only=("fs",))
+    annotations = read_listing(paths, None).tools["demo__go"].definition()["annotations"]
+    assert annotations["readOnlyHint"] is True
+
+
 def test_a_plugins_grant_counts_as_what_the_callees_were_granted_through_a_cycle(paths: HostPaths) -> None:
     calls = '[capabilities.plugins]\nplugins = ["{callee}"]\nreason = "r"\n'
     _install(paths, "caller", calls.format(callee="middle"), ["plugins"])
@@ -113,7 +127,10 @@ def test_only_the_enabled_plugins_are_served_but_every_installed_one_is_known(pa
     _install(paths, "two", PROCESS, ["process"])
     listing = read_listing(paths, ["one"])
     assert set(listing.plugins) == {"one"}
-    assert listing.installed == {"one": ("1.0.0", frozenset()), "two": ("1.0.0", frozenset({"process"}))}
+    assert listing.installed == {
+        "one": ("1.0.0", frozenset(), frozenset()),
+        "two": ("1.0.0", frozenset({"process"}), frozenset()),
+    }
 
 
 def test_the_signature_and_fingerprint_change_with_a_grant(paths: HostPaths) -> None:

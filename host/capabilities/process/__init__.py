@@ -49,9 +49,10 @@ def bind(capability: Capability, context: BindContext) -> Binding:
 
 
 def writes_project(context: BindContext) -> bool:
-    """Whether the plugin holds a granted fs read-write capability on the project."""
+    """Whether the plugin holds a granted fs read-write capability on the project (a
+    read-write fs the user granted for reading only does not count)."""
     fs = context.manifest.capabilities.get("fs")
-    return "fs" in context.granted and isinstance(fs, FsCapability) and fs.writable
+    return "fs" in context.granted and "fs" not in context.read_only and isinstance(fs, FsCapability) and fs.writable
 
 
 def run_within_deadline(scope: ProcessScope, program: str, args: list[str], stdin: bytes) -> ProcessOutput:

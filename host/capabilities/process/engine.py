@@ -293,6 +293,8 @@ class ProgramProfile:
     - `warning` is what the consent prompt says about granting the program.
     - `subcommands`: the subcommands the profile allows (the first argument), when the
       program has them; a manifest may narrow them (`narrowed`), never widen them.
+    - `executable`: the program file to run when the granted name is not one (`cprofile`
+      runs `python`, in the narrow way its profile allows); None: the name itself.
     """
 
     check_args: Callable[[list[str], Path], list[str]] = _unrestricted
@@ -304,6 +306,7 @@ class ProgramProfile:
     search_interpreter_dir: bool = False
     warning: str = ""
     subcommands: frozenset[str] | None = None
+    executable: str | None = None
 
     def narrowed(self, program: str, allowed: Sequence[str]) -> ProgramProfile:
         """This profile, allowing only the subcommands `allowed` (a manifest's narrowing).
@@ -357,9 +360,10 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
     argv_tail = profile.check_args(arg_list, project_dir)
 
     search_path = _search_path(profile)
-    executable = shutil.which(program, path=search_path)
+    file_name = profile.executable or program
+    executable = shutil.which(file_name, path=search_path)
     if executable is None:
-        raise Failed(f"program not found: {program} (looked in {search_path})")
+        raise Failed(f"program not found: {file_name} (looked in {search_path})")
 
     limits = Limits(
         # Per process, and never before the deadline: a process cannot use more CPU time
