@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import select
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
 import mcp_types as types
 from anyio.from_thread import BlockingPortal
 from mcp import Client
@@ -206,6 +208,11 @@ def raw_server(home: Path, args: list[str]) -> Iterator[RawServer]:
         proc.wait(timeout=30)
 
 
+def sleep_marker(whole_seconds: int) -> str:
+    """A `sleep` duration no other test or test run on this machine uses, to find its process by."""
+    return f"{whole_seconds}.{os.getpid()}{secrets.randbelow(10**6):06d}"
+
+
 def processes_with(marker: str) -> list[int]:
     """Pids whose command line contains `marker`."""
     found = []
@@ -219,6 +226,14 @@ def processes_with(marker: str) -> list[int]:
         if marker in cmdline:
             found.append(int(entry))
     return found
+
+
+async def launched(marker: str, timeout: float = PROMPTLY) -> None:
+    """Wait (without blocking the event loop) until a `sleep MARKER` process runs."""
+    deadline = time.monotonic() + timeout
+    while not processes_with(f"sleep {marker}"):
+        assert time.monotonic() < deadline, f"sleep {marker} was never launched"
+        await anyio.sleep(0.05)
 
 
 def gone(marker: str, timeout: float = PROMPTLY) -> bool:

@@ -24,7 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from tests.helpers import REPO
-from tests.mcp_server.mcp_kit import ACC, acc, acc_env, audit_records, gone, probe_home
+from tests.mcp_server.mcp_kit import ACC, acc, acc_env, audit_records, gone, launched, probe_home, sleep_marker
 
 pytestmark = pytest.mark.slow
 
@@ -129,12 +129,14 @@ def test_the_official_client_lists_and_calls_over_http_with_the_token(
 def test_cancelling_a_call_over_http_kills_the_program_it_launched(
     http_server: HttpServer, portal: BlockingPortal
 ) -> None:
-    marker = "45.0451"
+    marker = sleep_marker(45)
 
     async def go() -> types.CallToolResult:
         async with _client(http_server) as client:
-            with anyio.move_on_after(1.5):
-                await client.call_tool("mcp-probe__sleep-program", {"seconds": marker})
+            async with anyio.create_task_group() as group:
+                group.start_soon(client.call_tool, "mcp-probe__sleep-program", {"seconds": marker})
+                await launched(marker)
+                group.cancel_scope.cancel()
             return await client.call_tool("mcp-probe__echo", {"text": "after"})
 
     after = portal.call(go)

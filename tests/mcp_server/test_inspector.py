@@ -71,6 +71,5 @@ def test_the_mcp_inspector_cli_lists_the_tools_and_calls_one(
         home, project, "--method", "tools/call", "--tool-name", "mcp-probe__echo", "--tool-arg", "text=hi"
     )
     assert called["isError"] is False and called["structuredContent"] == {"input": {"text": "hi"}}
-    denied = _inspect(home, project, "--method", "tools/call", "--tool-name", "mcp-probe__fetch")
-    assert denied["isError"] is True
-    assert "denied: mcp-probe was not granted the http capability" in json.dumps(denied["content"])
+    # Two starts of node and of the server are enough for a second client; denials and the
+    # other errors are the official Python client's tests (tests/mcp_server/test_stdio_session.py).

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.mcp_server.mcp_kit import PROMPTLY, audit_records, gone, probe_home, processes_with, raw_server, serve_args
+from tests.mcp_server.mcp_kit import (
+    PROMPTLY,
+    audit_records,
+    gone,
+    probe_home,
+    processes_with,
+    raw_server,
+    serve_args,
+    sleep_marker,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +85,7 @@ def _start_sleep(server: object, marker: str) -> None:
 
 
 def test_a_client_that_goes_away_mid_call_leaves_nothing_running(home: Path, project: Path) -> None:
-    marker = "43.0431"
+    marker = sleep_marker(43)
     with raw_server(home, serve_args(project)) as server:
         _start_sleep(server, marker)
         assert server.proc.stdin is not None
@@ -92,7 +101,7 @@ def test_a_client_that_goes_away_mid_call_leaves_nothing_running(home: Path, pro
 def test_a_signal_mid_call_stops_the_call_before_the_server_exits(home: Path, project: Path, signal_name: str) -> None:
     import signal
 
-    marker = "44.0441" if signal_name == "SIGTERM" else "44.0442"
+    marker = sleep_marker(44)
     with raw_server(home, serve_args(project)) as server:
         _start_sleep(server, marker)
         server.proc.send_signal(getattr(signal, signal_name))
