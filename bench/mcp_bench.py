@@ -290,7 +290,7 @@ def report(trips: RoundTrips, cold: Spread, started: dict[str, Spread], notes: N
             over, here = measured.show("ms", 1000, 1), spread.show("ms", 1000, 1)
             rows.append(
                 f"| tools/call `{name}`, {how} | {over} | {here} | {ratio:.2f}× | ≤ {CALL_RATIO_BUDGET}× ({met}); "
-                f"+{overhead:.1f} ms |"
+                f"{overhead:+.1f} ms |"
             )
     list_met = "met" if trips.lists_client.median <= LIST_BUDGET_S else "**not met**"
     serve = started["serve"]
