@@ -58,6 +58,7 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
         "registry": ("acc_cli.registry:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
         "agent": ("acc_cli.agent:agent", "Let Claude work on a project through installed plugins."),
         "doctor": ("acc_cli.doctor:doctor", "Say which OS sandbox confines launched programs; versions, paths."),
+        "mcp": ("acc_cli.mcp:mcp", "Serve installed plugins as sandboxed MCP tools (Claude Code, Cursor, ...)."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -3,7 +3,8 @@
 `bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section,
 `bench/install_bench.py` the install section, `bench/shared_runtime_bench.py` the shared-runtime
 section, `bench/hot_paths_bench.py` the registry-hot-paths section, `bench/author_loop_bench.py`
-the author-loop section and `bench/confinement_bench.py` the confinement section;
+the author-loop section, `bench/confinement_bench.py` the confinement section and
+`bench/mcp_bench.py` the MCP section;
 rewriting one keeps the others as they are. The prose under the runtime and registry tables
 is hand-written in docs/performance-notes.md and docs/performance-registry-notes.md: those
 files are the sources, copied in on each run; edit them, never the generated copy. The
@@ -26,6 +27,7 @@ SECTION_ORDER = (
     "registry-hot-paths",
     "install",
     "confinement",
+    "mcp",
 )
 
 

@@ -24,7 +24,7 @@ from host.capabilities import BindContext, bind_granted
 from host.deadline import within
 from host.errors import InputError, LoadError, PluginFailed
 from host.input_validation import validate_input
-from host.logsink import Emitter, LogSink
+from host.logsink import Emitter, LogSink, ProgressEmitter
 from host.paths import HostPaths
 from host.plugin_json import PluginJsonError, decode
 from host.policy import HostPolicy
@@ -36,6 +36,7 @@ from sdk.errors import AccError
 
 if TYPE_CHECKING:
     from host.capabilities.llm import LlmGateway
+    from host.interrupt import Interrupt
 
 
 @dataclass
@@ -52,6 +53,12 @@ class RunOptions:
     )
     #: How `llm` grants reach Claude; None: a gateway from ANTHROPIC_API_KEY, made on first use.
     llm: LlmGateway | None = None
+    #: `log.progress` calls as numbers (besides the log line each makes).
+    emit_progress: ProgressEmitter | None = None
+    #: Stops the call under way from another thread (see `host.interrupt`); None: calls run to their limits.
+    interrupt: Interrupt | None = None
+    #: Told of each refused capability call: (plugin, capability kind, function).
+    on_denied: Callable[[str, str, str], None] | None = None
 
 
 class PluginHost:
@@ -184,6 +191,7 @@ class PluginHost:
             self.options.emit_log,
             max_bytes=self.options.policy.max_log_bytes,
             max_records=self.options.policy.max_log_records,
+            emit_progress=self.options.emit_progress,
         )
         context = BindContext(
             manifest=manifest,
@@ -198,6 +206,7 @@ class PluginHost:
             on_close=closers.append,
             fail_run=self._run_failures.append,
             read_only=installed.read_only,
+            interrupt=self.options.interrupt,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -205,8 +214,16 @@ class PluginHost:
             wasm_sha256=installed.wasm_sha256,
             cache_dir=self.paths.compiled,
         )
+        on_denied = self.options.on_denied
         try:
-            sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
+            sandbox = Sandbox(
+                spec,
+                bind_granted(manifest, installed.granted, context),
+                log,
+                self.options.policy,
+                interrupt=self.options.interrupt,
+                on_denied=(lambda kind, function: on_denied(installed.name, kind, function)) if on_denied else None,
+            )
         except BaseException:
             for closer in closers:
                 closer()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sdk.abi import GUEST_HELPER_DIR, WIT_DIR
 from sdk.archive import archive_bytes, check_component_header
-from sdk.atomic import atomic_write_bytes
+from sdk.atomic import atomic_write_bytes, file_lock
 from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
 from sdk.python_packages import BundledWheel, record_bytes
@@ -91,15 +91,11 @@ def build_plugin(
     with tempfile.TemporaryDirectory(prefix="acc-wheels-") as scratch:
         wheels = _fetch_wheels(manifest, cache_dir, Path(scratch))
         source_hash = _source_hash(source, world, app, [bundled.sha256 for _, bundled in wheels])
-        wasm: bytes | None = None
-        cached_path = cache_dir / f"{source_hash}.wasm" if cache_dir else None
-        if cached_path and cached_path.is_file():
-            wasm = cached_path.read_bytes()
-        cached = wasm is not None
-        if wasm is None:
-            wasm = _componentize(source, world, app, [wheel for wheel, _ in wheels])
-            if cached_path:
-                atomic_write_bytes(cached_path, wasm)
+        wheel_paths = [wheel for wheel, _ in wheels]
+        if cache_dir is None:
+            wasm, cached = _componentize(source, world, app, wheel_paths), False
+        else:
+            wasm, cached = _cached_componentize(source, world, app, wheel_paths, cache_dir / f"{source_hash}.wasm")
     check_component_header(wasm)
     data = archive_bytes(
         manifest_text,
@@ -143,6 +139,21 @@ def _fetch_wheels(manifest: Manifest, cache_dir: Path | None, scratch: Path) -> 
     from sdk.vendor import fetch_wheels
 
     return fetch_wheels(manifest.python_packages, (cache_dir / "wheels") if cache_dir else scratch)
+
+
+def _cached_componentize(
+    source: Path, world: str, app: str, wheels: list[Path], cached_path: Path
+) -> tuple[bytes, bool]:
+    """The component from the cache, or built and cached. Builds of one source wait for each
+    other (two terminals, or parallel test workers): the second finds the first's result."""
+    if cached_path.is_file():
+        return cached_path.read_bytes(), True
+    with file_lock(cached_path.with_suffix(".lock")):
+        if cached_path.is_file():
+            return cached_path.read_bytes(), True
+        wasm = _componentize(source, world, app, wheels)
+        atomic_write_bytes(cached_path, wasm)
+        return wasm, False
 
 
 def _source_hash(source: Path, world: str, app: str, wheel_hashes: list[str]) -> str:
