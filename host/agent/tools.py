@@ -75,7 +75,8 @@ def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[AgentTool]:
     """The tools of the named installed plugins, in the order given (then by command)."""
     tools = []
     for name in plugins:
-        installed = store.get(name)
+        installed = store.runnable(name)  # a disabled plugin is offered as no tool
+        name = installed.name  # as installed, whatever case it was given in
         manifest = installed.manifest()
         granted = ", ".join(sorted(installed.granted)) or "none"
         for command in manifest.commands:
