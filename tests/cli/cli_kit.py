@@ -206,5 +206,7 @@ class Acc:
         result = CliRunner().invoke(cli, [], env=env, prog_name="acc")
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
+        if lines == [""]:  # nothing to offer: zsh's protocol prints one empty line
+            return []
         # zsh: three lines per item: type, value, help ("_" for none).
         return [(lines[i + 1], "" if lines[i + 2] == "_" else lines[i + 2]) for i in range(0, len(lines), 3)]
