@@ -11,6 +11,12 @@ result (`verdict = "passed"`). The field's value decides:
 
 A command without a verdict exits 0 whenever it ran. Errors (a plugin error, bad input,
 a trap) exit 1 as before, with `error: ...` on stderr.
+
+Everything that runs commands for someone reads the verdict here, through
+`PluginHost.verdict` (which finds the command's declaration): `acc plugin run` turns a
+failure into its exit status, the agent marks the tool result so the model sees the check
+failed (`check failed: ...` on its first line; still a result, not an error), and the MCP
+server will do the same for its clients. `Verdict.describe` is the one wording of it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ class Verdict:
     @property
     def failed(self) -> bool:
         return self.passed is False
+
+    def describe(self, plugin: str, command: str) -> str:
+        """The verdict in one line, naming the command: "testing run: passed: false"."""
+        return f"{plugin} {command}: {self.message}" if self.message else f"{plugin} {command}"
 
 
 def verdict_of(command: Command, result: Any) -> Verdict:

@@ -62,7 +62,7 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
     echo(json.dumps(result, indent=2))
     if verdict.failed:
         # A check that failed (plugin.toml's `verdict` field said false): exit 1, for CI.
-        err(f"failed: {name} {command}: {verdict.message}")
+        err(f"failed: {verdict.describe(name, command)}")
         sys.exit(1)
 
 

@@ -2,7 +2,9 @@
 
 Every line is flushed when written, so a run stopped by Ctrl-C, a budget or an error
 still leaves everything up to that point. Kinds: `start`, `request`, `response`,
-`tool_call`, `log` (a plugin's log line), `retry`, `error`, `answer`, `summary`.
+`tool_call`, `log` (a plugin's log line), `llm` (a plugin's own request), `retry`, `error`,
+`answer`, with --commit `commit_request`, `commit_response` and `commit` (what was
+committed, or why nothing was), then `summary`.
 """
 
 from __future__ import annotations

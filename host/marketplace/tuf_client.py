@@ -101,12 +101,22 @@ class GzipFetcher(FetcherInterface):
 class MarketplaceClient:
     """Verified access to one marketplace: its plugins' signed indexes and their targets."""
 
-    def __init__(self, marketplace: Marketplace, config: MarketplaceConfig, target_dir: Path) -> None:
+    def __init__(
+        self,
+        marketplace: Marketplace,
+        config: MarketplaceConfig,
+        target_dir: Path,
+        *,
+        fetcher: FetcherInterface | None = None,
+    ) -> None:
         self.marketplace = marketplace
         self._config = config
         self._target_dir = target_dir
         self._updater: Updater | None = None
-        self._fetcher = GzipFetcher()
+        #: How bytes arrive: over HTTP by default; tests pass a fetcher that serves the
+        #: registry's app from memory and tampers with its answers (python-tuf's own tests
+        #: use a RepositorySimulator the same way).
+        self._fetcher = fetcher if fetcher is not None else GzipFetcher()
 
     def refresh(self) -> None:
         """Fetch and verify fresh top-level metadata (once per client)."""
@@ -161,7 +171,7 @@ class MarketplaceClient:
         updater = self._refreshed()
         info = TargetFile(length=length, hashes={"sha256": sha256}, path=path)
         with contextlib.ExitStack() as stack:
-            if progress is not None:
+            if progress is not None and isinstance(self._fetcher, GzipFetcher):  # it counts the bytes
                 self._fetcher.on_chunk = stack.enter_context(progress.transfer(label or path, length))
                 stack.callback(setattr, self._fetcher, "on_chunk", None)
             with self._tuf_errors(f"download {path}"):

@@ -79,3 +79,11 @@ def test_the_official_checks_declare_their_verdict() -> None:
         if command.verdict == "passed"
     }
     assert checks == {("testing", "run"), ("code-quality", "report"), ("docs", "coverage")}
+
+
+def test_a_verdict_is_described_in_one_line_naming_the_command() -> None:
+    # One wording for `acc plugin run`'s stderr and the agent's `check failed:` line.
+    assert (
+        verdict_of(CHECK, {"passed": False}).describe("code-quality", "report") == "code-quality report: passed: false"
+    )
+    assert Verdict(None).describe("git", "status") == "git status"
