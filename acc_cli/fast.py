@@ -93,6 +93,7 @@ class PluginRow:
         self.version: str = entry["current"]
         meta = entry["versions"][self.version]
         self.versions = tuple(sorted(entry["versions"]))
+        self.enabled = entry.get("disabled") is not True
         self.granted = frozenset(entry.get("granted", []))
         self.read_only = frozenset(entry.get("read_only", [])) & self.granted
         self.signer: str = meta.get("signer", "")
@@ -114,6 +115,7 @@ def format_plugin_list(plugins: list[Any], *, as_json: bool) -> str:
                     "name": p.name,
                     "version": p.version,
                     "versions": list(p.versions),
+                    "enabled": p.enabled,
                     "granted": sorted(p.granted),
                     "read_only": sorted(p.read_only),
                     "signer": p.signer,
@@ -123,14 +125,16 @@ def format_plugin_list(plugins: list[Any], *, as_json: bool) -> str:
                 for p in plugins
             ],
             indent=2,
-        )
+            ensure_ascii=True,
+        ).replace("\x7f", "\\u007f")  # as acc_cli.terminal.emit_json writes every --json document
     if not plugins:
         return "no plugins installed (install one with `acc plugin install ARCHIVE`)"
     width = max(len(p.name) for p in plugins)
     lines = []
     for p in plugins:
         grants = ", ".join(f"{k} (read-only)" if k in p.read_only else k for k in sorted(p.granted))
-        lines.append(f"{p.name:<{width}}  {p.version:<10}  granted: {grants or '-'}")
+        disabled = "" if p.enabled else "  (disabled)"
+        lines.append(f"{p.name:<{width}}  {p.version:<10}  granted: {grants or '-'}{disabled}")
     return "\n".join(lines)
 
 

@@ -168,7 +168,7 @@ class PluginHost:
                 f"{name} cannot run: the host is closing its plugins"
                 + (f" and {name} is already closed" if sandbox is not None else "")
             )
-        return sandbox or self.sandbox(self.store.get(name))
+        return sandbox or self.sandbox(self.store.runnable(name))  # a disabled plugin does not run
 
     def verdict(self, name: str, command: str, result: Any) -> Verdict:
         """What `result`, a result of `name`'s `command`, says about success (see `host.verdict`)."""
@@ -268,7 +268,7 @@ class PluginHost:
         if self._closing:
             return False  # events are news for plugins that go on running
         installed = self.store.find(plugin)
-        if installed is None:
+        if installed is None or not installed.enabled:
             return False
         self._stack.append(plugin)
         try:
@@ -278,12 +278,13 @@ class PluginHost:
         return True
 
 
-def parse_input(text: str) -> Any:
-    """Parse --input; a clear error instead of a JSON traceback."""
+def parse_input(text: str, *, source: str = "--input", hint: str | None = None) -> Any:
+    """Parse --input (or the file or stdin it names: `source`); a clear error instead of a
+    JSON traceback."""
     try:
         return decode(text)
     except PluginJsonError as e:
         raise InputError(
-            f"--input is refused: {e}",
-            hint="""quote it for the shell, e.g. --input '{"name": "x"}'""",
+            f"{source} is refused: {e}",
+            hint=hint or """quote it for the shell, e.g. --input '{"name": "x"}'""",
         ) from e

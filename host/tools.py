@@ -101,7 +101,7 @@ def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[PluginTool]:
     """The tools of the named installed plugins, in the order given (then by command)."""
     tools = []
     for name in plugins:
-        installed = store.get(name)
+        installed = store.runnable(name)  # a disabled plugin is offered as no tool
         tools.extend(command_tools(installed, installed.manifest()))
     return tools
 

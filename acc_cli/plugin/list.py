@@ -12,9 +12,11 @@ from host.paths import host_paths
 
 
 @click.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see docs/cli.md).")
 def list_plugins(as_json: bool) -> None:
     """List installed plugins."""
     from host.store import LocalStore
 
+    # --json is ASCII with every control character escaped (as acc_cli.terminal.emit_json
+    # writes it), which echo's printable() leaves as it is.
     echo(format_plugin_list(LocalStore(host_paths()).list(), as_json=as_json))

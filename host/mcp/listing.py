@@ -135,6 +135,10 @@ def read_listing(paths: HostPaths, enabled: Sequence[str] | None) -> Listing:
         if entry is None:
             problems.append(f"{name} is not installed")
             continue
+        if not entry.enabled:  # disabled by the user: installed, but offered as no tool
+            if enabled is not None:
+                problems.append(f"{name} is disabled (`acc plugin enable {name}` offers it again)")
+            continue
         try:
             manifest = manifests.get(name)
             commands = command_tools(entry, manifest)
@@ -155,7 +159,10 @@ def read_listing(paths: HostPaths, enabled: Sequence[str] | None) -> Listing:
         plugins[name] = served
         for tool in commands:
             tools[tool.name] = ServedTool(tool, served)
-    every = {name: (entry.version, entry.granted, entry.read_only) for name, entry in installed.items()}
+    # A disabled plugin counts as gone: a call running in it is stopped like one in a removed plugin.
+    every = {
+        name: (entry.version, entry.granted, entry.read_only) for name, entry in installed.items() if entry.enabled
+    }
     return Listing(signature, plugins, tools, tuple(problems), every)
 
 

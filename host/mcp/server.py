@@ -346,7 +346,7 @@ class McpService:
             if name in new.installed and ((entry[1] - new.installed[name][1]) | (new.installed[name][2] - entry[2]))
         }
         for name in gone:
-            self.lanes.stop_involving({name}, f"{name} was removed while the call ran")
+            self.lanes.stop_involving({name}, f"{name} was removed or disabled while the call ran")
         for name, kinds in narrowed.items():
             self.lanes.stop_involving({name}, f"{name} lost the {', '.join(kinds)} grant while the call ran")
         return old.fingerprint() != new.fingerprint()

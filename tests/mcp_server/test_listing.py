@@ -11,6 +11,7 @@ import pytest
 
 from host.mcp.listing import read_listing, store_signature
 from host.paths import HostPaths
+from host.store import LocalStore
 from tests.helpers import TEST_CACHE
 
 MANIFEST = """
@@ -157,3 +158,17 @@ def test_an_unknown_tool_is_explained_by_what_is_served(paths: HostPaths) -> Non
         listing.why_unknown("demo__stop") == "unknown tool 'demo__stop': demo has no command 'stop' (its commands: go)"
     )
     assert "'other' is not installed or not served" in listing.why_unknown("other__go")
+
+
+def test_a_disabled_plugin_is_offered_as_no_tool_and_counts_as_gone(paths: HostPaths) -> None:
+    _install(paths, "one", "", [])
+    _install(paths, "two", "", [])
+    LocalStore(paths).set_enabled("two", False)
+    every = read_listing(paths, None)
+    assert set(every.tools) == {"one__go"} and every.problems == ()  # all installed: skipped quietly
+    assert set(every.installed) == {"one"}  # a call running in it is stopped, as for a removed plugin
+    named = read_listing(paths, ["one", "two"])
+    assert set(named.tools) == {"one__go"}
+    assert named.problems == ("two is disabled (`acc plugin enable two` offers it again)",)
+    LocalStore(paths).set_enabled("two", True)
+    assert set(read_listing(paths, ["two"]).tools) == {"two__go"}

@@ -81,7 +81,7 @@ def test_a_plugin_removed_while_its_call_runs_is_stopped_and_its_tools_are_gone(
         served.run(spin_and_remove)
         [stopped] = outcome
         assert stopped.is_error is True
-        assert "mcp-probe spin was stopped: mcp-probe was removed while the call ran" in _text(stopped)
+        assert "mcp-probe spin was stopped: mcp-probe was removed or disabled while the call ran" in _text(stopped)
         served.wait_for(lambda: LIST_CHANGED in served.heard.notifications, "tools/list_changed after the removal")
         assert served.tools() == {}
         after = served.call("mcp-probe__echo", {})
