@@ -482,6 +482,7 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
 
     from host.abi import SUPPORTED_ABI_VERSIONS
     from host.marketplace.config import MarketplaceConfig
+    from host.marketplace.index import signer_changes
     from host.marketplace.install import find_plugin
     from host.marketplace.plan import version_order
     from host.marketplace.resolve import admits_abi, parse_requirement, select_version
@@ -506,6 +507,7 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
     except AccError:
         newest = None
     ordered = sorted(index.versions, key=lambda e: version_order(e.version), reverse=True)
+    new_signers = signer_changes(index)
     if as_json:
         click.echo(
             json.dumps(
@@ -523,6 +525,7 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
                             "abi": e.abi,
                             "runs_here": admits_abi(e, SUPPORTED_ABI_VERSIONS),
                             "signer": e.signer.describe(),
+                            "signer_changed_from": new_signers.get(e.version),
                             "publisher": e.publisher or index.owner,
                             "capabilities": e.capabilities,
                             "dependencies": e.dependencies,
@@ -548,6 +551,8 @@ def marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool
             notes.append(f"YANKED: {entry.yank_reason or 'no reason given'}")
         if not admits_abi(entry, SUPPORTED_ABI_VERSIONS):
             notes.append(f"needs plugin ABI {entry.abi}")
+        if entry.version in new_signers:
+            notes.append(f"NEW SIGNER {entry.signer.describe()} (before: {new_signers[entry.version]})")
         click.echo(f"  {entry.version:<12} {'; '.join(notes)}".rstrip())
     shown = newest or (ordered[0] if ordered else None)
     if shown is None:

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from registry.errors import ApiError, bad_request, conflict, forbidden, not_found, unauthorized
+from registry.errors import ApiError, bad_request, conflict, not_found, unauthorized
 from registry.models import ApiToken, Plugin, PublisherKey, SigstoreIdentity, User, utcnow
+from registry.permissions import DEFAULT_PERMISSIONS, check_combination, parse_permissions
 from sdk.errors import SignatureError
 from sdk.signing import PublicKey
 
@@ -71,6 +72,12 @@ def check_login(session: Session, name: str, password: str) -> User:
 _DUMMY_HASH = generate_password_hash("not a real password, only spends the same time")
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Is `password` the account's password? (Accounts without one match nothing.)"""
+    stored = user.password_hash or _DUMMY_HASH
+    return check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) and bool(user.password_hash)
+
+
 def get_user(session: Session, name: str) -> User:
     user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
     if user is None:
@@ -86,12 +93,18 @@ def create_token(
     user: User,
     *,
     plugins: list[str] | None = None,
+    permissions: list[str] | None = None,
     expires_days: int | None = 365,
     description: str = "",
 ) -> tuple[str, ApiToken]:
-    """Create a token; return (the token text, shown once, and its row)."""
+    """Create a token; return (the token text, shown once, and its row).
+
+    `permissions` defaults to registry.permissions.DEFAULT_PERMISSIONS (publish and yank).
+    """
     if expires_days is not None and not 1 <= expires_days <= 3650:
         raise bad_request("a token expires after 1 to 3650 days")
+    granted = parse_permissions(permissions if permissions is not None else DEFAULT_PERMISSIONS)
+    check_combination(granted, plugins)
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -99,6 +112,7 @@ def create_token(
         token_hash=_token_hash(text),
         description=description[:200],
         plugins=sorted(set(plugins)) if plugins else None,
+        permissions=granted,
         expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
     )
     session.add(token)
@@ -127,14 +141,6 @@ def authenticate(session: Session, authorization: str | None, now: datetime) -> 
     if token.expires_at is not None and token.expires_at <= now:
         raise unauthorized("the API token has expired", hint="create a new token on your account page")
     return token
-
-
-def check_token_scope(token: ApiToken, plugin_name: str) -> None:
-    if token.plugins is not None and plugin_name not in token.plugins:
-        raise forbidden(
-            f"this token may publish only {', '.join(token.plugins)}, not {plugin_name}",
-            hint="use a token scoped to this plugin, or one for all your plugins",
-        )
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:

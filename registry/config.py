@@ -35,6 +35,9 @@ class RegistryConfig:
     #: Writes (publish, yank, reviews...) and logins per client address per minute.
     write_rate_per_minute: int = 60
     login_rate_per_minute: int = 10
+    #: Failed password checks per account (by name, existing or not) per 15 minutes, from
+    #: any address; past it, that account's logins are refused until the window ends.
+    login_failures_per_account: int = 10
     #: Flask's session signing key; empty means one is kept in DATA_DIR/keys/session.key.
     secret_key: str = ""
     #: Send cookies only over HTTPS. Off for loopback development, on behind TLS.
@@ -45,6 +48,18 @@ class RegistryConfig:
     sigstore_staging: bool = False
     #: Where compiled components are cached (keyed by content); empty means DATA_DIR/compiled.
     compile_cache_dir: Path = Path()
+    #: How mail reaches account holders (registry/mailer.py): "log" (development: logged,
+    #: and appended to `mail_log` if set) or "smtp" (the smtp_* settings).
+    mailer: str = "log"
+    mail_log: Path = Path()
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    #: The From address of the registry's mail.
+    smtp_from: str = ""
+    #: "starttls", "tls" (implicit, usually port 465) or "none" (loopback relays only).
+    smtp_security: str = "starttls"
     testing: bool = False
 
     @property
@@ -96,7 +111,20 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
         raise ConfigError(
             f"timestamp_expiry_hours must be between 1 and {shortest_other // 2} (half the snapshot and bins lifetime)"
         )
+    _check_mailer(config)
     return config
+
+
+def _check_mailer(config: RegistryConfig) -> None:
+    if config.mailer not in ("log", "smtp"):
+        raise ConfigError(f"mailer must be log or smtp, not {config.mailer!r}")
+    if config.smtp_security not in ("starttls", "tls", "none"):
+        raise ConfigError(f"smtp_security must be starttls, tls or none, not {config.smtp_security!r}")
+    if config.mailer == "smtp" and not (config.smtp_host and config.smtp_from):
+        raise ConfigError(
+            "mailer = smtp needs smtp_host and smtp_from",
+            hint="set REGISTRY_SMTP_HOST and REGISTRY_SMTP_FROM (and the credentials, if the server asks)",
+        )
 
 
 def _convert(name: str, value: Any, kind: type) -> Any:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from registry.blobs import BlobStore
 from registry.config import RegistryConfig
 from registry.db import Database, lock_repository
+from registry.mailer import Mailer, mailer_for
 from registry.search_cache import SearchCache
 from registry.tuf_repo import TufRepository
 
@@ -25,6 +26,7 @@ class Registry:
     db: Database
     blobs: BlobStore
     tuf: TufRepository
+    mailer: Mailer
     #: Small in-process caches of immutable rows (consistent-snapshot metadata never changes).
     cache: dict[str, bytes] = field(default_factory=dict)
     #: (time.monotonic() when read, bytes, version, repository generation) of timestamp.json.
@@ -39,6 +41,7 @@ class Registry:
             db=Database(config.resolved_database_url),
             blobs=BlobStore(config.blobs_dir),
             tuf=TufRepository(config),
+            mailer=mailer_for(config),
         )
 
     @contextmanager

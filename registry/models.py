@@ -79,8 +79,10 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(200), default="")
-    #: None: may publish every plugin the user owns or collaborates on; else these names only.
+    #: None: acts on every plugin the user owns or collaborates on; else on these names only.
     plugins: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    #: What the token may do (registry.permissions.Permission values).
+    permissions: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -244,6 +246,23 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    #: The API token the write was made with (None: the web, or an operator command). No
+    #: foreign key: the entry outlives the token.
+    token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    token_prefix: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class Notification(Base):
+    """A security change on an account (a key, identity, password, token), shown on the
+    account page and mailed to the account's address."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
 
 
 class RateCounter(Base):

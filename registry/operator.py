@@ -11,6 +11,7 @@ from registry.config import RegistryConfig
 from registry.context import Registry
 from registry.errors import ApiError, RepositoryError
 from registry.models import utcnow
+from registry.notify import notify_security_change
 from registry.tuf_repo import generate_keys
 
 DEV_KEYS_WARNING = """\
@@ -59,15 +60,34 @@ def create_user_command(config: RegistryConfig, name: str, email: str, password:
 
 
 def create_token_command(
-    config: RegistryConfig, user_name: str, plugins: list[str], expires_days: int, description: str
+    config: RegistryConfig,
+    user_name: str,
+    plugins: list[str],
+    expires_days: int,
+    description: str,
+    permissions: list[str] | None = None,
 ) -> str:
+    """Create a token for `user_name` (permissions: registry.permissions; None: the defaults)."""
     registry = _open(config)
     with registry.db.write() as session:
         user = get_user(session, user_name)
         text, token = create_token(
-            session, user, plugins=plugins or None, expires_days=expires_days, description=description
+            session,
+            user,
+            plugins=plugins or None,
+            permissions=permissions or None,
+            expires_days=expires_days,
+            description=description,
         )
-        audit(session, "operator", "create_token", f"{user_name} {token.prefix}", "local", plugins=plugins)
+        audit(
+            session,
+            "operator",
+            "create_token",
+            f"{user_name} {token.prefix}",
+            "local",
+            plugins=plugins,
+            permissions=token.permissions,
+        )
     return text
 
 
@@ -81,6 +101,15 @@ def add_key_command(config: RegistryConfig, user_name: str, key_file: Path) -> s
         user = get_user(session, user_name)
         key = add_key(session, user, data)
         audit(session, "operator", "add_key", f"{user_name} {key.key_id}", "local")
+        notify_security_change(
+            session,
+            registry.mailer,
+            user,
+            "key_added",
+            f"The registry's operator added the signing key {key.key_id} to your account: archives it signs "
+            "can now be published as yours.",
+            config.public_url,
+        )
         return key.key_id
 
 

@@ -1,5 +1,6 @@
 """Register, log in, log out. Passwords are hashed by registry.accounts; both forms are rate
-limited per client address (config.login_rate_per_minute)."""
+limited per client address (config.login_rate_per_minute), and failed logins per account
+(registry/web/throttle.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, local_target
 from registry.web.security import client_address, current_viewer, log_in, log_out
+from registry.web.throttle import check_account_not_throttled, count_failed_login
 
 MAX_NAME_LENGTH = 64
 MAX_EMAIL_LENGTH = 254
@@ -73,9 +75,16 @@ def login() -> ResponseReturnValue:
     try:
         field("name", "The user name", limit=MAX_NAME_LENGTH, required=True)
         password = field("password", "The password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
-        with reg.db.read() as session:
-            user = accounts.check_login(session, name.strip(), password)
+        check_account_not_throttled(name)
+        try:
+            with reg.db.read() as session:
+                user = accounts.check_login(session, name.strip(), password)
+        except ApiError:
+            count_failed_login(name)
+            raise
     except ApiError as e:
+        if e.status == 429:
+            raise
         # 401 without a WWW-Authenticate challenge: this is a form, not HTTP authentication.
         return render_template("web/login.html", next=target, name=name, error=error_text(e)), e.status
     log_in(user)

@@ -89,6 +89,9 @@ def log_in(user: User) -> None:
     session["logged_in_at"] = int(time.time())
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     g.viewer = Viewer(id=user.id, name=user.name)
+    from registry.web.reauth import mark_confirmed
+
+    mark_confirmed()  # the password was just typed
 
 
 def log_out() -> None:

@@ -190,8 +190,8 @@ def test_a_token_scoped_to_another_plugin_cannot_publish(
         key=alice.key,
         keys_dir=alice.keys_dir,
     )
-    message = _refused(app, client, scoped, variant(example_archive), 403, "forbidden")
-    assert "may publish only other" in message
+    message = _refused(app, client, scoped, variant(example_archive), 403, "insufficient_scope")
+    assert "limited to other, not plugin project-stats" in message
 
 
 def test_missing_files_in_the_upload_are_refused(client: FlaskClient, alice: Publisher) -> None:
