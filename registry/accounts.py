@@ -30,7 +30,25 @@ MAX_PASSWORD_LENGTH = 1024
 MAX_ROW_ID = 2**31 - 1
 
 
-def create_user(session: Session, name: str, email: str, password: str | None = None) -> User:
+def create_user(
+    session: Session, name: str, email: str, password: str | None = None, *, confirmed: bool = True
+) -> User:
+    """Create an account. `confirmed`: the address is known to be the owner's (operator-made
+    accounts); registrations on the web confirm it by the mailed link before logging in."""
+    check_new_account(session, name, email, password)
+    user = User(
+        name=name,
+        email=email.lower(),
+        password_hash=generate_password_hash(password) if password else "",
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_new_account(session: Session, name: str, email: str, password: str | None) -> None:
+    """Refuse a malformed name, address or password, or a name or address already registered."""
     if not _USER_NAME.match(name):
         raise bad_request(
             f"invalid user name {name!r}",
@@ -40,17 +58,25 @@ def create_user(session: Session, name: str, email: str, password: str | None = 
         raise bad_request(f"invalid email address {email!r}")
     if password is not None:
         check_password_strength(password)
-    same = (func.lower(User.name) == name) | (func.lower(User.email) == email.lower())
-    taken = session.execute(select(User).where(same)).scalars().first()
-    if taken is not None:
-        what = "name" if taken.name == name else "email address"
+    if name_taken(session, name):
         raise conflict(
-            f"the {what} is already registered", code="account_exists", hint="log in instead, or choose another name"
+            "the name is already registered", code="account_exists", hint="log in instead, or choose another name"
         )
-    user = User(name=name, email=email.lower(), password_hash=generate_password_hash(password) if password else "")
-    session.add(user)
-    session.flush()
-    return user
+    if email_owner(session, email) is not None:
+        raise conflict("the email address is already registered", code="account_exists", hint="log in instead")
+
+
+def name_taken(session: Session, name: str) -> bool:
+    return session.execute(select(User.id).where(func.lower(User.name) == name.lower())).first() is not None
+
+
+def email_owner(session: Session, email: str) -> User | None:
+    return session.execute(select(User).where(func.lower(User.email) == email.lower())).scalars().first()
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = generate_password_hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -66,6 +92,14 @@ def check_login(session: Session, name: str, password: str) -> User:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     if not check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) or user is None or not user.password_hash:
         raise unauthorized("wrong user name or password")
+    if user.email_confirmed_at is None:
+        # Said only to someone who knows the password.
+        raise ApiError(
+            403,
+            "email_unconfirmed",
+            f"confirm your email address first: follow the link we mailed to {user.email}",
+            hint="no mail? ask for a password reset: its link confirms the address too",
+        )
     return user
 
 

@@ -20,7 +20,7 @@ from registry.api_auth import authorize_request, client_address, current_caller,
 from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request, not_found
-from registry.models import ApiToken, Plugin, User
+from registry.models import ApiToken, Plugin, User, utcnow
 from registry.permissions import Permission
 from registry.publish import Upload, publish_as, set_deprecated, set_yanked
 from registry.text import all_storable, is_storable
@@ -76,12 +76,16 @@ bp.before_request(authorize_request)
 
 @bp.get("/health")
 def health() -> Response:
+    """200 while the registry answers; `degraded`, with the reasons, when its TUF metadata
+    expired or is close to it (clients would refuse it soon)."""
     reg = current_registry()
     with reg.db.read() as session:
         timestamp = reg.tuf.latest_row(session, "timestamp")
+        problems = reg.tuf.expiry_problems(session, utcnow())
     return jsonify(
         {
-            "status": "ok",
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
             "timestamp_version": timestamp.version,
             "timestamp_expires": timestamp.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }

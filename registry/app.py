@@ -43,15 +43,23 @@ def create_app(config: Mapping[str, Any] | RegistryConfig | None = None) -> Flas
     _register_web(app)
     _register_errors(app)
     _register_logging(app)
+
+    @app.after_request
+    def _nosniff(response: Response) -> Response:
+        # Every response, errors included: a browser must never guess that an uploaded
+        # archive, a README or a JSON error is HTML or script.
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
     return app
 
 
 def _register_web(app: Flask) -> None:
-    try:
-        from registry.web import bp  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:  # the web pages are optional until they exist
-        return
+    from registry.web import bp
+    from registry.web.security import init_web_security
+
     app.register_blueprint(bp)
+    init_web_security(app)
 
 
 def _session_key(settings: RegistryConfig) -> str:
@@ -92,8 +100,8 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError) -> Any:
         _drain_request_body(app)
-        if not _wants_json() and "web" in app.blueprints:
-            from registry.web import error_page  # type: ignore[import-untyped,unused-ignore]
+        if not _wants_json():
+            from registry.web import error_page
 
             return error_page(e)
         response = jsonify(e.body())

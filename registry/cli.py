@@ -70,8 +70,11 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
     if not config.database_url and not (config.data_dir / "registry.db").is_file():
         raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
     from registry import schema
+    from registry.operator import cleanup_command
 
     schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations
+    report = cleanup_command(config)
+    click.echo(f"cleaned up: {report.summary()}", err=True)
     env = dict(os.environ, REGISTRY_DATA_DIR=str(config.data_dir.absolute()))
     # No gunicorn access log: the app writes one structured JSON line per request already.
     args = [
@@ -103,6 +106,17 @@ def migrate(data_dir: Path | None) -> None:
     config = _config(data_dir)
     schema.upgrade(config.resolved_database_url)
     click.echo(f"database at revision {schema.head_revision()}")
+
+
+@registry.command()
+@data_option
+def cleanup(data_dir: Path | None) -> None:
+    """Remove leftovers: temporary and unreferenced blobs of interrupted publishes, expired
+    sessions and links, old download records, week-old unconfirmed registrations."""
+    from registry.operator import cleanup_command
+
+    report = cleanup_command(_config(data_dir))
+    click.echo(f"removed {report.summary()}")
 
 
 @registry.command()

@@ -35,6 +35,11 @@ def notify_security_change(
             "registry's operator.\n"
         ),
     )
+    send_after_commit(session, mailer, mail)
+
+
+def send_after_commit(session: Session, mailer: Mailer, mail: Mail) -> None:
+    """Mail `mail` once `session` commits (never for a change that was rolled back)."""
     after_commit(session, lambda: send_quietly(mailer, mail))
 
 

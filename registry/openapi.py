@@ -254,7 +254,11 @@ def _schemas() -> dict[str, Schema]:
         ),
         "Health": _object(
             {
-                "status": _string(enum=["ok"]),
+                "status": _string(
+                    enum=["ok", "degraded"],
+                    description="`degraded`: TUF metadata expired or expires soon (see `problems`).",
+                ),
+                "problems": _array(_string(description="What is wrong, and what to do, for operators.")),
                 "timestamp_version": {"type": "integer", "minimum": 1},
                 "timestamp_expires": _TIMESTAMP,
             }

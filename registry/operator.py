@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry.accounts import add_key, create_token, create_user, get_user
 from registry.audit import audit
@@ -13,6 +14,9 @@ from registry.errors import ApiError, RepositoryError
 from registry.models import utcnow
 from registry.notify import notify_security_change
 from registry.tuf_repo import generate_keys
+
+if TYPE_CHECKING:
+    from registry.upkeep import CleanupReport
 
 DEV_KEYS_WARNING = """\
 The TUF signing keys were created in {keys} and are NOT protected by a passphrase.
@@ -149,3 +153,14 @@ def renew_command(config: RegistryConfig, role: str, key_file: Path | None) -> i
     finally:
         registry.db.dispose()
     return version
+
+
+def cleanup_command(config: RegistryConfig) -> CleanupReport:
+    """`acc registry cleanup` (and `serve` at start-up): registry.upkeep.cleanup."""
+    from registry.upkeep import cleanup
+
+    registry = _open(config)
+    try:
+        return cleanup(registry)
+    finally:
+        registry.db.dispose()

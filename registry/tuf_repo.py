@@ -46,6 +46,9 @@ TOP_LEVEL_ROLES = ("root", "targets", "snapshot", "timestamp")
 BINS_ROLE = "bins"
 ONLINE_ROLES = ("snapshot", "timestamp", BINS_ROLE)
 ALL_KEY_ROLES = (*TOP_LEVEL_ROLES, BINS_ROLE)
+OFFLINE_ROLES = ("root", "targets")
+#: Root or targets this close to expiry make `/api/v1/health` report `degraded`.
+OFFLINE_WARNING = timedelta(days=30)
 _SERIALIZER = JSONSerializer(compact=True)
 
 
@@ -246,6 +249,41 @@ class TufRepository:
         else:
             self._new_timestamp(session, self.latest_row(session, "snapshot"), now)
         return True
+
+    def expiry_problems(self, session: Session, now: datetime) -> list[str]:
+        """What `/api/v1/health` reports as `degraded`: metadata that expired, online metadata
+        past three quarters of its life (its re-signing is overdue), and root or targets
+        within OFFLINE_WARNING of expiry (time to renew them with the offline keys)."""
+        latest = select(TufMetadata.role, func.max(TufMetadata.version).label("version")).group_by(TufMetadata.role)
+        sub = latest.subquery()
+        rows = session.execute(
+            select(TufMetadata.role, TufMetadata.expires).join(
+                sub, (TufMetadata.role == sub.c.role) & (TufMetadata.version == sub.c.version)
+            )
+        ).all()
+        problems: list[str] = []
+        bins = {"expired": 0, "expiring": 0}
+        for role, expires in sorted(rows):
+            left = expires - now
+            when = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+            is_bin = role.startswith(f"{BINS_ROLE}-")
+            if left <= timedelta(0):
+                if is_bin:
+                    bins["expired"] += 1
+                else:
+                    problems.append(f"{role} metadata expired at {when}")
+            elif role in OFFLINE_ROLES:
+                if left < OFFLINE_WARNING:
+                    problems.append(f"{role} metadata expires at {when}: renew it with its offline key")
+            elif left < self.expiry.of(role) / 4:
+                if is_bin:
+                    bins["expiring"] += 1
+                else:
+                    problems.append(f"{role} metadata expires at {when}: is `acc registry refresh` running?")
+        for state, count in bins.items():
+            if count:
+                problems.append(f"{count} bins metadata {state}: is `acc registry refresh` running?")
+        return problems
 
     # -- reading --
 

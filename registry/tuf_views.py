@@ -10,12 +10,15 @@ from __future__ import annotations
 import gzip
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from registry.context import Registry, current_registry
-from registry.models import Plugin, RepoLock, TufMetadata, utcnow
+from registry.downloads import count_download
+from registry.models import RepoLock, TufMetadata, utcnow
 from sdk.index_format import ARCHIVE_SUFFIX, INDEX_FILENAME, archive_path
 
 bp = Blueprint("tuf", __name__, url_prefix="/tuf")
@@ -133,18 +136,40 @@ def target(target: str) -> Response:
             return _json(reg, cache_key, data, IMMUTABLE)
     if not reg.blobs.exists(digest):
         abort(404)
-    if filename.endswith(ARCHIVE_SUFFIX) and filename.startswith(f"{name}-"):
-        _count_download(reg, name, filename)
     response = send_file(
         reg.blobs.path(digest), mimetype="application/octet-stream", conditional=True, etag=digest, max_age=31536000
     )
     response.headers["Cache-Control"] = IMMUTABLE
+    version = _archive_version(name, filename)
+    if version is not None and response.status_code == 200:
+        # Whole downloads only: a range (206) or a revalidation (304) is not a download.
+        count = partial(count_download, reg, name, version, request.remote_addr or "unknown")
+        response.response = _when_complete(response.response, response.content_length, count)
+        response.direct_passthrough = False
     return response
 
 
-def _count_download(reg: Registry, name: str, filename: str) -> None:
+def _archive_version(name: str, filename: str) -> str | None:
+    if not (filename.endswith(ARCHIVE_SUFFIX) and filename.startswith(f"{name}-")):
+        return None
     version = filename[len(name) + 1 : -len(ARCHIVE_SUFFIX)]
-    if f"{name}/{filename}" != archive_path(name, version):
-        return
-    with reg.db.write() as session:
-        session.execute(update(Plugin).where(Plugin.name == name).values(downloads=Plugin.downloads + 1))
+    return version if f"{name}/{filename}" == archive_path(name, version) else None
+
+
+def _when_complete(
+    body: Iterable[str] | Iterable[bytes], length: int | None, then: Callable[[], object]
+) -> Iterator[bytes]:
+    """Yield `body`; call `then` once all `length` bytes were handed to the server. A client
+    that stops reading (the server closes this generator) is not counted."""
+    sent = 0
+    try:
+        for chunk in body:
+            data = chunk.encode() if isinstance(chunk, str) else chunk
+            sent += len(data)
+            yield data
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    if length is None or sent == length:
+        then()

@@ -1,5 +1,5 @@
 """The account page: API tokens (created, shown once, revoked), signing keys, Sigstore
-identities, and the security changes made to the account.
+identities, the password, logging out everywhere, and the security changes made to the account.
 
 Creating a token and adding a key or an identity need the account's password, typed
 recently (registry/web/reauth.py), and each is told to the account holder (registry/notify.py).
@@ -25,7 +25,8 @@ from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, whole_number
 from registry.web.reauth import recently_confirmed, require_recent_password
-from registry.web.security import Viewer, client_address, current_viewer, require_viewer
+from registry.web.security import Viewer, client_address, current_viewer, log_in, log_out, require_viewer
+from registry.web.sessions import end_all_sessions
 from sdk.errors import ManifestError
 from sdk.names import check_name
 
@@ -234,3 +235,68 @@ def add_identity() -> ResponseReturnValue:
         return _failed(viewer, "identity", e, drafts)
     flash(f"The Sigstore identity {identity} is on your account.")
     return redirect(url_for("web.account", _anchor="identities"), 303)
+
+
+@bp.post("/account/password")
+def change_password() -> ResponseReturnValue:
+    """A new password: needs the current one; ends every session of the account (on every
+    host) and continues in a new one."""
+    viewer = require_viewer()
+    _count_write()
+    try:
+        _confirm_current_password(viewer)
+        password = field("new_password", "The new password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
+        if password != field("confirm", "The repeated password", limit=accounts.MAX_PASSWORD_LENGTH):
+            raise bad_request("the two new passwords differ", hint="type the same new password in both fields")
+        with current_registry().db.write() as session:
+            user = session.get(User, viewer.id)
+            assert user is not None
+            accounts.set_password(user, password)
+            audit(session, user.name, "change_password", user.name, client_address())
+            _notify(
+                session,
+                user,
+                "password_changed",
+                f"Your password was changed from {client_address()}; every other session of your account was "
+                "logged out.",
+            )
+    except ApiError as e:
+        return _failed(viewer, "password", e, {})
+    end_all_sessions(current_registry(), viewer.id)
+    log_in(user)
+    flash("Your password is changed; every other session of your account was logged out.")
+    return redirect(url_for("web.account", _anchor="password"), 303)
+
+
+def _confirm_current_password(viewer: Viewer) -> None:
+    """A password change always asks for the current password, recent login or not."""
+    from registry.web.reauth import PASSWORD_FIELD, mark_confirmed
+    from registry.web.throttle import check_account_not_throttled, count_failed_login
+
+    current = field(PASSWORD_FIELD, "Your current password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
+    with current_registry().db.read() as session:
+        user = session.get(User, viewer.id)
+        assert user is not None
+    check_account_not_throttled(user.name)
+    if not accounts.password_matches(user, current):
+        count_failed_login(user.name)
+        raise ApiError(401, "wrong_password", "that is not your current password", hint="type your current password")
+    mark_confirmed()
+
+
+@bp.post("/account/sessions/end")
+def end_sessions() -> ResponseReturnValue:
+    """Log out everywhere: every session of the account ends, this one included."""
+    viewer = require_viewer()
+    _count_write()
+    with current_registry().db.write() as session:
+        user = session.get(User, viewer.id)
+        assert user is not None
+        audit(session, user.name, "end_sessions", user.name, client_address())
+        _notify(
+            session, user, "sessions_ended", f"Every session of your account was logged out from {client_address()}."
+        )
+    ended = end_all_sessions(current_registry(), viewer.id)
+    log_out()
+    flash(f"You are logged out everywhere ({ended} session{'' if ended == 1 else 's'} ended).")
+    return redirect(url_for("web.home"), 303)

@@ -157,6 +157,9 @@ def test_a_name_owned_by_someone_else_is_refused(
         ("project-stats", "projectstats", "confusable_name"),
         ("project-stats", "project-stat", "typosquat_name"),
         ("project-stats", "porject-stats", "typosquat_name"),
+        ("git", "gitt", "typosquat_name"),
+        ("git", "gti", "typosquat_name"),
+        ("git", "git2", "typosquat_name"),
     ],
 )
 def test_look_alike_names_of_another_publishers_plugin_are_refused(

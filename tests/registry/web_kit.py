@@ -60,6 +60,8 @@ def log_in(client: FlaskClient, name: str, password: str = PASSWORD, next_page: 
 
 
 def register(client: FlaskClient, name: str, password: str = "a long enough password", **extra: str) -> Any:
+    """Register `name` and follow the confirmation link mailed to it; the link's response
+    (or the form's, when registering is refused)."""
     token = csrf_of(client.get("/register"))
     data = {
         "csrf_token": token,
@@ -69,7 +71,22 @@ def register(client: FlaskClient, name: str, password: str = "a long enough pass
         "confirm": password,
         **extra,
     }
-    return client.post("/register", data=data)
+    response = client.post("/register", data=data)
+    if response.status_code != 200 or "Check your email" not in response.get_data(as_text=True):
+        return response
+    return client.get(mailed_link(client, f"{name}@example.org", "/confirm/"))
+
+
+def mailed_link(client: FlaskClient, to: str, kind: str) -> str:
+    """The path of the newest link of `kind` (e.g. "/confirm/") mailed to `to` (a LogMailer's outbox)."""
+    import re
+
+    outbox = client.application.extensions["acc_registry"].mailer.outbox
+    for mail in reversed(outbox):
+        found = re.search(r"https?://[^/\s]+(" + re.escape(kind) + r"\S+)", mail.body)
+        if mail.to == to and found:
+            return found.group(1)
+    raise AssertionError(f"no {kind} link was mailed to {to}")
 
 
 def post_form(client: FlaskClient, page_url: str, action: str, **data: str | list[str]) -> Any:
