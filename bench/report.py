@@ -1,7 +1,7 @@
 """docs/performance.md is written by more than one benchmark: each owns one marked section.
 
 `bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section and
-`bench/install_bench.py` the install section;
+`bench/install_bench.py` the install section, `bench/shared_runtime_bench.py` the shared-runtime section;
 rewriting one keeps the others as they are. The prose under the runtime and registry tables
 is hand-written in docs/performance-notes.md and docs/performance-registry-notes.md: those
 files are the sources, copied in on each run; edit them, never the generated copy.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PERFORMANCE_MD = REPO / "docs" / "performance.md"
-SECTION_ORDER = ("runtime", "registry", "install")
+SECTION_ORDER = ("runtime", "shared-runtime", "registry", "install")
 
 
 def write_section(name: str, body: str, path: Path = PERFORMANCE_MD) -> None:

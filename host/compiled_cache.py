@@ -7,6 +7,7 @@ never from anything an archive or registry says.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 from pathlib import Path
@@ -17,9 +18,16 @@ from host.errors import LoadError
 from sdk.atomic import atomic_write_bytes
 
 
-def cache_key(wasm_sha256: str, settings: EngineSettings) -> str:
-    wasmtime_version = importlib.metadata.version("wasmtime")
-    return f"{wasm_sha256}-wasmtime{wasmtime_version}-{settings.fingerprint()}"
+def cache_key(wasm_sha256: str, settings: EngineSettings, kind: str = "") -> str:
+    """The file stem of a compilation: `kind` tells apart what else is compiled from the same
+    bytes (a thin component, a shared runtime module) from the whole component ("")."""
+    infix = f"-{kind}" if kind else ""
+    return f"{wasm_sha256}{infix}-wasmtime{_wasmtime_version()}-{settings.fingerprint()}"
+
+
+@functools.cache
+def _wasmtime_version() -> str:
+    return importlib.metadata.version("wasmtime")
 
 
 def load_component(

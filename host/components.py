@@ -9,18 +9,21 @@ guest interface of an ABI this host supports.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
 from host.abi import SUPPORTED_ABI_VERSIONS
-from host.compiled_cache import load_component
 from host.engine import EngineSettings, shared_engine
 from host.errors import LoadError
 from sdk.abi import ABI_PACKAGE, ALWAYS_IMPORTED, GUEST_INTERFACE, interface_name
 from sdk.manifest import Manifest
 from sdk.world import declared_interfaces
+
+if TYPE_CHECKING:
+    from host.runtime.loader import LoadedComponent
 
 #: WASI interfaces a plugin may import. They are served by wasmtime's WASI with a
 #: context that has no environment, no arguments, no network, no inherited stdio and
@@ -61,23 +64,35 @@ def compile_and_check(
     *,
     wasm_sha256: str | None = None,
     settings: EngineSettings | None = None,
-) -> Any:
+    runtime_dir: Path | None = None,
+) -> LoadedComponent:
     """Compile `wasm` for this host (cached by content) and check it against `manifest`.
 
-    Returns the `wasmtime.component.Component`; raises `LoadError` for a component that
-    is invalid, imports what the manifest does not declare, or is not an acc plugin.
-    `wasm_sha256` is the hash verified at install (see `load_component`).
+    The compile shares the Python runtime between plugins (`host.runtime`): only the thin
+    per-plugin component is compiled per plugin. Returns the `LoadedComponent` a sandbox
+    instantiates; raises `LoadError` for a component that is invalid, imports what the
+    manifest does not declare, or is not an acc plugin. `wasm_sha256` is the hash verified
+    at install (see `host.compiled_cache.load_component`).
     """
+    from host.runtime.loader import load_plugin_component
+
     settings = settings or EngineSettings()
     engine = shared_engine(settings)
-    component = load_component(engine, settings, wasm, cache_dir, wasm_sha256=wasm_sha256)
-    check_interface(component, engine, manifest)
-    return component
+    loaded = load_plugin_component(engine, settings, wasm, cache_dir, wasm_sha256=wasm_sha256, runtime_dir=runtime_dir)
+    check_interface(loaded.component, engine, manifest, loaded.runtime_imports)
+    return loaded
 
 
-def check_interface(component: Any, engine: Any, manifest: Manifest) -> None:
-    """Check a compiled component: its imports, and that it exports the guest interface."""
-    check_imports(component_imports(component, engine), manifest)
+def check_interface(component: Any, engine: Any, manifest: Manifest, runtime_imports: Collection[str] = ()) -> None:
+    """Check a compiled component: its imports, and that it exports the guest interface.
+
+    `runtime_imports` are the shared runtime modules the host cut out of the plugin's
+    component itself (`host.runtime.split`): each must be imported as a core module, and
+    the remaining imports are exactly the original component's, checked as ever.
+    """
+    imports = component.type.imports(engine)
+    _check_runtime_imports(imports, runtime_imports, manifest)
+    check_imports([name for name in imports if name not in runtime_imports], manifest)
     exports = list(component.type.exports(engine).keys())
     wanted = [interface_name(GUEST_INTERFACE, v) for v in SUPPORTED_ABI_VERSIONS]
     if not any(name in exports for name in wanted):
@@ -98,3 +113,14 @@ def _check_version(name: str, version_text: str) -> None:
             f"component import {name} needs ABI {version}; this host supports {supported}",
             hint="update acc, or install a version of the plugin built for this ABI",
         )
+
+
+def _check_runtime_imports(imports: dict[str, Any], runtime_imports: Collection[str], manifest: Manifest) -> None:
+    from wasmtime.component import ModuleType
+
+    for name in sorted(runtime_imports):
+        if name not in imports or not isinstance(imports[name].ty, ModuleType):
+            raise LoadError(
+                f"{manifest.name}'s compiled component does not import the runtime module {name}",
+                hint="clear the compiled cache (ACC_CACHE_DIR/compiled) and run the plugin again",
+            )

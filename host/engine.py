@@ -23,9 +23,14 @@ class EngineSettings:
 
     fuel: bool = False
     opt_level: str = "speed"
+    #: "cranelift" (optimizing) or "winch" (baseline: ~4x faster to compile, slower code).
+    strategy: str = "cranelift"
 
     def fingerprint(self) -> str:
-        text = json.dumps({"epoch_interruption": True, **asdict(self)}, sort_keys=True)
+        fields = {"epoch_interruption": True, **asdict(self)}
+        if self.strategy == "cranelift":
+            del fields["strategy"]  # the default: keys of compilations made before it existed still hold
+        text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -52,13 +57,29 @@ def shared_engine(settings: EngineSettings) -> Any:
         config.epoch_interruption = True
         config.consume_fuel = settings.fuel
         config.cranelift_opt_level = settings.opt_level
+        if settings.strategy == "winch":
+            from host.wasmtime_compat import use_winch
+
+            use_winch(config)
+        elif settings.strategy != "cranelift":
+            raise ValueError(f"unknown compiler strategy {settings.strategy!r}")
         engine = wasmtime.Engine(config)
         _engines.by_settings[settings] = engine
         if _engines.ticker is None:
             _engines.ticker = threading.Thread(target=_tick, name="acc-epoch-ticker", daemon=True)
             _engines.ticker.start()
-            atexit.register(_engines.stop.set)
+            atexit.register(_shutdown)
         return engine
+
+
+def _shutdown() -> None:
+    """Stop the ticker and drop the engines while wasmtime's bindings still exist (at exit,
+    after that, an Engine's finalizer finds them torn down and prints an ignored exception)."""
+    _engines.stop.set()
+    if _engines.ticker is not None:
+        _engines.ticker.join(timeout=1)
+    with _engines.lock:
+        _engines.by_settings.clear()
 
 
 def _tick() -> None:

@@ -36,6 +36,8 @@ class SandboxSpec:
     wasm_path: Path
     wasm_sha256: str
     cache_dir: Path
+    #: Where the shared runtime modules are compiled to (default: `cache_dir`).
+    runtime_dir: Path | None = None
 
 
 class Sandbox:
@@ -55,14 +57,21 @@ class Sandbox:
         self.policy = policy or HostPolicy()
         self.settings = settings or EngineSettings(fuel=self.policy.fuel_per_call is not None)
         self.engine = shared_engine(self.settings)
-        self.component = compile_and_check(
-            spec.wasm_path, self.manifest, spec.cache_dir, wasm_sha256=spec.wasm_sha256, settings=self.settings
+        self.loaded = compile_and_check(
+            spec.wasm_path,
+            self.manifest,
+            spec.cache_dir,
+            wasm_sha256=spec.wasm_sha256,
+            settings=self.settings,
+            runtime_dir=spec.runtime_dir,
         )
+        self.component = self.loaded.component
         self.bindings = bindings
         from wasmtime.component import Linker
 
         self._linker = Linker(self.engine)
         self._linker.add_wasip2()
+        self.loaded.define_runtime(self._linker)  # shared code; every instantiation gets its own instances
         link(self._linker, self.manifest, bindings, log)
         guest = self.component.get_export_index(interface_name(GUEST_INTERFACE))
         self._exports = {

@@ -219,7 +219,16 @@ class LocalStore:
         for child in self.paths.staging.iterdir():
             shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
 
-    def remove(self, name: str) -> InstalledPlugin:
+    def remove(self, name: str, *, force: bool = False) -> InstalledPlugin:
+        """Remove NAME with all its kept versions. Refused while other installed plugins
+        depend on it, unless `force` (they would fail to start without it)."""
+        needs = [] if force else [p for p in self.list() if p.name != name and name in p.manifest().dependencies]
+        if needs:
+            dependents = [f"{p.name} {p.version}" for p in needs]
+            raise StoreError(
+                f"{', '.join(dependents)} {'depend' if len(dependents) > 1 else 'depends'} on {name}: not removed",
+                hint=f"remove {'them' if len(dependents) > 1 else 'it'} first, or pass --force to remove it anyway",
+            )
         with file_lock(self.paths.lock_file):
             state = self._read_state()
             entry = state["plugins"].get(name)

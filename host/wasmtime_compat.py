@@ -1,4 +1,9 @@
-"""One fix to wasmtime-py's lowering of WIT `result` values, for the ABI's `kv.get`.
+"""Where the host reaches past wasmtime-py's public API: one lowering fix, and Winch.
+
+`use_winch`: wasmtime-py 50's `Config.strategy` setter knows only "auto" and "cranelift";
+the C API it wraps also takes `WASMTIME_STRATEGY_WINCH` (2), wasmtime's baseline compiler.
+
+The lowering fix, for WIT `result` values (the ABI's `kv.get`):
 
 wasmtime-py lowers an untagged `result<T, E>` by taking the first case whose Python
 classes accept the value. For `result<option<list<u8>>, error>` the ok case's
@@ -50,3 +55,14 @@ def install() -> None:
 
     ResultType._lower = _lower  # type: ignore[method-assign]
     _installed = True
+
+
+#: `WASMTIME_STRATEGY_WINCH` in wasmtime's C API (config.h).
+_STRATEGY_WINCH = 2
+
+
+def use_winch(config: Any) -> None:
+    """Make `config` (a `wasmtime.Config`) compile with Winch instead of Cranelift."""
+    from wasmtime import _ffi as ffi
+
+    ffi.wasmtime_config_strategy_set(config.ptr(), _STRATEGY_WINCH)

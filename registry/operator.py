@@ -1,8 +1,9 @@
-"""What the operator commands do: create a registry, accounts, tokens and keys (registry.cli)."""
+"""What the operator commands do: create a registry, accounts, tokens and keys (for acc_cli/registry/)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,3 +165,27 @@ def cleanup_command(config: RegistryConfig) -> CleanupReport:
         return cleanup(registry)
     finally:
         registry.db.dispose()
+
+
+def gunicorn_command(config: RegistryConfig, host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that serve the registry in `config` under gunicorn
+    (for `acc registry serve`, which execs it)."""
+    env = dict(os.environ, REGISTRY_DATA_DIR=str(config.data_dir.absolute()))
+    # No gunicorn access log: the app writes one structured JSON line per request already.
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--error-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "120",
+        "registry.wsgi:app",
+    ]
+    return args, env

@@ -11,7 +11,10 @@ import json
 import secrets
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sdk.errors import AccError
 
@@ -27,6 +30,49 @@ class RegistryError(AccError):
         super().__init__(message, hint=hint)
         self.status = status
         self.code = code
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The write API of one registry, used as the publisher whose API token this is."""
+
+    url: str  # the base URL, without a trailing slash
+    token: str
+
+    @classmethod
+    def at(cls, url: str | None, token: str) -> Registry:
+        """The registry at `url` (default: DEFAULT_REGISTRY)."""
+        return cls((url or DEFAULT_REGISTRY).rstrip("/"), token)
+
+    def publish(self, archive: Path, signature: Path, signature_kind: str) -> dict[str, Any]:
+        """Upload an archive with its signature ("ed25519" or "sigstore" bundle); the registry's answer."""
+        files = {"archive": (archive.name, archive.read_bytes()), "signature": (signature.name, signature.read_bytes())}
+        _, body = request_json(
+            "POST",
+            f"{self.url}/api/v1/plugins",
+            token=self.token,
+            multipart=files,
+            fields={"signature_kind": signature_kind},
+        )
+        return body
+
+    def yank(self, name: str, version: str, reason: str) -> None:
+        request_json("POST", self._yank_url(name, version), token=self.token, body={"reason": reason})
+
+    def unyank(self, name: str, version: str) -> None:
+        request_json("DELETE", self._yank_url(name, version), token=self.token)
+
+    def deprecate(self, name: str, message: str) -> None:
+        request_json("POST", self._deprecate_url(name), token=self.token, body={"message": message})
+
+    def undeprecate(self, name: str) -> None:
+        request_json("DELETE", self._deprecate_url(name), token=self.token)
+
+    def _yank_url(self, name: str, version: str) -> str:
+        return f"{self.url}/api/v1/plugins/{quote(name)}/versions/{quote(version)}/yank"
+
+    def _deprecate_url(self, name: str) -> str:
+        return f"{self.url}/api/v1/plugins/{quote(name)}/deprecate"
 
 
 def request_json(

@@ -424,6 +424,23 @@ def verify_sigstore_bundle(
         ) from e
 
 
+def verify_sigstore_files(
+    archive: Path, bundle_file: Path, *, identity: str, issuer: str, staging: bool = False
+) -> None:
+    """`verify_sigstore_bundle` over an archive file and a bundle file (read size-capped)."""
+    try:
+        artifact = archive.read_bytes()
+    except OSError as e:
+        raise ArchiveError(f"cannot read {archive}: {e.strerror}") from e
+    try:
+        with open(bundle_file, "rb") as f:
+            # One byte over the cap is enough for verify_sigstore_bundle to refuse it.
+            bundle = f.read(MAX_BUNDLE_BYTES + 1)
+    except OSError as e:
+        raise SignatureError(f"cannot read the Sigstore bundle {bundle_file}: {e.strerror}") from e
+    verify_sigstore_bundle(artifact, bundle, identity=identity, issuer=issuer, staging=staging)
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 

@@ -3,9 +3,12 @@
     tools.py       plugin commands -> Messages API tools (`plugin__command`), and running one
     budget.py      turns, tokens, wall time and tool calls: what a run may spend
     transcript.py  the JSONL record of a run
-    client.py      the `anthropic` client from the environment, and its errors in words
     loop.py        the tool-use loop
+    plan.py        a plan of tasks, run in dependency and priority order
+    config.py      the [agent] table of ACC_HOME/config.toml
+    session.py     what the runs of one command share; wiring and running one task
 
 The model acts only through tools, and every tool call runs in the plugin's sandbox
-under the user's grants: the agent can do nothing the grants do not allow.
+under the user's grants: the agent can do nothing the grants do not allow. The Messages
+client and DEFAULT_MODEL live below the runner and the agent, in host/messages.py.
 """

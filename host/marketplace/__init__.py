@@ -6,6 +6,7 @@
                     its format and target names: sdk/index_format.py)
     resolve.py      requirements (`NAME[@MARKETPLACE][SPEC]`) and version choice (pure)
     search.py       the registry's search API (unsigned, for discovery only)
+    listing.py      what a marketplace's signed index lists for one plugin (`acc plugin info`)
     install.py      the IO shell: resolve, download through TUF, verify the publisher, install
 
 Nothing here is imported by `acc --help` or `acc plugin list`: tuf and urllib3 load only

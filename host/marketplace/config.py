@@ -145,6 +145,22 @@ def root_fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def fetch_root_to_pin(url: str, pin: str | None) -> tuple[bytes, str]:
+    """The first root URL serves and its sha256, checked: equal to `pin` when one is given (a
+    different root means a different, or an impostor, marketplace) and signed by its own keys.
+    Without a pin the caller must still have the fingerprint confirmed before pinning it."""
+    root = fetch_first_root(url)
+    fingerprint = root_fingerprint(root)
+    if pin is not None and fingerprint != pin:
+        raise MarketplaceUntrusted(
+            f"the root served by {url} has sha256 {fingerprint}, not the pinned {pin}: refused",
+            hint="check the hash with the marketplace operator; a different root means a different "
+            "(or an impostor) marketplace",
+        )
+    check_root(root, f"{url}/tuf/metadata/1.root.json")
+    return root, fingerprint
+
+
 class MarketplaceConfig:
     """Add, list, find and remove the marketplaces of one acc home."""
 

@@ -61,20 +61,6 @@ class PluginIndex:
     versions: tuple[IndexVersion, ...]
 
 
-def signer_changes(index: PluginIndex) -> dict[str, str]:
-    """Versions signed by another signer than the version before them (by version order),
-    each mapped to a description of that previous signer: shown by `acc plugin info`."""
-    from dataclasses import asdict
-
-    from host.marketplace.plan import version_order
-    from sdk.index_format import describe_signer
-    from sdk.index_format import signer_changes as changes
-
-    oldest_first = sorted(index.versions, key=lambda e: version_order(e.version))
-    found = changes([(e.version, asdict(e.signer)) for e in oldest_first])
-    return {version: describe_signer(signer) for version, signer in found.items()}
-
-
 def parse_index(data: bytes, *, expected_name: str) -> PluginIndex:
     if len(data) > MAX_INDEX_BYTES:
         raise _bad(expected_name, f"it is larger than {MAX_INDEX_BYTES} bytes")

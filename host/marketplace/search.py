@@ -33,6 +33,34 @@ class SearchHit:
     deprecated: bool
 
 
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    #: The marketplaces that could not be searched (when at least one could).
+    failures: list[MarketplaceError]
+    #: How many marketplaces were searched.
+    searched: int
+
+
+def search_marketplaces(markets: list[Marketplace], query: str) -> SearchResults:
+    """Search each marketplace; one that cannot be reached is a failure beside the others'
+    hits, and an error only when none could be searched."""
+    if not markets:
+        raise MarketplaceError(
+            "no marketplace has been added", hint="add one with `acc marketplace add URL --root-sha256 HEX`"
+        )
+    hits: list[SearchHit] = []
+    failures: list[MarketplaceError] = []
+    for market in markets:
+        try:
+            hits.extend(search(market, query))
+        except MarketplaceError as e:
+            failures.append(e)
+    if len(failures) == len(markets):
+        raise failures[0]
+    return SearchResults(hits, failures, len(markets))
+
+
 def search(marketplace: Marketplace, query: str) -> list[SearchHit]:
     url = f"{marketplace.url}/api/v1/plugins?" + urllib.parse.urlencode({"q": query})
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "acc"})

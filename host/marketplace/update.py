@@ -36,6 +36,7 @@ from host.paths import HostPaths
 from host.store import InstalledPlugin, LocalStore
 from sdk.archive import PluginArchive
 from sdk.capabilities.diff import CapabilityDiff, diff_summaries
+from sdk.errors import AccError
 from sdk.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -206,6 +207,40 @@ class UpdateResult:
     current: InstalledPlugin
     #: Plugins installed or updated because the new version needs them, with who needs them.
     dependencies: tuple[tuple[InstalledPlugin, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    """What became of one plugin in `apply_updates`: its (fresh) check, the `result` when an
+    update was applied, or the `error` that stopped checking or applying it."""
+
+    check: UpdateCheck
+    result: UpdateResult | None = None
+    error: AccError | None = None
+
+
+def apply_updates(
+    session: Session, checks: list[UpdateCheck], consent: Answers, *, keep: int
+) -> Iterator[UpdateOutcome]:
+    """Apply the updates `checks` found, in their order (dependents first), yielding each
+    plugin's outcome as it happens. A plugin an earlier update changed (a dependency moved for
+    its dependent) is checked again first. One failure does not stop the others."""
+    for check in checks:
+        if check.installed != LocalStore(session.paths).find(check.name):
+            try:
+                check = check_update(session, LocalStore(session.paths).get(check.name))
+            except AccError as e:
+                yield UpdateOutcome(check, error=e)
+                continue
+        if check.choice.status != "update":
+            yield UpdateOutcome(check)
+            continue
+        try:
+            result = apply_update(session, check, consent, keep=keep)
+        except AccError as e:
+            yield UpdateOutcome(check, error=e)
+            continue
+        yield UpdateOutcome(check, result=result)
 
 
 @dataclass(frozen=True)

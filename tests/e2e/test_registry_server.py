@@ -155,6 +155,37 @@ def test_yank_reaches_tuf_clients_through_a_new_signed_index(market: Marketplace
     )
 
 
+def _signed_index(market: Marketplace, client: str) -> dict[str, object]:
+    updater = _updater(market, client)
+    updater.refresh()
+    info = updater.get_targetinfo("project-stats/index.json")
+    assert info is not None
+    index: dict[str, object] = json.loads(Path(updater.download_target(info)).read_bytes())
+    return index
+
+
+def test_deprecate_and_its_undo_reach_tuf_clients_through_a_new_signed_index(market: Marketplace) -> None:
+    _publish(market, "--token", market.token)
+    where = ("--registry", market.url, "--token", market.token)
+    refused = acc("plugin", "deprecate", "project-stats", *where, env=market.env, cwd=market.work, ok=False)
+    assert "pass --message saying what to use instead, or --undo" in refused.stderr
+    deprecated = acc(
+        "plugin", "deprecate", "project-stats", "--message", "use line-census", *where, env=market.env, cwd=market.work
+    )
+    assert deprecated.stdout == "deprecated project-stats: use line-census\n"
+    assert _signed_index(market, "after-deprecate")["deprecated"] == "use line-census"
+    undone = acc("plugin", "deprecate", "project-stats", "--undo", *where, env=market.env, cwd=market.work)
+    assert undone.stdout == "project-stats is no longer deprecated\n"
+    assert not _signed_index(market, "after-undeprecate")["deprecated"]
+
+
+def test_migrate_on_a_current_registry_says_its_revision(market: Marketplace) -> None:
+    from registry import schema
+
+    migrated = acc("registry", "migrate", "--data", str(market.data), env=market.env, cwd=market.work)
+    assert migrated.stdout == f"database at revision {schema.head_revision()}\n"
+
+
 def test_a_bad_token_is_refused_with_the_registry_message(market: Marketplace) -> None:
     refused = _publish(market, "--token", "acc_forged", ok=False)
     assert "error: the API token is not valid" in refused.stderr

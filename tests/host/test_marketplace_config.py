@@ -143,7 +143,7 @@ def test_help_and_plugin_list_import_neither_tuf_nor_urllib3(tmp_path: Path) -> 
     probe = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from host.main import cli\n"
+        "from acc_cli.root import cli\n"
         "for args in (['--help'], ['plugin', '--help'], ['marketplace', '--help'], ['plugin', 'list']):\n"
         "    result = CliRunner().invoke(cli, args, env={'ACC_HOME': sys.argv[1]})\n"
         "    assert result.exit_code == 0, result.output\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from host.marketplace.index import parse_index, signer_changes
+from host.marketplace.index import parse_index
+from host.marketplace.listing import signer_changes
 from sdk.index_format import INDEX_FORMAT
 
 

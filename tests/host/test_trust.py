@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from acc_cli.trust import trust
 from host.errors import TrustError
 from host.paths import HostPaths
 from host.trust import TrustStore
-from host.trust_cli import trust
 from sdk.signing import PublicKey
 
 

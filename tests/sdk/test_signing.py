@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from acc_cli.plugin.keygen import keygen
+from acc_cli.plugin.sign import sign
+from acc_cli.plugin.verify import verify
 from host.paths import HostPaths
 from host.trust import TrustStore
 from sdk.errors import SignatureError
@@ -29,7 +32,6 @@ from sdk.signing import (
     signed_message,
     verify_archive_signature,
 )
-from sdk.signing_cli import keygen, sign, verify
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from acc_cli.plugin.verify import verify
 from sdk.errors import SignatureError
 from sdk.signing import MAX_BUNDLE_BYTES, verify_sigstore_bundle
-from sdk.signing_cli import verify
 from tests.helpers import TEST_FIXTURES
 
 IDENTITY = "william@yossarian.net"

@@ -137,3 +137,14 @@ def big_result(size):
 @acc_plugin.command("echo")
 def echo(**kwargs):
     return {"input": kwargs, "config": acc_plugin.config}
+
+
+_REMEMBERED = []
+
+
+@acc_plugin.command("remember")
+def remember(value):
+    """Keep `value` in this instance's heap; return what it kept before (for the isolation tests)."""
+    before = list(_REMEMBERED)
+    _REMEMBERED.append(value)
+    return before

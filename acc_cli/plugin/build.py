@@ -1,4 +1,4 @@
-"""`acc plugin` commands for plugin authors: new, build (keygen, sign, verify: signing_cli)."""
+"""`acc plugin build`: a plugin's source into a component, packed as NAME-VERSION.plugin."""
 
 from __future__ import annotations
 
@@ -6,19 +6,7 @@ from pathlib import Path
 
 import click
 
-
-@click.command()
-@click.argument("name")
-@click.option(
-    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Where to create it (default: ./NAME)."
-)
-def new(name: str, directory: Path | None) -> None:
-    """Scaffold a new Python plugin with a `hello` command and a test."""
-    from sdk.scaffold import new_plugin
-
-    target = new_plugin(name, directory)
-    click.echo(f"created {name} in {target}")
-    click.echo(f"next: acc plugin build {target}")
+from acc_cli.terminal import echo, err
 
 
 @click.command()
@@ -34,7 +22,7 @@ def build(source: Path, out_dir: Path | None) -> None:
     from host.paths import host_paths
     from sdk.build import build_plugin
 
-    click.echo(f"building {source} ...", err=True)
+    err(f"building {source} ...")
     result = build_plugin(source, out_dir, cache_dir=host_paths().builds)
     note = " (cached component)" if result.cached else ""
-    click.echo(f"built {result.archive}{note}")
+    echo(f"built {result.archive}{note}")

@@ -1,0 +1,19 @@
+"""`acc marketplace`: add, list and remove the marketplaces plugins are installed from."""
+
+from __future__ import annotations
+
+import click
+
+from acc_cli.lazy import LazyGroup
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "add": ("acc_cli.marketplace.add:add", "Add the marketplace at URL, pinning its first TUF root."),
+        "list": ("acc_cli.marketplace.list:list_marketplaces", "List the added marketplaces."),
+        "remove": ("acc_cli.marketplace.remove:remove", "Remove marketplace NAME (installed plugins stay installed)."),
+    },
+)
+def marketplace() -> None:
+    """Add, list and remove the marketplaces plugins are installed from."""

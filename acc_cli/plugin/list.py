@@ -1,0 +1,44 @@
+"""`acc plugin list`: the installed plugins, from the local store (works offline)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from acc_cli.terminal import echo
+from host.paths import host_paths
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_plugins(as_json: bool) -> None:
+    """List installed plugins."""
+    from host.store import LocalStore
+
+    plugins = LocalStore(host_paths()).list()
+    if as_json:
+        echo(
+            json.dumps(
+                [
+                    {
+                        "name": p.name,
+                        "version": p.version,
+                        "versions": list(p.versions),
+                        "granted": sorted(p.granted),
+                        "signer": p.signer,
+                        "installed_at": p.installed_at,
+                        "marketplace": p.marketplace or None,
+                    }
+                    for p in plugins
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not plugins:
+        echo("no plugins installed (install one with `acc plugin install ARCHIVE`)")
+        return
+    width = max(len(p.name) for p in plugins)
+    for p in plugins:
+        echo(f"{p.name:<{width}}  {p.version:<10}  granted: {', '.join(sorted(p.granted)) or '-'}")

@@ -1,0 +1,19 @@
+"""`acc plugin revoke`: take a capability back from an installed plugin."""
+
+from __future__ import annotations
+
+import click
+
+from acc_cli.terminal import echo
+from host.paths import host_paths
+
+
+@click.command()
+@click.argument("name")
+@click.argument("capability")
+def revoke(name: str, capability: str) -> None:
+    """Revoke a capability: the plugin gets `denied` when it uses it."""
+    from host.store import LocalStore
+
+    LocalStore(host_paths()).set_grant(name, capability, False)
+    echo(f"revoked {capability} from {name}")

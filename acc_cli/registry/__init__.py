@@ -1,0 +1,33 @@
+"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed) and manage
+its publishers (user, token and key sub-groups). Flask and SQLAlchemy are imported only
+by the commands that need them."""
+
+from __future__ import annotations
+
+import click
+
+from acc_cli.lazy import LazyGroup
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "init": ("acc_cli.registry.init:init", "Create a registry: data directory, database, TUF keys and root."),
+        "serve": ("acc_cli.registry.serve:serve", "Serve the registry with gunicorn."),
+        "migrate": (
+            "acc_cli.registry.migrate:migrate",
+            "Upgrade the registry's database schema to this version of acc.",
+        ),
+        "renew": ("acc_cli.registry.renew:renew", "Re-sign ROLE (root or targets) metadata for another expiry period."),
+        "seed": ("acc_cli.registry.seed:seed", "Build, sign and publish the official plugins (idempotent)."),
+        "cleanup": (
+            "acc_cli.registry.cleanup:cleanup",
+            "Remove leftovers of interrupted publishes, expired sessions and links.",
+        ),
+        "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
+        "token": ("acc_cli.registry.token:token", "Manage API tokens."),
+        "key": ("acc_cli.registry.key:key", "Manage publishers' signing keys."),
+    },
+)
+def registry() -> None:
+    """Run a marketplace registry: init, serve, users, tokens, keys."""

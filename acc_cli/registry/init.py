@@ -1,0 +1,37 @@
+"""`acc registry init`: a new registry (data directory, database, TUF keys and root)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from acc_cli.registry._options import data_option
+from acc_cli.terminal import echo, err
+
+
+@click.command()
+@data_option
+@click.option(
+    "--bins",
+    "bin_bits",
+    type=click.IntRange(1, 14),
+    default=None,
+    help="Hashed-bin delegation: 2**N bins (default 9: 512 bins, sized for ~10,000 plugins).",
+)
+def init(data_dir: Path | None, bin_bits: int | None) -> None:
+    """Create a registry: data directory, database, TUF keys and root."""
+    from registry.config import load_config
+    from registry.operator import init_registry
+
+    mapping: dict[str, object] = {}
+    if data_dir is not None:
+        mapping["data_dir"] = data_dir
+    if bin_bits is not None:
+        mapping["bin_bits"] = bin_bits
+    config = load_config(mapping)
+    warning = init_registry(config)
+    root = config.data_dir.absolute()
+    echo(f"created a registry in {root}")
+    err(f"warning: {warning}")
+    echo(f"next: acc registry serve --data {config.data_dir}")

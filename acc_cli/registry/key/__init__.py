@@ -1,0 +1,17 @@
+"""`acc registry key`: the Ed25519 keys publishers sign with."""
+
+from __future__ import annotations
+
+import click
+
+from acc_cli.lazy import LazyGroup
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "add": ("acc_cli.registry.key.add:add", "Register an Ed25519 public key (from `acc plugin keygen`) for USER.")
+    },
+)
+def key() -> None:
+    """Manage publishers' signing keys."""

@@ -1,0 +1,31 @@
+"""`acc registry serve`: the registry under gunicorn (this process becomes gunicorn)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from acc_cli.registry._options import data_option, registry_config
+from acc_cli.terminal import err
+
+
+@click.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
+    """Serve the registry with gunicorn."""
+    config = registry_config(data_dir)
+    if not config.database_url and not (config.data_dir / "registry.db").is_file():
+        raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
+    from registry import schema
+    from registry.operator import cleanup_command, gunicorn_command
+
+    schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations
+    err(f"cleaned up: {cleanup_command(config).summary()}")
+    args, env = gunicorn_command(config, host, port, workers)
+    err(f"serving {config.data_dir.absolute()} on http://{host}:{port}/")
+    os.execve(args[0], args, env)

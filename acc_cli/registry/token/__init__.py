@@ -1,0 +1,15 @@
+"""`acc registry token`: API tokens publishers upload with."""
+
+from __future__ import annotations
+
+import click
+
+from acc_cli.lazy import LazyGroup
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={"create": ("acc_cli.registry.token.create:create", "Create an API token for USER and print it once.")},
+)
+def token() -> None:
+    """Manage API tokens."""

@@ -1,0 +1,12 @@
+"""`acc registry user`: publisher accounts."""
+
+from __future__ import annotations
+
+import click
+
+from acc_cli.lazy import LazyGroup
+
+
+@click.group(cls=LazyGroup, lazy={"create": ("acc_cli.registry.user.create:create", "Create the account NAME.")})
+def user() -> None:
+    """Manage publisher accounts."""

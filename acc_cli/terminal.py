@@ -1,0 +1,69 @@
+"""The CLI's one door to the terminal: is someone there, asking them, output, tables, progress.
+
+Commands never call `isatty()`, `click.confirm` or `print` themselves; they come here, so
+"what happens when nobody is at a terminal" is decided once. Without a terminal every
+question is answered no without being asked (silence is never consent), and the command
+turns that no into an error whose hint names the flag that answers it instead (`--yes`,
+`--root-sha256`, ...).
+
+Output goes to stdout (`echo`: what the command produces, parseable by scripts) or stderr
+(`err`: warnings, notes, questions about what is happening).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from host.progress import Progress
+
+
+def interactive() -> bool:
+    """Someone can answer questions: stdin is a terminal (not a pipe, a file or a CI job)."""
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, *, err: bool = False) -> bool:
+    """Ask a yes/no question, default no (the prompt on stderr with `err`).
+
+    Answers no, without asking, when nobody is at a terminal.
+    """
+    return interactive() and click.confirm(question, default=False, err=err)
+
+
+def new_password() -> str:
+    """Ask for a new password, hidden, twice (the second time to catch a typo)."""
+    return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+def echo(message: str = "") -> None:
+    """One line of the command's output, on stdout."""
+    click.echo(message)
+
+
+def err(message: str) -> None:
+    """One line for the person at the terminal (warnings, errors, notes), on stderr."""
+    click.echo(message, err=True)
+
+
+def announce(line: str) -> None:
+    """A line a library reports while it works: `WARNING...` on stderr, the rest on stdout."""
+    click.echo(line, err=line.startswith("WARNING"))
+
+
+def table(rows: Sequence[Sequence[str]]) -> None:
+    """Rows as columns two spaces apart, each as wide as its widest cell, no trailing blanks."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def progress() -> Progress:
+    """A progress bar for downloads and compiles on stderr when it is a terminal, else nothing."""
+    from host.progress import terminal_progress
+
+    return terminal_progress()
