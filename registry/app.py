@@ -23,6 +23,10 @@ def create_app(config: Mapping[str, Any] | RegistryConfig | None = None) -> Flas
     settings = config if isinstance(config, RegistryConfig) else load_config(config)
     app = Flask(__name__)
     registry = Registry.open(settings)
+    # Refuse to start with other online keys than the metadata names: signatures made with
+    # them would make every client refuse the registry (and on several hosts, all of them).
+    with registry.db.read() as session:
+        registry.tuf.check_online_keys(session)
     app.extensions[EXTENSION_KEY] = registry
     app.config.update(
         SECRET_KEY=settings.secret_key or _session_key(settings),

@@ -30,6 +30,17 @@ class RegistryConfig:
     snapshot_expiry_days: int = 7
     bins_expiry_days: int = 7
     timestamp_expiry_hours: int = 24
+    #: How many keys must sign each role (used by `acc registry init`; `rotate` changes them).
+    root_threshold: int = 1
+    targets_threshold: int = 1
+    snapshot_threshold: int = 1
+    timestamp_threshold: int = 1
+    bins_threshold: int = 1
+    #: How many root keys `acc registry init` makes (at least root_threshold): e.g. 3 for 2-of-3.
+    root_keys: int = 1
+    #: Old metadata versions are kept this long after a newer timestamp replaced them (a
+    #: client that read a timestamp fetches what it names within seconds), then pruned.
+    metadata_retention_minutes: int = 60
     #: Largest upload accepted (archive + signature + form fields).
     max_upload_bytes: int = 80 * 1024 * 1024
     #: Writes (publish, yank, reviews...) and logins per client address per minute.
@@ -112,6 +123,13 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
             f"timestamp_expiry_hours must be between 1 and {shortest_other // 2} (half the snapshot and bins lifetime)"
         )
     _check_mailer(config)
+    for role in ("root", "targets", "snapshot", "timestamp", "bins"):
+        if not 1 <= getattr(config, f"{role}_threshold") <= 16:
+            raise ConfigError(f"{role}_threshold must be between 1 and 16")
+    if not config.root_threshold <= config.root_keys <= 16:
+        raise ConfigError(f"root_keys must be between root_threshold ({config.root_threshold}) and 16")
+    if config.metadata_retention_minutes < 1:
+        raise ConfigError("metadata_retention_minutes must be at least 1")
     return config
 
 

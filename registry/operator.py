@@ -1,4 +1,5 @@
-"""What the operator commands do: create a registry, accounts, tokens and keys (for acc_cli/registry/)."""
+"""What the operator commands do: accounts, tokens, publisher keys, cleanup, serving (for
+acc_cli/registry/; the TUF repository's own work is in registry/repository_admin.py)."""
 
 from __future__ import annotations
 
@@ -12,49 +13,10 @@ from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
 from registry.errors import ApiError, RepositoryError
-from registry.models import utcnow
 from registry.notify import notify_security_change
-from registry.tuf_repo import generate_keys
 
 if TYPE_CHECKING:
     from registry.upkeep import CleanupReport
-
-DEV_KEYS_WARNING = """\
-The TUF signing keys were created in {keys} and are NOT protected by a passphrase.
-That is fine for development. For a public registry, move root.pem and targets.pem
-offline after init (the server only needs snapshot.pem, timestamp.pem and bins.pem);
-docs/registry.md says how to sign with them when root or targets metadata must change."""
-
-
-def init_registry(config: RegistryConfig) -> str:
-    """Create the data directory, keys, database schema and the first TUF metadata.
-
-    Returns the warning about development keys to show the operator. Refuses to touch a
-    data directory that already holds a registry.
-    """
-    from registry import schema
-
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    if (config.keys_dir / "root.pem").exists():
-        raise RepositoryError(
-            f"{config.data_dir} already holds a registry",
-            hint="run `acc registry serve` to use it, or pass --data for a new one",
-        )
-    generate_keys(config.keys_dir)
-    config.blobs_dir.mkdir(exist_ok=True)
-    schema.upgrade(config.resolved_database_url)
-    registry = Registry.open(config)
-    try:
-        with registry.db.write() as session:
-            registry.tuf.initialize(session, utcnow())
-            audit(session, "operator", "init", str(config.data_dir), "local", bins=config.bin_count)
-    finally:
-        registry.db.dispose()
-    return DEV_KEYS_WARNING.format(keys=config.keys_dir)
-
-
-def root_path(config: RegistryConfig) -> Path:
-    return config.keys_dir / "root.pem"
 
 
 def create_user_command(config: RegistryConfig, name: str, email: str, password: str | None) -> None:
@@ -126,34 +88,6 @@ def _open(config: RegistryConfig) -> Registry:
         )
     os.makedirs(config.blobs_dir, exist_ok=True)
     return Registry.open(config)
-
-
-def renew_command(config: RegistryConfig, role: str, key_file: Path | None) -> int:
-    """Re-sign root or targets metadata with the (offline) key, for another expiry period."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from securesystemslib.signer import CryptoSigner, SSlibKey
-
-    from registry.tuf_repo import load_signer
-
-    if key_file is None:
-        signer = load_signer(config.keys_dir, role)
-    else:
-        try:
-            private = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
-        except (OSError, ValueError) as e:
-            raise RepositoryError(f"cannot read the {role} key {key_file}: {e}") from e
-        if not isinstance(private, Ed25519PrivateKey):
-            raise RepositoryError(f"{key_file} is not an Ed25519 private key")
-        signer = CryptoSigner(private, SSlibKey.from_crypto(private.public_key()))
-    registry = _open(config)
-    try:
-        with registry.metadata_transaction() as session:
-            version = registry.tuf.renew_offline_role(session, role, signer, utcnow())
-            audit(session, "operator", f"renew_{role}", f"{role} v{version}", "local")
-    finally:
-        registry.db.dispose()
-    return version
 
 
 def cleanup_command(config: RegistryConfig) -> CleanupReport:

@@ -17,8 +17,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from registry.config import RegistryConfig, load_config
-from registry.operator import add_key_command, create_token_command, create_user_command, init_registry
+from registry.operator import add_key_command, create_token_command, create_user_command
 from registry.permissions import Permission
+from registry.repository_admin import init_registry
 from sdk.archive import PluginArchive, archive_bytes
 from sdk.signing import ArchiveSignature, PublicKey, generate_keypair, load_private_key, signed_message
 from tests.helpers import TEST_CACHE

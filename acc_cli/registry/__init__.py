@@ -19,6 +19,10 @@ from acc_cli.lazy import LazyGroup
             "Upgrade the registry's database schema to this version of acc.",
         ),
         "renew": ("acc_cli.registry.renew:renew", "Re-sign ROLE (root or targets) metadata for another expiry period."),
+        "rotate": (
+            "acc_cli.registry.rotate:rotate",
+            "Give a TUF role new keys (root, targets, snapshot, timestamp or bins).",
+        ),
         "seed": ("acc_cli.registry.seed:seed", "Build, sign and publish the official plugins (idempotent)."),
         "cleanup": (
             "acc_cli.registry.cleanup:cleanup",

@@ -50,11 +50,14 @@ _SESSIONLESS_PREFIXES = ("/api/", "/tuf/")
 class ServerSession(CallbackDict[str, Any], SessionMixin):
     """The session of one request: a dict that knows its cookie value and whether it changed."""
 
-    def __init__(self, data: dict[str, Any] | None = None, cookie: str | None = None) -> None:
+    def __init__(self, data: dict[str, Any] | None = None, cookie: str | None = None, *, used: bool = True) -> None:
         def changed(_: Any) -> None:
             self.modified = True
 
         super().__init__(data or {}, changed)
+        #: False for the API and TUF, which never depend on the session (Flask-Login still
+        #: peeks at it after every request): their responses must not vary by cookie.
+        self.used = used
         #: The cookie value naming this session's row; None until one is created.
         self.cookie = cookie
         self.modified = False
@@ -64,19 +67,19 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.rotated = False
 
     def __getitem__(self, key: str) -> Any:
-        self.accessed = True
+        self.accessed = self.used
         return super().__getitem__(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        self.accessed = True
+        self.accessed = self.used
         return super().get(key, default)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
-        self.accessed = True
+        self.accessed = self.used
         return super().setdefault(key, default)
 
     def __contains__(self, key: object) -> bool:
-        self.accessed = True
+        self.accessed = self.used
         return super().__contains__(key)
 
     def rotate(self) -> None:
@@ -103,8 +106,10 @@ class DatabaseSessionInterface(SessionInterface):
         self._purged_at = 0.0
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if request.path.startswith(_SESSIONLESS_PREFIXES):
+            return ServerSession(used=False)
         cookie = request.cookies.get(self.get_cookie_name(app), "")
-        if not cookie or len(cookie) > 100 or request.path.startswith(_SESSIONLESS_PREFIXES):
+        if not cookie or len(cookie) > 100:
             return ServerSession()
         with self.registry.db.read() as session:
             row = session.get(WebSession, _row_id(cookie))
