@@ -47,6 +47,13 @@ def create_app(config: Mapping[str, Any] | RegistryConfig | None = None) -> Flas
     _register_web(app)
     _register_errors(app)
     _register_logging(app)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address (rate limits, download counts, audit) and scheme (secure
+        # cookies) as the trusted proxies saw them; nothing a client sets is believed beyond them.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     @app.after_request
     def _nosniff(response: Response) -> Response:

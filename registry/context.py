@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from registry.blobs import BlobStore
+from registry.blobs import BlobStore, blob_store_for
 from registry.config import RegistryConfig
 from registry.db import Database, lock_repository
+from registry.generation import GenerationFile
 from registry.mailer import Mailer, mailer_for
 from registry.search_cache import SearchCache
 from registry.tuf_repo import TufRepository
@@ -27,10 +28,12 @@ class Registry:
     blobs: BlobStore
     tuf: TufRepository
     mailer: Mailer
+    #: Touched after every metadata change on this host (registry/generation.py).
+    generation: GenerationFile
     #: Small in-process caches of immutable rows (consistent-snapshot metadata never changes).
     cache: dict[str, bytes] = field(default_factory=dict)
-    #: (time.monotonic() when read, bytes, version, repository generation) of timestamp.json.
-    timestamp_cache: tuple[float, bytes, int, int | None] | None = None
+    #: (time.monotonic() when read, bytes, version, generation file stamp) of timestamp.json.
+    timestamp_cache: tuple[float, bytes, int, int] | None = None
     #: Recent search answers, reused for at most 5 s and within one repository generation.
     search_cache: SearchCache = field(default_factory=SearchCache)
 
@@ -39,20 +42,22 @@ class Registry:
         return cls(
             config=config,
             db=Database(config.resolved_database_url),
-            blobs=BlobStore(config.blobs_dir),
+            blobs=blob_store_for(config),
             tuf=TufRepository(config),
             mailer=mailer_for(config),
+            generation=GenerationFile(config.data_dir / "generation"),
         )
 
     @contextmanager
     def metadata_transaction(self) -> Iterator[Session]:
         """A write transaction that changes TUF metadata: serialized by the repository lock,
-        and this process's cached timestamp and repository generation (which search results
-        are cached under) are dropped once it commits; other workers re-read theirs within a
-        second."""
+        and once it commits the generation file is touched (every worker of this host serves
+        the new timestamp at once; other hosts' within a second) and this process's cached
+        search results are dropped."""
         with self.db.write() as session:
             lock_repository(session)
             yield session
+        self.generation.bump()
         self.timestamp_cache = None
         self.search_cache.forget_generation()
 

@@ -16,6 +16,7 @@ from registry.errors import ApiError, RepositoryError
 from registry.notify import notify_security_change
 
 if TYPE_CHECKING:
+    from registry.refresh import RefreshReport
     from registry.upkeep import CleanupReport
 
 
@@ -103,15 +104,25 @@ def cleanup_command(config: RegistryConfig) -> CleanupReport:
 
 def gunicorn_command(config: RegistryConfig, host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the registry in `config` under gunicorn
-    (for `acc registry serve`, which execs it)."""
+    (for `acc registry serve`, which execs it): threaded workers that slow clients cannot
+    starve (registry/gunicorn_worker.py), and the metadata refresher beside them
+    (registry/gunicorn_hooks.py)."""
     env = dict(os.environ, REGISTRY_DATA_DIR=str(config.data_dir.absolute()))
     # No gunicorn access log: the app writes one structured JSON line per request already.
     args = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        "python:registry.gunicorn_hooks",
+        "--worker-class",
+        "registry.gunicorn_worker.GuardedThreadWorker",
         "--workers",
         str(workers),
+        "--threads",
+        str(config.threads_per_worker),
+        "--keep-alive",
+        "5",
         "--bind",
         f"{host}:{port}",
         "--error-logfile",
@@ -123,3 +134,24 @@ def gunicorn_command(config: RegistryConfig, host: str, port: int, workers: int)
         "registry.wsgi:app",
     ]
     return args, env
+
+
+def check_can_serve(config: RegistryConfig) -> None:
+    """Refuse (RepositoryError) to serve with other online keys than the metadata names."""
+    registry = _open(config)
+    try:
+        with registry.db.read() as session:
+            registry.tuf.check_online_keys(session)
+    finally:
+        registry.db.dispose()
+
+
+def refresh_command(config: RegistryConfig) -> RefreshReport:
+    """`acc registry refresh`: registry.refresh.refresh_repository."""
+    from registry.refresh import refresh_repository
+
+    registry = _open(config)
+    try:
+        return refresh_repository(registry)
+    finally:
+        registry.db.dispose()

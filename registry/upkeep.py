@@ -66,11 +66,7 @@ def cleanup(registry: Registry, now: datetime | None = None, grace: timedelta = 
 def clean_blobs(registry: Registry, now: datetime, grace: timedelta = BLOB_GRACE) -> tuple[int, int]:
     """Remove old temporary files and unreferenced blobs; return (temporary, orphans) removed."""
     cutoff = (now - grace).timestamp()
-    temporary = 0
-    for path, mtime in list(registry.blobs.temporary()):
-        if mtime < cutoff:
-            path.unlink(missing_ok=True)
-            temporary += 1
+    temporary = registry.blobs.remove_temporary(cutoff)
     candidates = [sha for sha, mtime in registry.blobs.stored() if mtime < cutoff]
     if not candidates:
         return temporary, 0

@@ -24,6 +24,7 @@ from acc_cli.lazy import LazyGroup
             "Give a TUF role new keys (root, targets, snapshot, timestamp or bins).",
         ),
         "seed": ("acc_cli.registry.seed:seed", "Build, sign and publish the official plugins (idempotent)."),
+        "refresh": ("acc_cli.registry.refresh:refresh", "Re-sign expiring metadata and prune old versions."),
         "cleanup": (
             "acc_cli.registry.cleanup:cleanup",
             "Remove leftovers of interrupted publishes, expired sessions and links.",

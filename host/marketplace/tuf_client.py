@@ -91,19 +91,26 @@ class GzipFetcher(FetcherInterface):
                 raise tuf_errors.SlowRetrievalError from e
             raise
         if response.status >= 400:
+            # Close, do not reuse: the error's body is unread, and on a kept-alive connection
+            # the next response would be read from the middle of it (a "bad status line").
+            response.close()
             response.release_conn()
             raise tuf_errors.DownloadHTTPError(f"HTTP error {response.status} for {url}", response.status)
         return self._chunks(response)
 
     def _chunks(self, response: Any) -> Iterator[bytes]:
+        complete = False
         try:
             for chunk in response.stream(CHUNK_BYTES, decode_content=True):
                 if self.on_chunk is not None:
                     self.on_chunk(len(chunk))
                 yield chunk
+            complete = True
         except urllib3.exceptions.TimeoutError as e:
             raise tuf_errors.SlowRetrievalError from e
         finally:
+            if not complete:  # stopped early (a length cap, an error): the rest is never read
+                response.close()
             response.release_conn()
 
 
