@@ -56,6 +56,7 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
         "marketplace": ("acc_cli.marketplace:marketplace", "Add, list and remove the marketplaces you install from."),
         "registry": ("acc_cli.registry:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
         "agent": ("acc_cli.agent:agent", "Let Claude work on a project through installed plugins."),
+        "doctor": ("acc_cli.doctor:doctor", "Say which OS sandbox confines launched programs; versions, paths."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

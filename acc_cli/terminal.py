@@ -8,6 +8,15 @@ turns that no into an error whose hint names the flag that answers it instead (`
 
 Output goes to stdout (`echo`: what the command produces, parseable by scripts) or stderr
 (`err`: warnings, notes, questions about what is happening).
+
+Much of what the CLI prints is someone else's text: a plugin's log lines, errors and
+results, a manifest's reasons, a marketplace's descriptions and yank reasons, a model's
+answer. None of it may drive the terminal (clear the screen, move the cursor, set the
+title, write the clipboard, fake a consent prompt), so every line leaves through
+`sdk.terminal_text.printable`: escape sequences, CR, BEL, C1 and bidi controls are
+shown as escapes (`\x1b`); the line breaks and tabs of the CLI's own layout are kept.
+Text that must stay on one line (a log line, a reason) is made printable where it is
+produced, newlines included (`host.logsink`, `host.consent`).
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
+
+from sdk.terminal_text import printable
 
 if TYPE_CHECKING:
     from host.progress import Progress
@@ -32,7 +43,7 @@ def confirm(question: str, *, err: bool = False) -> bool:
 
     Answers no, without asking, when nobody is at a terminal.
     """
-    return interactive() and click.confirm(question, default=False, err=err)
+    return interactive() and click.confirm(printable(question), default=False, err=err)
 
 
 def new_password() -> str:
@@ -41,22 +52,23 @@ def new_password() -> str:
 
 
 def echo(message: str = "") -> None:
-    """One line of the command's output, on stdout."""
-    click.echo(message)
+    """One line of the command's output, on stdout (made printable)."""
+    click.echo(printable(message, multiline=True))
 
 
 def err(message: str) -> None:
-    """One line for the person at the terminal (warnings, errors, notes), on stderr."""
-    click.echo(message, err=True)
+    """One line for the person at the terminal (warnings, errors, notes), on stderr (made printable)."""
+    click.echo(printable(message, multiline=True), err=True)
 
 
 def announce(line: str) -> None:
     """A line a library reports while it works: `WARNING...` on stderr, the rest on stdout."""
-    click.echo(line, err=line.startswith("WARNING"))
+    click.echo(printable(line, multiline=True), err=line.startswith("WARNING"))
 
 
 def table(rows: Sequence[Sequence[str]]) -> None:
     """Rows as columns two spaces apart, each as wide as its widest cell, no trailing blanks."""
+    rows = [[printable(cell) for cell in row] for row in rows]  # a cell stays in its row and column
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

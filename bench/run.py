@@ -71,6 +71,8 @@ def main() -> None:
     reps = 3 if args.quick else 10
     work = Path(tempfile.mkdtemp(prefix="acc-bench-"))
     paths = HostPaths(home=work / "home", cache=work / "cache")
+    project = work / "project"  # beside ACC_HOME, never holding it (acc refuses that)
+    project.mkdir()
     rows: list[tuple[str, str, str]] = []
 
     # Build the scaffold's demo (a minimal Python plugin) and the example plugin.
@@ -104,7 +106,7 @@ def main() -> None:
     rows.append(("cached load (deserialize) of that plugin", f"{load_s * 1000:.1f} ms", "≤ 10 ms (with instantiate)"))
 
     def open_and_init() -> None:
-        with PluginHost(paths, RunOptions(project_dir=work)) as host:
+        with PluginHost(paths, RunOptions(project_dir=project)) as host:
             host.sandbox(host.store.get("demo"))._ensure_instance()
 
     init_s = median_seconds(open_and_init, reps * 3)
@@ -126,7 +128,7 @@ def main() -> None:
     payload = json.dumps({"name": "bench"})
     calls = 2000 if not args.quick else 300
     raw = median_seconds(lambda: [execute(store, "hello", payload) for _ in range(calls)], 5) / calls
-    with PluginHost(paths, RunOptions(project_dir=work)) as host:
+    with PluginHost(paths, RunOptions(project_dir=project)) as host:
         sandbox = host.sandbox(host.store.get("demo"))
         sandbox.execute("hello", payload)
         hosted = median_seconds(lambda: [sandbox.execute("hello", payload) for _ in range(calls)], 5) / calls
@@ -169,7 +171,7 @@ def main() -> None:
         "print(json.dumps([base, rss_mb(), peak_rss_mb()])); host.close()"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe, str(REPO), str(paths.home), str(paths.cache), str(work)],
+        [sys.executable, "-c", probe, str(REPO), str(paths.home), str(paths.cache), str(project)],
         capture_output=True,
         text=True,
         check=True,

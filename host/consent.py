@@ -27,6 +27,7 @@ from host.errors import ConsentRequired
 from sdk.capabilities import KINDS, Capability
 from sdk.capabilities.diff import diff_capabilities
 from sdk.manifest import Manifest
+from sdk.terminal_text import printable
 
 #: The question about a new publisher key uses this in place of a capability kind.
 SIGNER = "signer"
@@ -44,12 +45,21 @@ class Question:
     #: Why it deserves care, e.g. "runs the project's tests: ...".
     warnings: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Every word of a question may come from a manifest or a marketplace: printable
+        # from the start, so no prompt, announcement or refusal that quotes it can be
+        # spoofed (no extra line, no cursor movement, no cleared screen).
+        object.__setattr__(self, "text", printable(self.text))
+        object.__setattr__(self, "reason", printable(self.reason))
+        object.__setattr__(self, "warnings", tuple(printable(w) for w in self.warnings))
+
     @property
     def about_signer(self) -> bool:
         return self.kind == SIGNER
 
     def describe(self) -> str:
-        """The question's text for a prompt: what it allows, warnings, and the reason."""
+        """The question's text for a prompt: what it allows, warnings, and the reason (each
+        part made printable when the question was made: its only line breaks are ours)."""
         warning = f" [{'; '.join(self.warnings)}]" if self.warnings else ""
         why = f"\n    why: {self.reason}" if self.reason and "(why:" not in self.text else ""
         return f"{self.text}{warning}{why}"

@@ -3,14 +3,25 @@
 One Engine per process and settings (in practice one): compiled code is shared between
 stores, and one epoch ticker thread drives every store's wall-clock deadline. Created on
 first use only, so commands that run no plugin never import wasmtime.
+
+Shutdown is deterministic (`_shutdown`, an atexit hook registered with the first engine):
+the ticker is stopped and joined (it must not touch an engine being freed), every store
+still open is closed while Python still runs, and from then on wasmtime objects are not
+finalised (`wasmtime_compat.skip_finalizers`): freed during interpreter teardown, they
+called into a half-torn-down Python (`Exception ignored in: Managed.__del__`). The
+intermittent abort at exit (`panic in a function that cannot unwind`, SIGABRT) had
+another cause, a Python finalizer of WASI output that wasmtime ran on a tokio thread
+during teardown: the sandbox gives wasmtime none (`wasmtime_compat.custom_output`).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import threading
+import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -40,9 +51,16 @@ class _Engines:
         self.by_settings: dict[EngineSettings, Any] = {}
         self.stop = threading.Event()
         self.ticker: threading.Thread | None = None
+        #: Stores not closed yet, closed at exit (weak: a dropped store leaves by itself).
+        self.stores: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 _engines = _Engines()
+
+
+def track_store(store: Any) -> None:
+    """Have `store` closed at exit if it is still open then (see the module docstring)."""
+    _engines.stores.add(store)
 
 
 def shared_engine(settings: EngineSettings) -> Any:
@@ -73,13 +91,19 @@ def shared_engine(settings: EngineSettings) -> Any:
 
 
 def _shutdown() -> None:
-    """Stop the ticker and drop the engines while wasmtime's bindings still exist (at exit,
-    after that, an Engine's finalizer finds them torn down and prints an ignored exception)."""
+    """Stop the ticker, close the stores still open and drop the engines while wasmtime's
+    bindings still exist; then leave wasmtime objects to the OS (see the module docstring)."""
     _engines.stop.set()
     if _engines.ticker is not None:
-        _engines.ticker.join(timeout=1)
+        _engines.ticker.join(timeout=1.0)
+    for store in list(_engines.stores):
+        with contextlib.suppress(Exception):  # exiting: a store that will not close is left to the OS
+            store.close()
     with _engines.lock:
         _engines.by_settings.clear()
+    from host.wasmtime_compat import skip_finalizers
+
+    skip_finalizers()
 
 
 def _tick() -> None:

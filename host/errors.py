@@ -6,6 +6,7 @@ AccError
 ├── TrustError          a key could not be trusted, listed or removed
 ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
 ├── InputError          a command's input is not JSON or breaks its schema; unknown command
+├── ProjectRefused      the project directory holds acc's own state (ACC_HOME, trusted keys, cache)
 ├── PluginTrap          the plugin was stopped: a limit was hit or it crashed (`limit` says which)
 ├── PluginFailed        the plugin ran and returned an error (`kind`: denied/invalid/failed/limit)
 ├── MarketplaceError    a marketplace is not configured, or its configuration is refused
@@ -18,6 +19,7 @@ AccError
 from __future__ import annotations
 
 from sdk.errors import AccError
+from sdk.terminal_text import printable
 
 
 class StoreError(AccError):
@@ -34,6 +36,10 @@ class LoadError(AccError):
 
 class InputError(AccError):
     """The input for a command is not valid (not JSON, schema violation, unknown command)."""
+
+
+class ProjectRefused(AccError):
+    """acc will not run plugins on this project: it contains (or lies inside) acc's own state."""
 
 
 class PluginTrap(AccError):
@@ -53,6 +59,9 @@ class PluginFailed(AccError):
     loading = ""  # as for PluginTrap: set when its initialize returned the error
 
     def __init__(self, kind: str, message: str, *, plugin: str, command: str) -> None:
+        # The message is the plugin's own text: made printable here, so no reader of the
+        # error (a terminal, a transcript, a model) gets its escape sequences.
+        message = printable(message, multiline=True)
         super().__init__(f"{plugin} {command}: {kind}: {message}")
         self.kind = kind
         self.detail = message

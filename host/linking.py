@@ -66,6 +66,7 @@ def _denied(message: str) -> HostFunction:
 def link(linker: Any, manifest: Manifest, bindings: Mapping[str, Binding], log: LogSink) -> None:
     """Define every acc:plugin import of the plugin's world on `linker`."""
     wasmtime_compat.install()
+    wasmtime_compat.install_fast_bytes()
     with linker.root() as root:
         with root.add_instance(interface_name("log")) as instance:
             instance.add_func("log", lambda _s, level, message: log.log(_level_name(level), message))

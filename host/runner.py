@@ -8,7 +8,6 @@ own sandbox under its own grants, calls are depth-limited, and cycles are refuse
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,13 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from host.capabilities import BindContext, bind_granted
-from host.errors import InputError, PluginFailed
+from host.deadline import within
+from host.errors import InputError, LoadError, PluginFailed
+from host.input_validation import validate_input
 from host.logsink import Emitter, LogSink
 from host.paths import HostPaths
+from host.plugin_json import PluginJsonError, decode
 from host.policy import HostPolicy
+from host.project_guard import check_project
 from host.sandbox import Sandbox, SandboxSpec
 from host.store import InstalledPlugin, LocalStore
-from sdk.manifest import Manifest
+from host.verdict import Verdict, verdict_of
+from sdk.errors import AccError
 
 if TYPE_CHECKING:
     from host.capabilities.llm import LlmGateway
@@ -45,15 +49,22 @@ class RunOptions:
 
 
 class PluginHost:
-    """Runs commands of installed plugins. A context manager: closing drops every sandbox."""
+    """Runs commands of installed plugins. A context manager: closing drops every sandbox.
+
+    Raises `ProjectRefused` for a project that holds acc's own state (`host.project_guard`).
+    """
 
     def __init__(self, paths: HostPaths, options: RunOptions | None = None) -> None:
         self.paths = paths
         self.store = LocalStore(paths)
         self.options = options or RunOptions()
+        if self.options.project_dir is not None:
+            check_project(self.options.project_dir, paths)
         self._sandboxes: dict[str, Sandbox] = {}
         self._closers: list[Any] = []
         self._stack: list[str] = []
+        self._run_failures: list[AccError] = []
+        self._closing = False
 
     def __enter__(self) -> PluginHost:
         return self
@@ -62,8 +73,20 @@ class PluginHost:
         self.close()
 
     def close(self) -> None:
-        for sandbox in self._sandboxes.values():
-            sandbox.close()
+        """Run each plugin's cleanup, under its own time limit, and drop every sandbox.
+
+        A cleanup is a call like any other: its plugin is on the call stack while it runs,
+        so a cleanup that reaches its own plugin (directly or through another) is refused
+        as a cycle. Plugins it calls that are still open answer; a plugin already closed,
+        or one not opened before the host began closing, is refused with a clear error.
+        """
+        self._closing = True
+        for name, sandbox in list(self._sandboxes.items()):
+            self._stack.append(name)
+            try:
+                sandbox.close()
+            finally:
+                self._stack.pop()
         self._sandboxes.clear()
         for closer in self._closers:
             closer()
@@ -72,27 +95,59 @@ class PluginHost:
     # -- running -----------------------------------------------------------------------------
 
     def run(self, name: str, command: str, input_value: Any) -> Any:
-        """Validate `input_value`, run the command, return its decoded JSON result."""
-        sandbox = self._sandboxes.get(name) or self.sandbox(self.store.get(name))
-        input_json = validate_input(sandbox.manifest, command, input_value, self.options.policy)
-        self._stack.append(name)
+        """Validate `input_value`, run the command, return its decoded JSON result.
+
+        The whole call, validation included, runs under the plugin's time limit; a call
+        nested in another plugin's keeps the outer deadline when that is sooner.
+        """
+        sandbox = self._open(name)
+        with within(name, sandbox.timeout):
+            input_json = validate_input(sandbox.manifest, command, input_value, self.options.policy)
+            self._stack.append(name)
+            try:
+                result_json = sandbox.execute(command, input_json)
+            finally:
+                self._stack.pop()
+                failure = self._take_run_failure()
+                if failure is not None:
+                    raise failure
         try:
-            result_json = sandbox.execute(command, input_json)
-        finally:
-            self._stack.pop()
-        try:
-            return json.loads(result_json)
-        except json.JSONDecodeError as e:
-            raise PluginFailed("failed", f"returned invalid JSON ({e})", plugin=name, command=command) from e
+            return decode(result_json)
+        except PluginJsonError as e:
+            raise PluginFailed(
+                "failed", f"returned a result that is not plain JSON: {e}", plugin=name, command=command
+            ) from e
+
+    def _open(self, name: str) -> Sandbox:
+        sandbox = self._sandboxes.get(name)
+        if self._closing and (sandbox is None or sandbox.closed):
+            raise LoadError(
+                f"{name} cannot run: the host is closing its plugins"
+                + (f" and {name} is already closed" if sandbox is not None else "")
+            )
+        return sandbox or self.sandbox(self.store.get(name))
+
+    def verdict(self, name: str, command: str, result: Any) -> Verdict:
+        """What `result`, a result of `name`'s `command`, says about success (see `host.verdict`)."""
+        sandbox = self._sandboxes.get(name)
+        manifest = sandbox.manifest if sandbox is not None else self.store.get(name).manifest()
+        spec = manifest.command(command)
+        return verdict_of(spec, result) if spec is not None else Verdict(None)
 
     def sandbox(self, installed: InstalledPlugin) -> Sandbox:
         existing = self._sandboxes.get(installed.name)
         if existing is not None:
             return existing
         manifest = installed.manifest()
-        log = LogSink(installed.name, self.options.emit_log, self.options.policy.max_log_bytes)
+        log = LogSink(
+            installed.name,
+            self.options.emit_log,
+            max_bytes=self.options.policy.max_log_bytes,
+            max_records=self.options.policy.max_log_records,
+        )
         context = BindContext(
             manifest=manifest,
+            granted=installed.granted,
             paths=self.paths,
             policy=self.options.policy,
             project_dir=self.options.project_dir,
@@ -101,6 +156,8 @@ class PluginHost:
             llm=self._llm_gateway,
             plugins=self,
             on_close=self._closers.append,
+            fail_run=self._run_failures.append,
+            read_only=installed.read_only,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -125,6 +182,18 @@ class PluginHost:
             )
         return self.options.llm
 
+    def _take_run_failure(self) -> AccError | None:
+        """A capability's error for the user (no OS sandbox), once the outermost call is over.
+
+        The plugin got the capability error and may have carried on; the user still has
+        to see why, and what to do: the command fails with it.
+        """
+        if self._stack or not self._run_failures:
+            return None
+        failure = self._run_failures[0]
+        self._run_failures.clear()
+        return failure
+
     def call_stack(self) -> list[str]:
         """The plugins mid-call, outermost first (the `plugins` capability refuses cycles with it)."""
         return list(self._stack)
@@ -133,6 +202,8 @@ class PluginHost:
         return self.run(name, command, value)
 
     def deliver_event(self, plugin: str, topic: str, payload: str) -> bool:
+        if self._closing:
+            return False  # events are news for plugins that go on running
         installed = self.store.find(plugin)
         if installed is None:
             return False
@@ -144,46 +215,12 @@ class PluginHost:
         return True
 
 
-_validators: dict[tuple[str, str, str], Any] = {}
-
-
-def _validator(manifest: Manifest, command: str, schema: Mapping[str, Any]) -> Any:
-    # Building a validator costs more than running it: keep one per plugin version and command.
-    key = (manifest.name, str(manifest.version), command)
-    if key not in _validators:
-        import jsonschema
-
-        _validators[key] = jsonschema.Draft202012Validator(dict(schema))
-    return _validators[key]
-
-
-def validate_input(manifest: Manifest, command: str, value: Any, policy: HostPolicy) -> str:
-    """Check `value` against the command's input schema; return it as JSON text."""
-    spec = manifest.command(command)
-    if spec is None:
-        known = ", ".join(c.name for c in manifest.commands)
-        raise InputError(f"{manifest.name} has no command {command!r}", hint=f"its commands: {known}")
-    text = json.dumps(value)
-    if len(text) > policy.max_input_bytes:
-        raise InputError(f"input is larger than {policy.max_input_bytes} bytes")
-    import jsonschema
-
-    error = jsonschema.exceptions.best_match(_validator(manifest, command, spec.input_schema).iter_errors(value))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise InputError(
-            f"input for {manifest.name} {command} is invalid at {where}: {error.message}",
-            hint=f"see `acc plugin info {manifest.name}` for the command's input schema",
-        )
-    return text
-
-
 def parse_input(text: str) -> Any:
     """Parse --input; a clear error instead of a JSON traceback."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
+        return decode(text)
+    except PluginJsonError as e:
         raise InputError(
-            f"--input is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}",
+            f"--input is refused: {e}",
             hint="""quote it for the shell, e.g. --input '{"name": "x"}'""",
         ) from e

@@ -11,18 +11,20 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from host.capabilities.binding import Binding, Preopen
 from host.components import compile_and_check
-from host.engine import EngineSettings, deadline_ticks, shared_engine
+from host.deadline import Deadline, current_deadline, within
+from host.engine import EngineSettings, deadline_ticks, shared_engine, track_store
 from host.errors import LoadError, PluginFailed, PluginTrap
 from host.linking import link
 from host.logsink import LogSink
 from host.policy import HostPolicy
+from host.wasmtime_compat import custom_output
 from sdk.abi import GUEST_INTERFACE, interface_name
 from sdk.capabilities.fs import GUEST_PROJECT_DIR
 from sdk.manifest import Manifest
@@ -55,7 +57,8 @@ class Sandbox:
         self.manifest = spec.manifest
         self.log = log
         self.policy = policy or HostPolicy()
-        self.settings = settings or EngineSettings(fuel=self.policy.fuel_per_call is not None)
+        self.fuel = self.policy.fuel(self.manifest.limits.fuel)
+        self.settings = settings or EngineSettings(fuel=self.fuel is not None)
         self.engine = shared_engine(self.settings)
         self.loaded = compile_and_check(
             spec.wasm_path,
@@ -79,9 +82,11 @@ class Sandbox:
             for name in ("describe", "initialize", "execute", "on-event", "cleanup")
         }
         self._store: Any = None
+        self._release_outputs: list[Callable[[], None]] = []
         self._instance: Any = None
         self._funcs: dict[str, Any] = {}
         self._closed = False
+        self._in_call = False
         self.timeout = self.policy.timeout_seconds(self.manifest.limits.timeout_seconds)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -94,9 +99,12 @@ class Sandbox:
         from wasmtime import Store, WasiConfig
 
         store = Store(self.engine)
+        track_store(store)
         wasi = WasiConfig()  # no env, no args, no stdin, no network: deny by default
-        wasi.stdout_custom = self.log.stream("stdout")
-        wasi.stderr_custom = self.log.stream("stderr")
+        self._release_outputs = [
+            custom_output(wasi, "stdout", self.log.stream("stdout")),
+            custom_output(wasi, "stderr", self.log.stream("stderr")),
+        ]
         for preopen in self._preopens():
             # Never rely on wasmtime's default here: it is read-write.
             wasi.preopen_dir(str(preopen.host_path), preopen.guest_path, fs_mutable=preopen.writable)
@@ -125,6 +133,9 @@ class Sandbox:
             "version": str(self.manifest.version),
             "project": GUEST_PROJECT_DIR if any(p.guest_path == GUEST_PROJECT_DIR for p in self._preopens()) else None,
             "granted": sorted(self.bindings),
+            # False when the project is mounted read-only (no fs grant, a read grant, or
+            # a read-write manifest granted for reading only), so a plugin can say so.
+            "project_writable": any(p.writable for p in self._preopens() if p.guest_path == GUEST_PROJECT_DIR),
         }
         self._call("initialize", "initialize", json.dumps(config))
 
@@ -132,23 +143,37 @@ class Sandbox:
         return [preopen for binding in self.bindings.values() for preopen in binding.preopens]
 
     def _arm(self) -> None:
-        self._store.set_epoch_deadline(deadline_ticks(self.timeout))
-        if self.policy.fuel_per_call is not None:
-            self._store.set_fuel(self.policy.fuel_per_call)
+        # The epoch deadline is the call's deadline, not a fresh timeout: time spent in
+        # host work (a launched program, a fetch, a nested plugin call) counts too.
+        deadline = current_deadline()
+        self._store.set_epoch_deadline(deadline_ticks(deadline.remaining() if deadline else self.timeout))
+        if self.fuel is not None:
+            self._store.set_fuel(self.fuel)
 
     def _drop_instance(self) -> None:
+        store, self._store = self._store, None
         self._funcs = {}
         self._instance = None
-        self._store = None
+        if store is not None:
+            store.close()  # now, not whenever the garbage collector gets to it
+        for release in self._release_outputs:
+            release()
+        self._release_outputs = []
         self.log.flush()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
-        """Run the plugin's cleanup (if it is healthy) and drop its store. Idempotent."""
-        if self._closed:
-            return
+        """Run the plugin's cleanup (if it is healthy) and drop its store. Idempotent.
+
+        The cleanup runs under the plugin's own time limit, like a command."""
+        if self._closed or self._in_call:
+            return  # mid-call: a cleanup that reaches its own plugin must not close it under itself
         if self._instance is not None:
-            with contextlib.suppress(PluginTrap, PluginFailed):  # best effort: the store goes anyway
-                self._call("cleanup", "cleanup")
+            with within(self.manifest.name, self.timeout), contextlib.suppress(PluginTrap, PluginFailed, LoadError):
+                self._call("cleanup", "cleanup")  # best effort: the store goes anyway
         self._drop_instance()
         self._closed = True
 
@@ -161,14 +186,19 @@ class Sandbox:
     # -- calls -------------------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
-        self._ensure_instance()
-        result = json.loads(self._call("describe", "describe"))
+        with within(self.manifest.name, self.timeout):
+            self._ensure_instance()
+            result = json.loads(self._call("describe", "describe"))
         return result if isinstance(result, dict) else {}
 
     def execute(self, command: str, input_json: str) -> str:
-        """Run a command; return its JSON result text or raise PluginFailed / PluginTrap."""
-        self._ensure_instance()
-        result = self._call("execute", command, command, input_json)
+        """Run a command; return its JSON result text or raise PluginFailed / PluginTrap.
+
+        Starting the instance (initialize) and the command share one deadline: the
+        plugin's limit, or less when the call is nested in another plugin's."""
+        with within(self.manifest.name, self.timeout):
+            self._ensure_instance()
+            result = self._call("execute", command, command, input_json)
         if len(result) > self.policy.max_result_bytes:
             raise PluginTrap(
                 f"{self.manifest.name} {command} returned more than {self.policy.max_result_bytes} bytes",
@@ -177,35 +207,51 @@ class Sandbox:
         return str(result)
 
     def on_event(self, topic: str, payload_json: str) -> None:
-        self._ensure_instance()
-        self._call("on-event", f"event {topic}", topic, payload_json)
+        with within(self.manifest.name, self.timeout):
+            self._ensure_instance()
+            self._call("on-event", f"event {topic}", topic, payload_json)
 
     def _call(self, export: str, label: str, *args: Any) -> Any:
         from wasmtime import WasmtimeError
         from wasmtime.component import Variant
 
+        if self._in_call:  # wasm instances are not reentrant; the call stack should have refused this
+            raise LoadError(f"{self.manifest.name} is mid-call and cannot be entered again")
+        deadline = current_deadline()
+        if deadline is not None and deadline.expired():
+            raise self._out_of_time(label, deadline)
         func = self._funcs[export]
         self._arm()
         started = time.monotonic()
+        self._in_call = True
         try:
             result = func(self._store, *args)
         except WasmtimeError as e:
             self._drop_instance()
             raise self._trap(e, label, started) from e
+        finally:
+            self._in_call = False
         if isinstance(result, Variant):  # result<_, error>: the error case comes back tagged
             raise PluginFailed(result.tag, str(result.payload), plugin=self.manifest.name, command=label)
         return result
 
-    def _trap(self, error: Exception, label: str, started: float) -> PluginTrap:
-        text = str(error)
-        elapsed = time.monotonic() - started
+    def _out_of_time(self, label: str, deadline: Deadline | None) -> PluginTrap:
         name = f"{self.manifest.name} {label}"
-        if "interrupt" in text or elapsed >= self.timeout:
+        if deadline is None or deadline.owner == self.manifest.name:
             return PluginTrap(
                 f"{name} ran longer than its {self.timeout:g} s time limit and was stopped",
                 limit="time",
                 hint="raise [limits] timeout_seconds in plugin.toml if it really needs more",
             )
+        return PluginTrap(f"{name} was stopped: the call it serves ran out of {deadline.describe()}", limit="time")
+
+    def _trap(self, error: Exception, label: str, started: float) -> PluginTrap:
+        text = str(error)
+        deadline = current_deadline()
+        timed_out = deadline.expired() if deadline else time.monotonic() - started >= self.timeout
+        name = f"{self.manifest.name} {label}"
+        if "interrupt" in text or timed_out:
+            return self._out_of_time(label, deadline)
         if "all fuel consumed" in text:
             return PluginTrap(f"{name} used up its instruction budget (fuel) and was stopped", limit="fuel")
         if "call stack exhausted" in text or "stack overflow" in text:

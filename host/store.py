@@ -47,6 +47,9 @@ class InstalledPlugin:
     directory: Path
     #: The marketplace this version was installed from; "" for an archive file.
     marketplace: str = ""
+    #: Granted kinds the user narrowed to reading only (today only `fs`: a read-write
+    #: manifest granted read-only). A narrowing outlives updates: see `_keep_narrowing`.
+    read_only: frozenset[str] = frozenset()
 
     @property
     def wasm_path(self) -> Path:
@@ -137,6 +140,7 @@ class LocalStore:
             installed_at=meta.get("installed_at", ""),
             directory=self.paths.plugins / name / version,
             marketplace=meta.get("marketplace", ""),
+            read_only=frozenset(entry.get("read_only", [])) & frozenset(entry.get("granted", [])),
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -177,6 +181,7 @@ class LocalStore:
                 entry["versions"][version]["marketplace"] = marketplace
             entry["current"] = version
             entry["granted"] = sorted(granted)
+            _keep_narrowing(entry)
             state["plugins"][name] = entry
             atomic_write_json(self.paths.state_file, state)
             self._sweep_staging()
@@ -267,6 +272,7 @@ class LocalStore:
                 raise StoreError(f"{name} {version} is not installed (kept versions: {kept})")
             entry["current"] = version
             entry["granted"] = sorted(granted)
+            _keep_narrowing(entry)
             atomic_write_json(self.paths.state_file, state)
             return self._entry(name, entry)
 
@@ -300,7 +306,8 @@ class LocalStore:
                     shutil.rmtree(self.paths.plugins / name / version)
         return pruned
 
-    def set_grant(self, name: str, kind: str, granted: bool) -> InstalledPlugin:
+    def set_grant(self, name: str, kind: str, granted: bool, *, read_only: bool = False) -> InstalledPlugin:
+        """Grant or revoke `kind`; `read_only` grants a read-write `fs` for reading only."""
         with file_lock(self.paths.lock_file):
             state = self._read_state()
             entry = state["plugins"].get(name)
@@ -313,8 +320,30 @@ class LocalStore:
                     f"{name} does not declare the {kind} capability (it declares: {declared})",
                     hint="a plugin can only be granted what its plugin.toml declares",
                 )
+            if read_only and kind not in NARROWABLE_TO_READING:
+                raise StoreError(
+                    f"only {', '.join(sorted(NARROWABLE_TO_READING))} can be granted read-only, not {kind}",
+                    hint=f"grant {kind} without --read-only, or leave it revoked",
+                )
             grants = set(entry.get("granted", []))
+            narrowed = set(entry.get("read_only", []))
             grants.add(kind) if granted else grants.discard(kind)
+            narrowed.add(kind) if granted and read_only else narrowed.discard(kind)
             entry["granted"] = sorted(grants)
+            entry["read_only"] = sorted(narrowed)
             atomic_write_json(self.paths.state_file, state)
             return self._entry(name, entry)
+
+
+#: Kinds a user may grant for reading only although the manifest asks to write.
+NARROWABLE_TO_READING = frozenset({"fs"})
+
+
+def _keep_narrowing(entry: dict[str, Any]) -> None:
+    """Keep a kind's read-only narrowing while it stays granted: an update or rollback that
+    keeps `fs` granted must not silently turn a read-only grant into a read-write one."""
+    kept = sorted(set(entry.get("read_only", [])) & set(entry["granted"]))
+    if kept:
+        entry["read_only"] = kept
+    else:
+        entry.pop("read_only", None)

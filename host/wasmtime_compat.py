@@ -1,7 +1,15 @@
-"""Where the host reaches past wasmtime-py's public API: one lowering fix, and Winch.
+"""Where the host reaches past wasmtime-py's public API: one lowering fix, Winch, bytes, exit.
 
 `use_winch`: wasmtime-py 50's `Config.strategy` setter knows only "auto" and "cranelift";
 the C API it wraps also takes `WASMTIME_STRATEGY_WINCH` (2), wasmtime's baseline compiler.
+
+`install_fast_bytes`: `list<u8>` values cross the boundary in C, not one byte at a time.
+
+`custom_output`: the guest's stdout/stderr to a Python callback, without a finalizer that
+wasmtime would call from a foreign thread (see there).
+
+`skip_finalizers`: at interpreter exit, after the host closed what it owns, wasmtime
+objects are no longer freed by `__del__` (see `host.engine`).
 
 The lowering fix, for WIT `result` values (the ABI's `kv.get`):
 
@@ -19,6 +27,7 @@ breaks if an upgrade changes what is patched here.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +64,99 @@ def install() -> None:
 
     ResultType._lower = _lower  # type: ignore[method-assign]
     _installed = True
+
+
+def skip_finalizers() -> None:
+    """From now on, a wasmtime object that is garbage-collected is not freed (at exit only).
+
+    Interpreter teardown clears module globals (wasmtime's `ffi` functions become None)
+    and runs finalizers in no useful order; freeing a store then may call back into
+    Python. The process is ending: leaving the memory to the OS is the safe choice.
+    """
+    from wasmtime import _managed
+
+    def keep(self: Any) -> None:
+        return None
+
+    _managed.Managed.__del__ = keep  # type: ignore[method-assign]
+
+
+def install_fast_bytes() -> None:
+    """Hand `list<u8>` values (process output, http bodies, kv values) over in C, not per byte.
+
+    wasmtime-py converts a `list<u8>` one element at a time in Python: 4 MiB of a
+    program's output took seconds to reach the guest, time the plugin's deadline could
+    not interrupt (the guest is not running). The C API's list is an array of
+    `wasmtime_component_val_t` (a kind byte and a union); these two functions fill and
+    read the kind and u8 fields of the whole array with strided memoryview copies.
+    """
+    global _fast_bytes
+    if _fast_bytes:
+        return
+    from wasmtime import _ffi as ffi
+    from wasmtime.component._types import ListType
+
+    val_t = ffi.wasmtime_component_val_t
+    size = ctypes.sizeof(val_t)
+    kind_at, value_at = val_t.kind.offset, val_t.of.offset
+    u8_kind = bytes([ffi.WASMTIME_COMPONENT_U8.value])
+    lower, lift = ListType.convert_to_c, ListType.convert_from_c
+
+    def elements(data: Any, count: int) -> memoryview:
+        return memoryview((ctypes.c_ubyte * (count * size)).from_address(ctypes.addressof(data.contents))).cast("B")
+
+    def convert_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
+        if not (isinstance(val, bytes) and self._is_bytes()):
+            return lower(self, store, val, ptr)
+        raw = ffi.wasmtime_component_vallist_t()
+        ffi.wasmtime_component_vallist_new_uninit(raw, len(val))
+        if val:
+            view = elements(raw.data, len(val))
+            view[kind_at::size] = u8_kind * len(val)
+            view[value_at::size] = val
+        ptr.contents.kind = ffi.WASMTIME_COMPONENT_LIST
+        ptr.contents.of.list = raw
+        return None
+
+    def convert_from_c(self: Any, c: Any) -> Any:
+        if not self._is_bytes():
+            return lift(self, c)
+        try:
+            count = c.of.tuple.size
+            return bytes(elements(c.of.tuple.data, count)[value_at::size]) if count else b""
+        finally:
+            ffi.wasmtime_component_valtuple_delete(ctypes.byref(c.of.tuple))
+
+    ListType.convert_to_c = convert_to_c  # type: ignore[method-assign]
+    ListType.convert_from_c = convert_from_c  # type: ignore[method-assign]
+    _fast_bytes = True
+
+
+_fast_bytes = False
+
+
+def custom_output(wasi_config: Any, stream: str, callback: Callable[[bytes], None]) -> Callable[[], None]:
+    """Send the guest's `stream` ("stdout" or "stderr") to `callback`; return the release function.
+
+    `WasiConfig.stdout_custom` hands wasmtime a Python finalizer, which wasmtime calls when
+    the last handle of the stream goes, and that is a tokio worker thread, some time after
+    the store was dropped. When that time falls in interpreter teardown, CPython ends the
+    worker with `pthread_exit` as it asks for the GIL, the forced unwind crosses Rust frames
+    that cannot unwind, and the process aborts ("panic in a function that cannot unwind").
+    Here wasmtime gets no finalizer at all: the caller releases the callback itself, on its
+    own thread, once the store is gone (the stream writes only during guest calls, which
+    wait for each write to be flushed).
+    """
+    from wasmtime import _ffi as ffi
+    from wasmtime._wasi import CUSTOM_OUTPUTS, custom_call
+
+    setter = {"stdout": ffi.wasi_config_set_stdout_custom, "stderr": ffi.wasi_config_set_stderr_custom}[stream]
+    index = CUSTOM_OUTPUTS.allocate(callback)
+    setter(wasi_config.ptr(), custom_call, index, _NO_FINALIZER)
+    return lambda: CUSTOM_OUTPUTS.deallocate(index)
+
+
+_NO_FINALIZER: Any = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
 
 
 #: `WASMTIME_STRATEGY_WINCH` in wasmtime's C API (config.h).

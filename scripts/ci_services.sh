@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by .ci/run: install and start what the tests need beyond Python, from Debian's
-# packages: a PostgreSQL server (the registry's API suite runs against it too) and
-# Chromium with ChromeDriver (the web pages are tested in a real headless browser).
+# packages: a PostgreSQL server (the registry's API suite runs against it too),
+# Chromium with ChromeDriver (the web pages are tested in a real headless browser), and
+# bubblewrap with util-linux's prlimit (the OS sandbox around programs plugins run).
 # Exports ACC_TEST_POSTGRES_URL for the tests. Safe to run again: it reuses what it finds.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ need=()
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+[ -x /usr/bin/bwrap ] || need+=(bubblewrap)
+[ -x /usr/bin/prlimit ] || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   apt-get update -qq

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The main job, on a fresh machine: set up, build the example plugin, sign it with a
 # demo key, trust that key, install the plugin and run it on this repository.
-# Everything it makes lives in .acc-demo/ (git-ignored); running it again reuses it.
+# Everything it makes lives in ACC_DEMO_DIR (default ~/.cache/acc-demo), outside the
+# repository: acc refuses to run a plugin on a project that holds its own ACC_HOME,
+# trusted keys or compiled cache. Running it again reuses what it made.
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 
-DEMO="$ROOT/.acc-demo"
+DEMO="${ACC_DEMO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/acc-demo}"
 export ACC_HOME="$DEMO/home"
+unset ACC_CACHE_DIR  # the cache goes with this home, outside the repository too
 mkdir -p "$DEMO"
 
 echo "== build the example plugin (official_plugins/example)"
@@ -21,6 +24,9 @@ acc plugin verify "$ARCHIVE"
 echo "== install it (the consent answers come from --yes)"
 acc plugin install "$ARCHIVE" --yes --reinstall
 acc plugin list
+
+echo "== which OS sandbox confines the programs it runs (git)"
+acc doctor
 
 echo "== run it on this repository"
 acc plugin run project-stats summary --input '{"path": "."}' --project "$ROOT" --quiet

@@ -157,9 +157,16 @@ def _text(data: bytes, source: str, name: str) -> str:
 
 
 def archive_bytes(manifest_text: str, wasm: bytes, readme: str, license_text: str | None = None) -> bytes:
-    """Pack an archive deterministically: same inputs, same bytes."""
+    """Pack an archive deterministically: same inputs, same bytes. The manifest and the
+    component header are checked first, so acc never packs what a registry would refuse."""
     check_component_header(wasm)
     load_manifest(manifest_text)
+    return pack_entries(manifest_text, wasm, readme, license_text)
+
+
+def pack_entries(manifest_text: str, wasm: bytes, readme: str, license_text: str | None = None) -> bytes:
+    """Zip the entries as given, unchecked: what any publisher's tool could send (the
+    registry and the installer check what they receive, never trusting the packer)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         entries = [("plugin.toml", manifest_text.encode()), ("plugin.wasm", wasm), ("README.md", readme.encode())]

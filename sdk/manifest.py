@@ -9,6 +9,7 @@ without the author noticing.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,11 +22,16 @@ from sdk.abi import ABI_VERSION
 from sdk.capabilities import Capability, parse_capability
 from sdk.errors import ManifestError
 from sdk.names import check_name, module_name
+from sdk.schema_patterns import check_schema_patterns
+from sdk.terminal_text import refuse_unsafe_text
 
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_COMMANDS = 128
+_VERDICT_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 DEFAULT_MEMORY_MB = 256
 DEFAULT_TIMEOUT_SECONDS = 30.0
+#: The largest `[limits] fuel` a manifest may ask for (wasmtime's fuel is a u64).
+MAX_FUEL = 10**15
 
 
 @dataclass(frozen=True)
@@ -33,12 +39,20 @@ class Command:
     name: str
     description: str
     input_schema: Mapping[str, Any]
+    #: The top-level boolean field of the command's result that says whether what it
+    #: checked passed (`verdict = "passed"`); `acc plugin run` exits 1 when it is false.
+    #: None: the command is not a check, and its exit status says only that it ran.
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)
 class Limits:
+    """What a plugin asks of the host's limits; the host's policy caps each of them."""
+
     memory_mb: int = DEFAULT_MEMORY_MB
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    #: Instructions (wasmtime fuel) per call; None: not metered unless the host's policy is.
+    fuel: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,7 @@ def manifest_from_mapping(
     data: Mapping[str, Any], *, source: str = "plugin.toml", check_schemas: bool = True
 ) -> Manifest:
     _reject_unknown(data, _TOP_LEVEL, source)
+    refuse_unsafe_text(dict(data), source)
     name = check_name(_require_str(data, "name", source))
     try:
         version = Version(_require_str(data, "version", source))
@@ -157,14 +172,20 @@ def _capabilities(raw: Any, source: str) -> dict[str, Capability]:
 def _limits(raw: Any, source: str) -> Limits:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"{source}: [limits] must be a table")
-    _reject_unknown(raw, {"memory_mb", "timeout_seconds"}, f"{source}: [limits]")
+    _reject_unknown(raw, {"memory_mb", "timeout_seconds", "fuel"}, f"{source}: [limits]")
     memory = raw.get("memory_mb", DEFAULT_MEMORY_MB)
     timeout = raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)
+    fuel = raw.get("fuel")
     if not isinstance(memory, int) or isinstance(memory, bool) or not 16 <= memory <= 4096:
         raise ManifestError(f"{source}: [limits] memory_mb must be an integer from 16 to 4096")
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
         raise ManifestError(f"{source}: [limits] timeout_seconds must be a number from 0 to 3600")
-    return Limits(memory_mb=memory, timeout_seconds=float(timeout))
+    if fuel is not None and (not isinstance(fuel, int) or isinstance(fuel, bool) or not 0 < fuel <= MAX_FUEL):
+        raise ManifestError(
+            f"{source}: [limits] fuel must be an integer from 1 to {MAX_FUEL}",
+            hint="fuel counts wasm instructions per call; leave it out to be limited by time alone",
+        )
+    return Limits(memory_mb=memory, timeout_seconds=float(timeout), fuel=fuel)
 
 
 def _dependencies(raw: Any, source: str) -> dict[str, SpecifierSet]:
@@ -194,7 +215,7 @@ def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]
     for table in raw:
         if not isinstance(table, Mapping):
             raise ManifestError(f"{source}: each [[commands]] entry must be a table")
-        _reject_unknown(table, {"name", "description", "input"}, f"{source}: [[commands]]")
+        _reject_unknown(table, {"name", "description", "input", "verdict"}, f"{source}: [[commands]]")
         name = _require_str(table, "name", f"{source}: [[commands]]")
         if not name.replace("-", "").replace("_", "").isalnum() or not name[0].isalpha():
             raise ManifestError(f"{source}: command name {name!r} must be letters, digits, - and _")
@@ -205,7 +226,13 @@ def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]
             _check_schema(schema, f"{source}: command {name}")
         if any(c.name == name for c in commands):
             raise ManifestError(f"{source}: command {name!r} is declared twice")
-        commands.append(Command(name, _optional_str(table, "description", source), dict(schema)))
+        verdict = table.get("verdict")
+        if verdict is not None and (not isinstance(verdict, str) or not _VERDICT_FIELD.fullmatch(verdict)):
+            raise ManifestError(
+                f'{source}: command {name}: verdict must name a field of the result, such as "passed"',
+                hint="the field holds true (passed), false (failed) or null (nothing was checked)",
+            )
+        commands.append(Command(name, _optional_str(table, "description", source), dict(schema), verdict))
     return tuple(commands)
 
 
@@ -219,6 +246,7 @@ def _check_schema(schema: Mapping[str, Any], where: str) -> None:
         jsonschema.Draft202012Validator.check_schema(dict(schema))
     except jsonschema.SchemaError as e:
         raise ManifestError(f"{where}: input is not a valid JSON Schema: {e.message}") from e
+    check_schema_patterns(schema, where)
 
 
 def _reject_unknown(table: Mapping[str, Any], known: set[str], where: str) -> None:

@@ -14,12 +14,19 @@ TEST_CACHE = Path(os.environ.get("ACC_TEST_CACHE") or REPO / ".acc-test-cache")
 PLUGIN_SOURCES = {
     "project-stats": REPO / "official_plugins" / "example",
     "hostile": REPO / "tests" / "plugins" / "hostile",
+    "escaper": REPO / "tests" / "plugins" / "escaper",
     "relay": REPO / "tests" / "plugins" / "relay",
     "asker": REPO / "tests" / "plugins" / "asker",
+    "unruly": REPO / "tests" / "plugins" / "unruly",
     "git": REPO / "official_plugins" / "git",
     "testing": REPO / "official_plugins" / "testing",
     "docs": REPO / "official_plugins" / "docs",
     "code-quality": REPO / "official_plugins" / "code_quality",
+    "files": REPO / "official_plugins" / "files",
+    "github": REPO / "official_plugins" / "github",
+    "deps": REPO / "official_plugins" / "deps",
+    "format": REPO / "official_plugins" / "format",
+    "profile": REPO / "official_plugins" / "profile",
 }
 #: Public data the tests use (a real Sigstore bundle, ...): each folder has a README saying where it is from.
 TEST_FIXTURES = REPO / "tests" / "fixtures"

@@ -1,10 +1,11 @@
-"""Real processes for end-to-end tests: the `acc` executable, and a registry server on a
-loopback port (gunicorn via `acc registry serve`)."""
+"""Real processes for end-to-end tests: the `acc` executable, a registry server on a loopback
+port (gunicorn via `acc registry serve`), and the end-to-end session's shared marketplace."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.helpers import REPO, TEST_CACHE
+from registry.app import create_app
+from registry.operator import add_key_command, create_token_command, create_user_command
+from sdk.archive import archive_bytes, read_archive
+from sdk.signing import generate_keypair, sign_archive
+from tests.helpers import REPO, TEST_CACHE, traps_on_start_wasm
+from tests.registry_kit import Publisher, make_config, publish, variant
 
 ACC = str(Path(sys.executable).parent / "acc")
 
@@ -90,43 +96,103 @@ def running_registry(
         out.close()
 
 
-@dataclass
-class PublisherRegistry:
-    """A registry data dir with one publisher, alice: her account, her Ed25519 key
-    (`key`, registered) and a publishing token. `env` runs acc as the publisher."""
-
-    work: Path
-    data: Path
-    env: dict[str, str]
-    key: Path
-    token: str
-
-    def acc(self, *args: str) -> str:
-        return acc(*args, env=self.env, cwd=self.work).stdout
-
-    def add_key(self, name: str) -> Path:
-        """Another key of alice's, registered on her account."""
-        self.acc("plugin", "keygen", "--out", f"{name}.key")
-        self.acc("registry", "key", "add", "alice", f"{name}.key.pub", "--data", str(self.data))
-        return self.work / f"{name}.key"
-
-    def publish(self, url: str, archive: Path) -> None:
-        self.acc("plugin", "publish", str(archive), "--registry", url, "--token", self.token)
-
-
-def registry_with_publisher(work: Path) -> PublisherRegistry:
-    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
-    env.pop("ACC_REGISTRY_TOKEN", None)
-    data = work / "registry-data"
-    setup = PublisherRegistry(work=work, data=data, env=env, key=work / "alice.key", token="")
-    setup.acc("registry", "init", "--data", str(data), "--bins", "4")
-    setup.acc("registry", "user", "create", "alice", "--email", "alice@example.com", "--data", str(data))
-    setup.add_key("alice")
-    setup.token = setup.acc("registry", "token", "create", "alice", "--data", str(data)).strip()
-    return setup
-
-
 def root_sha256(url: str) -> str:
     """The sha256 of a registry's first root: what its operator publishes out of band."""
     with urllib.request.urlopen(f"{url}/tuf/metadata/1.root.json") as response:
         return hashlib.sha256(response.read()).hexdigest()
+
+
+KV_TOML = '[capabilities.kv]\nreason = "Remembers the last summary to report what changed."\n'
+
+#: (name, version, [dependencies] table or other TOML, signed by alice's second key),
+#: in publishing order: a dependency is published before what needs it.
+CATALOG: list[tuple[str, str, str, bool]] = [
+    ("project-stats", "1.1.0", "", False),
+    ("stats-next", "1.1.0", "", False),
+    ("stats-next", "1.2.0", KV_TOML, False),
+    ("stats-rekey", "1.0.0", "", False),
+    ("stats-rekey", "1.1.0", "", True),
+    ("stats-broken", "1.0.0", "", False),
+    ("dep-base", "1.0.0", "", False),
+    ("dep-base", "2.0.0", "", False),
+    ("dep-middle", "1.0.0", '[dependencies]\ndep-base = "<2"\n', False),
+    ("dep-middle", "2.0.0", '[dependencies]\ndep-base = ">=2"\n', False),
+    ("dep-top", "1.0.0", '[dependencies]\ndep-middle = "<2"\n', False),
+    ("dep-needy", "1.0.0", '[dependencies]\ndep-base = ">=3"\n', False),
+    ("ring-one", "1.0.0", "", False),
+    ("ring-two", "1.0.0", '[dependencies]\nring-one = ""\n', False),
+    ("ring-one", "2.0.0", '[dependencies]\nring-two = ""\n', False),
+]
+
+
+@dataclass
+class Marketplace:
+    """The end-to-end session's registry server, and its publisher alice (key `work/alice.key`)."""
+
+    url: str
+    data: Path
+    work: Path  # the archives and their .sig files, alice's keys
+    env: dict[str, str]  # runs acc outside any user's home (yank, unyank with `token`)
+    token: str
+    root_sha256: str
+    archives: dict[str, Path]  # "NAME VERSION" -> signed archive
+    sha256: dict[str, str]  # "NAME VERSION" -> archive sha256
+
+
+@contextmanager
+def shared_marketplace(work: Path, example_archive: Path) -> Iterator[Marketplace]:
+    """A registry in `work` with alice publishing CATALOG (see tests/e2e/conftest.py), served.
+
+    Set up and published in this process, through the registry's own operator commands and
+    its app (publishing through `acc plugin publish` has its own tests); then served."""
+    data = work / "registry-data"
+    config = make_config(data)
+    create_user_command(config, "alice", "alice@example.com", "correct horse battery")
+    keys = {}
+    for name in ("alice", "alice2"):  # alice2: another key of alice's, registered on her account
+        keys[name] = work / f"{name}.key"
+        generate_keypair(keys[name])
+        add_key_command(config, "alice", keys[name].with_name(f"{name}.key.pub"))
+    token = create_token_command(config, "alice", [], 30, "tests")
+    base_path = work / "project-stats-1.0.0.plugin"
+    shutil.copy(example_archive, base_path)
+    base = read_archive(base_path)
+    archives = {"project-stats 1.0.0": base_path}
+    for name, version, extra, _ in CATALOG:
+        path = work / f"{name}-{version}.plugin"
+        path.write_bytes(variant(base, name=name, version=version, extra_toml=extra))
+        archives[f"{name} {version}"] = path
+    broken = read_archive(archives["stats-broken 1.0.0"])
+    archives["stats-broken 1.1.0"] = work / "stats-broken-1.1.0.plugin"
+    archives["stats-broken 1.1.0"].write_bytes(
+        archive_bytes(
+            broken.manifest_text.replace('version = "1.0.0"', 'version = "1.1.0"'), traps_on_start_wasm(), broken.readme
+        )
+    )
+    rekeyed = {f"{name} {version}" for name, version, _, other_key in CATALOG if other_key}
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        for label, archive in archives.items():
+            key = keys["alice2" if label in rekeyed else "alice"]
+            sign_archive(archive, key)
+            publisher = Publisher(name="alice", token=token, key=key, keys_dir=work)
+            response = publish(
+                client, publisher, archive.read_bytes(), archive.with_name(archive.name + ".sig").read_bytes()
+            )
+            assert response.status_code == 201, (label, response.get_json())
+    finally:
+        app.extensions["acc_registry"].db.dispose()
+    env = {**os.environ, "ACC_HOME": str(work / "publisher-home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
+    env.pop("ACC_REGISTRY_TOKEN", None)
+    with running_registry(data) as url:
+        yield Marketplace(
+            url=url,
+            data=data,
+            work=work,
+            env=env,
+            token=token,
+            root_sha256=root_sha256(url),
+            archives=archives,
+            sha256={label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in archives.items()},
+        )

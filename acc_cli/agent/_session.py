@@ -14,6 +14,7 @@ import click
 
 from acc_cli.terminal import err
 from host.paths import host_paths
+from sdk.terminal_text import printable
 
 if TYPE_CHECKING:
     from host.agent.session import AgentSession
@@ -48,7 +49,7 @@ def open_session(project: Path, quiet: bool) -> AgentSession:
     def show(line: str) -> None:
         if not quiet:
             with lock:
-                err(line)
+                err(printable(line))  # one line: what it quotes (a tool name, a log line) cannot add one
 
     return AgentSession.open(host_paths(), project, show)
 

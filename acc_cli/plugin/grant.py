@@ -11,9 +11,14 @@ from host.paths import host_paths
 @click.command()
 @click.argument("name")
 @click.argument("capability")
-def grant(name: str, capability: str) -> None:
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="Grant fs for reading only, though the plugin asks to write: its commands that write fail with denied.",
+)
+def grant(name: str, capability: str, read_only: bool) -> None:
     """Grant an installed plugin one capability its manifest declares."""
     from host.store import LocalStore
 
-    LocalStore(host_paths()).set_grant(name, capability, True)
-    echo(f"granted {capability} to {name}")
+    LocalStore(host_paths()).set_grant(name, capability, True, read_only=read_only)
+    echo(f"granted {capability} to {name}" + (" for reading only" if read_only else ""))

@@ -10,6 +10,7 @@ from acc_cli.plugin._common import offline
 from acc_cli.terminal import echo
 from host.paths import host_paths
 from sdk.errors import AccError
+from sdk.terminal_text import printable
 
 
 @click.command()
@@ -42,11 +43,17 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
                     "signer": installed.signer,
                     "marketplace": installed.marketplace or None,
                     "capabilities": {
-                        k: {"scope": c.scope_summary(), "reason": c.reason, "granted": k in installed.granted}
+                        k: {
+                            "scope": c.scope_summary(),
+                            "reason": c.reason,
+                            "granted": k in installed.granted,
+                            "read_only": k in installed.read_only,
+                        }
                         for k, c in sorted(manifest.capabilities.items())
                     },
                     "commands": {
-                        c.name: {"description": c.description, "input": dict(c.input_schema)} for c in manifest.commands
+                        c.name: {"description": c.description, "input": dict(c.input_schema), "verdict": c.verdict}
+                        for c in manifest.commands
                     },
                 },
                 indent=2,
@@ -61,11 +68,14 @@ def info(name: str, as_json: bool, available: bool, marketplace: str | None) -> 
     echo("capabilities:" if manifest.capabilities else "capabilities: none")
     for kind, capability in sorted(manifest.capabilities.items()):
         mark = "granted" if kind in installed.granted else "DENIED"
-        echo(f"  [{mark}] {kind}: {capability.scope_summary()}\n      why: {capability.reason}")
+        narrowed = " (granted for reading only)" if kind in installed.read_only else ""
+        echo(f"  [{mark}] {kind}: {capability.scope_summary()}{narrowed}\n      why: {capability.reason}")
     echo("commands:")
     for command in manifest.commands:
         echo(f"  {command.name}: {command.description}")
         echo(f"      input: {json.dumps(dict(command.input_schema), sort_keys=True)}")
+        if command.verdict:
+            echo(f"      a check: `acc plugin run` exits 1 when the result's {command.verdict} is false")
 
 
 def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool) -> None:
@@ -118,14 +128,14 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
         return
     echo(f"{index.name} on {listing.marketplace} (owner {index.owner}), verified by its signed index")
     if index.deprecated:
-        echo(f"  DEPRECATED: {index.deprecated}")
+        echo(f"  DEPRECATED: {printable(index.deprecated)}")  # the publisher's words: one line
     echo("versions:")
     for entry in ordered:
         notes = []
         if newest is not None and entry.version == newest.version:
             notes.append("newest for this host")
         if entry.yanked:
-            notes.append(f"YANKED: {entry.yank_reason or 'no reason given'}")
+            notes.append(f"YANKED: {printable(entry.yank_reason or 'no reason given')}")
         if not listing.runs_here(entry):
             notes.append(f"needs plugin ABI {entry.abi}")
         if entry.version in new_signers:
@@ -139,7 +149,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
     for kind, summary in sorted(shown.capabilities.items()):
         scope = summary.get("scope", "") if isinstance(summary, dict) else ""
         reason = summary.get("reason", "") if isinstance(summary, dict) else ""
-        echo(f"    {kind}: {scope}\n        why: {reason}")
+        echo(f"    {printable(kind)}: {printable(str(scope))}\n        why: {printable(str(reason))}")
     if shown.dependencies:
         echo("  needs: " + ", ".join(f"{dep}{spec}" for dep, spec in sorted(shown.dependencies.items())))
     echo(f"install: acc plugin install {index.name}")

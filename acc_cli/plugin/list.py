@@ -26,6 +26,7 @@ def list_plugins(as_json: bool) -> None:
                         "version": p.version,
                         "versions": list(p.versions),
                         "granted": sorted(p.granted),
+                        "read_only": sorted(p.read_only),
                         "signer": p.signer,
                         "installed_at": p.installed_at,
                         "marketplace": p.marketplace or None,
@@ -41,4 +42,5 @@ def list_plugins(as_json: bool) -> None:
         return
     width = max(len(p.name) for p in plugins)
     for p in plugins:
-        echo(f"{p.name:<{width}}  {p.version:<10}  granted: {', '.join(sorted(p.granted)) or '-'}")
+        grants = ", ".join(f"{k} (read-only)" if k in p.read_only else k for k in sorted(p.granted))
+        echo(f"{p.name:<{width}}  {p.version:<10}  granted: {grants or '-'}")

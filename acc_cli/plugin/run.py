@@ -26,8 +26,12 @@ from sdk.errors import AccError
 )
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the plugin's log on stderr.")
 def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
-    """Run COMMAND of plugin NAME; print its JSON result on stdout."""
+    """Run COMMAND of plugin NAME; print its JSON result on stdout.
+
+    Exit status 1 when the plugin fails, or when the command is a check (its plugin.toml
+    names a `verdict` field) and its result says it failed."""
     from host.errors import InputError, PluginFailed, PluginTrap
+    from host.policy import load_policy
     from host.runner import PluginHost, RunOptions, parse_input
 
     project_dir = project.resolve()
@@ -40,13 +44,20 @@ def run(name: str, command: str, input_text: str, project: Path, quiet: bool) ->
             err(f"[{plugin}] {level}: {message}")
 
     try:
-        with PluginHost(host_paths(), RunOptions(project_dir=project_dir, emit_log=emit)) as plugin_host:
+        paths = host_paths()
+        options = RunOptions(project_dir=project_dir, emit_log=emit, policy=load_policy(paths.home))
+        with PluginHost(paths, options) as plugin_host:
             result = plugin_host.run(name, command, value)
+            verdict = plugin_host.verdict(name, command, result)
     except (PluginTrap, PluginFailed) as e:
         if e.loading == name:
             _offer_rollback(name, e)
         raise
     echo(json.dumps(result, indent=2))
+    if verdict.failed:
+        # A check that failed (plugin.toml's `verdict` field said false): exit 1, for CI.
+        err(f"failed: {verdict.describe(name, command)}")
+        sys.exit(1)
 
 
 def _offer_rollback(name: str, error: AccError) -> None:

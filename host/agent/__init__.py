@@ -4,6 +4,7 @@
     budget.py      turns, tokens, wall time and tool calls: what a run may spend
     transcript.py  the JSONL record of a run
     loop.py        the tool-use loop
+    commit.py      --commit: the run's changes committed through the git plugin, message by the model
     plan.py        a plan of tasks, run in dependency and priority order
     config.py      the [agent] table of ACC_HOME/config.toml
     session.py     what the runs of one command share; wiring and running one task

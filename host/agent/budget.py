@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,13 @@ class Spent:
 
     def max_tokens(self) -> int:
         return max(1, min(self.budgets.max_tokens_per_turn, self.budgets.max_output_tokens - self.output_tokens))
+
+    def add_usage(self, response: Any) -> None:
+        """Count a Messages API response's tokens (its `usage`) as spent."""
+        usage = getattr(response, "usage", None)
+        if usage is None:
+            return
+        self.input_tokens += int(getattr(usage, "input_tokens", 0) or 0)
+        self.output_tokens += int(getattr(usage, "output_tokens", 0) or 0)
+        self.cache_read_tokens += int(getattr(usage, "cache_read_input_tokens", 0) or 0)
+        self.cache_write_tokens += int(getattr(usage, "cache_creation_input_tokens", 0) or 0)

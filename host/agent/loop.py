@@ -4,6 +4,10 @@ Stops, always cleanly and with the reason in the result, when the model ends its
 (`end_turn`), a budget is hit (`budget: ...`), the user pressed Ctrl-C (`interrupted`,
 after the tool call under way), or the model stopped for its own `max_tokens`. Errors
 of the API end the run with an `AgentError` after the transcript records them.
+
+With `commit` (a baseline taken before the run, `host.agent.commit`), a run that ended
+with the model's `end_turn` then commits its changes through the git plugin, with a
+message the model writes; any other end commits nothing, and `AgentRun.commit` says so.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from host.agent.budget import Budgets, Spent
-from host.agent.tools import AgentTool, ToolOutcome, run_tool
+from host.agent.commit import NOT_COMMITTED, Baseline, CommitOutcome, commit_changes
+from host.agent.tools import CHECK_FAILED, AgentTool, ToolOutcome, run_tool
 from host.agent.transcript import Transcript
 from host.errors import AgentError
 from host.messages import DEFAULT_MODEL, OutOfTime
@@ -43,6 +48,8 @@ def system_prompt(project: Path, tools: list[AgentTool]) -> str:
         "- A tool result starting with `denied:` means the user did not grant that; do not try to get around "
         "it with another tool. Say what you could not do instead.\n"
         "- A result starting with `invalid input:` means your input broke the tool's schema; fix the input.\n"
+        f"- A result starting with `{CHECK_FAILED.strip()}` comes from a check (tests, a quality gate) that ran "
+        "and did not pass; the JSON after that line says why. Do not call the work done while a check fails.\n"
         "- Results may be cut by the host; ask for less (a path, a limit) when you need the rest.\n"
         "- When the task is done, or cannot be done with these tools, answer with a short summary of what you "
         "did, what you found, and what is left."
@@ -58,6 +65,8 @@ class AgentRun:
     stop_reason: str = ""
     spent: Spent = field(default_factory=lambda: Spent(Budgets()))
     tool_calls: list[ToolOutcome] = field(default_factory=list)
+    #: What --commit did; None when the run was not asked to commit.
+    commit: CommitOutcome | None = None
 
     def cost_estimate(self) -> float | None:
         prices = next((p for name, p in PRICES.items() if self.model.startswith(name)), None)
@@ -86,8 +95,10 @@ class AgentRun:
             "cache_write_tokens": s.cache_write_tokens,
             "tool_calls": len(self.tool_calls),
             "tool_errors": sum(1 for t in self.tool_calls if t.is_error),
+            "checks_failed": sum(1 for t in self.tool_calls if t.verdict is False),
             "seconds": round(s.seconds(), 2),
             "cost_usd_estimate": round(cost, 6) if cost is not None else None,
+            "commit": self.commit.record() if self.commit is not None else None,
         }
 
 
@@ -110,8 +121,10 @@ def run_agent(
     stop: threading.Event | None = None,
     on_tool: Callable[[ToolOutcome], None] = lambda _: None,
     spent: Spent | None = None,
+    commit: Baseline | None = None,
 ) -> AgentRun:
-    """`spent`: pass one to share it (the host's llm gateway counts plugins' tokens in it)."""
+    """`spent`: pass one to share it (the host's llm gateway counts plugins' tokens in it).
+    `commit`: commit the run's changes at its end if it finishes (see the module docstring)."""
     stop = stop or threading.Event()
     spent = spent or Spent(request.budgets)
     run = AgentRun(model=request.model, spent=spent)
@@ -154,7 +167,7 @@ def run_agent(
             transcript.write("error", message=e.message, hint=e.hint)
             raise
         spent.turns += 1
-        _count(spent, response)
+        spent.add_usage(response)
         transcript.write("response", turn=spent.turns, body=response.model_dump(mode="json"))
         content = [_block(b) for b in response.content]
         messages.append({"role": "assistant", "content": content})
@@ -173,6 +186,23 @@ def run_agent(
             run.stop_reason = halted
             break
     transcript.write("answer", text=run.answer, stop_reason=run.stop_reason)
+    if commit is not None:
+        if run.stop_reason == "end_turn":
+            run.commit = commit_changes(
+                host,
+                client,
+                model=request.model,
+                task=request.task,
+                answer=run.answer,
+                baseline=commit,
+                spent=spent,
+                transcript=transcript,
+                deadline=deadline,
+                stop=stop,
+            )
+        else:
+            run.commit = CommitOutcome(NOT_COMMITTED, f"the run did not finish ({run.stop_reason})", reason="run")
+        transcript.write("commit", **run.commit.record())
     transcript.write("summary", **run.summary())
     return run
 
@@ -203,16 +233,6 @@ def _run_tools(
             {"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error}
         )
     return results, ""
-
-
-def _count(spent: Spent, response: Any) -> None:
-    usage = getattr(response, "usage", None)
-    if usage is None:
-        return
-    spent.input_tokens += int(getattr(usage, "input_tokens", 0) or 0)
-    spent.output_tokens += int(getattr(usage, "output_tokens", 0) or 0)
-    spent.cache_read_tokens += int(getattr(usage, "cache_read_input_tokens", 0) or 0)
-    spent.cache_write_tokens += int(getattr(usage, "cache_creation_input_tokens", 0) or 0)
 
 
 def _block(block: Any) -> dict[str, Any]:

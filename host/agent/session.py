@@ -50,14 +50,28 @@ class AgentSession:
             raise InputError(f"--project {project} is not a directory")
         return cls(paths, config, api_settings(os.environ, retries=int(config.get("retries", 4))), project_dir, show)
 
-    def run(self, task: str, settings: dict[str, Any], transcript_path: Path | None, label: str = "") -> AgentRun:
-        """Carry out `task` with the plugins and budgets `settings` names; `label` prefixes its lines."""
+    def run(
+        self,
+        task: str,
+        settings: dict[str, Any],
+        transcript_path: Path | None,
+        label: str = "",
+        *,
+        commit: bool = False,
+    ) -> AgentRun:
+        """Carry out `task` with the plugins and budgets `settings` names; `label` prefixes its lines.
+
+        `commit`: refuse a project whose work tree the commit would mix up, before anything
+        else; then commit the run's changes through the git plugin if it finishes
+        (`host.agent.commit`; the outcome is in the result's `commit`)."""
         from host.agent.budget import Budgets, Spent
+        from host.agent.commit import take_baseline
         from host.agent.loop import AgentRequest, run_agent
         from host.agent.tools import ToolOutcome
         from host.agent.transcript import Transcript
         from host.capabilities.llm import LlmGateway
         from host.messages import DEFAULT_MODEL, MessagesClient
+        from host.policy import load_policy
         from host.runner import PluginHost, RunOptions
 
         prefix = f"[{label}] " if label else ""
@@ -76,7 +90,7 @@ class AgentSession:
             )
 
         def on_tool(outcome: ToolOutcome) -> None:
-            self.show(f"{prefix}→ {outcome.tool} ({outcome.error_kind or 'ok'}, {outcome.seconds:.2f} s)")
+            self.show(f"{prefix}→ {outcome.tool} ({outcome.status}, {outcome.seconds:.2f} s)")
 
         def on_log(plugin: str, level: str, message: str) -> None:
             record.write("log", plugin=plugin, level=level, message=message)
@@ -98,8 +112,18 @@ class AgentSession:
                 on_usage=on_llm_usage,
                 deadline_seconds=budgets.max_seconds,
             )
-            with PluginHost(self.paths, RunOptions(project_dir=self.project, emit_log=on_log, llm=gateway)) as host:
-                return run_agent(request, client, host, tools, record, stop=self.stop, on_tool=on_tool, spent=spent)
+            options = RunOptions(
+                project_dir=self.project, emit_log=on_log, llm=gateway, policy=load_policy(self.paths.home)
+            )
+            with PluginHost(self.paths, options) as host:
+                try:
+                    baseline = take_baseline(host) if commit else None
+                except AccError as e:
+                    record.write("error", message=e.message, hint=e.hint)
+                    raise
+                return run_agent(
+                    request, client, host, tools, record, stop=self.stop, on_tool=on_tool, spent=spent, commit=baseline
+                )
         finally:
             record.close()
 

@@ -5,6 +5,11 @@ schema from the manifest. A call's outcome always goes back to the model as a to
 result, so the loop continues: the command's JSON result, or the error (an input that
 breaks the schema, `denied` for a capability the user did not grant, a limit hit) with
 `is_error`. Results longer than the cap are cut, with a note that says so.
+
+A command that is a check (plugin.toml names its `verdict` field, see `host.verdict`)
+and whose result says it failed comes back as a normal result (the command ran) whose
+first line is `check failed: PLUGIN COMMAND: FIELD: false`, so the model cannot take a
+failing test run for a passing one by skimming the JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
 
 SEPARATOR = "__"
 MAX_RESULT_CHARS = 20_000
+#: The first line of a check's result when its verdict says it failed (see the module docstring).
+CHECK_FAILED = "check failed: "
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
@@ -55,6 +62,8 @@ class ToolOutcome:
     error_kind: str = ""  # "denied", "invalid", "failed", "limit", "input", "unknown-tool"
     limit: str = ""  # for a PluginTrap: time, memory, fuel, stack, crash
     truncated_from: int = 0
+    #: A check's verdict (True passed, False failed); None for other commands and errors.
+    verdict: bool | None = None
 
     def record(self) -> dict[str, Any]:
         return {
@@ -68,7 +77,15 @@ class ToolOutcome:
             "error_kind": self.error_kind or None,
             "limit": self.limit or None,
             "truncated_from": self.truncated_from or None,
+            "verdict": self.verdict,
         }
+
+    @property
+    def status(self) -> str:
+        """One word for progress lines: ok, check failed, or the error's kind."""
+        if self.error_kind:
+            return self.error_kind
+        return "check failed" if self.verdict is False else "ok"
 
 
 def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[AgentTool]:
@@ -164,7 +181,13 @@ def run_tool(
             max_chars=max_chars,
         )
     text = json.dumps(result, indent=1, ensure_ascii=False)
-    return _outcome(name, tool.plugin, tool.command, tool_input, text, False, started, max_chars=max_chars)
+    verdict = host.verdict(tool.plugin, tool.command, result)
+    if verdict.failed:
+        # First, so that cutting a long result never cuts the verdict off.
+        text = f"{CHECK_FAILED}{verdict.describe(tool.plugin, tool.command)}\n{text}"
+    return _outcome(
+        name, tool.plugin, tool.command, tool_input, text, False, started, max_chars=max_chars, verdict=verdict.passed
+    )
 
 
 def _outcome(
@@ -179,6 +202,7 @@ def _outcome(
     error_kind: str = "",
     limit: str = "",
     max_chars: int = MAX_RESULT_CHARS,
+    verdict: bool | None = None,
 ) -> ToolOutcome:
     truncated_from = 0
     if len(text) > max_chars:
@@ -195,4 +219,5 @@ def _outcome(
         error_kind=error_kind,
         limit=limit,
         truncated_from=truncated_from,
+        verdict=verdict,
     )

@@ -2,7 +2,9 @@
 
 Every line is flushed when written, so a run stopped by Ctrl-C, a budget or an error
 still leaves everything up to that point. Kinds: `start`, `request`, `response`,
-`tool_call`, `log` (a plugin's log line), `retry`, `error`, `answer`, `summary`.
+`tool_call`, `log` (a plugin's log line), `llm` (a plugin's own request), `retry`, `error`,
+`answer`, with --commit `commit_request`, `commit_response` and `commit` (what was
+committed, or why nothing was), then `summary`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ class Transcript:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = path.open("w", encoding="utf-8")
+                # backslashreplace: a lone surrogate from anywhere (a model's tool input) is
+                # written as an escape instead of ending the run with UnicodeEncodeError.
+                self._file = path.open("w", encoding="utf-8", errors="backslashreplace")
             except OSError as e:
                 raise InputError(
                     f"cannot write the transcript {path} ({e.strerror or e})", hint="choose another --transcript path"

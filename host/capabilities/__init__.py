@@ -16,6 +16,7 @@ format half of a kind (its scope fields, summary, wording, widening rules) is
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable, Iterable
 from types import ModuleType
@@ -38,12 +39,24 @@ def binder(kind: str) -> BindFunction:
 
 
 def bind_granted(manifest: Manifest, granted: frozenset[str], context: BindContext) -> dict[str, Binding]:
-    """Bind every capability the manifest declares and the user granted, by kind."""
+    """Bind every capability the manifest declares and the user granted, by kind.
+
+    A kind in `context.read_only` (the user granted a read-write `fs` for reading only)
+    is bound with its scope narrowed to reading.
+    """
     return {
-        kind: binder(kind)(capability, context)
+        kind: binder(kind)(_narrowed(capability) if kind in context.read_only else capability, context)
         for kind, capability in sorted(manifest.capabilities.items())
         if kind in granted
     }
+
+
+def _narrowed(capability: Capability) -> Capability:
+    from sdk.capabilities.fs import FsCapability
+
+    if isinstance(capability, FsCapability):
+        return dataclasses.replace(capability, writable=False)
+    raise ValueError(f"a {capability.kind} grant cannot be narrowed to reading")
 
 
 def warnings_for(capability: Capability) -> tuple[str, ...]:

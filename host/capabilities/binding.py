@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 from host.paths import HostPaths
 from host.policy import HostPolicy
 from sdk.capabilities import Capability
+from sdk.capabilities.llm import LlmCapability
+from sdk.errors import AccError
 from sdk.manifest import Manifest
 
 HostFunction = Callable[..., Any]
@@ -25,7 +27,7 @@ ScopeT = TypeVar("ScopeT", bound=Capability)
 class Gateway(Protocol):
     """The host's way to Claude for the `llm` capability (`host.capabilities.llm.LlmGateway`)."""
 
-    def complete(self, plugin: str, max_tokens_granted: int, request_json: str) -> str: ...
+    def complete(self, plugin: str, scope: LlmCapability, request_json: str) -> str: ...
 
 
 class PluginCalls(Protocol):
@@ -60,6 +62,9 @@ class BindContext:
     """What the host gives a binding. One per sandbox."""
 
     manifest: Manifest
+    #: The capability kinds the user granted this plugin (a binding may depend on another
+    #: grant: programs may write the project when the plugin holds fs read-write).
+    granted: frozenset[str]
     paths: HostPaths
     policy: HostPolicy
     project_dir: Path | None
@@ -72,6 +77,12 @@ class BindContext:
     plugins: PluginCalls
     #: Registers a function to run when the sandbox closes (a kv store's connection).
     on_close: Callable[[Callable[[], None]], None]
+    #: Hands the host an error the user must see whatever the plugin makes of the
+    #: capability error it got (no OS sandbox for `process`): the run fails with it.
+    fail_run: Callable[[AccError], None]
+    #: Granted kinds the user narrowed to reading only (`fs` of a read-write manifest):
+    #: bound read-only, and no program is shown the project read-write on their account.
+    read_only: frozenset[str] = frozenset()
 
 
 BindFunction = Callable[[Capability, BindContext], Binding]

@@ -2,6 +2,7 @@
 
     CapabilityError          `kind` is the ABI's `error` case the guest receives
     ├── Denied               not granted (a program, host, secret, plugin, or the kind itself)
+    │   └── SandboxUnavailable   no OS sandbox can confine a launched program (`process`)
     ├── Invalid              a malformed request (bad argument, URL, key, JSON)
     ├── Failed               it ran and failed (a program missing, DNS, a full disk)
     └── LimitExceeded        a limit was hit (time, output, quota, budget, depth)
@@ -12,6 +13,8 @@ not `AccError`s: they travel to the plugin, which decides what the user sees.
 """
 
 from __future__ import annotations
+
+from sdk.errors import AccError
 
 
 class CapabilityError(Exception):
@@ -26,6 +29,18 @@ class CapabilityError(Exception):
 
 class Denied(CapabilityError):
     kind = "denied"
+
+
+class SandboxUnavailable(Denied):
+    """The `process` capability is refused: nothing on this system can confine the program.
+
+    The guest sees `denied` with the message; `error` is the `AccError` (with its hint)
+    that the host also shows the user whatever the plugin does with the refusal.
+    """
+
+    def __init__(self, error: AccError) -> None:
+        super().__init__(f"{error.message}. {error.hint}" if error.hint else error.message)
+        self.error = error
 
 
 class Invalid(CapabilityError):

@@ -14,10 +14,14 @@ Refusals, as the guest sees them (see `host.capabilities`)::
     LimitExceeded  request or response too large, too many headers or redirects, too slow
     Failed    DNS, connection, TLS or protocol failure
 
-Not defended yet: DNS rebinding. A granted name is resolved by the system resolver when
-the connection is made, so a name whose DNS points at 127.0.0.1 or a private address
-reaches that address. Pinning the resolved addresses (and refusing loopback/private ones
-unless granted as IP literals) belongs here when it is added.
+DNS rebinding: a granted name is resolved once per connection, each address it resolves
+to is checked (`host.capabilities.addresses`: loopback, private, link-local, metadata and
+other special addresses only when the grant names them literally), and the connection
+goes to the checked address, never to a second lookup's answer; TLS still verifies the
+certificate for the name. The resolver is `HttpScope.resolve`, a seam for tests.
+
+Time: a fetch stops at `HttpScope.timeout_seconds` or at the plugin call's deadline
+(`host.deadline`), whichever comes first, DNS included.
 
 Proxies from the environment are never used: `http.client` does not read
 ``HTTP_PROXY``/``HTTPS_PROXY`` (unlike urllib), and this module does not either.
@@ -28,18 +32,22 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.client
+import ipaddress
 import re
 import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from host.capabilities.addresses import IPAddress, may_connect, special_kind
 from host.capabilities.binding import BindContext, Binding, scope_as
 from host.capabilities.errors import CapabilityError, Denied, Failed, Invalid, LimitExceeded
+from host.deadline import current_deadline
 from sdk.capabilities import Capability
 from sdk.capabilities.http import (
     DEFAULT_PORTS,
@@ -65,6 +73,7 @@ __all__ = [
     "check_url",
     "fetch",
     "parse_host_pattern",
+    "system_resolver",
 ]
 
 MIB = 1024 * 1024
@@ -177,6 +186,16 @@ def _parse_url(url: str) -> ParsedTarget:
     return ParsedTarget(scheme, host, port, path)
 
 
+#: Resolves (host name, port) to IP address strings, in the order to try them.
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The system's resolver (getaddrinfo), each address once, in its order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
 @dataclass(frozen=True)
 class HttpScope:
     """What the user granted: host patterns and the limits every fetch runs under."""
@@ -187,6 +206,8 @@ class HttpScope:
     timeout_seconds: float = 30.0
     """Overall deadline for one fetch, across all its redirects."""
     max_redirects: int = 5
+    #: How names are resolved: the system's resolver, or a test's.
+    resolve: Resolver = field(default=system_resolver, repr=False, compare=False)
     rules: tuple[HostRule, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -261,15 +282,17 @@ def fetch(scope: HttpScope, request: HttpRequest) -> HttpResponse:
     """Perform `request` within `scope`, following redirects that stay in the grant.
 
     Raises Denied, Invalid, LimitExceeded or Failed (never a foreign exception for network
-    trouble). The deadline `scope.timeout_seconds` covers the whole fetch.
+    trouble). The deadline covers the whole fetch: `scope.timeout_seconds`, or less when
+    the plugin call's own deadline comes sooner.
     """
     headers = _check_request(scope, request)
     target = check_url(scope, request.url)
     method, body = request.method, request.body
-    deadline = time.monotonic() + scope.timeout_seconds
+    budget = _budget(scope)
+    deadline = time.monotonic() + budget.seconds
     redirects = 0
     while True:
-        reply = _exchange(scope, target, method, headers, body, deadline)
+        reply = _exchange(scope, target, method, headers, body, deadline, budget)
         if reply.location is None:
             return HttpResponse(reply.status, reply.headers, reply.body)
         redirects += 1
@@ -287,6 +310,26 @@ def fetch(scope: HttpScope, request: HttpRequest) -> HttpResponse:
         target = next_target
 
 
+@dataclass(frozen=True)
+class _Budget:
+    """How long a fetch may take, and how a timeout is worded."""
+
+    seconds: float
+    limit: str
+
+    def timeout(self) -> LimitExceeded:
+        return LimitExceeded(f"no complete response within {self.seconds:g} seconds ({self.limit})")
+
+
+def _budget(scope: HttpScope) -> _Budget:
+    deadline = current_deadline()
+    if deadline is None or deadline.remaining() >= scope.timeout_seconds:
+        return _Budget(scope.timeout_seconds, "the http grant's time limit")
+    if deadline.expired():
+        raise LimitExceeded(f"no time left for a fetch: {deadline.describe()} has run out")
+    return _Budget(deadline.remaining(), f"what was left of {deadline.describe()}")
+
+
 @dataclass
 class _Reply:
     status: int
@@ -296,13 +339,20 @@ class _Reply:
 
 
 def _exchange(
-    scope: HttpScope, target: ParsedTarget, method: str, headers: list[tuple[str, str]], body: bytes, deadline: float
+    scope: HttpScope,
+    target: ParsedTarget,
+    method: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    deadline: float,
+    budget: _Budget,
 ) -> _Reply:
     """One request/response on a fresh connection, closed before returning."""
+    addresses = _checked_addresses(scope, target, deadline, budget)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise _timeout(scope)
-    conn = _connection(target, remaining)
+        raise budget.timeout()
+    conn = _connection(target, addresses, remaining)
     response: http.client.HTTPResponse | None = None
     with _Watchdog(conn, remaining) as watchdog:
         try:
@@ -311,7 +361,7 @@ def _exchange(
             # The timer fires no earlier than the deadline: if it is not past yet, the
             # watched socket will be shut when it fires.
             if time.monotonic() >= deadline:
-                raise _timeout(scope)
+                raise budget.timeout()
             _send(conn, target, method, headers, body)
             response = conn.getresponse()
             reply_headers = _check_response_headers(response.getheaders())
@@ -323,10 +373,10 @@ def _exchange(
                 reply = _Reply(response.status, reply_headers, _read_body(response, scope, target), None)
         except CapabilityError:
             if watchdog.fired.is_set():
-                raise _timeout(scope) from None
+                raise budget.timeout() from None
             raise
         except (OSError, http.client.HTTPException) as e:
-            raise _translate(e, scope, target, watchdog.fired.is_set()) from e
+            raise _translate(e, budget, target, watchdog.fired.is_set()) from e
         finally:
             # The response owns the socket once it says the connection will close.
             if response is not None:
@@ -335,7 +385,7 @@ def _exchange(
         # After the watchdog shuts the socket a read sees end-of-file, which can look
         # like a complete (truncated) body.
         if watchdog.fired.is_set():
-            raise _timeout(scope)
+            raise budget.timeout()
         return reply
 
 
@@ -346,10 +396,79 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _connection(target: ParsedTarget, timeout: float) -> http.client.HTTPConnection:
+def _checked_addresses(scope: HttpScope, target: ParsedTarget, deadline: float, budget: _Budget) -> list[IPAddress]:
+    """The addresses `target` may be reached at: resolved once (within the deadline), each
+    checked against the grant; Denied if any of them is special and not granted literally."""
+    try:
+        addresses = [ipaddress.ip_address(target.host)]
+    except ValueError:
+        addresses = [_parse_address(text, target) for text in _resolve(scope, target, deadline, budget)]
+    if not addresses:
+        raise Failed(f"could not resolve host {target.host}")
+    granted = [rule.host for rule in scope.rules if rule.matches(target)]
+    for address in addresses:
+        if not may_connect(address, granted):
+            shown = bracket(str(address))
+            raise Denied(
+                f"{target.host} resolves to {address}, {special_kind(address)}, which the http grant does not "
+                f"name; only a grant of that address itself (e.g. {target.scheme}://{shown}:{target.port}) "
+                "reaches it"
+            )
+    return addresses
+
+
+def _parse_address(text: str, target: ParsedTarget) -> IPAddress:
+    try:
+        return ipaddress.ip_address(text.partition("%")[0])
+    except ValueError:
+        raise Failed(f"the resolver gave {target.host} an address that is not one: {text!r}") from None
+
+
+def _resolve(scope: HttpScope, target: ParsedTarget, deadline: float, budget: _Budget) -> list[str]:
+    # getaddrinfo has no timeout of its own: it runs on a thread the fetch stops waiting for.
+    outcome: dict[str, Any] = {}
+
+    def lookup() -> None:
+        try:
+            outcome["addresses"] = scope.resolve(target.host, target.port)
+        except (OSError, UnicodeError) as e:
+            outcome["error"] = e
+
+    worker = threading.Thread(target=lookup, name="acc-http-resolve", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        raise budget.timeout()
+    if "error" in outcome:
+        raise Failed(f"could not resolve host {target.host}") from outcome["error"]
+    addresses: list[str] = outcome.get("addresses", [])
+    return addresses
+
+
+def _connection(target: ParsedTarget, addresses: list[IPAddress], timeout: float) -> http.client.HTTPConnection:
+    """A connection to `target` that connects to the checked `addresses` only, in order.
+
+    The connection keeps the name as its host: the Host header and TLS (SNI and the
+    certificate's name check) use it, while the socket goes to an address already checked.
+    """
+    conn: http.client.HTTPConnection
     if target.scheme == "https":
-        return http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=_tls_context())
-    return http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=_tls_context())
+    else:
+        conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+
+    def connect_checked(_address: tuple[str, int], timeout: float, source: Any = None) -> socket.socket:
+        failure: OSError | None = None
+        for address in addresses:
+            try:
+                return socket.create_connection((str(address), target.port), timeout)
+            except OSError as e:
+                failure = e
+        assert failure is not None
+        raise failure
+
+    conn._create_connection = connect_checked  # type: ignore[attr-defined]
+    return conn
 
 
 def _send(
@@ -397,17 +516,13 @@ def _read_body(response: http.client.HTTPResponse, scope: HttpScope, target: Par
     return b"".join(chunks)
 
 
-def _timeout(scope: HttpScope) -> LimitExceeded:
-    return LimitExceeded(f"no complete response within {scope.timeout_seconds:g} seconds")
-
-
 def _translate(
-    error: OSError | http.client.HTTPException, scope: HttpScope, target: ParsedTarget, timed_out: bool
+    error: OSError | http.client.HTTPException, budget: _Budget, target: ParsedTarget, timed_out: bool
 ) -> CapabilityError:
     """A short message for the guest; the full exception stays chained for host logs."""
     where = f"{bracket(target.host)}:{target.port}"
     if timed_out or isinstance(error, TimeoutError):
-        return _timeout(scope)
+        return budget.timeout()
     if isinstance(error, ssl.SSLCertVerificationError):
         return Failed(f"TLS certificate of {target.host} was not accepted: {error.verify_message}")
     if isinstance(error, ssl.SSLError):

@@ -1,17 +1,25 @@
-"""Capability `kv`, bound: one SQLite file per plugin under ACC_HOME/kv, with a byte quota (capped by host policy)."""
+"""Capability `kv`, bound: one SQLite file per plugin under ACC_HOME/kv, with a byte quota (capped by host policy).
+
+Another process (a second acc running the same plugin) may hold the file's write lock;
+SQLite then waits, at most `BUSY_SECONDS` and never past the plugin call's deadline.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from host.capabilities.binding import BindContext, Binding, scope_as
 from host.capabilities.errors import Failed, Invalid, LimitExceeded
+from host.deadline import capped
 from sdk.capabilities import Capability
 from sdk.capabilities.kv import KvCapability
 
 MAX_KEY_BYTES = 1024
+BUSY_SECONDS = 10.0
 MAX_LIST_KEYS = 10_000
 
 
@@ -36,23 +44,33 @@ class KvStore:
         self._db: sqlite3.Connection | None = None
 
     def _conn(self) -> sqlite3.Connection:
+        busy_ms = int(capped(BUSY_SECONDS) * 1000)
+        if busy_ms <= 0:
+            raise LimitExceeded("no time left for the kv store: the plugin's time limit has run out")
         if self._db is None:
             self.scope.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                db = sqlite3.connect(self.scope.path, timeout=10, isolation_level=None)
+                db = sqlite3.connect(self.scope.path, timeout=busy_ms / 1000, isolation_level=None)
                 db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
             except sqlite3.Error as e:
                 raise Failed(f"the plugin's kv store could not be opened: {e}") from e
             self._db = db
+        else:
+            self._db.execute(f"PRAGMA busy_timeout = {busy_ms}")
         return self._db
 
     def get(self, key: str) -> bytes | None:
         _check_key(key)
-        row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        with _lock_wait():
+            row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
     def set(self, key: str, value: bytes) -> None:
         _check_key(key)
+        with _lock_wait():
+            self._set(key, value)
+
+    def _set(self, key: str, value: bytes) -> None:
         db = self._conn()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -73,10 +91,15 @@ class KvStore:
 
     def delete(self, key: str) -> None:
         _check_key(key)
-        self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))
+        with _lock_wait():
+            self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))
 
     def list_keys(self, prefix: str) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with _lock_wait():
+            return self._list_keys(escaped)
+
+    def _list_keys(self, escaped: str) -> list[str]:
         rows = (
             self._conn()
             .execute(
@@ -91,6 +114,17 @@ class KvStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+@contextlib.contextmanager
+def _lock_wait() -> Iterator[None]:
+    """Another process holding the store past the wait is a limit, not a host error."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e) and "busy" not in str(e):
+            raise Failed(f"the plugin's kv store failed: {e}") from e
+        raise LimitExceeded("the kv store is locked by another process (acc gave up waiting)") from e
 
 
 def _check_key(key: str) -> None:

@@ -3,7 +3,9 @@
 The callee runs in its own sandbox under its own grants, never the caller's. Calls are
 depth-limited (`HostPolicy.max_call_depth`) and a plugin already on the call stack is
 never entered again: a cycle is refused, and an event is not delivered to a plugin that
-is mid-call.
+is mid-call. The callee runs under the caller's deadline (`host.deadline`): a nested call
+can shorten it to the callee's own limit, never extend it. The input a caller sends is
+decoded strictly (`host.plugin_json`), like the result the callee returns.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 
 from host.capabilities.binding import BindContext, Binding, PluginCalls, scope_as
 from host.capabilities.errors import BY_KIND, Denied, Failed, Invalid, LimitExceeded
-from host.errors import InputError, PluginFailed, StoreError
+from host.errors import InputError, LoadError, PluginFailed, PluginTrap, StoreError
+from host.plugin_json import PluginJsonError, decode
 from sdk.capabilities import Capability
 from sdk.capabilities.plugins import PluginsCapability
 
@@ -44,15 +47,19 @@ def call(
     if len(stack) >= max_depth:
         raise LimitExceeded(f"plugin calls nested deeper than {max_depth}")
     try:
-        value = json.loads(input_json)
-    except json.JSONDecodeError as e:
-        raise Invalid(f"input for {plugin} {command} is not JSON: {e}") from e
+        value = decode(input_json)
+    except PluginJsonError as e:
+        raise Invalid(f"input for {plugin} {command} is refused: {e}") from e
     try:
         result: Any = host.run_plugin(plugin, command, value)
     except PluginFailed as e:
         raise BY_KIND.get(e.kind, Failed)(f"{plugin} {command}: {e.detail}") from e
+    except PluginTrap as e:  # the callee was stopped: out of time, memory, fuel
+        raise LimitExceeded(f"{plugin} {command}: {e.message}") from e
     except InputError as e:
         raise Invalid(e.message) from e
+    except LoadError as e:  # the callee cannot be loaded, or the host is closing it
+        raise Failed(e.message) from e
     except StoreError as e:  # the callee is not installed: say so, and how to install it
         raise Failed(f"{e.message}; {e.hint}" if e.hint else e.message) from e
     return json.dumps(result)

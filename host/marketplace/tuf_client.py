@@ -152,12 +152,16 @@ class MarketplaceClient:
         marketplace: Marketplace,
         config: MarketplaceConfig,
         target_dir: Path,
+        *,
         fetcher: FetcherInterface | None = None,
     ) -> None:
         self.marketplace = marketplace
         self._config = config
         self._target_dir = target_dir
         self._updater: Updater | None = None
+        #: How bytes arrive: over HTTP by default; tests pass a fetcher that serves the
+        #: registry's app from memory and tampers with its answers (python-tuf's own tests
+        #: use a RepositorySimulator the same way).
         self._fetcher = fetcher if fetcher is not None else GzipFetcher()
         self._cache = TargetCache(marketplace.directory / "targets")
 
@@ -233,9 +237,8 @@ class MarketplaceClient:
         if self._cache.copy_to(info, destination):
             return destination
         with contextlib.ExitStack() as stack:
-            if progress is not None:
-                on_chunk = stack.enter_context(progress.transfer(label or info.path, info.length))
-                setattr(self._fetcher, "on_chunk", on_chunk)  # noqa: B010 (any fetcher; GzipFetcher reports)
+            if progress is not None and isinstance(self._fetcher, GzipFetcher):  # it counts the bytes
+                self._fetcher.on_chunk = stack.enter_context(progress.transfer(label or info.path, info.length))
                 stack.callback(setattr, self._fetcher, "on_chunk", None)
             with self._tuf_errors(action or f"download {info.path}"):
                 updater.download_target(info, filepath=str(destination))

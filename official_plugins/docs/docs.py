@@ -149,11 +149,13 @@ def _sorted(modules: list[Module]) -> list[Module]:
 
 
 def _analyse(
-    path: str, include_private: bool, exclude: list[str] | None, max_files: int
+    path: str, include_private: bool, exclude: list[str] | None, max_files: int, *, include_tests: bool = True
 ) -> tuple[str, list[Module], list[dict[str, Any]], int, bool]:
     shown, files, truncated = _python_files(
         path, exclude=list(exclude or []), max_files=max_files, include_private=include_private
     )
+    if not include_tests:
+        files = [f for f in files if not coverage.is_test_file(f)]
     modules, errors, cut = _load_modules(files, include_private)
     return shown, modules, errors, len(files), truncated or cut
 
@@ -187,8 +189,11 @@ def coverage_command(
     include_private: bool = False,
     exclude: list[str] | None = None,
     max_files: int = 500,
+    include_tests: bool = False,
 ) -> dict[str, Any]:
-    shown, modules, errors, files, truncated = _analyse(path, include_private, exclude, max_files)
+    shown, modules, errors, files, truncated = _analyse(
+        path, include_private, exclude, max_files, include_tests=include_tests
+    )
     return _coverage_report(shown, modules, errors, files, truncated, threshold)
 
 
@@ -365,7 +370,10 @@ def _generate(
 ) -> tuple[str, list[dict[str, Any]]]:
     if kind == "changelog":
         return changelog_command(since=since, heading_level=heading_level)["markdown"], []
-    shown, modules, errors, files, truncated = _analyse(source, include_private, exclude, max_files)
+    # A coverage section counts what the coverage command counts by default: no test modules.
+    shown, modules, errors, files, truncated = _analyse(
+        source, include_private, exclude, max_files, include_tests=kind == "api"
+    )
     if kind == "api":
         return render.api_markdown(modules, heading_level), errors
     return _coverage_report(shown, modules, errors, files, truncated, None)["markdown"], errors

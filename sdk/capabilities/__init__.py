@@ -17,6 +17,7 @@ from typing import Any
 
 from sdk.capabilities.kind import MAX_REASON_LENGTH, Capability, CapabilityKind, Change
 from sdk.errors import ManifestError
+from sdk.terminal_text import refuse_unsafe_text
 
 __all__ = ["KINDS", "Capability", "CapabilityKind", "Change", "parse_capability"]
 
@@ -48,6 +49,7 @@ def parse_capability(kind: str, table: Any, source: str) -> Capability:
         raise ManifestError(f"{source}: unknown capability {kind!r}", hint="known capabilities: " + ", ".join(KINDS))
     if not isinstance(table, Mapping):
         raise ManifestError(f"{where} must be a table with a reason")
+    refuse_unsafe_text(dict(table), where)
     known = spec.fields | {"reason"}
     unknown = sorted(set(table) - known)
     if unknown:

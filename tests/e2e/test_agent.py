@@ -134,9 +134,9 @@ class ScriptedAPI:
 
 @pytest.fixture(scope="module")
 def template_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Path:
-    """git, testing, asker and hostile installed with everything they ask for granted."""
+    """git, testing, files, asker and hostile installed with everything they ask for granted."""
     paths = HostPaths(home=tmp_path_factory.mktemp("agent-home") / "home", cache=TEST_CACHE)
-    for name in ("git", "testing", "asker", "hostile"):
+    for name in ("git", "testing", "files", "asker", "hostile"):
         install_unsigned(paths, built_archives(name), yes=True)
     return paths.home
 
@@ -720,4 +720,206 @@ def test_a_transcript_that_cannot_be_written_is_refused_before_any_request(
     blocker.write_text("not a directory")
     result = agent.task("x", "--transcript", str(blocker / "run.jsonl"), ok=False)
     assert result.stderr.startswith(f"error: cannot write the transcript {blocker / 'run.jsonl'} ("), result.stderr
+    assert api.requests == []
+
+
+# -- --commit: the agent codes, the tests pass, the change is committed in the user's name ---------
+
+FIX_TASK = "Find the failing test, read the code, fix it with files__edit, run the tests, and commit."
+USER = "Ada Lovelace <ada@example.com>"
+
+
+def git(agent: Agent, *args: str) -> str:
+    """git in the test's own hands (setting up and checking the project), never the host's."""
+    done = subprocess.run(
+        ["git", *args], cwd=agent.project, env=agent.env, capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def coder(agent: Agent, tmp_path: Path) -> Agent:
+    """A fresh repository with one commit whose test fails (add() subtracts), an untracked
+    scratch file that is not the agent's, and a user whose identity is in their own global
+    git config (HOME/.gitconfig): the only place acc may take the commit's author from."""
+    user_home = tmp_path / "user-home"
+    user_home.mkdir()
+    (user_home / ".gitconfig").write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n")
+    env = {k: v for k, v in agent.env.items() if k not in ("XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL")}
+    coder = Agent(env={**env, "HOME": str(user_home)}, project=agent.project, home=agent.home)
+    (coder.project / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    git(coder, "add", "calc.py", "test_calc.py")
+    git(coder, "commit", "-q", "-m", "Add calc")
+    (coder.project / "scratch.txt").write_text("the user's notes, not the agent's\n")
+    return coder
+
+
+def fix_script(api: ScriptedAPI) -> None:
+    """The model's side of the README's example: run the tests, read the code, edit it, run them again."""
+
+    def after_failing_run(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        # A failed check is a result (the command ran), marked on its first line.
+        assert result["is_error"] is False, result
+        first_line, _, report = result["content"].partition("\n")
+        assert first_line == "check failed: testing run: passed: false"
+        report_json = json.loads(report)
+        assert report_json["passed"] is False
+        [failed] = [t for t in report_json["tests"] if t["outcome"] == "failed"]
+        assert failed["node_id"] == "test_calc.py::test_add"
+        return message(
+            text("test_add fails."), tool_use("t2", "files__read", {"path": "calc.py"}), stop_reason="tool_use"
+        )
+
+    def after_read(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert not result["is_error"] and "return a - b" in result["content"], result
+        edit = {"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}
+        return message(tool_use("t3", "files__edit", edit), stop_reason="tool_use")
+
+    def after_edit(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert not result["is_error"], result
+        assert "-    return a - b\n+    return a + b" in json.loads(result["content"])["diff"]
+        return message(tool_use("t4", "testing__run", {}), stop_reason="tool_use")
+
+    def after_passing_run(body: dict[str, Any]) -> Reply:
+        [result] = tool_results(body)
+        assert not result["is_error"] and not result["content"].startswith("check failed"), result
+        assert json.loads(result["content"])["passed"] is True
+        return message(text("Fixed add(): it subtracted b instead of adding it. The tests pass."))
+
+    api.then(
+        message(text("Running the tests."), tool_use("t1", "testing__run", {}), stop_reason="tool_use"),
+        after_failing_run,
+        after_read,
+        after_edit,
+        after_passing_run,
+    )
+
+
+def test_the_agent_fixes_a_failing_test_by_editing_the_code_and_commits_it_in_the_users_name(
+    coder: Agent, api: ScriptedAPI, tmp_path: Path
+) -> None:
+    before = git(coder, "rev-parse", "HEAD").strip()
+    fix_script(api)
+
+    def commit_message(body: dict[str, Any]) -> Reply:
+        assert "tools" not in body  # one answer, not another loop
+        [asked] = body["messages"]
+        prompt = asked["content"]
+        assert f"<task>\n{FIX_TASK}\n</task>" in prompt
+        assert "Fixed add(): it subtracted b instead of adding it." in prompt
+        assert "- calc.py (modified)" in prompt and "scratch.txt" not in prompt
+        assert "-    return a - b\n+    return a + b" in prompt
+        return message(text("Fix add() to return the sum\n\nadd() subtracted b from a, so test_add failed."))
+
+    api.then(commit_message)
+    log = tmp_path / "run.jsonl"
+    result = coder.run(
+        "agent",
+        "run",
+        FIX_TASK,
+        "--project",
+        str(coder.project),
+        "--plugins",
+        "files,testing",  # no git tools for the model: the commit is the host's, through the git plugin
+        "--commit",
+        "--json",
+        "--transcript",
+        str(log),
+    )
+    summary = json.loads(result.stdout)
+    head = git(coder, "rev-parse", "HEAD").strip()
+    assert head != before and git(coder, "rev-parse", "HEAD~1").strip() == before
+    assert summary["commit"] == {
+        "status": "committed",
+        "detail": None,
+        "reason": None,
+        "commit": head,
+        "branch": "main",
+        "message": "Fix add() to return the sum\n\nadd() subtracted b from a, so test_add failed.",
+        "files": ["calc.py"],
+        "author": USER,
+    }
+    assert (summary["turns"], summary["tool_calls"], summary["tool_errors"], summary["checks_failed"]) == (6, 4, 0, 1)
+    assert f"committed {head[:12]} on main: Fix add() to return the sum (1 file, author {USER})\n" in result.stderr
+    assert "→ testing__run (check failed, " in result.stderr and "→ files__edit (ok, " in result.stderr
+
+    # The commit, as git itself shows it: the user's identity, the model's message, only the agent's file.
+    shown = git(coder, "log", "-1", "--format=%an <%ae>%n%cn <%ce>%n%B")
+    assert shown == f"{USER}\n{USER}\nFix add() to return the sum\n\nadd() subtracted b from a, so test_add failed.\n\n"
+    assert git(coder, "show", "--name-only", "--format=", "HEAD").split() == ["calc.py"]
+    assert git(coder, "show", "HEAD:calc.py") == "def add(a, b):\n    return a + b\n"
+    assert git(coder, "status", "--porcelain") == "?? scratch.txt\n"  # the user's file is left alone
+
+    # The tests really pass now, through the testing plugin as CI would run them.
+    passing = json.loads(coder.run("plugin", "run", "testing", "run", "--project", str(coder.project), "-q").stdout)
+    assert (passing["passed"], passing["totals"]["passed"]) == (True, 1)
+
+    records = transcript_of(log)
+    assert [r["type"] for r in records][-5:] == ["answer", "commit_request", "commit_response", "commit", "summary"]
+    assert [r["verdict"] for r in records if r["type"] == "tool_call"] == [False, None, None, True]
+
+
+def test_with_commit_a_run_that_changes_nothing_says_so_and_asks_for_no_message(coder: Agent, api: ScriptedAPI) -> None:
+    before = git(coder, "rev-parse", "HEAD")
+    api.then(message(text("Nothing needs changing.")))
+    result = coder.task("Look around.", "--commit")
+    assert result.stdout == "Nothing needs changing.\n"
+    assert result.stderr.endswith("nothing to commit: the run changed no files\n"), result.stderr
+    assert len(api.requests) == 1 and git(coder, "rev-parse", "HEAD") == before
+
+
+def test_with_commit_a_run_stopped_by_a_budget_commits_nothing(coder: Agent, api: ScriptedAPI) -> None:
+    before = git(coder, "rev-parse", "HEAD")
+    edit = {"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}
+    api.then(message(tool_use("t1", "files__edit", edit), stop_reason="tool_use"))
+    result = coder.run(
+        "agent", "run", "fix it", "--plugins", "files", "--commit", "--max-turns", "1", "--json", ok=False
+    )
+    assert result.returncode == 2
+    assert "stopped: budget: turns (1) after 1 turns and 1 tool calls; nothing was committed\n" in result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["commit"]["status"], summary["commit"]["reason"]) == ("not committed", "run")
+    assert len(api.requests) == 1
+    assert git(coder, "rev-parse", "HEAD") == before
+    assert git(coder, "status", "--porcelain") == " M calc.py\n?? scratch.txt\n"  # the edit stays, uncommitted
+
+
+def test_with_commit_the_message_request_needs_a_turn_left_in_the_budget(coder: Agent, api: ScriptedAPI) -> None:
+    before = git(coder, "rev-parse", "HEAD")
+    edit = {"path": "calc.py", "old_string": "return a - b", "new_string": "return a + b"}
+    api.then(message(tool_use("t1", "files__edit", edit), stop_reason="tool_use"), message(text("Fixed.")))
+    result = coder.run("agent", "run", "fix it", "--plugins", "files", "--commit", "--max-turns", "2", ok=False)
+    assert result.returncode == 2
+    assert result.stdout == "Fixed.\n"
+    assert result.stderr.endswith(
+        "not committed: the run's budget is spent (turns (2)), and the commit message needs one more request\n"
+        "  the changes are left in the work tree\n"
+    ), result.stderr
+    assert len(api.requests) == 2 and git(coder, "rev-parse", "HEAD") == before
+
+
+@pytest.mark.parametrize(
+    ("setup", "error_start"),
+    [
+        ("dirty", "error: --commit: the project has uncommitted changes (calc.py), and a commit of the agent's"),
+        ("staged", "error: --commit: the project has uncommitted changes (new.py), and a commit of the agent's"),
+        ("no git grant", "error: --commit commits through the git plugin, which could not read the project's status"),
+    ],
+)
+def test_with_commit_a_project_the_commit_would_mix_up_is_refused_before_any_request(
+    coder: Agent, api: ScriptedAPI, setup: str, error_start: str
+) -> None:
+    if setup == "dirty":
+        (coder.project / "calc.py").write_text("# the user's unfinished work\n")
+    elif setup == "staged":
+        (coder.project / "new.py").write_text("x = 1\n")
+        git(coder, "add", "new.py")
+    else:
+        coder.run("plugin", "revoke", "git", "process")
+    result = coder.task("fix it", "--commit", ok=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith(error_start), result.stderr
     assert api.requests == []

@@ -18,8 +18,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "ACC_HOME": str(tmp_path / "home"), "ACC_CACHE_DIR": str(TEST_CACHE)}
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # Beside the author's working directory, not in it: acc refuses to run plugins on a
+    # project (here the working directory, the default) that holds its ACC_HOME.
+    home = tmp_path_factory.mktemp("acc-home")
+    return {**os.environ, "ACC_HOME": str(home), "ACC_CACHE_DIR": str(TEST_CACHE)}
 
 
 def test_new_build_sign_trust_install_run(tmp_path: Path, env: dict[str, str]) -> None:
@@ -83,6 +86,10 @@ def test_run_refusals_are_clear_errors_not_tracebacks(tmp_path: Path, env: dict[
     assert "not installed" in missing.stderr
     bad_grant = acc("plugin", "grant", "demo", "process", env=env, cwd=tmp_path, ok=False)
     assert "does not declare the process capability" in bad_grant.stderr
+    around_home = str(Path(env["ACC_HOME"]).parent)
+    holds_state = acc("plugin", "run", "demo", "hello", "--project", around_home, env=env, cwd=tmp_path, ok=False)
+    assert "contains ACC_HOME" in holds_state.stderr and "hint: " in holds_state.stderr
+    assert "Traceback" not in holds_state.stderr
 
 
 def test_a_build_whose_commands_do_not_match_the_manifest_fails_clearly(tmp_path: Path, env: dict[str, str]) -> None:

@@ -3,64 +3,22 @@ plugin needs (dependencies first), conflicts and cycles are refused in words wit
 stored, updates move a dependency only when its dependents allow it, and the lock file
 reproduces the set in order.
 
-The registry publishes (all variants of project-stats, so one compiled component):
-    dep-base    1.0.0, 2.0.0
-    dep-middle  1.0.0 needs dep-base<2;  2.0.0 needs dep-base>=2
-    dep-top     1.0.0 needs dep-middle<2
-    dep-needy   1.0.0 needs dep-base>=3 (no such version)
-    ring-one    1.0.0;  2.0.0 needs ring-two
-    ring-two    1.0.0 needs ring-one (published between them, so the registry accepts both)
+The plugins they need (dep-base, dep-middle, dep-top, dep-needy, ring-one, ring-two) are
+published on the session's marketplace (tests/e2e/conftest.py lists what each needs).
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from sdk.archive import read_archive
-from sdk.signing import sign_archive
-from tests.registry_kit import variant
-from tests.server_kit import acc, registry_with_publisher, root_sha256, running_registry
+from tests.server_kit import Marketplace, acc
 
 pytestmark = pytest.mark.slow
-
-PUBLISHED = [  # in publishing order: a dependency must be published before what needs it
-    ("dep-base", "1.0.0", {}),
-    ("dep-base", "2.0.0", {}),
-    ("dep-middle", "1.0.0", {"dep-base": "<2"}),
-    ("dep-middle", "2.0.0", {"dep-base": ">=2"}),
-    ("dep-top", "1.0.0", {"dep-middle": "<2"}),
-    ("dep-needy", "1.0.0", {"dep-base": ">=3"}),
-    ("ring-one", "1.0.0", {}),
-    ("ring-two", "1.0.0", {"ring-one": ""}),
-    ("ring-one", "2.0.0", {"ring-two": ""}),
-]
-
-
-@dataclass
-class Registry:
-    url: str
-    env: dict[str, str]
-    root_sha256: str
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
-    setup = registry_with_publisher(tmp_path_factory.mktemp("dependencies"))
-    base = read_archive(built_archives("project-stats"))
-    with running_registry(setup.data) as url:
-        for name, version, deps in PUBLISHED:
-            table = "[dependencies]\n" + "".join(f'{dep} = "{spec}"\n' for dep, spec in deps.items())
-            archive = setup.work / f"{name}-{version}.plugin"
-            archive.write_bytes(variant(base, name=name, version=version, extra_toml=table if deps else ""))
-            sign_archive(archive, setup.key)
-            setup.publish(url, archive)
-        yield Registry(url=url, env=setup.env, root_sha256=root_sha256(url))
 
 
 @dataclass
@@ -79,20 +37,20 @@ class User:
         return [line for line in result.stdout.splitlines() if line.startswith(("installed ", "updated "))]
 
 
-def _user(tmp_path: Path, registry: Registry, name: str = "user") -> User:
+def _user(tmp_path: Path, marketplace: Marketplace, name: str = "user") -> User:
     project = tmp_path / f"{name}-project"
     project.mkdir()
     (project / "a.py").write_text("x = 1\ny = 2\n")
     user = User(
-        env={**registry.env, "ACC_HOME": str(tmp_path / f"{name}-home")}, cwd=project, home=tmp_path / f"{name}-home"
+        env={**marketplace.env, "ACC_HOME": str(tmp_path / f"{name}-home")}, cwd=project, home=tmp_path / f"{name}-home"
     )
-    user.acc("marketplace", "add", registry.url, "--name", "local", "--root-sha256", registry.root_sha256)
+    user.acc("marketplace", "add", marketplace.url, "--name", "local", "--root-sha256", marketplace.root_sha256)
     return user
 
 
 @pytest.fixture
-def user(tmp_path: Path, registry: Registry) -> User:
-    return _user(tmp_path, registry)
+def user(tmp_path: Path, marketplace: Marketplace) -> User:
+    return _user(tmp_path, marketplace)
 
 
 def test_install_pulls_in_dependencies_first_and_says_who_needs_them(user: User) -> None:
@@ -193,11 +151,13 @@ def test_update_moves_a_dependency_when_the_new_version_needs_it(user: User) -> 
     assert rolled.stdout == "rolled back dep-base 2.0.0 -> 1.0.0\n"
 
 
-def test_a_lock_reinstalls_dependencies_before_their_dependents(tmp_path: Path, registry: Registry, user: User) -> None:
+def test_a_lock_reinstalls_dependencies_before_their_dependents(
+    tmp_path: Path, marketplace: Marketplace, user: User
+) -> None:
     user.acc("plugin", "install", "dep-top", "--yes")
     lock = tmp_path / "acc.lock"
     user.acc("plugin", "lock", "--output", str(lock))
-    other = _user(tmp_path, registry, "other")
+    other = _user(tmp_path, marketplace, "other")
     result = other.acc("plugin", "install", "--locked", str(lock))
     order = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("installed ")]
     assert order.index("dep-base") < order.index("dep-middle") < order.index("dep-top"), order

@@ -1,60 +1,23 @@
 """A plugin user's journey against a real registry server: add the marketplace with a pinned
 root, search, install by name and specifier through TUF, yanked versions, a tampered blob,
-and the marketplace going away while installed plugins keep working."""
+and the marketplace going away while installed plugins keep working. The registry is the
+session's shared marketplace (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from sdk.archive import read_archive
-from sdk.signing import sign_archive
-from tests.registry_kit import variant
-from tests.server_kit import acc, registry_with_publisher, root_sha256, running_registry
+from tests.server_kit import Marketplace, acc, running_registry
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class Registry:
-    url: str
-    data: Path
-    work: Path
-    env: dict[str, str]
-    token: str
-    root_sha256: str
-    archives: dict[str, Path]
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
-    setup = registry_with_publisher(tmp_path_factory.mktemp("marketplace"))
-    work = setup.work
-    archives = {"1.0.0": work / "project-stats-1.0.0.plugin", "1.1.0": work / "project-stats-1.1.0.plugin"}
-    shutil.copy(built_archives("project-stats"), archives["1.0.0"])
-    archives["1.1.0"].write_bytes(variant(read_archive(archives["1.0.0"]), version="1.1.0"))
-    for archive in archives.values():
-        sign_archive(archive, setup.key)
-    with running_registry(setup.data) as url:
-        for archive in archives.values():
-            setup.publish(url, archive)
-        yield Registry(
-            url=url,
-            data=setup.data,
-            work=work,
-            env=setup.env,
-            token=setup.token,
-            root_sha256=root_sha256(url),
-            archives=archives,
-        )
 
 
 @dataclass
@@ -69,21 +32,21 @@ class User:
         return {p["name"]: p["version"] for p in json.loads(self.acc("plugin", "list", "--json").stdout)}
 
 
-def _user(tmp_path: Path, registry: Registry, *, add: bool = True, url: str | None = None) -> User:
+def _user(tmp_path: Path, marketplace: Marketplace, *, add: bool = True, url: str | None = None) -> User:
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     (project / "a.py").write_text("x = 1\ny = 2\n")
-    user = User(env={**registry.env, "ACC_HOME": str(tmp_path / "home")}, cwd=project)
+    user = User(env={**marketplace.env, "ACC_HOME": str(tmp_path / "home")}, cwd=project)
     if add:
         added = user.acc(
-            "marketplace", "add", url or registry.url, "--name", "local", "--root-sha256", registry.root_sha256
+            "marketplace", "add", url or marketplace.url, "--name", "local", "--root-sha256", marketplace.root_sha256
         )
         assert added.stdout.startswith("added marketplace local")
     return user
 
 
 @contextmanager
-def _yanked(registry: Registry, version: str, reason: str) -> Iterator[None]:
+def _yanked(marketplace: Marketplace, version: str, reason: str) -> Iterator[None]:
     acc(
         "plugin",
         "yank",
@@ -92,11 +55,11 @@ def _yanked(registry: Registry, version: str, reason: str) -> Iterator[None]:
         "--reason",
         reason,
         "--registry",
-        registry.url,
+        marketplace.url,
         "--token",
-        registry.token,
-        env=registry.env,
-        cwd=registry.work,
+        marketplace.token,
+        env=marketplace.env,
+        cwd=marketplace.work,
     )
     try:
         yield
@@ -107,56 +70,58 @@ def _yanked(registry: Registry, version: str, reason: str) -> Iterator[None]:
             "project-stats",
             version,
             "--registry",
-            registry.url,
+            marketplace.url,
             "--token",
-            registry.token,
-            env=registry.env,
-            cwd=registry.work,
+            marketplace.token,
+            env=marketplace.env,
+            cwd=marketplace.work,
         )
 
 
-def _blob(registry: Registry, version: str) -> Path:
-    digest = hashlib.sha256(registry.archives[version].read_bytes()).hexdigest()
-    return registry.data / "blobs" / digest[:2] / digest
+def _blob(marketplace: Marketplace, version: str) -> Path:
+    digest = hashlib.sha256(marketplace.archives[f"project-stats {version}"].read_bytes()).hexdigest()
+    return marketplace.data / "blobs" / digest[:2] / digest
 
 
-def test_add_pins_the_root_and_list_and_remove_show_it(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_add_pins_the_root_and_list_and_remove_show_it(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     listed = user.acc("marketplace", "list").stdout
-    assert listed.startswith(f"local  {registry.url}  root sha256 {registry.root_sha256[:16]}")
-    again = user.acc("marketplace", "add", registry.url, "--name", "local", "--root-sha256", registry.root_sha256)
-    assert again.stdout == f"marketplace local ({registry.url}) is already added\n"
-    assert user.acc("marketplace", "remove", "local").stdout == f"removed marketplace local ({registry.url})\n"
+    assert listed.startswith(f"local  {marketplace.url}  root sha256 {marketplace.root_sha256[:16]}")
+    again = user.acc("marketplace", "add", marketplace.url, "--name", "local", "--root-sha256", marketplace.root_sha256)
+    assert again.stdout == f"marketplace local ({marketplace.url}) is already added\n"
+    assert user.acc("marketplace", "remove", "local").stdout == f"removed marketplace local ({marketplace.url})\n"
     assert user.acc("marketplace", "list").stdout.startswith("no marketplaces added")
 
 
-def test_add_names_the_marketplace_after_host_and_port_by_default(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry, add=False)
-    user.acc("marketplace", "add", registry.url + "/", "--root-sha256", registry.root_sha256.upper())
-    port = registry.url.rsplit(":", 1)[1]
-    assert user.acc("marketplace", "list").stdout.startswith(f"127.0.0.1-{port}  {registry.url}  ")
+def test_add_names_the_marketplace_after_host_and_port_by_default(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace, add=False)
+    user.acc("marketplace", "add", marketplace.url + "/", "--root-sha256", marketplace.root_sha256.upper())
+    port = marketplace.url.rsplit(":", 1)[1]
+    assert user.acc("marketplace", "list").stdout.startswith(f"127.0.0.1-{port}  {marketplace.url}  ")
 
 
-def test_add_refuses_a_root_that_does_not_match_the_pin(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry, add=False)
-    refused = user.acc("marketplace", "add", registry.url, "--root-sha256", "0" * 64, ok=False)
-    assert f"has sha256 {registry.root_sha256}, not the pinned {'0' * 64}: refused" in refused.stderr
+def test_add_refuses_a_root_that_does_not_match_the_pin(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace, add=False)
+    refused = user.acc("marketplace", "add", marketplace.url, "--root-sha256", "0" * 64, ok=False)
+    assert f"has sha256 {marketplace.root_sha256}, not the pinned {'0' * 64}: refused" in refused.stderr
     assert user.acc("marketplace", "list").stdout.startswith("no marketplaces added")
 
 
 def test_add_without_a_pin_and_without_a_terminal_shows_the_fingerprint_and_refuses(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry, add=False)
-    refused = user.acc("marketplace", "add", registry.url, ok=False)
-    assert f"its 1.root.json has sha256 {registry.root_sha256}" in refused.stderr
-    assert f"--root-sha256 {registry.root_sha256}" in refused.stderr
+    user = _user(tmp_path, marketplace, add=False)
+    refused = user.acc("marketplace", "add", marketplace.url, ok=False)
+    assert f"its 1.root.json has sha256 {marketplace.root_sha256}" in refused.stderr
+    assert f"--root-sha256 {marketplace.root_sha256}" in refused.stderr
     assert user.acc("marketplace", "list").stdout.startswith("no marketplaces added")
 
 
-def test_search_finds_the_plugin_with_its_latest_version_and_capabilities(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
-    lines = user.acc("plugin", "search", "stats").stdout.splitlines()
+def test_search_finds_the_plugin_with_its_latest_version_and_capabilities(
+    tmp_path: Path, marketplace: Marketplace
+) -> None:
+    user = _user(tmp_path, marketplace)
+    lines = user.acc("plugin", "search", "project-stats").stdout.splitlines()
     assert lines[0].split() == ["NAME", "LATEST", "RATING", "DOWNLOADS", "CAPABILITIES"]
     [row] = lines[1:]
     name, latest, rating, downloads, capabilities = row.split(None, 4)
@@ -165,10 +130,12 @@ def test_search_finds_the_plugin_with_its_latest_version_and_capabilities(tmp_pa
     assert user.acc("plugin", "search", "no-such-thing").stdout == "no plugins match 'no-such-thing'\n"
 
 
-def test_install_by_name_gets_the_newest_version_signed_by_the_publisher(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_install_by_name_gets_the_newest_version_signed_by_the_publisher(
+    tmp_path: Path, marketplace: Marketplace
+) -> None:
+    user = _user(tmp_path, marketplace)
     installed = user.acc("plugin", "install", "project-stats", "--yes")
-    key_id = json.loads((registry.work / "project-stats-1.1.0.plugin.sig").read_text())["key_id"]
+    key_id = json.loads((marketplace.work / "project-stats-1.1.0.plugin.sig").read_text())["key_id"]
     assert (
         f"project-stats 1.1.0 from local: signed by ed25519 key {key_id} (publisher alice on local)" in installed.stdout
     )
@@ -181,16 +148,16 @@ def test_install_by_name_gets_the_newest_version_signed_by_the_publisher(tmp_pat
     assert again.stdout == "project-stats 1.1.0 is already installed (from local)\n"
 
 
-def test_install_with_a_specifier_gets_the_version_it_allows(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_install_with_a_specifier_gets_the_version_it_allows(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     user.acc("plugin", "install", "project-stats==1.0.0", "--yes")
     assert user.installed() == {"project-stats": "1.0.0"}
     user.acc("plugin", "install", "project-stats@local>=1.0,<1.1", "--yes")
     assert user.installed() == {"project-stats": "1.0.0"}
 
 
-def test_an_unsatisfiable_specifier_is_a_clear_error(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_an_unsatisfiable_specifier_is_a_clear_error(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     refused = user.acc("plugin", "install", "project-stats>=2", "--yes", ok=False)
     assert "error: no version of project-stats satisfies >=2 (published: 1.0.0, 1.1.0)" in refused.stderr
     missing = user.acc("plugin", "install", "no-such-plugin", "--yes", ok=False)
@@ -199,10 +166,10 @@ def test_an_unsatisfiable_specifier_is_a_clear_error(tmp_path: Path, registry: R
 
 
 def test_a_yanked_version_is_skipped_unless_pinned_and_then_installed_with_a_warning(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
-    with _yanked(registry, "1.1.0", "miscounts lines"):
+    user = _user(tmp_path, marketplace)
+    with _yanked(marketplace, "1.1.0", "miscounts lines"):
         user.acc("plugin", "install", "project-stats", "--yes")
         assert user.installed() == {"project-stats": "1.0.0"}
         pinned = user.acc("plugin", "install", "project-stats==1.1.0", "--yes")
@@ -211,11 +178,11 @@ def test_a_yanked_version_is_skipped_unless_pinned_and_then_installed_with_a_war
 
 
 def test_a_tampered_archive_is_refused_by_tuf_and_the_installed_version_keeps_working(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.acc("plugin", "install", "project-stats==1.0.0", "--yes")
-    blob = _blob(registry, "1.1.0")
+    blob = _blob(marketplace, "1.1.0")
     original = blob.read_bytes()
     tampered = bytearray(original)
     tampered[len(tampered) // 2] ^= 0xFF  # same length: only the hash can tell
@@ -235,10 +202,10 @@ def test_a_tampered_archive_is_refused_by_tuf_and_the_installed_version_keeps_wo
 
 
 def test_offline_install_says_the_marketplace_cannot_be_reached_while_installed_plugins_work(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
-        user = _user(tmp_path, registry, url=url)
+    with running_registry(marketplace.data, workers=1, log=tmp_path / "second-server.log") as url:
+        user = _user(tmp_path, marketplace, url=url)
         user.acc("plugin", "install", "project-stats", "--yes")
     refused = user.acc("plugin", "install", "project-stats==1.0.0", "--yes", ok=False)
     assert f"error: cannot reach marketplace local at {url}" in refused.stderr
@@ -250,10 +217,10 @@ def test_offline_install_says_the_marketplace_cannot_be_reached_while_installed_
     assert (result["files"], result["lines"]) == (1, 2)
 
 
-def test_an_archive_file_still_installs_by_path(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry, add=False)
-    user.acc("trust", "add", str(registry.work / "alice.key.pub"))
-    installed = user.acc("plugin", "install", str(registry.archives["1.0.0"]), "--yes")
+def test_an_archive_file_still_installs_by_path(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace, add=False)
+    user.acc("trust", "add", str(marketplace.work / "alice.key.pub"))
+    installed = user.acc("plugin", "install", str(marketplace.archives["project-stats 1.0.0"]), "--yes")
     assert installed.stdout.startswith("installed project-stats 1.0.0 (signed by ")
     missing = user.acc("plugin", "install", "nothing-here-1.0.0.plugin", "--yes", ok=False)
     assert "nothing-here-1.0.0.plugin" in missing.stderr

@@ -1,13 +1,12 @@
 """Update, rollback and lock files against a real registry server: versions kept for
 rollback, yanked versions, an update that asks for a new capability, a lock reproduced on
-a fresh acc home (and one with a wrong hash refused), and the marketplace going away."""
+a fresh acc home (and one with a wrong hash refused), and the marketplace going away. The
+registry is the session's shared marketplace (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,78 +14,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from sdk.archive import archive_bytes, read_archive
-from sdk.signing import sign_archive
-from tests.e2e.test_marketplace_install import acc
-from tests.helpers import traps_on_start_wasm
-from tests.registry_kit import variant
-from tests.server_kit import ACC, registry_with_publisher, root_sha256, running_registry
+from tests.server_kit import ACC, Marketplace, acc, running_registry
 
 pytestmark = pytest.mark.slow
-
-KV_TOML = '[capabilities.kv]\nreason = "Remembers the last summary to report what changed."\n'
-
-
-@dataclass
-class Registry:
-    url: str
-    data: Path
-    work: Path
-    env: dict[str, str]
-    token: str
-    root_sha256: str
-    sha256: dict[str, str]  # "NAME VERSION" -> archive sha256
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> Iterator[Registry]:
-    """project-stats 1.0.0 and 1.1.0 (same capabilities); stats-next 1.1.0 and 1.2.0 (adds kv)."""
-    setup = registry_with_publisher(tmp_path_factory.mktemp("marketplace-update"))
-    work = setup.work
-    base_path = work / "project-stats-1.0.0.plugin"
-    shutil.copy(built_archives("project-stats"), base_path)
-    base = read_archive(base_path)
-    archives = [base_path]
-    for name, version, extra in [
-        ("project-stats", "1.1.0", ""),
-        ("stats-next", "1.1.0", ""),
-        ("stats-next", "1.2.0", KV_TOML),
-    ]:
-        path = work / f"{name}-{version}.plugin"
-        path.write_bytes(variant(base, name=name, version=version, extra_toml=extra))
-        archives.append(path)
-    # stats-rekey 1.1.0 is signed by alice's second key: same publisher account, another key.
-    second_key = setup.add_key("alice2")
-    rekeyed = work / "stats-rekey-1.1.0.plugin"
-    rekeyed.write_bytes(variant(base, name="stats-rekey", version="1.1.0"))
-    (work / "stats-rekey-1.0.0.plugin").write_bytes(variant(base, name="stats-rekey", version="1.0.0"))
-    archives += [work / "stats-rekey-1.0.0.plugin", rekeyed]
-    (work / "stats-broken-1.0.0.plugin").write_bytes(variant(base, name="stats-broken", version="1.0.0"))
-    good = read_archive(work / "stats-broken-1.0.0.plugin")
-    # stats-broken 1.1.0 crashes as it starts: the same manifest around a component that traps.
-    (work / "stats-broken-1.1.0.plugin").write_bytes(
-        archive_bytes(
-            good.manifest_text.replace('version = "1.0.0"', 'version = "1.1.0"'), traps_on_start_wasm(), good.readme
-        )
-    )
-    archives += [work / "stats-broken-1.0.0.plugin", work / "stats-broken-1.1.0.plugin"]
-    sha256 = {}
-    for archive in archives:
-        sign_archive(archive, second_key if archive == rekeyed else setup.key)
-        name, version = archive.name.removesuffix(".plugin").rsplit("-", 1)
-        sha256[f"{name} {version}"] = hashlib.sha256(archive.read_bytes()).hexdigest()
-    with running_registry(setup.data) as url:
-        for archive in archives:
-            setup.publish(url, archive)
-        yield Registry(
-            url=url,
-            data=setup.data,
-            work=work,
-            env=setup.env,
-            token=setup.token,
-            root_sha256=root_sha256(url),
-            sha256=sha256,
-        )
 
 
 @dataclass
@@ -105,19 +35,23 @@ class User:
         return {p["name"]: (p["version"], p["versions"], p["granted"]) for p in listed}
 
 
-def _user(tmp_path: Path, registry: Registry, *, name: str = "home", url: str | None = None, add: bool = True) -> User:
+def _user(
+    tmp_path: Path, marketplace: Marketplace, *, name: str = "home", url: str | None = None, add: bool = True
+) -> User:
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     (project / "a.py").write_text("x = 1\ny = 2\n")
     home = tmp_path / name
-    user = User(env={**registry.env, "ACC_HOME": str(home)}, cwd=project, home=home)
+    user = User(env={**marketplace.env, "ACC_HOME": str(home)}, cwd=project, home=home)
     if add:
-        user.run("marketplace", "add", url or registry.url, "--name", "local", "--root-sha256", registry.root_sha256)
+        user.run(
+            "marketplace", "add", url or marketplace.url, "--name", "local", "--root-sha256", marketplace.root_sha256
+        )
     return user
 
 
 @contextmanager
-def _yanked(registry: Registry, name: str, version: str, reason: str) -> Iterator[None]:
+def _yanked(marketplace: Marketplace, name: str, version: str, reason: str) -> Iterator[None]:
     acc(
         "plugin",
         "yank",
@@ -126,11 +60,11 @@ def _yanked(registry: Registry, name: str, version: str, reason: str) -> Iterato
         "--reason",
         reason,
         "--registry",
-        registry.url,
+        marketplace.url,
         "--token",
-        registry.token,
-        env=registry.env,
-        cwd=registry.work,
+        marketplace.token,
+        env=marketplace.env,
+        cwd=marketplace.work,
     )
     try:
         yield
@@ -141,16 +75,18 @@ def _yanked(registry: Registry, name: str, version: str, reason: str) -> Iterato
             name,
             version,
             "--registry",
-            registry.url,
+            marketplace.url,
             "--token",
-            registry.token,
-            env=registry.env,
-            cwd=registry.work,
+            marketplace.token,
+            env=marketplace.env,
+            cwd=marketplace.work,
         )
 
 
-def test_update_check_reports_the_newer_version_without_changing_anything(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_update_check_reports_the_newer_version_without_changing_anything(
+    tmp_path: Path, marketplace: Marketplace
+) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     out, _ = user.run("plugin", "update", "--check")
@@ -166,9 +102,9 @@ def test_update_check_reports_the_newer_version_without_changing_anything(tmp_pa
 
 
 def test_rollback_goes_to_the_kept_earlier_version_and_update_returns_to_the_newest(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     assert user.run("plugin", "update")[0] == "updated project-stats 1.0.0 -> 1.1.0\n"
     assert user.plugins() == {"project-stats": ("1.1.0", ["1.0.0", "1.1.0"], ["fs", "process"])}
@@ -185,11 +121,11 @@ def test_rollback_goes_to_the_kept_earlier_version_and_update_returns_to_the_new
 
 
 def test_update_stays_on_the_installed_version_when_the_newer_one_is_yanked_and_says_why(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
-    with _yanked(registry, "project-stats", "1.1.0", "miscounts lines"):
+    with _yanked(marketplace, "project-stats", "1.1.0", "miscounts lines"):
         out, _ = user.run("plugin", "update")
         assert out == "project-stats 1.0.0 is up to date (1.1.0 is yanked: miscounts lines)\n"
         check, _ = user.run("plugin", "update", "--check")
@@ -201,12 +137,12 @@ def test_update_stays_on_the_installed_version_when_the_newer_one_is_yanked_and_
 
 
 def test_an_installed_yanked_version_is_not_replaced_by_an_older_one_silently(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     user.run("plugin", "update")
-    with _yanked(registry, "project-stats", "1.1.0", "miscounts lines"):
+    with _yanked(marketplace, "project-stats", "1.1.0", "miscounts lines"):
         out, err = user.run("plugin", "update")
         assert out == ""
         assert err == (
@@ -218,11 +154,13 @@ def test_an_installed_yanked_version_is_not_replaced_by_an_older_one_silently(
         assert user.run("plugin", "rollback", "project-stats")[0] == "rolled back project-stats 1.1.0 -> 1.0.0\n"
 
 
-def test_rollback_refuses_a_yanked_version_unless_it_is_named_and_confirmed(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_rollback_refuses_a_yanked_version_unless_it_is_named_and_confirmed(
+    tmp_path: Path, marketplace: Marketplace
+) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     user.run("plugin", "update")
-    with _yanked(registry, "project-stats", "1.0.0", "wrong totals"):
+    with _yanked(marketplace, "project-stats", "1.0.0", "wrong totals"):
         _, err = user.run("plugin", "rollback", "project-stats", ok=False)
         assert err == (
             "error: no kept earlier version of project-stats can be rolled back to: 1.0.0 is yanked: "
@@ -245,9 +183,9 @@ def test_rollback_refuses_a_yanked_version_unless_it_is_named_and_confirmed(tmp_
 
 
 def test_an_update_that_adds_a_capability_needs_yes_without_a_terminal_and_shows_the_difference(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     out, err = user.run("plugin", "update", "stats-next", ok=False)
     assert out == ""
@@ -279,8 +217,8 @@ def test_an_update_that_adds_a_capability_needs_yes_without_a_terminal_and_shows
     assert user.plugins() == {"stats-next": ("1.1.0", ["1.1.0", "1.2.0"], ["fs", "process"])}
 
 
-def test_update_prunes_previous_versions_beyond_keep(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_update_prunes_previous_versions_beyond_keep(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     user.run("plugin", "update", "--yes", "--keep", "0")
     assert user.plugins() == {"stats-next": ("1.2.0", ["1.2.0"], ["fs", "kv", "process"])}
@@ -290,9 +228,9 @@ def test_update_prunes_previous_versions_beyond_keep(tmp_path: Path, registry: R
 
 
 def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fresh_home(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    first = _user(tmp_path, registry, name="first")
+    first = _user(tmp_path, marketplace, name="first")
     first.run("plugin", "install", "project-stats==1.0.0", "--grant", "fs", "--deny", "process")
     first.run("plugin", "install", "stats-next", "--yes")
     lock_file = tmp_path / "acc.lock"
@@ -300,16 +238,16 @@ def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fre
     assert out == f"wrote {lock_file}: 2 plugins from local\n"
     assert json.loads(lock_file.read_text()) == {
         "lock_version": 1,
-        "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
+        "marketplaces": {"local": {"root_sha256": marketplace.root_sha256, "url": marketplace.url}},
         "plugins": {
             "project-stats": {
-                "archive_sha256": registry.sha256["project-stats 1.0.0"],
+                "archive_sha256": marketplace.sha256["project-stats 1.0.0"],
                 "granted": ["fs"],
                 "marketplace": "local",
                 "version": "1.0.0",
             },
             "stats-next": {
-                "archive_sha256": registry.sha256["stats-next 1.2.0"],
+                "archive_sha256": marketplace.sha256["stats-next 1.2.0"],
                 "granted": ["fs", "kv", "process"],
                 "marketplace": "local",
                 "version": "1.2.0",
@@ -317,13 +255,13 @@ def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fre
         },
     }
 
-    second = _user(tmp_path, registry, name="second", add=False)
+    second = _user(tmp_path, marketplace, name="second", add=False)
     out, _ = second.run("plugin", "install", "--locked", str(lock_file))
     assert out.splitlines()[0] == (
-        f"added marketplace local ({registry.url}) from the lock, root sha256 {registry.root_sha256}"
+        f"added marketplace local ({marketplace.url}) from the lock, root sha256 {marketplace.root_sha256}"
     )
     assert (
-        f"installed project-stats 1.0.0 from local (archive sha256 {registry.sha256['project-stats 1.0.0']})\n"
+        f"installed project-stats 1.0.0 from local (archive sha256 {marketplace.sha256['project-stats 1.0.0']})\n"
         "  granted  fs: read the project  (as the lock records)\n"
         "  denied   process: run programs: git  (as the lock records)\n" in out
     )
@@ -340,7 +278,7 @@ def test_lock_then_install_locked_reproduces_versions_hashes_and_grants_on_a_fre
 
 
 def test_install_locked_refuses_a_lock_whose_archive_hash_does_not_match_and_installs_nothing(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
     wrong = "0" * 64
     lock_file = tmp_path / "acc.lock"
@@ -348,10 +286,10 @@ def test_install_locked_refuses_a_lock_whose_archive_hash_does_not_match_and_ins
         json.dumps(
             {
                 "lock_version": 1,
-                "marketplaces": {"local": {"root_sha256": registry.root_sha256, "url": registry.url}},
+                "marketplaces": {"local": {"root_sha256": marketplace.root_sha256, "url": marketplace.url}},
                 "plugins": {
                     "project-stats": {
-                        "archive_sha256": registry.sha256["project-stats 1.0.0"],
+                        "archive_sha256": marketplace.sha256["project-stats 1.0.0"],
                         "granted": [],
                         "marketplace": "local",
                         "version": "1.0.0",
@@ -361,21 +299,21 @@ def test_install_locked_refuses_a_lock_whose_archive_hash_does_not_match_and_ins
             }
         )
     )
-    user = _user(tmp_path, registry, add=False)
+    user = _user(tmp_path, marketplace, add=False)
     _, err = user.run("plugin", "install", "--locked", str(lock_file), ok=False)
     assert err == (
         f"error: the lock records sha256 {wrong} for stats-next 1.1.0, but local's signed index lists "
-        f"{registry.sha256['stats-next 1.1.0']}: refused, nothing was installed\n"
+        f"{marketplace.sha256['stats-next 1.1.0']}: refused, nothing was installed\n"
         "  hint: a published version never changes: check where the lock file came from\n"
     )
     assert user.plugins() == {}
 
 
 def test_offline_update_check_and_rollback_say_the_marketplace_cannot_be_reached_and_change_nothing(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
-        user = _user(tmp_path, registry, url=url)
+    with running_registry(marketplace.data, workers=1, log=tmp_path / "second-server.log") as url:
+        user = _user(tmp_path, marketplace, url=url)
         user.run("plugin", "install", "project-stats==1.0.0", "--yes")
         user.run("plugin", "update")
     before = user.plugins()
@@ -390,13 +328,13 @@ def test_offline_update_check_and_rollback_say_the_marketplace_cannot_be_reached
 
 
 def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
     key1, key2 = (
-        json.loads((registry.work / f"stats-rekey-{v}.plugin.sig").read_text())["key_id"] for v in ("1.0.0", "1.1.0")
+        json.loads((marketplace.work / f"stats-rekey-{v}.plugin.sig").read_text())["key_id"] for v in ("1.0.0", "1.1.0")
     )
     assert key1 != key2
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-rekey==1.0.0", "--yes")
     _, err = user.run("plugin", "update", "stats-rekey", ok=False)
     assert err == (
@@ -436,8 +374,8 @@ def _finished(session: pexpect.spawn) -> int:
     return int(session.exitstatus)
 
 
-def test_on_a_terminal_install_shows_download_and_compile_progress(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_on_a_terminal_install_shows_download_and_compile_progress(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     session = _terminal(user, "plugin", "install", "project-stats", "--yes")
     session.expect(r"downloading project-stats 1\.1\.0  [█·]{24}")
     session.expect(r"█{24} 100%  \d+\.\d MB of \d+\.\d MB")
@@ -446,15 +384,15 @@ def test_on_a_terminal_install_shows_download_and_compile_progress(tmp_path: Pat
     assert _finished(session) == 0
 
 
-def test_without_a_terminal_install_prints_no_progress(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_without_a_terminal_install_prints_no_progress(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     result = acc("plugin", "install", "project-stats", "--yes", env=user.env, cwd=user.cwd)
     assert "\r" not in result.stdout + result.stderr
     assert "downloading" not in result.stderr and "compiling" not in result.stderr
 
 
-def test_on_a_terminal_install_asks_for_each_capability(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_on_a_terminal_install_asks_for_each_capability(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     session = _terminal(user, "plugin", "install", "project-stats==1.0.0")
     session.expect(r"Grant fs\? \[y/N\]: ")
     session.sendline("y")
@@ -466,9 +404,9 @@ def test_on_a_terminal_install_asks_for_each_capability(tmp_path: Path, registry
 
 
 def test_on_a_terminal_a_widening_update_asks_for_each_new_capability_as_install_does(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-next==1.1.0", "--yes")
     session = _terminal(user, "plugin", "update", "stats-next")
     session.expect(r"stats-next 1\.2\.0 asks for more than stats-next 1\.1\.0 was granted:\r\n")
@@ -489,9 +427,9 @@ def test_on_a_terminal_a_widening_update_asks_for_each_new_capability_as_install
 
 
 def test_on_a_terminal_a_new_publisher_key_is_asked_and_a_no_changes_nothing(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-rekey==1.0.0", "--yes")
     session = _terminal(user, "plugin", "update", "stats-rekey")
     session.expect(r"stats-rekey 1\.1\.0 is signed by another publisher key than stats-rekey 1\.0\.0:")
@@ -502,11 +440,11 @@ def test_on_a_terminal_a_new_publisher_key_is_asked_and_a_no_changes_nothing(
     assert user.plugins()["stats-rekey"][0] == "1.0.0"
 
 
-def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     user.run("plugin", "update")
-    with _yanked(registry, "project-stats", "1.0.0", "wrong totals"):
+    with _yanked(marketplace, "project-stats", "1.0.0", "wrong totals"):
         session = _terminal(user, "plugin", "rollback", "project-stats", "--to", "1.0.0")
         session.expect(r"project-stats 1\.0\.0: 1\.0\.0 is yanked: wrong totals\. Roll back to it anyway\? \[y/N\]: ")
         session.sendline("n")
@@ -524,8 +462,8 @@ def test_on_a_terminal_rollback_to_a_yanked_version_asks_to_confirm(tmp_path: Pa
 # -- an update that crashes as it starts ------------------------------------------------------
 
 
-def test_a_version_that_crashes_on_start_says_how_to_roll_back(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_a_version_that_crashes_on_start_says_how_to_roll_back(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-broken==1.0.0", "--yes")
     user.run("plugin", "update", "--yes")
     assert user.plugins()["stats-broken"][0] == "1.1.0"
@@ -540,8 +478,10 @@ def test_a_version_that_crashes_on_start_says_how_to_roll_back(tmp_path: Path, r
     assert json.loads(out)["files"] == 1
 
 
-def test_on_a_terminal_a_version_that_crashes_on_start_offers_the_rollback(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_on_a_terminal_a_version_that_crashes_on_start_offers_the_rollback(
+    tmp_path: Path, marketplace: Marketplace
+) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-broken==1.0.0", "--yes")
     user.run("plugin", "update", "--yes")
     session = _terminal(user, "plugin", "run", "stats-broken", "summary")
@@ -558,16 +498,18 @@ def test_on_a_terminal_a_version_that_crashes_on_start_offers_the_rollback(tmp_p
     assert json.loads(out)["files"] == 1
 
 
-def test_a_crash_on_start_without_an_earlier_version_offers_nothing(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_a_crash_on_start_without_an_earlier_version_offers_nothing(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "stats-broken==1.1.0", "--yes")
     _, err = user.run("plugin", "run", "stats-broken", "summary", ok=False)
     assert err.startswith("error: stats-broken initialize crashed: "), err
     assert "rollback" not in err
 
 
-def test_update_grants_or_denies_a_new_capability_kind_by_kind_without_yes(tmp_path: Path, registry: Registry) -> None:
-    denying = _user(tmp_path, registry, name="denying")
+def test_update_grants_or_denies_a_new_capability_kind_by_kind_without_yes(
+    tmp_path: Path, marketplace: Marketplace
+) -> None:
+    denying = _user(tmp_path, marketplace, name="denying")
     denying.run("plugin", "install", "stats-next==1.1.0", "--yes")
     out, _ = denying.run("plugin", "update", "stats-next", "--deny", "kv")
     assert out == (
@@ -578,15 +520,15 @@ def test_update_grants_or_denies_a_new_capability_kind_by_kind_without_yes(tmp_p
     )
     assert denying.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "process"])
 
-    granting = _user(tmp_path, registry, name="granting")
+    granting = _user(tmp_path, marketplace, name="granting")
     granting.run("plugin", "install", "stats-next==1.1.0", "--yes")
     out, _ = granting.run("plugin", "update", "stats-next", "--grant", "kv")
     assert out.endswith("(granted by --grant)\nupdated stats-next 1.1.0 -> 1.2.0\n"), out
     assert granting.plugins()["stats-next"] == ("1.2.0", ["1.1.0", "1.2.0"], ["fs", "kv", "process"])
 
 
-def test_update_refuses_an_unknown_capability_kind(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
+def test_update_refuses_an_unknown_capability_kind(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
     _, err = user.run("plugin", "update", "--grant", "network", ok=False)
     assert err.startswith("error: --grant network: no such capability kind\n  hint: the kinds are fs, http, kv, "), err
 
@@ -594,9 +536,9 @@ def test_update_refuses_an_unknown_capability_kind(tmp_path: Path, registry: Reg
 # -- info from the marketplace -----------------------------------------------------------------
 
 
-def test_info_of_a_plugin_not_installed_shows_the_signed_index(tmp_path: Path, registry: Registry) -> None:
-    user = _user(tmp_path, registry)
-    with _yanked(registry, "stats-next", "1.1.0", "counts twice"):
+def test_info_of_a_plugin_not_installed_shows_the_signed_index(tmp_path: Path, marketplace: Marketplace) -> None:
+    user = _user(tmp_path, marketplace)
+    with _yanked(marketplace, "stats-next", "1.1.0", "counts twice"):
         out, _ = user.run("plugin", "info", "stats-next")
     lines = out.splitlines()
     assert lines[0] == "stats-next on local (owner alice), verified by its signed index"
@@ -609,26 +551,26 @@ def test_info_of_a_plugin_not_installed_shows_the_signed_index(tmp_path: Path, r
 
 
 def test_info_available_shows_the_marketplace_view_of_an_installed_plugin_as_json(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     user.run("plugin", "install", "project-stats==1.0.0", "--yes")
     local = json.loads(user.run("plugin", "info", "project-stats", "--json")[0])
     assert local["version"] == "1.0.0"
     remote = json.loads(user.run("plugin", "info", "project-stats", "--available", "--json")[0])
     assert (remote["latest"], [v["version"] for v in remote["versions"]]) == ("1.1.0", ["1.1.0", "1.0.0"])
-    assert remote["versions"][0]["sha256"] == registry.sha256["project-stats 1.1.0"]
+    assert remote["versions"][0]["sha256"] == marketplace.sha256["project-stats 1.1.0"]
     assert remote["versions"][0]["capabilities"]["process"]["scope"] == "run programs: git"
 
 
 def test_info_of_an_unknown_plugin_says_so_and_offline_says_what_still_works(
-    tmp_path: Path, registry: Registry
+    tmp_path: Path, marketplace: Marketplace
 ) -> None:
-    user = _user(tmp_path, registry)
+    user = _user(tmp_path, marketplace)
     _, err = user.run("plugin", "info", "no-such-plugin", ok=False)
     assert err.startswith("error: no plugin named no-such-plugin on local"), err
-    with running_registry(registry.data, workers=1, log=tmp_path / "second-server.log") as url:
-        offline = _user(tmp_path, registry, name="offline", url=url)
+    with running_registry(marketplace.data, workers=1, log=tmp_path / "second-server.log") as url:
+        offline = _user(tmp_path, marketplace, name="offline", url=url)
         offline.run("plugin", "install", "project-stats==1.0.0", "--yes")
     assert "project-stats 1.0.0" in offline.run("plugin", "info", "project-stats")[0]  # from the store
     _, err = offline.run("plugin", "info", "stats-next", ok=False)

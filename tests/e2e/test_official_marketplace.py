@@ -1,6 +1,6 @@
 """The official plugins as a user gets them: `acc registry seed` publishes them into a fresh
-marketplace, a user adds it with the pinned root, installs all four by name through TUF,
-and runs a command of each on a real project."""
+marketplace (all ten), a user adds it with the pinned root, installs five of them by name
+through TUF, and runs a command of each on a real project."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.helpers import TEST_CACHE
 from tests.server_kit import acc, running_registry
 
 pytestmark = pytest.mark.slow
-OFFICIAL = ("git", "testing", "docs", "code-quality")
+OFFICIAL = ("git", "testing", "docs", "code-quality", "files")
 
 
 def git(*args: str, cwd: Path) -> None:
@@ -67,7 +67,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     data = work / "registry-data"
     acc("registry", "init", "--data", str(data), env=operator, cwd=work)
     seeded = acc("registry", "seed", "--data", str(data), env=operator, cwd=work)
-    assert "5 official plugins" in seeded.stdout
+    assert "10 official plugins" in seeded.stdout
 
     project = work / "project"
     (project / "pkg").mkdir(parents=True)
@@ -91,7 +91,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     yield Installed(env=user, project=project)
 
 
-def test_all_four_official_plugins_install_from_the_seeded_marketplace(installed: Installed) -> None:
+def test_the_official_plugins_install_from_the_seeded_marketplace(installed: Installed) -> None:
     listed = json.loads(acc("plugin", "list", "--json", env=installed.env, cwd=installed.project).stdout)
     assert sorted(p["name"] for p in listed) == sorted(OFFICIAL)
     assert {p.get("marketplace") for p in listed} == {"local"}
@@ -120,6 +120,11 @@ def test_docs_changelog_reads_history_through_the_git_plugin(installed: Installe
     assert "add calc" in str(result["markdown"])
 
 
-def test_testing_writes_skeletons_for_untested_functions(installed: Installed) -> None:
+def test_testing_returns_skeletons_for_untested_functions(installed: Installed) -> None:
     result = installed.run("testing", "skeletons", {})
     assert "def test_add" in str(result) and "def test_sign" in str(result)
+
+
+def test_files_reads_a_numbered_line_range(installed: Installed) -> None:
+    result = installed.run("files", "read", {"path": "pkg/calc.py", "offset": 4, "limit": 1})
+    assert result["content"] == "     4\tdef add(a, b):\n"

@@ -12,7 +12,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -666,3 +666,106 @@ def test_malformed_grant_entries_are_rejected(entry: str) -> None:
         parse_host_pattern(entry)
     with pytest.raises(ValueError):
         HttpScope((entry,))
+
+
+# ---------------------------------------------------------------------------------------
+# DNS rebinding: the address a granted name resolves to is checked at connect time.
+
+
+def _resolving_to(*addresses: str) -> Callable[[str, int], list[str]]:
+    def resolve(host: str, port: int) -> list[str]:
+        return list(addresses)
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.0.0.2",
+        "::1",
+        "10.0.0.5",
+        "172.16.3.4",
+        "192.168.1.1",
+        "100.64.0.1",
+        "169.254.169.254",
+        "fd00:ec2::254",
+        "fe80::1",
+        "0.0.0.0",
+        "::",
+        "224.0.0.1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::",
+    ],
+    ids=lambda a: a,
+)
+def test_a_granted_name_resolving_to_a_special_address_is_refused(server: ServerState, address: str) -> None:
+    # The grant names rebind.example; its DNS now answers with an address of the user's own
+    # network (here: where the test server listens, for the loopback cases).
+    scope = HttpScope((f"http://rebind.example:{server.port}",), resolve=_resolving_to(address))
+
+    with pytest.raises(Denied) as refused:
+        fetch(scope, _get(f"http://rebind.example:{server.port}/ok"))
+
+    assert f"rebind.example resolves to {ipaddress.ip_address(address)}" in refused.value.message
+    assert "only a grant of that address itself" in refused.value.message
+    assert server.hits == []
+
+
+def test_one_special_address_among_public_ones_refuses_the_fetch(server: ServerState) -> None:
+    scope = HttpScope((f"http://rebind.example:{server.port}",), resolve=_resolving_to("93.184.216.34", "127.0.0.1"))
+    with pytest.raises(Denied, match="resolves to 127.0.0.1, a loopback address"):
+        fetch(scope, _get(f"http://rebind.example:{server.port}/ok"))
+    assert server.hits == []
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(server: ServerState) -> None:
+    # The first answer is the one checked and used: a resolver that would answer
+    # differently the second time is never asked again.
+    answers = iter([["127.0.0.1"], ["10.9.9.9"]])
+    scope = HttpScope((f"http://localhost:{server.port}",), resolve=lambda host, port: next(answers))
+    response = fetch(scope, _get(f"http://localhost:{server.port}/echo-headers"))
+
+    assert response.status == 200
+    assert json.loads(response.body)["headers"]["host"] == f"localhost:{server.port}"  # the name, not the address
+    assert next(answers) == ["10.9.9.9"]  # the second answer was never taken
+
+
+def test_localhost_reaches_loopback_only(server: ServerState) -> None:
+    scope = HttpScope((f"http://localhost:{server.port}",), resolve=_resolving_to("10.0.0.7"))
+    with pytest.raises(Denied, match="resolves to 10.0.0.7, a private network address"):
+        fetch(scope, _get(f"http://localhost:{server.port}/ok"))
+
+
+def test_a_grant_of_the_literal_address_reaches_it(server: ServerState) -> None:
+    # What the existing tests do: the consent prompt showed the address itself.
+    response = fetch(_scope(server), _get(f"http://127.0.0.1:{server.port}/ok"))
+    assert response.status == 200
+
+
+def test_a_public_address_is_not_refused_by_the_address_check() -> None:
+    from host.capabilities.addresses import is_special, may_connect
+
+    for text in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"):
+        address = ipaddress.ip_address(text)
+        assert not is_special(address)
+        assert may_connect(address, ["example.com"])
+    assert may_connect(ipaddress.ip_address("10.1.2.3"), ["10.1.2.3"])
+    assert not may_connect(ipaddress.ip_address("10.1.2.4"), ["10.1.2.3"])
+
+
+def test_a_resolver_that_hangs_is_cut_by_the_deadline() -> None:
+    never = threading.Event()
+
+    def hang(host: str, port: int) -> list[str]:
+        never.wait(10)
+        return ["127.0.0.1"]
+
+    scope = HttpScope(("http://slow-dns.example:80",), timeout_seconds=0.5, resolve=hang)
+    started = time.monotonic()
+    with pytest.raises(LimitExceeded, match="within 0.5 seconds"):
+        fetch(scope, _get("http://slow-dns.example/"))
+    assert time.monotonic() - started < 2
+    never.set()

@@ -193,7 +193,9 @@ def test_environment_is_scrubbed_and_home_is_a_fresh_empty_directory(
     output = run_program(scope_for(project, "printenv"), "printenv", [], b"")
     assert output.status == 0
     environment = dict(line.split("=", 1) for line in output.stdout.decode().splitlines())
-    assert set(environment) == {"PATH", "HOME", "LANG", "LC_ALL", "TZ"}
+    # TMPDIR is the sandbox's private temporary directory; bubblewrap sets PWD (the project).
+    assert set(environment) - {"PWD"} == {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"}
+    assert environment.get("PWD", str(project.resolve())) == str(project.resolve())
     assert environment["PATH"] == SAFE_PATH
     assert environment["TZ"] == "UTC"
     assert environment["LC_ALL"] == "C.UTF-8"
@@ -445,6 +447,13 @@ def test_git_outside_a_repository_reports_like_git(project: Path) -> None:
 
 def test_git_diff_outside_a_repository_is_refused(project: Path) -> None:
     # Outside a repository git diff compares any two files (implicit --no-index).
+    with pytest.raises(Denied, match="work tree"):
+        run_git(project, "diff", "a", "b")
+
+
+def test_a_bare_repository_is_vetted_and_usable_but_has_no_work_tree_to_diff(project: Path, home: Path) -> None:
+    plain_git(project, "init", "-q", "--bare", home=home)
+    assert run_git(project, "rev-parse", "--is-bare-repository").stdout == "true\n"
     with pytest.raises(Denied, match="work tree"):
         run_git(project, "diff", "a", "b")
 

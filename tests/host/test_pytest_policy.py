@@ -189,6 +189,38 @@ def test_the_junit_report_comes_back_on_stdout_and_nothing_is_written(project: P
     assert files_in(project) == before
 
 
+#: What the testing plugin asks for since projects' addopts name terminal options: the
+#: terminal reporter stays on, and the report still comes back as stdout.
+REPORT_KEEPING_TERMINAL = ["-o", "junit_family=xunit1", "--junitxml=/dev/stdout", *FAST]
+
+
+@pytest.mark.parametrize("addopts", ["-ra", "-q", "-v --tb=short", "-ra -q --tb=short --strict-markers"])
+def test_the_report_comes_back_whatever_terminal_options_the_projects_addopts_name(project: Path, addopts: str) -> None:
+    (project / "pytest.ini").write_text(f"[pytest]\naddopts = {addopts}\n")
+    assert plain_pytest(project, "-p", "no:terminal").returncode == 4, "-p no:terminal breaks these projects"
+    before = files_in(project)
+    output = run_program(scope_for(project, "pytest"), "pytest", REPORT_KEEPING_TERMINAL, b"")
+    assert output.status == 1, output.stderr
+    assert output.stdout.startswith(b'<?xml version="1.0" encoding="utf-8"?><testsuites')
+    assert output.stdout.rstrip().endswith(b"</testsuites>")
+    assert b'name="test_fails"' in output.stdout and b'name="test_passes"' in output.stdout
+    assert b"1 failed, 1 passed" in output.stderr, "pytest's terminal output comes back as stderr"
+    assert files_in(project) == before, "the report file is written in the call's private HOME"
+
+
+def test_the_report_option_in_its_two_word_form_is_redirected_too(project: Path) -> None:
+    args = ["-o", "junit_family=xunit1", "--junit-xml", "/dev/stdout", *FAST]
+    output = run_program(scope_for(project, "pytest"), "pytest", args, b"")
+    assert output.stdout.startswith(b"<?xml") and b"test_fails" in output.stdout
+    assert b"<?xml" not in output.stderr
+
+
+def test_without_a_report_request_pytests_output_is_returned_as_it_is(project: Path) -> None:
+    output = run_program(scope_for(project, "pytest"), "pytest", ["-q", *FAST], b"")
+    assert output.status == 1
+    assert b"1 failed, 1 passed" in output.stdout and b"<?xml" not in output.stdout
+
+
 def test_a_report_file_is_refused_and_not_written(project: Path, tmp_path: Path) -> None:
     target = tmp_path / "parent" / "written-by-pytest.xml"
     assert plain_pytest(project, f"--junitxml={target}").returncode == 1

@@ -1,216 +1,83 @@
-"""The official docs plugin, built with componentize-py and run in the real host.
+"""The official docs plugin's commands, run on CPython: its own Python over real files and real git.
 
-Python sources, README files and git repositories are made here, so every expected
-result is known exactly. The changelog runs the real git plugin (called by docs through
-the `plugins` capability) against a real repository made with the git binary.
+`CPythonHost` (cpython_host.py) runs docs.py and docs_core in this process with PROJECT
+pointing at the test's project; the changelog's `plugins.call` runs the git plugin's
+Python the same way, against the host's git policy. test_docs_component.py runs every
+command in the real component, with what only the sandbox decides (the project as WASI
+shows it, read-only and missing grants, a git plugin that is not installed or may not
+run git). What is planted and expected is in docs_kit.py.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tomllib
-from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from host.errors import PluginFailed
-from host.paths import HostPaths
-from host.runner import PluginHost, RunOptions
-from sdk.archive import archive_bytes, read_archive
-from tests.helpers import PLUGIN_SOURCES, TEST_CACHE, install_unsigned
-
-pytestmark = pytest.mark.slow
-
-Archives = Callable[[str], Path]
-
-SHAPES = '''\
-"""Shapes and their areas."""
-
-from __future__ import annotations
-
-import math
-from dataclasses import dataclass
+from tests.helpers import PLUGIN_SOURCES
+from tests.official.cpython_host import CPythonHost
+from tests.official.docs_kit import (
+    EXPECTED_README,
+    README,
+    SHAPES,
+    line_of,
+    make_history_repo,
+    plain_git,
+    write_files,
+)
 
 
 @dataclass(frozen=True)
-class Circle:
-    """A circle of a given radius."""
+class Installed:
+    """The plugins a test's CPythonHost has, each with every capability it asks for."""
 
-    radius: float
-
-    def __init__(self, radius: float = 1.0, /, *, label: str | None = None) -> None:
-        self.radius = radius
-
-    @property
-    def area(self) -> float:
-        """The area, pi r squared."""
-        return math.pi * self.radius**2
-
-    @area.setter
-    def area(self, value: float) -> None:
-        raise AttributeError("read only")
-
-    @staticmethod
-    def unit() -> Circle:
-        return Circle(1.0)
-
-    @classmethod
-    def from_diameter(cls, diameter: float) -> Circle:
-        """A circle from its diameter."""
-        return cls(diameter / 2)
-
-    def _scale(self, k):
-        return Circle(self.radius * k)
-
-    def __repr__(self) -> str:
-        return f"Circle({self.radius})"
+    plugins: tuple[str, ...]
+    state: Path
+    monkeypatch: pytest.MonkeyPatch
 
 
-async def total_area(*shapes: Circle, precision: int = 2, **options: object) -> float:
-    """Sum the areas of `shapes`.
-
-    Rounded to `precision` digits.
-    """
-    return round(sum(s.area for s in shapes), precision)
-
-
-def describe(shape, verbose=False, sep="```") -> str:
-    return str(shape)
-
-
-def _helper():
-    """Private: never listed."""
-'''
-
-SHAPES_MARKDOWN = """\
-# `shapes`
-
-Shapes and their areas.
-
-## class `Circle`
-
-```python
-@dataclass(frozen=True)
-class Circle
-```
-
-A circle of a given radius.
-
-### `Circle.__init__`
-
-```python
-def __init__(self, radius: float = 1.0, /, *, label: str | None = None) -> None
-```
-
-### `Circle.area`
-
-```python
-@property
-def area(self) -> float
-```
-
-The area, pi r squared.
-
-### `Circle.unit`
-
-```python
-@staticmethod
-def unit() -> Circle
-```
-
-### `Circle.from_diameter`
-
-```python
-@classmethod
-def from_diameter(cls, diameter: float) -> Circle
-```
-
-A circle from its diameter.
-
-## `total_area`
-
-```python
-async def total_area(*shapes: Circle, precision: int = 2, **options: object) -> float
-```
-
-Sum the areas of `shapes`.
-
-Rounded to `precision` digits.
-
-## `describe`
-
-````python
-def describe(shape, verbose=False, sep='```') -> str
-````
-"""
-
-README = """\
-# geometry
-
-Intro text that must survive.
-
-## API
-
-<!-- acc:docs:api start -->
-stale text
-<!-- acc:docs:api end -->
-
-## Usage
-
-```markdown
-<!-- acc:docs:api start -->
-an example of the markers, inside a code block: never rewritten
-<!-- acc:docs:api end -->
-```
-
-The end.
-"""
-
-
-def line_of(text: str, fragment: str) -> int:
-    """1-based line number of the first line containing `fragment`."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
-
-
-def write_files(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def install(tmp_path_factory: pytest.TempPathFactory, archives: list[Path], **grants: Any) -> HostPaths:
-    paths = HostPaths(home=tmp_path_factory.mktemp("acc-home"), cache=TEST_CACHE)
-    for archive in archives:
-        install_unsigned(paths, archive, **grants.get(archive.name.split("-")[0], {"yes": True}))
-    return paths
-
-
-def run(paths: HostPaths, project: Path, command: str, value: dict[str, Any]) -> Any:
-    with PluginHost(paths, RunOptions(project_dir=project)) as host:
+def run(home: Installed, project: Path, command: str, value: dict[str, Any]) -> Any:
+    host = CPythonHost(project, home.state, home.monkeypatch, installed=home.plugins)
+    try:
         return host.run("docs", command, value)
+    finally:
+        host.close()
 
 
-def run_failing(paths: HostPaths, project: Path, command: str, value: dict[str, Any]) -> PluginFailed:
+def run_failing(home: Installed, project: Path, command: str, value: dict[str, Any]) -> PluginFailed:
     with pytest.raises(PluginFailed) as failure:
-        run(paths, project, command, value)
+        run(home, project, command, value)
     return failure.value
 
 
-@pytest.fixture(scope="module")
-def docs_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Archives) -> HostPaths:
+@pytest.fixture
+def docs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Installed:
     """docs alone, with everything it asks for (fs read-write, plugins)."""
-    return install(tmp_path_factory, [built_archives("docs")])
+    return Installed(("docs",), tmp_path / "state", monkeypatch)
+
+
+@pytest.fixture
+def full_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Installed:
+    """docs and git, each with everything it asks for."""
+    return Installed(("docs", "git"), tmp_path / "state", monkeypatch)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return write_files(tmp_path / "project", {"shapes.py": SHAPES, "README.md": README})
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with conventional and plain commits, a tag, and a merged side branch."""
+    if shutil.which("git") is None:
+        pytest.skip("needs the git binary")
+    return make_history_repo(tmp_path)
 
 
 # --- the manifest: commands usable as agent tools --------------------------------------------
@@ -239,13 +106,7 @@ def test_every_input_property_is_described_bounded_and_closed() -> None:
 # --- api ---------------------------------------------------------------------------------------
 
 
-def test_api_renders_a_small_module_as_markdown_exactly(docs_home: HostPaths, project: Path) -> None:
-    result = run(docs_home, project, "api", {"path": "shapes.py"})
-    assert result["markdown"] == SHAPES_MARKDOWN
-    assert result["errors"] == [] and result["files"] == 1 and result["truncated"] is False
-
-
-def test_api_returns_each_member_with_kind_signature_decorators_and_line(docs_home: HostPaths, project: Path) -> None:
+def test_api_returns_each_member_with_kind_signature_decorators_and_line(docs_home: Installed, project: Path) -> None:
     module = run(docs_home, project, "api", {"path": "shapes.py"})["modules"][0]
     assert (module["name"], module["path"], module["docstring"]) == ("shapes", "shapes.py", "Shapes and their areas.")
     circle = module["members"][0]
@@ -277,7 +138,7 @@ def test_api_returns_each_member_with_kind_signature_decorators_and_line(docs_ho
     assert [m["name"] for m in module["members"]] == ["Circle", "total_area", "describe"]
 
 
-def test_api_shows_private_and_special_names_only_when_asked(docs_home: HostPaths, project: Path) -> None:
+def test_api_shows_private_and_special_names_only_when_asked(docs_home: Installed, project: Path) -> None:
     module = run(docs_home, project, "api", {"path": "shapes.py", "include_private": True})["modules"][0]
     assert [m["name"] for m in module["members"]] == ["Circle", "total_area", "describe", "_helper"]
     assert [m["name"] for m in module["members"][0]["members"]] == [
@@ -290,7 +151,7 @@ def test_api_shows_private_and_special_names_only_when_asked(docs_home: HostPath
     ]
 
 
-def test_api_names_modules_as_python_imports_them_in_a_stable_order(docs_home: HostPaths, tmp_path: Path) -> None:
+def test_api_names_modules_as_python_imports_them_in_a_stable_order(docs_home: Installed, tmp_path: Path) -> None:
     project = write_files(
         tmp_path / "project",
         {
@@ -332,7 +193,7 @@ def test_api_names_modules_as_python_imports_them_in_a_stable_order(docs_home: H
     )
 
 
-def test_api_follows_a_modules_dunder_all(docs_home: HostPaths, tmp_path: Path) -> None:
+def test_api_follows_a_modules_dunder_all(docs_home: Installed, tmp_path: Path) -> None:
     project = write_files(
         tmp_path / "project",
         {
@@ -349,7 +210,7 @@ def test_api_follows_a_modules_dunder_all(docs_home: HostPaths, tmp_path: Path) 
 
 
 def test_a_syntax_error_is_reported_for_its_file_and_the_others_are_still_documented(
-    docs_home: HostPaths, tmp_path: Path
+    docs_home: Installed, tmp_path: Path
 ) -> None:
     project = write_files(
         tmp_path / "project",
@@ -373,7 +234,7 @@ def test_a_syntax_error_is_reported_for_its_file_and_the_others_are_still_docume
         assert names == ["pkg", "pkg.good"]
 
 
-def test_api_stops_at_max_files_and_says_it_was_truncated(docs_home: HostPaths, tmp_path: Path) -> None:
+def test_api_stops_at_max_files_and_says_it_was_truncated(docs_home: Installed, tmp_path: Path) -> None:
     project = write_files(tmp_path / "project", {f"m{i}.py": f"def f{i}(): pass\n" for i in range(5)})
     result = run(docs_home, project, "api", {"max_files": 3})
     assert result["truncated"] is True and result["files"] == 3
@@ -383,66 +244,18 @@ def test_api_stops_at_max_files_and_says_it_was_truncated(docs_home: HostPaths, 
 # --- coverage ----------------------------------------------------------------------------------
 
 
-def test_coverage_counts_public_definitions_and_names_the_missing_ones(docs_home: HostPaths, project: Path) -> None:
-    write_files(project, {"undocumented.py": "class Bare:\n    def method(self): pass\n"})
-    result = run(docs_home, project, "coverage", {})
-    assert result["modules"] == [
-        {
-            "module": "shapes",
-            "path": "shapes.py",
-            "total": 7,
-            "documented": 5,
-            "percent": 71.4,
-            "missing": [
-                {"name": "Circle.unit", "kind": "staticmethod", "line": line_of(SHAPES, "def unit")},
-                {"name": "describe", "kind": "function", "line": line_of(SHAPES, "def describe")},
-            ],
-        },
-        {
-            "module": "undocumented",
-            "path": "undocumented.py",
-            "total": 3,
-            "documented": 0,
-            "percent": 0.0,
-            "missing": [
-                {"name": "undocumented", "kind": "module", "line": 1},
-                {"name": "Bare", "kind": "class", "line": 1},
-                {"name": "Bare.method", "kind": "method", "line": 2},
-            ],
-        },
-    ]
-    assert (result["total"], result["documented"], result["percent"]) == (10, 5, 50.0)
-    assert (result["threshold"], result["passed"]) == (None, None)
-    assert result["markdown"] == (
-        "Docstring coverage: **50.0%** (5 of 10 public definitions documented).\n"
-        "\n"
-        "| module | documented | total | coverage |\n"
-        "|---|---:|---:|---:|\n"
-        "| `shapes` | 5 | 7 | 71.4% |\n"
-        "| `undocumented` | 0 | 3 | 0.0% |\n"
-        "\n"
-        "Missing docstrings:\n"
-        "\n"
-        f"- `shapes.Circle.unit` (staticmethod, shapes.py:{line_of(SHAPES, 'def unit')})\n"
-        f"- `shapes.describe` (function, shapes.py:{line_of(SHAPES, 'def describe')})\n"
-        "- `undocumented` (module, undocumented.py:1)\n"
-        "- `undocumented.Bare` (class, undocumented.py:1)\n"
-        "- `undocumented.Bare.method` (method, undocumented.py:2)\n"
-    )
-
-
 @pytest.mark.parametrize(
     ("threshold", "passed"), [(0, True), (71.4, True), (5 / 7 * 100, True), (71.5, False), (100, False)]
 )
 def test_coverage_passes_a_threshold_only_when_the_exact_ratio_reaches_it(
-    docs_home: HostPaths, project: Path, threshold: float, passed: bool
+    docs_home: Installed, project: Path, threshold: float, passed: bool
 ) -> None:
     result = run(docs_home, project, "coverage", {"path": "shapes.py", "threshold": threshold})
     assert (result["percent"], result["passed"]) == (71.4, passed)
     assert result["markdown"].splitlines()[0].endswith(f"**{'passed' if passed else 'failed'}**.")
 
 
-def test_coverage_with_private_names_counts_them_but_never_special_methods(docs_home: HostPaths, project: Path) -> None:
+def test_coverage_with_private_names_counts_them_but_never_special_methods(docs_home: Installed, project: Path) -> None:
     result = run(docs_home, project, "coverage", {"path": "shapes.py", "include_private": True})
     assert (result["total"], result["documented"]) == (9, 6)
     assert [m["name"] for m in result["modules"][0]["missing"]] == ["Circle.unit", "Circle._scale", "describe"]
@@ -469,7 +282,7 @@ def test_coverage_with_private_names_counts_them_but_never_special_methods(docs_
     ],
 )
 def test_paths_that_leave_the_project_are_refused_clearly(
-    docs_home: HostPaths, project: Path, command: str, value: dict[str, Any], message: str
+    docs_home: Installed, project: Path, command: str, value: dict[str, Any], message: str
 ) -> None:
     outside = write_files(project.parent, {"README.md": README, "outside/secret.py": '"""SECRET"""\n'})
     failure = run_failing(docs_home, project, command, value)
@@ -478,17 +291,7 @@ def test_paths_that_leave_the_project_are_refused_clearly(
     assert (outside / "README.md").read_text() == README
 
 
-def test_a_symlink_to_a_file_outside_the_project_is_not_read(
-    docs_home: HostPaths, project: Path, tmp_path: Path
-) -> None:
-    secret = write_files(tmp_path / "elsewhere", {"secret.py": '"""TOP SECRET"""\n'}) / "secret.py"
-    os.symlink(secret, project / "leak.py")
-    result = run(docs_home, project, "api", {})
-    assert [e["path"] for e in result["errors"]] == ["leak.py"]
-    assert "TOP SECRET" not in str(result)
-
-
-def test_a_missing_path_or_a_file_that_is_not_python_is_invalid(docs_home: HostPaths, project: Path) -> None:
+def test_a_missing_path_or_a_file_that_is_not_python_is_invalid(docs_home: Installed, project: Path) -> None:
     assert "'nope' does not exist" in run_failing(docs_home, project, "api", {"path": "nope"}).detail
     assert "not a Python source file" in run_failing(docs_home, project, "coverage", {"path": "README.md"}).detail
 
@@ -496,16 +299,7 @@ def test_a_missing_path_or_a_file_that_is_not_python_is_invalid(docs_home: HostP
 # --- readme-section ----------------------------------------------------------------------------
 
 
-def deeper(markdown: str, levels: int) -> str:
-    """The same Markdown with every heading `levels` deeper (no code line here starts with #)."""
-    return "".join("#" * levels + line if line.startswith("#") else line for line in markdown.splitlines(keepends=True))
-
-
-# readme-section's generators start at heading level 3, two below the api command's default.
-EXPECTED_README = README.replace("stale text\n", deeper(SHAPES_MARKDOWN, 2), 1)
-
-
-def test_readme_section_previews_the_new_text_without_writing(docs_home: HostPaths, project: Path) -> None:
+def test_readme_section_previews_the_new_text_without_writing(docs_home: Installed, project: Path) -> None:
     result = run(docs_home, project, "readme-section", {"section": "api"})
     assert result["text"] == EXPECTED_README
     assert (result["changed"], result["written"]) == (True, False)
@@ -514,20 +308,8 @@ def test_readme_section_previews_the_new_text_without_writing(docs_home: HostPat
     assert (project / "README.md").read_text() == README
 
 
-def test_readme_section_writes_only_its_section_and_a_second_run_changes_nothing(
-    docs_home: HostPaths, project: Path
-) -> None:
-    result = run(docs_home, project, "readme-section", {"section": "api", "write": True})
-    assert (result["changed"], result["written"], result["reason"]) == (True, True, None)
-    assert (project / "README.md").read_text() == EXPECTED_README
-    assert sorted(p.name for p in project.iterdir()) == ["README.md", "shapes.py"]  # no temporary file left
-    again = run(docs_home, project, "readme-section", {"section": "api", "write": True})
-    assert (again["changed"], again["written"]) == (False, False)
-    assert again["reason"] == "the section is already up to date; nothing to write"
-
-
 def test_readme_section_puts_given_content_in_a_named_section_keeping_crlf_line_ends(
-    docs_home: HostPaths, project: Path
+    docs_home: Installed, project: Path
 ) -> None:
     (project / "docs").mkdir()
     original = b"Title\r\n<!-- acc:docs:notes start -->\r\nold\r\n<!-- acc:docs:notes end -->\r\nTail\r\n"
@@ -544,7 +326,7 @@ def test_readme_section_puts_given_content_in_a_named_section_keeping_crlf_line_
     )
 
 
-def test_readme_section_fills_a_coverage_section_from_its_name(docs_home: HostPaths, project: Path) -> None:
+def test_readme_section_fills_a_coverage_section_from_its_name(docs_home: Installed, project: Path) -> None:
     (project / "README.md").write_text("<!-- acc:docs:coverage start -->\n<!-- acc:docs:coverage end -->\n")
     result = run(docs_home, project, "readme-section", {"section": "coverage", "source": "shapes.py"})
     assert result["content"] == run(docs_home, project, "coverage", {"path": "shapes.py"})["markdown"]
@@ -572,7 +354,7 @@ def test_readme_section_fills_a_coverage_section_from_its_name(docs_home: HostPa
     ],
 )
 def test_readme_section_refuses_missing_duplicated_or_misordered_markers(
-    docs_home: HostPaths, project: Path, text: str, message: str
+    docs_home: Installed, project: Path, text: str, message: str
 ) -> None:
     (project / "README.md").write_text(text)
     failure = run_failing(docs_home, project, "readme-section", {"section": "api", "write": True})
@@ -581,160 +363,17 @@ def test_readme_section_refuses_missing_duplicated_or_misordered_markers(
     assert (project / "README.md").read_text() == text
 
 
-def test_readme_section_needs_content_or_a_generator_for_other_names(docs_home: HostPaths, project: Path) -> None:
+def test_readme_section_needs_content_or_a_generator_for_other_names(docs_home: Installed, project: Path) -> None:
     failure = run_failing(docs_home, project, "readme-section", {"section": "intro"})
     assert "has no generator of its own: give content, or a generator" in failure.detail
     both = run_failing(docs_home, project, "readme-section", {"section": "api", "content": "x", "generator": "api"})
     assert "either content or generator, not both" in both.detail
 
 
-def test_readme_section_with_a_read_only_fs_grant_returns_the_text_and_writes_nothing(
-    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, project: Path, tmp_path: Path
-) -> None:
-    # The same component with a manifest asking for read access only: fs is not an import,
-    # so the wasm is unchanged, and the host mounts the project read-only.
-    real = read_archive(built_archives("docs"))
-    assert 'access = "read-write"' in real.manifest_text
-    read_only = tmp_path / "docs-1.0.0.plugin"
-    read_only.write_bytes(
-        archive_bytes(real.manifest_text.replace('access = "read-write"', 'access = "read"'), real.wasm, real.readme)
-    )
-    home = install(tmp_path_factory, [read_only])
-    result = run(home, project, "readme-section", {"section": "api", "write": True})
-    assert (result["changed"], result["written"]) == (True, False)
-    assert result["reason"].startswith("not written: docs may only read this project (its fs grant is read-only)")
-    assert result["text"] == EXPECTED_README
-    assert (project / "README.md").read_text() == README
-    assert sorted(p.name for p in project.iterdir()) == ["README.md", "shapes.py"]
-
-
-def test_without_the_fs_grant_reading_commands_are_denied(
-    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, project: Path
-) -> None:
-    home = install(tmp_path_factory, [built_archives("docs")], docs={"deny": ("fs",), "grant": ("plugins",)})
-    failure = run_failing(home, project, "api", {})
-    assert failure.kind == "denied"
-    assert "acc plugin grant docs fs" in failure.detail
-
-
 # --- changelog ---------------------------------------------------------------------------------
 
 
-def plain_git(repo: Path, *args: str, date: int = 1_700_000_000, stdin: bytes | None = None) -> str:
-    """Run the real git without anyone's config, with a fixed identity and date."""
-    stamp = f"@{date} +0000"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(repo.parent),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_AUTHOR_NAME": "Ada Lovelace",
-        "GIT_AUTHOR_EMAIL": "ada@example.com",
-        "GIT_COMMITTER_NAME": "Ada Lovelace",
-        "GIT_COMMITTER_EMAIL": "ada@example.com",
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-        "LC_ALL": "C",
-    }
-    done = subprocess.run(["git", *args], cwd=repo, env=env, input=stdin, capture_output=True, check=True)
-    return done.stdout.decode()
-
-
-HISTORY = [  # (subject, body), oldest first; "v0.1" is tagged on the first
-    ("chore: initial commit", ""),
-    ("feat(parser): accept tabs", ""),
-    ("fix: crash on empty input", ""),
-    ("docs: explain sections", ""),
-    ("refactor!: rename the Shape API", "Shape is now Figure everywhere.\n\nBREAKING CHANGE: Shape is now Figure"),
-    ("perf: cache parsed modules", ""),
-    ("test: cover the parser", ""),
-    ("Update README for the new flags", ""),
-    ("Tidy things", ""),
-]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
-    """A repository with conventional and plain commits, a tag, and a merged side branch."""
-    if shutil.which("git") is None:
-        pytest.skip("needs the git binary")
-    root = tmp_path / "repo"
-    root.mkdir()
-    plain_git(root, "init", "-q", "-b", "main")
-    date = 1_700_000_000
-    for index, (subject, body) in enumerate(HISTORY):
-        (root / "log.txt").write_text(f"{index}\n")
-        plain_git(root, "add", "log.txt", date=date)
-        plain_git(root, "commit", "-q", "-m", subject, *(["-m", body] if body else []), date=date)
-        if index == 0:
-            plain_git(root, "tag", "v0.1")
-        date += 60
-    plain_git(root, "switch", "-q", "-c", "side", "HEAD~1", date=date)
-    (root / "side.txt").write_text("side\n")
-    plain_git(root, "add", "side.txt", date=date)
-    plain_git(root, "commit", "-q", "-m", "feat: side feature", date=date + 60)
-    plain_git(root, "switch", "-q", "main", date=date)
-    plain_git(root, "merge", "-q", "--no-ff", "-m", "Merge branch 'side'", "side", date=date + 120)
-    yield root
-
-
-def short_hashes(repo: Path) -> dict[str, str]:
-    out = plain_git(repo, "log", "--all", "--format=%h%x00%s")
-    return {subject: short for short, subject in (line.split("\0") for line in out.splitlines())}
-
-
-@pytest.fixture(scope="module")
-def full_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Archives) -> HostPaths:
-    """docs and git, each with everything it asks for."""
-    return install(tmp_path_factory, [built_archives("docs"), built_archives("git")])
-
-
-def test_changelog_groups_conventional_and_plain_commits_since_a_tag(full_home: HostPaths, repo: Path) -> None:
-    result = run(full_home, repo, "changelog", {"since": "v0.1"})
-    h = short_hashes(repo)
-    assert (result["since"], result["commits"], result["skipped_merges"], result["truncated"]) == ("v0.1", 9, 1, False)
-    assert [(g["type"], g["title"], [c["subject"] for c in g["commits"]]) for g in result["groups"]] == [
-        ("feat", "Features", ["feat: side feature", "feat(parser): accept tabs"]),
-        ("fix", "Bug fixes", ["fix: crash on empty input"]),
-        ("docs", "Documentation", ["Update README for the new flags", "docs: explain sections"]),
-        ("refactor", "Refactoring", ["refactor!: rename the Shape API"]),
-        ("perf", "Performance", ["perf: cache parsed modules"]),
-        ("test", "Tests", ["test: cover the parser"]),
-        ("other", "Other changes", ["Tidy things"]),
-    ]
-    tabs = result["groups"][0]["commits"][1]
-    full_hash = plain_git(repo, "rev-parse", h["feat(parser): accept tabs"]).strip()
-    assert tabs == {
-        "hash": full_hash,
-        "short_hash": h["feat(parser): accept tabs"],
-        "type": "feat",
-        "scope": "parser",
-        "description": "accept tabs",
-        "subject": "feat(parser): accept tabs",
-        "breaking": False,
-        "breaking_note": None,
-        "author": "Ada Lovelace",
-        "date": "2023-11-14T22:14:20+00:00",
-    }
-    assert [(c["description"], c["breaking_note"]) for c in result["breaking"]] == [
-        ("rename the Shape API", "Shape is now Figure")
-    ]
-    assert result["markdown"] == (
-        "## Changes since `v0.1`\n\n"
-        f"### Breaking changes\n\n- Shape is now Figure (`{h['refactor!: rename the Shape API']}`)\n\n"
-        f"### Features\n\n- side feature (`{h['feat: side feature']}`)\n"
-        f"- **parser:** accept tabs (`{h['feat(parser): accept tabs']}`)\n\n"
-        f"### Bug fixes\n\n- crash on empty input (`{h['fix: crash on empty input']}`)\n\n"
-        f"### Documentation\n\n- Update README for the new flags (`{h['Update README for the new flags']}`)\n"
-        f"- explain sections (`{h['docs: explain sections']}`)\n\n"
-        f"### Refactoring\n\n- rename the Shape API (`{h['refactor!: rename the Shape API']}`)\n\n"
-        f"### Performance\n\n- cache parsed modules (`{h['perf: cache parsed modules']}`)\n\n"
-        f"### Tests\n\n- cover the parser (`{h['test: cover the parser']}`)\n\n"
-        f"### Other changes\n\n- Tidy things (`{h['Tidy things']}`)\n"
-    )
-
-
-def test_changelog_by_type_only_puts_plain_subjects_in_other(full_home: HostPaths, repo: Path) -> None:
+def test_changelog_by_type_only_puts_plain_subjects_in_other(full_home: Installed, repo: Path) -> None:
     result = run(full_home, repo, "changelog", {"group_by": "type", "include_merges": True})
     groups = {g["type"]: [c["subject"] for c in g["commits"]] for g in result["groups"]}
     assert groups["other"] == ["Merge branch 'side'", "Tidy things", "Update README for the new flags"]
@@ -752,7 +391,7 @@ def test_changelog_by_type_only_puts_plain_subjects_in_other(full_home: HostPath
     ],
 )
 def test_changelog_groups_by_prefix_by_keywords_or_by_both(
-    full_home: HostPaths, tmp_path: Path, group_by: str, expected: list[str]
+    full_home: Installed, tmp_path: Path, group_by: str, expected: list[str]
 ) -> None:
     if shutil.which("git") is None:
         pytest.skip("needs the git binary")
@@ -773,7 +412,7 @@ def test_changelog_groups_by_prefix_by_keywords_or_by_both(
     assert [kinds[s] for s in reversed(subjects)] == expected
 
 
-def test_changelog_pages_through_long_histories_up_to_max_commits(full_home: HostPaths, tmp_path: Path) -> None:
+def test_changelog_pages_through_long_histories_up_to_max_commits(full_home: Installed, tmp_path: Path) -> None:
     if shutil.which("git") is None:
         pytest.skip("needs the git binary")
     root = tmp_path / "long"
@@ -794,7 +433,7 @@ def test_changelog_pages_through_long_histories_up_to_max_commits(full_home: Hos
     assert some["groups"][0]["commits"][-1]["subject"] == "fix: bug 20"
 
 
-def test_readme_section_writes_a_changelog_section_from_the_history(full_home: HostPaths, repo: Path) -> None:
+def test_readme_section_writes_a_changelog_section_from_the_history(full_home: Installed, repo: Path) -> None:
     (repo / "CHANGELOG.md").write_text(
         "# Changelog\n\n<!-- acc:docs:changelog start -->\n<!-- acc:docs:changelog end -->\n"
     )
@@ -811,45 +450,14 @@ def test_readme_section_writes_a_changelog_section_from_the_history(full_home: H
     )
 
 
-def test_changelog_of_an_unknown_tag_is_invalid(full_home: HostPaths, repo: Path) -> None:
+def test_changelog_of_an_unknown_tag_is_invalid(full_home: Installed, repo: Path) -> None:
     failure = run_failing(full_home, repo, "changelog", {"since": "v9.9"})
     assert failure.kind == "invalid"
     assert "changelog needs the history from the git plugin: " in failure.detail and "v9.9" in failure.detail
 
 
 @pytest.mark.parametrize("since", ["--output=/tmp/x", "v0.1..HEAD"])
-def test_changelog_refuses_a_since_that_is_an_option_or_a_range(full_home: HostPaths, repo: Path, since: str) -> None:
+def test_changelog_refuses_a_since_that_is_an_option_or_a_range(full_home: Installed, repo: Path, since: str) -> None:
     failure = run_failing(full_home, repo, "changelog", {"since": since})
     assert failure.kind == "invalid"
     assert "must name one commit, tag or branch" in failure.detail
-
-
-def test_changelog_without_the_plugins_grant_is_denied_with_the_grant_command(
-    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, repo: Path
-) -> None:
-    home = install(
-        tmp_path_factory, [built_archives("docs"), built_archives("git")], docs={"grant": ("fs",), "deny": ("plugins",)}
-    )
-    failure = run_failing(home, repo, "changelog", {})
-    assert failure.kind == "denied"
-    assert "changelog needs the history from the git plugin: " in failure.detail
-    assert "acc plugin grant docs plugins" in failure.detail
-    assert run(home, repo, "api", {})["modules"] == []  # the rest of docs still works
-
-
-def test_changelog_without_the_git_plugin_installed_says_to_install_it(docs_home: HostPaths, repo: Path) -> None:
-    failure = run_failing(docs_home, repo, "changelog", {})
-    assert failure.kind == "failed"
-    assert "changelog needs the history from the git plugin: " in failure.detail
-    assert "plugin 'git' is not installed" in failure.detail
-    assert "acc plugin install" in failure.detail
-
-
-def test_changelog_when_git_may_not_run_git_is_denied_with_gits_grant_command(
-    tmp_path_factory: pytest.TempPathFactory, built_archives: Archives, repo: Path
-) -> None:
-    home = install(tmp_path_factory, [built_archives("docs"), built_archives("git")], git={"deny": ("process",)})
-    failure = run_failing(home, repo, "changelog", {})
-    assert failure.kind == "denied"
-    assert "changelog needs the history from the git plugin: git log: " in failure.detail
-    assert "acc plugin grant git process" in failure.detail

@@ -1,90 +1,39 @@
-"""The official git plugin, end to end: the real component in the real host, real git.
+"""The official git plugin's commands, run on CPython: its own Python, the host's git policy, real git.
 
-Repositories are made here with the git binary under a clean environment (no system or
-global config, fixed dates, identity given with -c), never with the developer's
-~/.gitconfig. The plugin runs with `user_config_environment` empty unless a test gives it
-a stand-in user home, so the commit identity is always the one the test chose.
+`CPythonHost` (cpython_host.py) runs git.py and gitparse.py in this process and hands
+their `process.run` calls to the host's `run_program`, so git runs under the same policy
+(allowlist, scrubbed environment, repository vetting, output cap) as for the component.
+test_git_component.py runs every command in the real component once, with the checks
+only the sandbox makes (input schemas, a missing grant, options reaching the host).
+
+Repositories are made with the git binary under a clean environment (git_repos.py). The
+plugin runs with `user_config_environment` empty unless a test gives it a stand-in user
+home, so the commit identity is always the one the test chose.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from host.capabilities.process.engine import SAFE_PATH
-from host.errors import InputError, PluginFailed
-from host.paths import HostPaths
-from host.runner import PluginHost, RunOptions
+from host.errors import PluginFailed
 from sdk.manifest import load_manifest
-from tests.helpers import PLUGIN_SOURCES, TEST_CACHE, install_unsigned
+from tests.helpers import PLUGIN_SOURCES
+from tests.official.cpython_host import CPythonHost
+from tests.official.git_repos import ODD_NAMES, clean_status, git, head, make_conflicted, make_repo
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary"),
-]
-
-DATE = "2024-05-01T12:00:00+02:00"
-ADA = ("-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com")
-# Names a shell, a careless parser or git's option parser would get wrong.
-ODD_NAMES = ["with space.txt", "new\nline.txt", "quo\"te's.txt", "--orphan", "-rf", "tab\there.txt", "ünï.txt"]
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def git(repo: Path, *args: str, check: bool = True, stdin: bytes = b"") -> str:
-    """Set a repository up as a user would, with a fixed identity and date, and no one's config."""
-    env = {
-        "PATH": SAFE_PATH,
-        "HOME": str(repo.parent),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_AUTHOR_DATE": DATE,
-        "GIT_COMMITTER_DATE": DATE,
-        "LC_ALL": "C.UTF-8",
-    }
-    done = subprocess.run(
-        ["git", *ADA, "-c", "init.defaultBranch=main", *args],
-        cwd=repo,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        check=False,
-    )
-    if check and done.returncode != 0:
-        raise AssertionError(f"git {args} failed: {done.stderr.decode()}")
-    return done.stdout.decode()
-
-
-def head(repo: Path, rev: str = "HEAD") -> str:
-    return git(repo, "rev-parse", rev).strip()
-
-
-def blob(repo: Path, spec: str) -> str:
-    """The short blob hash git prints on a patch's index line."""
-    return git(repo, "rev-parse", "--short=7", spec).strip()
-
-
-@pytest.fixture(scope="module")
-def git_home(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[str], Path]) -> HostPaths:
-    """The git plugin installed once for this module, its process capability granted."""
-    paths = HostPaths(home=tmp_path_factory.mktemp("git-home"), cache=TEST_CACHE)
-    install_unsigned(paths, built_archives("git"), grant=("process",))
-    return paths
-
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary")
 
 RunPlugin = Callable[..., Any]
 
 
 @pytest.fixture
-def run(git_home: HostPaths) -> Iterator[RunPlugin]:
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunPlugin:
     """run(project, command, input, user_config_environment={}) -> the command's JSON result."""
-    hosts: list[PluginHost] = []
 
     def call(
         project: Path,
@@ -93,14 +42,16 @@ def run(git_home: HostPaths) -> Iterator[RunPlugin]:
         *,
         user_config_environment: dict[str, str] | None = None,
     ) -> Any:
-        options = RunOptions(project_dir=project, user_config_environment=user_config_environment or {})
-        host = PluginHost(git_home, options)
-        hosts.append(host)
+        host = CPythonHost(
+            project,
+            tmp_path / "state",
+            monkeypatch,
+            installed=("git",),
+            user_config_environment=user_config_environment or {},
+        )
         return host.run("git", command, value or {})
 
-    yield call
-    for host in hosts:
-        host.close()
+    return call
 
 
 def refused(
@@ -113,55 +64,12 @@ def refused(
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A project with one commit: greeting.txt (two lines) and a README."""
-    project = tmp_path / "project"
-    project.mkdir()
-    git(project, "init", "-q")
-    (project / "greeting.txt").write_text("Hello\nWorld\n")
-    (project / "README.md").write_text("# demo\n")
-    git(project, "add", "greeting.txt", "README.md")
-    git(project, "commit", "-q", "-m", "Add greeting")
-    return project
-
-
-def clean_status(commit: str, **changes: Any) -> dict[str, Any]:
-    return {
-        "branch": "main",
-        "detached": False,
-        "commit": commit,
-        "upstream": None,
-        "ahead": None,
-        "behind": None,
-        "staged": [],
-        "unstaged": [],
-        "untracked": [],
-        "conflicted": [],
-        "truncated": False,
-        "merge_in_progress": False,
-        "clean": not changes,
-        **changes,
-    }
+    return make_repo(tmp_path)
 
 
 @pytest.fixture
 def conflicted(repo: Path) -> Path:
-    """A merge of `feature` into `main` stopped by a conflict in greeting.txt (diff3 style)."""
-    git(repo, "switch", "-q", "-c", "feature")
-    (repo / "greeting.txt").write_text("Bonjour\nWorld\n")
-    git(repo, "commit", "-q", "-am", "French")
-    git(repo, "switch", "-q", "main")
-    (repo / "greeting.txt").write_text("Hi\nWorld\n")
-    (repo / "README.md").write_text("# demo\nmain side\n")
-    git(repo, "commit", "-q", "-am", "Casual")
-    merged = subprocess.run(
-        ["git", *ADA, "-c", "merge.conflictStyle=diff3", "merge", "feature"],
-        cwd=repo,
-        env={"PATH": SAFE_PATH, "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"},
-        capture_output=True,
-        check=False,
-    )
-    assert merged.returncode == 1, "the merge must stop on the conflict"
-    return repo
+    return make_conflicted(repo)
 
 
 # --- the manifest -------------------------------------------------------------------------------
@@ -188,45 +96,11 @@ def test_manifest_asks_only_for_git_and_every_input_is_a_complete_tool_schema() 
                 assert "maxItems" in prop and prop["items"]["maxLength"], f"{command.name}.{name}"
 
 
-def test_unknown_input_properties_are_refused_before_the_plugin_runs(run: RunPlugin, repo: Path) -> None:
-    with pytest.raises(InputError, match="Additional properties"):
-        run(repo, "status", {"untracked": "all", "porcelain": "v1"})
-    with pytest.raises(InputError, match="greater than the maximum of 200"):
-        run(repo, "log", {"n": 100000})
-
-
 # --- status --------------------------------------------------------------------------------------
 
 
 def test_status_of_a_clean_repository_names_branch_and_commit(run: RunPlugin, repo: Path) -> None:
     assert run(repo, "status") == clean_status(head(repo))
-
-
-def test_status_lists_staged_unstaged_and_untracked_files_with_exact_names(run: RunPlugin, repo: Path) -> None:
-    for name in ODD_NAMES:
-        (repo / name).write_text(f"{name}\n")
-    git(repo, "add", "--", *ODD_NAMES[:4])
-    git(repo, "mv", "README.md", "READ ME.md")
-    (repo / "greeting.txt").write_text("Hello\nthere\n")
-    (repo / "with space.txt").write_text("changed after staging\n")
-    (repo / "build").mkdir()
-    (repo / "build" / "out.o").write_text("x")
-
-    result = run(repo, "status")
-    staged = [{"path": name, "status": "A", "renamed_from": None} for name in ODD_NAMES[:4]]
-    staged.append({"path": "READ ME.md", "status": "R", "renamed_from": "README.md"})
-    assert result == clean_status(
-        head(repo),
-        staged=sorted(staged, key=lambda e: e["path"].encode()),
-        unstaged=[
-            {"path": "greeting.txt", "status": "M", "renamed_from": None},
-            {"path": "with space.txt", "status": "M", "renamed_from": None},
-        ],
-        untracked=["-rf", "build/", "tab\there.txt", "ünï.txt"],
-    )
-    everything = run(repo, "status", {"untracked": "all"})
-    assert everything["untracked"] == ["-rf", "build/out.o", "tab\there.txt", "ünï.txt"]
-    assert run(repo, "status", {"untracked": "no"})["untracked"] == []
 
 
 def test_status_is_capped_at_max_files_and_says_truncated(run: RunPlugin, repo: Path) -> None:
@@ -266,34 +140,6 @@ def test_status_before_the_first_commit_has_a_branch_but_no_commit(run: RunPlugi
 
 
 # --- diff ----------------------------------------------------------------------------------------
-
-
-def test_diff_gives_each_files_counts_and_exact_patch(run: RunPlugin, repo: Path) -> None:
-    old = blob(repo, "HEAD:greeting.txt")
-    (repo / "greeting.txt").write_text("Hello\nthere\nWorld\n!\n")
-    new = git(repo, "hash-object", "greeting.txt").strip()[:7]
-    assert run(repo, "diff") == {
-        "staged": False,
-        "files": [
-            {
-                "path": "greeting.txt",
-                "old_path": None,
-                "status": "M",
-                "additions": 2,
-                "deletions": 0,
-                "binary": False,
-                "patch_truncated": False,
-                "patch": (
-                    f"diff --git a/greeting.txt b/greeting.txt\nindex {old}..{new} 100644\n"
-                    "--- a/greeting.txt\n+++ b/greeting.txt\n@@ -1,2 +1,4 @@\n Hello\n+there\n World\n+!\n"
-                ),
-            }
-        ],
-        "file_count": 1,
-        "additions": 2,
-        "deletions": 0,
-        "truncated": False,
-    }
 
 
 def test_diff_staged_shows_the_index_and_paths_filter_it(run: RunPlugin, repo: Path) -> None:
@@ -391,38 +237,6 @@ def test_diff_paths_outside_the_project_are_invalid(run: RunPlugin, repo: Path) 
 # --- log -----------------------------------------------------------------------------------------
 
 
-def test_log_returns_structured_commits_newest_first(run: RunPlugin, repo: Path) -> None:
-    first = head(repo)
-    git(repo, "commit", "-q", "--allow-empty", "-F", "-", stdin=b'Second: "quoted"\n\nBody line 1\n\nBody 2\n')
-    second = head(repo)
-    result = run(repo, "log")
-    assert result == {
-        "has_more": False,
-        "commits": [
-            {
-                "hash": second,
-                "short_hash": second[:7],
-                "author_name": "Ada Lovelace",
-                "author_email": "ada@example.com",
-                "date": DATE,
-                "parents": [first],
-                "subject": 'Second: "quoted"',
-                "body": "Body line 1\n\nBody 2",
-            },
-            {
-                "hash": first,
-                "short_hash": first[:7],
-                "author_name": "Ada Lovelace",
-                "author_email": "ada@example.com",
-                "date": DATE,
-                "parents": [],
-                "subject": "Add greeting",
-                "body": "",
-            },
-        ],
-    }
-
-
 def test_log_pages_follows_a_ref_and_filters_by_path(run: RunPlugin, repo: Path) -> None:
     for index in range(5):
         (repo / "counter.txt").write_text(f"{index}\n")
@@ -466,47 +280,6 @@ def test_log_refs_that_look_like_options_are_refused(run: RunPlugin, repo: Path,
 
 
 # --- branches ------------------------------------------------------------------------------------
-
-
-def test_branches_are_listed_created_and_switched(run: RunPlugin, repo: Path) -> None:
-    first = head(repo)
-    git(repo, "commit", "-q", "--allow-empty", "-m", "Second")
-    second = head(repo)
-
-    created = run(repo, "branches", {"action": "create", "name": "feature/login", "start_point": "HEAD~1"})
-    assert created == {"action": "create", "branch": "feature/login", "commit": first, "current": "main"}
-    git(repo, "branch", "-q", "--set-upstream-to=main", "feature/login")
-
-    listed = run(repo, "branches")
-    assert listed == {
-        "action": "list",
-        "current": "main",
-        "detached": False,
-        "branches": [
-            {
-                "name": "feature/login",
-                "current": False,
-                "upstream": "main",
-                "upstream_gone": False,
-                "ahead": 0,
-                "behind": 1,
-                "last_commit": {"hash": first, "short_hash": first[:7], "date": DATE, "subject": "Add greeting"},
-            },
-            {
-                "name": "main",
-                "current": True,
-                "upstream": None,
-                "upstream_gone": False,
-                "ahead": None,
-                "behind": None,
-                "last_commit": {"hash": second, "short_hash": second[:7], "date": DATE, "subject": "Second"},
-            },
-        ],
-    }
-
-    switched = run(repo, "branches", {"action": "switch", "name": "feature/login"})
-    assert switched == {"action": "switch", "branch": "feature/login", "commit": first, "current": "feature/login"}
-    assert git(repo, "branch", "--show-current") == "feature/login\n"
 
 
 @pytest.mark.parametrize(
@@ -644,24 +417,6 @@ def test_first_commit_of_a_new_repository_lists_its_files(run: RunPlugin, tmp_pa
     assert (result["hash"], result["branch"]) == (head(project), "main")
 
 
-def test_commit_identity_falls_back_to_the_users_global_git_config(run: RunPlugin, repo: Path, tmp_path: Path) -> None:
-    user_home = tmp_path / "user-home"
-    user_home.mkdir()
-    (user_home / ".gitconfig").write_text("[user]\n\tname = Global Grace\n\temail = grace@example.com\n")
-    (repo / "greeting.txt").write_text("Hello\n")
-    result = run(
-        repo,
-        "commit",
-        {"message": "From the global identity", "paths": ["greeting.txt"]},
-        user_config_environment={"HOME": str(user_home)},
-    )
-    assert (result["author_name"], result["author_email"]) == ("Global Grace", "grace@example.com")
-    assert (result["committer_name"], result["committer_email"]) == ("Global Grace", "grace@example.com")
-    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>") == (
-        "Global Grace <grace@example.com>|Global Grace <grace@example.com>\n"
-    )
-
-
 def test_commit_without_an_identity_fails_with_instructions_and_commits_nothing(
     run: RunPlugin, repo: Path, tmp_path: Path
 ) -> None:
@@ -696,52 +451,6 @@ def test_commit_with_nothing_to_commit_fails_clearly(run: RunPlugin, repo: Path)
 
 
 # --- conflicts -----------------------------------------------------------------------------------
-
-
-def test_conflicts_give_each_hunk_with_labels_text_and_line_numbers(run: RunPlugin, conflicted: Path) -> None:
-    base = head(conflicted, "main~1")[:7]
-    # The work-tree file as git left it (diff3 style, so with the merge base):
-    assert (conflicted / "greeting.txt").read_text().splitlines() == [
-        "<<<<<<< HEAD",
-        "Hi",
-        f"||||||| {base}",
-        "Hello",
-        "=======",
-        "Bonjour",
-        ">>>>>>> feature",
-        "World",
-    ]
-    assert run(conflicted, "conflicts") == {
-        "merge_in_progress": True,
-        "truncated": False,
-        "files": [
-            {
-                "path": "greeting.txt",
-                "status": "UU",
-                "hunks": [
-                    {
-                        "start_line": 1,
-                        "end_line": 7,
-                        "ours": {"label": "HEAD", "start_line": 2, "line_count": 1, "text": "Hi\n", "truncated": False},
-                        "base": {
-                            "label": base,
-                            "start_line": 4,
-                            "line_count": 1,
-                            "text": "Hello\n",
-                            "truncated": False,
-                        },
-                        "theirs": {
-                            "label": "feature",
-                            "start_line": 6,
-                            "line_count": 1,
-                            "text": "Bonjour\n",
-                            "truncated": False,
-                        },
-                    }
-                ],
-            }
-        ],
-    }
 
 
 def test_conflicts_in_several_hunks_and_odd_names(run: RunPlugin, repo: Path) -> None:
@@ -838,13 +547,3 @@ def test_a_project_inside_another_repository_does_not_use_it(run: RunPlugin, rep
     (inner / "file.txt").write_text("x")
     failure = refused(run, inner, "status")
     assert failure.detail.startswith("the project is not a git repository")
-
-
-def test_without_the_process_grant_commands_are_denied(
-    built_archives: Callable[[str], Path], acc_home: HostPaths, repo: Path
-) -> None:
-    install_unsigned(acc_home, built_archives("git"), deny=("process",))
-    options = RunOptions(project_dir=repo, user_config_environment={})
-    with PluginHost(acc_home, options) as host, pytest.raises(PluginFailed) as failure:
-        host.run("git", "status", {})
-    assert failure.value.kind == "denied"

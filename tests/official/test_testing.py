@@ -1,9 +1,11 @@
-"""The official testing plugin, end to end: the real component in the real host, real pytest.
+"""The official testing plugin's commands, run on CPython: its own Python, the host's pytest policy, real pytest.
 
-Each test makes a small Python project (a calculator with passing, failing and skipped
-tests, and functions no test touches), installs the built plugin into a fresh ACC_HOME
-and runs its commands through PluginHost, as `acc plugin run` does. The JUnit parser's
-refusals of hostile reports are tested directly on the guest module, without a build.
+`CPythonHost` (cpython_host.py) runs acc_testing in this process with PROJECT pointing at
+the test's project; `process.run` goes to the host's `run_program` (pytest and coverage
+run under the host's policy, as for the component) and `kv` to the host's store.
+test_testing_component.py runs every command in the real component, and a run without
+the kv grant. The JUnit parser's refusals of hostile reports are tested directly on its
+module.
 """
 
 from __future__ import annotations
@@ -21,109 +23,17 @@ import pytest
 from host.capabilities.process import engine as process
 from host.capabilities.process.engine import SAFE_PATH
 from host.errors import PluginFailed
-from host.paths import HostPaths
-from host.runner import PluginHost, RunOptions
-from tests.helpers import PLUGIN_SOURCES, install_unsigned
-
-HAS_COVERAGE = importlib.util.find_spec("coverage") is not None
-
-# The dev environment's heavy pytest plugins (schemathesis imports for seconds) are
-# disabled the way a project would: in its own configuration.
-PYTEST_INI = "[pytest]\naddopts = -p no:schemathesis -p no:hypothesispytest -p no:anyio\n"
-
-CALC = '''"""A small calculator: the code under test."""
-
-
-def add(a, b):
-    return a + b
-
-
-def subtract(a, b):
-    return a - b
-
-
-def multiply(a, b, *, scale=1):
-    return a * b * scale
-
-
-def _clamp(value):
-    return max(0, value)
-
-
-class Register:
-    def __init__(self, start):
-        self.values = [start]
-
-    def push(self, value):
-        self.values.append(_clamp(value))
-
-    def total(self):
-        return sum(self.values)
-
-    @staticmethod
-    def describe(kind):
-        return f"register of {kind}"
-'''
-
-TESTS = """import pytest
-
-from calc import Register, add, subtract
-
-
-def test_add():
-    assert add(1, 2) == 3
-
-
-def test_subtract():
-    assert subtract(3, 1) == 5, "subtract is broken"
-
-
-@pytest.mark.skip(reason="not written yet")
-def test_later():
-    pass
-
-
-class TestRegister:
-    def test_push(self):
-        register = Register(0)
-        register.push(2)
-        assert register.values == [0, 2]
-"""
-
-FILE = "tests/test_calc.py"
-ADD, SUBTRACT, LATER, PUSH = (
-    f"{FILE}::{name}" for name in ("test_add", "test_subtract", "test_later", "TestRegister::test_push")
+from tests.helpers import PLUGIN_SOURCES
+from tests.official.cpython_host import CPythonHost
+from tests.official.testing_kit import (
+    ADD,
+    LATER,
+    PUSH,
+    SUBTRACT,
+    SUBTRACT_FAILURE,
+    make_project,
+    without_timing,
 )
-SUBTRACT_FAILURE = {
-    "node_id": SUBTRACT,
-    "outcome": "failed",
-    "message": "AssertionError: subtract is broken",
-    "location": {"file": FILE, "line": 11},
-}
-
-
-def make_project(root: Path, *, with_tests: bool = True) -> Path:
-    root.mkdir()
-    (root / "pytest.ini").write_text(PYTEST_INI)
-    (root / "calc.py").write_text(CALC)
-    (root / "pkg").mkdir()
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "text.py").write_text('def shout(text):\n    return text.upper() + "!"\n')
-    if with_tests:
-        (root / "tests").mkdir()
-        (root / FILE).write_text(TESTS)
-    return root
-
-
-def files_in(directory: Path) -> set[str]:
-    return {str(p.relative_to(directory)) for p in directory.rglob("*")}
-
-
-def without_timing(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The tests as reported, less what varies from run to run (durations, tracebacks)."""
-    for test in tests:
-        assert isinstance(test["duration"], float) and test["duration"] >= 0
-    return [{k: v for k, v in t.items() if k not in ("duration", "traceback")} for t in tests]
 
 
 @pytest.fixture
@@ -132,15 +42,12 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def open_host(acc_home: HostPaths, built_archives: Callable[[str], Path]) -> Iterator[Callable[..., PluginHost]]:
-    """Install testing into this test's ACC_HOME (all grants unless told) and open a host on a project."""
-    hosts: list[PluginHost] = []
+def open_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., CPythonHost]]:
+    """Open a host on a project, with testing granted everything it asks for less `deny`."""
+    hosts: list[CPythonHost] = []
 
-    def open_(project: Path, *, deny: tuple[str, ...] = ()) -> PluginHost:
-        if not hosts:
-            granted = tuple(c for c in ("process", "fs", "kv") if c not in deny)
-            install_unsigned(acc_home, built_archives("testing"), grant=granted, deny=deny)
-        host = PluginHost(acc_home, RunOptions(project_dir=project))
+    def open_(project: Path, *, deny: tuple[str, ...] = ()) -> CPythonHost:
+        host = CPythonHost(project, tmp_path / "state", monkeypatch, installed=("testing",), deny={"testing": deny})
         hosts.append(host)
         return host
 
@@ -152,46 +59,15 @@ def open_host(acc_home: HostPaths, built_archives: Callable[[str], Path]) -> Ite
 # --- run ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_run_reports_each_test_with_its_outcome_message_location_and_skip_reason(
-    project: Path, open_host: Callable[..., PluginHost]
-) -> None:
-    before = files_in(project)
-    result = open_host(project).run("testing", "run", {})
-
-    assert (result["exit_code"], result["status"]) == (1, "failed")
-    assert result["meaning"] == "some tests failed or errored"
-    assert {k: v for k, v in result["totals"].items() if k != "duration"} == {
-        "tests": 4,
-        "passed": 2,
-        "failed": 1,
-        "error": 0,
-        "skipped": 1,
-    }
-    assert without_timing(result["tests"]) == [
-        {"node_id": ADD, "outcome": "passed"},
-        SUBTRACT_FAILURE,
-        {"node_id": LATER, "outcome": "skipped", "skip_reason": "not written yet"},
-        {"node_id": PUSH, "outcome": "passed"},
-    ]
-    failure = result["tests"][1]
-    assert "E       AssertionError: subtract is broken" in failure["traceback"]
-    assert result["tests_truncated"] is False
-    assert result["history"] == {"recorded": True, "run": 1}
-    assert files_in(project) == before, "no .pytest_cache, no __pycache__: the project is unchanged"
-
-
-@pytest.mark.slow
-def test_run_of_a_node_id_runs_only_that_test(project: Path, open_host: Callable[..., PluginHost]) -> None:
+def test_run_of_a_node_id_runs_only_that_test(project: Path, open_host: Callable[..., CPythonHost]) -> None:
     result = open_host(project).run("testing", "run", {"paths": [ADD]})
     assert (result["exit_code"], result["status"]) == (0, "passed")
     assert without_timing(result["tests"]) == [{"node_id": ADD, "outcome": "passed"}]
     assert result["totals"]["tests"] == 1
 
 
-@pytest.mark.slow
 def test_run_with_a_keyword_selects_tests_by_name_and_can_leave_out_passed_ones(
-    project: Path, open_host: Callable[..., PluginHost]
+    project: Path, open_host: Callable[..., CPythonHost]
 ) -> None:
     host = open_host(project)
     by_keyword = host.run("testing", "run", {"keyword": "register or subtract"})
@@ -205,9 +81,8 @@ def test_run_with_a_keyword_selects_tests_by_name_and_can_leave_out_passed_ones(
     assert problems_only["totals"]["passed"] == 2, "totals still count the passed tests"
 
 
-@pytest.mark.slow
 def test_run_in_a_project_without_tests_says_no_tests_were_collected(
-    tmp_path: Path, open_host: Callable[..., PluginHost]
+    tmp_path: Path, open_host: Callable[..., CPythonHost]
 ) -> None:
     project = make_project(tmp_path / "untested", with_tests=False)
     result = open_host(project).run("testing", "run", {})
@@ -224,9 +99,8 @@ def test_run_in_a_project_without_tests_says_no_tests_were_collected(
     assert result["history"] == {"recorded": False, "reason": "no test ran"}
 
 
-@pytest.mark.slow
 def test_a_test_file_that_does_not_import_is_an_error_of_that_file(
-    project: Path, open_host: Callable[..., PluginHost]
+    project: Path, open_host: Callable[..., CPythonHost]
 ) -> None:
     (project / "tests" / "test_broken.py").write_text("def test_syntax(:\n    pass\n")
     result = open_host(project).run("testing", "run", {})
@@ -241,7 +115,6 @@ def test_a_test_file_that_does_not_import_is_an_error_of_that_file(
     ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("selection", "message"),
     [
@@ -258,7 +131,7 @@ def test_a_test_file_that_does_not_import_is_an_error_of_that_file(
     ],
 )
 def test_hostile_selections_are_refused_clearly_before_pytest_runs(
-    project: Path, open_host: Callable[..., PluginHost], selection: dict[str, Any], message: str
+    project: Path, open_host: Callable[..., CPythonHost], selection: dict[str, Any], message: str
 ) -> None:
     host = open_host(project)
     with pytest.raises(PluginFailed) as refused:
@@ -268,105 +141,11 @@ def test_hostile_selections_are_refused_clearly_before_pytest_runs(
     assert host.run("testing", "regressions", {})["latest_run"] is None, "nothing ran"
 
 
-@pytest.mark.slow
-def test_run_without_the_kv_grant_still_reports_and_says_history_was_not_recorded(
-    project: Path, open_host: Callable[..., PluginHost]
-) -> None:
-    host = open_host(project, deny=("kv",))
-    result = host.run("testing", "run", {"paths": [ADD]})
-    assert result["status"] == "passed"
-    assert result["history"]["recorded"] is False and "kv" in result["history"]["reason"]
-    with pytest.raises(PluginFailed) as refused:
-        host.run("testing", "regressions", {})
-    assert refused.value.kind == "denied"
-
-
-# --- regressions --------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_regressions_lists_tests_that_passed_before_and_fail_now(
-    project: Path, open_host: Callable[..., PluginHost]
-) -> None:
-    host = open_host(project)
-    assert host.run("testing", "regressions", {}) == {
-        "latest_run": None,
-        "regressions": [],
-        "fixed": [],
-        "still_failing": [],
-        "new_failures": [],
-        "note": "no test run is recorded yet: use the run command first",
-    }
-    host.run("testing", "run", {})
-    first = host.run("testing", "regressions", {})
-    assert first["latest_run"] == 1
-    assert first["new_failures"] == [
-        {
-            "node_id": SUBTRACT,
-            "now": "failed",
-            "before": None,
-            "before_run": None,
-            "message": "AssertionError: subtract is broken",
-            "location": {"file": FILE, "line": 11},
-        }
-    ]
-    assert first["regressions"] == [] and first["fixed"] == [] and first["still_failing"] == []
-
-    # add() breaks; subtract() gets fixed by changing what the test expects.
-    (project / "calc.py").write_text(CALC.replace("return a + b", "return a - b"))
-    (project / FILE).write_text(TESTS.replace("subtract(3, 1) == 5", "subtract(3, 1) == 2"))
-    host.run("testing", "run", {})
-    second = host.run("testing", "regressions", {})
-    assert second["latest_run"] == 2
-    assert second["regressions"] == [
-        {
-            "node_id": ADD,
-            "now": "failed",
-            "before": "passed",
-            "before_run": 1,
-            "message": "assert -1 == 3",
-            "location": {"file": FILE, "line": 7},
-        }
-    ]
-    assert second["fixed"] == [{"node_id": SUBTRACT, "now": "passed", "before": "failed", "before_run": 1}]
-    assert second["still_failing"] == [] and second["new_failures"] == []
-
-
 # --- coverage -----------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not HAS_COVERAGE, reason="coverage.py is not installed")
-def test_coverage_summarises_each_file_and_the_total(project: Path, open_host: Callable[..., PluginHost]) -> None:
-    before = files_in(project)
-    result = open_host(project).run("testing", "coverage", {})
-    assert result == {
-        "available": True,
-        "measured": True,
-        "exit_code": 1,
-        "status": "failed",
-        "meaning": "some tests failed or errored",
-        "totals": {"files": 1, "statements": 18, "covered": 15, "missing": 3, "percent": 83.33},
-        "files": [
-            {
-                "path": "calc.py",
-                "statements": 18,
-                "covered": 15,
-                "missing": 3,
-                "percent": 83.33,
-                "missing_lines": "13, 28, 32",
-            }
-        ],
-        "files_truncated": False,
-    }
-    with_tests = open_host(project).run("testing", "coverage", {"include_tests": True, "paths": [ADD]})
-    assert sorted(f["path"] for f in with_tests["files"]) == ["calc.py", FILE]
-    assert files_in(project) == before, "no .coverage file is left in the project"
-
-
-@pytest.mark.slow
 def test_coverage_without_coverage_py_says_it_is_unavailable(
-    project: Path, tmp_path: Path, open_host: Callable[..., PluginHost], monkeypatch: pytest.MonkeyPatch
+    project: Path, tmp_path: Path, open_host: Callable[..., CPythonHost], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if shutil.which("coverage", path=SAFE_PATH):
         pytest.skip("a coverage program is installed system-wide")
@@ -386,81 +165,9 @@ def test_coverage_without_coverage_py_says_it_is_unavailable(
 
 # --- skeletons ----------------------------------------------------------------------------------
 
-CALC_SKELETON = '''"""Tests for calc.
 
-Generated by the acc testing plugin: replace each `...` with real values;
-every test fails until then."""
-
-from calc import Register, multiply
-
-
-def test_multiply():
-    result = multiply(a=..., b=...)
-    assert result == ...
-
-
-def test_register_total():
-    register = Register(start=...)
-    result = register.total()
-    assert result == ...
-
-
-def test_register_describe():
-    result = Register.describe(kind=...)
-    assert result == ...
-'''
-
-
-@pytest.mark.slow
-def test_skeletons_stub_the_public_functions_and_methods_no_test_references(
-    project: Path, open_host: Callable[..., PluginHost]
-) -> None:
-    host = open_host(project)
-    result = host.run("testing", "skeletons", {})
-    assert {k: v for k, v in result.items() if k != "modules"} == {
-        "path": ".",
-        "files_scanned": 4,
-        "files_truncated": False,
-        "public_callables": 7,
-        "tested": 3,
-        "untested": 4,
-        "skipped": [],
-    }
-    calc, text = result["modules"]
-    assert {k: v for k, v in calc.items() if k != "code"} == {
-        "source": "calc.py",
-        "module": "calc",
-        "test_file": "tests/test_calc.py",
-        "test_file_exists": True,
-        "untested": [
-            {"name": "multiply", "kind": "function", "line": 12},
-            {"name": "Register.total", "kind": "method", "line": 27},
-            {"name": "Register.describe", "kind": "staticmethod", "line": 31},
-        ],
-    }
-    assert calc["code"] == CALC_SKELETON
-    assert {k: v for k, v in text.items() if k != "code"} == {
-        "source": "pkg/text.py",
-        "module": "pkg.text",
-        "test_file": "tests/test_text.py",
-        "test_file_exists": False,
-        "untested": [{"name": "shout", "kind": "function", "line": 1}],
-    }
-    assert "from pkg.text import shout\n" in text["code"]
-
-    # The stubs are real tests: they import, run, and fail until someone fills them in.
-    (project / "tests" / "test_generated.py").write_text(calc["code"])
-    ran = host.run("testing", "run", {"paths": ["tests/test_generated.py"]})
-    assert [(t["node_id"].split("::")[1], t["outcome"]) for t in ran["tests"]] == [
-        ("test_multiply", "failed"),
-        ("test_register_total", "failed"),
-        ("test_register_describe", "failed"),
-    ]
-
-
-@pytest.mark.slow
 def test_skeletons_of_a_subdirectory_and_a_file_that_does_not_parse(
-    project: Path, open_host: Callable[..., PluginHost]
+    project: Path, open_host: Callable[..., CPythonHost]
 ) -> None:
     (project / "pkg" / "broken.py").write_text("def broken(:\n")
     result = open_host(project).run("testing", "skeletons", {"path": "pkg"})

@@ -12,7 +12,7 @@ from registry.seed import OFFICIAL_PUBLISHER, official_sources, seed
 from tests.helpers import TEST_CACHE
 
 pytestmark = pytest.mark.slow
-OFFICIAL = ["code-quality", "docs", "git", "project-stats", "testing"]
+OFFICIAL = ["code-quality", "deps", "docs", "files", "format", "git", "github", "profile", "project-stats", "testing"]
 
 
 def test_seed_publishes_every_official_plugin_once(registry_config: RegistryConfig, client: FlaskClient) -> None:
@@ -41,4 +41,8 @@ def test_seed_publishes_every_official_plugin_once(registry_config: RegistryConf
 
 def test_official_sources_put_dependencies_first() -> None:
     names = [path.name for path in official_sources()]
-    assert sorted(names) == ["code_quality", "docs", "example", "git", "testing"]
+    assert sorted(names) == [
+        "code_quality", "deps", "docs", "example", "files", "format", "git", "github", "profile", "testing"
+    ]  # fmt: skip
+    assert names.index("git") < names.index("docs"), "docs depends on git"
+    assert names.index("files") < names.index("format"), "format depends on files"

@@ -1,19 +1,29 @@
 """Capability `process`, bound: run a granted program through the engine with the host's profiles.
 
-`engine.py` launches, bounds and collects; `profiles/` holds the host's knowledge of
-individual programs (git, pytest and coverage, python). `bind` hands the engine the
-profiles of the granted programs, narrowed as the manifest asks.
+`engine.py` launches (in the OS sandbox of `host.confinement`), bounds and collects;
+`profiles/` holds the host's knowledge of individual programs (git, pytest and
+coverage, python). `bind` hands the engine the profiles of the granted programs,
+narrowed as the manifest asks, and says whether the plugin may write the project
+anyway (an fs read-write grant), in which case its programs may too.
+
+When no OS sandbox works here, each call is refused (`SandboxUnavailable`, `denied` for
+the guest) and the refusal is also handed to the host (`BindContext.fail_run`), so the
+user sees it and how to fix it even if the plugin swallows the error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from host.capabilities.binding import BindContext, Binding, scope_as
+from host.capabilities.errors import LimitExceeded, SandboxUnavailable
 from host.capabilities.process.engine import ProcessOutput, ProcessScope, ProgramProfile, run_program
 from host.capabilities.process.profiles import PROFILES, warning_for
+from host.deadline import current_deadline
 from sdk.capabilities import Capability
+from sdk.capabilities.fs import FsCapability
 from sdk.capabilities.process import ProcessCapability
 
 
@@ -24,12 +34,43 @@ def bind(capability: Capability, context: BindContext) -> Binding:
         project_dir=context.project_dir or Path.cwd(),
         user_config_environment=context.user_config_environment,
         profiles=profiles_for(process),
+        project_writable=writes_project(context),
     )
 
     def run(program: str, args: list[str], stdin: bytes) -> ProcessOutput:
-        return run_program(scope, program, list(args), bytes(stdin))
+        try:
+            return run_within_deadline(scope, program, list(args), bytes(stdin))
+        except SandboxUnavailable as refused:
+            context.fail_run(refused.error)
+            raise
 
     return Binding(functions={"run": run})
+
+
+def writes_project(context: BindContext) -> bool:
+    """Whether the plugin holds a granted fs read-write capability on the project (a
+    read-write fs the user granted for reading only does not count)."""
+    fs = context.manifest.capabilities.get("fs")
+    return "fs" in context.granted and "fs" not in context.read_only and isinstance(fs, FsCapability) and fs.writable
+
+
+def run_within_deadline(scope: ProcessScope, program: str, args: list[str], stdin: bytes) -> ProcessOutput:
+    """`run_program`, its timeout capped by the plugin call's deadline (`host.deadline`).
+
+    The grant's timeout bounds one program; the plugin's limit bounds the whole call, so
+    a program (or git waiting on a lock) stops at whichever comes first.
+    """
+    deadline = current_deadline()
+    if deadline is None or deadline.remaining() >= scope.timeout_seconds:
+        return run_program(scope, program, args, stdin)
+    if deadline.expired():
+        raise LimitExceeded(f"{program} was not started: {deadline.describe()} has run out")
+    try:
+        return run_program(replace(scope, timeout_seconds=max(deadline.remaining(), 0.001)), program, args, stdin)
+    except LimitExceeded as e:
+        if not deadline.expired():
+            raise
+        raise LimitExceeded(f"program {program} was stopped at {deadline.describe()}") from e
 
 
 def profiles_for(process: ProcessCapability) -> Mapping[str, ProgramProfile]:

@@ -8,12 +8,20 @@ A call is bounded on every side:
 - **its arguments**: strings without NUL, count and total size capped, then checked by
   the program's profile, if the host has one (`host.capabilities.process.profiles`:
   git, pytest and coverage, python);
-- **where**: the working directory is the project directory;
+- **what it can reach**: every launch, the program's and the profile's own queries
+  alike, runs in the OS sandbox of `host.confinement` (bubblewrap, else Landlock). The
+  program sees the project (read-only unless its profile says this call writes, as
+  `git commit` does, or the plugin holds an fs read-write grant), a fresh empty HOME,
+  a private /tmp, the system's programs and libraries read-only, and the extra
+  read-only paths its profile names (the interpreter's venv); nothing else of the
+  user's files, no network, and every descendant dies with the call. If no sandbox
+  works here, the call is refused (`SandboxUnavailable`), unless the user set
+  ACC_UNCONFINED_PROCESSES_DANGEROUS=1;
 - **what it inherits**: nothing from `os.environ`; `HOME` is a fresh empty directory per
-  call, so the user's dotfiles (`~/.gitconfig`, `~/.netrc`, ...) are never read by the
-  program;
+  call (shared by the call's launches, deleted afterwards);
 - **how long and how much**: a deadline after which the whole process group is killed,
-  and a cap on each of stdout and stderr after which it is killed too.
+  a cap on each of stdout and stderr after which it is killed too, and rlimits (CPU
+  time, processes, file size) inside the sandbox.
 
 The engine knows no program by name: the table of profiles is handed to it in the
 `ProcessScope` (by `host.capabilities.process.bind`), so a profile is a plug-in of the
@@ -21,10 +29,11 @@ host, never an import of the engine.
 
 Errors (all `host.capabilities.errors.CapabilityError`; the guest sees the `kind`):
 
-    Invalid        malformed request: bad program name, NUL in an argument
-    Denied         not granted: the program, or what its profile refuses
-    LimitExceeded  too many or too large arguments or stdin; the program ran past its deadline
-    Failed         the project directory is missing, the program is not installed or cannot start
+    Invalid             malformed request: bad program name, NUL in an argument
+    Denied              not granted: the program, or what its profile refuses
+    SandboxUnavailable  (a Denied) no OS sandbox works on this system
+    LimitExceeded       too many or too large arguments or stdin; the program ran past its deadline
+    Failed              the project directory is missing, the program is not installed or cannot start
 
 Running out of output space is not an error: the result says `truncated=True` and the
 guest decides. POSIX only (process groups, `os.killpg`).
@@ -33,7 +42,9 @@ guest decides. POSIX only (process groups, `os.killpg`).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import select
 import selectors
 import shutil
 import signal
@@ -45,10 +56,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from host.capabilities.errors import Denied, Failed, Invalid, LimitExceeded
+from host.capabilities.errors import Denied, Failed, Invalid, LimitExceeded, SandboxUnavailable
+from host.confinement import (
+    Confinement,
+    ConfinementUnavailable,
+    Limits,
+    Mechanism,
+    confined_command,
+    mechanism_in_force,
+)
 
 __all__ = [
     "SAFE_PATH",
+    "CallSandbox",
     "Launch",
     "ProcessOutput",
     "ProcessScope",
@@ -59,6 +79,7 @@ __all__ = [
 
 KiB = 1024
 MiB = 1024 * KiB
+GiB = 1024 * MiB
 
 #: The only directories programs are looked up in, and the child's `PATH`. System
 #: directories are writable only by root, so a name resolves to what the administrator
@@ -90,13 +111,30 @@ class ProcessScope:
     #: when the project's repository sets none. Programs never see these variables. Empty:
     #: only the repository's own identity counts.
     user_config_environment: Mapping[str, str] = field(default_factory=dict)
+    #: The plugin may change the project's files itself (an fs read-write grant), so the
+    #: programs it runs may too. Otherwise a program sees the project read-only, unless its
+    #: profile says this call writes (`git commit`).
+    project_writable: bool = False
+    #: Processes (threads count) a launch may have at once, and the largest file it may write.
+    max_processes: int = 256
+    max_file_bytes: int = 1 * GiB
+    #: The OS sandbox mechanism, asked before each call: the one detected on this system
+    #: (detected once per process). Raises `ConfinementUnavailable` when there is none.
+    confinement: Callable[[], Mechanism] = mechanism_in_force
 
     def __post_init__(self) -> None:
         # A zero or negative limit would be a silent "no limit" or "never works"; both are
         # host configuration bugs, so fail loudly where the scope is built.
         if not self.timeout_seconds > 0:
             raise ValueError("timeout_seconds must be positive")
-        for name in ("max_output_bytes", "max_stdin_bytes", "max_args", "max_arg_bytes"):
+        for name in (
+            "max_output_bytes",
+            "max_stdin_bytes",
+            "max_args",
+            "max_arg_bytes",
+            "max_processes",
+            "max_file_bytes",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
 
@@ -117,12 +155,25 @@ class ProcessOutput:
 
 
 @dataclass(frozen=True)
+class CallSandbox:
+    """The OS sandbox every launch of one call runs in (the program's and its preflights')."""
+
+    mechanism: Mechanism
+    #: The call's private HOME, shared by its launches and deleted after the call.
+    scratch_dir: Path
+    project_writable: bool
+    #: Host paths shown read-only besides the system's: the profile's (the interpreter's venv).
+    read_only_paths: tuple[Path, ...]
+    limits: Limits
+
+
+@dataclass(frozen=True)
 class Launch:
     """Everything fixed for one `run_program` call; preflight checks run through it too.
 
     A preflight (git's repository vetting) runs the same executable with the same
-    scrubbed environment and shares the call's deadline, so it can neither see more
-    nor take longer than the plugin's own command.
+    scrubbed environment, in the same OS sandbox (see `reading`), and shares the call's
+    deadline, so it can neither see more nor take longer than the plugin's own command.
     """
 
     program: str
@@ -131,6 +182,7 @@ class Launch:
     environment: Mapping[str, str]
     deadline: float  # a time.monotonic() value
     timeout_seconds: float
+    sandbox: CallSandbox
     #: From `ProcessScope.user_config_environment`; for preflights only, never the program.
     user_config_environment: Mapping[str, str] = field(default_factory=dict)
 
@@ -140,12 +192,20 @@ class Launch:
         *,
         max_output: int,
         stdin: bytes = b"",
-        cwd: Path | None = None,
+        show: Sequence[Path] = (),
+        home: Path | None = None,
     ) -> ProcessOutput:
-        """Run the executable with `argv_tail`; raise `LimitExceeded` past the deadline."""
+        """Run the executable with `argv_tail`, confined; raise `LimitExceeded` past the deadline.
+
+        `show` adds host paths the launch sees read-only, and `home` sets its HOME: for a
+        host-run query only (git's identity query shows exactly the user's git config
+        files, at their place in the user's home), never for the plugin's program.
+        """
+        confinement = self._confinement(show, home)
         outcome = _execute(
+            self.sandbox.mechanism,
+            confinement,
             [self.executable, *argv_tail],
-            cwd=cwd or self.project_dir,
             env=self.environment,
             stdin=stdin,
             deadline=self.deadline,
@@ -158,6 +218,23 @@ class Launch:
             )
         return outcome.output
 
+    def reading(self) -> Launch:
+        """This launch with the project read-only: for preflights, which only look."""
+        return replace(self, sandbox=replace(self.sandbox, project_writable=False))
+
+    def _confinement(self, show: Sequence[Path], home: Path | None) -> Confinement:
+        try:
+            return Confinement(
+                project_dir=self.project_dir,
+                scratch_dir=self.sandbox.scratch_dir,
+                project_writable=self.sandbox.project_writable,
+                read_only_paths=(*self.sandbox.read_only_paths, *show),
+                limits=self.sandbox.limits,
+                home_dir=home,
+            )
+        except ValueError as error:  # e.g. a project that contains the temporary directory
+            raise Failed(f"cannot confine {self.program} here: {error}") from error
+
 
 def _unrestricted(args: list[str], project_dir: Path) -> list[str]:
     """The check of a program without a profile: the generic checks are all there is."""
@@ -166,6 +243,14 @@ def _unrestricted(args: list[str], project_dir: Path) -> list[str]:
 
 def _no_environment(project_dir: Path) -> dict[str, str]:
     return {}
+
+
+def _reads_only(args: list[str]) -> bool:
+    return False
+
+
+def _nothing_more(executable: str) -> tuple[Path, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -182,20 +267,31 @@ class ProgramProfile:
     - `execute(argv_tail, launch, stdin, max_output)` runs the program in place of the
       single `launch.run(argv_tail)`, for a program whose result takes more than one
       process (coverage: measure, then report).
+    - `writes(args)` says whether this call changes the project (`git commit`): only
+      then does the program see the project read-write (an fs read-write grant aside).
+      The host decides it from the checked arguments; a profile that cannot tell says
+      False, and a program that tries to write anyway fails ("read-only file system").
+    - `read_only_paths(executable)` names the host paths the program needs to run
+      besides the system's, shown read-only (the interpreter's venv and base install).
     - `search_interpreter_dir` looks the program up in the directory of the running
       interpreter first (see `_interpreter_dir`).
     - `warning` is what the consent prompt says about granting the program.
     - `subcommands`: the subcommands the profile allows (the first argument), when the
       program has them; a manifest may narrow them (`narrowed`), never widen them.
+    - `executable`: the program file to run when the granted name is not one (`cprofile`
+      runs `python`, in the narrow way its profile allows); None: the name itself.
     """
 
     check_args: Callable[[list[str], Path], list[str]] = _unrestricted
     environment: Callable[[Path], dict[str, str]] = _no_environment
     preflight: Callable[[list[str], Launch], Mapping[str, str] | None] | None = None
     execute: Callable[[list[str], Launch, bytes, int], ProcessOutput] | None = None
+    writes: Callable[[list[str]], bool] = _reads_only
+    read_only_paths: Callable[[str], tuple[Path, ...]] = _nothing_more
     search_interpreter_dir: bool = False
     warning: str = ""
     subcommands: frozenset[str] | None = None
+    executable: str | None = None
 
     def narrowed(self, program: str, allowed: Sequence[str]) -> ProgramProfile:
         """This profile, allowing only the subcommands `allowed` (a manifest's narrowing).
@@ -227,8 +323,9 @@ class ProgramProfile:
 def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: bytes) -> ProcessOutput:
     """Run `program` with `args` in the project, as the `process` grant in `scope` allows.
 
-    Raises `Invalid`, `Denied`, `LimitExceeded` or `Failed` (see the module docstring). A
-    non-zero exit status is not an error: it is returned for the guest to judge.
+    Raises `Invalid`, `Denied` (`SandboxUnavailable` when nothing can confine the program),
+    `LimitExceeded` or `Failed` (see the module docstring). A non-zero exit status is not
+    an error: it is returned for the guest to judge.
     """
     _check_program_name(scope, program)
     arg_list = _check_args(scope, args)
@@ -239,22 +336,33 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
         raise LimitExceeded(
             f"stdin for {program} is {len(stdin)} bytes; the process grant allows at most {scope.max_stdin_bytes}"
         )
+    # No sandbox, no program: refused before anything of the call is looked at further.
+    mechanism = _mechanism(scope)
     project_dir = _project_directory(scope)
     profile = scope.profiles.get(program, _NO_PROFILE)
     argv_tail = profile.check_args(arg_list, project_dir)
 
     search_path = _search_path(profile)
-    executable = shutil.which(program, path=search_path)
+    file_name = profile.executable or program
+    executable = shutil.which(file_name, path=search_path)
     if executable is None:
-        raise Failed(f"program not found: {program} (looked in {search_path})")
+        raise Failed(f"program not found: {file_name} (looked in {search_path})")
 
+    limits = Limits(
+        # Per process, and never before the deadline: a process cannot use more CPU time
+        # than the wall time multiplied by the cores. A backstop for the deadline.
+        cpu_seconds=math.ceil(scope.timeout_seconds * (os.cpu_count() or 1)) + 1,
+        processes=scope.max_processes,
+        file_size_bytes=scope.max_file_bytes,
+    )
     deadline = time.monotonic() + scope.timeout_seconds
     # A fresh HOME per call, deleted afterwards: nothing of the user's home is visible and
     # nothing one call leaves there (caches, config a tool writes) leaks into the next.
-    with tempfile.TemporaryDirectory(prefix="acc-home-", ignore_cleanup_errors=True) as home:
+    with tempfile.TemporaryDirectory(prefix="acc-home-", ignore_cleanup_errors=True) as home_text:
+        home = Path(home_text).resolve()
         environment = {
             "PATH": search_path,
-            "HOME": home,
+            "HOME": str(home),
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "TZ": "UTC",
@@ -267,6 +375,13 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
             environment=environment,
             deadline=deadline,
             timeout_seconds=scope.timeout_seconds,
+            sandbox=CallSandbox(
+                mechanism=mechanism,
+                scratch_dir=home,
+                project_writable=scope.project_writable or profile.writes(arg_list),
+                read_only_paths=profile.read_only_paths(executable),
+                limits=limits,
+            ),
             user_config_environment=scope.user_config_environment,
         )
         if profile.preflight is not None:
@@ -276,6 +391,14 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
         if profile.execute is not None:
             return profile.execute(argv_tail, launch, stdin, scope.max_output_bytes)
         return launch.run(argv_tail, stdin=stdin, max_output=scope.max_output_bytes)
+
+
+def _mechanism(scope: ProcessScope) -> Mechanism:
+    """The OS sandbox to launch in, or the refusal of the call when there is none."""
+    try:
+        return scope.confinement()
+    except ConfinementUnavailable as error:
+        raise SandboxUnavailable(error) from error
 
 
 # --- generic checks ---------------------------------------------------------------------
@@ -373,29 +496,40 @@ class _Collected:
 
 
 def _execute(
+    mechanism: Mechanism,
+    confinement: Confinement,
     argv: list[str],
     *,
-    cwd: Path,
     env: Mapping[str, str],
     stdin: bytes,
     deadline: float,
     max_output: int,
 ) -> _Outcome:
     try:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            shell=False,
-            close_fds=True,
-            # Its own process group, so everything it spawns can be killed at once.
-            start_new_session=True,
-        )
-    except OSError as error:
-        raise Failed(f"could not start {argv[0]}: {error.strerror or error}") from error
+        launchable = confined_command(mechanism, confinement, argv, env, report_keeper=True)
+    except ValueError as error:  # a program or path the sandbox cannot show
+        raise Failed(f"cannot confine {argv[0]}: {error}") from error
+    with launchable:
+        try:
+            process = subprocess.Popen(
+                launchable.argv,
+                cwd=launchable.cwd,
+                env=launchable.env,
+                pass_fds=launchable.pass_fds,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                shell=False,
+                close_fds=True,
+                # Its own process group, so everything it spawns can be killed at once
+                # (the sandbox takes every descendant down with its launch).
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise Failed(f"could not start {argv[0]}: {error.strerror or error}") from error
+        # The sandbox's keeper (bubblewrap's PID namespace init, the Landlock supervisor):
+        # when it is gone, so is every process of the launch, setsid or not.
+        keeper = launchable.keeper(max(0.0, deadline - time.monotonic()))
     try:
         collected = _collect(process, stdin, deadline, max_output)
     finally:
@@ -405,6 +539,8 @@ def _execute(
         _kill_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel:
             process.wait(timeout=_REAP_SECONDS)  # subprocess reaps it later
+        # The launch can exit (or die) a moment before its sandbox's teardown is over.
+        _wait_for_exit([keeper] if keeper is not None else [], _REAP_SECONDS)
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
@@ -418,6 +554,19 @@ def _execute(
         ),
         timed_out=collected.timed_out,
     )
+
+
+def _wait_for_exit(pidfds: list[int], seconds: float) -> None:
+    """Wait (at most `seconds`) until each process of `pidfds` has exited; close them."""
+    deadline = time.monotonic() + seconds
+    try:
+        for fd in pidfds:
+            remaining = deadline - time.monotonic()
+            if remaining > 0:
+                select.select([fd], [], [], remaining)
+    finally:
+        for fd in pidfds:
+            os.close(fd)
 
 
 def _kill_group(pgid: int) -> None:

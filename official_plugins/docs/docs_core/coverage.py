@@ -1,7 +1,8 @@
 """Docstring coverage: which public definitions have a docstring.
 
 Counted: each module, class, function and method of the API model (`pyapi`), which
-already holds only public names unless private ones were asked for. Special methods
+already holds only public names unless private ones were asked for. Test modules
+(`is_test_file`) are left out unless asked for: a test function needs no docstring. Special methods
 (`__init__`, `__repr__`, ...) are never counted: the class docstring and Python's data
 model document them. A property counts once, with its getter.
 """
@@ -61,6 +62,19 @@ def meets(documented: int, total: int, threshold: float) -> bool:
     """Whether the exact ratio (not the rounded percentage) reaches `threshold` percent."""
     # The epsilon absorbs float noise in a threshold computed as a ratio (e.g. 5/7*100).
     return total == 0 or documented * 100.0 >= threshold * total - 1e-9
+
+
+def is_test_file(path: str) -> bool:
+    """A test module, whose functions are tests, not API: test_*.py, *_test.py, conftest.py,
+    or any file under a tests/ or test/ directory (pytest's conventions)."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(part in ("tests", "test") for part in parts[:-1])
+    )
 
 
 def _is_special(name: str) -> bool:

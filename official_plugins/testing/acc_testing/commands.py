@@ -42,7 +42,9 @@ def run(
             "pytest's report was larger than the host's output limit; run a subset (paths, keyword or marker)"
         )
     status, meaning = exit_meaning(completed.status)
-    result: dict = {"exit_code": completed.status, "status": status, "meaning": meaning}
+    _refuse_unusable_run(status, meaning, completed)
+    # `passed` is the command's verdict (plugin.toml): `acc plugin run` exits 1 when it is false.
+    result: dict = {"exit_code": completed.status, "status": status, "meaning": meaning, "passed": status == "passed"}
     try:
         xml = junit.extract_report(completed.stdout)
         report = junit.parse_report(xml) if xml is not None else None
@@ -71,7 +73,7 @@ def coverage(
     include_tests: bool = False,
     max_files: int = 500,
 ) -> dict:
-    args = ["run", "-m", "pytest", "-p", "no:terminal", *selection_args(paths or [], keyword, marker)]
+    args = ["run", "-m", "pytest", *selection_args(paths or [], keyword, marker)]
     try:
         completed = acc_plugin.process.run("coverage", args)
     except Failed as e:
@@ -88,6 +90,7 @@ def coverage(
             "coverage's report was larger than the host's output limit; run a subset (paths, keyword or marker)"
         )
     status, meaning = exit_meaning(completed.status)
+    _refuse_unusable_run(status, meaning, completed)
     result: dict = {"available": True, "exit_code": completed.status, "status": status, "meaning": meaning}
     if not completed.stdout.strip():
         result.update(measured=False, output=_output_tail(completed))
@@ -191,6 +194,14 @@ def _pytest(args: list[str]) -> Completed:
                 "`pytest` program in /usr/local/bin, /usr/bin or /bin); install it there"
             ) from None
         raise
+
+
+def _refuse_unusable_run(status: str, meaning: str, completed: Completed) -> None:
+    """pytest could not run the tests at all: that is an error, not a result about tests."""
+    if status == "usage_error":
+        raise Invalid(f"{meaning}. pytest said:\n{_output_tail(completed)}")
+    if status == "internal_error":
+        raise Failed(f"{meaning}. pytest said:\n{_output_tail(completed)}")
 
 
 def _output_tail(completed: Completed) -> str:

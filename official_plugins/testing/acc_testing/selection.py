@@ -12,8 +12,10 @@ import posixpath
 from acc_plugin import PROJECT, Invalid
 
 #: What the plugin always asks pytest for: the JUnit report (xunit1 has file and line
-#: attributes, which node ids are rebuilt from) on stdout, and nothing else there.
-REPORT_ARGS = ["-p", "no:terminal", "-o", "junit_family=xunit1", "--junitxml=/dev/stdout"]
+#: attributes, which node ids are rebuilt from). The host hands the report back as the
+#: call's stdout and pytest's terminal output as its stderr. The terminal reporter stays
+#: on: a project's addopts (-ra, -q, -v, --tb=short) are its options.
+REPORT_ARGS = ["-o", "junit_family=xunit1", "--junitxml=/dev/stdout"]
 
 EXIT_MEANINGS = {
     0: ("passed", "all collected tests passed"),

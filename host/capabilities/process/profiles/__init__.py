@@ -1,5 +1,8 @@
 """The host's program profiles: the table the process engine is handed.
 
+git, pytest and coverage, python, ruff (report only), cprofile (the project's code under
+Python's profiler, through the interpreter with acc's own script).
+
 A profile is the host's knowledge of one program (its allowed arguments, environment,
 preflight and consent warning). Profiles belong to the host, never to a manifest: a
 manifest may narrow a profile (`subcommands`), never widen it. A program without a
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from host.capabilities.process.engine import ProgramProfile
-from host.capabilities.process.profiles import git, pytest, python
+from host.capabilities.process.profiles import cprofile, git, pytest, python, ruff
 
 PROFILES: Mapping[str, ProgramProfile] = {
     "git": git.PROFILE,
@@ -19,6 +22,8 @@ PROFILES: Mapping[str, ProgramProfile] = {
     "coverage": pytest.COVERAGE,
     "python": python.PROFILE,
     "python3": python.PROFILE,
+    "ruff": ruff.PROFILE,
+    "cprofile": cprofile.PROFILE,
 }
 
 #: What the consent prompt says about a program acc has no profile for.

@@ -2,9 +2,11 @@
 
 Threats: a hostile plugin choosing git's arguments, and a hostile repository (its
 .git/config, .gitattributes, hooks, submodules) choosing what git does with them. The wall
-against both is the OS sandbox every launched program runs in; this profile is the
-second layer, so that git does what the plugin's grant says and fails early and clearly
-when a repository or an argument tries for more. Defences, in the order they apply:
+against both is the OS sandbox every launched program runs in (the engine's; the project
+is read-write only for the subcommands that write, `git_writes`, and every query this
+profile runs is confined too); this profile is the second layer, so that git does what
+the plugin's grant says and fails early and clearly when a repository or an argument
+tries for more. Defences, in the order they apply:
 
 1. Arguments (`check_git_args`): an allowlisted subcommand first, no global options
    (acc sets those), no option that runs a program, writes a file of its choosing,
@@ -21,7 +23,9 @@ when a repository or an argument tries for more. Defences, in the order they app
    for every checked-out submodule (git enters them on `status` and `diff`).
 5. Identity (`_git_identity_environment`): commits are made in the user's name, so the
    host, not the plugin, decides that name: from the repository's config, else the
-   user's global git config, else the commit is refused with instructions.
+   user's global git config, else the commit is refused with instructions. The query
+   that reads it is confined like the rest and sees exactly the user's git config
+   files, read-only, never the rest of the home directory.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ _GIT_REFUSED_OPTIONS: dict[str, str] = {
     "recurse-submodules": "runs git inside submodules with their own configuration",
     "alternate-refs": "runs core.alternateRefsCommand and reads other repositories",
     "resolve-git-dir": "probes paths outside the project",
+    "help": "opens a manual page or web browser, and the repository's config chooses the program (man.viewer)",
 }
 
 #: Long options whose value is a file git reads: allowed only for "-" (stdin) or a file
@@ -177,6 +182,9 @@ _GIT_PROGRAM_KEYS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"remote\..+\.(vcs|uploadpack|receivepack)", "runs a remote helper program"),
         (r"core\.gitproxy", "runs a proxy program"),
         (r"gpg\.ssh\.defaultkeycommand", "runs a program to pick a signing key"),
+        (r"trailer\..+\.(cmd|command)", "runs a program to make commit trailers"),
+        (r"man\..+\.(cmd|path)|man\.viewer", "runs a manual page viewer program"),
+        (r"browser\..+\.(cmd|path)|web\.browser", "runs a web browser program"),
     )
 )
 
@@ -374,7 +382,9 @@ def _vet_git_repository(args: list[str], launch: Launch) -> None:
 
 
 def _git_query(launch: Launch, directory: Path, tail: list[str]) -> ProcessOutput:
-    output = launch.run([*_GIT_PREFIX, *tail], cwd=directory, max_output=_GIT_VET_MAX_OUTPUT)
+    # -C rather than a working directory: the sandbox's is the project, and a submodule
+    # is vetted from its own directory inside it.
+    output = launch.run(["-C", str(directory), *_GIT_PREFIX, *tail], max_output=_GIT_VET_MAX_OUTPUT)
     if output.truncated:
         raise LimitExceeded(
             f"the repository in {directory} is too large for acc to check "
@@ -407,16 +417,20 @@ def _vet_one_repository(
             f"the project has more than {_GIT_VET_MAX_REPOSITORIES} nested repositories; acc does not check that many"
         )
 
+    _check_git_entry(directory, project, where, walked)
+    # One query for where the repository is and whether it has a work tree: each query is a
+    # launch in the OS sandbox, and their set-up is most of a git call's cost. In a bare
+    # repository --show-toplevel fails after the first three answers are printed.
     located = _git_query(
         launch, directory, ["rev-parse", "--absolute-git-dir", "--git-common-dir",
-                            "--is-bare-repository"]
+                            "--is-bare-repository", "--show-toplevel"]
     )  # fmt: skip
-    if located.status != 0:
+    lines = os.fsdecode(located.stdout).splitlines()
+    if located.status != 0 and len(lines) < 3:
         if not submodule and b"not a git repository" in located.stderr:
             return False  # nothing to vet; the plugin's command sees the same
         raise Failed(f"git cannot open {where}: {_git_error(located)}")
-    lines = os.fsdecode(located.stdout).splitlines()
-    if len(lines) != 3:
+    if len(lines) not in (3, 4):
         raise Failed(f"git rev-parse gave unexpected output for {where}")
     git_dir, common_dir, bare = Path(lines[0]), directory / lines[1], lines[2] == "true"
     for name, path in (("git directory", git_dir), ("common git directory", common_dir)):
@@ -431,10 +445,9 @@ def _vet_one_repository(
     _check_git_alternates(common_dir / "objects", project, where, depth=0)
 
     if not bare:
-        top = _git_query(launch, directory, ["rev-parse", "--show-toplevel"])
-        if top.status != 0:
-            raise Failed(f"git cannot find the work tree of {where}: {_git_error(top)}")
-        work_tree = Path(os.fsdecode(top.stdout).rstrip("\n"))
+        if located.status != 0 or len(lines) != 4:
+            raise Failed(f"git cannot find the work tree of {where}: {_git_error(located)}")
+        work_tree = Path(lines[3])
         if work_tree.resolve() != directory:
             raise Denied(
                 f"the work tree of {where} is {work_tree} (core.worktree), not "
@@ -462,6 +475,35 @@ def _vet_one_repository(
             raise Denied(f"the submodule {relative!r} of {where} lies outside the project")
         _vet_one_repository(launch, sub_dir.resolve(), seen, submodule=True, walked=walked)
     return True
+
+
+def _check_git_entry(directory: Path, project: Path, where: str, walked: set[Path]) -> None:
+    """Refuse a `.git` that leads out of the project, checked on the host before git runs.
+
+    Inside the OS sandbox a git directory outside the project does not exist, so git
+    would only say "not a git repository"; this says what is wrong and what acc does
+    instead. A `.git` symlink or `gitdir:` file must lead inside the project, and a
+    `.git` directory must hold no symlink out of it.
+    """
+    entry = directory / ".git"
+    target: Path | None = None
+    if entry.is_symlink():
+        target = entry.resolve()
+    elif entry.is_file():
+        try:
+            with open(entry, "rb") as pointer:
+                first = os.fsdecode(pointer.read(_GIT_VET_MAX_ALTERNATES_BYTES).partition(b"\n")[0]).strip()
+        except OSError as error:
+            raise Failed(f"cannot read {entry}: {error.strerror}") from error
+        if first.startswith("gitdir:"):
+            target = directory / first.removeprefix("gitdir:").strip()
+    elif entry.is_dir():
+        _check_git_directory_contents(entry, project, where, walked)
+    if target is not None and not _inside(str(target), project):
+        raise Denied(
+            f"the git directory of {where} is {target}, outside the project; acc runs git only "
+            "on repositories kept inside the project"
+        )
 
 
 def _check_git_directory_contents(root: Path, project: Path, where: str, walked: set[Path]) -> None:
@@ -577,15 +619,18 @@ _GIT_IDENTITY_SUBCOMMANDS: frozenset[str] = frozenset({"commit", "merge", "stash
 _GIT_IDENTITY_KEYS = r"^(user|author|committer)\.(name|email)$"
 _GIT_IDENTITY_MAX_OUTPUT = 64 * KiB
 
-#: Where the user's own git config is found: git reads ~/.gitconfig and
-#: $XDG_CONFIG_HOME/git/config (default ~/.config/git/config).
-_USER_CONFIG_VARIABLES: tuple[str, ...] = ("HOME", "XDG_CONFIG_HOME")
+#: How many of the user's git config files (with the files they include) the identity
+#: query may see, and how much of each is searched for includes.
+_USER_CONFIG_MAX_FILES = 16
+_USER_CONFIG_MAX_BYTES = 1 * MiB
+_GIT_INCLUDE_KEYS = r"^include(if\..+)?\.path$"
 
 
 def _git_preflight(args: list[str], launch: Launch) -> Mapping[str, str] | None:
-    _vet_git_repository(args, launch)
+    reading = launch.reading()  # vetting and the identity query only look
+    _vet_git_repository(args, reading)
     if args[0] in _GIT_IDENTITY_SUBCOMMANDS:
-        return _git_identity_environment(args[0], launch)
+        return _git_identity_environment(args[0], reading)
     return None
 
 
@@ -599,7 +644,9 @@ def _git_identity_environment(subcommand: str, launch: Launch) -> dict[str, str]
     user's global config (~/.gitconfig, ~/.config/git/config, their includes, such as
     an `includeIf "gitdir:~/work/"` for a work identity) with the repository's own, in
     its usual order. `git config` only reads files, so the user's config cannot run
-    anything here, and only the identity keys are taken from it.
+    anything here, and only the identity keys are taken from it. The query runs in the
+    OS sandbox like every launch, and sees of the user's home exactly those config files
+    (`_user_git_config_files`), read-only.
 
     The variables win over any configuration, and the plugin cannot set variables or
     give `-c` or `commit --author`: the identity is the user's, never the plugin's
@@ -608,17 +655,20 @@ def _git_identity_environment(subcommand: str, launch: Launch) -> dict[str, str]
     (`user.useConfigOnly` in the hardening stops git from inventing one).
     """
     environment = dict(launch.environment)
-    if launch.user_config_environment:
+    user_home = _absolute(launch.user_config_environment.get("HOME", ""))
+    config_home = _absolute(launch.user_config_environment.get("XDG_CONFIG_HOME", ""))
+    shown: tuple[Path, ...] = ()
+    if user_home is not None:
         del environment["GIT_CONFIG_GLOBAL"]
-        for name in _USER_CONFIG_VARIABLES:
-            environment.pop(name, None)
-            value = launch.user_config_environment.get(name)
-            if value:
-                environment[name] = value
+        if config_home is not None:
+            environment["XDG_CONFIG_HOME"] = str(config_home)
+        shown = _user_git_config_files(launch, user_home, config_home or user_home / ".config")
     query = replace(launch, environment=environment)
     output = query.run(
         [*_GIT_PREFIX, "config", "--null", "--get-regexp", _GIT_IDENTITY_KEYS],
         max_output=_GIT_IDENTITY_MAX_OUTPUT,
+        show=shown,
+        home=user_home,
     )
     settings: dict[str, str] = {}
     if output.status == 0 and not output.truncated:  # status 1: no key is set
@@ -640,7 +690,7 @@ def _git_identity_environment(subcommand: str, launch: Launch) -> dict[str, str]
         keys = " or ".join(missing)
         unset = (
             f"neither the project's repository nor your global git config sets {keys}"
-            if launch.user_config_environment
+            if user_home is not None
             else f"the project's repository does not set {keys}"
         )
         raise Failed(
@@ -651,10 +701,89 @@ def _git_identity_environment(subcommand: str, launch: Launch) -> dict[str, str]
     return {variable: value for variable, value in identity.items() if value}
 
 
+def _absolute(text: str) -> Path | None:
+    return Path(os.path.normpath(text)) if text and os.path.isabs(text) else None
+
+
+def _user_git_config_files(launch: Launch, home: Path, config_home: Path) -> tuple[Path, ...]:
+    """The user's global git config files that exist, and every file they include.
+
+    As git names them: $XDG_CONFIG_HOME/git/config and ~/.gitconfig, then what their
+    include.path and includeIf.*.path name (every one, whatever its condition: git
+    decides which apply). A file that mentions no "include" is not asked about; one
+    that does is listed by a confined `git config --file F --no-includes`, so git's own
+    parser reads it. Symlinked config files are followed where they lead.
+    """
+    pending = [config_home / "git" / "config", home / ".gitconfig"]
+    found: list[Path] = []
+    while pending and len(found) < _USER_CONFIG_MAX_FILES:
+        path = pending.pop(0)
+        if path in found or not path.is_file():
+            continue
+        found.append(path)
+        try:
+            with open(path, "rb") as config:
+                head = config.read(_USER_CONFIG_MAX_BYTES)
+        except OSError:
+            continue
+        if b"include" in head.lower():
+            pending.extend(_included_config_files(launch, path, home))
+    return tuple(found)
+
+
+def _included_config_files(launch: Launch, path: Path, home: Path) -> list[Path]:
+    listed = launch.run(
+        [*_GIT_PREFIX, "config", "--file", str(path), "--no-includes", "--null", "--get-regexp", _GIT_INCLUDE_KEYS],
+        max_output=_GIT_IDENTITY_MAX_OUTPUT,
+        show=(path,),
+    )
+    included = []
+    for entry in listed.stdout.split(b"\0"):
+        value = os.fsdecode(entry).partition("\n")[2]
+        if value.startswith("~/"):
+            target = home / value[2:]
+        elif os.path.isabs(value):
+            target = Path(value)
+        elif value and not value.startswith("~"):  # ~user/ is not followed
+            target = path.parent / value  # relative to the including file, as in git
+        else:
+            continue
+        included.append(Path(os.path.normpath(target)))
+    return included
+
+
+def git_writes(args: list[str]) -> bool:
+    """Whether this git command may change the project, so git needs it read-write.
+
+    A subcommand that only reads (status, diff, log, show, ...) runs on a read-only
+    project: `GIT_OPTIONAL_LOCKS=0` keeps git from refreshing the index as it looks.
+    Listing branches, tags or stashes reads too; anything else of a writing subcommand
+    is taken to write.
+    """
+    if not args or args[0] not in _GIT_WRITING:
+        return False
+    subcommand, rest = args[0], args[1:]
+    if subcommand in ("branch", "tag"):
+        return bool(rest) and not any(arg in ("-l", "--list", "--show-current") for arg in rest)
+    if subcommand == "stash":
+        return rest[:1] not in (["list"], ["show"])
+    return True
+
+
+#: Subcommands that change the work tree, the index, refs or config (see `git_writes`).
+_GIT_WRITING: frozenset[str] = frozenset(
+    {
+        "add", "branch", "checkout", "commit", "init", "merge", "mv", "reset", "restore",
+        "rm", "stash", "switch", "symbolic-ref", "tag",
+    }
+)  # fmt: skip
+
+
 #: The profile the process engine is handed for `git`.
 PROFILE = ProgramProfile(
     check_args=check_git_args,
     environment=_git_environment,
     preflight=_git_preflight,
+    writes=git_writes,
     subcommands=GIT_SUBCOMMANDS,
 )

@@ -24,11 +24,14 @@ allowlist, not a denylist (pytest has ~100 options and plugins add more):
   keep `.pytest_cache/` and `__pycache__/` out of the project (the tests themselves may
   of course write what they write).
 
-Why the JUnit report goes to stdout (`--junitxml=/dev/stdout`): the plugin reads the
-project read-only and has no writable place outside it; a report file inside the
-project would change the user's files, and one outside it would be a write anywhere.
-The program's stdout is the one channel the plugin already reads, and a plugin that
-also passes `-p no:terminal` gets nothing else on it.
+The JUnit report: a plugin asks for it with `--junitxml=/dev/stdout` (the only value
+allowed) and gets it as the call's stdout, with pytest's own terminal output as stderr.
+The plugin has no writable place of its own (a report inside the project would change
+the user's files, one outside would be a write anywhere), so acc has pytest write it to
+a file in the call's private HOME (`run_pytest`) and hands that back, read with
+O_NOFOLLOW and capped. Pytest's terminal reporter stays on: a project's `addopts` such
+as `-ra`, `-q`, `-v` or `--tb=short` are options of that reporter, and pytest refuses to
+start when they name a reporter that `-p no:terminal` removed.
 
 `coverage` accepts exactly `run [--branch] -m pytest PYTEST_ARGS` (the pytest part
 checked as above). Coverage needs two processes, one to measure and one to report,
@@ -50,8 +53,18 @@ from pathlib import Path
 from host.capabilities.errors import Denied, Invalid
 from host.capabilities.process.engine import Launch, ProcessOutput, ProgramProfile
 from host.capabilities.process.engine import inside as _inside
+from host.capabilities.process.profiles.python import interpreter_paths
 
-__all__ = ["COVERAGE", "PYTEST", "check_coverage_args", "check_pytest_args", "pytest_environment", "run_coverage"]
+__all__ = [
+    "COVERAGE",
+    "PYTEST",
+    "check_coverage_args",
+    "check_pytest_args",
+    "pytest_environment",
+    "read_capped",
+    "run_coverage",
+    "run_pytest",
+]
 
 #: Options without a value a plugin may give pytest: verbosity, stopping early,
 #: collection only, report shape. None of them runs, reads or writes anything.
@@ -173,6 +186,49 @@ def pytest_environment(project_dir: Path) -> dict[str, str]:
     }
 
 
+#: What a plugin passes to have the JUnit report back as stdout.
+REPORT_TO_STDOUT = "/dev/stdout"
+_JUNIT_OPTIONS = ("--junitxml", "--junit-xml")
+
+
+def run_pytest(argv_tail: list[str], launch: Launch, stdin: bytes, max_output: int) -> ProcessOutput:
+    """Run pytest; when the plugin asked for the JUnit report on stdout, give it there.
+
+    The report is written to a file in the call's private HOME and returned as stdout;
+    pytest's terminal output (stdout and stderr) becomes stderr. Without such a request
+    pytest's output is returned as it is.
+    """
+    report_file = Path(launch.environment["HOME"]) / "junit.xml"
+    redirected = _redirect_report(argv_tail, str(report_file))
+    if redirected is None:
+        return launch.run(argv_tail, stdin=stdin, max_output=max_output)
+    ran = launch.run(redirected, stdin=stdin, max_output=max_output)
+    report, cut = read_capped(report_file, max_output)
+    terminal = (ran.stdout + ran.stderr)[:max_output]
+    return ProcessOutput(ran.status, report, terminal, truncated=cut or ran.truncated)
+
+
+def _redirect_report(argv_tail: list[str], report_file: str) -> list[str] | None:
+    """`argv_tail` with the report sent to `report_file`, or None when no report was asked for."""
+    out: list[str] = []
+    found = False
+    index = 0
+    while index < len(argv_tail):
+        token = argv_tail[index]
+        name, has_value, value = token.partition("=")
+        if name in _JUNIT_OPTIONS and has_value and value == REPORT_TO_STDOUT:
+            out.append(f"--junitxml={report_file}")
+            found = True
+        elif token in _JUNIT_OPTIONS and argv_tail[index + 1 : index + 2] == [REPORT_TO_STDOUT]:
+            out.append(f"--junitxml={report_file}")
+            found = True
+            index += 1
+        else:
+            out.append(token)
+        index += 1
+    return out if found else None
+
+
 def run_coverage(argv_tail: list[str], launch: Launch, stdin: bytes, max_output: int) -> ProcessOutput:
     """Measure the tests, then report: `coverage run` and `coverage json` in one call.
 
@@ -199,7 +255,7 @@ def run_coverage(argv_tail: list[str], launch: Launch, stdin: bytes, max_output:
         ["json", "-q", f"--data-file={data_file}", "-o", str(report_file)],
         max_output=max_output,
     )
-    report, cut = _read_capped(report_file, max_output)
+    report, cut = read_capped(report_file, max_output)
     stderr = (test_output + reported.stdout + reported.stderr)[:max_output]
     return ProcessOutput(measured.status, report, stderr, truncated=cut or reported.truncated)
 
@@ -274,8 +330,8 @@ def _check_option(name: str, value: str | None, project_dir: Path) -> None:
         if setting not in _PYTEST_OVERRIDES.get(key, frozenset()):
             allowed = ", ".join(f"{k}={'|'.join(sorted(v))}" for k, v in _PYTEST_OVERRIDES.items())
             raise Denied(f"pytest option {name} {value!r} is not allowed; acc allows only: {allowed}")
-    elif name in ("--junitxml", "--junit-xml"):
-        if value != "/dev/stdout":
+    elif name in _JUNIT_OPTIONS:
+        if value != REPORT_TO_STDOUT:
             raise Denied(
                 f"pytest's JUnit report may only go to /dev/stdout (got {value!r}): acc "
                 "lets pytest write no file of the plugin's choosing"
@@ -344,7 +400,8 @@ def _config_above(project_dir: Path) -> bool:
     return any(os.path.lexists(parent / name) for parent in project_dir.parents for name in _CONFIG_NAMES)
 
 
-def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
+def read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
+    """A file a program left in the call's private HOME: not a link, regular, at most `limit` bytes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -364,6 +421,8 @@ _TESTS_WARNING = "runs the project's tests: the project's own code runs with you
 PYTEST = ProgramProfile(
     check_args=check_pytest_args,
     environment=pytest_environment,
+    execute=run_pytest,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     warning=_TESTS_WARNING,
 )
@@ -371,6 +430,7 @@ COVERAGE = ProgramProfile(
     check_args=check_coverage_args,
     environment=pytest_environment,
     execute=run_coverage,
+    read_only_paths=interpreter_paths,
     search_interpreter_dir=True,
     warning=_TESTS_WARNING,
 )
