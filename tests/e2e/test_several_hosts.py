@@ -23,6 +23,7 @@ import pytest
 
 from sdk.signing import sign_archive
 from tests.helpers import REPO, TEST_CACHE
+from tests.postgres_kit import drop_database
 from tests.server_kit import ACC, acc, free_port, root_sha256, running_registry
 
 pytestmark = pytest.mark.slow
@@ -90,8 +91,7 @@ def database_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield f"{admin_url.rpartition('/')[0]}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database(admin, name)
     admin.dispose()
 
 
