@@ -53,10 +53,14 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
     lazy={
         "plugin": ("acc_cli.plugin:plugin", "Find, install and run plugins; build, sign and publish your own."),
         "trust": ("acc_cli.trust:trust", "Manage the publisher keys you trust."),
-        "marketplace": ("acc_cli.marketplace:marketplace", "Add, list and remove the marketplaces you install from."),
+        "marketplace": (
+            "acc_cli.marketplace:marketplace",
+            "Add, list, update and remove the marketplaces you install from.",
+        ),
         "registry": ("acc_cli.registry:registry", "Run a marketplace registry: init, serve, users, tokens, keys."),
         "agent": ("acc_cli.agent:agent", "Let Claude work on a project through installed plugins."),
         "doctor": ("acc_cli.doctor:doctor", "Say which OS sandbox confines launched programs; versions, paths."),
+        "mcp": ("acc_cli.mcp:mcp", "Serve installed plugins as sandboxed MCP tools (Claude Code, Cursor, ...)."),
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

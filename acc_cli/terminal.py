@@ -7,7 +7,8 @@ turns that no into an error whose hint names the flag that answers it instead (`
 `--root-sha256`, ...).
 
 Output goes to stdout (`echo`: what the command produces, parseable by scripts) or stderr
-(`err`: warnings, notes, questions about what is happening).
+(`err`: warnings, notes, questions about what is happening). With `--json`, a command
+prints one JSON document on stdout through `emit_json` (the convention: docs/cli.md).
 
 Much of what the CLI prints is someone else's text: a plugin's log lines, errors and
 results, a manifest's reasons, a marketplace's descriptions and yank reasons, a model's
@@ -21,9 +22,10 @@ produced, newlines included (`host.logsink`, `host.consent`).
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -61,17 +63,47 @@ def err(message: str) -> None:
     click.echo(printable(message, multiline=True), err=True)
 
 
+def emit_json(document: Any) -> None:
+    """A command's whole `--json` output: one document on stdout, indented, ASCII only.
+
+    `ensure_ascii` writes every non-ASCII and control character as a `\\u` escape, so no
+    string in it, whoever wrote it, can drive the terminal; a script's JSON parser reads
+    the text back exactly.
+    """
+    # DEL is the one character JSON leaves unescaped that is not printable.
+    click.echo(json.dumps(document, indent=2, ensure_ascii=True).replace("\x7f", "\\u007f"))
+
+
+def read_stdin(limit: int) -> bytes | None:
+    """All of stdin, or None if it is longer than `limit` bytes (read no further than that)."""
+    data: bytes = sys.stdin.buffer.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def human_size(size: int) -> str:
+    """A byte count as people read it: 512 B, 18.2 KB, 3.4 MB (powers of 1000, like `ls --si`)."""
+    if size < 1000:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 999.95 or unit == "TB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def announce(line: str) -> None:
     """A line a library reports while it works: `WARNING...` on stderr, the rest on stdout."""
     click.echo(printable(line, multiline=True), err=line.startswith("WARNING"))
 
 
-def table(rows: Sequence[Sequence[str]]) -> None:
-    """Rows as columns two spaces apart, each as wide as its widest cell, no trailing blanks."""
+def table(rows: Sequence[Sequence[str]], *, indent: str = "") -> None:
+    """Rows as columns two spaces apart, each as wide as its widest cell, no trailing blanks;
+    every line starts with `indent`."""
     rows = [[printable(cell) for cell in row] for row in rows]  # a cell stays in its row and column
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        echo(indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def progress() -> Progress:

@@ -2,7 +2,8 @@
 
 AccError
 ├── StoreError          the local store (ACC_HOME) refused or failed an operation
-│   └── ConsentRequired          a capability or a new publisher key needs a yes, and none was given
+│   ├── ConsentRequired          a capability or a new publisher key needs a yes, and none was given
+│   └── PluginDisabled           the plugin is installed but disabled: it does not run
 ├── TrustError          a key could not be trusted, listed or removed
 ├── LoadError           a component could not be loaded (invalid, undeclared imports, ABI)
 ├── InputError          a command's input is not JSON or breaks its schema; unknown command
@@ -24,6 +25,10 @@ from sdk.terminal_text import printable
 
 class StoreError(AccError):
     """The local plugin store refused or failed an operation."""
+
+
+class PluginDisabled(StoreError):
+    """The plugin is installed but the user disabled it: it does not run and is no tool."""
 
 
 class TrustError(AccError):

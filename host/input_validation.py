@@ -42,8 +42,14 @@ def validate_input(manifest: Manifest, command: str, value: Any, policy: HostPol
     """
     spec = manifest.command(command)
     if spec is None:
-        known = ", ".join(c.name for c in manifest.commands)
-        raise InputError(f"{manifest.name} has no command {command!r}", hint=f"its commands: {known}")
+        from sdk.names import did_you_mean
+
+        names = [c.name for c in manifest.commands]
+        suggestion = did_you_mean(command, names)
+        raise InputError(
+            f"{manifest.name} has no command {command!r}",
+            hint=(f"{suggestion} " if suggestion else "") + f"its commands: {', '.join(names)}",
+        )
     try:
         check_value(value)
     except PluginJsonError as e:

@@ -4,13 +4,18 @@ Only interfaces the manifest declares are linked at all (the import check has al
 refused anything else). A declared capability the user did not grant (it has no
 binding) is linked to stubs that return `denied` with a message saying how to grant it,
 so the plugin can degrade gracefully instead of failing to load.
+
+Two hooks for whoever runs the calls: `on_denied(kind, function)` hears of every refusal
+(a stub of an ungranted kind, or a binding's `Denied` for a scope it does not cover),
+for an audit trail; and once the call's `Interrupt` has fired, every capability call
+fails at once, so a stopped call starts no new host work.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from host import wasmtime_compat
 from host.capabilities.binding import Binding, HostFunction
@@ -20,6 +25,12 @@ from host.wasmtime_compat import HostErr
 from sdk.abi import interface_name
 from sdk.capabilities import KINDS
 from sdk.manifest import Manifest
+
+if TYPE_CHECKING:
+    from host.interrupt import Interrupt
+
+#: Told of each refused capability call: (capability kind, WIT function name).
+DenialObserver = Callable[[str, str], None]
 
 
 def make_record(**fields: Any) -> Any:
@@ -39,14 +50,20 @@ def _lowered(value: Any) -> Any:
     return value
 
 
-def _guarded(fn: HostFunction) -> HostFunction:
+def _guarded(
+    fn: HostFunction, kind: str, name: str, interrupt: Interrupt | None, on_denied: DenialObserver | None
+) -> HostFunction:
     """Turn capability errors into the ABI's error variant; never let Python escape into wasm."""
     from wasmtime.component import Variant
 
     def call(_store: Any, *args: Any) -> Any:
+        if interrupt is not None and interrupt.is_set():
+            return HostErr(Variant("limit", f"the call was stopped: {interrupt.reason}"))
         try:
             return _lowered(fn(*args))
         except CapabilityError as e:
+            if e.kind == "denied" and on_denied is not None:
+                on_denied(kind, name)
             return HostErr(Variant(e.kind, e.message))
         except Exception as e:  # a host bug must reach the guest as an error, not a crash
             return HostErr(Variant("failed", f"host error in capability: {type(e).__name__}: {e}"))
@@ -54,16 +71,26 @@ def _guarded(fn: HostFunction) -> HostFunction:
     return call
 
 
-def _denied(message: str) -> HostFunction:
+def _denied(message: str, kind: str, name: str, on_denied: DenialObserver | None) -> HostFunction:
     from wasmtime.component import Variant
 
     def call(_store: Any, *_args: Any) -> Any:
+        if on_denied is not None:
+            on_denied(kind, name)
         return HostErr(Variant("denied", message))
 
     return call
 
 
-def link(linker: Any, manifest: Manifest, bindings: Mapping[str, Binding], log: LogSink) -> None:
+def link(
+    linker: Any,
+    manifest: Manifest,
+    bindings: Mapping[str, Binding],
+    log: LogSink,
+    *,
+    interrupt: Interrupt | None = None,
+    on_denied: DenialObserver | None = None,
+) -> None:
     """Define every acc:plugin import of the plugin's world on `linker`."""
     wasmtime_compat.install()
     wasmtime_compat.install_fast_bytes()
@@ -81,9 +108,11 @@ def link(linker: Any, manifest: Manifest, bindings: Mapping[str, Binding], log: 
                     if binding is None:
                         instance.add_func(fn_name, _denied(
                             f"{manifest.name} was not granted the {kind} capability "
-                            f"(grant it with: acc plugin grant {manifest.name} {kind})"))  # fmt: skip
+                            f"(grant it with: acc plugin grant {manifest.name} {kind})",
+                            kind, fn_name, on_denied))  # fmt: skip
                     else:
-                        instance.add_func(fn_name, _guarded(binding.functions.get(fn_name, _unavailable(kind))))
+                        function = binding.functions.get(fn_name, _unavailable(kind))
+                        instance.add_func(fn_name, _guarded(function, kind, fn_name, interrupt, on_denied))
 
 
 def _unavailable(kind: str) -> HostFunction:

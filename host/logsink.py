@@ -22,6 +22,7 @@ MAX_LOG_RECORDS = 10_000
 MAX_LINE_BYTES = 16 * 1024
 
 Emitter = Callable[[str, str, str], None]  # (plugin, level, message)
+ProgressEmitter = Callable[[str, int, int, str], None]  # (plugin, done, total, message)
 
 
 @dataclass
@@ -33,6 +34,8 @@ class LogSink:
     max_bytes: int = MAX_LOG_BYTES
     max_records: int = MAX_LOG_RECORDS
     records: list[tuple[str, str]] = field(default_factory=list)
+    #: Told of each `log.progress` call as numbers, besides the log line it also makes.
+    emit_progress: ProgressEmitter | None = None
     used_bytes: int = 0
     dropped_bytes: int = 0
     dropped_records: int = 0
@@ -62,6 +65,16 @@ class LogSink:
     def progress(self, done: int, total: int, message: str) -> None:
         text = f"{done}/{total} {message}" if total else f"{done} {message}"
         self.log("progress", text)
+        if self.emit_progress is not None:
+            self.emit_progress(self.plugin, done, total, printable(message[:MAX_LINE_BYTES]))
+
+    def start_call(self) -> None:
+        """The caps count per call: a new call starts with none of them used (and no records)."""
+        self.flush()
+        self.records.clear()
+        self.used_bytes = 0
+        self.dropped_bytes = 0
+        self.dropped_records = 0
 
     def stream(self, name: str) -> Callable[[bytes], None]:
         """A WASI stdout/stderr callback: whole lines become log records at level `name`."""

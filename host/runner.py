@@ -9,7 +9,7 @@ own sandbox under its own grants, calls are depth-limited, and cycles are refuse
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from host.capabilities import BindContext, bind_granted
 from host.deadline import within
 from host.errors import InputError, LoadError, PluginFailed
 from host.input_validation import validate_input
-from host.logsink import Emitter, LogSink
+from host.logsink import Emitter, LogSink, ProgressEmitter
 from host.paths import HostPaths
 from host.plugin_json import PluginJsonError, decode
 from host.policy import HostPolicy
@@ -30,6 +30,7 @@ from sdk.errors import AccError
 
 if TYPE_CHECKING:
     from host.capabilities.llm import LlmGateway
+    from host.interrupt import Interrupt
 
 
 @dataclass
@@ -46,6 +47,12 @@ class RunOptions:
     )
     #: How `llm` grants reach Claude; None: a gateway from ANTHROPIC_API_KEY, made on first use.
     llm: LlmGateway | None = None
+    #: `log.progress` calls as numbers (besides the log line each makes).
+    emit_progress: ProgressEmitter | None = None
+    #: Stops the call under way from another thread (see `host.interrupt`); None: calls run to their limits.
+    interrupt: Interrupt | None = None
+    #: Told of each refused capability call: (plugin, capability kind, function).
+    on_denied: Callable[[str, str, str], None] | None = None
 
 
 class PluginHost:
@@ -125,7 +132,7 @@ class PluginHost:
                 f"{name} cannot run: the host is closing its plugins"
                 + (f" and {name} is already closed" if sandbox is not None else "")
             )
-        return sandbox or self.sandbox(self.store.get(name))
+        return sandbox or self.sandbox(self.store.runnable(name))  # a disabled plugin does not run
 
     def verdict(self, name: str, command: str, result: Any) -> Verdict:
         """What `result`, a result of `name`'s `command`, says about success (see `host.verdict`)."""
@@ -144,6 +151,7 @@ class PluginHost:
             self.options.emit_log,
             max_bytes=self.options.policy.max_log_bytes,
             max_records=self.options.policy.max_log_records,
+            emit_progress=self.options.emit_progress,
         )
         context = BindContext(
             manifest=manifest,
@@ -158,6 +166,7 @@ class PluginHost:
             on_close=self._closers.append,
             fail_run=self._run_failures.append,
             read_only=installed.read_only,
+            interrupt=self.options.interrupt,
         )
         spec = SandboxSpec(
             manifest=manifest,
@@ -165,7 +174,15 @@ class PluginHost:
             wasm_sha256=installed.wasm_sha256,
             cache_dir=self.paths.compiled,
         )
-        sandbox = Sandbox(spec, bind_granted(manifest, installed.granted, context), log, self.options.policy)
+        on_denied = self.options.on_denied
+        sandbox = Sandbox(
+            spec,
+            bind_granted(manifest, installed.granted, context),
+            log,
+            self.options.policy,
+            interrupt=self.options.interrupt,
+            on_denied=(lambda kind, function: on_denied(installed.name, kind, function)) if on_denied else None,
+        )
         self._sandboxes[installed.name] = sandbox
         return sandbox
 
@@ -205,7 +222,7 @@ class PluginHost:
         if self._closing:
             return False  # events are news for plugins that go on running
         installed = self.store.find(plugin)
-        if installed is None:
+        if installed is None or not installed.enabled:
             return False
         self._stack.append(plugin)
         try:
@@ -215,12 +232,13 @@ class PluginHost:
         return True
 
 
-def parse_input(text: str) -> Any:
-    """Parse --input; a clear error instead of a JSON traceback."""
+def parse_input(text: str, *, source: str = "--input", hint: str | None = None) -> Any:
+    """Parse --input (or the file or stdin it names: `source`); a clear error instead of a
+    JSON traceback."""
     try:
         return decode(text)
     except PluginJsonError as e:
         raise InputError(
-            f"--input is refused: {e}",
-            hint="""quote it for the shell, e.g. --input '{"name": "x"}'""",
+            f"{source} is refused: {e}",
+            hint=hint or """quote it for the shell, e.g. --input '{"name": "x"}'""",
         ) from e

@@ -2,8 +2,12 @@
 
 A `Sandbox` owns a store; it is a context manager whose `close()` is idempotent. After
 a trap the instance is discarded (its memory may be inconsistent) and the next call
-starts a fresh one. Dropping the store explicitly on close also matters for a clean
-exit: a store with pending WASI output that outlives the interpreter panics wasmtime.
+starts a fresh one. A sandbox given an `Interrupt` (`host.interrupt`) arms its epoch
+deadline in short slices and asks the interrupt at each, so another thread can stop a
+call in a few ticks; the call then fails with `PluginTrap(limit="stopped")`.
+
+Dropping the store explicitly on close also matters for a clean exit: a store with
+pending WASI output that outlives the interpreter panics wasmtime.
 """
 
 from __future__ import annotations
@@ -21,13 +25,18 @@ from host.components import compile_and_check
 from host.deadline import Deadline, current_deadline, within
 from host.engine import EngineSettings, deadline_ticks, shared_engine, track_store
 from host.errors import LoadError, PluginFailed, PluginTrap
-from host.linking import link
+from host.interrupt import Interrupt
+from host.linking import DenialObserver, link
 from host.logsink import LogSink
 from host.policy import HostPolicy
 from host.wasmtime_compat import custom_output
 from sdk.abi import GUEST_INTERFACE, interface_name
 from sdk.capabilities.fs import GUEST_PROJECT_DIR
 from sdk.manifest import Manifest
+
+#: With an interrupt, the epoch deadline is armed this many ticks at a time (50 ms): how
+#: late, at most, a stopped call notices while it runs wasm.
+INTERRUPT_CHECK_TICKS = 5
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,12 @@ class Sandbox:
         log: LogSink,
         policy: HostPolicy | None = None,
         settings: EngineSettings | None = None,
+        *,
+        interrupt: Interrupt | None = None,
+        on_denied: DenialObserver | None = None,
     ) -> None:
         self.spec = spec
+        self.interrupt = interrupt
         self.manifest = spec.manifest
         self.log = log
         self.policy = policy or HostPolicy()
@@ -75,13 +88,15 @@ class Sandbox:
         self._linker = Linker(self.engine)
         self._linker.add_wasip2()
         self.loaded.define_runtime(self._linker)  # shared code; every instantiation gets its own instances
-        link(self._linker, self.manifest, bindings, log)
+        link(self._linker, self.manifest, bindings, log, interrupt=interrupt, on_denied=on_denied)
         guest = self.component.get_export_index(interface_name(GUEST_INTERFACE))
         self._exports = {
             name: self.component.get_export_index(name, guest)
             for name in ("describe", "initialize", "execute", "on-event", "cleanup")
         }
         self._store: Any = None
+        self._epoch_callback: Any = None
+        self._deadline_at = 0.0
         self._release_outputs: list[Callable[[], None]] = []
         self._instance: Any = None
         self._funcs: dict[str, Any] = {}
@@ -110,6 +125,10 @@ class Sandbox:
             wasi.preopen_dir(str(preopen.host_path), preopen.guest_path, fs_mutable=preopen.writable)
         store.set_wasi(wasi)
         store.set_limits(memory_size=self.policy.memory_bytes(self.manifest.limits.memory_mb))
+        if self.interrupt is not None:
+            from host.wasmtime_compat import epoch_callback
+
+            self._epoch_callback = epoch_callback(store, self._epoch_check)
         self._store = store
         try:
             self._start(store)
@@ -146,9 +165,22 @@ class Sandbox:
         # The epoch deadline is the call's deadline, not a fresh timeout: time spent in
         # host work (a launched program, a fetch, a nested plugin call) counts too.
         deadline = current_deadline()
-        self._store.set_epoch_deadline(deadline_ticks(deadline.remaining() if deadline else self.timeout))
+        seconds = deadline.remaining() if deadline else self.timeout
+        self._deadline_at = time.monotonic() + seconds
+        ticks = deadline_ticks(seconds)
+        # With an interrupt, the deadline comes in slices and `_epoch_check` decides at each.
+        self._store.set_epoch_deadline(min(ticks, INTERRUPT_CHECK_TICKS) if self.interrupt is not None else ticks)
         if self.fuel is not None:
             self._store.set_fuel(self.fuel)
+
+    def _epoch_check(self) -> tuple[str, int]:
+        """At an epoch deadline slice (on the wasm thread): trap if stopped or out of time."""
+        if self.interrupt is not None and self.interrupt.is_set():
+            return "acc: the call was stopped", 0
+        remaining = self._deadline_at - time.monotonic()
+        if remaining <= 0:
+            return "wasm trap: interrupt", 0
+        return "", min(deadline_ticks(remaining), INTERRUPT_CHECK_TICKS)
 
     def _drop_instance(self) -> None:
         store, self._store = self._store, None
@@ -156,6 +188,7 @@ class Sandbox:
         self._instance = None
         if store is not None:
             store.close()  # now, not whenever the garbage collector gets to it
+        self._epoch_callback = None  # after the store: it may call it until it is gone
         for release in self._release_outputs:
             release()
         self._release_outputs = []
@@ -196,6 +229,7 @@ class Sandbox:
 
         Starting the instance (initialize) and the command share one deadline: the
         plugin's limit, or less when the call is nested in another plugin's."""
+        self.log.start_call()
         with within(self.manifest.name, self.timeout):
             self._ensure_instance()
             result = self._call("execute", command, command, input_json)
@@ -217,6 +251,8 @@ class Sandbox:
 
         if self._in_call:  # wasm instances are not reentrant; the call stack should have refused this
             raise LoadError(f"{self.manifest.name} is mid-call and cannot be entered again")
+        if self.interrupt is not None and self.interrupt.is_set():
+            raise self._stopped(label)
         deadline = current_deadline()
         if deadline is not None and deadline.expired():
             raise self._out_of_time(label, deadline)
@@ -245,7 +281,13 @@ class Sandbox:
             )
         return PluginTrap(f"{name} was stopped: the call it serves ran out of {deadline.describe()}", limit="time")
 
+    def _stopped(self, label: str) -> PluginTrap:
+        reason = self.interrupt.reason if self.interrupt is not None else ""
+        return PluginTrap(f"{self.manifest.name} {label} was stopped: {reason or 'interrupted'}", limit="stopped")
+
     def _trap(self, error: Exception, label: str, started: float) -> PluginTrap:
+        if self.interrupt is not None and self.interrupt.is_set():
+            return self._stopped(label)
         text = str(error)
         deadline = current_deadline()
         timed_out = deadline.expired() if deadline else time.monotonic() - started >= self.timeout

@@ -1,7 +1,8 @@
 """The local plugin store under ACC_HOME.
 
 Layout:
-    state.json                  installed plugins: current version, versions, grants
+    state.json                  installed plugins: current version, versions, grants,
+                                and `"disabled": true` for a plugin the user disabled
     plugins/NAME/VERSION/       plugin.toml, plugin.wasm, README.md, LICENSE
     tmp/                        staging for installs (a leftover here is an interrupted install)
     .lock                       serialises writers
@@ -10,10 +11,20 @@ An install stages files in tmp/, renames the finished directory into plugins/, t
 replaces state.json atomically. The state file is the only truth: a crash at any point
 leaves either the old state or the new one, and a version directory that state.json does
 not name is invisible (and replaced by the next install of that version).
+
+A disabled plugin stays installed (its versions, grants and data are kept) but does not
+run: `LocalStore.runnable` is what everything that runs a plugin or offers its commands
+asks (`acc plugin run`, inter-plugin calls, the agent's tools, the MCP server), and it
+refuses a disabled plugin with `PluginDisabled`. Listings read `InstalledPlugin.enabled`.
+
+Plugin names are lowercase (sdk.names), so a name given in another case finds its plugin
+(`Git` is `git`); a name that finds nothing is answered with the installed names it
+resembles ("did you mean ...").
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
@@ -23,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from host.errors import StoreError
+from host.errors import PluginDisabled, StoreError
 from host.paths import HostPaths
 from sdk.atomic import atomic_write_json, file_lock, fsync_dir
 
@@ -50,6 +61,8 @@ class InstalledPlugin:
     #: Granted kinds the user narrowed to reading only (today only `fs`: a read-write
     #: manifest granted read-only). A narrowing outlives updates: see `_keep_narrowing`.
     read_only: frozenset[str] = frozenset()
+    #: False when the user disabled it: installed, but not run and not offered as a tool.
+    enabled: bool = True
 
     @property
     def wasm_path(self) -> Path:
@@ -67,6 +80,15 @@ class InstalledPlugin:
 
     def readme(self) -> str:
         return (self.directory / "README.md").read_text(encoding="utf-8")
+
+    def declared(self) -> tuple[list[str], list[str]]:
+        """(command names, capability kinds) as plugin.toml lists them, read as TOML only:
+        cheap enough for shell completion, which must not wait for the manifest's checks."""
+        import tomllib
+
+        data = tomllib.loads((self.directory / "plugin.toml").read_text(encoding="utf-8"))
+        commands = [c["name"] for c in data.get("commands", []) if isinstance(c, dict) and "name" in c]
+        return [str(c) for c in commands], sorted(str(k) for k in data.get("capabilities", {}))
 
 
 class LocalStore:
@@ -100,24 +122,29 @@ class LocalStore:
         return [self._entry(name, entry) for name, entry in sorted(state["plugins"].items())]
 
     def get(self, name: str) -> InstalledPlugin:
-        entry = self._read_state()["plugins"].get(name)
-        if entry is None:
-            raise StoreError(
-                f"plugin {name!r} is not installed",
-                hint="see `acc plugin list`, or install it with `acc plugin install`",
-            )
+        """The installed plugin `name` (in any case); `StoreError` with suggestions if there is none."""
+        state = self._read_state()
+        name, entry = _lookup(state, name)
         return self._entry(name, entry)
 
     def find(self, name: str) -> InstalledPlugin | None:
-        entry = self._read_state()["plugins"].get(name)
-        return None if entry is None else self._entry(name, entry)
+        """The installed plugin `name` (in any case), or None."""
+        plugins = self._read_state()["plugins"]
+        key = _key(plugins, name)
+        return None if key is None else self._entry(key, plugins[key])
+
+    def runnable(self, name: str) -> InstalledPlugin:
+        """The installed plugin `name`, if it may run and be offered as a tool.
+
+        The one question everything that runs a plugin or lists its commands for a model
+        asks: `PluginDisabled` for a plugin the user disabled, `StoreError` if it is not
+        installed."""
+        return require_enabled(self.get(name))
 
     def get_version(self, name: str, version: str) -> InstalledPlugin:
         """A kept version of `name` (current or previous), as if it were current; grants are the
         current ones and say nothing about that version."""
-        entry = self._read_state()["plugins"].get(name)
-        if entry is None:
-            raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+        name, entry = _lookup(self._read_state(), name)
         if version not in entry["versions"]:
             kept = ", ".join(entry["versions"])
             raise StoreError(
@@ -141,6 +168,7 @@ class LocalStore:
             directory=self.paths.plugins / name / version,
             marketplace=meta.get("marketplace", ""),
             read_only=frozenset(entry.get("read_only", [])) & frozenset(entry.get("granted", [])),
+            enabled=entry.get("disabled") is not True,
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -227,7 +255,8 @@ class LocalStore:
     def remove(self, name: str, *, force: bool = False) -> InstalledPlugin:
         """Remove NAME with all its kept versions. Refused while other installed plugins
         depend on it, unless `force` (they would fail to start without it)."""
-        needs = [] if force else [p for p in self.list() if p.name != name and name in p.manifest().dependencies]
+        name = self.get(name).name
+        needs = [] if force else self.dependents(name)
         if needs:
             dependents = [f"{p.name} {p.version}" for p in needs]
             raise StoreError(
@@ -236,9 +265,7 @@ class LocalStore:
             )
         with file_lock(self.paths.lock_file):
             state = self._read_state()
-            entry = state["plugins"].get(name)
-            if entry is None:
-                raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+            name, entry = _lookup(state, name)
             removed = self._entry(name, entry)
             del state["plugins"][name]
             atomic_write_json(self.paths.state_file, state)
@@ -310,9 +337,7 @@ class LocalStore:
         """Grant or revoke `kind`; `read_only` grants a read-write `fs` for reading only."""
         with file_lock(self.paths.lock_file):
             state = self._read_state()
-            entry = state["plugins"].get(name)
-            if entry is None:
-                raise StoreError(f"plugin {name!r} is not installed", hint="see `acc plugin list`")
+            name, entry = _lookup(state, name)
             manifest = self._entry(name, entry).manifest()
             if kind not in manifest.capabilities:
                 declared = ", ".join(sorted(manifest.capabilities)) or "none"
@@ -333,6 +358,62 @@ class LocalStore:
             entry["read_only"] = sorted(narrowed)
             atomic_write_json(self.paths.state_file, state)
             return self._entry(name, entry)
+
+    def set_enabled(self, name: str, enabled: bool) -> tuple[InstalledPlugin, bool]:
+        """Enable or disable `name`; returns the plugin and whether anything changed.
+
+        Versions, grants and the plugin's data stay as they are: enabling it again gives back
+        exactly what it had. Updates and rollbacks keep the state (it lives beside the versions).
+        """
+        with file_lock(self.paths.lock_file):
+            state = self._read_state()
+            name, entry = _lookup(state, name)
+            if (entry.get("disabled") is not True) == enabled:
+                return self._entry(name, entry), False
+            if enabled:
+                entry.pop("disabled", None)
+            else:
+                entry["disabled"] = True
+            atomic_write_json(self.paths.state_file, state)
+            return self._entry(name, entry), True
+
+    def dependents(self, name: str) -> builtins.list[InstalledPlugin]:
+        """The installed plugins whose current version depends on `name`."""
+        return [p for p in self.list() if p.name != name and name in p.manifest().dependencies]
+
+
+def require_enabled(installed: InstalledPlugin) -> InstalledPlugin:
+    """`installed` if it is enabled; `PluginDisabled` (saying how to enable it) if not."""
+    if not installed.enabled:
+        raise PluginDisabled(
+            f"{installed.name} is disabled: it stays installed but does not run and is not offered as a tool",
+            hint=f"enable it with `acc plugin enable {installed.name}`",
+        )
+    return installed
+
+
+def _key(plugins: dict[str, Any], name: str) -> str | None:
+    """The store's key for `name`: itself, or its lowercase form (every plugin name is lowercase)."""
+    if name in plugins:
+        return name
+    lowered = name.lower()
+    return lowered if lowered in plugins else None
+
+
+def _lookup(state: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    """(canonical name, state entry) of an installed plugin, or `StoreError` with suggestions."""
+    plugins: dict[str, Any] = state["plugins"]
+    key = _key(plugins, name)
+    if key is None:
+        from sdk.names import did_you_mean
+
+        suggestion = did_you_mean(name, plugins)
+        raise StoreError(
+            f"plugin {name!r} is not installed",
+            hint=(f"{suggestion} " if suggestion else "")
+            + "see `acc plugin list`, or install it with `acc plugin install`",
+        )
+    return key, plugins[key]
 
 
 #: Kinds a user may grant for reading only although the manifest asks to write.

@@ -10,4 +10,7 @@ ruff format --check .
 echo "== mypy"
 mypy
 echo "== pytest"
-python -m pytest "$@"
+# Two workers on CI's two cores. worksteal: each worker starts on its own half of the files (so
+# module fixtures are mostly set up once) and takes tests from the other when it runs dry, so one
+# long file (the agent journeys) does not hold up the run. ACC_TEST_WORKERS=0 runs in one process.
+python -m pytest -n "${ACC_TEST_WORKERS:-auto}" --dist worksteal "$@"

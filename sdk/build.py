@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sdk.abi import GUEST_HELPER_DIR, WIT_DIR
 from sdk.archive import archive_bytes, check_component_header
-from sdk.atomic import atomic_write_bytes
+from sdk.atomic import atomic_write_bytes, file_lock
 from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
 from sdk.world import WORLD_NAME, declared_interfaces, world_wit
@@ -70,15 +70,10 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
     world = world_wit(manifest)
     app = _app_module(manifest)
     source_hash = _source_hash(source, world, app)
-    wasm: bytes | None = None
-    cached_path = cache_dir / f"{source_hash}.wasm" if cache_dir else None
-    if cached_path and cached_path.is_file():
-        wasm = cached_path.read_bytes()
-    cached = wasm is not None
-    if wasm is None:
-        wasm = _componentize(source, world, app)
-        if cached_path:
-            atomic_write_bytes(cached_path, wasm)
+    if cache_dir is None:
+        wasm, cached = _componentize(source, world, app), False
+    else:
+        wasm, cached = _cached_componentize(source, world, app, cache_dir / f"{source_hash}.wasm")
     check_component_header(wasm)
     data = archive_bytes(
         manifest_text,
@@ -111,6 +106,19 @@ if _found != _expected:
         + ": every [[commands]] entry needs an @acc_plugin.command function and vice versa"
     )
 '''
+
+
+def _cached_componentize(source: Path, world: str, app: str, cached_path: Path) -> tuple[bytes, bool]:
+    """The component from the cache, or built and cached. Builds of one source wait for each
+    other (two terminals, or parallel test workers): the second finds the first's result."""
+    if cached_path.is_file():
+        return cached_path.read_bytes(), True
+    with file_lock(cached_path.with_suffix(".lock")):
+        if cached_path.is_file():
+            return cached_path.read_bytes(), True
+        wasm = _componentize(source, world, app)
+        atomic_write_bytes(cached_path, wasm)
+        return wasm, False
 
 
 def _source_hash(source: Path, world: str, app: str) -> str:

@@ -43,6 +43,9 @@ class Command:
     #: checked passed (`verdict = "passed"`); `acc plugin run` exits 1 when it is false.
     #: None: the command is not a check, and its exit status says only that it ran.
     verdict: str | None = None
+    #: The JSON Schema of the command's result (`[commands.output]`), when the author
+    #: declares one: MCP clients get it as the tool's output schema. An object schema.
+    output_schema: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -215,15 +218,20 @@ def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]
     for table in raw:
         if not isinstance(table, Mapping):
             raise ManifestError(f"{source}: each [[commands]] entry must be a table")
-        _reject_unknown(table, {"name", "description", "input", "verdict"}, f"{source}: [[commands]]")
+        _reject_unknown(table, {"name", "description", "input", "output", "verdict"}, f"{source}: [[commands]]")
         name = _require_str(table, "name", f"{source}: [[commands]]")
         if not name.replace("-", "").replace("_", "").isalnum() or not name[0].isalpha():
             raise ManifestError(f"{source}: command name {name!r} must be letters, digits, - and _")
         schema = table.get("input", {"type": "object"})
         if not isinstance(schema, Mapping):
             raise ManifestError(f"{source}: command {name}: input must be a JSON Schema table")
+        output = table.get("output")
+        if output is not None and not isinstance(output, Mapping):
+            raise ManifestError(f"{source}: command {name}: output must be a JSON Schema table")
         if check_schemas:
             _check_schema(schema, f"{source}: command {name}")
+            if output is not None:
+                _check_schema(output, f"{source}: command {name}", "output")
         if any(c.name == name for c in commands):
             raise ManifestError(f"{source}: command {name!r} is declared twice")
         verdict = table.get("verdict")
@@ -232,20 +240,29 @@ def _commands(raw: Any, source: str, check_schemas: bool) -> tuple[Command, ...]
                 f'{source}: command {name}: verdict must name a field of the result, such as "passed"',
                 hint="the field holds true (passed), false (failed) or null (nothing was checked)",
             )
-        commands.append(Command(name, _optional_str(table, "description", source), dict(schema), verdict))
+        commands.append(
+            Command(
+                name,
+                _optional_str(table, "description", source),
+                dict(schema),
+                verdict=verdict,
+                output_schema=dict(output) if output is not None else None,
+            )
+        )
     return tuple(commands)
 
 
-def _check_schema(schema: Mapping[str, Any], where: str) -> None:
+def _check_schema(schema: Mapping[str, Any], where: str, which: str = "input") -> None:
     # Imported here: jsonschema is only needed when a manifest is actually validated.
     import jsonschema
 
+    # An input is a tool's arguments and an output its structured content: both objects.
     if schema.get("type", "object") != "object":
-        raise ManifestError(f'{where}: input schema must describe an object (type = "object")')
+        raise ManifestError(f'{where}: {which} schema must describe an object (type = "object")')
     try:
         jsonschema.Draft202012Validator.check_schema(dict(schema))
     except jsonschema.SchemaError as e:
-        raise ManifestError(f"{where}: input is not a valid JSON Schema: {e.message}") from e
+        raise ManifestError(f"{where}: {which} is not a valid JSON Schema: {e.message}") from e
     check_schema_patterns(schema, where)
 
 

@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sdk.errors import AccError
 
@@ -41,8 +41,13 @@ class Registry:
 
     @classmethod
     def at(cls, url: str | None, token: str) -> Registry:
-        """The registry at `url` (default: DEFAULT_REGISTRY)."""
-        return cls((url or DEFAULT_REGISTRY).rstrip("/"), token)
+        """The registry at `url` (default: DEFAULT_REGISTRY); `RegistryError` for what is not
+        an http(s) URL with a host (before anything is sent)."""
+        return cls(check_registry_url(url or DEFAULT_REGISTRY), token)
+
+    def web_url(self, name: str) -> str:
+        """The web page of plugin `name` on this registry."""
+        return f"{self.url}/plugins/{quote(name)}"
 
     def publish(self, archive: Path, signature: Path, signature_kind: str) -> dict[str, Any]:
         """Upload an archive with its signature ("ed25519" or "sigstore" bundle); the registry's answer."""
@@ -73,6 +78,21 @@ class Registry:
 
     def _deprecate_url(self, name: str) -> str:
         return f"{self.url}/api/v1/plugins/{quote(name)}/deprecate"
+
+
+def check_registry_url(url: str) -> str:
+    """`url` without a trailing slash, if it is an http(s) URL with a host and nothing else."""
+    hint = "give the registry's base URL, e.g. https://plugins.example.com or http://127.0.0.1:8080"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as e:
+        raise RegistryError(f"{url!r} is not a registry URL ({e})", hint=hint) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise RegistryError(f"{url!r} is not a registry URL", hint=hint)
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise RegistryError(f"{url!r}: a registry URL has no query, fragment or credentials", hint=hint)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def request_json(

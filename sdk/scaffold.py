@@ -106,3 +106,9 @@ def new_plugin(name: str, directory: Path | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return target
+
+
+def is_scaffold_readme(text: str, name: str) -> bool:
+    """`text` is still the README `acc plugin new NAME` wrote (spacing aside): it describes the
+    example `hello` command, not the plugin."""
+    return text.split() == _README.format(name=name).split()

@@ -18,6 +18,7 @@ PLUGIN_SOURCES = {
     "relay": REPO / "tests" / "plugins" / "relay",
     "asker": REPO / "tests" / "plugins" / "asker",
     "unruly": REPO / "tests" / "plugins" / "unruly",
+    "mcp-probe": REPO / "tests" / "plugins" / "mcp_probe",
     "git": REPO / "official_plugins" / "git",
     "testing": REPO / "official_plugins" / "testing",
     "docs": REPO / "official_plugins" / "docs",

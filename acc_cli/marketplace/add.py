@@ -33,7 +33,9 @@ def add(url: str, name: str | None, root_sha256: str | None) -> None:
     )
 
     base = normalize_url(url)
-    market_name = check_name(name if name is not None else default_name(base))
+    market_name = check_name(name.lower() if name is not None else default_name(base))
+    config = MarketplaceConfig(host_paths())
+    config.refuse_second_name(market_name, base)  # before anything is fetched: works offline too
     pin = check_sha256(root_sha256) if root_sha256 is not None else None
     root, fingerprint = fetch_root_to_pin(base, pin)
     if pin is None:
@@ -48,7 +50,7 @@ def add(url: str, name: str | None, root_sha256: str | None) -> None:
         if not confirm("Trust this root?"):
             echo("not added")
             sys.exit(1)
-    added, new = MarketplaceConfig(host_paths()).add(market_name, base, root)
+    added, new = config.add(market_name, base, root)
     if new:
         echo(f"added marketplace {added.name} ({added.url}), root sha256 {added.root_sha256}")
     else:

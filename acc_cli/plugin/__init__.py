@@ -1,6 +1,6 @@
 """`acc plugin`: one module per command. Users: search, install, update, rollback, lock, list,
-info, remove, grant, revoke, run. Authors: new, build, keygen, sign, verify, publish, yank,
-unyank, deprecate."""
+info, remove (also `uninstall`, `rm`), enable, disable, grant, revoke, run. Authors: new,
+validate, build, keygen, sign, verify, publish, yank, unyank, deprecate."""
 
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ from acc_cli.lazy import LazyGroup
         "list": ("acc_cli.plugin.list:list_plugins", "List installed plugins."),
         "info": ("acc_cli.plugin.info:info", "Show a plugin's capabilities, grants and commands."),
         "remove": ("acc_cli.plugin.remove:remove", "Remove an installed plugin."),
+        "enable": ("acc_cli.plugin.enable:enable", "Let a disabled plugin run and be offered as a tool again."),
+        "disable": ("acc_cli.plugin.disable:disable", "Keep a plugin installed but stop it running (no tool either)."),
         "grant": ("acc_cli.plugin.grant:grant", "Grant a plugin a capability it declares."),
         "revoke": ("acc_cli.plugin.revoke:revoke", "Revoke a capability from a plugin."),
         "run": ("acc_cli.plugin.run:run", "Run a command of an installed plugin."),
         # plugin authors
         "new": ("acc_cli.plugin.new:new", "Scaffold a new Python plugin."),
+        "validate": ("acc_cli.plugin.validate:validate", "Check a plugin's source quickly, without building it."),
         "build": ("acc_cli.plugin.build:build", "Build a plugin into NAME-VERSION.plugin."),
         "keygen": ("acc_cli.plugin.keygen:keygen", "Create an Ed25519 signing key pair."),
         "sign": ("acc_cli.plugin.sign:sign", "Sign a plugin archive."),
@@ -38,6 +41,7 @@ from acc_cli.lazy import LazyGroup
         "unyank": ("acc_cli.plugin.unyank:unyank", "Undo a yank."),
         "deprecate": ("acc_cli.plugin.deprecate:deprecate", "Deprecate a published plugin with a message."),
     },
+    aliases={"uninstall": "remove", "rm": "remove"},
 )
 def plugin() -> None:
     """Find, install and run plugins; build, sign, verify and publish your own."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
+from acc_cli._complete import installed_plugins, plugin_capabilities
 from acc_cli.terminal import echo
 from host.paths import host_paths
 
 
 @click.command()
-@click.argument("name")
-@click.argument("capability")
+@click.argument("name", shell_complete=installed_plugins)
+@click.argument("capability", shell_complete=plugin_capabilities)
 @click.option(
     "--read-only",
     is_flag=True,
@@ -20,5 +21,5 @@ def grant(name: str, capability: str, read_only: bool) -> None:
     """Grant an installed plugin one capability its manifest declares."""
     from host.store import LocalStore
 
-    LocalStore(host_paths()).set_grant(name, capability, True, read_only=read_only)
-    echo(f"granted {capability} to {name}" + (" for reading only" if read_only else ""))
+    installed = LocalStore(host_paths()).set_grant(name, capability, True, read_only=read_only)
+    echo(f"granted {capability} to {installed.name}" + (" for reading only" if read_only else ""))

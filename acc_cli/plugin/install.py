@@ -1,4 +1,4 @@
-"""`acc plugin install`: an archive file, NAME[SPEC] from a marketplace, or a lock file."""
+"""`acc plugin install`: an archive file, NAME[SPEC]... from marketplaces, or a lock file."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from acc_cli._complete import marketplaces
 from acc_cli.plugin._common import ask_on_terminal, echo_capabilities
 from acc_cli.terminal import announce, echo, err, interactive, progress
 from host.paths import host_paths
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("target", metavar="ARCHIVE|NAME[SPEC]", required=False)
+@click.argument("targets", nargs=-1, metavar="ARCHIVE | NAME[SPEC]...")
 @click.option(
     "--locked",
     "locked",
@@ -29,10 +30,20 @@ if TYPE_CHECKING:
     help="Install exactly what a lock file (default acc.lock, from `acc plugin lock`) records.",
 )
 @click.option("--signature", type=click.Path(path_type=Path), help="The .sig file (default: ARCHIVE.sig).")
-@click.option("--marketplace", "marketplace", metavar="NAME", help="Install from this marketplace only.")
+@click.option(
+    "--marketplace",
+    "marketplace",
+    metavar="NAME",
+    shell_complete=marketplaces,
+    help="Install from this marketplace only.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Grant every capability the manifest requests.")
-@click.option("--grant", "grants", multiple=True, metavar="CAP", help="Grant one capability (repeatable).")
-@click.option("--deny", "denies", multiple=True, metavar="CAP", help="Deny one capability (repeatable).")
+@click.option(
+    "--grant", "grants", multiple=True, metavar="CAP", help="Grant one capability of the plugins named (repeatable)."
+)
+@click.option(
+    "--deny", "denies", multiple=True, metavar="CAP", help="Deny one capability of the plugins named (repeatable)."
+)
 @click.option("--reinstall", is_flag=True, help="Replace an installed version built from other bytes.")
 @click.option(
     "--allow-unsigned-DANGEROUS",
@@ -41,7 +52,7 @@ if TYPE_CHECKING:
     help="Install an archive without a trusted signature. Only for your own local builds.",
 )
 def install(
-    target: str | None,
+    targets: tuple[str, ...],
     locked: Path | None,
     signature: Path | None,
     marketplace: str | None,
@@ -51,35 +62,45 @@ def install(
     reinstall: bool,
     allow_unsigned: bool,
 ) -> None:
-    """Install a plugin: an archive file (NAME-VERSION.plugin) after verifying its signature,
-    or NAME[SPEC] (e.g. `git>=1.2,<2`, `git@acme==1.4.0`) from a marketplace, verified by TUF,
-    or everything a lock file records (`--locked`)."""
+    """Install plugins: an archive file (NAME-VERSION.plugin) after verifying its signature,
+    or one or more NAME[SPEC] (e.g. `git>=1.2,<2`, `git@acme==1.4.0`) from marketplaces,
+    verified by TUF, or everything a lock file records (`--locked`).
+
+    Several names are one install: all of them and their dependencies are downloaded,
+    verified and consented to before any is stored."""
     from host.errors import InputError
 
     if locked is not None:
-        if target is not None or signature or marketplace or yes or grants or denies or reinstall or allow_unsigned:
+        if targets or signature or marketplace or yes or grants or denies or reinstall or allow_unsigned:
             raise InputError(
                 "--locked installs exactly what the lock file records: give no plugin and no other option",
                 hint="e.g. `acc plugin install --locked acc.lock`",
             )
         _install_locked(locked)
         return
-    if target is None:
+    if not targets:
         raise InputError(
             "give an archive file or NAME[SPEC] to install, or --locked [LOCK]",
             hint="e.g. `acc plugin install git`, `acc plugin install ./git-1.0.0.plugin`",
         )
     ask = ask_on_terminal if interactive() and not yes else None
-    if not _is_archive_path(target):
+    archives = [t for t in targets if _is_archive_path(t)]
+    if not archives:
         if signature is not None or allow_unsigned:
             raise InputError(
                 "--signature and --allow-unsigned-DANGEROUS apply to archive files only",
                 hint="a marketplace install is verified through the marketplace's signed metadata",
             )
         _install_from_marketplace(
-            target, marketplace=marketplace, grants=grants, denies=denies, yes=yes, reinstall=reinstall, ask=ask
+            targets, marketplace=marketplace, grants=grants, denies=denies, yes=yes, reinstall=reinstall, ask=ask
         )
         return
+    if len(targets) > 1:
+        raise InputError(
+            f"an archive file is installed on its own, not with other plugins ({', '.join(targets)})",
+            hint=f"run `acc plugin install {archives[0]}` by itself, then install the others",
+        )
+    target = targets[0]
     if marketplace is not None:
         raise InputError("--marketplace applies to NAME[SPEC] installs, not to archive files")
     _install_file(
@@ -132,7 +153,7 @@ def _install_file(
 
 
 def _install_from_marketplace(
-    requirement: str,
+    requirements: tuple[str, ...],
     *,
     marketplace: str | None,
     grants: tuple[str, ...],
@@ -141,31 +162,32 @@ def _install_from_marketplace(
     reinstall: bool,
     ask: Asker | None,
 ) -> None:
-    """`acc plugin install NAME[@MARKETPLACE][SPEC]`, with whatever it depends on."""
+    """`acc plugin install NAME[@MARKETPLACE][SPEC]...`, with whatever they depend on."""
     from host.install import InstallRequest
-    from host.marketplace.install import install_requirement
+    from host.marketplace.install import install_requirements
 
     request = InstallRequest(archive=Path(), grant=grants, deny=denies, yes=yes, reinstall=reinstall)
-    result = install_requirement(
+    results = install_requirements(
         host_paths(),
-        requirement,
+        requirements,
         request,
         marketplace=marketplace,
         ask=ask,
         progress=progress(),
         announce=announce,
     )
-    for dependency in result.dependencies:
-        _report_installed(
-            dependency.installed, result.marketplace, f" (needed by {' and '.join(dependency.needed_by)})"
-        )
-    installed = result.installed
-    if result.already_installed:
-        if result.warning:
-            err(f"WARNING: {result.warning}")
-        echo(f"{installed.name} {installed.version} is already installed (from {result.marketplace})")
-        return
-    _report_installed(installed, result.marketplace, "")
+    for result in results:
+        for dependency in result.dependencies:
+            _report_installed(
+                dependency.installed, result.marketplace, f" (needed by {' and '.join(dependency.needed_by)})"
+            )
+        installed = result.installed
+        if result.already_installed:
+            if result.warning:
+                err(f"WARNING: {result.warning}")
+            echo(f"{installed.name} {installed.version} is already installed (from {result.marketplace})")
+            continue
+        _report_installed(installed, result.marketplace, "")
 
 
 def _report_installed(installed: InstalledPlugin, marketplace: str, why: str) -> None:

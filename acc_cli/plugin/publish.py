@@ -42,3 +42,4 @@ def publish(
         echo(f"published {manifest.name} {manifest.version} (sha256 {body.get('sha256')})")
     else:
         echo(f"{manifest.name} {manifest.version} was already published with these exact bytes; nothing changed")
+    echo(f"  page: {target.web_url(manifest.name)}")

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import click
 
+from acc_cli._complete import installed_plugins, plugin_commands
 from acc_cli.plugin._common import ask_on_terminal, offline
+from acc_cli.plugin._input import input_option, read_input
 from acc_cli.terminal import confirm, echo, err, interactive, progress
 from host.paths import host_paths
 from sdk.errors import AccError
 
 
 @click.command()
-@click.argument("name")
-@click.argument("command")
-@click.option("--input", "input_text", default="{}", show_default=True, help="The command's input as JSON.")
+@click.argument("name", shell_complete=installed_plugins)
+@click.argument("command", shell_complete=plugin_commands)
+@input_option
 @click.option(
     "--project",
     type=click.Path(file_okay=False, path_type=Path),
@@ -28,24 +30,28 @@ from sdk.errors import AccError
 def run(name: str, command: str, input_text: str, project: Path, quiet: bool) -> None:
     """Run COMMAND of plugin NAME; print its JSON result on stdout.
 
-    Exit status 1 when the plugin fails, or when the command is a check (its plugin.toml
-    names a `verdict` field) and its result says it failed."""
+    The input is JSON (`--input '{"path": "src"}'`), a file (`--input @input.json`) or
+    stdin (`--input -`). Exit status 1 when the plugin fails, or when the command is a
+    check (its plugin.toml names a `verdict` field) and its result says it failed."""
     from host.errors import InputError, PluginFailed, PluginTrap
     from host.policy import load_policy
-    from host.runner import PluginHost, RunOptions, parse_input
+    from host.runner import PluginHost, RunOptions
+    from host.store import LocalStore
 
+    paths = host_paths()
+    name = LocalStore(paths).runnable(name).name  # as installed, in whatever case it was typed
     project_dir = project.resolve()
     if not project_dir.is_dir():
         raise InputError(f"--project {project} is not a directory")
-    value = parse_input(input_text)
+    policy = load_policy(paths.home)
+    value = read_input(input_text, policy.max_input_bytes)
 
     def emit(plugin: str, level: str, message: str) -> None:
         if not quiet:
             err(f"[{plugin}] {level}: {message}")
 
     try:
-        paths = host_paths()
-        options = RunOptions(project_dir=project_dir, emit_log=emit, policy=load_policy(paths.home))
+        options = RunOptions(project_dir=project_dir, emit_log=emit, policy=policy)
         with PluginHost(paths, options) as plugin_host:
             result = plugin_host.run(name, command, value)
             verdict = plugin_host.verdict(name, command, result)

@@ -6,15 +6,17 @@ import sys
 
 import click
 
+from acc_cli._complete import installed_plugins
 from acc_cli.plugin._common import ask_on_terminal, offline
-from acc_cli.terminal import echo, err, interactive, progress, table
+from acc_cli.terminal import echo, emit_json, err, interactive, progress, table
 from host.paths import host_paths
 from sdk.errors import AccError
 
 
 @click.command()
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=installed_plugins)
 @click.option("--check", is_flag=True, help="Only report what an update would change.")
+@click.option("--json", "as_json", is_flag=True, help="With --check: machine-readable output (see docs/cli.md).")
 @click.option(
     "--yes",
     "-y",
@@ -44,7 +46,13 @@ from sdk.errors import AccError
     help="How many previous versions to keep for rollback (env ACC_KEEP_VERSIONS).",
 )
 def update(
-    names: tuple[str, ...], check: bool, yes: bool, grants: tuple[str, ...], denies: tuple[str, ...], keep: int
+    names: tuple[str, ...],
+    check: bool,
+    as_json: bool,
+    yes: bool,
+    grants: tuple[str, ...],
+    denies: tuple[str, ...],
+    keep: int,
 ) -> None:
     """Update marketplace-installed plugins (all of them when no NAME is given)."""
     from host.consent import Answers
@@ -56,6 +64,8 @@ def update(
         session,
     )
 
+    if as_json and not check:
+        raise click.UsageError("--json reports what --check finds: pass --check --json")
     consent = Answers(
         yes=yes,
         ask=ask_on_terminal if interactive() and not yes else None,
@@ -66,7 +76,10 @@ def update(
     paths = host_paths()
     plugins = dependents_first(marketplace_plugins(paths, names))
     if not plugins:
-        echo("no plugins installed from a marketplace")
+        if as_json:
+            emit_json([])
+        else:
+            echo("no plugins installed from a marketplace")
         return
     failed = False
     with session(paths, progress()) as current:
@@ -74,6 +87,21 @@ def update(
             checks = [check_update(current, p) for p in plugins]
         except AccError as e:
             raise offline(e) from e
+        if check and as_json:
+            emit_json(
+                [
+                    {
+                        "name": c.name,
+                        "installed": c.installed.version,
+                        "status": c.choice.status,
+                        "available": c.choice.target.version if c.choice.target is not None else None,
+                        "changes": c.describe_changes() or None if c.choice.status == "update" else None,
+                        "note": c.choice.note or None,
+                    }
+                    for c in checks
+                ]
+            )
+            return
         if check:
             rows: list[tuple[str, ...]] = [("NAME", "INSTALLED", "AVAILABLE", "CHANGES")]
             for c in checks:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from acc_cli.terminal import echo
+from acc_cli.terminal import echo, emit_json
 
 
 @click.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see docs/cli.md).")
 def list_keys(as_json: bool) -> None:
     """List the keys you trust."""
     from host.paths import host_paths
@@ -18,19 +16,16 @@ def list_keys(as_json: bool) -> None:
 
     keys = TrustStore(host_paths()).entries()
     if as_json:
-        echo(
-            json.dumps(
-                [
-                    {
-                        "key_id": entry.public_key.key_id,
-                        "key": entry.public_key.to_text(),
-                        "label": entry.label,
-                        "added_at": entry.added_at,
-                    }
-                    for entry in keys
-                ],
-                indent=2,
-            )
+        emit_json(
+            [
+                {
+                    "key_id": entry.public_key.key_id,
+                    "key": entry.public_key.to_text(),
+                    "label": entry.label,
+                    "added_at": entry.added_at,
+                }
+                for entry in keys
+            ]
         )
         return
     if not keys:

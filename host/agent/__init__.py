@@ -1,6 +1,5 @@
 """Claude working on a project through installed plugins (`acc agent`).
 
-    tools.py       plugin commands -> Messages API tools (`plugin__command`), and running one
     budget.py      turns, tokens, wall time and tool calls: what a run may spend
     transcript.py  the JSONL record of a run
     loop.py        the tool-use loop
@@ -9,7 +8,8 @@
     config.py      the [agent] table of ACC_HOME/config.toml
     session.py     what the runs of one command share; wiring and running one task
 
-The model acts only through tools, and every tool call runs in the plugin's sandbox
+The model acts only through tools (plugin commands as `plugin__command`, made and run by
+`host/tools.py`, which the MCP server shares), and every tool call runs in the plugin's sandbox
 under the user's grants: the agent can do nothing the grants do not allow. The Messages
 client and DEFAULT_MODEL live below the runner and the agent, in host/messages.py.
 """

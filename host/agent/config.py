@@ -17,10 +17,10 @@ the agent has no tools and refuses to start.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from host.config_file import CONFIG_FILE, config_table
 from host.errors import InputError
 
 #: The settings that are `Budgets` fields (options and config keys alike).
@@ -37,16 +37,8 @@ CONFIG_KEYS = {"model", "plugins", "retries", *BUDGET_KEYS}
 
 def load_agent_config(home: Path) -> dict[str, Any]:
     """The [agent] table of HOME/config.toml ({} when there is none), checked."""
-    path = home / "config.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"{path} is not valid TOML ({e})", hint="fix or remove it") from e
-    table = data.get("agent", {})
-    if not isinstance(table, dict):
-        raise InputError(f"{path}: [agent] must be a table")
+    path = home / CONFIG_FILE
+    table = config_table(home, "agent")
     unknown = sorted(set(table) - CONFIG_KEYS)
     if unknown:
         raise InputError(

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from host.agent.budget import Budgets, Spent
 from host.agent.commit import NOT_COMMITTED, Baseline, CommitOutcome, commit_changes
-from host.agent.tools import CHECK_FAILED, AgentTool, ToolOutcome, run_tool
 from host.agent.transcript import Transcript
 from host.errors import AgentError
 from host.messages import DEFAULT_MODEL, OutOfTime
+from host.tools import CHECK_FAILED, PluginTool, ToolOutcome, run_tool
 
 if TYPE_CHECKING:
     from host.messages import MessagesClient
@@ -38,7 +38,7 @@ PRICES = {
 }
 
 
-def system_prompt(project: Path, tools: list[AgentTool]) -> str:
+def system_prompt(project: Path, tools: list[PluginTool]) -> str:
     plugins = sorted({t.plugin for t in tools})
     return (
         "You are a software engineering agent working on one project. You act only through the tools: each "
@@ -115,7 +115,7 @@ def run_agent(
     request: AgentRequest,
     client: MessagesClient,
     host: PluginHost,
-    tools: list[AgentTool],
+    tools: list[PluginTool],
     transcript: Transcript,
     *,
     stop: threading.Event | None = None,
@@ -210,7 +210,7 @@ def run_agent(
 def _run_tools(
     uses: list[dict[str, Any]],
     host: PluginHost,
-    tools: dict[str, AgentTool],
+    tools: dict[str, PluginTool],
     spent: Spent,
     run: AgentRun,
     transcript: Transcript,

@@ -25,8 +25,8 @@ from sdk.errors import AccError
 if TYPE_CHECKING:
     from host.agent.loop import AgentRun
     from host.agent.plan import PlanTask, TaskResult
-    from host.agent.tools import AgentTool
     from host.messages import ApiSettings
+    from host.tools import PluginTool
 
 
 @dataclass
@@ -67,12 +67,12 @@ class AgentSession:
         from host.agent.budget import Budgets, Spent
         from host.agent.commit import take_baseline
         from host.agent.loop import AgentRequest, run_agent
-        from host.agent.tools import ToolOutcome
         from host.agent.transcript import Transcript
         from host.capabilities.llm import LlmGateway
         from host.messages import DEFAULT_MODEL, MessagesClient
         from host.policy import load_policy
         from host.runner import PluginHost, RunOptions
+        from host.tools import ToolOutcome
 
         prefix = f"[{label}] " if label else ""
         tools = enabled_tools(self.paths, list(settings.get("plugins", [])))
@@ -150,10 +150,10 @@ class AgentSession:
         return TaskResult(task.id, status, detail, result.answer, result.summary())
 
 
-def enabled_tools(paths: HostPaths, names: list[str]) -> list[AgentTool]:
+def enabled_tools(paths: HostPaths, names: list[str]) -> list[PluginTool]:
     """The tools of the plugins enabled for a run: at least one, each named once, all installed."""
-    from host.agent.tools import plugin_tools
     from host.store import LocalStore
+    from host.tools import plugin_tools
 
     if not names:
         raise InputError(

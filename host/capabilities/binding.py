@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from host.paths import HostPaths
 from host.policy import HostPolicy
@@ -19,6 +19,9 @@ from sdk.capabilities import Capability
 from sdk.capabilities.llm import LlmCapability
 from sdk.errors import AccError
 from sdk.manifest import Manifest
+
+if TYPE_CHECKING:
+    from host.interrupt import Interrupt
 
 HostFunction = Callable[..., Any]
 ScopeT = TypeVar("ScopeT", bound=Capability)
@@ -83,6 +86,8 @@ class BindContext:
     #: Granted kinds the user narrowed to reading only (`fs` of a read-write manifest):
     #: bound read-only, and no program is shown the project read-write on their account.
     read_only: frozenset[str] = frozenset()
+    #: Fired when the call under way is stopped; bindings that wait (a launched program) watch it.
+    interrupt: Interrupt | None = None
 
 
 BindFunction = Callable[[Capability, BindContext], Binding]

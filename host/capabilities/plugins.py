@@ -15,7 +15,7 @@ from typing import Any
 
 from host.capabilities.binding import BindContext, Binding, PluginCalls, scope_as
 from host.capabilities.errors import BY_KIND, Denied, Failed, Invalid, LimitExceeded
-from host.errors import InputError, LoadError, PluginFailed, PluginTrap, StoreError
+from host.errors import InputError, LoadError, PluginDisabled, PluginFailed, PluginTrap, StoreError
 from host.plugin_json import PluginJsonError, decode
 from sdk.capabilities import Capability
 from sdk.capabilities.plugins import PluginsCapability
@@ -60,6 +60,8 @@ def call(
         raise Invalid(e.message) from e
     except LoadError as e:  # the callee cannot be loaded, or the host is closing it
         raise Failed(e.message) from e
+    except PluginDisabled as e:  # the user disabled the callee: a refusal, like a grant not given
+        raise Denied(f"{e.message}; {e.hint}" if e.hint else e.message) from e
     except StoreError as e:  # the callee is not installed: say so, and how to install it
         raise Failed(f"{e.message}; {e.hint}" if e.hint else e.message) from e
     return json.dumps(result)

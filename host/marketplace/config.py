@@ -179,23 +179,41 @@ class MarketplaceConfig:
         return found
 
     def get(self, name: str) -> Marketplace:
-        directory = self.paths.marketplaces / check_name(name)
-        if not (directory / "config.json").is_file():
-            known = ", ".join(m.name for m in self.list()) or "none"
+        """The marketplace `name` (in any case: names are lowercase), or an error naming those added."""
+        lowered = name.lower()
+        directory = self.paths.marketplaces / lowered if _NAME.fullmatch(lowered) else None
+        if directory is None or not (directory / "config.json").is_file():
+            from sdk.names import did_you_mean
+
+            added = [m.name for m in self.list()]
+            suggestion = did_you_mean(lowered, added)
             raise MarketplaceError(
-                f"no marketplace named {name!r} (added: {known})",
-                hint="add one with `acc marketplace add URL --root-sha256 HEX`",
+                f"no marketplace named {name!r} (added: {', '.join(added) or 'none'})",
+                hint=suggestion or "add one with `acc marketplace add URL --root-sha256 HEX`",
             )
         return self._load(directory)
+
+    def refuse_second_name(self, name: str, url: str) -> None:
+        """Refuse adding `url` as `name` when it is already added under another name: two names
+        for one marketplace would make every plugin on it look published twice."""
+        for existing in self.list():
+            if existing.url == url and existing.name != name:
+                raise MarketplaceError(
+                    f"{url} is already added as marketplace {existing.name}: not adding it again as {name}",
+                    hint=f"keep using {existing.name}, or `acc marketplace remove {existing.name}` first "
+                    "to add it under another name",
+                )
 
     def add(self, name: str, url: str, root: bytes) -> tuple[Marketplace, bool]:
         """Store a marketplace whose root the caller has already checked against the pin.
 
-        Returns (marketplace, False) when the same URL and root are already added under the name.
+        Returns (marketplace, False) when the same URL and root are already added under the name;
+        refuses a URL already added under another name.
         """
         name = check_name(name)
         digest = root_fingerprint(root)
         with file_lock(self.paths.lock_file):
+            self.refuse_second_name(name, url)
             directory = self.paths.marketplaces / name
             if (directory / "config.json").is_file():
                 existing = self._load(directory)

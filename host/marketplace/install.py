@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,54 +80,92 @@ def install_requirement(
     progress: Progress | None = None,
 ) -> MarketplaceInstall:
     """Install a requirement and whatever it depends on, all verified before anything is stored."""
-    requirement = parse_requirement(requirement_text)
-    if requirement.marketplace and marketplace and requirement.marketplace != marketplace:
-        raise ResolutionError(
-            f"{requirement_text} names marketplace {requirement.marketplace}, --marketplace names {marketplace}"
-        )
+    return install_requirements(
+        paths, [requirement_text], request, marketplace=marketplace, ask=ask, announce=announce, progress=progress
+    )[0]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One requested plugin: where it is, and the plugins its install involves (dependencies first)."""
+
+    text: str
+    client: MarketplaceClient
+    index: PluginIndex
+    picks: list[Pick]
+
+    @property
+    def root(self) -> Pick:
+        return self.picks[-1]  # every other pick is a dependency of it, so it comes last
+
+
+def install_requirements(
+    paths: HostPaths,
+    requirement_texts: Sequence[str],
+    request: InstallRequest,
+    *,
+    marketplace: str | None = None,
+    ask: Asker | None = None,
+    announce: Callable[[str], None] = lambda _: None,
+    progress: Progress | None = None,
+) -> list[MarketplaceInstall]:
+    """Install several requirements, each with whatever it depends on, as one install: every
+    plugin is resolved, downloaded, verified and consented to before any is stored, so a
+    refusal of the last leaves the store as it was. --grant, --deny and --reinstall apply to
+    each requested plugin; --yes answers for all. Two requests that need different versions
+    of one plugin are refused. One result per requirement, in the order given."""
+    requirements = [parse_requirement(text) for text in requirement_texts]
+    names = [r.name for r in requirements]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ResolutionError(f"{', '.join(twice)} is named more than once", hint="name each plugin once")
+    for text, requirement in zip(requirement_texts, requirements, strict=True):
+        if requirement.marketplace and marketplace and requirement.marketplace != marketplace:
+            raise ResolutionError(
+                f"{text} names marketplace {requirement.marketplace}, --marketplace names {marketplace}"
+            )
     config = MarketplaceConfig(paths)
     paths.downloads.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix=f"{requirement.name}-"))
+    work = Path(tempfile.mkdtemp(dir=paths.downloads, prefix=f"{requirements[0].name}-"))
     try:
-        client, index = find_plugin(paths, config, requirement, requirement.marketplace or marketplace, work)
-        market = client.marketplace
         store = LocalStore(paths)
-        picks = resolve_install(
-            requirement,
-            index,
-            marketplace=market.name,
-            lookup=client.plugin_index,
-            installed=installed_plugins(store),
-            abi_versions=SUPPORTED_ABI_VERSIONS,
-        )
-        root = picks[-1]  # every other pick is a dependency of it, so it comes last
-        assert root.name == index.name and root.entry is not None
-        wanted = [
-            p
-            for p in picks
-            if p.entry is not None and ((p is root and request.reinstall) or not _is_installed(store, p.name, p.entry))
-        ]
-        if not wanted:
-            current = store.get(index.name)
-            return MarketplaceInstall(
-                installed=current,
-                marketplace=market.name,
-                signed_by=describe_signer(index, root.entry, market),
-                warning=root.warning,
-                already_installed=True,
+        installed = installed_plugins(store)
+        clients: dict[str, MarketplaceClient] = {}
+        plans = []
+        for text, requirement in zip(requirement_texts, requirements, strict=True):
+            client, index = find_plugin(
+                paths, config, requirement, requirement.marketplace or marketplace, work, clients=clients
             )
-        downloads = [_download(client, pick, work / "archives" / pick.name, progress) for pick in wanted]
-        if root.warning:
-            announce(f"WARNING: {root.warning}")
+            picks = resolve_install(
+                requirement,
+                index,
+                marketplace=client.marketplace.name,
+                lookup=client.plugin_index,
+                installed=installed,
+                abi_versions=SUPPORTED_ABI_VERSIONS,
+            )
+            assert picks[-1].name == index.name and picks[-1].entry is not None
+            plans.append(_Plan(text, client, index, picks))
+        roots = {plan.root.name for plan in plans}
+        wanted = _wanted(plans, store, request.reinstall)
+        if not wanted:
+            return [_already_installed(store, plan) for plan in plans]
+        downloads = [
+            (client, _download(client, pick, work / "archives" / pick.name, progress)) for client, pick in wanted
+        ]
+        for plan in plans:
+            if plan.root.warning:
+                announce(f"WARNING: {plan.root.warning}")
         grants = []
-        for download in downloads:
+        for client, download in downloads:
+            market = client.marketplace
             needed = f", needed by {' and '.join(download.pick.needed_by)}" if download.pick.needed_by else ""
             announce(
                 f"{download.pick.label} from {market.name}: signed by "
                 f"{describe_signer(download.index, download.entry, market)}{needed}"
             )
-            # --grant/--deny name the requested plugin's capabilities; --yes answers for all.
-            own = download.pick is root
+            # --grant/--deny name the requested plugins' capabilities; --yes answers for all.
+            own = download.pick.name in roots
             grants.append(
                 prepare_verified(
                     paths,
@@ -142,32 +180,77 @@ def install_requirement(
                     ),
                 )
             )
-        stored = [
-            store.install(
-                d.archive,
+        stored = {
+            download.pick.name: store.install(
+                download.archive,
                 granted=granted,
-                signer=signer_label(d.entry),
-                marketplace=market.name,
-                reinstall=request.reinstall and d.pick is root,
+                signer=signer_label(download.entry),
+                marketplace=client.marketplace.name,
+                reinstall=request.reinstall and download.pick.name in roots,
             )
-            for d, granted in zip(downloads, grants, strict=True)
-        ]
-        dependencies = tuple(
-            DependencyInstall(installed, d.pick.needed_by)
-            for d, installed in zip(downloads, stored, strict=True)
-            if d.pick is not root
-        )
-        root_installed = stored[-1] if downloads[-1].pick is root else store.get(index.name)
-        return MarketplaceInstall(
-            installed=root_installed,
-            marketplace=market.name,
-            signed_by=describe_signer(index, root.entry, market),
-            warning=root.warning,
-            already_installed=downloads[-1].pick is not root,
-            dependencies=dependencies,
-        )
+            for (client, download), granted in zip(downloads, grants, strict=True)
+        }
+        reported: set[str] = set()  # a dependency two requests share is reported once
+        return [_result(store, plan, stored, roots, reported) for plan in plans]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _wanted(plans: list[_Plan], store: LocalStore, reinstall: bool) -> list[tuple[MarketplaceClient, Pick]]:
+    """The picks to download and store, each once, dependencies first; a plugin two requests
+    want in different versions is refused (neither is installed)."""
+    chosen: dict[str, tuple[_Plan, Pick]] = {}
+    wanted: list[tuple[MarketplaceClient, Pick]] = []
+    for plan in plans:
+        for pick in plan.picks:
+            earlier = chosen.get(pick.name)
+            if earlier is not None:
+                if earlier[1].version != pick.version:
+                    raise ResolutionError(
+                        f"{earlier[0].text} and {plan.text} need different versions of {pick.name} "
+                        f"({earlier[1].version} and {pick.version}): nothing was installed",
+                        hint="install them one at a time to see what each needs, or pin versions that agree",
+                    )
+                continue
+            chosen[pick.name] = (plan, pick)
+            if pick.entry is not None and (
+                (pick is plan.root and reinstall) or not _is_installed(store, pick.name, pick.entry)
+            ):
+                wanted.append((plan.client, pick))
+    return wanted
+
+
+def _already_installed(store: LocalStore, plan: _Plan) -> MarketplaceInstall:
+    root, market = plan.root, plan.client.marketplace
+    assert root.entry is not None
+    return MarketplaceInstall(
+        installed=store.get(plan.index.name),
+        marketplace=market.name,
+        signed_by=describe_signer(plan.index, root.entry, market),
+        warning=root.warning,
+        already_installed=True,
+    )
+
+
+def _result(
+    store: LocalStore, plan: _Plan, stored: dict[str, InstalledPlugin], roots: set[str], reported: set[str]
+) -> MarketplaceInstall:
+    """What the install did for one request: the dependencies it stored first, then the plugin."""
+    root, market = plan.root, plan.client.marketplace
+    assert root.entry is not None
+    dependencies = []
+    for pick in plan.picks[:-1]:
+        if pick.name in stored and pick.name not in roots and pick.name not in reported:
+            reported.add(pick.name)
+            dependencies.append(DependencyInstall(stored[pick.name], pick.needed_by))
+    return MarketplaceInstall(
+        installed=stored.get(root.name) or store.get(root.name),
+        marketplace=market.name,
+        signed_by=describe_signer(plan.index, root.entry, market),
+        warning=root.warning,
+        already_installed=root.name not in stored,
+        dependencies=tuple(dependencies),
+    )
 
 
 def installed_plugins(store: LocalStore) -> dict[str, Installed]:
@@ -188,25 +271,41 @@ def _download(client: MarketplaceClient, pick: Pick, work: Path, progress: Progr
 
 
 def find_plugin(
-    paths: HostPaths, config: MarketplaceConfig, requirement: Requirement, wanted: str | None, work: Path
+    paths: HostPaths,
+    config: MarketplaceConfig,
+    requirement: Requirement,
+    wanted: str | None,
+    work: Path,
+    *,
+    clients: dict[str, MarketplaceClient] | None = None,
 ) -> tuple[MarketplaceClient, PluginIndex]:
     """The one marketplace that has the plugin. A name found on several is refused rather than
-    guessed (a dependency-confusion attack is exactly "the same name on another registry")."""
+    guessed (a dependency-confusion attack is exactly "the same name on another registry").
+    `clients` keeps one client (one metadata refresh) per marketplace across several calls."""
     markets = [config.get(wanted)] if wanted else config.list()
     if not markets:
         raise MarketplaceError(
             "no marketplace has been added", hint="add one with `acc marketplace add URL --root-sha256 HEX`"
         )
+    clients = {} if clients is None else clients
     found: list[tuple[MarketplaceClient, PluginIndex]] = []
     for market in markets:
-        client = MarketplaceClient(market, config, work / market.name)
+        client = clients.get(market.name)
+        if client is None:
+            client = clients[market.name] = MarketplaceClient(market, config, work / market.name)
         index = client.plugin_index(requirement.name)
         if index is not None:
             found.append((client, index))
     names = ", ".join(m.name for m in markets)
     if not found:
+        from host.marketplace.search import names_like
+        from sdk.names import did_you_mean
+
+        installed = {p.name for p in LocalStore(paths).list()}
+        suggestion = did_you_mean(requirement.name, names_like(markets, requirement.name) | installed)
         raise ResolutionError(
-            f"no plugin named {requirement.name} on {names}", hint=f"search with `acc plugin search {requirement.name}`"
+            f"no plugin named {requirement.name} on {names}",
+            hint=(f"{suggestion} " if suggestion else "") + f"search with `acc plugin search {requirement.name}`",
         )
     if len(found) > 1:
         where = ", ".join(c.marketplace.name for c, _ in found)

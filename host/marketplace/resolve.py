@@ -52,7 +52,9 @@ class Selection:
 
 
 def parse_requirement(text: str) -> Requirement:
-    match = _REQUIREMENT.fullmatch(text.strip().replace(" ", ""))
+    """Parse NAME[@MARKETPLACE][SPEC]. Case does not matter: plugin and marketplace names are
+    lowercase and PEP 440 specifiers ignore case, so `Git@ACME==1.0` is `git@acme==1.0`."""
+    match = _REQUIREMENT.fullmatch(text.strip().replace(" ", "").lower())
     if match is None:
         raise ResolutionError(
             f"{text!r} is not a plugin requirement",

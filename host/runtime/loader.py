@@ -29,7 +29,7 @@ from host.engine import EngineSettings
 from host.errors import LoadError
 from host.runtime.split import SharedModule, SplitComponent, SplitPolicy, runtime_module_sha256, split_component
 from host.runtime.wasm_binary import WasmFormatError
-from sdk.atomic import atomic_write_bytes
+from sdk.atomic import atomic_write_bytes, file_lock
 
 #: Bump when the rewrite changes (threshold, names, layout): thin compilations are keyed by it.
 SPLIT_FORMAT = "thin1"
@@ -171,9 +171,16 @@ def _load_or_compile(engine: Any, settings: EngineSettings, module: SharedModule
         pass
     if hashlib.sha256(module.wasm).hexdigest() != module.sha256:  # never cache under a hash we did not compute
         raise LoadError("a runtime module does not match its hash", hint="reinstall the plugin")
-    compiled = Module(engine, module.wasm)
-    atomic_write_bytes(path, bytes(compiled.serialize()))
-    return compiled
+    # Several acc processes (an MCP server and a terminal, parallel installs) share this cache:
+    # the second to miss waits for the first's compilation instead of doing it again.
+    with file_lock(path.with_suffix(".lock")):
+        try:
+            return _deserialize(engine, path)
+        except _Missing:
+            pass
+        compiled = Module(engine, module.wasm)
+        atomic_write_bytes(path, bytes(compiled.serialize()))
+        return compiled
 
 
 class _Missing(Exception):

@@ -29,6 +29,9 @@ class FsCapability(Capability):
     meaning: ClassVar[str] = "Accesses your project's files"
     risky: ClassVar[bool] = False
 
+    def may_modify(self) -> bool:
+        return self.writable
+
     def scope_summary(self) -> str:
         return "read and write the project" if self.writable else "read the project"
 

@@ -178,6 +178,9 @@ class HttpCapability(Capability):
     meaning: ClassVar[str] = "Connects to hosts on the network"
     risky: ClassVar[bool] = True
 
+    def open_world(self) -> bool:
+        return True
+
     def scope_summary(self) -> str:
         return "connect to: " + ", ".join(self.hosts)
 

@@ -59,6 +59,17 @@ class Capability:
         """Why this scope deserves care, in a few words ("" when it does not)."""
         return ""
 
+    def may_modify(self) -> bool:
+        """Whether this scope lets a plugin change anything that outlives its call: files,
+        what a launched program does, a remote service, its own stored data. True unless
+        the kind says otherwise (the safe answer for a hint that tells a client "read-only")."""
+        return True
+
+    def open_world(self) -> bool:
+        """Whether this scope lets a plugin reach services beyond the user's machine
+        chosen by the plugin (hosts on the network)."""
+        return False
+
     @property
     def high_risk(self) -> bool:
         """Whether listings should flag this capability: the kind's own risk, or a risky scope."""

@@ -44,6 +44,9 @@ class LlmCapability(Capability):
     meaning: ClassVar[str] = "Sends prompts to Claude over the network"
     risky: ClassVar[bool] = True
 
+    def may_modify(self) -> bool:
+        return False  # a completion changes nothing; the token budget is the host's
+
     def scope_summary(self) -> str:
         tools = f"; server tools: {', '.join(self.server_tools)}" if self.server_tools else ""
         return f"ask Claude (up to {self.max_tokens} tokens per call{tools})"

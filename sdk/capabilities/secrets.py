@@ -23,6 +23,9 @@ class SecretsCapability(Capability):
     meaning: ClassVar[str] = "Reads secrets from your environment"
     risky: ClassVar[bool] = True
 
+    def may_modify(self) -> bool:
+        return False
+
     def scope_summary(self) -> str:
         return "read secrets: " + ", ".join(self.secrets)
 

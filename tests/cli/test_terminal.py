@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -51,3 +52,14 @@ def test_announce_sends_warnings_to_stderr_and_the_rest_to_stdout(capsys: pytest
     terminal.announce("installed git 1.0.0")
     terminal.err("a note")
     assert capsys.readouterr() == ("installed git 1.0.0\n", "WARNING: signed by another key\na note\n")
+
+
+def test_emit_json_is_one_ascii_document_that_no_text_in_it_can_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = [{"name": "evil\x1b[2J\x1b]0;title\x07", "description": "caf\u00e9\x7f\u202e", "count": 3}]
+    terminal.emit_json(document)
+    out = capsys.readouterr().out
+    assert out.isascii() and out.endswith("]\n")
+    assert not any((ord(c) < 0x20 and c != "\n") or c == "\x7f" for c in out)
+    assert json.loads(out) == document

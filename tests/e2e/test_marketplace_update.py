@@ -6,6 +6,7 @@ registry is the session's shared marketplace (tests/e2e/conftest.py)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -542,8 +543,13 @@ def test_info_of_a_plugin_not_installed_shows_the_signed_index(tmp_path: Path, m
         out, _ = user.run("plugin", "info", "stats-next")
     lines = out.splitlines()
     assert lines[0] == "stats-next on local (owner alice), verified by its signed index"
-    assert lines[1:4] == ["versions:", "  1.2.0        newest for this host", "  1.1.0        YANKED: counts twice"]
-    assert lines[4].startswith("1.2.0: signed by ed25519 key ") and lines[4].endswith(", published by alice")
+    assert lines[1] == "  Counts a project's files and lines by language, and reports the git version that tracks it."
+    assert lines[2] == "  license: Apache-2.0   authors: acc plugins team"
+    assert lines[3] == "versions:"
+    assert re.fullmatch(r"  1\.2\.0  \d+\.\d MB  newest for this host", lines[4]), lines[4]
+    assert re.fullmatch(r"  1\.1\.0  \d+\.\d MB  YANKED: counts twice", lines[5]), lines[5]
+    assert lines[6].startswith("1.2.0: signed by ed25519 key ") and lines[6].endswith(", published by alice")
+    assert "  commands:" in lines and "    summary: Count files and lines per file extension under a directory" in out
     assert "    kv: store data (up to 1048576 bytes)" in lines
     assert "        why: Remembers the last summary to report what changed." in lines
     assert lines[-1] == "install: acc plugin install stats-next"

@@ -10,12 +10,12 @@ import pytest
 
 from host.agent.budget import Budgets, Spent
 from host.agent.plan import PlanTask, TaskResult, parse_plan, run_plan
-from host.agent.tools import plugin_tools, run_tool
 from host.errors import AgentError, StoreError
 from host.messages import _retry_after, api_settings
 from host.paths import HostPaths
 from host.runner import PluginHost, RunOptions
 from host.store import LocalStore
+from host.tools import plugin_tools, run_tool
 from tests.helpers import install_unsigned
 
 pytestmark = pytest.mark.slow

@@ -23,7 +23,7 @@ from tests.helpers import REPO, install_unsigned
 
 pytestmark = pytest.mark.slow
 
-RUNS = 50
+RUNS = 24
 
 SCRIPT = r"""
 import sys

@@ -55,6 +55,9 @@ STANDARD = _index(
         ("git>=1.2,<2", "git", None, "<2,>=1.2"),
         ("git@acme==1.4.0", "git", "acme", "==1.4.0"),
         ("code-quality@127.0.0.1-8080 ~= 1.2", "code-quality", "127.0.0.1-8080", "~=1.2"),
+        # Names are lowercase, so another case names the same plugin (and marketplace).
+        ("Git", "git", None, ""),
+        ("Code-Quality@ACME==1.0RC1", "code-quality", "acme", "==1.0rc1"),
     ],
 )
 def test_requirements_parse_into_name_marketplace_and_specifier(
@@ -67,7 +70,7 @@ def test_requirements_parse_into_name_marketplace_and_specifier(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Git", "'Git' is not a plugin requirement"),
+        ("_Git", "'_Git' is not a plugin requirement"),
         ("../git", "'../git' is not a plugin requirement"),
         ("@acme", "'@acme' is not a plugin requirement"),
         ("", "'' is not a plugin requirement"),

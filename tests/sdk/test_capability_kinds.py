@@ -96,3 +96,29 @@ def test_lifting_a_narrowing_or_adding_a_subcommand_widens() -> None:
     ]
     assert diff_capabilities({"process": more}, {"process": whole}).widens
     assert not diff_capabilities({"process": whole}, {"process": narrow}).widens
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "may_modify", "open_world"),
+    [
+        ({"fs": {"access": "read", "reason": "r"}}, False, False),
+        ({"fs": {"access": "read-write", "reason": "r"}}, True, False),
+        ({"secrets": {"names": ["TOKEN"], "reason": "r"}}, False, False),
+        ({"llm": {"reason": "r"}}, False, False),
+        ({"http": {"hosts": ["api.github.com"], "reason": "r"}}, True, True),
+        ({"process": {"programs": ["git"], "reason": "r"}}, True, False),
+        ({"kv": {"reason": "r"}}, True, False),  # the plugin's own data outlives the call
+        ({"plugins": {"plugins": ["git"], "reason": "r"}}, True, False),  # unless the callee is followed
+    ],
+    ids=lambda v: (
+        next(iter(v)) + (f"-{next(iter(v.values())).get('access', '')}" if "fs" in v else "")
+        if isinstance(v, dict)
+        else None
+    ),
+)
+def test_each_scope_says_whether_it_can_change_things_or_reach_the_network(
+    capabilities: dict[str, object], may_modify: bool, open_world: bool
+) -> None:
+    capability = next(iter(_manifest(capabilities).capabilities.values()))  # type: ignore[attr-defined]
+    assert capability.may_modify() is may_modify
+    assert capability.open_world() is open_world

@@ -78,6 +78,29 @@ def test_an_invalid_manifest_is_refused_with_a_clear_message(change: tuple[str, 
     assert message in error.value.message
 
 
+def test_a_command_may_declare_the_schema_of_its_result() -> None:
+    output = '\n[commands.output]\ntype = "object"\nproperties.greeting = { type = "string" }\n'
+    manifest = load_manifest(VALID + output)
+    command = manifest.command("hello")
+    assert command is not None and command.output_schema == {
+        "type": "object",
+        "properties": {"greeting": {"type": "string"}},
+    }
+    assert manifest.command("hello") is not None and load_manifest(VALID).commands[0].output_schema is None
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ('type = "array"', "output schema must describe an object"),
+        ('type = "object"\nproperties.x = { type = "strang" }', "output is not a valid JSON Schema"),
+    ],
+)
+def test_an_output_schema_that_is_no_object_schema_is_refused(output: str, message: str) -> None:
+    with pytest.raises(ManifestError, match=message):
+        load_manifest(VALID + f"\n[commands.output]\n{output}\n")
+
+
 def test_a_manifest_without_commands_is_refused() -> None:
     text = VALID.split("[[commands]]")[0]
     with pytest.raises(ManifestError, match="at least one"):

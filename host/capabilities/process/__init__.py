@@ -35,6 +35,7 @@ def bind(capability: Capability, context: BindContext) -> Binding:
         user_config_environment=context.user_config_environment,
         profiles=profiles_for(process),
         project_writable=writes_project(context),
+        interrupt=context.interrupt,
     )
 
     def run(program: str, args: list[str], stdin: bytes) -> ProcessOutput:

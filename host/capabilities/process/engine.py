@@ -21,7 +21,10 @@ A call is bounded on every side:
   call (shared by the call's launches, deleted afterwards);
 - **how long and how much**: a deadline after which the whole process group is killed,
   a cap on each of stdout and stderr after which it is killed too, and rlimits (CPU
-  time, processes, file size) inside the sandbox.
+  time, processes, file size) inside the sandbox;
+- **when the call is stopped** (the scope's `Interrupt`, `host.interrupt`): the engine
+  waits on it beside the program's pipes and kills the launch at once (its sandbox takes
+  every descendant with it); a stopped call launches nothing more.
 
 The engine knows no program by name: the table of profiles is handed to it in the
 `ProcessScope` (by `host.capabilities.process.bind`), so a profile is a plug-in of the
@@ -55,6 +58,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host.capabilities.errors import Denied, Failed, Invalid, LimitExceeded, SandboxUnavailable
 from host.confinement import (
@@ -65,6 +69,9 @@ from host.confinement import (
     confined_command,
     mechanism_in_force,
 )
+
+if TYPE_CHECKING:
+    from host.interrupt import Interrupt
 
 __all__ = [
     "SAFE_PATH",
@@ -121,6 +128,8 @@ class ProcessScope:
     #: The OS sandbox mechanism, asked before each call: the one detected on this system
     #: (detected once per process). Raises `ConfinementUnavailable` when there is none.
     confinement: Callable[[], Mechanism] = mechanism_in_force
+    #: Fired when the call that runs programs is stopped: the program is killed at once.
+    interrupt: Interrupt | None = None
 
     def __post_init__(self) -> None:
         # A zero or negative limit would be a silent "no limit" or "never works"; both are
@@ -185,6 +194,8 @@ class Launch:
     sandbox: CallSandbox
     #: From `ProcessScope.user_config_environment`; for preflights only, never the program.
     user_config_environment: Mapping[str, str] = field(default_factory=dict)
+    #: From `ProcessScope.interrupt`: preflights and the program alike are killed when it fires.
+    interrupt: Interrupt | None = None
 
     def run(
         self,
@@ -210,7 +221,11 @@ class Launch:
             stdin=stdin,
             deadline=self.deadline,
             max_output=max_output,
+            interrupt=self.interrupt,
         )
+        if outcome.interrupted:
+            reason = self.interrupt.reason if self.interrupt is not None else ""
+            raise LimitExceeded(f"program {self.program} was killed: the call was stopped ({reason})")
         if outcome.timed_out:
             raise LimitExceeded(
                 f"program {self.program} ran longer than {self.timeout_seconds:g} s "
@@ -328,6 +343,8 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
     an error: it is returned for the guest to judge.
     """
     _check_program_name(scope, program)
+    if scope.interrupt is not None and scope.interrupt.is_set():
+        raise LimitExceeded(f"program {program} was not started: the call was stopped ({scope.interrupt.reason})")
     arg_list = _check_args(scope, args)
     if not isinstance(stdin, bytes | bytearray | memoryview):
         raise Invalid("stdin must be bytes")
@@ -383,6 +400,7 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
                 limits=limits,
             ),
             user_config_environment=scope.user_config_environment,
+            interrupt=scope.interrupt,
         )
         if profile.preflight is not None:
             added = profile.preflight(arg_list, launch)
@@ -485,6 +503,7 @@ def inside(path_text: str, project_dir: Path) -> bool:
 class _Outcome:
     output: ProcessOutput
     timed_out: bool
+    interrupted: bool = False
 
 
 @dataclass
@@ -493,6 +512,7 @@ class _Collected:
     stderr: bytes = b""
     truncated: bool = False
     timed_out: bool = False
+    interrupted: bool = False
 
 
 def _execute(
@@ -504,6 +524,7 @@ def _execute(
     stdin: bytes,
     deadline: float,
     max_output: int,
+    interrupt: Interrupt | None = None,
 ) -> _Outcome:
     try:
         launchable = confined_command(mechanism, confinement, argv, env, report_keeper=True)
@@ -531,7 +552,7 @@ def _execute(
         # when it is gone, so is every process of the launch, setsid or not.
         keeper = launchable.keeper(max(0.0, deadline - time.monotonic()))
     try:
-        collected = _collect(process, stdin, deadline, max_output)
+        collected = _collect(process, stdin, deadline, max_output, interrupt)
     finally:
         # Whatever happened (normal exit, flood, deadline, an exception in this thread),
         # nothing started by this call may outlive it. The leader is still unreaped here,
@@ -553,6 +574,7 @@ def _execute(
             truncated=collected.truncated,
         ),
         timed_out=collected.timed_out,
+        interrupted=collected.interrupted,
     )
 
 
@@ -587,7 +609,9 @@ def _has_exited(pid: int) -> bool:
     return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
-def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int) -> _Collected:
+def _collect(
+    process: subprocess.Popen[bytes], stdin: bytes, deadline: float, max_output: int, interrupt: Interrupt | None
+) -> _Collected:
     """Feed stdin and drain stdout/stderr together until the program is done.
 
     One thread and a selector: no reader can block forever on a pipe that a grandchild
@@ -607,8 +631,13 @@ def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, ma
             selector.register(process.stdin.fileno(), selectors.EVENT_WRITE, "in")
         if pidfd is not None:
             selector.register(pidfd, selectors.EVENT_READ, "exit")
+        if interrupt is not None:
+            selector.register(interrupt.fileno(), selectors.EVENT_READ, "interrupt")
         exited = False
         while True:
+            if interrupt is not None and interrupt.is_set():
+                collected.interrupted = True  # the caller kills the group in its finally
+                break
             draining = any(key.data == "out" for key in selector.get_map().values())
             if exited and not draining:
                 break
@@ -618,6 +647,8 @@ def _collect(process: subprocess.Popen[bytes], stdin: bytes, deadline: float, ma
                 break
             wait = remaining if pidfd is not None or exited else min(remaining, _EXIT_POLL_SECONDS)
             for key, _ in selector.select(wait):
+                if key.data == "interrupt":
+                    continue  # seen at the top of the loop
                 if key.data == "exit":
                     selector.unregister(key.fd)
                     exited = True

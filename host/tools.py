@@ -1,10 +1,12 @@
-"""Plugin commands as Messages API tools, and running a tool call in the plugin's sandbox.
+"""Plugin commands as tools, and running a tool call in the plugin's sandbox.
 
-A tool is named `PLUGIN__COMMAND` and carries the command's description and input
-schema from the manifest. A call's outcome always goes back to the model as a tool
-result, so the loop continues: the command's JSON result, or the error (an input that
-breaks the schema, `denied` for a capability the user did not grant, a limit hit) with
-`is_error`. Results longer than the cap are cut, with a note that says so.
+One home for what the agent (`host.agent`, tools of the Messages API) and the MCP server
+(`host.mcp`, tools of the Model Context Protocol) share: a tool is named
+`PLUGIN__COMMAND` and carries the command's description and input schema from the
+manifest; a call's outcome always goes back to the model as a tool result: the
+command's JSON result, or the error (an input that breaks the schema, `denied` for a
+capability the user did not grant, a limit hit, a call stopped) with `is_error`. Results
+longer than the cap are cut, with a note that says so.
 
 A command that is a check (plugin.toml names its `verdict` field, see `host.verdict`)
 and whose result says it failed comes back as a normal result (the command ran) whose
@@ -22,11 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from host.errors import InputError, PluginFailed, PluginTrap
-from host.store import LocalStore
+from host.store import InstalledPlugin, LocalStore
 from sdk.errors import AccError
 
 if TYPE_CHECKING:
     from host.runner import PluginHost
+    from sdk.manifest import Manifest
 
 SEPARATOR = "__"
 MAX_RESULT_CHARS = 20_000
@@ -36,12 +39,16 @@ _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
-class AgentTool:
+class PluginTool:
+    """One command of an installed plugin, as a tool."""
+
     name: str
     plugin: str
     command: str
     description: str
     input_schema: dict[str, Any]
+    #: The command's declared result schema (`[commands.output]`), if any.
+    output_schema: dict[str, Any] | None = None
 
     def definition(self) -> dict[str, Any]:
         """The tool as the Messages API takes it."""
@@ -60,8 +67,10 @@ class ToolOutcome:
     is_error: bool
     seconds: float
     error_kind: str = ""  # "denied", "invalid", "failed", "limit", "input", "unknown-tool"
-    limit: str = ""  # for a PluginTrap: time, memory, fuel, stack, crash
+    limit: str = ""  # for a PluginTrap: time, memory, fuel, stack, crash, stopped
     truncated_from: int = 0
+    #: The command's decoded JSON result (when it succeeded), before it became text.
+    result: Any = None
     #: A check's verdict (True passed, False failed); None for other commands and errors.
     verdict: bool | None = None
 
@@ -88,30 +97,48 @@ class ToolOutcome:
         return "check failed" if self.verdict is False else "ok"
 
 
-def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[AgentTool]:
+def plugin_tools(store: LocalStore, plugins: Sequence[str]) -> list[PluginTool]:
     """The tools of the named installed plugins, in the order given (then by command)."""
     tools = []
     for name in plugins:
-        installed = store.get(name)
-        manifest = installed.manifest()
-        granted = ", ".join(sorted(installed.granted)) or "none"
-        for command in manifest.commands:
-            tool_name = f"{name}{SEPARATOR}{command.name}"
-            if not _TOOL_NAME.fullmatch(tool_name):
-                raise InputError(
-                    f"{name}'s command {command.name} makes the tool name {tool_name!r}, longer than "
-                    "the Messages API allows (64 characters)",
-                    hint="leave this plugin out of --plugins",
-                )
-            description = (
-                f"{command.description} (plugin {name} {installed.version}, sandboxed; granted capabilities: {granted})"
-            )
-            tools.append(AgentTool(tool_name, name, command.name, description, dict(command.input_schema)))
+        installed = store.runnable(name)  # a disabled plugin is offered as no tool
+        tools.extend(command_tools(installed, installed.manifest()))
     return tools
 
 
+def command_tools(installed: InstalledPlugin, manifest: Manifest) -> list[PluginTool]:
+    """The tools of one installed plugin, one per command; InputError for a name too long."""
+    granted = ", ".join(
+        f"{kind} (reading only)" if kind in installed.read_only else kind for kind in sorted(installed.granted)
+    )
+    granted = granted or "none"
+    tools = []
+    for command in manifest.commands:
+        tool_name = tool_name_of(installed.name, command.name)
+        if not _TOOL_NAME.fullmatch(tool_name):
+            raise InputError(
+                f"{installed.name}'s command {command.name} makes the tool name {tool_name!r}, longer than "
+                "clients allow (64 characters)",
+                hint="leave this plugin out of --plugins",
+            )
+        description = (
+            f"{command.description} (plugin {installed.name} {installed.version}, sandboxed; "
+            f"granted capabilities: {granted})"
+        )
+        output = dict(command.output_schema) if command.output_schema is not None else None
+        tools.append(
+            PluginTool(tool_name, installed.name, command.name, description, dict(command.input_schema), output)
+        )
+    return tools
+
+
+def tool_name_of(plugin: str, command: str) -> str:
+    """`PLUGIN__COMMAND`: the name of a command as a tool."""
+    return f"{plugin}{SEPARATOR}{command}"
+
+
 def run_tool(
-    host: PluginHost, tools: dict[str, AgentTool], name: str, tool_input: Any, max_chars: int = MAX_RESULT_CHARS
+    host: PluginHost, tools: dict[str, PluginTool], name: str, tool_input: Any, max_chars: int = MAX_RESULT_CHARS
 ) -> ToolOutcome:
     """Run one tool call; never raises for what the plugin or the model did wrong."""
     started = time.monotonic()
@@ -186,7 +213,16 @@ def run_tool(
         # First, so that cutting a long result never cuts the verdict off.
         text = f"{CHECK_FAILED}{verdict.describe(tool.plugin, tool.command)}\n{text}"
     return _outcome(
-        name, tool.plugin, tool.command, tool_input, text, False, started, max_chars=max_chars, verdict=verdict.passed
+        name,
+        tool.plugin,
+        tool.command,
+        tool_input,
+        text,
+        False,
+        started,
+        max_chars=max_chars,
+        result=result,
+        verdict=verdict.passed,
     )
 
 
@@ -202,6 +238,7 @@ def _outcome(
     error_kind: str = "",
     limit: str = "",
     max_chars: int = MAX_RESULT_CHARS,
+    result: Any = None,
     verdict: bool | None = None,
 ) -> ToolOutcome:
     truncated_from = 0
@@ -219,5 +256,6 @@ def _outcome(
         error_kind=error_kind,
         limit=limit,
         truncated_from=truncated_from,
+        result=result,
         verdict=verdict,
     )

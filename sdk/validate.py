@@ -1,0 +1,214 @@
+"""`acc plugin validate DIR`: what a build would refuse, and what a reader would miss, found
+in about a second without building.
+
+Every check runs and reports, so an author sees all the problems at once (a build stops at
+the first): the source layout (plugin.toml, README.md, the module), plugin.toml parsed
+and checked in full (capabilities, command schemas), the WIT world it makes, and the
+module's commands against plugin.toml. The build compares the commands the module
+registers with plugin.toml's inside the component (`sdk.build`); here the same comparison
+is made on the source's syntax tree, never running it: each `@acc_plugin.command(...)`
+(or `@command(...)`) with a literal name, or none (the function's name, `_` as `-`). A
+name computed at run time cannot be read that way, so the comparison is then skipped,
+with a warning. A warning is what builds but serves users badly: the scaffold's README
+left as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sdk.errors import AccError
+from sdk.manifest import Manifest, load_manifest
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class Validation:
+    """The findings about one plugin source directory."""
+
+    source: Path
+    manifest: Manifest | None = None
+    findings: list[Finding] = field(default_factory=list)
+    #: What was checked and passed, for the summary line.
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+    def error(self, message: str, hint: str = "") -> None:
+        self.findings.append(Finding("error", message, hint))
+
+    def warning(self, message: str, hint: str = "") -> None:
+        self.findings.append(Finding("warning", message, hint))
+
+
+def validate_source(source: Path) -> Validation:
+    """Check the plugin source in `source` without building it."""
+    result = Validation(source)
+    if not source.is_dir():
+        result.error(f"{source} is not a directory", "give the directory that holds plugin.toml")
+        return result
+    manifest_path = source / "plugin.toml"
+    if not manifest_path.is_file():
+        result.error(f"{source} has no plugin.toml", "run `acc plugin new NAME` to start a plugin")
+    else:
+        try:
+            result.manifest = load_manifest(manifest_path.read_bytes(), source="plugin.toml")
+            result.checked.append("plugin.toml")
+        except AccError as e:
+            result.error(e.message, e.hint or "")
+    _check_readme(source, result)
+    if result.manifest is not None:
+        _check_module(source, result.manifest, result)
+        _check_world(result.manifest, result)
+    return result
+
+
+def _check_readme(source: Path, result: Validation) -> None:
+    path = source / "README.md"
+    if not path.is_file():
+        result.error(
+            "there is no README.md",
+            "every plugin ships a README: what its commands do and why it needs its capabilities",
+        )
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        result.error(f"README.md cannot be read as UTF-8 text ({e})")
+        return
+    if not text.strip():
+        result.error("README.md is empty", "say what the commands do and why the plugin needs its capabilities")
+        return
+    result.checked.append("README.md")
+    from sdk.scaffold import is_scaffold_readme
+
+    if result.manifest is not None and is_scaffold_readme(text, result.manifest.name):
+        result.warning(
+            "README.md is still the one `acc plugin new` wrote",
+            "describe this plugin's commands and why it needs its capabilities: users read it before installing",
+        )
+
+
+def _check_module(source: Path, manifest: Manifest, result: Validation) -> None:
+    module = manifest.module
+    if not ((source / f"{module}.py").is_file() or (source / module / "__init__.py").is_file()):
+        result.error(
+            f"there is no module {module}.py",
+            'the guest code lives in MODULE.py (set module = "..." in plugin.toml to use another name)',
+        )
+        return
+    result.checked.append(f"{module}.py")
+    _check_commands(source, manifest, result)
+
+
+#: Directories whose Python files are not the plugin's code (tests run on CPython only).
+_NOT_GUEST_CODE = {"tests", "test", "build", "dist", "__pycache__"}
+_MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+def _check_commands(source: Path, manifest: Manifest, result: Validation) -> None:
+    """The commands the source registers (read from its syntax tree) against plugin.toml's."""
+    import ast
+
+    registered: dict[str, str] = {}  # command -> where
+    dynamic: list[str] = []
+    for path in sorted(source.rglob("*.py")):
+        relative = path.relative_to(source)
+        if any(part in _NOT_GUEST_CODE or part.startswith(".") for part in relative.parts[:-1]):
+            continue
+        try:
+            with open(path, "rb") as f:
+                text = f.read(_MAX_SOURCE_BYTES + 1)
+            if len(text) > _MAX_SOURCE_BYTES:
+                result.warning(f"{relative} is larger than {_MAX_SOURCE_BYTES} bytes: its commands were not read")
+                continue
+            tree = ast.parse(text, filename=str(relative))
+        except SyntaxError as e:
+            result.error(f"{relative}:{e.lineno}: {e.msg}", "the build would fail on this syntax error")
+            continue
+        except (OSError, ValueError) as e:
+            result.error(f"{relative} cannot be read as Python source ({e})")
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                name = _command_name(decorator, node.name)
+                if name is None:
+                    continue
+                if name == "":
+                    dynamic.append(f"{relative}:{decorator.lineno}")
+                else:
+                    registered.setdefault(name, f"{relative}:{decorator.lineno}")
+    if dynamic:
+        result.warning(
+            f"a command name is computed at run time ({', '.join(dynamic)}): the commands were not compared "
+            "with plugin.toml",
+            "`acc plugin build` compares them",
+        )
+        return
+    declared = {c.name for c in manifest.commands}
+    for name in sorted(declared - set(registered)):
+        result.error(
+            f"plugin.toml declares command {name!r} but no function is registered for it",
+            f'decorate its function with @acc_plugin.command("{name}")',
+        )
+    for name in sorted(set(registered) - declared):
+        result.error(
+            f"{registered[name]} registers command {name!r}, which plugin.toml does not declare",
+            f'add a [[commands]] entry with name = "{name}", its description and input schema',
+        )
+    if declared == set(registered):
+        result.checked.append("commands")
+
+
+def _command_name(decorator: object, function: str) -> str | None:
+    """The command a decorator registers: its name; "" when the name is not a literal; None
+    when the decorator is not `acc_plugin.command` (or `command`)."""
+    import ast
+
+    call = decorator if isinstance(decorator, ast.Call) else None
+    target = call.func if call is not None else decorator
+    is_command = (isinstance(target, ast.Attribute) and target.attr == "command" and _is_acc_plugin(target.value)) or (
+        isinstance(target, ast.Name) and target.id == "command"
+    )
+    if not is_command:
+        return None
+    if call is None:  # `@acc_plugin.command` without parentheses registers nothing useful
+        return ""
+    arguments = [*call.args, *(k.value for k in call.keywords if k.arg == "name")]
+    if not arguments:
+        return function.replace("_", "-")
+    first = arguments[0]
+    if isinstance(first, ast.Constant) and first.value is None:
+        return function.replace("_", "-")
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return ""
+
+
+def _is_acc_plugin(node: object) -> bool:
+    import ast
+
+    return isinstance(node, ast.Name) and node.id == "acc_plugin"
+
+
+def _check_world(manifest: Manifest, result: Validation) -> None:
+    from sdk.world import world_wit
+
+    try:
+        world_wit(manifest)
+    except AccError as e:
+        result.error(e.message, e.hint or "")

@@ -1,0 +1,210 @@
+"""`acc mcp serve --transport http` on a loopback port: the official client with the token
+lists, calls and cancels; requests without the token, from a foreign origin, or for another
+Host are refused before the SDK sees them; other addresses need an explicit flag."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import mcp_types as types
+import pytest
+from anyio.from_thread import BlockingPortal
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from tests.helpers import REPO
+from tests.mcp_server.mcp_kit import ACC, acc, acc_env, audit_records, gone, launched, probe_home, sleep_marker
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class HttpServer:
+    url: str
+    token: str
+    home: Path
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+
+@pytest.fixture(scope="module")
+def http_server(
+    probe_archive: Path, module_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HttpServer]:
+    home = probe_home(tmp_path_factory.mktemp("home"), probe_archive).home
+    proc = subprocess.Popen(
+        [ACC, "mcp", "serve", "--transport", "http", "--port", "0", "--project", str(module_project)],
+        env=acc_env(home),
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = _ready_url(proc)
+        token = acc(home, "mcp", "token").stdout.strip()
+        yield HttpServer(url, token, home, proc)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def _ready_url(proc: subprocess.Popen[bytes]) -> str:
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 60
+    seen = b""
+    while b"\n" not in seen or b" at http://" not in seen:
+        assert time.monotonic() < deadline, f"the server did not start: {seen!r}"
+        assert proc.poll() is None, f"the server exited: {seen!r}"
+        if select.select([proc.stderr], [], [], 0.5)[0]:
+            seen += os.read(proc.stderr.fileno(), 4096)
+    line = next(line for line in seen.decode().splitlines() if " at http://" in line)
+    return line.split(" at ", 1)[1].split(" ", 1)[0]
+
+
+def _client(server: HttpServer, mode: str = "legacy") -> Client:
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {server.token}"})
+    return Client(streamable_http_client(server.url, http_client=http), mode=mode)
+
+
+def _post(server: HttpServer, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
+    }
+    request = urllib.request.Request(
+        server.url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def test_the_token_is_made_on_first_use_and_kept_readable_by_the_user_only(http_server: HttpServer) -> None:
+    path = http_server.home / "mcp" / "token"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert len(http_server.token) >= 40 and path.read_text().strip() == http_server.token
+
+
+def test_the_official_client_lists_and_calls_over_http_with_the_token(
+    http_server: HttpServer, portal: BlockingPortal
+) -> None:
+    async def go(mode: str) -> tuple[list[str], types.CallToolResult]:
+        async with _client(http_server, mode) as client:
+            tools = await client.list_tools()
+            return [t.name for t in tools.tools], await client.call_tool("mcp-probe__echo", {"text": mode})
+
+    for mode in ("legacy", "auto"):  # a 2025 session, and the 2026 per-request protocol
+        names, result = portal.call(go, mode)
+        assert "mcp-probe__steps" in names
+        assert result.is_error is False and result.structured_content == {"input": {"text": mode}}
+    records = [r for r in audit_records(http_server.home) if r.get("command") == "echo"]
+    assert {r["transport"] for r in records} == {"http"}
+    assert records[0]["session"].startswith("http:") and records[0]["session"] != "http:stateless"
+
+
+def test_cancelling_a_call_over_http_kills_the_program_it_launched(
+    http_server: HttpServer, portal: BlockingPortal
+) -> None:
+    marker = sleep_marker(45)
+
+    async def go() -> types.CallToolResult:
+        async with _client(http_server) as client:
+            async with anyio.create_task_group() as group:
+                group.start_soon(client.call_tool, "mcp-probe__sleep-program", {"seconds": marker})
+                await launched(marker)
+                group.cancel_scope.cancel()
+            return await client.call_tool("mcp-probe__echo", {"text": "after"})
+
+    after = portal.call(go)
+    assert gone(f"sleep {marker}"), "the launched sleep outlived the cancelled call"
+    assert after.is_error is False
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "says"),
+    [
+        ({}, 401, "a bearer token is required"),
+        ({"Authorization": "Bearer not-the-token"}, 401, "a bearer token is required"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, 401, "a bearer token is required"),
+        ({"Origin": "http://evil.example"}, 403, "origin 'http://evil.example' are refused"),
+        ({"Origin": "http://127.0.0.1:1"}, 403, "are refused"),  # another local port is another site
+        ({"Host": "evil.example"}, 421, "not the server for Host 'evil.example"),  # DNS rebinding
+        ({"Host": "127.0.0.1:1"}, 421, "not the server for Host"),
+    ],
+    ids=["no-token", "wrong-token", "basic-auth", "foreign-origin", "other-local-origin", "rebound-host", "other-port"],
+)
+def test_requests_without_the_token_from_a_foreign_origin_or_for_another_host_are_refused(
+    http_server: HttpServer, headers: dict[str, str], status: int, says: str
+) -> None:
+    token = {"Authorization": f"Bearer {http_server.token}"}
+    if "Host" in headers and "evil" in headers["Host"]:
+        headers = {**token, "Host": f"evil.example:{http_server.port}"}
+    elif "Authorization" not in headers and headers:
+        headers = {**token, **headers}
+    code, response_headers, body = _post(http_server, headers)
+    assert code == status, body
+    assert says in json.loads(body)["error"]
+    if status == 401:
+        assert response_headers.get("www-authenticate", response_headers.get("WWW-Authenticate")) == (
+            'Bearer realm="acc mcp"'
+        )
+
+
+def test_the_servers_own_names_and_origin_are_accepted(http_server: HttpServer) -> None:
+    for host in (f"127.0.0.1:{http_server.port}", f"localhost:{http_server.port}"):
+        code, _, body = _post(
+            http_server,
+            {"Authorization": f"Bearer {http_server.token}", "Host": host, "Origin": f"http://{host}"},
+        )
+        assert code == 200, body
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--host", "10.1.2.3"], "is not a loopback address"),
+        (["--host", "0.0.0.0", "--allow-remote"], "would listen on every address"),
+        (["--host", "example.com"], "is not an IP address"),
+    ],
+)
+def test_other_addresses_than_loopback_are_refused_unless_asked_for_explicitly(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    proc = acc(tmp_path / "home", "mcp", "serve", "--transport", "http", *extra, ok=False)
+    assert message in proc.stderr
+
+
+def test_a_token_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    token = acc(home, "mcp", "token").stdout.strip()
+    assert acc(home, "mcp", "token").stdout.strip() == token  # made once, then the same
+    path = home / "mcp" / "token"
+    path.chmod(0o644)
+    refused = acc(home, "mcp", "token", ok=False)
+    assert "may be read by others (mode 644); it is not used" in refused.stderr
+    rotated = acc(home, "mcp", "token", "--rotate").stdout.strip()
+    assert rotated != token and oct(path.stat().st_mode & 0o777) == "0o600"
