@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from registry.errors import bad_request, not_found
 from registry.models import Plugin, RepoLock, Review, User, Version
 from registry.search_cache import CachedPage, RenderedPage, SearchCache
 from registry.text import is_storable
+from sdk import index_format
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
 MAX_QUERY_LENGTH = 200
@@ -248,6 +250,12 @@ def get_version(plugin: Plugin, version: str) -> Version:
 
 def versions_newest_first(plugin: Plugin) -> list[Version]:
     return sorted(plugin.versions, key=lambda v: PkgVersion(v.version), reverse=True)
+
+
+def signer_changes(plugin: Plugin) -> dict[str, Mapping[str, Any]]:
+    """The versions signed by another signer than the version before them -> that signer."""
+    oldest_first = reversed(versions_newest_first(plugin))
+    return index_format.signer_changes([(v.version, v.signer) for v in oldest_first])
 
 
 def latest_version(plugin: Plugin) -> Version:

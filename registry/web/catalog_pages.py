@@ -18,6 +18,7 @@ from registry.web.capabilities import capability_views
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer
 from sdk.capabilities import KINDS
+from sdk.index_format import describe_signer
 
 
 @bp.get("/")
@@ -110,6 +111,8 @@ def plugin_page(
             plugin=found,
             latest=latest,
             versions=catalog.versions_newest_first(found),
+            signer_changes=catalog.signer_changes(found),
+            describe_signer=describe_signer,
             capabilities=capability_views(latest.manifest_text),
             readme=Markup(render_readme(latest.readme)),
             install_command=f"acc plugin install {found.name}",
