@@ -705,6 +705,9 @@ def test_ctrl_c_during_a_download_stops_cleanly_and_changes_nothing(cli_user: Cl
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
+            # As in a terminal: a suite started in the background (`... &` in a script) hands
+            # its children SIGINT ignored, and then Ctrl-C could not reach acc at all.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             assert half_sent.wait(120), "acc never started downloading the archive"
