@@ -48,6 +48,18 @@ def init_registry(config: RegistryConfig) -> str:
     return DEV_KEYS_WARNING.format(keys=config.keys_dir)
 
 
+def first_root_sha256_of(config: RegistryConfig) -> str:
+    """The sha256 of the registry's 1.root.json: what users pin with `acc marketplace add`."""
+    from registry.root_pin import first_root_sha256
+
+    registry = _open(config)
+    try:
+        with registry.db.read() as session:
+            return first_root_sha256(session)
+    finally:
+        registry.db.dispose()
+
+
 def root_path(config: RegistryConfig) -> Path:
     return config.keys_dir / "root.pem"
 

@@ -14,6 +14,7 @@ from registry.errors import ApiError, not_found
 from registry.models import Review
 from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views
+from registry.web.install import current_root_pin
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer
 from sdk.capabilities import KINDS
@@ -29,6 +30,7 @@ def home() -> str:
             recent=recent,
             total=catalog.count_plugins(session),
             capabilities=sorted(KINDS),
+            pin=current_root_pin(),
         )
 
 
@@ -97,6 +99,7 @@ def plugin_page(
             capabilities=capability_views(latest.manifest_text),
             readme=Markup(render_readme(latest.readme)),
             install_command=f"acc plugin install {found.name}",
+            pin=current_root_pin(),
             reviews=reviews,
             my_review=mine,
             review_draft=review_draft,

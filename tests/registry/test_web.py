@@ -8,6 +8,7 @@ own data directory and database.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import replace
@@ -167,13 +168,23 @@ def assert_accessible(page: Page) -> None:
     for tag, attrs in page.tags:
         if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit", "button"):
             assert attrs.get("id") in labels, f"<{tag} name={attrs.get('name')}> has no label"
-    assert not page.find("script"), "pages need no JavaScript"
+    assert_only_own_script(page)
+
+
+#: The one script a page may load: the copy buttons' enhancement, from the registry itself.
+OWN_SCRIPT = {"src": "/static/web/copy.js", "defer": ""}
+
+
+def assert_only_own_script(page: Page) -> None:
+    """No inline or foreign script: at most the registry's own copy.js (pages work without it)."""
+    assert [attrs for tag, attrs in page.tags if tag == "script"] in ([], [OWN_SCRIPT])
 
 
 def assert_harmless(page: Page) -> None:
     """No active content anywhere: no script/style/iframe elements, no on* handlers, no javascript: URLs."""
+    assert_only_own_script(page)
     names = {t for t, _ in page.tags}
-    assert not names & {"script", "style", "iframe", "object", "embed"}, names
+    assert not names & {"style", "iframe", "object", "embed"}, names
     for tag, attrs in page.tags:
         for key, value in attrs.items():
             assert not key.startswith("on"), f"<{tag} {key}=...> survived"
@@ -227,7 +238,7 @@ def test_every_page_renders_accessibly_for_visitors_and_logged_in_users(client: 
         page = page_of(response)
         assert page.title == title, url
         assert_accessible(page)
-        assert "script-src" not in response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in response.headers["Content-Security-Policy"], "no inline or foreign script"
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
 
     assert log_in(client, "alice").status_code == 303
@@ -236,6 +247,17 @@ def test_every_page_renders_accessibly_for_visitors_and_logged_in_users(client: 
         assert page.title == title
         assert_accessible(page)
     assert client.get("/static/web/style.css").status_code == 200
+
+
+def test_pages_have_a_meta_description_a_served_favicon_and_declare_both_color_schemes(client: FlaskClient) -> None:
+    page = page_of(client.get("/plugins/project-stats"))
+    [description] = page.find("meta", name="description")
+    assert "signed by their publishers" in description["content"]
+    assert page.find("meta", name="color-scheme", content="light dark")
+    [icon] = page.find("link", rel="icon")
+    favicon = client.get(icon["href"])
+    assert favicon.status_code == 200 and favicon.mimetype == "image/svg+xml"
+    assert "prefers-color-scheme: dark" in client.get("/static/web/style.css").get_data(as_text=True)
 
 
 def test_home_shows_popular_and_recent_plugins_and_a_search_box(client: FlaskClient) -> None:
@@ -326,13 +348,40 @@ def test_the_plugin_page_puts_capabilities_and_reasons_first_and_shows_the_insta
     assert "<strong>fs</strong>" in section
     assert "Reads the project&#39;s files to count them and their lines." in section
     assert section.index("<strong>process</strong>") < section.index("<strong>fs</strong>"), "riskiest first"
-    assert "<pre><code>acc plugin install project-stats</code></pre>" in html
+    assert '<pre><code id="install-command">acc plugin install project-stats</code></pre>' in html
     assert '<a href="/publishers/alice">alice</a>' in html
     assert "<h3>project-stats</h3>" in html, "the README's h1 becomes an h3 under the README's h2"
 
     network = client.get("/plugins/net-stats").get_data(as_text=True)
     assert '<strong>http</strong> <span class="tag tag-warn">High risk</span>' in network
     assert "connect to: api.example.com" in network and "Fetches public statistics to compare with." in network
+
+
+def test_the_home_and_plugin_pages_publish_the_root_pin_of_the_served_first_root(
+    registry_config: RegistryConfig,
+) -> None:
+    """The pin on the pages is the sha256 of the very bytes /tuf/metadata/1.root.json serves,
+    in one command for the URL users reach (the configured public URL, else the request's host)."""
+    for public_url, expected_url, market_name in (
+        ("", "http://localhost", "localhost"),
+        ("https://plugins.example.com/", "https://plugins.example.com", "plugins.example.com"),
+    ):
+        app = create_app(replace(registry_config, public_url=public_url))
+        try:
+            client = app.test_client()
+            root = hashlib.sha256(client.get("/tuf/metadata/1.root.json").get_data()).hexdigest()
+            command = f"acc marketplace add {expected_url} --name {market_name} --root-sha256 {root}"
+            for url in ("/", "/plugins/project-stats"):
+                html = client.get(url).get_data(as_text=True)
+                install = html[html.index('id="install-heading"') :]
+                assert f'<code id="add-marketplace">{command}</code>' in install, url
+                assert f'<code class="wrap root-sha256">{root}</code>' in install, url
+            plugin_page = client.get("/plugins/project-stats").get_data(as_text=True)
+            steps = plugin_page[plugin_page.index('class="install-steps"') :]
+            assert steps.index('id="add-marketplace"') < steps.index('id="install-command"'), "add first, then install"
+            assert f"<code>project-stats@{market_name}</code>" in steps
+        finally:
+            app.extensions["acc_registry"].db.dispose()
 
 
 def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: FlaskClient, alice: Publisher) -> None:
