@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
 from registry import listing
+from registry.declared import declared
 from registry.errors import bad_request, not_found
 from registry.models import Plugin, RepoLock, Review, User, Version
 from registry.search_cache import CachedPage, SearchCache
@@ -300,6 +301,7 @@ def version_detail(p: Plugin, v: Version) -> dict[str, Any]:
         "published_at": _iso(v.published_at),
         "readme": v.readme,
         "manifest": v.manifest_text,
+        **declared(v.manifest_text).as_json(),
     }
 
 
@@ -310,6 +312,7 @@ def plugin_detail(p: Plugin) -> dict[str, Any]:
         "collaborators": [c.user.name for c in p.collaborators],
         "capability_details": latest.capabilities,
         "readme": latest.readme,
+        **declared(latest.manifest_text).as_json(),
         "versions": [
             {
                 "version": v.version,

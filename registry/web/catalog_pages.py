@@ -10,10 +10,12 @@ from markupsafe import Markup
 
 from registry import accounts, catalog
 from registry.context import current_registry
+from registry.declared import declared, link
 from registry.errors import ApiError, not_found
 from registry.models import Review
 from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views
+from registry.web.commands import PARAMETER_HEADINGS, command_views
 from registry.web.install import current_root_pin
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer
@@ -97,6 +99,10 @@ def plugin_page(
             latest=latest,
             versions=catalog.versions_newest_first(found),
             capabilities=capability_views(latest.manifest_text),
+            declared=declared(latest.manifest_text),
+            commands=command_views(latest.manifest_text),
+            parameter_headings=PARAMETER_HEADINGS,
+            link=link,
             readme=Markup(render_readme(latest.readme)),
             install_command=f"acc plugin install {found.name}",
             pin=current_root_pin(),

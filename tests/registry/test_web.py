@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from registry.app import create_app
 from registry.config import RegistryConfig
-from registry.models import AbuseReport, AuditEntry
+from registry.models import AbuseReport, AuditEntry, Plugin
 from sdk.archive import PluginArchive, archive_bytes
 from sdk.signing import generate_keypair
 from tests.registry_kit import Publisher, make_config, make_publisher, publish, variant
@@ -382,6 +382,65 @@ def test_the_home_and_plugin_pages_publish_the_root_pin_of_the_served_first_root
             assert f"<code>project-stats@{market_name}</code>" in steps
         finally:
             app.extensions["acc_registry"].db.dispose()
+
+
+def test_declared_license_authors_homepage_and_repository_are_on_the_page_and_in_the_api(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    declared = (
+        'homepage = "https://docs.example.com/meta-demo"\n'
+        "repository = \"javascript:alert('repo')\"\n"
+        'authors = ["Ada <ada@example.com>", "Grace"]\n'
+    )
+    text = re.sub(r'^name = ".*"$', 'name = "meta-demo"', example_archive.manifest_text, count=1, flags=re.M)
+    text = re.sub(r"^authors = .*\n", "", text, count=1, flags=re.M).replace("api = ", declared + "api = ", 1)
+    response = publish(client, alice, archive_bytes(text, example_archive.wasm, example_archive.readme))
+    assert response.status_code == 201, response.get_json()
+
+    expected = {
+        "license": "Apache-2.0",
+        "authors": ["Ada <ada@example.com>", "Grace"],
+        "homepage": "https://docs.example.com/meta-demo",
+        "repository": "javascript:alert('repo')",
+    }
+    detail = client.get("/api/v1/plugins/meta-demo").get_json()
+    assert {key: detail[key] for key in expected} == expected
+    version = client.get("/api/v1/plugins/meta-demo/versions/1.0.0").get_json()
+    assert {key: version[key] for key in expected} == expected
+
+    page = page_of(client.get("/plugins/meta-demo"))
+    assert "<dt>Authors</dt><dd>Ada &lt;ada@example.com&gt;, Grace</dd>" in page.html
+    assert "<dt>License</dt><dd>Apache-2.0</dd>" in page.html
+    assert page.find("a", href="https://docs.example.com/meta-demo")
+    assert "<dt>Repository</dt><dd>javascript:alert(&#39;repo&#39;)</dd>" in page.html, "shown as text, not a link"
+    assert_harmless(page)
+
+    bare = client.get("/api/v1/plugins/git-count").get_json()
+    assert (bare["homepage"], bare["repository"]) == (None, None)
+
+
+def test_the_plugin_page_lists_each_command_with_its_parameters_and_cards_say_when_updated(
+    client: FlaskClient, app: Flask
+) -> None:
+    html = client.get("/plugins/project-stats").get_data(as_text=True)
+    commands = html[html.index('id="commands-heading"') : html.index('id="about-heading"')]
+    assert commands.index("<code>summary</code>") < commands.index("<code>git-info</code>"), "the author's order"
+    assert "Count files and lines per file extension under a directory of the project." in commands
+    assert (
+        '<tr><th scope="row"><code>path</code></th><td>string</td><td></td><td><code>&#34;.&#34;</code></td>'
+        "<td>Directory inside the project, relative to its root.</td></tr>"
+    ) in commands
+    assert "<td>integer 1..100000</td><td></td><td><code>20000</code></td>" in commands
+    git_info = commands[commands.index("<code>git-info</code>") :]
+    assert "No parameters." in git_info and "acc plugin run project-stats git-info</code>" in git_info
+
+    with app.extensions["acc_registry"].db.read() as session:
+        updated = session.execute(select(Plugin.updated_at).where(Plugin.name == "project-stats")).scalar_one()
+    home = client.get("/").get_data(as_text=True)
+    card = home[home.index('href="/plugins/project-stats"') :]
+    card = card[: card.index("</article>")]
+    stamp = updated.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'<dt>Updated</dt><dd><time datetime="{stamp}">{updated:%Y-%m-%d}</time></dd>' in card
 
 
 def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: FlaskClient, alice: Publisher) -> None:
