@@ -14,12 +14,13 @@ from registry.declared import declared, link
 from registry.errors import ApiError, not_found
 from registry.models import Review
 from registry.web.blueprint import bp
-from registry.web.capabilities import capability_views
+from registry.web.capabilities import capability_views, widening
 from registry.web.commands import PARAMETER_HEADINGS, command_views
 from registry.web.install import current_root_pin
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer
 from sdk.capabilities import KINDS
+from sdk.sizes import human_size
 
 
 @bp.get("/")
@@ -113,6 +114,35 @@ def plugin_page(
             form_errors=form_errors or {},
         )
     return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/plugins/<name>/versions/<version>")
+def version(name: str, version: str) -> str:
+    """One version: what it may do and asks for beyond the version before it, its commands,
+    README, size and publish date."""
+    with current_registry().db.read() as session:
+        found = catalog.get_plugin(session, name)
+        try:
+            row = catalog.get_version(found, version)
+        except ApiError as e:
+            raise not_found(e.message, hint="its versions are listed on " + url_for("web.plugin", name=name)) from None
+        older = catalog.versions_newest_first(found)
+        previous = next(iter(older[older.index(row) + 1 :]), None)
+        changes = widening(previous.manifest_text if previous else None, row.manifest_text)
+        return render_template(
+            "web/version.html",
+            plugin=found,
+            version=row,
+            previous=previous,
+            wider=[c for c in changes if c.widens],
+            narrower=[c for c in changes if not c.widens],
+            capabilities=capability_views(row.manifest_text),
+            commands=command_views(row.manifest_text),
+            parameter_headings=PARAMETER_HEADINGS,
+            readme=Markup(render_readme(row.readme)),
+            install_command=f"acc plugin install {found.name}=={row.version}",
+            size=human_size(row.archive_length),
+        )
 
 
 @bp.get("/publishers/<name>")

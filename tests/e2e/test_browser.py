@@ -295,7 +295,7 @@ def test_at_375_px_a_wide_readme_scrolls_in_its_own_boxes_and_dark_mode_follows_
         "Emulation.setDeviceMetricsOverride", {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True}
     )
     try:
-        for page in ("/", "/plugins/project-stats", "/plugins/wide-readme"):
+        for page in ("/", "/plugins/project-stats", "/plugins/project-stats/versions/1.0.0", "/plugins/wide-readme"):
             driver.get(server + page)
             width = driver.execute_script("return document.documentElement.scrollWidth")
             assert width <= 375, f"{page} is {width} px wide at 375 px"
@@ -325,3 +325,14 @@ def test_at_375_px_a_wide_readme_scrolls_in_its_own_boxes_and_dark_mode_follows_
         assert text == "rgb(232, 232, 232)"
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def test_the_versions_table_leads_to_the_page_of_each_version(server: str, browser: WebDriver) -> None:
+    driver = browser
+    driver.get(server + "/plugins/project-stats")
+    driver.find_element(By.CSS_SELECTOR, "table.versions").find_element(By.LINK_TEXT, "1.0.0").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "project-stats 1.0.0")
+    assert driver.current_url == server + "/plugins/project-stats/versions/1.0.0"
+    assert driver.find_element(By.ID, "widening-heading").text == "The first version"
+    assert driver.find_element(By.ID, "install-command").text == "acc plugin install project-stats==1.0.0"
+    assert "process" in driver.find_element(By.CSS_SELECTOR, "section.capabilities").text

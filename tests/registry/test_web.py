@@ -443,6 +443,48 @@ def test_the_plugin_page_lists_each_command_with_its_parameters_and_cards_say_wh
     assert f'<dt>Updated</dt><dd><time datetime="{stamp}">{updated:%Y-%m-%d}</time></dd>' in card
 
 
+def test_each_version_has_a_page_with_what_it_asks_for_beyond_the_previous_one(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    http = '[capabilities.http]\nhosts = ["api.example.com"]\nreason = "Fetches public statistics to compare with."\n'
+    for data in (
+        variant(example_archive, name="grows", version="1.0.0"),
+        variant(example_archive, name="grows", version="1.1.0", extra_toml=http),
+    ):
+        response = publish(client, alice, data)
+        assert response.status_code == 201, response.get_json()
+
+    plugin_page = page_of(client.get("/plugins/grows"))
+    assert plugin_page.find("a", href="/plugins/grows/versions/1.0.0")
+    assert plugin_page.find("a", href="/plugins/grows/versions/1.1.0")
+
+    newer = page_of(client.get("/plugins/grows/versions/1.1.0"))
+    assert newer.title == "grows 1.1.0"
+    assert_accessible(newer)
+    widening = newer.html[newer.html.index('id="widening-heading"') : newer.html.index('id="capabilities-heading"')]
+    assert "What it asks for beyond 1.0.0" in widening
+    assert (
+        "<strong>http</strong>: new capability http: connect to: api.example.com "
+        "(why: Fetches public statistics to compare with.)" in widening
+    )
+    assert "process" not in widening, "an unchanged capability is not news"
+    size = len(variant(example_archive, name="grows", version="1.1.0", extra_toml=http))
+    assert f'<dt>Size</dt><dd>{size / 1e6:.1f} MB <span class="muted">({size} bytes)</span></dd>' in newer.html
+    assert '<code id="install-command">acc plugin install grows==1.1.0</code>' in newer.html
+    assert "<code>summary</code>" in newer.html and "<h3>project-stats</h3>" in newer.html, "commands and README"
+    assert "not the newest version" not in newer.html
+
+    older = client.get("/plugins/grows/versions/1.0.0").get_data(as_text=True)
+    assert "There is no earlier version" in older and "not the newest version" in older
+    assert "<strong>http</strong>" not in older
+
+    missing = client.get("/plugins/grows/versions/9.9.9")
+    assert missing.status_code == 404
+    assert "has no version" in missing.get_data(as_text=True) and "listed on /plugins/grows" in missing.get_data(
+        as_text=True
+    )
+
+
 def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: FlaskClient, alice: Publisher) -> None:
     response = client.post(
         "/api/v1/plugins/project-stats/versions/1.1.0/yank",
@@ -451,7 +493,7 @@ def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: Fla
     )
     assert response.status_code == 200, response.get_json()
     html = client.get("/plugins/project-stats").get_data(as_text=True)
-    rows = re.findall(r"<tr( class=\"yanked\")?>\s*<th scope=\"row\">([0-9.]+)</th>", html)
+    rows = re.findall(r"<tr( class=\"yanked\")?>\s*<th scope=\"row\"><a href=\"[^\"]+\">([0-9.]+)</a></th>", html)
     assert rows == [(' class="yanked"', "1.1.0"), ("", "1.0.0")]
     assert "<strong>Yanked:</strong> miscounts &lt;lines&gt; in CRLF files" in html
     assert '<h1>project-stats <span class="version">1.0.0</span></h1>' in html, "the newest available version leads"
