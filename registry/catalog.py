@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,10 +254,40 @@ def publisher_plugins(session: Session, user: User) -> list[Plugin]:
 
 
 def popular_and_recent(session: Session, count: int = 8) -> tuple[list[Plugin], list[Plugin]]:
+    """The most downloaded plugins, then the most recently updated of the others: the home
+    page lists no plugin twice."""
     listed = select(Plugin).where(Plugin.latest_version != "")
     popular = list(session.execute(listed.order_by(Plugin.downloads.desc(), Plugin.name).limit(count)).scalars())
-    recent = list(session.execute(listed.order_by(Plugin.updated_at.desc()).limit(count)).scalars())
+    others = listed.where(Plugin.id.not_in([p.id for p in popular])) if popular else listed
+    recent = list(session.execute(others.order_by(Plugin.updated_at.desc(), Plugin.name).limit(count)).scalars())
     return popular, recent
+
+
+def category_counts(session: Session, cache: SearchCache | None = None) -> list[tuple[str, int]]:
+    """Every category of the listed plugins with how many plugins are in it, most first.
+
+    Categories are free words in each plugin's JSON list, so they are counted here rather
+    than in SQL (portably); with a `cache`, once per repository generation (a publish, yank
+    or deprecation bumps it), as searches are.
+    """
+    generation = (
+        cache.generation(
+            lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
+        )
+        if cache is not None
+        else None
+    )
+    if cache is not None and generation is not None:
+        known = cache.get_categories(generation)
+        if known is not None:
+            return list(known)
+    counts: Counter[str] = Counter()
+    for categories in session.execute(select(Plugin.categories).where(Plugin.latest_version != "")).scalars():
+        counts.update({str(c) for c in categories or ()})
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if cache is not None and generation is not None:
+        cache.put_categories(generation, tuple(ranked))
+    return ranked
 
 
 def count_plugins(session: Session) -> int:

@@ -63,6 +63,8 @@ class SearchCache:
         #: bumped by forget_generation, so a read that began before it is not kept
         self._epoch = 0
         self._lock = threading.Lock()
+        #: (generation, [(category, count)...]) of the last category count (registry.catalog)
+        self._categories: tuple[int, tuple[tuple[str, int], ...]] | None = None
 
     def generation(self, read: Callable[[], int | None]) -> int | None:
         """The repository generation: `read()` at most once per `generation_ttl`."""
@@ -99,6 +101,17 @@ class SearchCache:
             while len(self._entries) >= self.max_entries:
                 del self._entries[next(iter(self._entries))]  # the oldest: entries are kept in insertion order
             self._entries[key] = (self._clock(), page)
+
+    def get_categories(self, generation: int) -> tuple[tuple[str, int], ...] | None:
+        """The category counts taken at `generation`, if that is the last one taken (they
+        change only with the generation: no ttl)."""
+        with self._lock:
+            known = self._categories
+        return known[1] if known is not None and known[0] == generation else None
+
+    def put_categories(self, generation: int, counts: tuple[tuple[str, int], ...]) -> None:
+        with self._lock:
+            self._categories = (generation, counts)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -31,6 +31,7 @@ def home() -> str:
             "web/home.html",
             popular=popular,
             recent=recent,
+            categories=catalog.category_counts(session, current_registry().search_cache),
             total=catalog.count_plugins(session),
             capabilities=sorted(KINDS),
             pin=current_root_pin(),
@@ -43,9 +44,14 @@ def search() -> str:
     with current_registry().db.read() as session:
         plugins, total = catalog.search(session, query, current_registry().search_cache)
         pages = max(1, math.ceil(total / query.per_page))
+        categories = catalog.category_counts(session, current_registry().search_cache)
+        if query.category and query.category not in dict(categories):
+            categories.append((query.category, 0))  # still selected, so the form keeps what was asked
         return render_template(
             "web/search.html",
             query=query,
+            heading=search_heading(query),
+            categories=categories,
             plugins=plugins,
             total=total,
             pages=pages,
@@ -53,6 +59,22 @@ def search() -> str:
             sorts=catalog.SORTS,
             capabilities=sorted(KINDS),
         )
+
+
+def search_heading(query: catalog.SearchQuery) -> str:
+    """The results page's h1, saying every filter in force: `Plugins matching “git” in vcs
+    using process, without network access`."""
+    parts = [f"Plugins matching “{query.q}”" if query.q else "Plugins"]
+    if query.category:
+        parts.append(f"in {query.category}")
+    qualifiers = []
+    if query.capability:
+        qualifiers.append(f"using {query.capability}")
+    if query.no_network:
+        qualifiers.append("without network access")
+    if not (query.q or query.category or qualifiers):
+        return "All plugins"
+    return " ".join([*parts, ", ".join(qualifiers)] if qualifiers else parts)
 
 
 def _search_url(query: catalog.SearchQuery, page: int) -> str:

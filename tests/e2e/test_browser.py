@@ -287,13 +287,20 @@ def test_the_install_box_shows_the_served_root_pin_with_copy_buttons_that_are_op
         assert copied == add, page
 
 
-def test_at_375_px_a_wide_readme_scrolls_in_its_own_boxes_and_dark_mode_follows_the_system(
+def test_cards_share_rows_and_at_375_px_a_wide_readme_scrolls_in_its_own_boxes_and_dark_mode_follows(
     server: str, browser: WebDriver
 ) -> None:
     driver = browser
+    # At 1280 px the cards sit side by side; at 375 px one a row.
+    driver.get(server + "/")
+    first, second = driver.find_elements(By.CSS_SELECTOR, ".card-grid .card")[:2]
+    assert first.location["y"] == second.location["y"] and first.location["x"] < second.location["x"]
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True}
     )
+    driver.get(server + "/")
+    first, second = driver.find_elements(By.CSS_SELECTOR, ".card-grid .card")[:2]
+    assert first.location["y"] < second.location["y"]
     try:
         for page in ("/", "/plugins/project-stats", "/plugins/project-stats/versions/1.0.0", "/plugins/wide-readme"):
             driver.get(server + page)

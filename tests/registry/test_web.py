@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from registry import catalog
 from registry.app import create_app
 from registry.config import RegistryConfig
 from registry.models import AbuseReport, AuditEntry, Plugin
@@ -260,13 +261,43 @@ def test_pages_have_a_meta_description_a_served_favicon_and_declare_both_color_s
     assert "prefers-color-scheme: dark" in client.get("/static/web/style.css").get_data(as_text=True)
 
 
-def test_home_shows_popular_and_recent_plugins_and_a_search_box(client: FlaskClient) -> None:
+def test_home_lists_each_plugin_once_with_the_categories_and_a_search_box(client: FlaskClient, app: Flask) -> None:
     page = page_of(client.get("/"))
     assert "4 plugins" in page.html
     assert page.find("form", action="/search", method="get")
     assert page.find("input", name="q", type="search")
-    assert page.html.count('href="/plugins/net-stats"') == 2, "listed under both Popular and Recently updated"
-    assert ">Popular</h2>" in page.html and ">Recently updated</h2>" in page.html
+    for name in ("git-count", "net-stats", "project-stats", "xss-demo"):
+        assert page.html.count(f'href="/plugins/{name}"') == 1, f"{name} is listed once"
+    assert ">Popular</h2>" in page.html and ">Recently updated</h2>" not in page.html, "no plugin is left to list"
+    categories = page.html[page.html.index('id="categories-heading"') :]
+    links = re.findall(r'<a href="/search\?category=([a-z]+)">\1</a> <span class="muted">\((\d+)\)</span>', categories)
+    assert links == [("analysis", "2"), ("network", "1"), ("vcs", "1")], "most plugins first, then by name"
+
+    with app.extensions["acc_registry"].db.read() as session:
+        popular, recent = catalog.popular_and_recent(session, count=2)
+    assert len(popular) == len(recent) == 2 and not {p.name for p in popular} & {p.name for p in recent}
+
+
+def test_the_search_heading_says_every_filter_and_categories_are_a_list_with_counts(client: FlaskClient) -> None:
+    for query, heading in (
+        ("", "All plugins"),
+        ("q=stats", "Plugins matching “stats”"),
+        ("category=vcs", "Plugins in vcs"),
+        ("network=none", "Plugins without network access"),
+        (
+            "q=stats&category=analysis&capability=fs&network=none",
+            "Plugins matching “stats” in analysis using fs, without network access",
+        ),
+    ):
+        assert page_of(client.get("/search?" + query)).title == heading, query
+
+    page = page_of(client.get("/search?category=vcs"))
+    options = [(o["value"], o.get("selected")) for o in page.find("option") if o["value"] in ("", "analysis", "vcs")]
+    assert options[:3] == [("", None), ("analysis", None), ("vcs", "")]
+    assert ">analysis (2)</option>" in page.html and ">vcs (1)</option>" in page.html
+    unknown = page_of(client.get("/search?category=nothing-here"))
+    assert unknown.find("option", value="nothing-here")[0].get("selected") == "", "what was asked stays selected"
+    assert ">nothing-here (0)</option>" in unknown.html
 
 
 def test_search_filters_by_words_category_capability_and_network(client: FlaskClient) -> None:
