@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from packaging.version import Version as PkgVersion
@@ -16,6 +15,8 @@ from registry.errors import bad_request, not_found
 from registry.models import Plugin, RepoLock, Review, User, Version
 from registry.search_cache import CachedPage, SearchCache
 from registry.text import is_storable
+from registry.vocabulary import Vocabulary, read_vocabulary
+from sdk.names import similar_names
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
 MAX_QUERY_LENGTH = 200
@@ -263,13 +264,9 @@ def popular_and_recent(session: Session, count: int = 8) -> tuple[list[Plugin], 
     return popular, recent
 
 
-def category_counts(session: Session, cache: SearchCache | None = None) -> list[tuple[str, int]]:
-    """Every category of the listed plugins with how many plugins are in it, most first.
-
-    Categories are free words in each plugin's JSON list, so they are counted here rather
-    than in SQL (portably); with a `cache`, once per repository generation (a publish, yank
-    or deprecation bumps it), as searches are.
-    """
+def vocabulary(session: Session, cache: SearchCache | None = None) -> Vocabulary:
+    """The listed plugins' categories with counts and their words (registry.vocabulary);
+    with a `cache`, read once per repository generation, as searches are."""
     generation = (
         cache.generation(
             lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
@@ -278,16 +275,37 @@ def category_counts(session: Session, cache: SearchCache | None = None) -> list[
         else None
     )
     if cache is not None and generation is not None:
-        known = cache.get_categories(generation)
+        known = cache.get_vocabulary(generation)
         if known is not None:
-            return list(known)
-    counts: Counter[str] = Counter()
-    for categories in session.execute(select(Plugin.categories).where(Plugin.latest_version != "")).scalars():
-        counts.update({str(c) for c in categories or ()})
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            return known
+    found = read_vocabulary(session)
     if cache is not None and generation is not None:
-        cache.put_categories(generation, tuple(ranked))
-    return ranked
+        cache.put_vocabulary(generation, found)
+    return found
+
+
+#: "Did you mean" looks at this many words of a query, each at most this long: the
+#: comparison is quadratic in a word's length and linear in the vocabulary, and anyone can search.
+MAX_CORRECTED_WORDS = 5
+MAX_CORRECTED_LENGTH = 40
+
+
+def corrected_query(query: SearchQuery, words: frozenset[str]) -> SearchQuery | None:
+    """`query` with each word of `q` that no plugin is described with replaced by the closest
+    one that is ("did you mean"); None when no word changes."""
+    fixed = []
+    for index, word in enumerate(query.q.split()):
+        typed = word.lower()
+        if index >= MAX_CORRECTED_WORDS or typed in words or len(typed) > MAX_CORRECTED_LENGTH:
+            fixed.append(word)
+            continue
+        # similar_names allows one typo per four letters: only words that close in length can match.
+        allowed = max(1, len(typed) // 4)
+        pool = [w for w in words if abs(len(w) - len(typed)) <= allowed]
+        similar = similar_names(typed, pool, limit=1)
+        fixed.append(similar[0] if similar else word)
+    text = " ".join(fixed)
+    return replace(query, q=text, page=1) if text != " ".join(query.q.split()) else None
 
 
 def count_plugins(session: Session) -> int:

@@ -27,7 +27,10 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.vocabulary import Vocabulary
 
 DEFAULT_TTL_SECONDS = 5.0
 GENERATION_TTL_SECONDS = 1.0
@@ -63,8 +66,8 @@ class SearchCache:
         #: bumped by forget_generation, so a read that began before it is not kept
         self._epoch = 0
         self._lock = threading.Lock()
-        #: (generation, [(category, count)...]) of the last category count (registry.catalog)
-        self._categories: tuple[int, tuple[tuple[str, int], ...]] | None = None
+        #: (generation, vocabulary) of the last vocabulary read (registry.vocabulary)
+        self._vocabulary: tuple[int, Vocabulary] | None = None
 
     def generation(self, read: Callable[[], int | None]) -> int | None:
         """The repository generation: `read()` at most once per `generation_ttl`."""
@@ -102,16 +105,16 @@ class SearchCache:
                 del self._entries[next(iter(self._entries))]  # the oldest: entries are kept in insertion order
             self._entries[key] = (self._clock(), page)
 
-    def get_categories(self, generation: int) -> tuple[tuple[str, int], ...] | None:
-        """The category counts taken at `generation`, if that is the last one taken (they
-        change only with the generation: no ttl)."""
+    def get_vocabulary(self, generation: int) -> Vocabulary | None:
+        """The vocabulary read at `generation`, if that is the last one read (it changes only
+        with the generation: no ttl)."""
         with self._lock:
-            known = self._categories
+            known = self._vocabulary
         return known[1] if known is not None and known[0] == generation else None
 
-    def put_categories(self, generation: int, counts: tuple[tuple[str, int], ...]) -> None:
+    def put_vocabulary(self, generation: int, vocabulary: Vocabulary) -> None:
         with self._lock:
-            self._categories = (generation, counts)
+            self._vocabulary = (generation, vocabulary)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -31,7 +31,7 @@ def home() -> str:
             "web/home.html",
             popular=popular,
             recent=recent,
-            categories=catalog.category_counts(session, current_registry().search_cache),
+            categories=catalog.vocabulary(session, current_registry().search_cache).categories,
             total=catalog.count_plugins(session),
             capabilities=sorted(KINDS),
             pin=current_root_pin(),
@@ -44,12 +44,21 @@ def search() -> str:
     with current_registry().db.read() as session:
         plugins, total = catalog.search(session, query, current_registry().search_cache)
         pages = max(1, math.ceil(total / query.per_page))
-        categories = catalog.category_counts(session, current_registry().search_cache)
+        known = catalog.vocabulary(session, current_registry().search_cache)
+        categories = list(known.categories)
         if query.category and query.category not in dict(categories):
             categories.append((query.category, 0))  # still selected, so the form keeps what was asked
+        suggestion = None
+        if total == 0 and query.q:
+            corrected = catalog.corrected_query(query, known.words)
+            # Only a suggestion that finds something: one more search, on the no-result path only.
+            if corrected is not None and catalog.search(session, corrected, current_registry().search_cache)[1]:
+                suggestion = corrected
         return render_template(
             "web/search.html",
             query=query,
+            suggestion=suggestion,
+            suggestion_url=_search_url(suggestion, 1) if suggestion else "",
             heading=search_heading(query),
             categories=categories,
             plugins=plugins,

@@ -324,6 +324,20 @@ def test_search_filters_by_words_category_capability_and_network(client: FlaskCl
     assert page.find("input", name="network")[0].get("checked") == ""
 
 
+def test_a_search_that_finds_nothing_suggests_the_words_that_would(client: FlaskClient) -> None:
+    page = page_of(client.get("/search?q=projcet+stast&network=none"))
+    assert "No plugins match." in page.html
+    [link] = [a for a in page.find("a") if a.get("href", "").startswith("/search?q=project")]
+    assert link["href"] == "/search?q=project+stats&network=none", "the filters are kept"
+    assert "Did you mean" in page.html and "“project stats”" in page.html
+    assert page_of(client.get(link["href"])).title == "Plugins matching “project stats” without network access"
+
+    assert "Did you mean" not in client.get("/search?q=zzzzqqqq").get_data(as_text=True), "nothing close"
+    # A close word that still finds nothing (with the filter) is not suggested.
+    assert "Did you mean" not in client.get("/search?q=stast&capability=llm").get_data(as_text=True)
+    assert "Did you mean" not in client.get("/search?q=stats").get_data(as_text=True), "results: nothing to fix"
+
+
 def test_search_results_are_paginated_with_links_that_keep_the_filters(client: FlaskClient) -> None:
     page = page_of(client.get("/search?sort=name&per_page=2&capability=process"))
     assert "4 results, page 1 of 2" in page.html
