@@ -261,6 +261,27 @@ def test_pages_have_a_meta_description_a_served_favicon_and_declare_both_color_s
     assert "prefers-color-scheme: dark" in client.get("/static/web/style.css").get_data(as_text=True)
 
 
+def test_the_api_reference_page_renders_every_operation_and_schema_of_the_openapi_document(
+    client: FlaskClient,
+) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = page_of(response)
+    assert page.title == "API reference"
+    assert_accessible(page)
+    headings = set(re.findall(r'<h3 id="op-[^"]+"><code>([A-Z]+ [^<]+)</code></h3>', page.html))
+    assert headings == {f"{m.upper()} {path}" for path, ops in document["paths"].items() for m in ops}
+    for name in document["components"]["schemas"]:
+        assert f'<h3 id="schema-{name}">{name}</h3>' in page.html
+    search = page.html[page.html.index("<code>GET /api/v1/plugins</code></h3>") :]
+    search = search[: search.index("</article>")]
+    assert '<th scope="row"><code>per_page (query)</code></th><td>integer</td>' in search
+    assert '(<a href="#schema-SearchResults">SearchResults</a>)' in search
+    assert page.find("a", href="#schema-PluginSummary"), "a field's schema is a link"
+    assert page_of(client.get("/")).find("a", href="/api/docs"), "the footer links the reference"
+
+
 def test_home_lists_each_plugin_once_with_the_categories_and_a_search_box(client: FlaskClient, app: Flask) -> None:
     page = page_of(client.get("/"))
     assert "4 plugins" in page.html
