@@ -1,5 +1,5 @@
 """`python -m acc_cli` runs `acc` (for a checkout without the console script installed)."""
 
-from acc_cli.root import cli
+from acc_cli.fast import main
 
-cli(prog_name="acc")
+main()

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from acc_cli import __version__
 from acc_cli.lazy import LazyGroup
 from acc_cli.terminal import err
 from sdk.errors import AccError
@@ -64,6 +65,6 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(package_name="acc-plugins", prog_name="acc")
+@click.version_option(version=__version__, prog_name="acc")
 def cli() -> None:
     """acc: install, run and publish sandboxed WebAssembly plugins."""

@@ -5,15 +5,17 @@ Run: .venv/bin/python bench/install_bench.py [--quick] [--plugins 10000] [--no-w
 A registry with `--plugins` plugins (bench/registry_gen.py) and the default bin size
 serves project-stats; `acc registry serve` runs it (gunicorn, 2 workers) and every
 client request goes through a loopback proxy that counts response bodies as they travel
-(gzip-compressed where the registry compresses them). The component is compiled once
-beforehand, so every install measured here finds it in the compiled cache: the design's
-budget is "install from a local registry, excluding first compile".
+(gzip-compressed where the registry compresses them). The shared Python runtime is
+compiled once beforehand (once per host); the plugin's own first compile is part of what
+is measured where it happens, as the design's budget says ("install of one plugin from a
+local registry, including its compile").
 
 Measured, each on a fresh copy of a prepared acc home:
-1. a new user: marketplace added (its first root pinned), nothing installed, then
-   `acc plugin install project-stats --yes`;
-2. a returning user: project-stats installed earlier; a new version is published, then
-   `acc plugin install project-stats==NEW --yes`.
+1. a new user: marketplace added (its first root pinned), nothing installed, a compiled
+   cache holding only the shared runtime, then `acc plugin install project-stats --yes`
+   (which compiles the plugin);
+2. a returning user: project-stats installed earlier; a new version is published (the
+   same component, so already compiled), then `acc plugin install project-stats==NEW --yes`.
 Reported: wall time of the `acc` process (start-up included, as a user waits for it),
 and bytes of TUF metadata, of the signed index, and of the archive and signature.
 Nothing here is a test.
@@ -51,10 +53,10 @@ from sdk.archive import PluginArchive, read_archive  # noqa: E402
 from sdk.build import build_plugin  # noqa: E402
 from tests.registry_kit import make_config, make_publisher, variant  # noqa: E402
 
-CACHE = REPO / ".acc-test-cache"
+CACHE = Path(os.environ.get("ACC_TEST_CACHE") or REPO / ".acc-test-cache")
 ACC = str(Path(sys.executable).parent / "acc")
 PLUGIN = "project-stats"
-INSTALL_BUDGET_S = 1.0
+INSTALL_BUDGET_S = 1.5
 TUF_BUDGET_BYTES = 20 * 1024
 
 
@@ -137,10 +139,11 @@ def counting_proxy(upstream: str) -> Iterator[tuple[str, Traffic]]:
 # -- running acc -----------------------------------------------------------------------------
 
 
-def acc(home: Path, *args: str) -> float:
-    """Run `acc ARGS` with ACC_HOME=home; return its wall time in seconds. Every home shares
-    one compiled cache (next to the homes), as several homes of one user would."""
-    env = {**os.environ, "ACC_HOME": str(home), "ACC_CACHE_DIR": str(home.parent.parent / "client-cache")}
+def acc(home: Path, *args: str, cache: Path | None = None) -> float:
+    """Run `acc ARGS` with ACC_HOME=home; return its wall time in seconds. Homes share one
+    compiled cache (next to the homes), as several homes of one user would, unless `cache`."""
+    cache = cache or home.parent.parent / "client-cache"
+    env = {**os.environ, "ACC_HOME": str(home), "ACC_CACHE_DIR": str(cache)}
     home.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     proc = subprocess.run(
@@ -184,13 +187,14 @@ def measure(args: argparse.Namespace, work: Path, template: PluginArchive, notes
         acc(fresh, "marketplace", "add", url, "--name", "local", "--root-sha256", root_sha256)
         warm = work / "warm" / "home"
         shutil.copytree(fresh.parent, warm.parent)
-        print("first install (compiles the component into the client's cache; not measured)", flush=True)
+        print("first install (compiles the shared runtime into the client's cache; not measured)", flush=True)
         acc(warm, "plugin", "install", f"{PLUGIN}==1.0.0", "--yes")
         for run in range(runs):
             notes.sample()
             home = _copy(fresh.parent, work / f"new-{run}") / "home"
+            runtime_only = _runtime_only(work / "client-cache", work / f"new-{run}" / "cache")
             traffic.reset()
-            new_user.seconds.append(acc(home, "plugin", "install", PLUGIN, "--yes"))
+            new_user.seconds.append(acc(home, "plugin", "install", PLUGIN, "--yes", cache=runtime_only))
             new_user.traffic.append(dict(traffic.bytes))
             version = f"1.0.{run + 1}"
             publish_http(server.url, publisher, variant(template, name=PLUGIN, version=version))
@@ -210,6 +214,14 @@ def measure(args: argparse.Namespace, work: Path, template: PluginArchive, notes
             shutil.rmtree(work / f"new-{run}")
             shutil.rmtree(work / f"returning-{run}")
     return new_user, returning
+
+
+def _runtime_only(cache: Path, fresh: Path) -> Path:
+    """A compiled cache holding only the shared runtime modules of `cache` (hard links)."""
+    (fresh / "compiled").mkdir(parents=True)
+    for cwasm in (cache / "compiled").glob("*-runtime-*.cwasm"):
+        os.link(cwasm, fresh / "compiled" / cwasm.name)
+    return fresh
 
 
 def _copy(source: Path, destination: Path) -> Path:
@@ -257,7 +269,7 @@ def report(
             f"{targets / (1024 * 1024):.1f} MB | {budget} |"
         )
 
-    time_ok = returning.spread().median <= INSTALL_BUDGET_S
+    time_ok = max(returning.spread().median, new_user.spread().median) <= INSTALL_BUDGET_S
     tuf_ok = returning.bytes("metadata").median + returning.bytes("index").median <= TUF_BUDGET_BYTES
     today = datetime.now(UTC).date().isoformat()
     return f"""## Installing from a marketplace
@@ -265,16 +277,17 @@ def report(
 Measured by `bench/install_bench.py` on {today}: {machine()}; the 1-minute load average was {notes.show()} while
 measuring. A registry with {args.plugins:,} plugins (the default bin size: {bins} bins) served by `acc registry serve`
 (gunicorn, 2 workers) on loopback; the real `acc` installs {PLUGIN} ({len(template.wasm) / 1e6:.0f} MB component)
-through a counting proxy, the component already in the compiled cache (the budget excludes the first compile).
+through a counting proxy. The shared runtime is compiled (once per host); the new user's install compiles the plugin
+itself (its thin component), the returning user's version has the same component, already compiled.
 Wall time of the `acc` process, start-up included; bytes are response bodies as sent (metadata and index
 gzip-compressed). Medians, with (range, n).
 
 | install | time | TUF metadata | signed index | archive + signature | budget |
 |---|---|---|---|---|---|
-{row("new user (pinned root only)", new_user, "≤ 1 s (time)")}
-{row("returning user, a new version", returning, "≤ 1 s; metadata + index ≤ 20 KB")}
+{row("new user (pinned root only), including the plugin's first compile", new_user, "≤ 1.5 s (time)")}
+{row("returning user, a new version", returning, "≤ 1.5 s; metadata + index ≤ 20 KB")}
 
-- **Time: {"met" if time_ok else "**missed**"}** for a returning user. `acc --version` alone takes
+- **Time: {"met" if time_ok else "**missed**"}.** `acc --version` alone takes
   {startup.show("ms", 1000)}; the rest is the TUF refresh (timestamp, snapshot, one bin), the download and
   verification of {len(template.wasm) / 1e6:.0f} MB, the publisher signature, loading the compiled component
   to check its imports, and writing the plugin to the store with fsync.

@@ -437,7 +437,7 @@ class WrkRun:
     wrk_cpu_ms: float  # the load generator's CPU time per request (it shares the 2 cores)
 
 
-def wrk(server: Server, path: str, seconds: int, script: Path) -> WrkRun:
+def wrk(server: Server, path: str, seconds: int, script: Path, headers: tuple[str, ...] = ()) -> WrkRun:
     import resource
 
     def children_cpu() -> float:
@@ -455,6 +455,7 @@ def wrk(server: Server, path: str, seconds: int, script: Path) -> WrkRun:
             "30s",
             "-s",
             str(script),
+            *(arg for header in headers for arg in ("-H", header)),
             server.url + path,
         ],
         capture_output=True,

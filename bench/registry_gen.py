@@ -26,7 +26,6 @@ from tuf.api.metadata import TargetFile
 
 from registry import listing
 from registry.context import Registry
-from registry.db import lock_repository
 from registry.index import build_index
 from registry.models import Plugin, User, Version, utcnow
 from sdk.archive import PluginArchive
@@ -89,8 +88,7 @@ def generate(
     batches = 0
     for chunk in _chunks(range(count), batch):
         now = utcnow()
-        with registry.db.write() as session:
-            lock_repository(session)
+        with registry.metadata_transaction() as session:
             user = session.get(User, owner.id)
             assert user is not None
             changes: dict[str, TargetFile | None] = {}

@@ -2,7 +2,9 @@
 
 `bench/run.py` writes the runtime section, `bench/registry_bench.py` the registry section,
 `bench/install_bench.py` the install section, `bench/shared_runtime_bench.py` the shared-runtime
-section, `bench/confinement_bench.py` the confinement section and `bench/mcp_bench.py` the MCP section;
+section, `bench/hot_paths_bench.py` the registry-hot-paths section, `bench/author_loop_bench.py`
+the author-loop section, `bench/confinement_bench.py` the confinement section and
+`bench/mcp_bench.py` the MCP section;
 rewriting one keeps the others as they are. The prose under the runtime and registry tables
 is hand-written in docs/performance-notes.md and docs/performance-registry-notes.md: those
 files are the sources, copied in on each run; edit them, never the generated copy. The
@@ -17,7 +19,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PERFORMANCE_MD = REPO / "docs" / "performance.md"
-SECTION_ORDER = ("runtime", "shared-runtime", "registry", "install", "confinement", "mcp")
+SECTION_ORDER = (
+    "runtime",
+    "shared-runtime",
+    "author-loop",
+    "registry",
+    "registry-hot-paths",
+    "install",
+    "confinement",
+    "mcp",
+)
 
 
 def write_section(name: str, body: str, path: Path = PERFORMANCE_MD) -> None:

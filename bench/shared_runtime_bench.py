@@ -189,8 +189,10 @@ def probe_memory(home: str, cache: str, project: str) -> dict[str, Any]:
 
 
 def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, project: str) -> dict[str, Any]:
-    from host.linking import CapabilityServices
+    from host.capabilities import BindContext, bind_granted
     from host.logsink import LogSink
+    from host.paths import HostPaths
+    from host.policy import HostPolicy
     from host.sandbox import Sandbox, SandboxSpec
     from sdk.manifest import load_manifest
 
@@ -200,14 +202,26 @@ def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, p
         manifest=manifest,
         wasm_path=wasm,
         wasm_sha256=hashlib.sha256(wasm.read_bytes()).hexdigest(),
-        granted=frozenset({"fs"}),
-        project_dir=Path(project),
         cache_dir=Path(cache),
+    )
+    context = BindContext(
+        manifest=manifest,
+        granted=frozenset({"fs"}),
+        paths=HostPaths(home=Path(cache) / "home", cache=Path(cache)),
+        policy=HostPolicy(),
+        project_dir=Path(project),
+        secret_source={},
+        user_config_environment={},
+        llm=_no_llm,
+        plugins=None,  # type: ignore[arg-type]  # code-quality declares no plugins capability
+        on_close=lambda _closer: None,
+        fail_run=_fail_run,
     )
     # CPU time of this thread (the guest runs on it): steadier than wall time on a shared machine.
     starts, runs = [], []
     for _ in range(3):
-        with Sandbox(spec, CapabilityServices(), LogSink(manifest.name), settings=_settings(strategy)) as sandbox:
+        bindings = bind_granted(manifest, frozenset({"fs"}), context)
+        with Sandbox(spec, bindings, LogSink(manifest.name), settings=_settings(strategy)) as sandbox:
             t = time.thread_time()
             sandbox.describe()  # instantiate + initialize + one call
             starts.append(time.thread_time() - t)
@@ -216,6 +230,14 @@ def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, p
                 sandbox.execute("complexity", json.dumps({"path": ".", "max_complexity": 10}))
                 runs.append(time.thread_time() - t)
     return {"start": statistics.median(starts), "complexity": statistics.median(runs)}
+
+
+def _fail_run(error: Exception) -> None:
+    raise error
+
+
+def _no_llm() -> Any:
+    raise RuntimeError("no llm in this benchmark")
 
 
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {

@@ -9,6 +9,7 @@ guest interface of an ABI this host supports.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,23 @@ def compile_and_check(
     loaded = load_plugin_component(engine, settings, wasm, cache_dir, wasm_sha256=wasm_sha256, runtime_dir=runtime_dir)
     check_interface(loaded.component, engine, manifest, loaded.runtime_imports)
     return loaded
+
+
+def start_runtime_compile(
+    wasm: bytes, cache_dir: Path, *, settings: EngineSettings | None = None, runtime_dir: Path | None = None
+) -> threading.Thread:
+    """Start compiling the shared Python runtime that `wasm` embeds, on a daemon thread.
+
+    For an install: started once the archive is verified, it compiles while a consent
+    prompt waits (wasmtime compiles outside the GIL). The thread only warms the caches the
+    later `compile_and_check` reads: that call waits for a runtime module this thread is
+    compiling instead of compiling it again, and reports any error itself. Nothing of the
+    plugin itself is compiled here, and a runtime already compiled is only loaded.
+    """
+    from host.runtime.loader import compile_runtime_in_background
+
+    settings = settings or EngineSettings()
+    return compile_runtime_in_background(shared_engine(settings), settings, wasm, runtime_dir or cache_dir)
 
 
 def check_interface(component: Any, engine: Any, manifest: Manifest, runtime_imports: Collection[str] = ()) -> None:

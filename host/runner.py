@@ -1,14 +1,20 @@
 """Running installed plugins: input validation, sandboxes per plugin, inter-plugin calls.
 
-`PluginHost` is what the CLI (and later the agent) talks to. It opens one sandbox per
-plugin on first use, validates each command's input against the manifest's schema
+`PluginHost` is what the CLI, the agent and the MCP server talk to. It opens one sandbox
+per plugin on first use, validates each command's input against the manifest's schema
 before the plugin sees it, and mediates the `plugins` capability: a callee runs in its
 own sandbox under its own grants, calls are depth-limited, and cycles are refused.
+
+A long-lived host (the MCP server, an agent run) keeps memory bounded: at most
+`HostPolicy.max_live_sandboxes` sandboxes stay open; opening one more closes the least
+recently used that is not mid-call (its cleanup runs, its bindings close), and its next
+call opens it again from the compiled cache (milliseconds; see docs/performance.md).
 """
 
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +73,9 @@ class PluginHost:
         self.options = options or RunOptions()
         if self.options.project_dir is not None:
             check_project(self.options.project_dir, paths)
-        self._sandboxes: dict[str, Sandbox] = {}
-        self._closers: list[Any] = []
+        #: Open sandboxes, least recently used first; each with the closers of its bindings.
+        self._sandboxes: OrderedDict[str, Sandbox] = OrderedDict()
+        self._closers: dict[str, list[Callable[[], None]]] = {}
         self._stack: list[str] = []
         self._run_failures: list[AccError] = []
         self._closing = False
@@ -95,9 +102,33 @@ class PluginHost:
             finally:
                 self._stack.pop()
         self._sandboxes.clear()
-        for closer in self._closers:
-            closer()
+        for closers in self._closers.values():
+            for closer in closers:
+                closer()
         self._closers.clear()
+
+    def _close_sandbox(self, name: str) -> None:
+        """Run one plugin's cleanup (as a call of that plugin), drop its sandbox, close its bindings."""
+        sandbox = self._sandboxes.pop(name)
+        self._stack.append(name)
+        try:
+            sandbox.close()
+        finally:
+            self._stack.pop()
+            for closer in self._closers.pop(name, []):
+                closer()
+
+    def _trim(self, room: int = 0) -> None:
+        """Close least recently used sandboxes until `room` more fit under the limit; never
+        one mid-call (a call chain longer than the limit keeps its plugins open until it ends)."""
+        idle = [name for name in self._sandboxes if name not in self._stack]
+        excess = len(self._sandboxes) + room - self.options.policy.max_live_sandboxes
+        for name in idle[: max(excess, 0)]:
+            self._close_sandbox(name)
+
+    def live_sandboxes(self) -> list[str]:
+        """The plugins whose sandboxes are open, least recently used first."""
+        return list(self._sandboxes)
 
     # -- running -----------------------------------------------------------------------------
 
@@ -108,6 +139,7 @@ class PluginHost:
         nested in another plugin's keeps the outer deadline when that is sooner.
         """
         sandbox = self._open(name)
+        self._sandboxes.move_to_end(name)
         with within(name, sandbox.timeout):
             input_json = validate_input(sandbox.manifest, command, input_value, self.options.policy)
             self._stack.append(name)
@@ -115,6 +147,10 @@ class PluginHost:
                 result_json = sandbox.execute(command, input_json)
             finally:
                 self._stack.pop()
+                if name in self._sandboxes:
+                    self._sandboxes.move_to_end(name)  # a caller is used later than its callees
+                if not self._stack and not self._closing:
+                    self._trim()
                 failure = self._take_run_failure()
                 if failure is not None:
                     raise failure
@@ -144,8 +180,12 @@ class PluginHost:
     def sandbox(self, installed: InstalledPlugin) -> Sandbox:
         existing = self._sandboxes.get(installed.name)
         if existing is not None:
+            self._sandboxes.move_to_end(installed.name)
             return existing
+        if not self._closing:
+            self._trim(room=1)
         manifest = installed.manifest()
+        closers: list[Callable[[], None]] = []
         log = LogSink(
             installed.name,
             self.options.emit_log,
@@ -163,7 +203,7 @@ class PluginHost:
             user_config_environment=self.options.user_config_environment,
             llm=self._llm_gateway,
             plugins=self,
-            on_close=self._closers.append,
+            on_close=closers.append,
             fail_run=self._run_failures.append,
             read_only=installed.read_only,
             interrupt=self.options.interrupt,
@@ -175,15 +215,21 @@ class PluginHost:
             cache_dir=self.paths.compiled,
         )
         on_denied = self.options.on_denied
-        sandbox = Sandbox(
-            spec,
-            bind_granted(manifest, installed.granted, context),
-            log,
-            self.options.policy,
-            interrupt=self.options.interrupt,
-            on_denied=(lambda kind, function: on_denied(installed.name, kind, function)) if on_denied else None,
-        )
+        try:
+            sandbox = Sandbox(
+                spec,
+                bind_granted(manifest, installed.granted, context),
+                log,
+                self.options.policy,
+                interrupt=self.options.interrupt,
+                on_denied=(lambda kind, function: on_denied(installed.name, kind, function)) if on_denied else None,
+            )
+        except BaseException:
+            for closer in closers:
+                closer()
+            raise
         self._sandboxes[installed.name] = sandbox
+        self._closers[installed.name] = closers
         return sandbox
 
     # -- what capability bindings ask of the host ----------------------------------------------

@@ -189,13 +189,8 @@ class LocalStore:
         self.paths.staging.mkdir(parents=True, exist_ok=True)
         with file_lock(self.paths.lock_file):
             state = self._read_state()
+            _refuse_other_archive(state, archive, reinstall=reinstall)
             entry = state["plugins"].get(name)
-            known = entry["versions"].get(version) if entry else None
-            if known and known["archive_sha256"] != archive.sha256 and not reinstall:
-                raise StoreError(
-                    f"{name} {version} is already installed from a different archive",
-                    hint="a published version never changes; bump the version, or pass --reinstall while developing",
-                )
             target = self.paths.plugins / name / version
             self._stage_and_move(archive, target)
             entry = entry or {"versions": {}, "granted": []}
@@ -214,6 +209,12 @@ class LocalStore:
             atomic_write_json(self.paths.state_file, state)
             self._sweep_staging()
             return self._entry(name, entry)
+
+    def check_installable(self, archive: PluginArchive, *, reinstall: bool = False) -> None:
+        """Refuse now what `install` would refuse later: a version installed from other bytes
+        (unless `reinstall`). Called before anything is asked or compiled; `install` checks
+        again under the lock, since another acc may install meanwhile."""
+        _refuse_other_archive(self._read_state(), archive, reinstall=reinstall)
 
     def _stage_and_move(self, archive: PluginArchive, target: Path) -> None:
         import shutil
@@ -414,6 +415,17 @@ def _lookup(state: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
             + "see `acc plugin list`, or install it with `acc plugin install`",
         )
     return key, plugins[key]
+
+
+def _refuse_other_archive(state: dict[str, Any], archive: PluginArchive, *, reinstall: bool) -> None:
+    name, version = archive.manifest.name, str(archive.manifest.version)
+    entry = state["plugins"].get(name)
+    known = entry["versions"].get(version) if entry else None
+    if known and known["archive_sha256"] != archive.sha256 and not reinstall:
+        raise StoreError(
+            f"{name} {version} is already installed from a different archive",
+            hint="a published version never changes; bump the version, or pass --reinstall while developing",
+        )
 
 
 #: Kinds a user may grant for reading only although the manifest asks to write.

@@ -13,7 +13,7 @@ from registry import listing
 from registry.declared import declared
 from registry.errors import bad_request, not_found
 from registry.models import Plugin, RepoLock, Review, User, Version
-from registry.search_cache import CachedPage, SearchCache
+from registry.search_cache import CachedPage, RenderedPage, SearchCache
 from registry.text import is_storable
 from registry.vocabulary import Vocabulary, read_vocabulary
 from sdk.names import similar_names
@@ -116,7 +116,26 @@ def _cached(
     if generation is None:
         return None, None
     key = (query, generation)
-    return key, cache.get(key)
+    entry = cache.get(key)
+    return key, entry if isinstance(entry, CachedPage) else None
+
+
+def cached_search_page(
+    session: Session, query: SearchQuery, cache: SearchCache | None
+) -> tuple[tuple[str, SearchQuery, int] | None, str | None]:
+    """The cache key of the search page for `query` as visitors who are not logged in see
+    it, at the current repository generation, and the page if it is cached (same rules as
+    `search`'s answers: registry.search_cache)."""
+    if cache is None:
+        return None, None
+    generation = cache.generation(
+        lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
+    )
+    if generation is None:
+        return None, None
+    key = ("page", query, generation)
+    entry = cache.get(key)
+    return key, entry.html if isinstance(entry, RenderedPage) else None
 
 
 def _remember(cache: SearchCache | None, key: SearchKey | None, rows: list[Plugin], total: int) -> CachedPage:

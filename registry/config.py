@@ -52,6 +52,12 @@ class RegistryConfig:
         return self.database_url or f"sqlite:///{(self.data_dir / 'registry.db').absolute()}"
 
     @property
+    def generation_file(self) -> Path | None:
+        """Where committed repository generations are noted for timestamp.json (registry.generation_file):
+        only with the embedded SQLite database, which one host owns."""
+        return self.data_dir / "generation" if self.resolved_database_url.startswith("sqlite") else None
+
+    @property
     def blobs_dir(self) -> Path:
         return self.data_dir / "blobs"
 

@@ -43,6 +43,8 @@ def init_registry(config: RegistryConfig) -> str:
         with registry.db.write() as session:
             registry.tuf.initialize(session, utcnow())
             audit(session, "operator", "init", str(config.data_dir), "local", bins=config.bin_count)
+        if registry.generation_file is not None:
+            registry.generation_file.write(0)
     finally:
         registry.db.dispose()
     return DEV_KEYS_WARNING.format(keys=config.keys_dir)

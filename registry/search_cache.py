@@ -18,7 +18,8 @@ both hold:
 The web pages take only the plugins' ids from an entry and read their rows again, by
 primary key. The JSON API takes the plugins' summaries too, so its download counts and
 ratings may be as old as the entry; everything else in a summary changes only in a
-metadata transaction.
+metadata transaction. The search page for visitors who are not logged in is the same for
+all of them, so it is kept too, rendered, under the same rules (`RenderedPage`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ class CachedPage:
     summaries: tuple[dict[str, Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class RenderedPage:
+    """A search page as sent to visitors who are not logged in (it holds nothing personal)."""
+
+    html: str
+
+
 class SearchCache:
     def __init__(
         self,
@@ -60,7 +68,7 @@ class SearchCache:
         self.max_entries = max_entries
         self.generation_ttl = generation_ttl
         self._clock = clock
-        self._entries: dict[Hashable, tuple[float, CachedPage]] = {}
+        self._entries: dict[Hashable, tuple[float, CachedPage | RenderedPage]] = {}
         #: (when read, value) of the repository generation
         self._generation: tuple[float, int] | None = None
         #: bumped by forget_generation, so a read that began before it is not kept
@@ -88,7 +96,7 @@ class SearchCache:
             self._generation = None
             self._epoch += 1
 
-    def get(self, key: Hashable) -> CachedPage | None:
+    def get(self, key: Hashable) -> CachedPage | RenderedPage | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -98,7 +106,7 @@ class SearchCache:
                 return None
             return entry[1]
 
-    def put(self, key: Hashable, page: CachedPage) -> None:
+    def put(self, key: Hashable, page: CachedPage | RenderedPage) -> None:
         with self._lock:
             self._entries.pop(key, None)
             while len(self._entries) >= self.max_entries:

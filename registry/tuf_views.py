@@ -10,11 +10,12 @@ from __future__ import annotations
 import gzip
 import re
 import time
+from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from sqlalchemy import select, update
 
-from registry.context import Registry, current_registry
+from registry.context import CachedTimestamp, Registry, current_registry
 from registry.models import Plugin, RepoLock, TufMetadata, utcnow
 from sdk.index_format import ARCHIVE_SUFFIX, INDEX_FILENAME, archive_path
 
@@ -83,21 +84,30 @@ def _json(reg: Registry, cache_key: str, data: bytes, cache_control: str) -> Res
 
 
 def _timestamp(reg: Registry) -> Response:
-    """The newest timestamp, as of this request: every worker checks the repository
-    generation (one primary-key read; every metadata change bumps it in the same commit),
-    so a client that just published or yanked through one worker never reads an older
-    timestamp from another. The expiry check runs at most once a second."""
+    """The newest timestamp, as of this request. A publish or yank through one worker is
+    never followed by an older timestamp from another: every metadata change bumps the
+    repository generation in its commit and then the generation file
+    (`registry.generation_file`), which each request stats; while the file is as it was
+    when this worker read the timestamp, within the last second, no database is read.
+    Without the file (PostgreSQL), each request reads the generation (one primary-key
+    row). Either way the expiry check runs at most once a second."""
     now = time.monotonic()
-    with reg.db.read() as session:
-        generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
     cached = reg.timestamp_cache
-    if cached is None or cached[3] != generation or now - cached[0] > _TIMESTAMP_CACHE_SECONDS:
-        refresh_if_due(reg)
+    stamp = reg.generation_file.stamp() if reg.generation_file is not None else None
+    fresh = cached is not None and now - cached.read_at <= _TIMESTAMP_CACHE_SECONDS
+    if not (fresh and stamp is not None and cached is not None and cached.file_stamp == stamp):
         with reg.db.read() as session:
             generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
-            row = reg.tuf.latest_row(session, "timestamp")
-        cached = reg.timestamp_cache = (now, row.data, row.version, generation)
-    return _json(reg, f"md:timestamp:{cached[2]}", cached[1], f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}")
+        if cached is None or cached.generation != generation or not fresh:
+            refresh_if_due(reg)
+            with reg.db.read() as session:
+                generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
+                row = reg.tuf.latest_row(session, "timestamp")
+            cached = reg.timestamp_cache = CachedTimestamp(now, row.data, row.version, generation, stamp)
+        elif cached.file_stamp != stamp:
+            cached = reg.timestamp_cache = replace(cached, file_stamp=stamp)
+    assert cached is not None
+    return _json(reg, f"md:timestamp:{cached.version}", cached.data, f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}")
 
 
 def refresh_if_due(reg: Registry) -> None:

@@ -35,7 +35,7 @@ as_postgres "psql -qtAc \"select 1 from pg_roles where rolname = 'acc'\"" | grep
   || as_postgres "psql -qc \"create role acc login createdb password 'acc'\"" >/dev/null
 # Tests drop their databases WITH (FORCE); that must be able to end any session still on
 # one (an autovacuum worker's included), which needs pg_signal_backend.
-as_postgres "psql -qc \"grant pg_signal_backend to acc\"" >/dev/null
+as_postgres "psql -qc \"set client_min_messages = warning; grant pg_signal_backend to acc\"" >/dev/null
 port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
 export ACC_TEST_POSTGRES_URL="postgresql+psycopg://acc:acc@127.0.0.1:${port}/postgres"
 echo "== PostgreSQL $version on port $port"

@@ -1,4 +1,5 @@
-"""NAME-VERSION.plugin: a zip of plugin.toml, plugin.wasm, README.md and optional LICENSE.
+"""NAME-VERSION.plugin: a zip of plugin.toml, plugin.wasm, README.md, optional LICENSE, and
+python-packages.json when the plugin bundles Python packages (`sdk.python_packages`).
 
 Reading is defensive because archives come from strangers: the file size, every
 member's size and the total are capped before anything is decompressed; only the
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from sdk.errors import ArchiveError
 from sdk.manifest import Manifest, load_manifest
+from sdk.python_packages import RECORD_NAME, BundledWheel, parse_record
 
 ARCHIVE_SUFFIX = ".plugin"
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
@@ -26,6 +28,7 @@ MAX_MEMBER_BYTES = {
     "plugin.wasm": 96 * 1024 * 1024,
     "README.md": 1024 * 1024,
     "LICENSE": 256 * 1024,
+    RECORD_NAME: 64 * 1024,
 }
 REQUIRED_MEMBERS = ("plugin.toml", "plugin.wasm", "README.md")
 # A deflated member may not expand more than this: real wasm and text stay far below.
@@ -47,6 +50,8 @@ class PluginArchive:
     readme: str
     license: str | None
     sha256: str
+    #: The Python packages the build bundled, with their wheels' sha256 (python-packages.json).
+    python_packages: tuple[BundledWheel, ...] = ()
 
 
 def check_component_header(wasm: bytes, *, source: str = "plugin.wasm") -> None:
@@ -94,6 +99,7 @@ def read_archive_bytes(data: bytes, *, source: str = "archive") -> PluginArchive
         )
     manifest = load_manifest(members["plugin.toml"], source=f"{source}!plugin.toml")
     check_component_header(members["plugin.wasm"], source=f"{source}!plugin.wasm")
+    wheels = parse_record(members.get(RECORD_NAME), manifest.python_packages, f"{source}!{RECORD_NAME}")
     return PluginArchive(
         manifest=manifest,
         manifest_text=members["plugin.toml"].decode("utf-8"),
@@ -101,6 +107,7 @@ def read_archive_bytes(data: bytes, *, source: str = "archive") -> PluginArchive
         readme=_text(members["README.md"], source, "README.md"),
         license=_text(members["LICENSE"], source, "LICENSE") if "LICENSE" in members else None,
         sha256=hashlib.sha256(data).hexdigest(),
+        python_packages=wheels,
     )
 
 
@@ -156,15 +163,35 @@ def _text(data: bytes, source: str, name: str) -> str:
         raise ArchiveError(f"{source}: {name} is not UTF-8 text") from e
 
 
-def archive_bytes(manifest_text: str, wasm: bytes, readme: str, license_text: str | None = None) -> bytes:
-    """Pack an archive deterministically: same inputs, same bytes. The manifest and the
-    component header are checked first, so acc never packs what a registry would refuse."""
+def archive_bytes(
+    manifest_text: str,
+    wasm: bytes,
+    readme: str,
+    license_text: str | None = None,
+    python_packages: bytes | None = None,
+    *,
+    compress: bool = True,
+) -> bytes:
+    """Pack an archive deterministically: same inputs, same bytes. `python_packages` is the
+    record of bundled packages (`sdk.python_packages.record_bytes`), when there are any. The
+    manifest, the record and the component header are checked first, so acc never packs what
+    a registry would refuse. `compress=False` stores the entries: for an archive that never
+    leaves this machine (`acc plugin dev`), where deflating 18 MB would cost about a second."""
     check_component_header(wasm)
-    load_manifest(manifest_text)
-    return pack_entries(manifest_text, wasm, readme, license_text)
+    manifest = load_manifest(manifest_text)
+    parse_record(python_packages, manifest.python_packages, RECORD_NAME)
+    return pack_entries(manifest_text, wasm, readme, license_text, python_packages, compress=compress)
 
 
-def pack_entries(manifest_text: str, wasm: bytes, readme: str, license_text: str | None = None) -> bytes:
+def pack_entries(
+    manifest_text: str,
+    wasm: bytes,
+    readme: str,
+    license_text: str | None = None,
+    python_packages: bytes | None = None,
+    *,
+    compress: bool = True,
+) -> bytes:
     """Zip the entries as given, unchecked: what any publisher's tool could send (the
     registry and the installer check what they receive, never trusting the packer)."""
     buf = io.BytesIO()
@@ -172,9 +199,11 @@ def pack_entries(manifest_text: str, wasm: bytes, readme: str, license_text: str
         entries = [("plugin.toml", manifest_text.encode()), ("plugin.wasm", wasm), ("README.md", readme.encode())]
         if license_text is not None:
             entries.append(("LICENSE", license_text.encode()))
+        if python_packages is not None:
+            entries.append((RECORD_NAME, python_packages))
         for name, content in entries:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
             info.external_attr = (stat.S_IFREG | 0o644) << 16
             zf.writestr(info, content)
     return buf.getvalue()

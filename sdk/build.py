@@ -1,6 +1,8 @@
 """`acc plugin build`: turn a plugin's source directory into a signed-ready archive.
 
-Steps: read plugin.toml, generate the plugin's WIT world from its capabilities
+Steps: read plugin.toml, check the source in CPython (`sdk.precheck`: syntax, commands),
+vendor its declared pure-Python packages (`sdk.vendor`: wheels only, hashes recorded
+in the archive), generate the plugin's WIT world from its capabilities
 (`sdk.world`), generate the component's entry module (the SDK's `guest` export plus
 the author's module, with a check that the registered commands are exactly the
 manifest's), run componentize-py, check the result is a component, pack the archive.
@@ -24,6 +26,7 @@ from sdk.archive import archive_bytes, check_component_header
 from sdk.atomic import atomic_write_bytes, file_lock
 from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
+from sdk.python_packages import BundledWheel, record_bytes
 from sdk.world import WORLD_NAME, declared_interfaces, world_wit
 
 BUILD_TIMEOUT_SECONDS = 600
@@ -41,8 +44,20 @@ class BuildResult:
     cached: bool
 
 
-def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path | None = None) -> BuildResult:
-    """Build the plugin in `source` into `out_dir/NAME-VERSION.plugin` (default: `source`)."""
+def build_plugin(
+    source: Path,
+    out_dir: Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    precheck: bool = True,
+    compress: bool = True,
+) -> BuildResult:
+    """Build the plugin in `source` into `out_dir/NAME-VERSION.plugin` (default: `source`).
+
+    First, in about a second, `sdk.precheck` reads the source: a syntax error (file:line) or
+    a command plugin.toml does not match stops the build before componentize-py's minute.
+    `precheck=False` skips it (for syntax newer than this Python). `compress=False` stores
+    the archive's entries, for an archive that is read once on this machine and deleted."""
     source = source.resolve()
     if not source.is_dir():
         raise BuildError(f"{source} is not a directory", hint="give the directory that holds plugin.toml")
@@ -66,20 +81,29 @@ def build_plugin(source: Path, out_dir: Path | None = None, *, cache_dir: Path |
             hint='the guest code lives in MODULE.py (set module = "..." in plugin.toml to use another name)',
         )
     license_path = source / "LICENSE"
+    if precheck:
+        from sdk.precheck import precheck as check_source
+
+        check_source(source, manifest)
 
     world = world_wit(manifest)
     app = _app_module(manifest)
-    source_hash = _source_hash(source, world, app)
-    if cache_dir is None:
-        wasm, cached = _componentize(source, world, app), False
-    else:
-        wasm, cached = _cached_componentize(source, world, app, cache_dir / f"{source_hash}.wasm")
+    with tempfile.TemporaryDirectory(prefix="acc-wheels-") as scratch:
+        wheels = _fetch_wheels(manifest, cache_dir, Path(scratch))
+        source_hash = _source_hash(source, world, app, [bundled.sha256 for _, bundled in wheels])
+        wheel_paths = [wheel for wheel, _ in wheels]
+        if cache_dir is None:
+            wasm, cached = _componentize(source, world, app, wheel_paths), False
+        else:
+            wasm, cached = _cached_componentize(source, world, app, wheel_paths, cache_dir / f"{source_hash}.wasm")
     check_component_header(wasm)
     data = archive_bytes(
         manifest_text,
         wasm,
         readme_path.read_text(encoding="utf-8"),
         license_path.read_text(encoding="utf-8") if license_path.is_file() else None,
+        record_bytes([bundled for _, bundled in wheels]) if wheels else None,
+        compress=compress,
     )
     out = (out_dir or source).resolve() / manifest.archive_name
     atomic_write_bytes(out, data)
@@ -108,7 +132,18 @@ if _found != _expected:
 '''
 
 
-def _cached_componentize(source: Path, world: str, app: str, cached_path: Path) -> tuple[bytes, bool]:
+def _fetch_wheels(manifest: Manifest, cache_dir: Path | None, scratch: Path) -> list[tuple[Path, BundledWheel]]:
+    """The declared Python packages' wheels, from the build cache's wheels/ (or a scratch dir)."""
+    if not manifest.python_packages:
+        return []
+    from sdk.vendor import fetch_wheels
+
+    return fetch_wheels(manifest.python_packages, (cache_dir / "wheels") if cache_dir else scratch)
+
+
+def _cached_componentize(
+    source: Path, world: str, app: str, wheels: list[Path], cached_path: Path
+) -> tuple[bytes, bool]:
     """The component from the cache, or built and cached. Builds of one source wait for each
     other (two terminals, or parallel test workers): the second finds the first's result."""
     if cached_path.is_file():
@@ -116,16 +151,18 @@ def _cached_componentize(source: Path, world: str, app: str, cached_path: Path) 
     with file_lock(cached_path.with_suffix(".lock")):
         if cached_path.is_file():
             return cached_path.read_bytes(), True
-        wasm = _componentize(source, world, app)
+        wasm = _componentize(source, world, app, wheels)
         atomic_write_bytes(cached_path, wasm)
         return wasm, False
 
 
-def _source_hash(source: Path, world: str, app: str) -> str:
+def _source_hash(source: Path, world: str, app: str, wheel_hashes: list[str]) -> str:
     digest = hashlib.sha256()
     digest.update(b"acc-build-v1\0")
     digest.update(importlib.metadata.version("componentize-py").encode() + b"\0")
     digest.update(world.encode() + b"\0" + app.encode() + b"\0")
+    for wheel_hash in wheel_hashes:  # none for most plugins: their hashes stay as they were
+        digest.update(b"wheel\0" + wheel_hash.encode() + b"\0")
     for root in (source, GUEST_HELPER_DIR, WIT_DIR):
         for path in sorted(_source_files(root)):
             digest.update(str(path.relative_to(root)).encode() + b"\0")
@@ -144,9 +181,14 @@ def _source_files(root: Path) -> list[Path]:
     return files
 
 
-def _componentize(source: Path, world: str, app: str) -> bytes:
+def _componentize(source: Path, world: str, app: str, wheels: list[Path]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="acc-build-") as tmp:
         work = Path(tmp)
+        vendor = work / "vendor"
+        if wheels:
+            from sdk.vendor import unpack_wheels
+
+            unpack_wheels(wheels, vendor)
         wit = work / "wit"
         wit.mkdir()
         shutil.copy(WIT_DIR / "plugin.wit", wit / "plugin.wit")
@@ -171,6 +213,7 @@ def _componentize(source: Path, world: str, app: str) -> bytes:
             str(source),
             "-p",
             str(GUEST_HELPER_DIR),
+            *(["-p", str(vendor)] if wheels else []),
             "-o",
             str(out),
         ]

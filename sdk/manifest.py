@@ -22,6 +22,7 @@ from sdk.abi import ABI_VERSION
 from sdk.capabilities import Capability, parse_capability
 from sdk.errors import ManifestError
 from sdk.names import check_name, module_name
+from sdk.python_packages import PythonPackage, parse_packages
 from sdk.schema_patterns import check_schema_patterns
 from sdk.terminal_text import refuse_unsafe_text
 
@@ -76,6 +77,8 @@ class Manifest:
     limits: Limits = field(default_factory=Limits)
     dependencies: Mapping[str, SpecifierSet] = field(default_factory=dict)
     commands: tuple[Command, ...] = ()
+    #: Pure-Python packages from PyPI bundled into the component (`[python] packages`).
+    python_packages: tuple[PythonPackage, ...] = ()
 
     def command(self, name: str) -> Command | None:
         return next((c for c in self.commands if c.name == name), None)
@@ -104,6 +107,7 @@ _TOP_LEVEL = {
     "limits",
     "dependencies",
     "commands",
+    "python",
 }
 
 
@@ -167,6 +171,7 @@ def manifest_from_mapping(
         limits=_limits(data.get("limits", {}), source),
         dependencies=_dependencies(data.get("dependencies", {}), source),
         commands=_commands(data.get("commands", []), source, check_schemas),
+        python_packages=parse_packages(data["python"], source) if "python" in data else (),
     )
 
 

@@ -1,4 +1,6 @@
-"""`acc plugin new`: a working plugin to start from, with a `hello` command and a test."""
+"""`acc plugin new`: a working plugin to start from: a `hello` command, a `visits` command that
+uses the kv capability, and unit tests that run on CPython against a fake host
+(`acc_plugin.testing`), capability calls included."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ categories = []
 api = ">=1.0,<2"
 
 # Declare only what the plugin needs; each capability needs a reason a user understands.
+[capabilities.kv]
+reason = "Remembers how many visits each name made."
+
 # [capabilities.fs]
 # access = "read"
 # reason = "Reads the project's source files."
@@ -34,6 +39,16 @@ type = "object"
 required = ["name"]
 additionalProperties = false
 properties.name = {{ type = "string", minLength = 1, maxLength = 200 }}
+
+[[commands]]
+name = "visits"
+description = "Count a visit by name and say how many there were."
+
+[commands.input]
+type = "object"
+required = ["name"]
+additionalProperties = false
+properties.name = {{ type = "string", minLength = 1, maxLength = 200 }}
 """
 
 _MODULE = '''"""{name}: an acc plugin."""
@@ -45,6 +60,18 @@ import acc_plugin
 def hello(name: str) -> dict:
     acc_plugin.log.info(f"greeting {{name}}")
     return {{"greeting": f"Hello, {{name}}!"}}
+
+
+@acc_plugin.command("visits")
+def visits(name: str) -> dict:
+    """Count a visit in the plugin's kv store; without the kv grant, say that nothing was counted."""
+    key = f"visits/{{name}}"
+    try:
+        count = acc_plugin.kv.get_json(key, 0) + 1
+        acc_plugin.kv.set_json(key, count)
+    except acc_plugin.Denied:
+        return {{"name": name, "visits": None, "note": "not counted: the kv capability is not granted"}}
+    return {{"name": name, "visits": count}}
 '''
 
 _README = """# {name}
@@ -56,14 +83,18 @@ A new acc plugin.
 | command | input | output |
 |---|---|---|
 | `hello` | `{{"name": "Ada"}}` | `{{"greeting": "Hello, Ada!"}}` |
+| `visits` | `{{"name": "Ada"}}` | `{{"name": "Ada", "visits": 1}}` (2 the next time) |
 
 ## Capabilities
 
-None: this plugin reads nothing, runs nothing and connects nowhere.
+- `kv`: remembers how many visits each name made, in this plugin's own store. Without the
+  grant, `visits` answers `"visits": null` and says why; `hello` needs nothing.
 
 ## Develop
 
-    acc plugin build .                      # writes {name}-0.1.0.plugin
+    acc plugin dev . hello --input '{{"name": "Ada"}}'   # build and run, installing nothing
+    python -m pytest tests                              # unit tests on CPython, with a fake host
+    acc plugin build .                                  # writes {name}-0.1.0.plugin
     acc plugin keygen --out ~/.acc-keys/me.key
     acc plugin sign {name}-0.1.0.plugin --key ~/.acc-keys/me.key
     acc trust add ~/.acc-keys/me.key.pub
@@ -71,20 +102,43 @@ None: this plugin reads nothing, runs nothing and connects nowhere.
     acc plugin run {name} hello --input '{{"name": "Ada"}}'
 """
 
-_TEST = '''"""Unit tests of {name}'s commands, run on plain CPython with `pytest tests`."""
+_TEST = '''"""Unit tests of {name}'s commands, run on plain CPython with `pytest tests`.
+
+`FakeHost` stands in for the acc host: it answers the capability calls (here kv) as the
+host would, records them, and refuses what plugin.toml does not declare or grant.
+"""
 
 import sys
 from pathlib import Path
 
 from sdk.abi import GUEST_HELPER_DIR
 
-sys.path[:0] = [str(GUEST_HELPER_DIR), str(Path(__file__).resolve().parents[1])]
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(GUEST_HELPER_DIR), str(PLUGIN_DIR)]
 
 import {module}  # noqa: E402
+from acc_plugin.testing import Call, FakeHost  # noqa: E402
 
 
 def test_hello_greets_by_name() -> None:
-    assert {module}.hello(name="Ada") == {{"greeting": "Hello, Ada!"}}
+    with FakeHost(plugin_dir=PLUGIN_DIR) as host:
+        assert {module}.hello(name="Ada") == {{"greeting": "Hello, Ada!"}}
+    assert host.logs == [("info", "greeting Ada")]
+
+
+def test_visits_are_counted_in_the_plugin_s_kv_store() -> None:
+    with FakeHost(plugin_dir=PLUGIN_DIR) as host:
+        assert {module}.visits(name="Ada") == {{"name": "Ada", "visits": 1}}
+        assert {module}.visits(name="Ada") == {{"name": "Ada", "visits": 2}}
+    assert host.kv == {{"visits/Ada": b"2"}}
+    assert host.calls[:2] == [Call("kv", "get", ("visits/Ada",)), Call("kv", "set", ("visits/Ada", b"1"))]
+
+
+def test_without_the_kv_grant_a_visit_is_not_counted_and_says_why() -> None:
+    with FakeHost(plugin_dir=PLUGIN_DIR, granted=[]) as host:
+        result = {module}.visits(name="Ada")
+    assert result["visits"] is None and "not granted" in result["note"]
+    assert host.kv == {{}}
 '''
 
 

@@ -1,6 +1,6 @@
 """`acc plugin`: one module per command. Users: search, install, update, rollback, lock, list,
 info, remove (also `uninstall`, `rm`), enable, disable, grant, revoke, run. Authors: new,
-validate, build, keygen, sign, verify, publish, yank, unyank, deprecate."""
+validate, build, dev, keygen, sign, verify, publish, yank, unyank, deprecate."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from acc_cli.lazy import LazyGroup
         "new": ("acc_cli.plugin.new:new", "Scaffold a new Python plugin."),
         "validate": ("acc_cli.plugin.validate:validate", "Check a plugin's source quickly, without building it."),
         "build": ("acc_cli.plugin.build:build", "Build a plugin into NAME-VERSION.plugin."),
+        "dev": ("acc_cli.plugin.dev:dev", "Build and run a plugin from its source, installing nothing."),
         "keygen": ("acc_cli.plugin.keygen:keygen", "Create an Ed25519 signing key pair."),
         "sign": ("acc_cli.plugin.sign:sign", "Sign a plugin archive."),
         "verify": ("acc_cli.plugin.verify:verify", "Verify an archive's Ed25519 signature or Sigstore bundle."),

@@ -1,10 +1,13 @@
-"""`acc plugin list`: the installed plugins, from the local store (works offline)."""
+"""`acc plugin list`: the installed plugins, from the local store (works offline).
+
+Usually answered by the fast path (`acc_cli/fast.py`), which prints the same `format_plugin_list`."""
 
 from __future__ import annotations
 
 import click
 
-from acc_cli.terminal import echo, emit_json
+from acc_cli.fast import format_plugin_list
+from acc_cli.terminal import echo
 from host.paths import host_paths
 
 
@@ -14,30 +17,6 @@ def list_plugins(as_json: bool) -> None:
     """List installed plugins."""
     from host.store import LocalStore
 
-    plugins = LocalStore(host_paths()).list()
-    if as_json:
-        emit_json(
-            [
-                {
-                    "name": p.name,
-                    "version": p.version,
-                    "versions": list(p.versions),
-                    "enabled": p.enabled,
-                    "granted": sorted(p.granted),
-                    "read_only": sorted(p.read_only),
-                    "signer": p.signer,
-                    "installed_at": p.installed_at,
-                    "marketplace": p.marketplace or None,
-                }
-                for p in plugins
-            ]
-        )
-        return
-    if not plugins:
-        echo("no plugins installed (install one with `acc plugin install ARCHIVE`)")
-        return
-    width = max(len(p.name) for p in plugins)
-    for p in plugins:
-        grants = ", ".join(f"{k} (read-only)" if k in p.read_only else k for k in sorted(p.granted))
-        disabled = "" if p.enabled else "  (disabled)"
-        echo(f"{p.name:<{width}}  {p.version:<10}  granted: {grants or '-'}{disabled}")
+    # --json is ASCII with every control character escaped (as acc_cli.terminal.emit_json
+    # writes it), which echo's printable() leaves as it is.
+    echo(format_plugin_list(LocalStore(host_paths()).list(), as_json=as_json))

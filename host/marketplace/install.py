@@ -3,8 +3,9 @@
 Refresh TUF metadata → find the plugin's signed index on exactly one marketplace → choose
 a version (resolve.py) → download archive and signature through TUF → check the archive
 is the version the index names → verify the publisher signature against the signer the
-signed index names → the install pipeline shared with archive files (ABI, precompile and
-import check, consent, store).
+signed index names → the install pipeline shared with archive files (ABI, consent, then
+compile and import check, then store). Plugins installed together overlap: one compiles on
+a background thread while the next downloads (`host.install.CompileQueue`).
 
 Trust in the publisher key comes from the marketplace's TUF metadata (the index names the
 key that signed each version), so no `acc trust add` is needed; the consent output says
@@ -25,7 +26,7 @@ from packaging.version import Version
 from host.abi import SUPPORTED_ABI_VERSIONS
 from host.consent import Asker
 from host.errors import MarketplaceError, MarketplaceUntrusted, ResolutionError
-from host.install import InstallRequest, prepare_verified
+from host.install import CompileQueue, InstallRequest, decide_verified
 from host.marketplace.config import Marketplace, MarketplaceConfig
 from host.marketplace.dependencies import Installed, Pick, resolve_install
 from host.marketplace.index import IndexVersion, PluginIndex
@@ -149,36 +150,34 @@ def install_requirements(
         wanted = _wanted(plans, store, request.reinstall)
         if not wanted:
             return [_already_installed(store, plan) for plan in plans]
-        downloads = [
-            (client, _download(client, pick, work / "archives" / pick.name, progress)) for client, pick in wanted
-        ]
         for plan in plans:
             if plan.root.warning:
                 announce(f"WARNING: {plan.root.warning}")
+        # Each plugin is downloaded, verified and decided (consent included), then compiled on
+        # a background thread while the next one downloads; nothing is stored until all are.
+        compiles = CompileQueue(paths)
+        downloads: list[tuple[MarketplaceClient, _Download]] = []
         grants = []
-        for client, download in downloads:
+        for client, pick in wanted:
+            download = _download(client, pick, work / "archives" / pick.name, progress)
             market = client.marketplace
-            needed = f", needed by {' and '.join(download.pick.needed_by)}" if download.pick.needed_by else ""
+            needed = f", needed by {' and '.join(pick.needed_by)}" if pick.needed_by else ""
             announce(
-                f"{download.pick.label} from {market.name}: signed by "
+                f"{pick.label} from {market.name}: signed by "
                 f"{describe_signer(download.index, download.entry, market)}{needed}"
             )
             # --grant/--deny name the requested plugins' capabilities; --yes answers for all.
-            own = download.pick.name in roots
-            grants.append(
-                prepare_verified(
-                    paths,
-                    download.archive,
-                    ask=ask,
-                    progress=progress,
-                    request=replace(
-                        request,
-                        grant=request.grant if own else (),
-                        deny=request.deny if own else (),
-                        reinstall=request.reinstall and own,
-                    ),
-                )
+            own = pick.name in roots
+            own_request = replace(
+                request,
+                grant=request.grant if own else (),
+                deny=request.deny if own else (),
+                reinstall=request.reinstall and own,
             )
+            grants.append(decide_verified(paths, download.archive, ask=ask, request=own_request))
+            compiles.submit(download.archive)
+            downloads.append((client, download))
+        compiles.wait(progress)
         stored = {
             download.pick.name: store.install(
                 download.archive,

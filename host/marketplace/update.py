@@ -40,6 +40,7 @@ from sdk.errors import AccError
 from sdk.manifest import Manifest
 
 if TYPE_CHECKING:
+    from host.install import CompileQueue
     from host.progress import Progress
 
 DEFAULT_KEEP_VERSIONS = 3
@@ -173,8 +174,10 @@ def apply_update(session: Session, check: UpdateCheck, consent: Answers, *, keep
     """Install `check.choice.target` (status "update") with consent for anything wider, and the
     dependencies it needs that are not installed yet (or not in a version it accepts).
 
-    Everything is downloaded, verified, compiled and consented to before the store changes;
-    then dependencies are stored first, so no plugin is ever current without what it needs."""
+    Everything is downloaded, verified, consented to and then compiled before the store
+    changes (each plugin compiles in the background while the next downloads); then
+    dependencies are stored first, so no plugin is ever current without what it needs."""
+    from host.install import CompileQueue
     from host.marketplace.install import download_verified, signer_label
 
     target = check.choice.target
@@ -182,7 +185,8 @@ def apply_update(session: Session, check: UpdateCheck, consent: Answers, *, keep
     installed = check.installed
     store = LocalStore(session.paths)
     client = session.client(installed.marketplace)
-    dependencies = _stage_dependencies(session, client, check, consent)
+    compiles = CompileQueue(session.paths)
+    dependencies = _stage_dependencies(session, client, check, consent, compiles)
     if target.version in installed.versions and _kept_sha256(store, installed.name, target.version) == target.sha256:
         granted = _consent_to_kept(session.paths, installed, target.version, target, consent, action="update")
         commit: Callable[[], InstalledPlugin] = partial(
@@ -193,8 +197,9 @@ def apply_update(session: Session, check: UpdateCheck, consent: Answers, *, keep
         work.mkdir(parents=True, exist_ok=True)
         archive = download_verified(client, check.index, target, work, session.progress)
         new_signer = signer_label(target)
-        granted = _consent_to_archive(session, installed, archive, new_signer, consent, action="update")
+        granted = _consent_to_archive(session, installed, archive, new_signer, consent, compiles, action="update")
         commit = partial(store.install, archive, granted=granted, signer=new_signer, marketplace=installed.marketplace)
+    compiles.wait(session.progress)
     session.store_changed()
     stored = [dependency.store(store, keep) for dependency in dependencies]
     commit()
@@ -245,7 +250,7 @@ def apply_updates(
 
 @dataclass(frozen=True)
 class _StagedDependency:
-    """A dependency downloaded, verified, compiled and consented to, not yet stored."""
+    """A dependency downloaded, verified and consented to (compiled before it is stored)."""
 
     archive: PluginArchive
     granted: frozenset[str]
@@ -262,9 +267,9 @@ class _StagedDependency:
 
 
 def _stage_dependencies(
-    session: Session, client: MarketplaceClient, check: UpdateCheck, consent: Answers
+    session: Session, client: MarketplaceClient, check: UpdateCheck, consent: Answers, compiles: CompileQueue
 ) -> list[_StagedDependency]:
-    from host.install import check_abi, precompile
+    from host.install import check_abi
     from host.marketplace.dependencies import resolve_install
     from host.marketplace.install import download_verified, installed_plugins, signer_label
     from host.marketplace.resolve import Requirement
@@ -291,12 +296,12 @@ def _stage_dependencies(
         current = store.find(pick.name)
         why = f"{' and '.join(pick.needed_by)} {'need' if len(pick.needed_by) > 1 else 'needs'} it"
         if current is not None:
-            granted = _consent_to_archive(session, current, archive, signer, consent, action="update")
+            granted = _consent_to_archive(session, current, archive, signer, consent, compiles, action="update")
             consent.announce(f"{pick.name} {current.version} -> {pick.version} ({why})")
         else:
             check_abi(archive)
-            precompile(session.paths, archive, session.progress)
             granted = _consent_to_new(archive, consent, why)
+            compiles.submit(archive)
         staged.append(_StagedDependency(archive, granted, signer, client.marketplace.name, pick.needed_by, current))
     return staged
 
@@ -324,15 +329,18 @@ def _consent_to_archive(
     archive: PluginArchive,
     new_signer: str,
     consent: Answers,
+    compiles: CompileQueue,
     *,
     action: str,
 ) -> frozenset[str]:
-    """Check, compile and consent to a downloaded replacement of `installed`: its grants."""
-    from host.install import check_abi, precompile
+    """Check and consent to a downloaded replacement of `installed`, then queue its compile:
+    its grants. Nothing is compiled for a version refused here."""
+    from host.install import check_abi
 
     check_abi(archive)
+    LocalStore(session.paths).check_installable(archive)
     granted = _consent_to_version(installed, archive.manifest, new_signer, consent, action=action)
-    precompile(session.paths, archive, session.progress)
+    compiles.submit(archive)
     return granted
 
 
@@ -396,11 +404,13 @@ def _consent_to_kept(
     *,
     action: str,
 ) -> frozenset[str]:
-    """Check a kept version's files and signer, and consent to switching to it: its grants."""
+    """Check a kept version's files and signer, consent to switching to it, then make sure it
+    is compiled (never on the call path, never for a refused switch): its grants."""
+    from host.components import compile_and_check
     from host.marketplace.install import signer_label
 
     kept = LocalStore(paths).get_version(installed.name, version)
-    _check_kept_files(paths, kept)
+    _check_kept_files(kept)
     new_signer = signer_label(entry) if entry is not None else kept.signer
     if new_signer != kept.signer:
         raise MarketplaceError(
@@ -408,13 +418,14 @@ def _consent_to_kept(
             f"index now names {new_signer}: refused",
             hint=f"reinstall it with `acc plugin install {installed.name}=={version} --reinstall`",
         )
-    return _consent_to_version(installed, kept.manifest(), new_signer, consent, action=action)
+    manifest = kept.manifest()
+    granted = _consent_to_version(installed, manifest, new_signer, consent, action=action)
+    compile_and_check(kept.wasm_path, manifest, paths.compiled, wasm_sha256=kept.wasm_sha256)
+    return granted
 
 
-def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
-    """Re-hash the kept plugin.wasm, then make sure it is compiled (never on the call path)."""
-    from host.components import compile_and_check
-
+def _check_kept_files(kept: InstalledPlugin) -> None:
+    """Re-hash the kept plugin.wasm: it must be the bytes installed."""
     try:
         digest = hashlib.sha256(kept.wasm_path.read_bytes()).hexdigest()
     except OSError as e:
@@ -427,7 +438,6 @@ def _check_kept_files(paths: HostPaths, kept: InstalledPlugin) -> None:
             f"the kept plugin.wasm of {kept.name} {kept.version} was changed since it was installed",
             hint=f"install it again with `acc plugin install {kept.name}=={kept.version} --reinstall`",
         )
-    compile_and_check(kept.wasm_path, kept.manifest(), paths.compiled, wasm_sha256=kept.wasm_sha256)
 
 
 def _kept_sha256(store: LocalStore, name: str, version: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Response, render_template, request, url_for
+from flask import Response, render_template, request, session, url_for
 from markupsafe import Markup
 
 from registry import accounts, catalog
@@ -13,6 +13,7 @@ from registry.context import current_registry
 from registry.declared import declared, link
 from registry.errors import ApiError, not_found
 from registry.models import Review
+from registry.search_cache import RenderedPage
 from registry.web.blueprint import bp
 from registry.web.capabilities import capability_views, widening
 from registry.web.commands import PARAMETER_HEADINGS, command_views
@@ -40,11 +41,18 @@ def home() -> str:
 
 @bp.get("/search")
 def search() -> str:
+    """The search page. For visitors who are not logged in it is the same page for everyone
+    (no name, no CSRF token, no flashed message), so it is rendered once per query and
+    repository generation and kept a few seconds, like the API's answers."""
     query = catalog.SearchQuery.from_args(request.args)
-    with current_registry().db.read() as session:
-        plugins, total = catalog.search(session, query, current_registry().search_cache)
+    reg = current_registry()
+    with reg.db.read() as session:
+        key, html = catalog.cached_search_page(session, query, reg.search_cache) if _same_for_all() else (None, None)
+        if html is not None:
+            return html
+        plugins, total = catalog.search(session, query, reg.search_cache)
         pages = max(1, math.ceil(total / query.per_page))
-        known = catalog.vocabulary(session, current_registry().search_cache)
+        known = catalog.vocabulary(session, reg.search_cache)
         categories = list(known.categories)
         if query.category and query.category not in dict(categories):
             categories.append((query.category, 0))  # still selected, so the form keeps what was asked
@@ -52,9 +60,9 @@ def search() -> str:
         if total == 0 and query.q:
             corrected = catalog.corrected_query(query, known.words)
             # Only a suggestion that finds something: one more search, on the no-result path only.
-            if corrected is not None and catalog.search(session, corrected, current_registry().search_cache)[1]:
+            if corrected is not None and catalog.search(session, corrected, reg.search_cache)[1]:
                 suggestion = corrected
-        return render_template(
+        html = render_template(
             "web/search.html",
             query=query,
             suggestion=suggestion,
@@ -68,6 +76,14 @@ def search() -> str:
             sorts=catalog.SORTS,
             capabilities=sorted(KINDS),
         )
+    if key is not None:
+        reg.search_cache.put(key, RenderedPage(html))
+    return html
+
+
+def _same_for_all() -> bool:
+    """Nobody is logged in and no message waits for this visitor: the page holds nothing personal."""
+    return current_viewer() is None and not session.get("_flashes")
 
 
 def search_heading(query: catalog.SearchQuery) -> str:

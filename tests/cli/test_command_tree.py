@@ -21,7 +21,7 @@ from acc_cli.root import cli
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "acc_cli"
 #: What `acc --help` may import of acc_cli: the root and what it is made of, no command.
-ROOT_MODULES = {"acc_cli", "acc_cli.root", "acc_cli.lazy", "acc_cli.terminal"}
+ROOT_MODULES = {"acc_cli", "acc_cli.root", "acc_cli.lazy", "acc_cli.terminal", "acc_cli.fast"}
 HEAVY = (
     "wasmtime",
     "sigstore",

@@ -112,6 +112,21 @@ def test_runtime_modules_are_compiled_once_and_then_loaded_from_disk(tmp_path: P
     assert Instance(engine, again).call("bump") == 1
 
 
+def test_a_component_compiled_whole_before_the_shared_runtime_is_loaded_as_it_is(tmp_path: Path) -> None:
+    """Installs compiled whole by an earlier acc keep working: no split, no second compile."""
+    from host.compiled_cache import load_component
+
+    wasm = counter_wasm()
+    engine = _engine()
+    load_component(engine, SETTINGS, wasm, tmp_path)
+    before = sorted(p.name for p in tmp_path.glob("*.cwasm"))
+    assert len(before) == 1 and "-thin1-" not in before[0]
+    loaded = _load(engine, wasm, tmp_path, wasm_sha256=hashlib.sha256(wasm).hexdigest())
+    assert loaded.runtime_modules == {}
+    assert sorted(p.name for p in tmp_path.glob("*.cwasm")) == before
+    assert Instance(engine, loaded).call("bump") == 1
+
+
 def test_a_damaged_runtime_compilation_is_compiled_again(tmp_path: Path) -> None:
     wasm = counter_wasm()
     _load(_engine(), wasm, tmp_path)
@@ -210,3 +225,11 @@ def test_cranelift_cache_keys_are_the_ones_from_before_there_was_a_strategy() ->
     before = json.dumps({"epoch_interruption": True, "fuel": False, "opt_level": "speed"}, sort_keys=True)
     assert EngineSettings().fingerprint() == hashlib.sha256(before.encode()).hexdigest()[:16]
     assert EngineSettings(strategy="winch").fingerprint() != EngineSettings().fingerprint()
+
+
+def test_cache_keys_name_the_installed_wasmtime_version_without_importlib_metadata() -> None:
+    import importlib.metadata
+
+    from host.compiled_cache import cache_key
+
+    assert f"-wasmtime{importlib.metadata.version('wasmtime')}-" in cache_key("0" * 64, SETTINGS)

@@ -9,6 +9,8 @@ What is planted and expected is in quality_kit.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -275,7 +277,7 @@ def test_report_fails_each_check_against_its_threshold_and_passes_when_they_allo
     assert failed["passed"] is False
     assert failed["summary"] == (
         "FAILED (complexity, lint, secrets): complexity: 1 function(s) over 10, worst branches (14) at "
-        "shapes.py:5; lint: 27 finding(s), 0 allowed; secrets: 9 found, 0 allowed"
+        "shapes.py:5; lint: 26 finding(s), 0 allowed; secrets: 9 found, 0 allowed"
     )
     assert failed["checks"]["complexity"] == {
         "passed": False,
@@ -285,10 +287,10 @@ def test_report_fails_each_check_against_its_threshold_and_passes_when_they_allo
         "worst": [function("branches", 5, 31, 14)],
     }
     lint = failed["checks"]["lint"]
-    assert (lint["passed"], lint["findings"], lint["first"]) == (False, 27, [BAD_FINDINGS[0]])
+    assert (lint["passed"], lint["findings"], lint["first"]) == (False, 26, [BAD_FINDINGS[0]])
     assert (failed["checks"]["secrets"]["passed"], failed["checks"]["secrets"]["found"]) == (False, 9)
 
-    relaxed = quality.run("report", max_complexity=14, max_lint_findings=27, max_secrets=9)
+    relaxed = quality.run("report", max_complexity=14, max_lint_findings=26, max_secrets=9)
     assert relaxed["passed"] is True
     assert relaxed["summary"].startswith("PASSED: complexity: no function over 14;")
 
@@ -312,3 +314,33 @@ def test_every_command_input_is_a_closed_described_schema_and_fs_is_read_only() 
                 assert "minimum" in prop and "maximum" in prop, f"{command['name']}.{name} is unbounded"
             if prop["type"] in ("string", "array"):
                 assert "maxLength" in prop or "maxItems" in prop, f"{command['name']}.{name} is unbounded"
+
+
+# -- pyflakes, bundled from PyPI ---------------------------------------------------------------
+
+
+def test_the_bundled_pyflakes_is_the_one_tests_run_and_loads_without_doctest() -> None:
+    """plugin.toml pins the pyflakes the component bundles; these tests must run that version.
+    The guest imports it without doctest (pdb, unittest, inspect: 5 MB of the memory
+    snapshot), and the stand-in does not stay behind for anyone else's `import doctest`."""
+    import pyflakes
+
+    manifest = tomllib.loads((PLUGIN_SOURCES["code-quality"] / "plugin.toml").read_text())
+    assert manifest["python"]["packages"] == [f"pyflakes=={pyflakes.__version__}"]
+    probe = (
+        "import sys\n"
+        "from quality_checks.lint import lint\n"
+        "from quality_checks.source import parse\n"
+        "loaded = sorted({'doctest', 'pdb', 'unittest'} & set(sys.modules))\n"
+        "found = [f.code for f in lint(parse('m.py', 'import os\\nx = f\"a\"\\n'), max_function_lines=80).findings]\n"
+        "import doctest\n"
+        "print(loaded, found, doctest.DocTestParser().get_examples('>>> 1\\n1\\n')[0].source.strip())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(PLUGIN_SOURCES['code-quality'])!r}]\n{probe}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[] ['CQ101', 'CQ109'] 1"

@@ -95,7 +95,7 @@ def test_lint_reports_every_check_with_its_code_position_and_message(quality: Qu
     assert result["by_code"] == {
         "CQ101": 3,
         "CQ102": 3,
-        "CQ103": 5,
+        "CQ103": 4,
         "CQ104": 3,
         "CQ105": 4,
         "CQ106": 1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
 import stat
 import zipfile
@@ -42,6 +44,14 @@ def test_a_well_formed_archive_round_trips_and_is_deterministic() -> None:
     assert data == archive_bytes(MANIFEST, COMPONENT, "# tiny\n")
     archive = read_archive_bytes(data)
     assert archive.manifest.name == "tiny" and archive.wasm == COMPONENT and archive.license is None
+
+
+def test_an_archive_packed_without_compression_reads_back_the_same() -> None:
+    stored = archive_bytes(MANIFEST, COMPONENT, "# tiny\n", compress=False)
+    with zipfile.ZipFile(io.BytesIO(stored)) as zf:
+        assert {info.compress_type for info in zf.infolist()} == {zipfile.ZIP_STORED}
+    deflated = read_archive_bytes(archive_bytes(MANIFEST, COMPONENT, "# tiny\n"))
+    assert read_archive_bytes(stored) == dataclasses.replace(deflated, sha256=hashlib.sha256(stored).hexdigest())
 
 
 def test_a_corrupt_or_truncated_archive_is_refused(tmp_path: Path) -> None:
