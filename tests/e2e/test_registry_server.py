@@ -5,8 +5,11 @@ TUF client (python-tuf ngclient), given only the first root, verifying everythin
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import urllib.request
@@ -119,6 +122,17 @@ def test_init_and_serve_print_the_root_pin_of_the_root_they_serve(market: Market
     name = market.url.removeprefix("http://").replace(":", "-")
     served = (market.work / "server.log").read_text()
     assert f"users add it with: acc marketplace add {market.url} --name {name} --root-sha256 {root}\n" in served
+
+
+def test_the_add_command_copied_from_the_home_page_adds_the_marketplace(market: Marketplace) -> None:
+    with urllib.request.urlopen(market.url + "/") as response:
+        html = response.read().decode()
+    [command] = re.findall(r'<code id="add-marketplace">([^<]+)</code>', html)
+    program, *args = shlex.split(html_module.unescape(command))
+    assert program == "acc" and args[:2] == ["marketplace", "add"]
+    env = {**market.env, "ACC_HOME": str(market.work / "home-from-page")}
+    added = acc(*args, env=env, cwd=market.work)
+    assert f"added marketplace {args[args.index('--name') + 1]} ({market.url}), root sha256 " in added.stdout
 
 
 def test_search_and_detail_see_the_published_plugin(market: Marketplace) -> None:
