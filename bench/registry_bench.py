@@ -787,7 +787,7 @@ def search_report(runs: list[SearchRun], args: argparse.Namespace, notes: Notes)
 
     lines = [
         f"Search at {args.plugins:,} plugins, measured by `bench/registry_bench.py --search-only` on "
-        f"{datetime.now(UTC):%Y-%m-%d}: {machine()}, gunicorn {md.version('gunicorn')} (2 sync workers), "
+        f"{datetime.now(UTC):%Y-%m-%d}: {machine()}, gunicorn {md.version('gunicorn')} (2 threaded workers), "
         f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {md.version('sqlalchemy')}; 1-minute load average "
         f"{notes.show()} while measuring (the machine is shared with other work).",
         "",
@@ -921,7 +921,8 @@ def report(results: list[BitsResult], args: argparse.Namespace, template: Plugin
         "## Registry",
         "",
         f"Measured by `bench/registry_bench.py` on {datetime.now(UTC):%Y-%m-%d}: {machine()}, "
-        f"gunicorn {md.version('gunicorn')} (`acc registry serve`: 2 sync workers), SQLite {sqlite3.sqlite_version}, "
+        f"gunicorn {md.version('gunicorn')} (`acc registry serve`: 2 threaded workers, 8 threads each), "
+        f"SQLite {sqlite3.sqlite_version}, "
         f"python-tuf {md.version('tuf')}, wrk {wrk_version} (Debian's). The 2 cores were shared with the load "
         f"generator and with other agents' builds: the 1-minute load average was {notes.show()} while measuring, "
         "so throughput and latency are lower and noisier than on an idle machine; the CPU time per request "
@@ -1063,9 +1064,9 @@ def report(results: list[BitsResult], args: argparse.Namespace, template: Plugin
         check = r.refresh_check_ms.show("ms", 1000, 1) if r.refresh_check_ms else "n/a"
         lines.append(
             f"- bin_bits {r.bits}: generating {args.plugins:,} plugins took {r.generate_s:.0f} s "
-            f"({r.batches} transactions); the database then held {r.tuf_rows:,} TUF metadata rows, and "
-            f"`TufRepository.needs_refresh` (each worker runs it once a second while timestamp.json is "
-            f"requested) took {check}."
+            f"({r.batches} transactions); the database then held {r.tuf_rows:,} TUF metadata rows (before "
+            f"any pruning), and `TufRepository.needs_refresh` (run by `acc registry refresh`, off the "
+            f"request path) took {check}."
         )
     notes_file = REPO / "docs" / "performance-registry-notes.md"
     if notes_file.exists():

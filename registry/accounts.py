@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from registry.errors import ApiError, bad_request, conflict, forbidden, not_found, unauthorized
+from registry.errors import ApiError, bad_request, conflict, not_found, unauthorized
 from registry.models import ApiToken, Plugin, PublisherKey, SigstoreIdentity, User, utcnow
+from registry.permissions import DEFAULT_PERMISSIONS, check_combination, parse_permissions
 from sdk.errors import SignatureError
 from sdk.signing import PublicKey
 
@@ -29,7 +30,25 @@ MAX_PASSWORD_LENGTH = 1024
 MAX_ROW_ID = 2**31 - 1
 
 
-def create_user(session: Session, name: str, email: str, password: str | None = None) -> User:
+def create_user(
+    session: Session, name: str, email: str, password: str | None = None, *, confirmed: bool = True
+) -> User:
+    """Create an account. `confirmed`: the address is known to be the owner's (operator-made
+    accounts); registrations on the web confirm it by the mailed link before logging in."""
+    check_new_account(session, name, email, password)
+    user = User(
+        name=name,
+        email=email.lower(),
+        password_hash=generate_password_hash(password) if password else "",
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_new_account(session: Session, name: str, email: str, password: str | None) -> None:
+    """Refuse a malformed name, address or password, or a name or address already registered."""
     if not _USER_NAME.match(name):
         raise bad_request(
             f"invalid user name {name!r}",
@@ -39,17 +58,25 @@ def create_user(session: Session, name: str, email: str, password: str | None = 
         raise bad_request(f"invalid email address {email!r}")
     if password is not None:
         check_password_strength(password)
-    same = (func.lower(User.name) == name) | (func.lower(User.email) == email.lower())
-    taken = session.execute(select(User).where(same)).scalars().first()
-    if taken is not None:
-        what = "name" if taken.name == name else "email address"
+    if name_taken(session, name):
         raise conflict(
-            f"the {what} is already registered", code="account_exists", hint="log in instead, or choose another name"
+            "the name is already registered", code="account_exists", hint="log in instead, or choose another name"
         )
-    user = User(name=name, email=email.lower(), password_hash=generate_password_hash(password) if password else "")
-    session.add(user)
-    session.flush()
-    return user
+    if email_owner(session, email) is not None:
+        raise conflict("the email address is already registered", code="account_exists", hint="log in instead")
+
+
+def name_taken(session: Session, name: str) -> bool:
+    return session.execute(select(User.id).where(func.lower(User.name) == name.lower())).first() is not None
+
+
+def email_owner(session: Session, email: str) -> User | None:
+    return session.execute(select(User).where(func.lower(User.email) == email.lower())).scalars().first()
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = generate_password_hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -65,10 +92,24 @@ def check_login(session: Session, name: str, password: str) -> User:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     if not check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) or user is None or not user.password_hash:
         raise unauthorized("wrong user name or password")
+    if user.email_confirmed_at is None:
+        # Said only to someone who knows the password.
+        raise ApiError(
+            403,
+            "email_unconfirmed",
+            f"confirm your email address first: follow the link we mailed to {user.email}",
+            hint="no mail? ask for a password reset: its link confirms the address too",
+        )
     return user
 
 
 _DUMMY_HASH = generate_password_hash("not a real password, only spends the same time")
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Is `password` the account's password? (Accounts without one match nothing.)"""
+    stored = user.password_hash or _DUMMY_HASH
+    return check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) and bool(user.password_hash)
 
 
 def get_user(session: Session, name: str) -> User:
@@ -86,12 +127,18 @@ def create_token(
     user: User,
     *,
     plugins: list[str] | None = None,
+    permissions: list[str] | None = None,
     expires_days: int | None = 365,
     description: str = "",
 ) -> tuple[str, ApiToken]:
-    """Create a token; return (the token text, shown once, and its row)."""
+    """Create a token; return (the token text, shown once, and its row).
+
+    `permissions` defaults to registry.permissions.DEFAULT_PERMISSIONS (publish and yank).
+    """
     if expires_days is not None and not 1 <= expires_days <= 3650:
         raise bad_request("a token expires after 1 to 3650 days")
+    granted = parse_permissions(permissions if permissions is not None else DEFAULT_PERMISSIONS)
+    check_combination(granted, plugins)
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -99,6 +146,7 @@ def create_token(
         token_hash=_token_hash(text),
         description=description[:200],
         plugins=sorted(set(plugins)) if plugins else None,
+        permissions=granted,
         expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
     )
     session.add(token)
@@ -127,14 +175,6 @@ def authenticate(session: Session, authorization: str | None, now: datetime) -> 
     if token.expires_at is not None and token.expires_at <= now:
         raise unauthorized("the API token has expired", hint="create a new token on your account page")
     return token
-
-
-def check_token_scope(token: ApiToken, plugin_name: str) -> None:
-    if token.plugins is not None and plugin_name not in token.plugins:
-        raise forbidden(
-            f"this token may publish only {', '.join(token.plugins)}, not {plugin_name}",
-            hint="use a token scoped to this plugin, or one for all your plugins",
-        )
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:

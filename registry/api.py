@@ -1,7 +1,8 @@
-"""The JSON API under /api/v1: discovery, publishing, yanking, accounts' keys, reviews.
+"""The JSON API under /api/v1: discovery, publishing, yanking, collaborators, tokens, reviews.
 
 Every error is `{"error": {"code", "message", "hint"}}` (registry.errors.ApiError); every write
-is rate limited per client address and recorded in the audit log. The OpenAPI document
+declares the token permission it needs (registry.api_auth, checked before the view runs), is
+rate limited per client address and recorded in the audit log with its token. The OpenAPI document
 of these routes (registry.openapi) is served at /api/v1/openapi.json.
 """
 
@@ -15,29 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import accounts, catalog, community, openapi
+from registry.api_auth import authorize_request, client_address, current_caller, requires, web_only
 from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request, not_found
 from registry.models import ApiToken, Plugin, User, utcnow
-from registry.publish import Upload, publish, set_deprecated, set_yanked
-from registry.ratelimit import hit
+from registry.permissions import Permission
+from registry.publish import Upload, publish_as, set_deprecated, set_yanked
 from registry.text import all_storable, is_storable
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
-def authenticated_user_id() -> tuple[int, int]:
-    """(user id, token id) of the request's bearer token, after the write rate limit."""
-    reg = current_registry()
-    hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
-    with reg.db.write() as session:
-        token = accounts.authenticate(session, request.headers.get("Authorization"), utcnow())
-        token.last_used_at = utcnow()
-        return token.user_id, token.id
 
 
 def json_body() -> dict[str, Any]:
@@ -79,17 +67,25 @@ def refuse_unstorable_path() -> None:
         raise not_found("nothing here is named with a NUL character")
 
 
+# Registered after the path check: a path naming nothing is a 404 before any token is asked for.
+bp.before_request(authorize_request)
+
+
 # -- discovery -------------------------------------------------------------------------------
 
 
 @bp.get("/health")
 def health() -> Response:
+    """200 while the registry answers; `degraded`, with the reasons, when its TUF metadata
+    expired or is close to it (clients would refuse it soon)."""
     reg = current_registry()
     with reg.db.read() as session:
         timestamp = reg.tuf.latest_row(session, "timestamp")
+        problems = reg.tuf.expiry_problems(session, utcnow())
     return jsonify(
         {
-            "status": "ok",
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
             "timestamp_version": timestamp.version,
             "timestamp_expires": timestamp.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
@@ -165,11 +161,14 @@ def list_reviews(name: str) -> Response:
 
 
 # -- publishing ------------------------------------------------------------------------------
+# Every endpoint below declares what its token needs (registry.api_auth); the blueprint's
+# before_request checks it before the view runs.
 
 
 @bp.post("/plugins")
+@requires(Permission.PUBLISH, plugin_in_body=True)
 def publish_plugin() -> tuple[Response, int]:
-    user_id, token_id = authenticated_user_id()
+    caller = current_caller()
     archive = request.files.get("archive")
     signature = request.files.get("signature")
     if archive is None or signature is None:
@@ -179,58 +178,87 @@ def publish_plugin() -> tuple[Response, int]:
         )
     kind = request.form.get("signature_kind", "ed25519")  # checked by the publish pipeline, with the rest
     upload = Upload(archive=archive.read(), signature=signature.read(), signature_kind=kind)
-    result = publish(current_registry(), token_id, upload, client_address())
+    result = publish_as(
+        current_registry(),
+        caller.user_id,
+        upload,
+        client_address(),
+        scope=lambda name: caller.require(Permission.PUBLISH, name),
+    )
     body = {"name": result.name, "version": result.version, "sha256": result.sha256, "created": result.created}
     current_app.logger.info(
-        "publish %s %s by user %s (created=%s)", result.name, result.version, user_id, result.created
+        "publish %s %s by user %s with token %s (created=%s)",
+        result.name,
+        result.version,
+        caller.user_id,
+        caller.token_prefix,
+        result.created,
     )
     return jsonify(body), 201 if result.created else 200
 
 
 @bp.post("/plugins/<name>/versions/<version>/yank")
+@requires(Permission.YANK, plugin_arg="name")
 def yank(name: str, version: str) -> Response:
-    user_id, _ = authenticated_user_id()
     reason = string_field(json_body(), "reason")
-    set_yanked(current_registry(), user_id, name, version, yanked=True, reason=reason, remote_addr=client_address())
+    set_yanked(
+        current_registry(),
+        current_caller().user_id,
+        name,
+        version,
+        yanked=True,
+        reason=reason,
+        remote_addr=client_address(),
+    )
     return jsonify({"name": name, "version": version, "yanked": True, "reason": reason.strip()})
 
 
 @bp.delete("/plugins/<name>/versions/<version>/yank")
+@requires(Permission.YANK, plugin_arg="name")
 def unyank(name: str, version: str) -> Response:
-    user_id, _ = authenticated_user_id()
-    set_yanked(current_registry(), user_id, name, version, yanked=False, reason="", remote_addr=client_address())
+    set_yanked(
+        current_registry(),
+        current_caller().user_id,
+        name,
+        version,
+        yanked=False,
+        reason="",
+        remote_addr=client_address(),
+    )
     return jsonify({"name": name, "version": version, "yanked": False})
 
 
 @bp.post("/plugins/<name>/deprecate")
+@requires(Permission.YANK, plugin_arg="name")
 def deprecate(name: str) -> Response:
-    user_id, _ = authenticated_user_id()
     message = string_field(json_body(), "message")
-    set_deprecated(current_registry(), user_id, name, message, client_address())
+    set_deprecated(current_registry(), current_caller().user_id, name, message, client_address())
     return jsonify({"name": name, "deprecated": message.strip()})
 
 
 @bp.delete("/plugins/<name>/deprecate")
+@requires(Permission.YANK, plugin_arg="name")
 def undeprecate(name: str) -> Response:
-    user_id, _ = authenticated_user_id()
-    set_deprecated(current_registry(), user_id, name, None, client_address())
+    set_deprecated(current_registry(), current_caller().user_id, name, None, client_address())
     return jsonify({"name": name, "deprecated": None})
 
 
 @bp.post("/plugins/<name>/collaborators")
+@requires(Permission.MANAGE_COLLABORATORS, plugin_arg="name")
 def add_collaborator(name: str) -> tuple[Response, int]:
-    user_id, _ = authenticated_user_id()
     other = string_field(json_body(), "user", limit=64)
     with current_registry().db.write() as session:
-        community.add_collaborator(session, _user(session, user_id), _plugin(session, name), other, client_address())
+        owner = _user(session, current_caller().user_id)
+        community.add_collaborator(session, owner, _plugin(session, name), other, client_address())
     return jsonify({"name": name, "collaborator": other}), 201
 
 
 @bp.delete("/plugins/<name>/collaborators/<other>")
+@requires(Permission.MANAGE_COLLABORATORS, plugin_arg="name")
 def remove_collaborator(name: str, other: str) -> Response:
-    user_id, _ = authenticated_user_id()
     with current_registry().db.write() as session:
-        community.remove_collaborator(session, _user(session, user_id), _plugin(session, name), other, client_address())
+        owner = _user(session, current_caller().user_id)
+        community.remove_collaborator(session, owner, _plugin(session, name), other, client_address())
     return jsonify({"name": name, "removed": other})
 
 
@@ -238,31 +266,21 @@ def remove_collaborator(name: str, other: str) -> Response:
 
 
 @bp.post("/account/keys")
-def add_key() -> tuple[Response, int]:
-    user_id, _ = authenticated_user_id()
-    text = string_field(json_body(), "public_key", limit=4000)
-    with current_registry().db.write() as session:
-        user = _user(session, user_id)
-        key = accounts.add_key(session, user, text)
-        audit(session, user.name, "add_key", key.key_id, client_address())
-        return jsonify({"key_id": key.key_id, "public_key": key.public_key}), 201
+@web_only("add a signing key to an account")
+def add_key() -> Response:
+    raise AssertionError("web_only endpoints are refused before they run")
 
 
 @bp.post("/account/identities")
-def add_identity() -> tuple[Response, int]:
-    user_id, _ = authenticated_user_id()
-    body = json_body()
-    identity, issuer = string_field(body, "identity", limit=254), string_field(body, "issuer", limit=254)
-    with current_registry().db.write() as session:
-        user = _user(session, user_id)
-        row = accounts.add_identity(session, user, identity, issuer)
-        audit(session, user.name, "add_identity", row.identity, client_address(), issuer=row.issuer)
-        return jsonify({"identity": row.identity, "issuer": row.issuer}), 201
+@web_only("add a Sigstore identity to an account")
+def add_identity() -> Response:
+    raise AssertionError("web_only endpoints are refused before they run")
 
 
 @bp.get("/account/tokens")
+@requires(None)
 def list_tokens() -> Response:
-    user_id, _ = authenticated_user_id()
+    user_id = current_caller().user_id
     with current_registry().db.read() as session:
         tokens = session.execute(select(ApiToken).where(ApiToken.user_id == user_id)).scalars()
         return jsonify({"tokens": [token_json(t) for t in tokens]})
@@ -277,6 +295,7 @@ def token_json(t: ApiToken) -> dict[str, Any]:
         "prefix": t.prefix,
         "description": t.description,
         "plugins": t.plugins,
+        "permissions": list(t.permissions),
         "created_at": iso(t.created_at),
         "expires_at": iso(t.expires_at),
         "revoked_at": iso(t.revoked_at),
@@ -285,10 +304,10 @@ def token_json(t: ApiToken) -> dict[str, Any]:
 
 
 @bp.delete("/account/tokens/<int:token_id>")
+@requires(Permission.MANAGE_ACCOUNT, own_token_arg="token_id")
 def revoke_token(token_id: int) -> Response:
-    user_id, _ = authenticated_user_id()
     with current_registry().db.write() as session:
-        user = _user(session, user_id)
+        user = _user(session, current_caller().user_id)
         token = accounts.revoke_token(session, user, token_id)
         audit(session, user.name, "revoke_token", token.prefix, client_address())
         return jsonify(token_json(token))
@@ -298,24 +317,24 @@ def revoke_token(token_id: int) -> Response:
 
 
 @bp.put("/plugins/<name>/reviews")
+@requires(Permission.REVIEW, plugin_arg="name")
 def put_review(name: str) -> Response:
-    user_id, _ = authenticated_user_id()
     body = json_body()
     text = string_field(body, "text", required=False, limit=community.MAX_REVIEW_LENGTH)
     with current_registry().db.write() as session:
         plugin = _plugin(session, name)
-        review = community.save_review(
-            session, _user(session, user_id), plugin, body.get("stars"), text, client_address()
-        )
+        reviewer = _user(session, current_caller().user_id)
+        review = community.save_review(session, reviewer, plugin, body.get("stars"), text, client_address())
         return jsonify({**catalog.review_json(review), "rating": plugin.rating, "rating_count": plugin.rating_count})
 
 
 @bp.post("/plugins/<name>/reports")
+@requires(Permission.REVIEW, plugin_arg="name")
 def report(name: str) -> tuple[Response, int]:
-    user_id, _ = authenticated_user_id()
     reason = string_field(json_body(), "reason", limit=community.MAX_REPORT_LENGTH)
     with current_registry().db.write() as session:
-        community.report_plugin(session, _user(session, user_id), _plugin(session, name), reason, client_address())
+        reporter = _user(session, current_caller().user_id)
+        community.report_plugin(session, reporter, _plugin(session, name), reason, client_address())
     return jsonify({"name": name, "reported": True}), 201
 
 

@@ -23,6 +23,10 @@ def create_app(config: Mapping[str, Any] | RegistryConfig | None = None) -> Flas
     settings = config if isinstance(config, RegistryConfig) else load_config(config)
     app = Flask(__name__)
     registry = Registry.open(settings)
+    # Refuse to start with other online keys than the metadata names: signatures made with
+    # them would make every client refuse the registry (and on several hosts, all of them).
+    with registry.db.read() as session:
+        registry.tuf.check_online_keys(session)
     app.extensions[EXTENSION_KEY] = registry
     app.config.update(
         SECRET_KEY=settings.secret_key or _session_key(settings),
@@ -43,15 +47,30 @@ def create_app(config: Mapping[str, Any] | RegistryConfig | None = None) -> Flas
     _register_web(app)
     _register_errors(app)
     _register_logging(app)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address (rate limits, download counts, audit) and scheme (secure
+        # cookies) as the trusted proxies saw them; nothing a client sets is believed beyond them.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+
+    @app.after_request
+    def _nosniff(response: Response) -> Response:
+        # Every response, errors included: a browser must never guess that an uploaded
+        # archive, a README or a JSON error is HTML or script.
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
     return app
 
 
 def _register_web(app: Flask) -> None:
-    try:
-        from registry.web import bp  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:  # the web pages are optional until they exist
-        return
+    from registry.web import bp
+    from registry.web.security import init_web_security
+
     app.register_blueprint(bp)
+    init_web_security(app)
 
 
 def _session_key(settings: RegistryConfig) -> str:
@@ -92,8 +111,8 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError) -> Any:
         _drain_request_body(app)
-        if not _wants_json() and "web" in app.blueprints:
-            from registry.web import error_page  # type: ignore[import-untyped,unused-ignore]
+        if not _wants_json():
+            from registry.web import error_page
 
             return error_page(e)
         response = jsonify(e.body())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +17,7 @@ from registry.models import Plugin, RepoLock, Review, User, Version
 from registry.search_cache import CachedPage, RenderedPage, SearchCache
 from registry.text import is_storable
 from registry.vocabulary import Vocabulary, read_vocabulary
+from sdk import index_format
 from sdk.names import similar_names
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
@@ -251,6 +253,12 @@ def get_version(plugin: Plugin, version: str) -> Version:
 
 def versions_newest_first(plugin: Plugin) -> list[Version]:
     return sorted(plugin.versions, key=lambda v: PkgVersion(v.version), reverse=True)
+
+
+def signer_changes(plugin: Plugin) -> dict[str, Mapping[str, Any]]:
+    """The versions signed by another signer than the version before them -> that signer."""
+    oldest_first = reversed(versions_newest_first(plugin))
+    return index_format.signer_changes([(v.version, v.signer) for v in oldest_first])
 
 
 def latest_version(plugin: Plugin) -> Version:

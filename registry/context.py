@@ -9,27 +9,16 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from registry.blobs import BlobStore
+from registry.blobs import BlobStore, blob_store_for
 from registry.config import RegistryConfig
 from registry.db import Database, lock_repository
-from registry.generation_file import GenerationFile, Stamp
+from registry.generation import GenerationFile
+from registry.mailer import Mailer, mailer_for
 from registry.search_cache import SearchCache
 from registry.tuf_repo import TufRepository
 
 #: Where `create_app` keeps the app's Registry, in Flask's per-app extension table.
 EXTENSION_KEY = "acc_registry"
-
-
-@dataclass(frozen=True)
-class CachedTimestamp:
-    """This process's newest timestamp.json and when and at which repository state it was read."""
-
-    read_at: float  # time.monotonic()
-    data: bytes
-    version: int
-    generation: int | None
-    #: The generation file as it was just before the read (None: no file).
-    file_stamp: Stamp | None
 
 
 @dataclass
@@ -38,11 +27,13 @@ class Registry:
     db: Database
     blobs: BlobStore
     tuf: TufRepository
+    mailer: Mailer
+    #: Touched after every metadata change on this host (registry/generation.py).
+    generation: GenerationFile
     #: Small in-process caches of immutable rows (consistent-snapshot metadata never changes).
     cache: dict[str, bytes] = field(default_factory=dict)
-    timestamp_cache: CachedTimestamp | None = None
-    #: Where committed generations are noted (one host only; see registry.generation_file).
-    generation_file: GenerationFile | None = None
+    #: (time.monotonic() when read, bytes, version, generation file stamp) of timestamp.json.
+    timestamp_cache: tuple[float, bytes, int, int] | None = None
     #: Recent search answers, reused for at most 5 s and within one repository generation.
     search_cache: SearchCache = field(default_factory=SearchCache)
 
@@ -51,24 +42,24 @@ class Registry:
         return cls(
             config=config,
             db=Database(config.resolved_database_url),
-            blobs=BlobStore(config.blobs_dir),
+            blobs=blob_store_for(config),
             tuf=TufRepository(config),
-            generation_file=GenerationFile(config.generation_file) if config.generation_file else None,
+            mailer=mailer_for(config),
+            generation=GenerationFile(config.generation_file),
         )
 
     @contextmanager
     def metadata_transaction(self) -> Iterator[Session]:
         """A write transaction that changes TUF metadata: serialized by the repository lock,
-        and this process's cached timestamp and repository generation (which search results
-        are cached under) are dropped once it commits, and the generation file says so to the
-        other workers (a worker without the file re-reads the generation within a second)."""
+        and once it commits the generation file is touched (every worker of this host serves
+        the new timestamp at once; other hosts' within a second) and this process's cached
+        search results are dropped."""
         with self.db.write() as session:
             generation = lock_repository(session).generation
             yield session
+        self.generation.bump(generation)
         self.timestamp_cache = None
         self.search_cache.forget_generation()
-        if self.generation_file is not None:
-            self.generation_file.write(generation)
 
 
 def current_registry() -> Registry:

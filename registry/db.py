@@ -8,7 +8,7 @@ PostgreSQL needs nothing special: writes that change TUF metadata lock `repo_loc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.models import RepoLock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_AFTER_COMMIT = "acc_after_commit"
 
 
 class Database:
@@ -39,14 +40,24 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any exception."""
-        with self._write_sessions() as session, session.begin():
-            yield session
+        """A transaction that commits on success and rolls back on any exception; then the
+        callbacks registered with `after_commit` run (only if it committed)."""
+        with self._write_sessions() as session:
+            with session.begin():
+                yield session
+            for callback in session.info.pop(_AFTER_COMMIT, []):
+                callback()
 
     def dispose(self) -> None:
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once `session`'s write transaction has committed (never if it rolls back):
+    for effects outside the database, such as mail, that must not report an undone change."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def lock_repository(session: Session) -> RepoLock:

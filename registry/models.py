@@ -64,6 +64,9 @@ class User(Base):
     #: werkzeug scrypt hash; empty for accounts made by an operator without a password.
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the owner proved the address (the link mailed at registration); None: not yet, and
+    #: the account cannot log in. Operator-made accounts are confirmed when made.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     keys: Mapped[list[PublisherKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
     identities: Mapped[list[SigstoreIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -79,8 +82,10 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(200), default="")
-    #: None: may publish every plugin the user owns or collaborates on; else these names only.
+    #: None: acts on every plugin the user owns or collaborates on; else on these names only.
     plugins: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    #: What the token may do (registry.permissions.Permission values).
+    permissions: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -244,6 +249,23 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    #: The API token the write was made with (None: the web, or an operator command). No
+    #: foreign key: the entry outlives the token.
+    token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    token_prefix: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class Notification(Base):
+    """A security change on an account (a key, identity, password, token), shown on the
+    account page and mailed to the account's address."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
 
 
 class RateCounter(Base):
@@ -268,6 +290,46 @@ class TufMetadata(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     expires: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A web session (registry/web/sessions.py): the sha256 of its cookie, its account, its data."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True)
+    #: Flask's tagged JSON of the session dict.
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class EmailToken(Base):
+    """A one-time link mailed to an account's address: confirm it, or reset the password.
+    Only the sha256 of the token is stored; using it deletes the row."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class DownloadEvent(Base):
+    """One counted download: a client (a hash of its address and the day) and a version, per
+    day, so repeats and partial downloads do not inflate `plugins.downloads`."""
+
+    __tablename__ = "download_events"
+    __table_args__ = (UniqueConstraint("day", "client", "plugin_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, index=True)  # days since 1970-01-01 (UTC)
+    client: Mapped[str] = mapped_column(String(32))
+    plugin_id: Mapped[int] = mapped_column(ForeignKey("plugins.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(64))
 
 
 class RepoLock(Base):

@@ -17,6 +17,7 @@ from typing import Any
 from registry.accounts import TOKEN_PREFIX
 from registry.catalog import MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
 from registry.community import MAX_REPORT_LENGTH, MAX_REVIEW_LENGTH
+from registry.permissions import PLUGIN_SCOPED, Permission
 from registry.publish import MAX_REASON_LENGTH
 from sdk.index_format import SIGNATURE_KINDS
 
@@ -51,8 +52,8 @@ def _string(**keywords: Any) -> Schema:
     return {"type": "string", **keywords}
 
 
-def _nullable(schema: Schema) -> Schema:
-    return {**schema, "type": [schema["type"], "null"]}
+def _nullable(schema: Schema, **keywords: Any) -> Schema:
+    return {**schema, "type": [schema["type"], "null"], **keywords}
 
 
 def _array(items: Schema) -> Schema:
@@ -142,8 +143,12 @@ def _with_token(
     errors: tuple[int, ...] = (),
     parameters: list[dict[str, Any]] | None = None,
     body: dict[str, Any] | None = None,
+    permission: Permission | None = None,
+    description: str = "",
 ) -> dict[str, Any]:
-    statuses = sorted({*errors, *_TOKEN_ERRORS, *(_BODY_ERRORS if body else ())})
+    """An operation that needs a token; with `permission`, one holding it (else 403)."""
+    scoped = (403,) if permission is not None else ()
+    statuses = sorted({*errors, *scoped, *_TOKEN_ERRORS, *(_BODY_ERRORS if body else ())})
     operation: dict[str, Any] = {
         "operationId": operation_id,
         "summary": summary,
@@ -152,9 +157,29 @@ def _with_token(
         "security": [{"bearerToken": []}],
         "responses": {**ok, **_errors(*statuses)},
     }
+    needs = f"Needs a token with the `{permission.value}` permission." if permission is not None else ""
+    if permission in PLUGIN_SCOPED:
+        needs += " A token limited to named plugins may act on those only."
+    if needs or description:
+        operation["description"] = " ".join(part for part in (description, needs) if part)
     if body is not None:
         operation["requestBody"] = body
     return operation
+
+
+def _web_only(operation_id: str, summary: str, action: str) -> dict[str, Any]:
+    """An operation no token may do any more: always 403 `web_only` (done on the web, with a password)."""
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": f"Refused to every API token (403 `web_only`): {action} on your account page, which asks "
+        "for your password, so that a stolen token cannot add its thief's signer.",
+        "deprecated": True,
+        "tags": ["account"],
+        "parameters": [],
+        "security": [{"bearerToken": []}],
+        "responses": _errors(*sorted({403, *_TOKEN_ERRORS})),
+    }
 
 
 # -- components ------------------------------------------------------------------------------
@@ -166,7 +191,11 @@ _ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "`invalid_request`, `invalid_archive`, `bad_signature`, `invalid_component`).",
     ),
     401: ("Unauthorized", "No API token, or one that is unknown, revoked or expired."),
-    403: ("Forbidden", "The token's account may not change this plugin, or the token is scoped to other plugins."),
+    403: (
+        "Forbidden",
+        "The token's account may not change this plugin (`forbidden`), the token lacks the permission or is "
+        "limited to other plugins (`insufficient_scope`), or no token may do this (`web_only`).",
+    ),
     404: ("NotFound", "No such plugin, version, publisher, user or token."),
     409: ("Conflict", "The change clashes with what exists (e.g. `version_exists`, `confusable_name`)."),
     413: ("PayloadTooLarge", "The request body is over the registry's upload limit."),
@@ -232,7 +261,11 @@ def _schemas() -> dict[str, Schema]:
         ),
         "Health": _object(
             {
-                "status": _string(enum=["ok"]),
+                "status": _string(
+                    enum=["ok", "degraded"],
+                    description="`degraded`: TUF metadata expired or expires soon (see `problems`).",
+                ),
+                "problems": _array(_string(description="What is wrong, and what to do, for operators.")),
                 "timestamp_version": {"type": "integer", "minimum": 1},
                 "timestamp_expires": _TIMESTAMP,
             }
@@ -325,7 +358,10 @@ def _schemas() -> dict[str, Schema]:
                 "id": {"type": "integer"},
                 "prefix": _string(description="The first characters of the token."),
                 "description": _string(),
-                "plugins": _nullable(_array(_string())),
+                "plugins": _nullable(
+                    _array(_string()), description="The plugins it acts on; null: all of its account's plugins."
+                ),
+                "permissions": _array(_string(enum=[p.value for p in Permission])),
                 "created_at": _TIMESTAMP,
                 "expires_at": timestamp_or_null,
                 "revoked_at": timestamp_or_null,
@@ -403,6 +439,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                         "These exact bytes were already published (an idempotent retry).", _ref("PublishResult")
                     ),
                 },
+                permission=Permission.PUBLISH,
                 errors=(403, 409),
                 body={
                     "required": True,
@@ -475,6 +512,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "reviews",
                 {"200": _response("Saved; with the plugin's new aggregate rating.", _ref("SavedReview"))},
                 errors=(404,),
+                permission=Permission.REVIEW,
                 parameters=[name],
                 body=_json_body(
                     _object(
@@ -503,6 +541,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                     )
                 },
                 errors=(403, 404),
+                permission=Permission.YANK,
                 parameters=[name, version],
                 body=_json_body(_object({"reason": reason}, closed=False), {"reason": "corrupts the cache"}),
             ),
@@ -516,6 +555,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                     )
                 },
                 errors=(403, 404),
+                permission=Permission.YANK,
                 parameters=[name, version],
             ),
         },
@@ -526,6 +566,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "publishing",
                 {"200": _response("Deprecated.", _object({"name": _string(), "deprecated": _string()}))},
                 errors=(403, 404),
+                permission=Permission.YANK,
                 parameters=[name],
                 body=_json_body(_object({"message": reason}, closed=False), {"message": "use project-metrics"}),
             ),
@@ -535,6 +576,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "publishing",
                 {"200": _response("Not deprecated.", _object({"name": _string(), "deprecated": {"type": "null"}}))},
                 errors=(403, 404),
+                permission=Permission.YANK,
                 parameters=[name],
             ),
         },
@@ -545,6 +587,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "publishing",
                 {"201": _response("Added.", _object({"name": _string(), "collaborator": _string()}))},
                 errors=(403, 404, 409),
+                permission=Permission.MANAGE_COLLABORATORS,
                 parameters=[name],
                 body=_json_body(_object({"user": _string(minLength=1, maxLength=64)}, closed=False), {"user": "bob"}),
             )
@@ -556,6 +599,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "publishing",
                 {"200": _response("Removed.", _object({"name": _string(), "removed": _string()}))},
                 errors=(403, 404),
+                permission=Permission.MANAGE_COLLABORATORS,
                 parameters=[name, _path_parameter("other", "The collaborator's account name.", "bob")],
             )
         },
@@ -566,6 +610,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "reviews",
                 {"201": _response("Reported.", _object({"name": _string(), "reported": {"const": True}}))},
                 errors=(404,),
+                permission=Permission.REVIEW,
                 parameters=[name],
                 body=_json_body(
                     _object({"reason": _string(minLength=1, maxLength=MAX_REPORT_LENGTH, pattern=r"\S")}, closed=False),
@@ -574,42 +619,11 @@ def _paths() -> dict[str, dict[str, Any]]:
             )
         },
         f"{p}/account/keys": {
-            "post": _with_token(
-                "addKey",
-                "Register an Ed25519 public key you sign archives with (adding it again is harmless).",
-                "account",
-                {"201": _response("Registered.", _object({"key_id": _string(), "public_key": _string()}))},
-                body=_json_body(
-                    _object(
-                        {
-                            "public_key": _string(
-                                minLength=1,
-                                maxLength=4000,
-                                description="PEM (SubjectPublicKeyInfo) or `ed25519:BASE64`",
-                            )
-                        },
-                        closed=False,
-                    ),
-                    {"public_key": "ed25519:" + "A" * 43 + "="},
-                ),
-            )
+            "post": _web_only("addKey", "Register a signing key: on the web only.", "add signing keys")
         },
         f"{p}/account/identities": {
-            "post": _with_token(
-                "addIdentity",
-                "Register a Sigstore identity you sign archives with.",
-                "account",
-                {"201": _response("Registered.", _object({"identity": _string(), "issuer": _string()}))},
-                body=_json_body(
-                    _object(
-                        {
-                            "identity": _string(minLength=1, maxLength=254),
-                            "issuer": _string(minLength=9, maxLength=254, pattern="^https://"),
-                        },
-                        closed=False,
-                    ),
-                    {"identity": "alice@example.com", "issuer": "https://github.com/login/oauth"},
-                ),
+            "post": _web_only(
+                "addIdentity", "Register a Sigstore identity: on the web only.", "add Sigstore identities"
             )
         },
         f"{p}/account/tokens": {
@@ -627,6 +641,8 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "account",
                 {"200": _response("The revoked token.", _ref("Token"))},
                 errors=(404,),
+                description="Any token may revoke itself.",
+                permission=Permission.MANAGE_ACCOUNT,
                 parameters=[
                     _path_parameter(
                         "token_id", "The token's id (see listTokens).", 1, {"type": "integer", "minimum": 0}

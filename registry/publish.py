@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,13 +22,14 @@ from sqlalchemy.orm import Session
 from tuf.api.metadata import TargetFile
 
 from registry import listing
-from registry.accounts import check_token_scope, may_publish
+from registry.accounts import may_publish
 from registry.audit import audit
 from registry.context import Registry
 from registry.errors import ApiError, bad_request, conflict, forbidden, not_found
 from registry.index import build_index
 from registry.models import ApiToken, Plugin, User, Version, utcnow
 from registry.names_policy import check_new_name
+from registry.permissions import Permission, check
 from registry.text import all_storable, is_storable
 from sdk.archive import PluginArchive, read_archive_bytes
 from sdk.errors import AccError, ArchiveError, ManifestError, SignatureError
@@ -52,28 +54,42 @@ class PublishResult:
 
 
 def publish(registry: Registry, token_id: int, upload: Upload, remote_addr: str = "") -> PublishResult:
-    """Publish as the owner of the API token `token_id`, within the token's scope."""
+    """Publish with the API token `token_id`: as its account, within its permissions and plugins."""
     with registry.db.read() as session:
         token = session.get(ApiToken, token_id)
         assert token is not None
-        user_id, scope = token.user_id, token
-    return publish_as(registry, user_id, upload, remote_addr, token=scope)
+        user_id, granted, plugins = token.user_id, list(token.permissions), token.plugins
+
+    def scope(name: str) -> None:
+        check(granted, plugins, Permission.PUBLISH, name)
+
+    return publish_as(registry, user_id, upload, remote_addr, scope=scope)
 
 
 def publish_as(
-    registry: Registry, user_id: int, upload: Upload, remote_addr: str = "", token: ApiToken | None = None
+    registry: Registry,
+    user_id: int,
+    upload: Upload,
+    remote_addr: str = "",
+    scope: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Publish as user `user_id` (the operator's `acc registry seed` has no token)."""
+    """Publish as user `user_id`. `scope(name)` raises if the credential may not publish the
+    plugin `name` (the operator's `acc registry seed` has no token, so no scope)."""
     archive = _read(upload)
     manifest = archive.manifest
     name, version = manifest.name, str(manifest.version)
     with registry.db.read() as session:
         user = session.get(User, user_id)
         assert user is not None
-        if token is not None:
-            check_token_scope(token, name)
+        if scope is not None:
+            scope(name)
+        existing_plugin = session.execute(select(Plugin).where(Plugin.name == name)).scalar_one_or_none()
+        # Before anything else, and before the idempotent "already published" answer: a name
+        # that is not the caller's is refused the same way whatever the upload holds.
+        if existing_plugin is not None and not may_publish(session, user, existing_plugin):
+            raise _not_yours(existing_plugin)
         signer = _verify_signature(session, user, archive, upload, registry.config.sigstore_staging)
-        if _already_published(session, name, version, archive.sha256):
+        if existing_plugin is not None and _already_published(session, existing_plugin, version, archive.sha256):
             return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
     _compile_and_check(registry, archive)
 
@@ -87,10 +103,7 @@ def publish_as(
             session.add(plugin)
             session.flush()
         elif not may_publish(session, user, plugin):
-            raise forbidden(
-                f"the plugin name {name!r} belongs to {plugin.owner.name}",
-                hint="ask its owner to add you as a collaborator, or choose another name",
-            )
+            raise _not_yours(plugin)
         existing = session.execute(
             select(Version).where(Version.plugin_id == plugin.id, Version.version == version)
         ).scalar_one_or_none()
@@ -278,11 +291,19 @@ def _verify_signature(
         raise ApiError(400, "bad_signature", e.message, hint=hint) from e
 
 
-def _already_published(session: Session, name: str, version: str, sha256: str) -> bool:
+def _already_published(session: Session, plugin: Plugin, version: str, sha256: str) -> bool:
+    """Is this exactly the archive already published as this VERSION of `plugin`?"""
     row = session.execute(
-        select(Version.archive_sha256).join(Plugin).where(Plugin.name == name, Version.version == version)
+        select(Version.archive_sha256).where(Version.plugin_id == plugin.id, Version.version == version)
     ).scalar_one_or_none()
     return row == sha256
+
+
+def _not_yours(plugin: Plugin) -> ApiError:
+    return forbidden(
+        f"the plugin name {plugin.name!r} belongs to {plugin.owner.name}",
+        hint="ask its owner to add you as a collaborator, or choose another name",
+    )
 
 
 def _compile_and_check(registry: Registry, archive: PluginArchive) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -16,11 +18,53 @@ def _alembic_config(url: str) -> object:
     return config
 
 
+#: The PostgreSQL advisory lock key held while migrating (any constant no other code uses).
+MIGRATE_LOCK_KEY = 0x6163636D  # "accm"
+
+
 def upgrade(url: str) -> None:
-    """Bring the database at `url` to the newest schema (creates it when empty)."""
+    """Bring the database at `url` to the newest schema (creates it when empty).
+
+    Several hosts starting at once (or `acc registry migrate` run on two) take turns: on
+    PostgreSQL under an advisory lock, on SQLite under a file lock beside the database; the
+    second finds the schema at the head already and does nothing.
+    """
     from alembic import command
 
-    command.upgrade(_alembic_config(url), "head")  # type: ignore[arg-type]
+    with _migration_lock(url):
+        command.upgrade(_alembic_config(url), "head")  # type: ignore[arg-type]
+
+
+def is_current(url: str) -> bool:
+    return current_revision(url) == head_revision()
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        from sdk.atomic import file_lock
+
+        database = make_url(url).database
+        if not database or database == ":memory:":
+            yield
+            return
+        with file_lock(Path(database).with_name(Path(database).name + ".migrate-lock")):
+            yield
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATE_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATE_LOCK_KEY})
+    finally:
+        engine.dispose()
 
 
 def current_revision(url: str) -> str | None:

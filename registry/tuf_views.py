@@ -1,8 +1,8 @@
 """Serving the TUF repository: /tuf/metadata/N.ROLE.json, timestamp.json and /tuf/targets/.
 
 Versioned metadata and hash-prefixed targets never change (consistent snapshots), so
-they are cached in-process and sent as immutable; only timestamp.json is short-lived,
-and serving it is where the server notices that online roles are due for re-signing.
+they are cached in-process and sent as immutable; only timestamp.json is short-lived. Nothing
+here signs: `acc registry refresh` re-signs expiring metadata off the request path.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from __future__ import annotations
 import gzip
 import re
 import time
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
-from flask import Blueprint, Response, abort, current_app, request, send_file
-from sqlalchemy import select, update
+from flask import Blueprint, Response, abort, request, send_file
+from sqlalchemy import select
 
-from registry.context import CachedTimestamp, Registry, current_registry
-from registry.models import Plugin, RepoLock, TufMetadata, utcnow
+from registry.context import Registry, current_registry
+from registry.downloads import count_download
+from registry.models import TufMetadata
 from sdk.index_format import ARCHIVE_SUFFIX, INDEX_FILENAME, archive_path
 
 bp = Blueprint("tuf", __name__, url_prefix="/tuf")
@@ -84,40 +86,19 @@ def _json(reg: Registry, cache_key: str, data: bytes, cache_control: str) -> Res
 
 
 def _timestamp(reg: Registry) -> Response:
-    """The newest timestamp, as of this request. A publish or yank through one worker is
-    never followed by an older timestamp from another: every metadata change bumps the
-    repository generation in its commit and then the generation file
-    (`registry.generation_file`), which each request stats; while the file is as it was
-    when this worker read the timestamp, within the last second, no database is read.
-    Without the file (PostgreSQL), each request reads the generation (one primary-key
-    row). Either way the expiry check runs at most once a second."""
+    """The newest timestamp: from this worker's cache while the generation file is unchanged
+    (a stat: every metadata change on this host touches it, so a client that just published
+    or yanked never reads an older timestamp from another worker), re-read from the database
+    at most once a second (changes made by other hosts). No signing here: expiring metadata
+    is re-signed by `acc registry refresh`, off the request path."""
     now = time.monotonic()
+    stamp = reg.generation.stamp()
     cached = reg.timestamp_cache
-    stamp = reg.generation_file.stamp() if reg.generation_file is not None else None
-    fresh = cached is not None and now - cached.read_at <= _TIMESTAMP_CACHE_SECONDS
-    if not (fresh and stamp is not None and cached is not None and cached.file_stamp == stamp):
+    if cached is None or cached[3] != stamp or now - cached[0] > _TIMESTAMP_CACHE_SECONDS:
         with reg.db.read() as session:
-            generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
-        if cached is None or cached.generation != generation or not fresh:
-            refresh_if_due(reg)
-            with reg.db.read() as session:
-                generation = session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
-                row = reg.tuf.latest_row(session, "timestamp")
-            cached = reg.timestamp_cache = CachedTimestamp(now, row.data, row.version, generation, stamp)
-        elif cached.file_stamp != stamp:
-            cached = reg.timestamp_cache = replace(cached, file_stamp=stamp)
-    assert cached is not None
-    return _json(reg, f"md:timestamp:{cached.version}", cached.data, f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}")
-
-
-def refresh_if_due(reg: Registry) -> None:
-    """Re-sign online metadata past half its lifetime (the check is a read; the re-sign locks)."""
-    with reg.db.read() as session:
-        due = reg.tuf.needs_refresh(session, utcnow())
-    if due:
-        with reg.metadata_transaction() as session:
-            if reg.tuf.refresh(session, utcnow()):
-                current_app.logger.info("re-signed online TUF metadata before it expired")
+            row = reg.tuf.latest_row(session, "timestamp")
+        cached = reg.timestamp_cache = (now, row.data, row.version, stamp)
+    return _json(reg, f"md:timestamp:{cached[2]}", cached[1], f"public, max-age={TIMESTAMP_MAX_AGE_SECONDS}")
 
 
 @bp.get("/targets/<path:target>")
@@ -133,28 +114,75 @@ def target(target: str) -> Response:
         cache_key = f"target:{digest}"
         data = reg.cache.get(cache_key)
         if data is None:
-            if not reg.blobs.exists(digest):
+            size = reg.blobs.size(digest)
+            if size is None:
                 abort(404)
-            path = reg.blobs.path(digest)
-            if path.stat().st_size <= _MAX_CACHED_TARGET_BYTES:
-                data = path.read_bytes()
+            if size <= _MAX_CACHED_TARGET_BYTES:
+                data = reg.blobs.read(digest)
                 _remember(reg, cache_key, data)
         if data is not None:
             return _json(reg, cache_key, data, IMMUTABLE)
-    if not reg.blobs.exists(digest):
-        abort(404)
-    if filename.endswith(ARCHIVE_SUFFIX) and filename.startswith(f"{name}-"):
-        _count_download(reg, name, filename)
-    response = send_file(
-        reg.blobs.path(digest), mimetype="application/octet-stream", conditional=True, etag=digest, max_age=31536000
-    )
+    version = _archive_version(name, filename)
+    client = request.remote_addr or "unknown"
+    redirect_to = reg.blobs.public_url(digest)
+    if redirect_to is not None:
+        # Immutable targets from the bucket or CDN: counted here, as the download cannot be seen.
+        if version is not None:
+            count_download(reg, name, version, client)
+        moved = Response(status=302, headers={"Location": redirect_to, "Cache-Control": IMMUTABLE})
+        return moved
+    response = _blob_response(reg, digest)
     response.headers["Cache-Control"] = IMMUTABLE
+    if version is not None and response.status_code == 200:
+        # Whole downloads only: a range (206) or a revalidation (304) is not a download.
+        count = partial(count_download, reg, name, version, client)
+        response.response = _when_complete(response.response, response.content_length, count)
+        response.direct_passthrough = False
     return response
 
 
-def _count_download(reg: Registry, name: str, filename: str) -> None:
+def _blob_response(reg: Registry, digest: str) -> Response:
+    """The blob: from its file (sendfile, ranges, ETag) or streamed from the object store."""
+    path = reg.blobs.local_path(digest)
+    if path is not None:
+        if not path.is_file():
+            abort(404)
+        return send_file(path, mimetype="application/octet-stream", conditional=True, etag=digest, max_age=31536000)
+    size = reg.blobs.size(digest)
+    if size is None:
+        abort(404)
+    response = Response(status=200, mimetype="application/octet-stream")
+    response.set_etag(digest)
+    response.headers["Accept-Ranges"] = "none"  # the whole target or nothing (a hash covers it all)
+    if request.if_none_match.contains(digest):
+        response.status_code = 304
+        return response
+    response.response = reg.blobs.stream(digest)
+    response.content_length = size
+    return response
+
+
+def _archive_version(name: str, filename: str) -> str | None:
+    if not (filename.endswith(ARCHIVE_SUFFIX) and filename.startswith(f"{name}-")):
+        return None
     version = filename[len(name) + 1 : -len(ARCHIVE_SUFFIX)]
-    if f"{name}/{filename}" != archive_path(name, version):
-        return
-    with reg.db.write() as session:
-        session.execute(update(Plugin).where(Plugin.name == name).values(downloads=Plugin.downloads + 1))
+    return version if f"{name}/{filename}" == archive_path(name, version) else None
+
+
+def _when_complete(
+    body: Iterable[str] | Iterable[bytes], length: int | None, then: Callable[[], object]
+) -> Iterator[bytes]:
+    """Yield `body`; call `then` once all `length` bytes were handed to the server. A client
+    that stops reading (the server closes this generator) is not counted."""
+    sent = 0
+    try:
+        for chunk in body:
+            data = chunk.encode() if isinstance(chunk, str) else chunk
+            sent += len(data)
+            yield data
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    if length is None or sent == length:
+        then()

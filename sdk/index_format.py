@@ -15,6 +15,9 @@ registry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 #: The `format` field of NAME/index.json. A reader refuses any other value.
 INDEX_FORMAT = 1
 
@@ -46,3 +49,34 @@ def signature_path(name: str, version: str, kind: str) -> str:
     except KeyError:
         raise ValueError(f"unknown signature kind {kind!r}; the kinds are {', '.join(SIGNATURE_KINDS)}") from None
     return archive_path(name, version) + suffix
+
+
+def signer_identity(signer: Mapping[str, Any]) -> str:
+    """One string per signer, equal for the same key (Ed25519 key id) or the same Sigstore
+    identity and issuer, so two versions' signers can be compared."""
+    if signer.get("kind") == "ed25519":
+        return f"ed25519:{signer.get('key_id', '')}"
+    return f"sigstore:{signer.get('identity', '')}|{signer.get('issuer', '')}"
+
+
+def describe_signer(signer: Mapping[str, Any]) -> str:
+    """A signer for people: `ed25519 key KEYID` or `sigstore identity WHO (ISSUER)`."""
+    if signer.get("kind") == "ed25519":
+        return f"ed25519 key {signer.get('key_id', '')}"
+    return f"sigstore identity {signer.get('identity', '')} ({signer.get('issuer', '')})"
+
+
+def signer_changes(versions_oldest_first: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Mapping[str, Any]]:
+    """The versions signed by another signer than the version before them, each mapped to
+    that previous version's signer. Input: (version, signer) pairs, oldest version first.
+
+    A new signer is what a stolen account looks like from outside (the web page and
+    `acc plugin info` show it; installers already ask before trusting a new signer).
+    """
+    changes: dict[str, Mapping[str, Any]] = {}
+    previous: Mapping[str, Any] | None = None
+    for version, signer in versions_oldest_first:
+        if previous is not None and signer_identity(signer) != signer_identity(previous):
+            changes[version] = previous
+        previous = signer
+    return changes

@@ -17,7 +17,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from registry.config import RegistryConfig, load_config
-from registry.operator import add_key_command, create_token_command, create_user_command, init_registry
+from registry.operator import add_key_command, create_token_command, create_user_command
+from registry.permissions import Permission
+from registry.repository_admin import init_registry
 from sdk.archive import PluginArchive, pack_entries
 from sdk.signing import ArchiveSignature, PublicKey, generate_keypair, load_private_key, signed_message
 from tests.helpers import TEST_CACHE
@@ -56,15 +58,26 @@ class Publisher:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+#: Every permission a token can have: the test publishers' tokens may do anything a token
+#: may, so tests about other things are not about scopes (tests/registry/test_token_scopes.py is).
+ALL_PERMISSIONS = [p.value for p in Permission]
+
+
 def make_publisher(
-    config: RegistryConfig, name: str, keys_dir: Path, *, register_key: bool = True, plugins: list[str] | None = None
+    config: RegistryConfig,
+    name: str,
+    keys_dir: Path,
+    *,
+    register_key: bool = True,
+    plugins: list[str] | None = None,
+    permissions: list[str] | None = None,
 ) -> Publisher:
     create_user_command(config, name, f"{name}@example.com", "correct horse battery")
     key = keys_dir / f"{name}-{uuid.uuid4().hex[:6]}.key"
     generate_keypair(key)
     if register_key:
         add_key_command(config, name, key.with_name(key.name + ".pub"))
-    token = create_token_command(config, name, plugins or [], 30, "tests")
+    token = create_token_command(config, name, plugins or [], 30, "tests", permissions or ALL_PERMISSIONS)
     return Publisher(name=name, token=token, key=key, keys_dir=keys_dir)
 
 

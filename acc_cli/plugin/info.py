@@ -138,7 +138,7 @@ def _commands_json(manifest: Manifest) -> dict[str, Any]:
 def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: bool) -> None:
     """A plugin that is not installed (or --available): what the marketplace's TUF-verified index
     lists, and what its plugin.toml says (description, commands, license, homepage)."""
-    from host.marketplace.listing import list_plugin, published_manifest
+    from host.marketplace.listing import list_plugin, published_manifest, signer_changes
 
     paths = host_paths()
     try:
@@ -151,6 +151,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
             changed=False,
         ) from e
     index, newest, ordered = listing.index, listing.newest, listing.versions
+    new_signers = signer_changes(index)
     shown = newest or (ordered[0] if ordered else None)
     manifest = published_manifest(paths, listing, shown) if shown is not None else None
     if as_json:
@@ -175,6 +176,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
                         "abi": e.abi,
                         "runs_here": listing.runs_here(e),
                         "signer": e.signer.describe(),
+                        "signer_changed_from": new_signers.get(e.version),
                         "publisher": e.publisher or index.owner,
                         "capabilities": e.capabilities,
                         "dependencies": e.dependencies,
@@ -204,6 +206,8 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
             notes.append(f"YANKED: {printable(entry.yank_reason or 'no reason given')}")
         if not listing.runs_here(entry):
             notes.append(f"needs plugin ABI {entry.abi}")
+        if entry.version in new_signers:
+            notes.append(f"NEW SIGNER {entry.signer.describe()} (before: {new_signers[entry.version]})")
         rows.append((entry.version, human_size(entry.length), "; ".join(notes)))
     if rows:
         table(rows, indent="  ")

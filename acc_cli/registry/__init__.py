@@ -19,7 +19,16 @@ from acc_cli.lazy import LazyGroup
             "Upgrade the registry's database schema to this version of acc.",
         ),
         "renew": ("acc_cli.registry.renew:renew", "Re-sign ROLE (root or targets) metadata for another expiry period."),
+        "rotate": (
+            "acc_cli.registry.rotate:rotate",
+            "Give a TUF role new keys (root, targets, snapshot, timestamp or bins).",
+        ),
         "seed": ("acc_cli.registry.seed:seed", "Build, sign and publish the official plugins (idempotent)."),
+        "refresh": ("acc_cli.registry.refresh:refresh", "Re-sign expiring metadata and prune old versions."),
+        "cleanup": (
+            "acc_cli.registry.cleanup:cleanup",
+            "Remove leftovers of interrupted publishes, expired sessions and links.",
+        ),
         "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
         "token": ("acc_cli.registry.token:token", "Manage API tokens."),
         "key": ("acc_cli.registry.key:key", "Manage publishers' signing keys."),

@@ -14,14 +14,15 @@ from acc_cli.terminal import echo
 @click.argument("role", type=click.Choice(["root", "targets"]))
 @click.option(
     "--key",
-    "key_file",
+    "key_files",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The role's private key, if it is kept offline (default: DATA/keys/ROLE.pem).",
+    help="A private key of the role, if kept offline (repeat up to its threshold; default: DATA/keys/ROLE.pem).",
 )
 @data_option
-def renew(role: str, key_file: Path | None, data_dir: Path | None) -> None:
+def renew(role: str, key_files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Re-sign ROLE (root or targets) metadata for another expiry period."""
-    from registry.operator import renew_command
+    from registry.repository_admin import renew_command
 
-    version = renew_command(registry_config(data_dir), role, key_file)
+    version = renew_command(registry_config(data_dir), role, list(key_files))
     echo(f"signed {role} version {version}")

@@ -17,15 +17,23 @@ from acc_cli.terminal import err
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
-    """Serve the registry with gunicorn."""
+    """Serve the registry with gunicorn (threaded workers), and re-sign expiring metadata
+    beside it every refresh_interval_minutes."""
     config = registry_config(data_dir)
     if not config.database_url and not (config.data_dir / "registry.db").is_file():
         raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
     from registry import schema
-    from registry.operator import first_root_sha256_of, gunicorn_command
+    from registry.operator import check_can_serve, cleanup_command, first_root_sha256_of, gunicorn_command
     from registry.root_pin import root_pin
 
-    schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations
+    if config.migrate_on_start:
+        schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations (under a lock)
+    elif not schema.is_current(config.resolved_database_url):
+        raise click.ClickException(
+            "the database schema is older than this acc: run `acc registry migrate` once, then start the hosts"
+        )
+    check_can_serve(config)  # the keys the metadata names, before gunicorn's workers find out
+    err(f"cleaned up: {cleanup_command(config).summary()}")
     args, env = gunicorn_command(config, host, port, workers)
     err(f"serving {config.data_dir.absolute()} on http://{host}:{port}/")
     pin = root_pin(config.public_url or f"http://{_url_host(host)}:{port}", first_root_sha256_of(config))

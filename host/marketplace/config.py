@@ -6,9 +6,11 @@ Layout under ACC_HOME/marketplaces/NAME/:
                     so a marketplace exists exactly when its config does
     root.json       version 1 of the marketplace's TUF root, the bytes whose sha256 was pinned
     metadata/       the TUF client's trusted metadata (ngclient's metadata_dir)
+    trusted_root.json  the newest root verified from the pin (host/marketplace/trusted_root.py)
+    targets/        downloaded targets by hash (host/marketplace/target_cache.py)
 
-The pinned root is the trust anchor: every refresh starts from it and follows the root
-versions the marketplace signed since (cached in metadata/root_history/).
+The pinned root is the trust anchor: a refresh starts from the newest root verified from
+it (the pin itself the first time) and follows the root versions the marketplace signed since.
 """
 
 from __future__ import annotations

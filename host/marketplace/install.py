@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
+from tuf.api.metadata import TargetFile
 
 from host.abi import SUPPORTED_ABI_VERSIONS
 from host.consent import Asker
@@ -333,14 +334,14 @@ def download_verified(
         label=f"downloading {index.name} {entry.version}",
     )
     if entry.signature_sha256 is not None and entry.signature_length is not None:
-        signature_info: tuple[str, int] | None = (entry.signature_sha256, entry.signature_length)
+        signature_info: TargetFile | None = TargetFile(
+            entry.signature_length, {"sha256": entry.signature_sha256}, entry.signature
+        )
     else:  # indexes written before the signature's hash was in them: look up its bin
         signature_info = client.target_info(entry.signature)
     if signature_info is None:
         raise MarketplaceUntrusted(f"{index.name} {entry.version} has no signature in the signed metadata")
-    signature_path = client.download(
-        entry.signature, sha256=signature_info[0], length=signature_info[1], destination=work / "signature"
-    )
+    signature_path = client.download_target(signature_info, work / "signature")
     archive = read_archive(archive_path)
     manifest = archive.manifest
     if manifest.name != index.name or Version(str(manifest.version)) != Version(entry.version):

@@ -54,6 +54,19 @@ class Listing:
         return admits_abi(entry, SUPPORTED_ABI_VERSIONS)
 
 
+def signer_changes(index: PluginIndex) -> dict[str, str]:
+    """Versions signed by another signer than the version before them (by version order),
+    each mapped to a description of that previous signer: `acc plugin info` shows them."""
+    from dataclasses import asdict
+
+    from sdk.index_format import describe_signer
+    from sdk.index_format import signer_changes as changes
+
+    oldest_first = sorted(index.versions, key=lambda e: version_order(e.version))
+    found = changes([(e.version, asdict(e.signer)) for e in oldest_first])
+    return {version: describe_signer(signer) for version, signer in found.items()}
+
+
 def list_plugin(paths: HostPaths, requirement: str, *, marketplace: str | None = None) -> Listing:
     """The listing of NAME[@MARKETPLACE][SPEC], from the one marketplace that publishes it."""
     parsed = parse_requirement(requirement)

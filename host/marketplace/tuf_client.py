@@ -1,9 +1,13 @@
 """A python-tuf ngclient per marketplace: everything downloaded from one is verified by TUF.
 
-The updater starts from the root the user pinned (`bootstrap`), follows the root
-versions the marketplace signed since (ngclient caches them in metadata/root_history/),
+The updater starts from the newest root this user already verified (host/marketplace/
+trusted_root.py; the first time, the root they pinned), follows the root versions the
+marketplace signed since, in rounds of `max_root_rotations` for as many rounds as it takes,
 then refreshes timestamp, snapshot and targets. Each `MarketplaceClient` refreshes once,
-when it is first used, so every command works against fresh metadata.
+when it is first used, so every command works against fresh metadata. Targets are
+verified against every hash the signed metadata lists (any algorithm the TUF
+specification allows), and kept by hash so a target already downloaded is not fetched
+again (host/marketplace/target_cache.py).
 
 Errors from python-tuf are wrapped here, once:
 
@@ -31,6 +35,8 @@ from tuf.ngclient.fetcher import FetcherInterface
 from host.errors import MarketplaceUnreachable, MarketplaceUntrusted
 from host.marketplace.config import Marketplace
 from host.marketplace.index import MAX_INDEX_BYTES, PluginIndex, parse_index
+from host.marketplace.target_cache import TargetCache
+from host.marketplace.trusted_root import TrustedRoot, root_version
 from sdk.atomic import file_lock
 from sdk.index_format import index_path
 
@@ -39,6 +45,9 @@ if TYPE_CHECKING:
     from host.progress import Progress
 
 USER_AGENT = "acc"
+#: Roots followed in one refresh: MAX_ROOT_ROTATIONS per round, up to this many rounds.
+MAX_ROOT_ROTATIONS = 64
+MAX_ROOT_ROUNDS = 64
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 30.0
 CHUNK_BYTES = 256 * 1024
@@ -51,7 +60,7 @@ def updater_config() -> UpdaterConfig:
         snapshot_max_length=4_000_000,
         targets_max_length=4_000_000,
         root_max_length=512_000,
-        max_root_rotations=64,
+        max_root_rotations=MAX_ROOT_ROTATIONS,
         app_user_agent=USER_AGENT,
     )
 
@@ -82,20 +91,57 @@ class GzipFetcher(FetcherInterface):
                 raise tuf_errors.SlowRetrievalError from e
             raise
         if response.status >= 400:
+            # Close, do not reuse: the error's body is unread, and on a kept-alive connection
+            # the next response would be read from the middle of it (a "bad status line").
+            response.close()
             response.release_conn()
             raise tuf_errors.DownloadHTTPError(f"HTTP error {response.status} for {url}", response.status)
         return self._chunks(response)
 
     def _chunks(self, response: Any) -> Iterator[bytes]:
+        complete = False
         try:
             for chunk in response.stream(CHUNK_BYTES, decode_content=True):
                 if self.on_chunk is not None:
                     self.on_chunk(len(chunk))
                 yield chunk
+            complete = True
         except urllib3.exceptions.TimeoutError as e:
             raise tuf_errors.SlowRetrievalError from e
         finally:
+            if not complete:  # stopped early (a length cap, an error): the rest is never read
+                response.close()
             response.release_conn()
+
+
+def refresh_following_roots(
+    make_updater: Callable[[bytes], Updater], roots: TrustedRoot, metadata_dir: Path
+) -> Updater:
+    """A refreshed updater, started from the newest trusted root and following as many new
+    roots as the repository signed: each round follows up to MAX_ROOT_ROTATIONS, and a round
+    that ended there (so more may follow) is retried from where it got."""
+    for _ in range(MAX_ROOT_ROUNDS):
+        start = roots.bootstrap()
+        updater = make_updater(start)
+        try:
+            updater.refresh()
+            return updater
+        except tuf_errors.RepositoryError:
+            reached = _current_root(metadata_dir)
+            if root_version(reached) - root_version(start) < MAX_ROOT_ROTATIONS:
+                raise
+            # The round stopped at the cap: the roots it verified are trusted; go on from there.
+        finally:
+            roots.remember(_current_root(metadata_dir))
+    raise tuf_errors.RepositoryError(f"more than {MAX_ROOT_ROTATIONS * MAX_ROOT_ROUNDS} new roots at once")
+
+
+def _current_root(metadata_dir: Path) -> bytes:
+    """The newest root ngclient trusts (it keeps root.json pointing at it)."""
+    try:
+        return (metadata_dir / "root.json").read_bytes()
+    except OSError:
+        return b""
 
 
 class MarketplaceClient:
@@ -117,26 +163,31 @@ class MarketplaceClient:
         #: registry's app from memory and tampers with its answers (python-tuf's own tests
         #: use a RepositorySimulator the same way).
         self._fetcher = fetcher if fetcher is not None else GzipFetcher()
+        self._cache = TargetCache(marketplace.directory / "targets")
 
     def refresh(self) -> None:
         """Fetch and verify fresh top-level metadata (once per client)."""
         if self._updater is not None:
             return
-        root = self._config.pinned_root(self.marketplace)
+        roots = TrustedRoot(
+            self.marketplace.directory / "trusted_root.json", self._config.pinned_root(self.marketplace)
+        )
         self.marketplace.metadata_dir.mkdir(parents=True, exist_ok=True)
         self._target_dir.mkdir(parents=True, exist_ok=True)
-        with self._metadata_lock(), self._tuf_errors("refresh its metadata"):
-            updater = Updater(
+
+        def make_updater(bootstrap: bytes) -> Updater:
+            return Updater(
                 metadata_dir=str(self.marketplace.metadata_dir),
                 metadata_base_url=self.marketplace.metadata_url,
                 target_base_url=self.marketplace.targets_url,
                 target_dir=str(self._target_dir),
                 fetcher=self._fetcher,
                 config=updater_config(),
-                bootstrap=root,
+                bootstrap=bootstrap,
             )
-            updater.refresh()
-        self._updater = updater
+
+        with self._metadata_lock(), self._tuf_errors("refresh its metadata"):
+            self._updater = refresh_following_roots(make_updater, roots, self.marketplace.metadata_dir)
 
     def plugin_index(self, name: str) -> PluginIndex | None:
         """The signed index of plugin `name`, or None if this marketplace has no such plugin."""
@@ -151,9 +202,9 @@ class MarketplaceClient:
                 f"the signed index of {name} on {self.marketplace.name} is "
                 f"{info.length} bytes, over the {MAX_INDEX_BYTES}-byte limit"
             )
-        destination = self._target_dir / "index.json"
-        with self._tuf_errors(f"download the index of {name}"):
-            updater.download_target(info, filepath=str(destination))
+        destination = self.download_target(
+            info, self._target_dir / "index.json", action=f"download the index of {name}"
+        )
         return parse_index(destination.read_bytes(), expected_name=name)
 
     def download(
@@ -168,24 +219,37 @@ class MarketplaceClient:
     ) -> Path:
         """Download target `path`, verified against a length and sha256 that came from
         signed metadata (the plugin's TUF-verified index): one bin per install, not three."""
-        updater = self._refreshed()
         info = TargetFile(length=length, hashes={"sha256": sha256}, path=path)
+        return self.download_target(info, destination, progress=progress, label=label)
+
+    def download_target(
+        self,
+        info: TargetFile,
+        destination: Path,
+        *,
+        progress: Progress | None = None,
+        label: str = "",
+        action: str = "",
+    ) -> Path:
+        """Download the target `info` describes to `destination`, verified against its length and
+        every hash it lists; from the cache when it was downloaded before."""
+        updater = self._refreshed()
+        if self._cache.copy_to(info, destination):
+            return destination
         with contextlib.ExitStack() as stack:
             if progress is not None and isinstance(self._fetcher, GzipFetcher):  # it counts the bytes
-                self._fetcher.on_chunk = stack.enter_context(progress.transfer(label or path, length))
+                self._fetcher.on_chunk = stack.enter_context(progress.transfer(label or info.path, info.length))
                 stack.callback(setattr, self._fetcher, "on_chunk", None)
-            with self._tuf_errors(f"download {path}"):
+            with self._tuf_errors(action or f"download {info.path}"):
                 updater.download_target(info, filepath=str(destination))
+        self._cache.keep(info, destination)
         return destination
 
-    def target_info(self, path: str) -> tuple[str, int] | None:
-        """(sha256, length) of a target, looked up in the signed metadata."""
+    def target_info(self, path: str) -> TargetFile | None:
+        """A target's length and hashes (every one listed), looked up in the signed metadata."""
         updater = self._refreshed()
         with self._metadata_lock(), self._tuf_errors(f"look up {path}"):
-            info = updater.get_targetinfo(path)
-        if info is None or "sha256" not in info.hashes:
-            return None
-        return info.hashes["sha256"], info.length
+            return updater.get_targetinfo(path)
 
     def _refreshed(self) -> Updater:
         self.refresh()

@@ -1,22 +1,32 @@
-"""The account page: API tokens (created, shown once, revoked), signing keys, Sigstore identities."""
+"""The account page: API tokens (created, shown once, revoked), signing keys, Sigstore
+identities, the password, logging out everywhere, and the security changes made to the account.
+
+Creating a token and adding a key or an identity need the account's password, typed
+recently (registry/web/reauth.py), and each is told to the account holder (registry/notify.py).
+"""
 
 from __future__ import annotations
 
 import re
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from registry import accounts
 from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request
 from registry.models import ApiToken, User, utcnow
+from registry.notify import notify_security_change, recent_notifications
+from registry.permissions import DEFAULT_PERMISSIONS, DESCRIPTIONS, Permission, parse_permissions
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, whole_number
-from registry.web.security import Viewer, client_address, current_viewer, require_viewer
+from registry.web.reauth import recently_confirmed, require_recent_password
+from registry.web.security import Viewer, client_address, current_viewer, log_in, log_out, require_viewer
+from registry.web.sessions import end_all_sessions
 from sdk.errors import ManifestError
 from sdk.names import check_name
 
@@ -55,10 +65,14 @@ def account_page(
             "web/account.html",
             user=user,
             tokens=tokens,
+            notifications=recent_notifications(session, user),
             now=utcnow(),
             form_errors=form_errors or {},
             drafts=drafts or {},
             default_token_days=DEFAULT_TOKEN_DAYS,
+            permissions=[(p.value, DESCRIPTIONS[p]) for p in Permission],
+            chosen_permissions=(drafts or {}).get("permissions", " ".join(DEFAULT_PERMISSIONS)).split(),
+            password_recent=recently_confirmed(),
         )
     return Response(html, status=status, mimetype="text/html")
 
@@ -74,6 +88,22 @@ def _failed(viewer: Viewer, form: str, e: ApiError, drafts: dict[str, str]) -> R
     return account_page(viewer, status=e.status, form_errors={form: error_text(e)}, drafts=drafts)
 
 
+def _site_url() -> str:
+    return current_registry().config.public_url or request.host_url
+
+
+def _notify(session: Session, user: User, kind: str, message: str) -> None:
+    notify_security_change(session, current_registry().mailer, user, kind, message, _site_url())
+
+
+def _confirm_password(viewer: Viewer) -> None:
+    """The recent-password check, before any write transaction (a failure is counted in one)."""
+    with current_registry().db.read() as session:
+        user = session.get(User, viewer.id)
+        assert user is not None
+    require_recent_password(user)
+
+
 @bp.post("/account/tokens")
 def create_token() -> ResponseReturnValue:
     viewer = require_viewer()
@@ -82,15 +112,23 @@ def create_token() -> ResponseReturnValue:
         "description": field("description", "The description", limit=200),
         "plugins": field("plugins", "The plugin list", limit=2000),
         "expires_days": field("expires_days", "The expiry", limit=10),
+        "permissions": " ".join(request.form.getlist("permissions")[: len(Permission)]),
     }
     try:
         names = _plugin_names(drafts["plugins"])
         days = whole_number("expires_days", "The expiry in days", low=1, high=3650, default=DEFAULT_TOKEN_DAYS)
+        granted = parse_permissions(drafts["permissions"].split())
+        _confirm_password(viewer)
         with current_registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
             text, token = accounts.create_token(
-                session, user, plugins=names or None, expires_days=days, description=drafts["description"].strip()
+                session,
+                user,
+                plugins=names or None,
+                permissions=granted,
+                expires_days=days,
+                description=drafts["description"].strip(),
             )
             audit(
                 session,
@@ -99,7 +137,16 @@ def create_token() -> ResponseReturnValue:
                 token.prefix,
                 client_address(),
                 plugins=token.plugins,
+                permissions=token.permissions,
                 expires_days=days,
+            )
+            scope = ", ".join(token.plugins) if token.plugins else "all your plugins"
+            _notify(
+                session,
+                user,
+                "token_created",
+                f"A new API token {token.prefix}… ({', '.join(token.permissions)} on {scope}) was created "
+                f"from {client_address()}.",
             )
     except ApiError as e:
         return _failed(viewer, "token", e, drafts)
@@ -141,11 +188,19 @@ def add_key() -> ResponseReturnValue:
     try:
         if not drafts["public_key"].strip():
             raise bad_request("paste a public key", hint="the line `acc plugin keygen` printed, or its .pub file")
+        _confirm_password(viewer)
         with current_registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
             key = accounts.add_key(session, user, drafts["public_key"])
             audit(session, user.name, "add_key", key.key_id, client_address())
+            _notify(
+                session,
+                user,
+                "key_added",
+                f"The signing key {key.key_id} was added to your account from {client_address()}: "
+                "archives it signs can now be published as yours.",
+            )
             key_id = key.key_id
     except ApiError as e:
         return _failed(viewer, "key", e, drafts)
@@ -162,13 +217,86 @@ def add_identity() -> ResponseReturnValue:
         "issuer": field("issuer", "The issuer", limit=254),
     }
     try:
+        _confirm_password(viewer)
         with current_registry().db.write() as session:
             user = session.get(User, viewer.id)
             assert user is not None
             row = accounts.add_identity(session, user, drafts["identity"], drafts["issuer"])
             audit(session, user.name, "add_identity", row.identity, client_address(), issuer=row.issuer)
+            _notify(
+                session,
+                user,
+                "identity_added",
+                f"The Sigstore identity {row.identity} (issuer {row.issuer}) was added to your account from "
+                f"{client_address()}: archives it signs can now be published as yours.",
+            )
             identity = row.identity
     except ApiError as e:
         return _failed(viewer, "identity", e, drafts)
     flash(f"The Sigstore identity {identity} is on your account.")
     return redirect(url_for("web.account", _anchor="identities"), 303)
+
+
+@bp.post("/account/password")
+def change_password() -> ResponseReturnValue:
+    """A new password: needs the current one; ends every session of the account (on every
+    host) and continues in a new one."""
+    viewer = require_viewer()
+    _count_write()
+    try:
+        _confirm_current_password(viewer)
+        password = field("new_password", "The new password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
+        if password != field("confirm", "The repeated password", limit=accounts.MAX_PASSWORD_LENGTH):
+            raise bad_request("the two new passwords differ", hint="type the same new password in both fields")
+        with current_registry().db.write() as session:
+            user = session.get(User, viewer.id)
+            assert user is not None
+            accounts.set_password(user, password)
+            audit(session, user.name, "change_password", user.name, client_address())
+            _notify(
+                session,
+                user,
+                "password_changed",
+                f"Your password was changed from {client_address()}; every other session of your account was "
+                "logged out.",
+            )
+    except ApiError as e:
+        return _failed(viewer, "password", e, {})
+    end_all_sessions(current_registry(), viewer.id)
+    log_in(user)
+    flash("Your password is changed; every other session of your account was logged out.")
+    return redirect(url_for("web.account", _anchor="password"), 303)
+
+
+def _confirm_current_password(viewer: Viewer) -> None:
+    """A password change always asks for the current password, recent login or not."""
+    from registry.web.reauth import PASSWORD_FIELD, mark_confirmed
+    from registry.web.throttle import check_account_not_throttled, count_failed_login
+
+    current = field(PASSWORD_FIELD, "Your current password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
+    with current_registry().db.read() as session:
+        user = session.get(User, viewer.id)
+        assert user is not None
+    check_account_not_throttled(user.name)
+    if not accounts.password_matches(user, current):
+        count_failed_login(user.name)
+        raise ApiError(401, "wrong_password", "that is not your current password", hint="type your current password")
+    mark_confirmed()
+
+
+@bp.post("/account/sessions/end")
+def end_sessions() -> ResponseReturnValue:
+    """Log out everywhere: every session of the account ends, this one included."""
+    viewer = require_viewer()
+    _count_write()
+    with current_registry().db.write() as session:
+        user = session.get(User, viewer.id)
+        assert user is not None
+        audit(session, user.name, "end_sessions", user.name, client_address())
+        _notify(
+            session, user, "sessions_ended", f"Every session of your account was logged out from {client_address()}."
+        )
+    ended = end_all_sessions(current_registry(), viewer.id)
+    log_out()
+    flash(f"You are logged out everywhere ({ended} session{'' if ended == 1 else 's'} ended).")
+    return redirect(url_for("web.home"), 303)

@@ -1,20 +1,31 @@
-"""Register, log in, log out. Passwords are hashed by registry.accounts; both forms are rate
-limited per client address (config.login_rate_per_minute)."""
+"""Register (confirmed by a mailed link), log in, log out.
+
+Registration never says whether an email address is registered: a new address gets a
+confirmation link, a registered one gets a note that someone tried (with how to log in or
+reset the password), and both answers are the same page. The account logs in once its
+link is followed. User names are public (publisher pages), so a taken name is said.
+
+Passwords are hashed by registry.accounts; the forms are rate limited per client address
+(config.login_rate_per_minute), and failed logins per account (registry/web/throttle.py).
+"""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.security import generate_password_hash
 
-from registry import accounts
+from registry import accounts, email_links
 from registry.audit import audit
 from registry.context import current_registry
 from registry.errors import ApiError, bad_request
-from registry.models import User
+from registry.mailer import Mail
+from registry.notify import send_after_commit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, local_target
 from registry.web.security import client_address, current_viewer, log_in, log_out
+from registry.web.throttle import check_account_not_throttled, count_failed_login
 
 MAX_NAME_LENGTH = 64
 MAX_EMAIL_LENGTH = 254
@@ -23,6 +34,10 @@ MAX_EMAIL_LENGTH = 254
 def _next_target() -> str:
     raw = request.values.get("next", "")
     return local_target(raw, url_for("web.account"))
+
+
+def site_url() -> str:
+    return (current_registry().config.public_url or request.host_url).rstrip("/")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -39,25 +54,59 @@ def register() -> ResponseReturnValue:
         "email": request.form.get("email", "")[:MAX_EMAIL_LENGTH],
     }
     try:
-        user = _create_account()
+        email = _register(target)
     except ApiError as e:
         return render_template("web/register.html", next=target, values=values, error=error_text(e)), e.status
-    log_in(user)
-    flash(f"Welcome, {user.name}! Your account is ready.")
-    return redirect(target, 303)
+    return render_template("web/check_email.html", email=email, reason="register")
 
 
-def _create_account() -> User:
+def _register(target: str) -> str:
+    """Create the pending account and mail its link, or mail the address's owner; return the address."""
     name = field("name", "The user name", limit=MAX_NAME_LENGTH, required=True).strip()
     email = field("email", "The email address", limit=MAX_EMAIL_LENGTH, required=True).strip()
     password = field("password", "The password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
     confirm = field("confirm", "The repeated password", limit=accounts.MAX_PASSWORD_LENGTH)
     if password != confirm:
         raise bad_request("the two passwords differ", hint="type the same password in both fields")
+    reg = current_registry()
+    with reg.db.write() as session:
+        owner = accounts.email_owner(session, email)
+        if owner is None or accounts.name_taken(session, name):
+            # A taken name is said (names are public); a taken address never is.
+            user = accounts.create_user(session, name, email, password, confirmed=False)
+            token = email_links.issue(session, user, email_links.CONFIRM)
+            link = f"{site_url()}{url_for('web.confirm_email', token=token, next=target)}"
+            audit(session, user.name, "register", user.name, client_address())
+            body = (
+                f"Hello {name},\n\nfollow this link within two days to confirm your address and log in:\n\n"
+                f"{link}\n\nIf you did not register, ignore this mail: no account is made without the link.\n"
+            )
+            send_after_commit(session, reg.mailer, Mail(email, "Confirm your registry account", body))
+            return email
+        generate_password_hash(password)  # spend what the other path spends on hashing
+        reset = f"{site_url()}{url_for('web.reset_request')}"
+        body = (
+            f"Hello,\n\nsomeone (you?) tried to register a new account with this address, which already "
+            f"belongs to the account {owner.name}. No new account was made.\n\nIf it was you, log in as "
+            f"{owner.name}, or reset your password at {reset}\n"
+        )
+        audit(session, "anonymous", "register_existing_email", owner.name, client_address())
+        send_after_commit(session, reg.mailer, Mail(owner.email, "Registration attempt with your address", body))
+        return email
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str) -> ResponseReturnValue:
+    """The link mailed at registration: confirms the address and logs the account in."""
+    from registry.models import utcnow
+
     with current_registry().db.write() as session:
-        user = accounts.create_user(session, name, email, password)
-        audit(session, user.name, "register", user.name, client_address())
-    return user
+        user = email_links.redeem(session, token, email_links.CONFIRM)
+        user.email_confirmed_at = utcnow()
+        audit(session, user.name, "confirm_email", user.email, client_address())
+    log_in(user)
+    flash(f"Welcome, {user.name}! Your account is ready.")
+    return redirect(_next_target(), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,9 +122,17 @@ def login() -> ResponseReturnValue:
     try:
         field("name", "The user name", limit=MAX_NAME_LENGTH, required=True)
         password = field("password", "The password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
-        with reg.db.read() as session:
-            user = accounts.check_login(session, name.strip(), password)
+        check_account_not_throttled(name)
+        try:
+            with reg.db.read() as session:
+                user = accounts.check_login(session, name.strip(), password)
+        except ApiError as e:
+            if e.status == 401:
+                count_failed_login(name)
+            raise
     except ApiError as e:
+        if e.status == 429:
+            raise
         # 401 without a WWW-Authenticate challenge: this is a form, not HTTP authentication.
         return render_template("web/login.html", next=target, name=name, error=error_text(e)), e.status
     log_in(user)

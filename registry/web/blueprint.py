@@ -1,24 +1,15 @@
-"""The `web` blueprint and what every page shares: who is logged in, CSRF checks on every
-POST, a small request-body cap for forms, and the cache and security headers of each page."""
+"""The `web` blueprint and what every page shares: who is logged in, and the cache and
+security headers of each page (sessions, CSRF and the form-body cap: registry/web/security.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request, session
+from flask import Blueprint, Response, g, request, session
 
 from registry.web import security
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
-
-
-@bp.before_request
-def _before() -> None:
-    if request.method == "POST":
-        # Werkzeug reads a urlencoded body whole, limited only by max_content_length (sized
-        # for archive uploads): a web form never needs more than the form-field budget.
-        request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
-        security.check_csrf()
 
 
 @bp.after_request

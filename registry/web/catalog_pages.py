@@ -21,6 +21,7 @@ from registry.web.install import current_root_pin
 from registry.web.readme import render_readme
 from registry.web.security import current_viewer
 from sdk.capabilities import KINDS
+from sdk.index_format import describe_signer
 from sdk.sizes import human_size
 
 
@@ -146,6 +147,8 @@ def plugin_page(
             plugin=found,
             latest=latest,
             versions=catalog.versions_newest_first(found),
+            signer_changes=catalog.signer_changes(found),
+            describe_signer=describe_signer,
             capabilities=capability_views(latest.manifest_text),
             declared=declared(latest.manifest_text),
             commands=command_views(latest.manifest_text),

@@ -1,42 +1,95 @@
-"""Who is logged in, CSRF tokens, and the headers every page carries.
+"""Who is logged in, CSRF, and the headers every page carries: Flask's kept extensions,
+set up once in `init_web_security`.
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure per config). It
-holds the user's id, when they logged in, and a per-session CSRF token that every POST
-form echoes back in a hidden field. Logging in clears the session and issues a new
-token, so nothing chosen before login (by anyone) survives into the logged-in session.
+- Flask-Login keeps the logged-in user (`login_user`, `logout_user`, `current_user`); the
+  user is loaded from the database on each request, so a deleted account is logged out.
+- Sessions are server-side (registry/web/sessions.py): logging out, a password change and
+  "log out everywhere" end them for good, on every host.
+- Flask-WTF's CSRFProtect checks every POST to the web pages: the session holds a random
+  secret and each form echoes a token signed with the app's secret key. The JSON API is
+  exempt (it takes bearer tokens, never cookies). Logging in starts a new session, so a
+  token or session chosen before login never works after it.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
-import time
 from dataclasses import dataclass
+from typing import ClassVar
 
-from flask import Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request, session
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.context import current_registry
 from registry.errors import ApiError
 from registry.models import User
+from registry.web.sessions import DatabaseSessionInterface, ServerSession
 
 CSRF_FIELD = "csrf_token"
-#: A login lasts this long, whatever the cookie's own lifetime.
-SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 #: Only the registry's own script (copy buttons, an enhancement: every page works without it);
 #: no inline or third-party scripts. README images may come from https hosts.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+_csrf = CSRFProtect()
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """The logged-in user, as the pages need them (a plain value, safe after the session closes)."""
+    """The logged-in user, as the pages need them (a plain value, safe after the session
+    closes), and as Flask-Login needs them."""
 
     id: int
     name: str
+    is_authenticated: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def init_web_security(app: Flask) -> None:
+    """Server-side sessions, Flask-Login and CSRF protection for `app` (the web blueprint's
+    pages); the API and TUF blueprints are exempt from CSRF."""
+    from registry.context import EXTENSION_KEY
+
+    app.session_interface = DatabaseSessionInterface(app.extensions[EXTENSION_KEY])
+    app.config.update(
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: sessions expire on their own
+        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+    )
+    login_manager = LoginManager()
+    login_manager.session_protection = None  # sessions are server-side and end on logout
+    login_manager.user_loader(_load_viewer)
+    login_manager.init_app(app)
+
+    @app.before_request
+    def _cap_form_bodies() -> None:
+        # Before CSRFProtect reads the form: werkzeug reads a urlencoded body whole, limited
+        # only by max_content_length (sized for archive uploads); a web form needs far less.
+        if request.blueprint == "web" and request.method == "POST":
+            request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
+
+    _csrf.init_app(app)
+    for name in ("api", "tuf"):
+        if name in app.blueprints:
+            _csrf.exempt(app.blueprints[name])
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(e: CSRFError) -> ResponseReturnValue:
+        # Answered like every other refusal (registry/app.py's handler for ApiError).
+        return app.handle_user_exception(
+            ApiError(
+                400,
+                "csrf_failed",
+                "this form was not sent from a page of this registry, or the page is out of date",
+                hint="go back, reload the page and send the form again (cookies must be enabled)",
+            )
+        )
 
 
 def client_address() -> str:
@@ -44,31 +97,23 @@ def client_address() -> str:
 
 
 def current_viewer() -> Viewer | None:
-    """The logged-in user of this request, loaded once; None for visitors."""
-    if "viewer" not in g:
-        g.viewer = _load_viewer()
-    viewer: Viewer | None = g.viewer
-    return viewer
+    """The logged-in user of this request; None for visitors."""
+    if "viewer" in g:  # set by log_in/log_out, or by the error page when the database failed
+        cached: Viewer | None = g.viewer
+        return cached
+    user = current_user._get_current_object()
+    return user if isinstance(user, Viewer) else None
 
 
-def _load_viewer() -> Viewer | None:
-    user_id, logged_in_at = session.get("user_id"), session.get("logged_in_at")
-    if not isinstance(user_id, int) or not isinstance(logged_in_at, int | float):
-        return None
-    if time.time() - logged_in_at > SESSION_MAX_AGE_SECONDS:
-        session.clear()
-        return None
+def _load_viewer(user_id: str) -> Viewer | None:
     try:
         with current_registry().db.read() as db_session:
-            user = db_session.get(User, user_id)
-            viewer = Viewer(id=user.id, name=user.name) if user is not None else None
-    except SQLAlchemyError:
+            user = db_session.get(User, int(user_id))
+            return Viewer(id=user.id, name=user.name) if user is not None else None
+    except (ValueError, SQLAlchemyError):
         # An error page for a failing database must still render: show it to a visitor.
         current_app.logger.exception("could not load the logged-in user")
         return None
-    if viewer is None:
-        session.clear()  # the account is gone
-    return viewer
 
 
 def require_viewer() -> Viewer:
@@ -83,45 +128,40 @@ def require_viewer() -> Viewer:
     return viewer
 
 
+def _server_session() -> ServerSession:
+    current = session._get_current_object()  # type: ignore[attr-defined]
+    assert isinstance(current, ServerSession), "init_web_security sets the session interface"
+    return current
+
+
 def log_in(user: User) -> None:
-    """Start a fresh session for `user`: the old session's contents and CSRF token are dropped."""
-    session.clear()
-    session["user_id"] = user.id
-    session["logged_in_at"] = int(time.time())
-    session[CSRF_FIELD] = secrets.token_urlsafe(32)
-    g.viewer = Viewer(id=user.id, name=user.name)
+    """Start a fresh session for `user`: the old session ends, with its contents and CSRF secret."""
+    from registry.web.reauth import mark_confirmed
+
+    fresh = _server_session()
+    fresh.clear()
+    fresh.rotate()
+    viewer = Viewer(id=user.id, name=user.name)
+    login_user(viewer)
+    g.viewer = viewer
+    g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the old session's token
+    mark_confirmed()  # the password was just typed
 
 
 def log_out() -> None:
-    session.clear()
+    """End this session (its row is deleted: a copy of the cookie no longer works)."""
+    logout_user()
+    ended = _server_session()
+    ended.clear()
+    ended.rotate()
     g.viewer = None
+    g.pop("csrf_token", None)
 
 
 def csrf_token() -> str:
-    """This session's CSRF token (created on first use), for a hidden field in a POST form."""
+    """This session's CSRF token for a hidden field in a POST form (Flask-WTF's, signed)."""
     g.csrf_used = True
-    token = session.get(CSRF_FIELD)
-    if not isinstance(token, str) or not token:
-        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
-    return token
-
-
-def check_csrf() -> None:
-    """Refuse a POST whose form does not carry this session's CSRF token."""
-    expected = session.get(CSRF_FIELD)
-    sent = request.form.get(CSRF_FIELD, "")
-    if (
-        not isinstance(expected, str)
-        or not expected
-        or not sent
-        or not hmac.compare_digest(sent.encode(), expected.encode())
-    ):
-        raise ApiError(
-            400,
-            "csrf_failed",
-            "this form was not sent from a page of this registry, or the page is out of date",
-            hint="go back, reload the page and send the form again (cookies must be enabled)",
-        )
+    return str(generate_csrf())
 
 
 def add_security_headers(response: Response) -> None:

@@ -111,6 +111,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
         REGISTRY_DATA_DIR=str(config.data_dir.absolute()),
         REGISTRY_BIN_BITS=str(config.bin_bits),
         REGISTRY_COMPILE_CACHE_DIR=str(config.compiled_dir),
+        REGISTRY_MAIL_LOG=str(root / "mail.jsonl"),  # the development mailer writes each mail here
     )
     log = root / "gunicorn.log"
     with log.open("wb") as out:
@@ -133,6 +134,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    _MAIL_LOGS[base] = root / "mail.jsonl"
     try:
         _wait_for_health(base, proc, log)
         yield base
@@ -143,6 +145,24 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _mailed_link(base: str, to: str) -> str:
+    """The link in the newest mail to `to`, from the development mailer's log (REGISTRY_MAIL_LOG)."""
+    import json
+    import re
+
+    log = _MAIL_LOGS[base]
+    for line in reversed(log.read_text().splitlines()):
+        mail = json.loads(line)
+        found = re.search(r"(https?://\S+/confirm/\S+)", mail["body"])
+        if mail["to"] == to and found:
+            return found.group(1)
+    raise AssertionError(f"no confirmation link was mailed to {to}")
+
+
+#: The mail log of each server, by its base URL.
+_MAIL_LOGS: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +229,7 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     assert driver.find_element(By.ID, "install-command").text == "acc plugin install project-stats"
     assert "No reviews yet" in driver.find_element(By.ID, "reviews").text
 
-    # Register from the plugin's page and come back to it.
+    # Register from the plugin's page, follow the mailed link, and come back to the page.
     driver.find_element(By.LINK_TEXT, "Register").click()
     wait.until(lambda d: heading() == "Register")
     for label, value in (
@@ -220,6 +240,9 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     ):
         field(label).send_keys(value)
     driver.find_element(By.XPATH, "//button[normalize-space()='Create the account']").click()
+    wait.until(lambda d: heading() == "Check your email")
+    assert "carol@example.org" in notice()
+    driver.get(_mailed_link(server, "carol@example.org"))
     wait.until(lambda d: heading().startswith("project-stats"))
     assert "Welcome, carol! Your account is ready." in notice()
 

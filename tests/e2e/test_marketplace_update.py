@@ -349,6 +349,13 @@ def test_an_update_signed_by_another_publisher_key_is_shown_and_needs_consent(
     assert out.endswith("  approved by --yes\nupdated stats-rekey 1.0.0 -> 1.1.0\n")
     info = json.loads(user.run("plugin", "info", "stats-rekey", "--json")[0])
     assert (info["version"], info["signer"]) == ("1.1.0", key2)
+    available = user.run("plugin", "info", "stats-rekey", "--available")[0]
+    assert f"NEW SIGNER ed25519 key {key2} (before: ed25519 key {key1})" in available
+    listed = json.loads(user.run("plugin", "info", "stats-rekey", "--available", "--json")[0])["versions"]
+    assert [(v["version"], v["signer_changed_from"]) for v in listed] == [
+        ("1.1.0", f"ed25519 key {key1}"),
+        ("1.0.0", None),
+    ]
 
 
 # -- on a terminal -----------------------------------------------------------------------------

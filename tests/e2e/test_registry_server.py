@@ -276,7 +276,7 @@ def test_renewing_offline_roles_is_followed_by_clients_that_trust_only_the_first
             cwd=market.work,
             ok=False,
         )
-        assert "not the root key" in wrong.stderr
+        assert "is not a root key named in the current metadata" in wrong.stderr
         for role in ("root", "targets"):
             renewed = acc(
                 "registry",

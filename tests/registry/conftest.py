@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from registry.app import create_app
 from registry.config import RegistryConfig
 from sdk.archive import PluginArchive, read_archive
+from tests.postgres_kit import drop_database
 from tests.registry_kit import Publisher, config_for, make_config, make_publisher
 
 POSTGRES_ENV = "ACC_TEST_POSTGRES_URL"
@@ -58,8 +59,7 @@ def postgres_template(postgres_admin_url: str, tmp_path_factory: pytest.TempPath
     data_dir = tmp_path_factory.mktemp("pg-template") / "registry-data"
     make_config(data_dir, _database(postgres_admin_url, name))
     yield name, data_dir
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database(admin, name)
     admin.dispose()
 
 
@@ -77,8 +77,7 @@ def postgres_url(postgres_admin_url: str, postgres_template: tuple[str, Path]) -
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template[0]}"'))
     yield _database(postgres_admin_url, name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database(admin, name)
     admin.dispose()
 
 

@@ -157,6 +157,9 @@ def test_a_name_owned_by_someone_else_is_refused(
         ("project-stats", "projectstats", "confusable_name"),
         ("project-stats", "project-stat", "typosquat_name"),
         ("project-stats", "porject-stats", "typosquat_name"),
+        ("git", "gitt", "typosquat_name"),
+        ("git", "gti", "typosquat_name"),
+        ("git", "git2", "typosquat_name"),
     ],
 )
 def test_look_alike_names_of_another_publishers_plugin_are_refused(
@@ -190,8 +193,8 @@ def test_a_token_scoped_to_another_plugin_cannot_publish(
         key=alice.key,
         keys_dir=alice.keys_dir,
     )
-    message = _refused(app, client, scoped, variant(example_archive), 403, "forbidden")
-    assert "may publish only other" in message
+    message = _refused(app, client, scoped, variant(example_archive), 403, "insufficient_scope")
+    assert "limited to other, not plugin project-stats" in message
 
 
 def test_missing_files_in_the_upload_are_refused(client: FlaskClient, alice: Publisher) -> None:

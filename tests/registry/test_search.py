@@ -35,6 +35,7 @@ from registry.models import Base, Plugin, User
 from registry.search_cache import CachedPage, SearchCache
 from sdk.archive import PluginArchive
 from sdk.names import confusable_key
+from tests.postgres_kit import drop_database
 from tests.registry_kit import Publisher, publish, variant
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -549,8 +550,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, database_
             )
         )
     yield f"{admin_url.rpartition('/')[0]}/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database(admin, name)
     admin.dispose()
 
 

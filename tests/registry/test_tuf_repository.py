@@ -99,18 +99,26 @@ def test_expiring_online_metadata_is_re_signed_before_clients_see_it_expire(app:
         assert not registry.tuf.needs_refresh(session, much_later)
 
 
-def test_serving_the_timestamp_refreshes_it_when_due(app: Flask, client: FlaskClient) -> None:
+def test_the_refresh_re_signs_the_timestamp_when_due_and_serving_it_never_signs(
+    app: Flask, client: FlaskClient
+) -> None:
     registry = app.extensions["acc_registry"]
     from sqlalchemy import update
 
     from registry.models import TufMetadata
+    from registry.refresh import refresh_repository
 
     with registry.db.write() as session:  # make the current timestamp look nearly expired
         session.execute(
             update(TufMetadata).where(TufMetadata.role == "timestamp").values(expires=utcnow() + timedelta(minutes=5))
         )
+    registry.timestamp_cache = None
+    assert json.loads(client.get("/tuf/metadata/timestamp.json").data)["signed"]["version"] == 1, "off the request path"
+    report = refresh_repository(registry)
+    assert report.resigned and not report.skipped
     served = json.loads(client.get("/tuf/metadata/timestamp.json").data)
     assert served["signed"]["version"] == 2
+    assert refresh_repository(registry).resigned is False, "nothing is due any more"
 
 
 def test_unknown_metadata_and_targets_are_404(client: FlaskClient) -> None:

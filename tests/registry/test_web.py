@@ -12,9 +12,7 @@ import hashlib
 import re
 import shutil
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -27,9 +25,8 @@ from registry.config import RegistryConfig
 from registry.models import AbuseReport, AuditEntry, Plugin
 from sdk.archive import PluginArchive, archive_bytes
 from sdk.signing import generate_keypair
+from tests.registry.web_kit import PASSWORD, Page, csrf_of, log_in, page_of, post_form, register
 from tests.registry_kit import Publisher, make_config, make_publisher, publish, variant
-
-PASSWORD = "correct horse battery"  # what make_publisher gives every account
 
 HOSTILE_README = """# Hostile readme
 
@@ -113,50 +110,6 @@ def alice(published_template: tuple[RegistryConfig, Publisher]) -> Publisher:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-class Page(HTMLParser):
-    """Just enough of an HTML page to check structure: every start tag with its attributes."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.html = html
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.h1: list[str] = []
-        self._in_h1 = False
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-        if tag == "h1":
-            self._in_h1 = True
-            self.h1.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "h1":
-            self._in_h1 = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_h1:
-            self.h1[-1] += data
-
-    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
-        return [a for t, a in self.tags if t == tag and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]
-
-    @property
-    def title(self) -> str:
-        return " ".join(self.h1[0].split()) if self.h1 else ""
-
-
-def page_of(response: Any) -> Page:
-    assert response.mimetype == "text/html", (response.status, response.get_data(as_text=True)[:300])
-    return Page(response.get_data(as_text=True))
-
-
-def csrf_of(response: Any) -> str:
-    fields = page_of(response).find("input", name="csrf_token")
-    assert fields, "the page has no form with a CSRF token"
-    return fields[0]["value"]
-
-
 def assert_accessible(page: Page) -> None:
     """The structure every page promises: lang, landmarks, one h1, a skip link, labelled inputs, no scripts."""
     assert page.find("html")[0].get("lang") == "en"
@@ -191,29 +144,6 @@ def assert_harmless(page: Page) -> None:
             assert not key.startswith("on"), f"<{tag} {key}=...> survived"
             assert not value.strip().lower().startswith("javascript:"), f"<{tag} {key}={value!r}> survived"
             assert key != "style", f"<{tag} style=...> survived"
-
-
-def log_in(client: FlaskClient, name: str, password: str = PASSWORD, next_page: str = "") -> Any:
-    token = csrf_of(client.get("/login"))
-    return client.post("/login", data={"csrf_token": token, "name": name, "password": password, "next": next_page})
-
-
-def register(client: FlaskClient, name: str, password: str = "a long enough password", **extra: str) -> Any:
-    token = csrf_of(client.get("/register"))
-    data = {
-        "csrf_token": token,
-        "name": name,
-        "email": f"{name}@example.org",
-        "password": password,
-        "confirm": password,
-        **extra,
-    }
-    return client.post("/register", data=data)
-
-
-def post_form(client: FlaskClient, page_url: str, action: str, **data: str) -> Any:
-    """POST `data` to `action` with the CSRF token of `page_url`, as a browser would."""
-    return client.post(action, data={"csrf_token": csrf_of(client.get(page_url)), **data})
 
 
 def audit_actions(app: Flask) -> list[tuple[str, str, str]]:
@@ -840,7 +770,13 @@ def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_4
 ) -> None:
     log_in(client, "alice")
     response = post_form(
-        client, "/account", "/account/tokens", description="laptop", plugins="project-stats", expires_days="30"
+        client,
+        "/account",
+        "/account/tokens",
+        description="laptop",
+        plugins="project-stats",
+        expires_days="30",
+        permissions=["publish", "yank"],  # the boxes checked by default
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
@@ -853,6 +789,7 @@ def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_4
     assert listed.status_code == 200
     mine = [t for t in listed.get_json()["tokens"] if t["prefix"] == token[:12]]
     assert mine and mine[0]["plugins"] == ["project-stats"] and mine[0]["description"] == "laptop"
+    assert mine[0]["permissions"] == ["publish", "yank"]
 
     account = client.get("/account").get_data(as_text=True)
     assert token not in account and f"<code>{token[:12]}…</code>" in account
@@ -880,7 +817,9 @@ def test_token_form_refusals_are_shown_beside_the_form(client: FlaskClient, bob:
         ("", "forever"): "The expiry in days must be a whole number",
     }
     for (plugins, days), message in cases.items():
-        response = post_form(client, "/account", "/account/tokens", plugins=plugins, expires_days=days)
+        response = post_form(
+            client, "/account", "/account/tokens", plugins=plugins, expires_days=days, permissions=["publish"]
+        )
         assert response.status_code == 400
         page = page_of(response)
         assert message in page.html and page.title == "Your account: alice"
