@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from sdk.sizes import human_size as human_size  # re-exported: the CLI's commands import it from here
 from sdk.terminal_text import printable
 
 if TYPE_CHECKING:
@@ -78,18 +79,6 @@ def read_stdin(limit: int) -> bytes | None:
     """All of stdin, or None if it is longer than `limit` bytes (read no further than that)."""
     data: bytes = sys.stdin.buffer.read(limit + 1)
     return None if len(data) > limit else data
-
-
-def human_size(size: int) -> str:
-    """A byte count as people read it: 512 B, 18.2 KB, 3.4 MB (powers of 1000, like `ls --si`)."""
-    if size < 1000:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 999.95 or unit == "TB":
-            return f"{value:.1f} {unit}"
-    raise AssertionError("unreachable")
 
 
 def announce(line: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from packaging.version import Version as PkgVersion
@@ -11,11 +11,14 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
 from registry import listing
+from registry.declared import declared
 from registry.errors import bad_request, not_found
 from registry.models import Plugin, RepoLock, Review, User, Version
 from registry.search_cache import CachedPage, RenderedPage, SearchCache
 from registry.text import is_storable
+from registry.vocabulary import Vocabulary, read_vocabulary
 from sdk import index_format
+from sdk.names import similar_names
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
 MAX_QUERY_LENGTH = 200
@@ -279,10 +282,57 @@ def publisher_plugins(session: Session, user: User) -> list[Plugin]:
 
 
 def popular_and_recent(session: Session, count: int = 8) -> tuple[list[Plugin], list[Plugin]]:
+    """The most downloaded plugins, then the most recently updated of the others: the home
+    page lists no plugin twice."""
     listed = select(Plugin).where(Plugin.latest_version != "")
     popular = list(session.execute(listed.order_by(Plugin.downloads.desc(), Plugin.name).limit(count)).scalars())
-    recent = list(session.execute(listed.order_by(Plugin.updated_at.desc()).limit(count)).scalars())
+    others = listed.where(Plugin.id.not_in([p.id for p in popular])) if popular else listed
+    recent = list(session.execute(others.order_by(Plugin.updated_at.desc(), Plugin.name).limit(count)).scalars())
     return popular, recent
+
+
+def vocabulary(session: Session, cache: SearchCache | None = None) -> Vocabulary:
+    """The listed plugins' categories with counts and their words (registry.vocabulary);
+    with a `cache`, read once per repository generation, as searches are."""
+    generation = (
+        cache.generation(
+            lambda: session.execute(select(RepoLock.generation).where(RepoLock.id == 1)).scalar_one_or_none()
+        )
+        if cache is not None
+        else None
+    )
+    if cache is not None and generation is not None:
+        known = cache.get_vocabulary(generation)
+        if known is not None:
+            return known
+    found = read_vocabulary(session)
+    if cache is not None and generation is not None:
+        cache.put_vocabulary(generation, found)
+    return found
+
+
+#: "Did you mean" looks at this many words of a query, each at most this long: the
+#: comparison is quadratic in a word's length and linear in the vocabulary, and anyone can search.
+MAX_CORRECTED_WORDS = 5
+MAX_CORRECTED_LENGTH = 40
+
+
+def corrected_query(query: SearchQuery, words: frozenset[str]) -> SearchQuery | None:
+    """`query` with each word of `q` that no plugin is described with replaced by the closest
+    one that is ("did you mean"); None when no word changes."""
+    fixed = []
+    for index, word in enumerate(query.q.split()):
+        typed = word.lower()
+        if index >= MAX_CORRECTED_WORDS or typed in words or len(typed) > MAX_CORRECTED_LENGTH:
+            fixed.append(word)
+            continue
+        # similar_names allows one typo per four letters: only words that close in length can match.
+        allowed = max(1, len(typed) // 4)
+        pool = [w for w in words if abs(len(w) - len(typed)) <= allowed]
+        similar = similar_names(typed, pool, limit=1)
+        fixed.append(similar[0] if similar else word)
+    text = " ".join(fixed)
+    return replace(query, q=text, page=1) if text != " ".join(query.q.split()) else None
 
 
 def count_plugins(session: Session) -> int:
@@ -327,6 +377,7 @@ def version_detail(p: Plugin, v: Version) -> dict[str, Any]:
         "published_at": _iso(v.published_at),
         "readme": v.readme,
         "manifest": v.manifest_text,
+        **declared(v.manifest_text).as_json(),
     }
 
 
@@ -337,6 +388,7 @@ def plugin_detail(p: Plugin) -> dict[str, Any]:
         "collaborators": [c.user.name for c in p.collaborators],
         "capability_details": latest.capabilities,
         "readme": latest.readme,
+        **declared(latest.manifest_text).as_json(),
         "versions": [
             {
                 "version": v.version,

@@ -67,6 +67,13 @@ _TIMESTAMP = _string(
 )
 _SHA256 = _string(pattern="^[0-9a-f]{64}$")
 _COUNT = {"type": "integer", "minimum": 0}
+#: What the publisher declares in plugin.toml (registry.declared): their words, unchecked.
+_DECLARED: dict[str, Schema] = {
+    "license": _nullable(_string(description="The license the publisher declares (an SPDX expression, usually).")),
+    "authors": _array(_string()),
+    "homepage": _nullable(_string(description="A URL, as declared: check its scheme before following it.")),
+    "repository": _nullable(_string(description="The source repository's URL, as declared.")),
+}
 
 
 def _json_content(schema: Schema) -> dict[str, Any]:
@@ -283,6 +290,7 @@ def _schemas() -> dict[str, Schema]:
                     "description": "The latest version's capabilities, by kind.",
                 },
                 "readme": _string(description="The latest version's README (Markdown, unrendered)."),
+                **_DECLARED,
                 "versions": _array(
                     _object(
                         {
@@ -320,6 +328,7 @@ def _schemas() -> dict[str, Schema]:
                 "published_at": _TIMESTAMP,
                 "readme": _string(),
                 "manifest": _string(description="plugin.toml"),
+                **_DECLARED,
             }
         ),
         "Publisher": _object(

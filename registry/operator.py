@@ -155,3 +155,15 @@ def refresh_command(config: RegistryConfig) -> RefreshReport:
         return refresh_repository(registry)
     finally:
         registry.db.dispose()
+
+
+def first_root_sha256_of(config: RegistryConfig) -> str:
+    """The sha256 of the registry's 1.root.json: what users pin with `acc marketplace add`."""
+    from registry.root_pin import first_root_sha256
+
+    registry = _open(config)
+    try:
+        with registry.db.read() as session:
+            return first_root_sha256(session)
+    finally:
+        registry.db.dispose()

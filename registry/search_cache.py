@@ -28,7 +28,10 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.vocabulary import Vocabulary
 
 DEFAULT_TTL_SECONDS = 5.0
 GENERATION_TTL_SECONDS = 1.0
@@ -71,6 +74,8 @@ class SearchCache:
         #: bumped by forget_generation, so a read that began before it is not kept
         self._epoch = 0
         self._lock = threading.Lock()
+        #: (generation, vocabulary) of the last vocabulary read (registry.vocabulary)
+        self._vocabulary: tuple[int, Vocabulary] | None = None
 
     def generation(self, read: Callable[[], int | None]) -> int | None:
         """The repository generation: `read()` at most once per `generation_ttl`."""
@@ -107,6 +112,17 @@ class SearchCache:
             while len(self._entries) >= self.max_entries:
                 del self._entries[next(iter(self._entries))]  # the oldest: entries are kept in insertion order
             self._entries[key] = (self._clock(), page)
+
+    def get_vocabulary(self, generation: int) -> Vocabulary | None:
+        """The vocabulary read at `generation`, if that is the last one read (it changes only
+        with the generation: no ttl)."""
+        with self._lock:
+            known = self._vocabulary
+        return known[1] if known is not None and known[0] == generation else None
+
+    def put_vocabulary(self, generation: int, vocabulary: Vocabulary) -> None:
+        with self._lock:
+            self._vocabulary = (generation, vocabulary)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -70,6 +70,8 @@ class Manifest:
     keywords: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     homepage: str = ""
+    #: Where the plugin's source lives (a URL), as `homepage` is where its documentation is.
+    repository: str = ""
     module: str = ""
     capabilities: Mapping[str, Capability] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
@@ -98,6 +100,7 @@ _TOP_LEVEL = {
     "keywords",
     "categories",
     "homepage",
+    "repository",
     "api",
     "module",
     "capabilities",
@@ -162,6 +165,7 @@ def manifest_from_mapping(
         keywords=_str_list(data, "keywords", source),
         categories=_str_list(data, "categories", source),
         homepage=_optional_str(data, "homepage", source),
+        repository=_optional_str(data, "repository", source),
         module=module,
         capabilities=_capabilities(data.get("capabilities", {}), source),
         limits=_limits(data.get("limits", {}), source),

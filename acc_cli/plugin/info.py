@@ -8,10 +8,10 @@ import click
 
 from acc_cli._complete import installed_plugins, marketplaces
 from acc_cli.plugin._common import offline
-from acc_cli.plugin._params import HEADER, parameter_rows
 from acc_cli.terminal import echo, emit_json, err, human_size, table
 from host.paths import host_paths
 from sdk.errors import AccError
+from sdk.parameters import HEADER, parameter_rows
 from sdk.terminal_text import printable
 
 if TYPE_CHECKING:

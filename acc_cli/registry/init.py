@@ -35,7 +35,9 @@ def init(data_dir: Path | None, bin_bits: int | None, root_keys: int | None, roo
     """Create a registry: data directory, database, TUF keys and root. Thresholds of the other
     roles come from the configuration (REGISTRY_TARGETS_THRESHOLD, ...)."""
     from registry.config import load_config
+    from registry.operator import first_root_sha256_of
     from registry.repository_admin import init_registry
+    from registry.root_pin import root_pin
 
     mapping: dict[str, object] = {}
     if data_dir is not None:
@@ -52,4 +54,7 @@ def init(data_dir: Path | None, bin_bits: int | None, root_keys: int | None, roo
     root = config.data_dir.absolute()
     echo(f"created a registry in {root}")
     err(f"warning: {warning}")
+    pin = root_pin(config.public_url or "http://127.0.0.1:8080", first_root_sha256_of(config))
+    echo(f"root sha256: {pin.root_sha256}")
     echo(f"next: acc registry serve --data {config.data_dir}")
+    echo(f"users add it with: {pin.add_command}")

@@ -23,7 +23,8 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
     if not config.database_url and not (config.data_dir / "registry.db").is_file():
         raise click.ClickException(f"{config.data_dir} holds no registry; create one with `acc registry init`")
     from registry import schema
-    from registry.operator import check_can_serve, cleanup_command, gunicorn_command
+    from registry.operator import check_can_serve, cleanup_command, first_root_sha256_of, gunicorn_command
+    from registry.root_pin import root_pin
 
     if config.migrate_on_start:
         schema.upgrade(config.resolved_database_url)  # a newer acc may bring migrations (under a lock)
@@ -35,4 +36,16 @@ def serve(data_dir: Path | None, host: str, port: int, workers: int) -> None:
     err(f"cleaned up: {cleanup_command(config).summary()}")
     args, env = gunicorn_command(config, host, port, workers)
     err(f"serving {config.data_dir.absolute()} on http://{host}:{port}/")
+    pin = root_pin(config.public_url or f"http://{_url_host(host)}:{port}", first_root_sha256_of(config))
+    err(f"users add it with: {pin.add_command}")
     os.execve(args[0], args, env)
+
+
+def _url_host(host: str) -> str:
+    """`host` as it goes in a URL: IPv6 in brackets; the any-address as the loopback one
+    (a URL to 0.0.0.0 is not one a user can open; behind a proxy, set REGISTRY_PUBLIC_URL)."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

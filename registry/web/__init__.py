@@ -1,16 +1,25 @@
-"""The registry's web pages: server-rendered (Jinja, autoescaped), accessible, no JavaScript.
+"""The registry's web pages: server-rendered (Jinja, autoescaped), accessible, working without
+JavaScript (one script of our own adds copy buttons).
 
 `bp` is registered at "/" by `registry.app.create_app`; `error_page` renders an `ApiError`
 for browsers. One module per area: catalog_pages (home, search, plugin, publisher),
 community_forms (reviews, reports), auth_pages (register, log in/out), recovery_pages
-(password reset), account_pages (tokens, keys, identities, password, sessions); security
-sets up sessions (sessions.py), Flask-Login and CSRF, and the header rules.
+(password reset), account_pages (tokens, keys, identities, password, sessions), api_docs
+(the API reference); security sets up sessions (sessions.py), Flask-Login and CSRF, and the
+header rules.
 """
 
 from __future__ import annotations
 
 # Imported for their side effect: each adds its routes to `bp`.
-from registry.web import account_pages, auth_pages, catalog_pages, community_forms, recovery_pages  # noqa: F401
+from registry.web import (  # noqa: F401
+    account_pages,
+    api_docs,
+    auth_pages,
+    catalog_pages,
+    community_forms,
+    recovery_pages,
+)
 from registry.web.blueprint import bp
 from registry.web.error_page import error_page
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sdk.capabilities.diff import diff_capabilities
+from sdk.capabilities.kind import Change
 from sdk.manifest import load_manifest
 
 
@@ -41,3 +43,11 @@ def capability_views(manifest_text: str) -> list[CapabilityView]:
             )
         )
     return sorted(views, key=lambda v: (not v.high_risk, v.kind))
+
+
+def widening(previous_manifest: str | None, manifest_text: str) -> tuple[Change, ...]:
+    """How a version's capabilities differ from the version before it (none for the first)."""
+    if previous_manifest is None:
+        return ()
+    old = load_manifest(previous_manifest, check_schemas=False).capabilities
+    return diff_capabilities(old, load_manifest(manifest_text, check_schemas=False).capabilities).changes

@@ -28,9 +28,10 @@ from registry.models import User
 from registry.web.sessions import DatabaseSessionInterface, ServerSession
 
 CSRF_FIELD = "csrf_token"
-#: No JavaScript anywhere: scripts are refused outright; README images may come from https hosts.
+#: Only the registry's own script (copy buttons, an enhancement: every page works without it);
+#: no inline or third-party scripts. README images may come from https hosts.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' https:; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 _csrf = CSRFProtect()

@@ -8,6 +8,7 @@ JavaScript on the pages.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -31,7 +32,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from registry.app import create_app
 from sdk.archive import read_archive
 from tests.helpers import REPO
-from tests.registry_kit import make_config, make_publisher, publish
+from tests.registry_kit import make_config, make_publisher, publish, variant
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -44,6 +45,28 @@ pytestmark = [
         "`apt-get install -y chromium chromium-driver` (.ci/run does)",
     ),
 ]
+
+
+#: A README wider than any phone: a many-column table, a long code line and a long inline word.
+WIDE_README = (
+    "# wide-readme\n\n"
+    + "| "
+    + " | ".join(f"column {i}" for i in range(14))
+    + " |\n"
+    + "|"
+    + "---|" * 14
+    + "\n"
+    + "| "
+    + " | ".join(f"value-{i}-without-spaces" for i in range(14))
+    + " |\n\n"
+    + "```\n"
+    + "acc plugin run wide-readme "
+    + "--a-very-long-option=value " * 12
+    + "\n```\n\n"
+    + "Inline `"
+    + "x" * 160
+    + "` code.\n"
+)
 
 
 def _free_port() -> int:
@@ -76,6 +99,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
     archive = built_archives("project-stats")
     assert read_archive(archive).manifest.version == Version("1.0.0")
     response = publish(app.test_client(), alice, archive.read_bytes())
+    assert response.status_code == 201, response.get_json()
+    wide = variant(read_archive(archive), name="wide-readme", readme=WIDE_README)
+    response = publish(app.test_client(), alice, wide)
     assert response.status_code == 201, response.get_json()
     app.extensions["acc_registry"].db.dispose()
 
@@ -200,7 +226,7 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     assert capabilities.location["y"] < driver.get_window_size()["height"] / 2
     assert "process High risk — Runs programs on your computer: run programs: git" in capabilities.text
     assert "Asks git for its version and the number of commits in the project." in capabilities.text
-    assert driver.find_element(By.CSS_SELECTOR, "section.install code").text == "acc plugin install project-stats"
+    assert driver.find_element(By.ID, "install-command").text == "acc plugin install project-stats"
     assert "No reviews yet" in driver.find_element(By.ID, "reviews").text
 
     # Register from the plugin's page, follow the mailed link, and come back to the page.
@@ -243,3 +269,100 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     assert "carol" in reviews.text and "Quick & accurate <3" in reviews.text
     assert driver.find_element(By.ID, "stars-4").is_selected(), "the edit form is filled in with the review"
     assert "Edit your review" in reviews.text
+
+
+def test_the_install_box_shows_the_served_root_pin_with_copy_buttons_that_are_optional(
+    server: str, browser: WebDriver
+) -> None:
+    driver = browser
+    with urllib.request.urlopen(server + "/tuf/metadata/1.root.json") as response:
+        root = hashlib.sha256(response.read()).hexdigest()
+    name = server.removeprefix("http://").replace(":", "-")
+    add = f"acc marketplace add {server} --name {name} --root-sha256 {root}"
+
+    # Without JavaScript: the two commands are on the page as text, and there is no button.
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        driver.get(server + "/plugins/project-stats")
+        box = driver.find_element(By.CSS_SELECTOR, "section.install")
+        assert [c.text for c in box.find_elements(By.CSS_SELECTOR, ".copyable code")] == [
+            add,
+            "acc plugin install project-stats",
+        ]
+        assert not box.find_elements(By.TAG_NAME, "button")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+    # With it: each command gets a Copy button that puts exactly that command on the clipboard.
+    driver.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": server, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    for page in ("/", "/plugins/project-stats"):
+        driver.get(server + page)
+        button = WebDriverWait(driver, 10).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "section.install .copyable button")
+        )
+        assert button.text == "Copy"
+        button.click()
+        WebDriverWait(driver, 10).until(lambda d, clicked=button: clicked.text == "Copied")
+        copied = driver.execute_async_script("navigator.clipboard.readText().then(arguments[0])")
+        assert copied == add, page
+
+
+def test_cards_share_rows_and_at_375_px_a_wide_readme_scrolls_in_its_own_boxes_and_dark_mode_follows(
+    server: str, browser: WebDriver
+) -> None:
+    driver = browser
+    # At 1280 px the cards sit side by side; at 375 px one a row.
+    driver.get(server + "/")
+    first, second = driver.find_elements(By.CSS_SELECTOR, ".card-grid .card")[:2]
+    assert first.location["y"] == second.location["y"] and first.location["x"] < second.location["x"]
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True}
+    )
+    driver.get(server + "/")
+    first, second = driver.find_elements(By.CSS_SELECTOR, ".card-grid .card")[:2]
+    assert first.location["y"] < second.location["y"]
+    try:
+        for page in ("/", "/plugins/project-stats", "/plugins/project-stats/versions/1.0.0", "/plugins/wide-readme"):
+            driver.get(server + page)
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 375, f"{page} is {width} px wide at 375 px"
+        readme = driver.find_element(By.CSS_SELECTOR, ".readme")
+        for selector in ("table", "pre"):
+            element = readme.find_element(By.CSS_SELECTOR, selector)
+            overflow = driver.execute_script(
+                "const e = arguments[0]; return [e.scrollWidth, e.clientWidth, getComputedStyle(e).overflowX]",
+                element,
+            )
+            assert overflow[0] > overflow[1] and overflow[2] == "auto", (selector, overflow)
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def background() -> str:
+        return str(driver.execute_script("return getComputedStyle(document.documentElement).backgroundColor"))
+
+    driver.get(server + "/")
+    assert background() == "rgb(255, 255, 255)"
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    )
+    try:
+        driver.get(server + "/")
+        assert background() == "rgb(18, 20, 23)"
+        text = driver.execute_script("return getComputedStyle(document.body).color")
+        assert text == "rgb(232, 232, 232)"
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def test_the_versions_table_leads_to_the_page_of_each_version(server: str, browser: WebDriver) -> None:
+    driver = browser
+    driver.get(server + "/plugins/project-stats")
+    driver.find_element(By.CSS_SELECTOR, "table.versions").find_element(By.LINK_TEXT, "1.0.0").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "project-stats 1.0.0")
+    assert driver.current_url == server + "/plugins/project-stats/versions/1.0.0"
+    assert driver.find_element(By.ID, "widening-heading").text == "The first version"
+    assert driver.find_element(By.ID, "install-command").text == "acc plugin install project-stats==1.0.0"
+    assert "process" in driver.find_element(By.CSS_SELECTOR, "section.capabilities").text

@@ -5,8 +5,11 @@ TUF client (python-tuf ngclient), given only the first root, verifying everythin
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import urllib.request
@@ -19,7 +22,7 @@ from tuf.ngclient import Updater
 
 from sdk.signing import ArchiveSignature, PublicKey, verify_archive_signature
 from tests.helpers import TEST_CACHE
-from tests.server_kit import acc, running_registry
+from tests.server_kit import acc, root_sha256, running_registry
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +35,7 @@ class Marketplace:
     work: Path
     token: str
     archive: Path
+    init_output: str
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,7 @@ def market(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
     shutil.copy(built_archives("project-stats"), archive)
     acc("plugin", "sign", str(archive), "--key", "alice.key", env=env, cwd=work)
     with running_registry(data) as url:
-        yield Marketplace(url=url, data=data, env=env, work=work, token=token, archive=archive)
+        yield Marketplace(url=url, data=data, env=env, work=work, token=token, archive=archive, init_output=init.stdout)
 
 
 def _updater(market: Marketplace, name: str) -> Updater:
@@ -109,6 +113,26 @@ def test_publish_then_a_tuf_client_verifies_and_downloads_every_target(market: M
     signature = ArchiveSignature.from_json(Path(updater.download_target(signature_info)).read_bytes())
     signer = PublicKey.from_bytes(entry["signer"]["public_key"].encode())
     assert verify_archive_signature(entry["sha256"], signature, [signer]).key_id == entry["signer"]["key_id"]
+
+
+def test_init_and_serve_print_the_root_pin_of_the_root_they_serve(market: Marketplace) -> None:
+    root = root_sha256(market.url)
+    assert f"root sha256: {root}\n" in market.init_output
+    assert f"--root-sha256 {root}\n" in market.init_output
+    name = market.url.removeprefix("http://").replace(":", "-")
+    served = (market.work / "server.log").read_text()
+    assert f"users add it with: acc marketplace add {market.url} --name {name} --root-sha256 {root}\n" in served
+
+
+def test_the_add_command_copied_from_the_home_page_adds_the_marketplace(market: Marketplace) -> None:
+    with urllib.request.urlopen(market.url + "/") as response:
+        html = response.read().decode()
+    [command] = re.findall(r'<code id="add-marketplace">([^<]+)</code>', html)
+    program, *args = shlex.split(html_module.unescape(command))
+    assert program == "acc" and args[:2] == ["marketplace", "add"]
+    env = {**market.env, "ACC_HOME": str(market.work / "home-from-page")}
+    added = acc(*args, env=env, cwd=market.work)
+    assert f"added marketplace {args[args.index('--name') + 1]} ({market.url}), root sha256 " in added.stdout
 
 
 def test_search_and_detail_see_the_published_plugin(market: Marketplace) -> None:

@@ -8,6 +8,7 @@ own data directory and database.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import replace
@@ -18,9 +19,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from registry import catalog
 from registry.app import create_app
 from registry.config import RegistryConfig
-from registry.models import AbuseReport, AuditEntry
+from registry.models import AbuseReport, AuditEntry, Plugin
 from sdk.archive import PluginArchive, archive_bytes
 from sdk.signing import generate_keypair
 from tests.registry.web_kit import PASSWORD, Page, csrf_of, log_in, page_of, post_form, register
@@ -120,13 +122,23 @@ def assert_accessible(page: Page) -> None:
     for tag, attrs in page.tags:
         if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit", "button"):
             assert attrs.get("id") in labels, f"<{tag} name={attrs.get('name')}> has no label"
-    assert not page.find("script"), "pages need no JavaScript"
+    assert_only_own_script(page)
+
+
+#: The one script a page may load: the copy buttons' enhancement, from the registry itself.
+OWN_SCRIPT = {"src": "/static/web/copy.js", "defer": ""}
+
+
+def assert_only_own_script(page: Page) -> None:
+    """No inline or foreign script: at most the registry's own copy.js (pages work without it)."""
+    assert [attrs for tag, attrs in page.tags if tag == "script"] in ([], [OWN_SCRIPT])
 
 
 def assert_harmless(page: Page) -> None:
     """No active content anywhere: no script/style/iframe elements, no on* handlers, no javascript: URLs."""
+    assert_only_own_script(page)
     names = {t for t, _ in page.tags}
-    assert not names & {"script", "style", "iframe", "object", "embed"}, names
+    assert not names & {"style", "iframe", "object", "embed"}, names
     for tag, attrs in page.tags:
         for key, value in attrs.items():
             assert not key.startswith("on"), f"<{tag} {key}=...> survived"
@@ -157,7 +169,7 @@ def test_every_page_renders_accessibly_for_visitors_and_logged_in_users(client: 
         page = page_of(response)
         assert page.title == title, url
         assert_accessible(page)
-        assert "script-src" not in response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in response.headers["Content-Security-Policy"], "no inline or foreign script"
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
 
     assert log_in(client, "alice").status_code == 303
@@ -168,13 +180,75 @@ def test_every_page_renders_accessibly_for_visitors_and_logged_in_users(client: 
     assert client.get("/static/web/style.css").status_code == 200
 
 
-def test_home_shows_popular_and_recent_plugins_and_a_search_box(client: FlaskClient) -> None:
+def test_pages_have_a_meta_description_a_served_favicon_and_declare_both_color_schemes(client: FlaskClient) -> None:
+    page = page_of(client.get("/plugins/project-stats"))
+    [description] = page.find("meta", name="description")
+    assert "signed by their publishers" in description["content"]
+    assert page.find("meta", name="color-scheme", content="light dark")
+    [icon] = page.find("link", rel="icon")
+    favicon = client.get(icon["href"])
+    assert favicon.status_code == 200 and favicon.mimetype == "image/svg+xml"
+    assert "prefers-color-scheme: dark" in client.get("/static/web/style.css").get_data(as_text=True)
+
+
+def test_the_api_reference_page_renders_every_operation_and_schema_of_the_openapi_document(
+    client: FlaskClient,
+) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = page_of(response)
+    assert page.title == "API reference"
+    assert_accessible(page)
+    headings = set(re.findall(r'<h3 id="op-[^"]+"><code>([A-Z]+ [^<]+)</code></h3>', page.html))
+    assert headings == {f"{m.upper()} {path}" for path, ops in document["paths"].items() for m in ops}
+    for name in document["components"]["schemas"]:
+        assert f'<h3 id="schema-{name}">{name}</h3>' in page.html
+    search = page.html[page.html.index("<code>GET /api/v1/plugins</code></h3>") :]
+    search = search[: search.index("</article>")]
+    assert '<th scope="row"><code>per_page (query)</code></th><td>integer</td>' in search
+    assert '(<a href="#schema-SearchResults">SearchResults</a>)' in search
+    assert page.find("a", href="#schema-PluginSummary"), "a field's schema is a link"
+    assert page_of(client.get("/")).find("a", href="/api/docs"), "the footer links the reference"
+
+
+def test_home_lists_each_plugin_once_with_the_categories_and_a_search_box(client: FlaskClient, app: Flask) -> None:
     page = page_of(client.get("/"))
     assert "4 plugins" in page.html
     assert page.find("form", action="/search", method="get")
     assert page.find("input", name="q", type="search")
-    assert page.html.count('href="/plugins/net-stats"') == 2, "listed under both Popular and Recently updated"
-    assert ">Popular</h2>" in page.html and ">Recently updated</h2>" in page.html
+    for name in ("git-count", "net-stats", "project-stats", "xss-demo"):
+        assert page.html.count(f'href="/plugins/{name}"') == 1, f"{name} is listed once"
+    assert ">Popular</h2>" in page.html and ">Recently updated</h2>" not in page.html, "no plugin is left to list"
+    categories = page.html[page.html.index('id="categories-heading"') :]
+    links = re.findall(r'<a href="/search\?category=([a-z]+)">\1</a> <span class="muted">\((\d+)\)</span>', categories)
+    assert links == [("analysis", "2"), ("network", "1"), ("vcs", "1")], "most plugins first, then by name"
+
+    with app.extensions["acc_registry"].db.read() as session:
+        popular, recent = catalog.popular_and_recent(session, count=2)
+    assert len(popular) == len(recent) == 2 and not {p.name for p in popular} & {p.name for p in recent}
+
+
+def test_the_search_heading_says_every_filter_and_categories_are_a_list_with_counts(client: FlaskClient) -> None:
+    for query, heading in (
+        ("", "All plugins"),
+        ("q=stats", "Plugins matching “stats”"),
+        ("category=vcs", "Plugins in vcs"),
+        ("network=none", "Plugins without network access"),
+        (
+            "q=stats&category=analysis&capability=fs&network=none",
+            "Plugins matching “stats” in analysis using fs, without network access",
+        ),
+    ):
+        assert page_of(client.get("/search?" + query)).title == heading, query
+
+    page = page_of(client.get("/search?category=vcs"))
+    options = [(o["value"], o.get("selected")) for o in page.find("option") if o["value"] in ("", "analysis", "vcs")]
+    assert options[:3] == [("", None), ("analysis", None), ("vcs", "")]
+    assert ">analysis (2)</option>" in page.html and ">vcs (1)</option>" in page.html
+    unknown = page_of(client.get("/search?category=nothing-here"))
+    assert unknown.find("option", value="nothing-here")[0].get("selected") == "", "what was asked stays selected"
+    assert ">nothing-here (0)</option>" in unknown.html
 
 
 def test_search_filters_by_words_category_capability_and_network(client: FlaskClient) -> None:
@@ -199,6 +273,20 @@ def test_search_filters_by_words_category_capability_and_network(client: FlaskCl
     assert page.find("option", value="http")[0].get("selected") == ""
     assert page.find("option", value="recent")[0].get("selected") == ""
     assert page.find("input", name="network")[0].get("checked") == ""
+
+
+def test_a_search_that_finds_nothing_suggests_the_words_that_would(client: FlaskClient) -> None:
+    page = page_of(client.get("/search?q=projcet+stast&network=none"))
+    assert "No plugins match." in page.html
+    [link] = [a for a in page.find("a") if a.get("href", "").startswith("/search?q=project")]
+    assert link["href"] == "/search?q=project+stats&network=none", "the filters are kept"
+    assert "Did you mean" in page.html and "“project stats”" in page.html
+    assert page_of(client.get(link["href"])).title == "Plugins matching “project stats” without network access"
+
+    assert "Did you mean" not in client.get("/search?q=zzzzqqqq").get_data(as_text=True), "nothing close"
+    # A close word that still finds nothing (with the filter) is not suggested.
+    assert "Did you mean" not in client.get("/search?q=stast&capability=llm").get_data(as_text=True)
+    assert "Did you mean" not in client.get("/search?q=stats").get_data(as_text=True), "results: nothing to fix"
 
 
 def test_search_results_are_paginated_with_links_that_keep_the_filters(client: FlaskClient) -> None:
@@ -256,13 +344,141 @@ def test_the_plugin_page_puts_capabilities_and_reasons_first_and_shows_the_insta
     assert "<strong>fs</strong>" in section
     assert "Reads the project&#39;s files to count them and their lines." in section
     assert section.index("<strong>process</strong>") < section.index("<strong>fs</strong>"), "riskiest first"
-    assert "<pre><code>acc plugin install project-stats</code></pre>" in html
+    assert '<pre><code id="install-command">acc plugin install project-stats</code></pre>' in html
     assert '<a href="/publishers/alice">alice</a>' in html
     assert "<h3>project-stats</h3>" in html, "the README's h1 becomes an h3 under the README's h2"
 
     network = client.get("/plugins/net-stats").get_data(as_text=True)
     assert '<strong>http</strong> <span class="tag tag-warn">High risk</span>' in network
     assert "connect to: api.example.com" in network and "Fetches public statistics to compare with." in network
+
+
+def test_the_home_and_plugin_pages_publish_the_root_pin_of_the_served_first_root(
+    registry_config: RegistryConfig,
+) -> None:
+    """The pin on the pages is the sha256 of the very bytes /tuf/metadata/1.root.json serves,
+    in one command for the URL users reach (the configured public URL, else the request's host)."""
+    for public_url, expected_url, market_name in (
+        ("", "http://localhost", "localhost"),
+        ("https://plugins.example.com/", "https://plugins.example.com", "plugins.example.com"),
+    ):
+        app = create_app(replace(registry_config, public_url=public_url))
+        try:
+            client = app.test_client()
+            root = hashlib.sha256(client.get("/tuf/metadata/1.root.json").get_data()).hexdigest()
+            command = f"acc marketplace add {expected_url} --name {market_name} --root-sha256 {root}"
+            for url in ("/", "/plugins/project-stats"):
+                html = client.get(url).get_data(as_text=True)
+                install = html[html.index('id="install-heading"') :]
+                assert f'<code id="add-marketplace">{command}</code>' in install, url
+                assert f'<code class="wrap root-sha256">{root}</code>' in install, url
+            plugin_page = client.get("/plugins/project-stats").get_data(as_text=True)
+            steps = plugin_page[plugin_page.index('class="install-steps"') :]
+            assert steps.index('id="add-marketplace"') < steps.index('id="install-command"'), "add first, then install"
+            assert f"<code>project-stats@{market_name}</code>" in steps
+        finally:
+            app.extensions["acc_registry"].db.dispose()
+
+
+def test_declared_license_authors_homepage_and_repository_are_on_the_page_and_in_the_api(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    declared = (
+        'homepage = "https://docs.example.com/meta-demo"\n'
+        "repository = \"javascript:alert('repo')\"\n"
+        'authors = ["Ada <ada@example.com>", "Grace"]\n'
+    )
+    text = re.sub(r'^name = ".*"$', 'name = "meta-demo"', example_archive.manifest_text, count=1, flags=re.M)
+    text = re.sub(r"^authors = .*\n", "", text, count=1, flags=re.M).replace("api = ", declared + "api = ", 1)
+    response = publish(client, alice, archive_bytes(text, example_archive.wasm, example_archive.readme))
+    assert response.status_code == 201, response.get_json()
+
+    expected = {
+        "license": "Apache-2.0",
+        "authors": ["Ada <ada@example.com>", "Grace"],
+        "homepage": "https://docs.example.com/meta-demo",
+        "repository": "javascript:alert('repo')",
+    }
+    detail = client.get("/api/v1/plugins/meta-demo").get_json()
+    assert {key: detail[key] for key in expected} == expected
+    version = client.get("/api/v1/plugins/meta-demo/versions/1.0.0").get_json()
+    assert {key: version[key] for key in expected} == expected
+
+    page = page_of(client.get("/plugins/meta-demo"))
+    assert "<dt>Authors</dt><dd>Ada &lt;ada@example.com&gt;, Grace</dd>" in page.html
+    assert "<dt>License</dt><dd>Apache-2.0</dd>" in page.html
+    assert page.find("a", href="https://docs.example.com/meta-demo")
+    assert "<dt>Repository</dt><dd>javascript:alert(&#39;repo&#39;)</dd>" in page.html, "shown as text, not a link"
+    assert_harmless(page)
+
+    bare = client.get("/api/v1/plugins/git-count").get_json()
+    assert (bare["homepage"], bare["repository"]) == (None, None)
+
+
+def test_the_plugin_page_lists_each_command_with_its_parameters_and_cards_say_when_updated(
+    client: FlaskClient, app: Flask
+) -> None:
+    html = client.get("/plugins/project-stats").get_data(as_text=True)
+    commands = html[html.index('id="commands-heading"') : html.index('id="about-heading"')]
+    assert commands.index("<code>summary</code>") < commands.index("<code>git-info</code>"), "the author's order"
+    assert "Count files and lines per file extension under a directory of the project." in commands
+    assert (
+        '<tr><th scope="row"><code>path</code></th><td>string</td><td></td><td><code>&#34;.&#34;</code></td>'
+        "<td>Directory inside the project, relative to its root.</td></tr>"
+    ) in commands
+    assert "<td>integer 1..100000</td><td></td><td><code>20000</code></td>" in commands
+    git_info = commands[commands.index("<code>git-info</code>") :]
+    assert "No parameters." in git_info and "acc plugin run project-stats git-info</code>" in git_info
+
+    with app.extensions["acc_registry"].db.read() as session:
+        updated = session.execute(select(Plugin.updated_at).where(Plugin.name == "project-stats")).scalar_one()
+    home = client.get("/").get_data(as_text=True)
+    card = home[home.index('href="/plugins/project-stats"') :]
+    card = card[: card.index("</article>")]
+    stamp = updated.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'<dt>Updated</dt><dd><time datetime="{stamp}">{updated:%Y-%m-%d}</time></dd>' in card
+
+
+def test_each_version_has_a_page_with_what_it_asks_for_beyond_the_previous_one(
+    client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    http = '[capabilities.http]\nhosts = ["api.example.com"]\nreason = "Fetches public statistics to compare with."\n'
+    for data in (
+        variant(example_archive, name="grows", version="1.0.0"),
+        variant(example_archive, name="grows", version="1.1.0", extra_toml=http),
+    ):
+        response = publish(client, alice, data)
+        assert response.status_code == 201, response.get_json()
+
+    plugin_page = page_of(client.get("/plugins/grows"))
+    assert plugin_page.find("a", href="/plugins/grows/versions/1.0.0")
+    assert plugin_page.find("a", href="/plugins/grows/versions/1.1.0")
+
+    newer = page_of(client.get("/plugins/grows/versions/1.1.0"))
+    assert newer.title == "grows 1.1.0"
+    assert_accessible(newer)
+    widening = newer.html[newer.html.index('id="widening-heading"') : newer.html.index('id="capabilities-heading"')]
+    assert "What it asks for beyond 1.0.0" in widening
+    assert (
+        "<strong>http</strong>: new capability http: connect to: api.example.com "
+        "(why: Fetches public statistics to compare with.)" in widening
+    )
+    assert "process" not in widening, "an unchanged capability is not news"
+    size = len(variant(example_archive, name="grows", version="1.1.0", extra_toml=http))
+    assert f'<dt>Size</dt><dd>{size / 1e6:.1f} MB <span class="muted">({size} bytes)</span></dd>' in newer.html
+    assert '<code id="install-command">acc plugin install grows==1.1.0</code>' in newer.html
+    assert "<code>summary</code>" in newer.html and "<h3>project-stats</h3>" in newer.html, "commands and README"
+    assert "not the newest version" not in newer.html
+
+    older = client.get("/plugins/grows/versions/1.0.0").get_data(as_text=True)
+    assert "There is no earlier version" in older and "not the newest version" in older
+    assert "<strong>http</strong>" not in older
+
+    missing = client.get("/plugins/grows/versions/9.9.9")
+    assert missing.status_code == 404
+    assert "has no version" in missing.get_data(as_text=True) and "listed on /plugins/grows" in missing.get_data(
+        as_text=True
+    )
 
 
 def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: FlaskClient, alice: Publisher) -> None:
@@ -273,7 +489,7 @@ def test_versions_are_newest_first_and_a_yanked_one_shows_its_reason(client: Fla
     )
     assert response.status_code == 200, response.get_json()
     html = client.get("/plugins/project-stats").get_data(as_text=True)
-    rows = re.findall(r"<tr( class=\"yanked\")?>\s*<th scope=\"row\">([0-9.]+)</th>", html)
+    rows = re.findall(r"<tr( class=\"yanked\")?>\s*<th scope=\"row\"><a href=\"[^\"]+\">([0-9.]+)</a></th>", html)
     assert rows == [(' class="yanked"', "1.1.0"), ("", "1.0.0")]
     assert "<strong>Yanked:</strong> miscounts &lt;lines&gt; in CRLF files" in html
     assert '<h1>project-stats <span class="version">1.0.0</span></h1>' in html, "the newest available version leads"

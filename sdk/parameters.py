@@ -1,4 +1,5 @@
-"""A command's input schema as people read it: one row per parameter (`acc plugin info`).
+"""A command's input schema as people read it: one row per parameter (`acc plugin info` and
+the registry's plugin pages).
 
 The schema is the plugin author's JSON Schema; the table shows what a caller needs (name,
 type, whether it is required, the default, the description) and leaves the rest to
