@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +19,7 @@ from registry.errors import ApiError, bad_request, conflict, not_found, unauthor
 from registry.models import ApiToken, Plugin, PublisherKey, SigstoreIdentity, User, utcnow
 from registry.permissions import DEFAULT_PERMISSIONS, check_combination, parse_permissions
 from sdk.errors import SignatureError
+from sdk.names import confusable_key
 from sdk.signing import PublicKey
 
 TOKEN_PREFIX = "acc_"
@@ -41,6 +42,7 @@ def create_user(
         email=email.lower(),
         password_hash=generate_password_hash(password) if password else "",
         email_confirmed_at=utcnow() if confirmed else None,
+        name_key=confusable_key(name),
     )
     session.add(user)
     session.flush()
@@ -67,7 +69,9 @@ def check_new_account(session: Session, name: str, email: str, password: str | N
 
 
 def name_taken(session: Session, name: str) -> bool:
-    return session.execute(select(User.id).where(func.lower(User.name) == name.lower())).first() is not None
+    """True if `name`, or a name that reads the same (sdk.names.confusable_key), is registered."""
+    taken = or_(func.lower(User.name) == name.lower(), User.name_key == confusable_key(name))
+    return session.execute(select(User.id).where(taken)).first() is not None
 
 
 def email_owner(session: Session, email: str) -> User | None:

@@ -67,6 +67,18 @@ class User(Base):
     #: When the owner proved the address (the link mailed at registration); None: not yet, and
     #: the account cannot log in. Operator-made accounts are confirmed when made.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: sdk.names.confusable_key(name), unique, so look-alike publisher names cannot be
+    #: registered. None only for accounts older than the rule that already collide.
+    name_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    #: When an operator disabled the account (it cannot log in, and its tokens act on nothing).
+    disabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Operators' moderators: may read abuse reports, remove reviews and take plugins down.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the publisher's identity was verified, and how: "operator", "dns:DOMAIN" or
+    #: "well-known:DOMAIN". None: not verified (no mark on the web or in `acc plugin info`).
+    verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     keys: Mapped[list[PublisherKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
     identities: Mapped[list[SigstoreIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -148,6 +160,9 @@ class Plugin(Base):
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     #: `rating` times 100, 0 when unrated (registry.listing.rating_hundredths), for sorting in SQL.
     rating_hundredths: Mapped[int] = mapped_column(Integer, default=0)
+    #: When a moderator took the plugin down (every version yanked, gone from search).
+    taken_down_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    takedown_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -235,6 +250,10 @@ class AbuseReport(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When a moderator closed the report, who, and what they did.
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditEntry(Base):

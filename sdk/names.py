@@ -11,8 +11,9 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME_LENGTH = 64
 
 # Characters that read alike in most fonts, folded to one representative so that
-# `g1t`, `gi-t` and `git` compare equal (the registry refuses such look-alikes).
-_CONFUSABLE_FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s", "3": "e", "-": None})
+# `g1t`, `gi-t` and `git` compare equal, and publisher names `acc_x` and `acc-x` (the registry
+# refuses such look-alikes; plugin names never hold `_`, so their keys are unchanged by it).
+_CONFUSABLE_FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s", "3": "e", "-": None, "_": None})
 
 
 def check_name(name: str) -> str:
