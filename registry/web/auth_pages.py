@@ -3,7 +3,8 @@
 Registration never says whether an email address is registered: a new address gets a
 confirmation link, a registered one gets a note that someone tried (with how to log in or
 reset the password), and both answers are the same page. The account logs in once its
-link is followed. User names are public (publisher pages), so a taken name is said.
+link is followed. User names are public (publisher pages), so a taken name is said, as is
+the registered name a look-alike imitates (registry/publisher_names.py), whatever the address.
 
 Passwords are hashed by registry.accounts; the forms are rate limited per client address
 (config.login_rate_per_minute), and failed logins per account (registry/web/throttle.py).
@@ -70,9 +71,11 @@ def _register(target: str) -> str:
         raise bad_request("the two passwords differ", hint="type the same password in both fields")
     reg = current_registry()
     with reg.db.write() as session:
+        # A taken or look-alike name is said whatever the address (names are public); a
+        # taken address never is.
+        accounts.check_new_name(session, name)
         owner = accounts.email_owner(session, email)
-        if owner is None or accounts.name_taken(session, name):
-            # A taken name is said (names are public); a taken address never is.
+        if owner is None:
             user = accounts.create_user(session, name, email, password, confirmed=False)
             token = email_links.issue(session, user, email_links.CONFIRM)
             link = f"{site_url()}{url_for('web.confirm_email', token=token, next=target)}"
