@@ -161,7 +161,9 @@ PAGES = {
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
-        "  create  Create the account NAME."
+        "  create    Create the account NAME.\n"
+        "  unverify  Remove the verified-publisher mark from NAME.\n"
+        "  verify    Mark the account NAME a verified publisher."
     ),
     "trust": (
         "Usage: acc trust [OPTIONS] COMMAND [ARGS]...\n"
