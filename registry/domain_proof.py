@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from registry.config import RegistryConfig
+from registry.errors import ApiError
 from sdk.publisher_mark import HOW_DNS, HOW_WELL_KNOWN, PublisherMark
 
 if TYPE_CHECKING:
@@ -70,8 +71,12 @@ class CheckSettings:
         )
 
 
-class ProofNotFound(Exception):
-    """Why one way of proving found no proof (for the publisher to read)."""
+#: The ApiError code of a proof not found (registry/errors.py), said by each way of looking.
+NOT_PROVED = "domain_not_proved"
+
+
+def _not_found(reason: str) -> ApiError:
+    return ApiError(400, NOT_PROVED, reason)
 
 
 def proof_token(secret: bytes, user_id: int, domain: str) -> str:
@@ -87,16 +92,24 @@ def proof_record(token: str) -> str:
 
 def find_proof(domain: str, token: str, settings: CheckSettings) -> PublisherMark:
     """The mark `domain` earns if the account's proof is published by DNS or at the
-    well-known URL (DNS asked first); ProofNotFound saying what was found either way."""
+    well-known URL (DNS asked first); else a 400 `domain_not_proved` saying what was found
+    either way, and what to publish."""
     reasons = []
     for how, look in ((HOW_DNS, _dns_proof), (HOW_WELL_KNOWN, _well_known_proof)):
         try:
             look(domain, token, settings)
-        except ProofNotFound as e:
-            reasons.append(str(e))
+        except ApiError as e:
+            if e.code != NOT_PROVED:
+                raise
+            reasons.append(e.message)
             continue
         return PublisherMark(how, domain)
-    raise ProofNotFound("; ".join(reasons))
+    raise ApiError(
+        400,
+        NOT_PROVED,
+        f"no proof for {domain} was found: " + "; ".join(reasons),
+        hint=f"publish {proof_record(token)} as shown, wait until it is served, and check again",
+    )
 
 
 def record_matches(texts: list[str], token: str) -> bool:
@@ -146,14 +159,14 @@ def _dns_proof(domain: str, token: str, settings: CheckSettings) -> None:
     try:
         answer = _resolver(settings).resolve(name, "TXT")
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        raise ProofNotFound(f"DNS: {name} has no TXT record") from None
+        raise _not_found(f"DNS: {name} has no TXT record") from None
     except dns.exception.Timeout:
-        raise ProofNotFound(f"DNS: no answer for {name} within {settings.timeout:g} s") from None
+        raise _not_found(f"DNS: no answer for {name} within {settings.timeout:g} s") from None
     except dns.exception.DNSException as e:
-        raise ProofNotFound(f"DNS: cannot look up {name} ({type(e).__name__})") from None
+        raise _not_found(f"DNS: cannot look up {name} ({type(e).__name__})") from None
     texts = [b"".join(r.strings).decode("utf-8", "replace") for r in answer]  # a record may be split in parts
     if not record_matches(texts, token):
-        raise ProofNotFound(f"DNS: no TXT record of {name} is {proof_record(token)}")
+        raise _not_found(f"DNS: no TXT record of {name} is {proof_record(token)}")
 
 
 # -- the well-known file ------------------------------------------------------------------------
@@ -167,14 +180,14 @@ def _well_known_proof(domain: str, token: str, settings: CheckSettings) -> None:
     try:
         status, body = _fetch(scheme, domain, address, port, settings.timeout)
     except (OSError, ValueError) as e:
-        raise ProofNotFound(f"cannot fetch {url} ({_reason(e)})") from None
+        raise _not_found(f"cannot fetch {url} ({_reason(e)})") from None
     if status != 200:
         moved = " (redirects are not followed)" if 300 <= status < 400 else ""
-        raise ProofNotFound(f"{url} answered {status}{moved}")
+        raise _not_found(f"{url} answered {status}{moved}")
     if len(body) > MAX_PROOF_BYTES:
-        raise ProofNotFound(f"{url} is larger than {MAX_PROOF_BYTES} bytes")
+        raise _not_found(f"{url} is larger than {MAX_PROOF_BYTES} bytes")
     if not record_matches(body.decode("utf-8", "replace").splitlines(), token):
-        raise ProofNotFound(f"{url} has no line {proof_record(token)}")
+        raise _not_found(f"{url} has no line {proof_record(token)}")
 
 
 def _fetch(scheme: str, domain: str, address: IpAddress, port: int, timeout: float) -> tuple[int, bytes]:
@@ -220,10 +233,10 @@ def _checked_address(domain: str, settings: CheckSettings, url: str) -> IpAddres
     to is allowed (one private address among public ones is refused too)."""
     addresses = _addresses(domain, settings)
     if not addresses:
-        raise ProofNotFound(f"cannot fetch {url}: {domain} has no address")
+        raise _not_found(f"cannot fetch {url}: {domain} has no address")
     for address in addresses:
         if not address_allowed(address, allow_private=settings.allow_private):
-            raise ProofNotFound(f"will not fetch {url}: {domain} resolves to {address}, which is not a public address")
+            raise _not_found(f"will not fetch {url}: {domain} resolves to {address}, which is not a public address")
     return addresses[0]
 
 

@@ -20,8 +20,8 @@ from registry.accounts import get_user
 from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
-from registry.domain_proof import CheckSettings, ProofNotFound, find_proof, proof_record, proof_token
-from registry.errors import ApiError, bad_request
+from registry.domain_proof import CheckSettings, find_proof, proof_token
+from registry.errors import bad_request
 from registry.index import build_index
 from registry.models import Plugin, User, utcnow
 from registry.notify import notify_security_change
@@ -65,8 +65,8 @@ def set_mark(
 
 
 def _resign_indexes(registry: Registry, session: Session, user: User) -> None:
-    """New signed indexes for the account's listed plugins, which name its mark."""
-    plugins = session.execute(select(Plugin).where(Plugin.owner_id == user.id, Plugin.latest_version != "")).scalars()
+    """New signed indexes for the account's plugins (every one with an index), which name its mark."""
+    plugins = session.execute(select(Plugin).where(Plugin.owner_id == user.id, Plugin.versions.any())).scalars()
     changes: dict[str, TargetFile | None] = {}
     for plugin in plugins:
         data = build_index(plugin)
@@ -99,15 +99,7 @@ def prove_domain(registry: Registry, user_name: str, domain: str, secret: bytes,
     with registry.db.read() as session:
         user = get_user(session, user_name)
         token = domain_token(secret, user, domain)
-    try:
-        mark = find_proof(domain, token, CheckSettings.from_config(registry.config))
-    except ProofNotFound as e:
-        raise ApiError(
-            400,
-            "domain_not_proved",
-            f"no proof for {domain} was found: {e}",
-            hint=f"publish {proof_record(token)} as shown, wait for it to be served, and check again",
-        ) from None
+    mark = find_proof(domain, token, CheckSettings.from_config(registry.config))
     set_mark(registry, user_name, mark, actor=user_name, remote_addr=remote_addr)
     return mark
 

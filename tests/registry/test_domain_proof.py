@@ -16,7 +16,6 @@ import pytest
 
 from registry.domain_proof import (
     CheckSettings,
-    ProofNotFound,
     address_allowed,
     find_proof,
     nameserver_address,
@@ -24,6 +23,7 @@ from registry.domain_proof import (
     proof_token,
     record_matches,
 )
+from registry.errors import ApiError
 from sdk.publisher_mark import PublisherMark, mark_from_json, normalize_domain, parse_mark
 from tests.dns_responder import DnsResponder, dns_responder
 
@@ -240,10 +240,10 @@ def test_another_accounts_proof_proves_nothing_and_says_what_was_found(
     other = proof_token(b"registry secret", 8, DOMAIN)
     dns.records[(f"_acc-publisher.{DOMAIN}", "TXT")] = [f'"acc-verify={other}"']
     web.body = f"acc-verify={other}\n".encode()
-    with pytest.raises(ProofNotFound) as found:
+    with pytest.raises(ApiError) as found:
         find_proof(DOMAIN, TOKEN, _loopback(web, dns))
-    assert str(found.value) == (
-        f"DNS: no TXT record of _acc-publisher.{DOMAIN} is acc-verify={TOKEN}; "
+    assert found.value.message == (
+        f"no proof for {DOMAIN} was found: DNS: no TXT record of _acc-publisher.{DOMAIN} is acc-verify={TOKEN}; "
         f"http://{DOMAIN}/.well-known/acc-publisher.txt has no line acc-verify={TOKEN}"
     )
 
@@ -253,12 +253,12 @@ def test_loopback_and_private_addresses_are_refused_by_default(served: tuple[Wel
     web.body = f"acc-verify={TOKEN}\n".encode()
     for address, kind in (("127.0.0.1", "A"), ("169.254.169.254", "A"), ("::1", "AAAA")):
         dns.records = {(DOMAIN, kind): [address]}
-        with pytest.raises(ProofNotFound) as refused:
+        with pytest.raises(ApiError) as refused:
             find_proof(DOMAIN, TOKEN, _loopback(web, dns, allow_private=False))
-        assert f"{DOMAIN} resolves to {address}, which is not a public address" in str(refused.value)
+        assert f"{DOMAIN} resolves to {address}, which is not a public address" in refused.value.message
     # One private address among public ones is refused too (the client could pick either).
     dns.records = {(DOMAIN, "A"): ["93.184.215.14", "127.0.0.1"]}
-    with pytest.raises(ProofNotFound, match="resolves to 127.0.0.1, which is not a public address"):
+    with pytest.raises(ApiError, match="resolves to 127.0.0.1, which is not a public address"):
         find_proof(DOMAIN, TOKEN, _loopback(web, dns, allow_private=False))
     assert web.hosts == [], "nothing was fetched"
 
@@ -266,7 +266,7 @@ def test_loopback_and_private_addresses_are_refused_by_default(served: tuple[Wel
 def test_https_is_required_unless_the_operator_allows_http(served: tuple[WellKnownServer, DnsResponder]) -> None:
     web, dns = served
     web.body = f"acc-verify={TOKEN}\n".encode()
-    with pytest.raises(ProofNotFound, match=f"cannot fetch https://{DOMAIN}/.well-known/acc-publisher.txt"):
+    with pytest.raises(ApiError, match=f"cannot fetch https://{DOMAIN}/.well-known/acc-publisher.txt"):
         find_proof(DOMAIN, TOKEN, _loopback(web, dns, allow_http=False))
     assert web.hosts == [], "the TLS handshake failed before any request"
 
@@ -274,7 +274,7 @@ def test_https_is_required_unless_the_operator_allows_http(served: tuple[WellKno
 def test_redirects_are_not_followed(served: tuple[WellKnownServer, DnsResponder]) -> None:
     web, dns = served
     web.status, web.headers = 302, {"Location": "http://169.254.169.254/latest/meta-data/"}
-    with pytest.raises(ProofNotFound, match=r"answered 302 \(redirects are not followed\)"):
+    with pytest.raises(ApiError, match=r"answered 302 \(redirects are not followed\)"):
         find_proof(DOMAIN, TOKEN, _loopback(web, dns))
     assert len(web.hosts) == 1
 
@@ -282,7 +282,7 @@ def test_redirects_are_not_followed(served: tuple[WellKnownServer, DnsResponder]
 def test_an_oversized_file_is_refused_and_not_read_whole(served: tuple[WellKnownServer, DnsResponder]) -> None:
     web, dns = served
     web.body = f"acc-verify={TOKEN}\n".encode() + b"x" * 1_000_000
-    with pytest.raises(ProofNotFound, match="is larger than 4096 bytes"):
+    with pytest.raises(ApiError, match="is larger than 4096 bytes"):
         find_proof(DOMAIN, TOKEN, _loopback(web, dns))
 
 
@@ -292,17 +292,19 @@ def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(
     web, dns = served
     web.body, web.drip_seconds = f"acc-verify={TOKEN}\n".encode(), 0.1  # 4.5 s for the whole file
     started = time.monotonic()
-    with pytest.raises(ProofNotFound, match="no answer in time"):
+    with pytest.raises(ApiError, match="no answer in time"):
         find_proof(DOMAIN, TOKEN, _loopback(web, dns, timeout=0.5))
     assert time.monotonic() - started < 2.5, "one deadline for the whole exchange, not one per read"
 
 
 def test_a_domain_without_records_says_so(served: tuple[WellKnownServer, DnsResponder]) -> None:
     web, dns = served
-    with pytest.raises(ProofNotFound) as found:
+    with pytest.raises(ApiError) as found:
         find_proof("nowhere.test", TOKEN, _loopback(web, dns))
-    assert str(found.value) == (
-        "DNS: _acc-publisher.nowhere.test has no TXT record; "
+    assert (found.value.status, found.value.code) == (400, "domain_not_proved")
+    assert found.value.hint == f"publish acc-verify={TOKEN} as shown, wait until it is served, and check again"
+    assert found.value.message == (
+        "no proof for nowhere.test was found: DNS: _acc-publisher.nowhere.test has no TXT record; "
         "cannot fetch http://nowhere.test/.well-known/acc-publisher.txt: nowhere.test has no address"
     )
 
@@ -313,7 +315,7 @@ def test_an_unanswering_nameserver_is_given_up_on_in_time() -> None:
     try:
         settings = CheckSettings(nameserver=f"127.0.0.1:{silent.getsockname()[1]}", timeout=0.3)
         started = time.monotonic()
-        with pytest.raises(ProofNotFound, match=r"DNS: no answer for _acc-publisher.example.test within 0.3 s"):
+        with pytest.raises(ApiError, match=r"DNS: no answer for _acc-publisher.example.test within 0.3 s"):
             find_proof(DOMAIN, TOKEN, settings)
         assert time.monotonic() - started < 3
     finally:
