@@ -191,7 +191,7 @@ def authenticate(session: Session, authorization: str | None, now: datetime) -> 
     ).first()
     if found is None:
         raise unauthorized("the API token is not valid", hint="check the token, or create a new one")
-    token, user = found.tuple()
+    token, user = found
     if token.revoked_at is not None:
         raise unauthorized("the API token was revoked", hint="create a new token on your account page")
     if token.expires_at is not None and token.expires_at <= now:

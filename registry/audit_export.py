@@ -32,7 +32,10 @@ def parse_since(text: str, now: datetime) -> datetime:
     text = text.strip()
     duration = _DURATION.match(text)
     if duration:
-        return now - timedelta(**{_UNITS[duration.group(2)]: int(duration.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[duration.group(2)]: int(duration.group(1))})
+        except OverflowError:
+            return datetime.min.replace(tzinfo=UTC)  # further back than the calendar: everything
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

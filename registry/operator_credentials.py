@@ -53,7 +53,7 @@ def list_keys(config: RegistryConfig, user_name: str | None = None) -> list[KeyR
         if user_name is not None:
             query = query.where(PublisherKey.user_id == get_user(session, user_name).id)
         rows = session.execute(query.order_by(User.name, PublisherKey.created_at, PublisherKey.id))
-        return [KeyRow(name, key.key_id, key.public_key, key.created_at) for key, name in rows.tuples()]
+        return [KeyRow(name, key.key_id, key.public_key, key.created_at) for key, name in rows]
 
 
 def remove_key(config: RegistryConfig, user_name: str, key_id: str) -> None:
@@ -132,7 +132,7 @@ def list_tokens(config: RegistryConfig, user_name: str | None = None, *, everyth
                 ApiToken.revoked_at.is_(None), ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now)
             )
         rows = session.execute(query.order_by(User.name, ApiToken.created_at, ApiToken.id))
-        return [_token_row(token, name) for token, name in rows.tuples()]
+        return [_token_row(token, name) for token, name in rows]
 
 
 def _token_row(token: ApiToken, user_name: str) -> TokenRow:
