@@ -37,26 +37,32 @@ def test_transfer_moves_publish_rights_and_keeps_the_old_owner_as_collaborator(
     bob: Publisher,
     example_archive: PluginArchive,
 ) -> None:
-    assert publish(client, alice, variant(example_archive, version="1.0.0")).status_code == 201
+    with app.extensions["acc_registry"].db.write() as session:
+        alice_id = session.execute(select(User.id).where(User.name == "alice")).scalar_one()
+        session.add(Plugin(name="project-stats", confusable_key=confusable_key("project-stats"), owner_id=alice_id))
     alices_ci = create_token_command(
         registry_config, "alice", ["project-stats"], 30, "ci", ["publish", "yank", "manage-collaborators"]
     )
-    # Before: bob may not touch it.
-    refused = client.post("/api/v1/plugins/project-stats/deprecate", json={"message": "x"}, headers=bob.auth)
-    assert refused.status_code == 403
+    archive = variant(example_archive, version="1.0.0")
+    # Before: the name is alice's, and bob's upload is refused by the publish pipeline's own check.
+    refused = publish(client, bob, archive)
+    assert (refused.status_code, refused.get_json()["error"]["message"]) == (
+        403,
+        "the plugin name 'project-stats' belongs to alice",
+    )
 
     assert acc_registry(registry_config, "plugin", "transfer", "project-stats", "bob").stdout == (
         "transferred project-stats from alice to bob; alice stays a collaborator\n"
     )
-    detail = client.get("/api/v1/plugins/project-stats").get_json()
-    assert (detail["owner"], detail["collaborators"]) == ("bob", ["alice"])
     assert signed_index(client, app, "project-stats")["owner"] == "bob"
 
     # bob's token for all his plugins now publishes it, signed with bob's own key.
-    assert publish(client, bob, variant(example_archive, version="1.1.0")).status_code == 201
+    assert publish(client, bob, archive).status_code == 201
+    detail = client.get("/api/v1/plugins/project-stats").get_json()
+    assert (detail["owner"], detail["collaborators"]) == ("bob", ["alice"])
     # alice's token limited to the plugin still yanks it (she collaborates) ...
     yank = client.post(
-        "/api/v1/plugins/project-stats/versions/1.1.0/yank", json={"reason": "try"}, headers=_bearer(alices_ci)
+        "/api/v1/plugins/project-stats/versions/1.0.0/yank", json={"reason": "try"}, headers=_bearer(alices_ci)
     )
     assert yank.status_code == 200, yank.get_json()
     # ... but managing collaborators is the owner's alone now.
