@@ -30,8 +30,13 @@ def acc_registry(
     config: RegistryConfig, *args: str, code: int = 0, env: Mapping[str, str | None] | None = None
 ) -> Result:
     """`acc registry ARGS --data DIR` on the registry of `config`; assert the exit status."""
+    # The data dir names the SQLite database; a PostgreSQL one is a setting of its own.
+    database = {"REGISTRY_DATABASE_URL": config.database_url or None}
     result = CliRunner().invoke(
-        cli, ["registry", *args, "--data", str(config.data_dir)], env={**_CLEAN_ENV, **(env or {})}, prog_name="acc"
+        cli,
+        ["registry", *args, "--data", str(config.data_dir)],
+        env={**_CLEAN_ENV, **database, **(env or {})},
+        prog_name="acc",
     )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
