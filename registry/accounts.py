@@ -96,9 +96,9 @@ def check_login(session: Session, name: str, password: str) -> User:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     if not check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) or user is None or not user.password_hash:
         raise unauthorized("wrong user name or password")
-    check_enabled(user)  # said only to someone who knows the password
+    check_enabled(user)
     if user.email_confirmed_at is None:
-        # Said only to someone who knows the password.
+        # This, and the account being disabled, is said only to someone who knows the password.
         raise ApiError(
             403,
             "email_unconfirmed",
@@ -117,10 +117,16 @@ def password_matches(user: User, password: str) -> bool:
     return check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) and bool(user.password_hash)
 
 
+def is_enabled(user: User) -> bool:
+    """False for an account an operator disabled (`acc registry user disable`): it cannot log
+    in, its web sessions resolve to nobody (registry/web/security.py) and its API tokens act
+    on nothing (`authenticate`)."""
+    return user.disabled_at is None
+
+
 def check_enabled(user: User) -> None:
-    """Refuse (403 `account_disabled`) an account an operator disabled: the one check that
-    logging in, web sessions (registry/web/security.py) and API tokens (`authenticate`) make."""
-    if user.disabled_at is not None:
+    """Refuse (403 `account_disabled`) an account an operator disabled (see `is_enabled`)."""
+    if not is_enabled(user):
         # The operator's reason is for the operator's records (`acc registry user list`),
         # not for whoever holds the account's password or token.
         raise ApiError(

@@ -23,7 +23,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.accounts import check_enabled
+from registry.accounts import check_enabled, is_enabled
 from registry.context import current_registry
 from registry.errors import ApiError
 from registry.models import User
@@ -112,8 +112,8 @@ def _load_viewer(user_id: str) -> Viewer | None:
         with current_registry().db.read() as db_session:
             user = db_session.get(User, int(user_id))
             # A disabled account's sessions were ended when it was disabled; one that raced
-            # with that still resolves to nobody (registry.accounts.check_enabled).
-            if user is None or user.disabled_at is not None:
+            # with that still resolves to nobody.
+            if user is None or not is_enabled(user):
                 return None
             return Viewer(id=user.id, name=user.name)
     except (ValueError, SQLAlchemyError):
