@@ -80,7 +80,10 @@ def test_a_capabilities_section_names_the_kinds_of_its_list_items() -> None:
 
 
 def test_table_rows_and_a_singular_heading_at_any_level_name_kinds_too() -> None:
-    table = "# t\n\n### Capability\n\n| capability | why |\n|---|---|\n| `process`: `pytest` | runs tests |\n| `kv` | remembers |\n"
+    table = (
+        "# t\n\n### Capability\n\n| capability | why |\n|---|---|\n"
+        "| `process`: `pytest` | runs tests |\n| `kv` | remembers |\n"
+    )
     assert said_capabilities(table) == {"process", "kv"}
     deeper = "## Use\n\n### Capabilities\n\n- `fs`: reads\n\n## Next\n\n- `kv`: not in it\n"
     assert said_capabilities(deeper) == {"fs"}
