@@ -636,6 +636,8 @@ def test_posts_without_the_right_csrf_token_are_refused(client: FlaskClient, app
         "/account/keys": {"public_key": "x"},
         "/plugins/project-stats/review": {"stars": "1"},
         "/plugins/project-stats/report": {"reason": "x"},
+        "/plugins/project-stats/review/delete": {"confirmed": "yes"},
+        "/account/tokens/1/revoke": {"confirmed": "yes"},
     }
     for action, data in forms.items():
         for token in (None, "", "wrong" + valid, valid[:-1]):
@@ -747,6 +749,51 @@ def test_a_review_is_created_then_edited_one_per_account_and_the_aggregate_follo
         ("alice", "review", "project-stats"),
         ("carol", "review", "project-stats"),
     ]
+
+
+def test_deleting_your_review_takes_a_confirm_step_and_the_rating_is_counted_again(
+    client: FlaskClient, app: Flask
+) -> None:
+    page, delete = "/plugins/project-stats", "/plugins/project-stats/review/delete"
+    register(client, "carol")
+    post_form(client, page, "/plugins/project-stats/review", stars="2", text="Too slow.")
+    post_form(client, "/account", "/logout")
+    log_in(client, "alice")
+    assert not page_of(client.get(page)).find("a", href=delete), "no review of hers: nothing to delete"
+    post_form(client, page, "/plugins/project-stats/review", stars="5", text="Counts everything.")
+    assert "3.5 out of 5 (2 reviews)" in client.get(page).get_data(as_text=True)
+    assert page_of(client.get(page)).find("a", href=delete)
+
+    # A POST that skips the confirm page (no `confirmed`) changes nothing and leads to it.
+    skipped = post_form(client, page, delete)
+    assert skipped.status_code == 303 and skipped.headers["Location"] == delete
+    confirm = page_of(client.get(delete))
+    assert confirm.title == "Delete your review of project-stats?"
+    assert "gives project-stats 5 out of 5 and says: “Counts everything.”" in confirm.html
+    assert confirm.find("a", href="/plugins/project-stats#reviews"), "cancel goes back"
+    assert_accessible(confirm)
+    assert "3.5 out of 5 (2 reviews)" in client.get(page).get_data(as_text=True)
+
+    done = post_form(client, delete, delete, confirmed="yes")
+    assert done.status_code == 303 and done.headers["Location"] == "/plugins/project-stats#reviews"
+    html = client.get(page).get_data(as_text=True)
+    assert "Your review is deleted." in html and "2.0 out of 5 (1 review)" in html
+    assert "Counts everything." not in html and "Rate this plugin" in html
+    reviews = client.get("/api/v1/plugins/project-stats/reviews").get_json()
+    assert (reviews["rating"], reviews["rating_count"]) == (2.0, 1)
+    assert [r["user"] for r in reviews["reviews"]] == ["carol"]
+    with app.extensions["acc_registry"].db.read() as session:
+        plugin = session.execute(select(Plugin).where(Plugin.name == "project-stats")).scalar_one()
+        assert (plugin.rating_count, plugin.rating_sum, plugin.rating_hundredths) == (1, 2, 200)
+    assert ("alice", "delete_review", "project-stats") in audit_actions(app)
+
+    # Nothing left to delete: the confirm page says so, and a confirmed POST is a 404.
+    gone = client.get(delete)
+    assert gone.status_code == 303 and "You have no review of project-stats to delete." in client.get(page).get_data(
+        as_text=True
+    )
+    assert post_form(client, page, delete, confirmed="yes").status_code == 404
+    assert client.get("/api/v1/plugins/project-stats/reviews").get_json()["rating_count"] == 1, "carol's stays"
 
 
 def test_a_review_without_stars_is_refused_on_the_page_with_the_draft_kept(client: FlaskClient) -> None:
