@@ -17,8 +17,8 @@ Two problems are found:
     it that is not indented and starts with a kind in backticks names that kind:
     ``- `fs` (read): reads the project's files.`` or ``| `process`: git | runs git |``.
     A section that names no kind says that the plugin asks for none;
-  - a line `Capabilities: none` or ``Capabilities: `fs`, `http` `` (optionally in bold)
-    says the same in one line. A line after `Capabilities:` that is not such a list is
+  - a line (or heading) `Capabilities: none` or ``Capabilities: `fs`, `http` `` (optionally
+    in bold) says the same in one line. A line after `Capabilities:` that is not such a list is
     prose and is not read.
 
   Fenced code blocks are skipped. A README with neither form says nothing to check. What
@@ -96,8 +96,12 @@ def said_capabilities(text: str) -> frozenset[str] | None:
             level = len(heading.group(1))
             if section_level and level <= section_level:
                 section_level = 0
-            if _CAPABILITIES_TITLE.fullmatch(heading.group(2).strip()):
+            title = heading.group(2).strip()
+            if _CAPABILITIES_TITLE.fullmatch(title):
                 section_level, found = level, True
+            elif (in_title := _one_line_form(title)) is not None:  # "## Capabilities: none"
+                said |= in_title
+                found = True
             continue
         one_line = _one_line_form(line)
         if one_line is not None:

@@ -91,7 +91,13 @@ def test_table_rows_and_a_singular_heading_at_any_level_name_kinds_too() -> None
 
 @pytest.mark.parametrize(
     "line",
-    ["Capabilities: none", "**Capabilities:** none.", "Capabilities: None", "capabilities: `none`"],
+    [
+        "Capabilities: none",
+        "**Capabilities:** none.",
+        "Capabilities: None",
+        "capabilities: `none`",
+        "## Capabilities: none",
+    ],
 )
 def test_a_one_line_capabilities_none_says_none(line: str) -> None:
     text = f"# demo\n\n{line}\n"
