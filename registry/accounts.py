@@ -51,13 +51,8 @@ def create_user(
 
 def check_new_account(session: Session, name: str, email: str, password: str | None) -> None:
     """Refuse a malformed name, address or password, or a name or address already registered."""
-    if not _USER_NAME.match(name):
-        raise bad_request(
-            f"invalid user name {name!r}",
-            hint="2-39 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit",
-        )
-    if not _EMAIL.match(email):
-        raise bad_request(f"invalid email address {email!r}")
+    check_user_name(name)
+    check_email(email)
     if password is not None:
         check_password_strength(password)
     if name_taken(session, name):
@@ -66,6 +61,20 @@ def check_new_account(session: Session, name: str, email: str, password: str | N
         )
     if email_owner(session, email) is not None:
         raise conflict("the email address is already registered", code="account_exists", hint="log in instead")
+
+
+def check_user_name(name: str) -> None:
+    """Refuse a user name that is not 2-39 of [a-z0-9_-], starting with a letter or digit."""
+    if not _USER_NAME.match(name):
+        raise bad_request(
+            f"invalid user name {name!r}",
+            hint="2-39 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit",
+        )
+
+
+def check_email(email: str) -> None:
+    if not _EMAIL.match(email):
+        raise bad_request(f"invalid email address {email!r}")
 
 
 def name_taken(session: Session, name: str) -> bool:
