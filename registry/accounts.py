@@ -54,8 +54,7 @@ def check_new_account(session: Session, name: str, email: str, password: str | N
     """Refuse a malformed name, address or password, a name already registered or imitating
     one (registry.publisher_names), or an address already registered."""
     check_new_name(session, name)
-    if not _EMAIL.match(email):
-        raise bad_request(f"invalid email address {email!r}")
+    check_email(email)
     if password is not None:
         check_password_strength(password)
     if email_owner(session, email) is not None:
@@ -64,12 +63,22 @@ def check_new_account(session: Session, name: str, email: str, password: str | N
 
 def check_new_name(session: Session, name: str) -> None:
     """Refuse a malformed user name, or one registered or imitating a registered one."""
+    check_user_name(name)
+    check_new_publisher_name(session, name)
+
+
+def check_user_name(name: str) -> None:
+    """Refuse a user name that is not 2-39 of [a-z0-9_-], starting with a letter or digit."""
     if not _USER_NAME.match(name):
         raise bad_request(
             f"invalid user name {name!r}",
             hint="2-39 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit",
         )
-    check_new_publisher_name(session, name)
+
+
+def check_email(email: str) -> None:
+    if not _EMAIL.match(email):
+        raise bad_request(f"invalid email address {email!r}")
 
 
 def name_taken(session: Session, name: str) -> bool:
@@ -100,8 +109,9 @@ def check_login(session: Session, name: str, password: str) -> User:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     if not check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) or user is None or not user.password_hash:
         raise unauthorized("wrong user name or password")
+    check_enabled(user)
     if user.email_confirmed_at is None:
-        # Said only to someone who knows the password.
+        # This, and the account being disabled, is said only to someone who knows the password.
         raise ApiError(
             403,
             "email_unconfirmed",
@@ -118,6 +128,26 @@ def password_matches(user: User, password: str) -> bool:
     """Is `password` the account's password? (Accounts without one match nothing.)"""
     stored = user.password_hash or _DUMMY_HASH
     return check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) and bool(user.password_hash)
+
+
+def is_enabled(user: User) -> bool:
+    """False for an account an operator disabled (`acc registry user disable`): it cannot log
+    in, its web sessions resolve to nobody (registry/web/security.py) and its API tokens act
+    on nothing (`authenticate`)."""
+    return user.disabled_at is None
+
+
+def check_enabled(user: User) -> None:
+    """Refuse (403 `account_disabled`) an account an operator disabled (see `is_enabled`)."""
+    if not is_enabled(user):
+        # The operator's reason is for the operator's records (`acc registry user list`),
+        # not for whoever holds the account's password or token.
+        raise ApiError(
+            403,
+            "account_disabled",
+            f"the account {user.name} was disabled by the registry's operator",
+            hint="contact the registry's operator to have it enabled again",
+        )
 
 
 def get_user(session: Session, name: str) -> User:
@@ -175,13 +205,19 @@ def authenticate(session: Session, authorization: str | None, now: datetime) -> 
         raise unauthorized(
             "the Authorization header is not a registry token", hint="send `Authorization: Bearer acc_...`"
         )
-    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(text))).scalar_one_or_none()
-    if token is None:
+    found = session.execute(
+        select(ApiToken, User).join(User, ApiToken.user_id == User.id).where(ApiToken.token_hash == _token_hash(text))
+    ).first()
+    if found is None:
         raise unauthorized("the API token is not valid", hint="check the token, or create a new one")
+    token, user = found
     if token.revoked_at is not None:
         raise unauthorized("the API token was revoked", hint="create a new token on your account page")
     if token.expires_at is not None and token.expires_at <= now:
         raise unauthorized("the API token has expired", hint="create a new token on your account page")
+    # After the token's own checks: a disabled account's tokens are not revoked, only inert,
+    # and work again once the operator enables the account.
+    check_enabled(user)
     return token
 
 
@@ -193,6 +229,11 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+def token_with_text(session: Session, text: str) -> ApiToken | None:
+    """The token whose whole text is `text` (found by its hash), or None."""
+    return session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(text))).scalar_one_or_none()
 
 
 def _token_hash(text: str) -> str:
