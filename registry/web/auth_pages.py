@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from registry import accounts, email_links
 from registry.audit import audit
 from registry.context import current_registry
-from registry.errors import ApiError, bad_request
+from registry.errors import ApiError, FormError, bad_request
 from registry.mailer import Mail
 from registry.notify import send_after_commit
 from registry.ratelimit import hit
@@ -56,9 +56,9 @@ def register() -> ResponseReturnValue:
     }
     try:
         email = _register(target)
-    except FormProblems as problems:
-        return render_template("web/register.html", next=target, values=values, errors=problems.by_field), (
-            problems.status
+    except FormError as refused:
+        return render_template("web/register.html", next=target, values=values, errors=refused.by_field), (
+            refused.status
         )
     return render_template("web/check_email.html", email=email, reason="register")
 
@@ -87,7 +87,7 @@ def _register(target: str) -> str:
             # (publisher pages), so is the account a look-alike imitates (registry/publisher_names.py).
             problems.check("name", lambda: accounts.check_new_name(session, name))
     if problems or name is None or email is None or password is None:
-        raise problems
+        raise problems.error()
     with reg.db.write() as session:
         owner = accounts.email_owner(session, email)
         if owner is None:
@@ -95,7 +95,7 @@ def _register(target: str) -> str:
                 user = accounts.create_user(session, name, email, password, confirmed=False)
             except ApiError as e:  # registered a moment ago by someone else
                 problems.add("name", e)
-                raise problems from e
+                raise problems.error() from e
             token = email_links.issue(session, user, email_links.CONFIRM)
             link = f"{site_url()}{url_for('web.confirm_email', token=token, next=target)}"
             audit(session, user.name, "register", user.name, client_address())
