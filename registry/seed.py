@@ -23,8 +23,9 @@ from registry.audit import audit
 from registry.config import RegistryConfig
 from registry.context import Registry
 from registry.errors import ApiError, SeedError
-from registry.models import User
+from registry.models import User, utcnow
 from registry.publish import Upload, publish_as
+from sdk.publisher_mark import HOW_OPERATOR
 
 OFFICIAL_PUBLISHER = "acc-official"
 OFFICIAL_EMAIL = "official@acc.invalid"
@@ -102,5 +103,9 @@ def _official_account(registry: Registry, public_key: Path) -> int:
         if user is None:
             user = create_user(session, OFFICIAL_PUBLISHER, OFFICIAL_EMAIL)
             audit(session, "operator", "create_user", OFFICIAL_PUBLISHER, "local")
+            # The operator's own publisher: verified by the operator when made (only then, so
+            # a later `acc registry user unverify` is not undone by the next seed).
+            user.verified_by, user.verified_at = HOW_OPERATOR, utcnow()
+            audit(session, "operator", "verify_publisher", OFFICIAL_PUBLISHER, "local", how=HOW_OPERATOR, before=None)
         add_key(session, user, public_key.read_bytes())
         return user.id

@@ -28,6 +28,8 @@ def test_seed_publishes_every_official_plugin_once(registry_config: RegistryConf
     listed = client.get("/api/v1/plugins?per_page=50").get_json()
     assert sorted(p["name"] for p in listed["plugins"]) == OFFICIAL
     assert {p["owner"] for p in listed["plugins"]} == {OFFICIAL_PUBLISHER}
+    # The operator's own publisher is verified by the operator when the seed makes it.
+    assert [p["owner_verified"]["how"] for p in listed["plugins"]] == ["operator"] * len(OFFICIAL)
     for name in OFFICIAL:
         detail = client.get(f"/api/v1/plugins/{name}").get_json()
         assert detail["versions"][0]["version"] == detail["latest_version"]
