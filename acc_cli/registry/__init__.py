@@ -1,4 +1,4 @@
-"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed) and manage
+"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed, backup, restore) and manage
 its publishers (user, token and key sub-groups). Flask and SQLAlchemy are imported only
 by the commands that need them."""
 
@@ -28,6 +28,14 @@ from acc_cli.lazy import LazyGroup
         "cleanup": (
             "acc_cli.registry.cleanup:cleanup",
             "Remove leftovers of interrupted publishes, expired sessions and links.",
+        ),
+        "backup": (
+            "acc_cli.registry.backup:backup",
+            "Back up the registry (database, TUF metadata, blobs) into one file.",
+        ),
+        "restore": (
+            "acc_cli.registry.restore:restore",
+            "Restore a backup into an empty data directory and database.",
         ),
         "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
         "token": ("acc_cli.registry.token:token", "Manage API tokens."),
