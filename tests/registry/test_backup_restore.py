@@ -104,7 +104,14 @@ def _served_metadata(config: RegistryConfig, client: FlaskClient) -> dict[str, b
     return served
 
 
+@pytest.mark.parametrize(
+    ("database_url", "restore_target"),
+    [("sqlite", "sqlite"), ("sqlite", "postgresql"), ("postgresql", "sqlite")],
+    indirect=True,
+    ids=["sqlite-to-sqlite", "sqlite-to-postgresql", "postgresql-to-sqlite"],
+)
 def test_a_restored_registry_serves_the_same_plugins_accounts_and_byte_identical_tuf_metadata(
+    database_url: str,
     app: Flask,
     client: FlaskClient,
     registry_config: RegistryConfig,
@@ -340,5 +347,34 @@ def test_cleanup_leaves_orphan_blobs_alone_while_a_backup_holds_them(registry_co
             assert registry.blobs.exists(orphan)
         assert clean_blobs(registry, utcnow(), timedelta(hours=1)) == (0, 1)
         assert not registry.blobs.exists(orphan)
+    finally:
+        registry.db.dispose()
+
+
+def test_an_occupied_postgresql_database_is_refused_and_force_replaces_it_all_or_nothing(
+    plain_backup: Path, empty_postgres_url: str, tmp_path: Path
+) -> None:
+    restore_registry(config_for(tmp_path / "first", empty_postgres_url), plain_backup)
+    target = config_for(tmp_path / "second", empty_postgres_url)
+    _refused(target, plain_backup, "the database holds a registry already")
+
+    # A backup that fails midway (its manifest promises a row more than it holds) leaves
+    # the database as it was: the old tables' removal is rolled back with everything else.
+    members = _with_manifest(_members(plain_backup), lambda m: m["tables"][0].update(rows=m["tables"][0]["rows"] + 1))
+    with pytest.raises(BackupError, match="its manifest says"):
+        restore_registry(target, _rewrite(plain_backup, members, tmp_path), force=True)
+    assert _user_names(target) == ["alice"]
+
+    restore_registry(target, plain_backup, force=True)
+    assert _user_names(target) == ["alice"]
+
+
+def _user_names(config: RegistryConfig) -> list[str]:
+    from registry.models import User
+
+    registry = Registry.open(config)
+    try:
+        with registry.db.read() as session:
+            return list(session.execute(select(User.name)).scalars())
     finally:
         registry.db.dispose()
