@@ -31,3 +31,9 @@ def restore(src: Path, force: bool, data_dir: Path | None) -> None:
         err(f"note: the data directory as it was is kept in {report.kept}: remove it once the restored registry serves")
     if report.signing_problem:
         err(f"note: the restored registry cannot sign yet: {report.signing_problem}")
+    err(
+        f"note: installed clients that saw metadata newer than this backup (generation {report.generation}) "
+        "refuse it as a rollback until `acc registry refresh --advance-versions N` re-signs past it "
+        "(N: the metadata changes made since the backup: the lost registry's DATA/generation minus "
+        f"{report.generation}, or more)"
+    )

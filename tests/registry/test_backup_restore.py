@@ -30,6 +30,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from acc_cli.root import cli
+from host.errors import MarketplaceUntrusted
 from host.marketplace.config import MarketplaceConfig
 from host.marketplace.tuf_client import MarketplaceClient
 from host.paths import HostPaths
@@ -41,6 +42,8 @@ from registry.config import RegistryConfig
 from registry.context import Registry
 from registry.errors import BackupError
 from registry.models import TufMetadata, utcnow
+from registry.operator import refresh_command
+from registry.refresh import refresh_repository
 from registry.restore import restore_registry
 from registry.upkeep import clean_blobs
 from sdk.archive import PluginArchive
@@ -79,11 +82,14 @@ def restore_target(request: pytest.FixtureRequest, tmp_path: Path) -> RegistryCo
 
 
 def _installer(tmp_path: Path, client: FlaskClient, pinned_root: bytes) -> Callable[[], MarketplaceClient]:
-    """New installer TUF clients (as each `acc` command makes) trusting `pinned_root`, the
-    original registry's first root."""
+    """New installer TUF clients (as each `acc` command makes) of the marketplace in
+    tmp_path/user, added trusting `pinned_root` (the original registry's first root) unless
+    it was added before, reading `client`."""
     user = HostPaths(home=tmp_path / "user", cache=tmp_path / "user-cache")
     config = MarketplaceConfig(user)
-    market, _ = config.add("local", REGISTRY_URL, pinned_root)
+    market = next((m for m in config.list() if m.name == "local"), None)
+    if market is None:
+        market, _ = config.add("local", REGISTRY_URL, pinned_root)
     return lambda: MarketplaceClient(market, config, user.home / "work", fetcher=FlaskFetcher(client))
 
 
@@ -378,3 +384,32 @@ def _user_names(config: RegistryConfig) -> list[str]:
             return list(session.execute(select(User.name)).scalars())
     finally:
         registry.db.dispose()
+
+
+def test_clients_that_saw_metadata_newer_than_the_backup_follow_once_the_versions_are_advanced(
+    registry_config: RegistryConfig, client: FlaskClient, tmp_path: Path
+) -> None:
+    backup = _backup(registry_config, tmp_path / "b.tar")
+    # After the backup, two more metadata changes reach the clients, then the database is lost.
+    registry = Registry.open(registry_config)
+    try:
+        for days in (3, 6):
+            assert refresh_repository(registry, utcnow() + timedelta(days=days)).resigned
+    finally:
+        registry.db.dispose()
+    installer = _installer(tmp_path, client, client.get("/tuf/metadata/1.root.json").data)
+    installer().refresh()
+
+    restored_config = config_for(tmp_path / "restored")
+    restore_registry(restored_config, backup)
+    restored_app = create_app(restored_config)
+    try:
+        restored = restored_app.test_client()
+        installer = _installer(tmp_path, restored, b"")  # the same client state, now reading the restore
+        with pytest.raises(MarketplaceUntrusted):  # rollback protection: older versions than it saw
+            installer().refresh()
+        report = refresh_command(restored_config, advance_by=2)
+        assert report.summary().startswith("re-signed every online role past 2 more versions (timestamp version 4)")
+        installer().refresh()
+    finally:
+        restored_app.extensions["acc_registry"].db.dispose()
