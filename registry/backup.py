@@ -165,8 +165,7 @@ def _write(
 
 
 def _check_is_registry(config: RegistryConfig) -> None:
-    is_registry = config.keys_dir.is_dir() or (config.data_dir / "registry.db").is_file()
-    if not config.database_url and not is_registry:
+    if not config.database_url and not (config.data_dir / "registry.db").is_file():
         raise BackupError(
             f"{config.data_dir} is not a registry data directory",
             hint="pass the registry's --data directory (or set REGISTRY_DATA_DIR)",

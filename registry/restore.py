@@ -20,6 +20,7 @@ A non-empty target is refused unless `force`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -95,7 +96,7 @@ def restore_registry(
     try:
         os.chmod(staging, 0o700)
         manifest = _unpack(src, staging, config, limits)
-        generation = _build(config, manifest, staging, force)
+        generation = _build(config, manifest, staging, force, limits)
         kept = _swap(staging, data_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -160,6 +161,8 @@ def _unpack(src: Path, staging: Path, config: RegistryConfig, limits: RestoreLim
         try:
             return _read_members(tar, staging, config, limits)
         except (tarfile.TarError, EOFError, OSError) as e:
+            if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise  # the disk is full, not the backup damaged (the CLI says so)
             raise BackupError(f"{src} is damaged: {e}", hint=_NOTHING_CHANGED) from e
 
 
@@ -259,7 +262,7 @@ def _write_checked(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, 
 # -- building the registry ---------------------------------------------------------------
 
 
-def _build(config: RegistryConfig, manifest: Manifest, staging: Path, force: bool) -> int:
+def _build(config: RegistryConfig, manifest: Manifest, staging: Path, force: bool, limits: RestoreLimits) -> int:
     """Keys, blobs and database from the unpacked backup in `staging`; the restored generation."""
     (staging / "keys").mkdir(mode=0o700, exist_ok=True)
     incoming = staging / ".restore"
@@ -275,7 +278,7 @@ def _build(config: RegistryConfig, manifest: Manifest, staging: Path, force: boo
         with engine.begin() as connection:
             if force and config.database_url:
                 _drop_registry_tables(connection)
-            generation = _import(connection, manifest, incoming)
+            generation = _import(connection, manifest, incoming, limits)
     except SQLAlchemyError as e:
         raise BackupError(f"the backup's rows could not be restored: {e}", hint=_NOTHING_CHANGED) from e
     finally:
@@ -293,7 +296,7 @@ def _drop_registry_tables(connection: Connection) -> None:
     existing.drop_all(connection)
 
 
-def _import(connection: Connection, manifest: Manifest, incoming: Path) -> int:
+def _import(connection: Connection, manifest: Manifest, incoming: Path, limits: RestoreLimits) -> int:
     from registry import schema
 
     schema.upgrade_connection(connection, manifest.schema_revision)
@@ -309,9 +312,18 @@ def _import(connection: Connection, manifest: Manifest, incoming: Path) -> int:
         unknown = [c for c, _ in entry.columns if c not in table.columns]
         if unknown:
             raise BackupError(f"the backup's table {entry.name} has unknown columns: {unknown}", hint=_NOTHING_CHANGED)
-        _insert_rows(connection, table, entry, incoming / entry.file)
+        _insert_rows(connection, table, entry, incoming / entry.file, limits.max_row_bytes)
     if connection.dialect.name == "postgresql":
         _advance_sequences(connection, reflected)
+    else:
+        # SQLite checks foreign keys only when asked (and batch migrations must not have it
+        # on): rows naming rows that do not exist are refused here, before the swap.
+        broken = connection.execute(text("PRAGMA foreign_key_check")).first()
+        if broken is not None:
+            raise BackupError(
+                f"the backup's table {broken[0]} has a row naming a missing row of {broken[2]}",
+                hint=_NOTHING_CHANGED,
+            )
     schema.upgrade_connection(connection, "head")
     generation = connection.execute(text("SELECT generation FROM repo_lock WHERE id = 1")).scalar_one_or_none()
     if generation is None:
@@ -319,12 +331,12 @@ def _import(connection: Connection, manifest: Manifest, incoming: Path) -> int:
     return int(generation)
 
 
-def _insert_rows(connection: Connection, table: Any, entry: TableEntry, path: Path) -> None:
+def _insert_rows(connection: Connection, table: Any, entry: TableEntry, path: Path, max_row_bytes: int) -> None:
     names = [c for c, _ in entry.columns]
     count = 0
     batch: list[dict[str, Any]] = []
     with open(path, "rb") as f:
-        for number, line in enumerate(_lines(f), start=1):
+        for number, line in enumerate(_lines(f, max_row_bytes), start=1):
             where = f"row {number} of the backup's {entry.name}"
             try:
                 values = json.loads(line)
@@ -346,9 +358,12 @@ def _insert_rows(connection: Connection, table: Any, entry: TableEntry, path: Pa
         )
 
 
-def _lines(f: IO[bytes]) -> Iterator[bytes]:
-    # Sizes were checked against the manifest and the limits when the file was unpacked.
-    yield from f
+def _lines(f: IO[bytes], max_row_bytes: int) -> Iterator[bytes]:
+    """The lines of a table file, each at most `max_row_bytes` (one is never read whole past it)."""
+    while line := f.readline(max_row_bytes + 1):
+        if len(line) > max_row_bytes:
+            raise BackupError(f"the backup has a row over {max_row_bytes} bytes", hint=_NOTHING_CHANGED)
+        yield line
 
 
 def _advance_sequences(connection: Connection, reflected: MetaData) -> None:

@@ -20,6 +20,7 @@ import tarfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -413,3 +414,55 @@ def test_clients_that_saw_metadata_newer_than_the_backup_follow_once_the_version
         installer().refresh()
     finally:
         restored_app.extensions["acc_registry"].db.dispose()
+
+
+def test_a_registry_on_s3_backs_up_and_restores_into_another_bucket(
+    registry_config: RegistryConfig, alice: Publisher, example_archive: PluginArchive, tmp_path: Path
+) -> None:
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    on_s3 = {"blob_store": "s3", "s3_region": "us-east-1", "secret_key": "one secret for every host"}
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in ("acc-blobs", "acc-blobs-restored"):
+            s3.create_bucket(Bucket=bucket)
+        source = replace(registry_config, s3_bucket="acc-blobs", **on_s3)  # type: ignore[arg-type]
+        app = create_app(source)
+        try:
+            assert publish(app.test_client(), alice, variant(example_archive, version="1.0.0")).status_code == 201
+        finally:
+            app.extensions["acc_registry"].db.dispose()
+        backup = _backup(source, tmp_path / "b.tar")
+
+        target = config_for(tmp_path / "restored", s3_bucket="acc-blobs-restored", **on_s3)
+        report = restore_registry(target, backup)
+        restored = {i["Key"] for i in s3.list_objects_v2(Bucket="acc-blobs-restored")["Contents"]}
+        assert restored == {i["Key"] for i in s3.list_objects_v2(Bucket="acc-blobs")["Contents"]}
+        assert len(restored) == report.blobs == 3  # archive, signature, index
+        for key in restored:
+            data = s3.get_object(Bucket="acc-blobs-restored", Key=key)["Body"].read()
+            assert hashlib.sha256(data).hexdigest() == key.rsplit("/", 1)[-1]
+        assert not target.blobs_dir.exists() or not any(target.blobs_dir.iterdir())
+
+
+def test_a_row_over_the_row_limit_is_refused(plain_backup: Path, tmp_path: Path) -> None:
+    _refused(_target(tmp_path), plain_backup, "has a row over 64 bytes", limits=RestoreLimits(max_row_bytes=64))
+
+
+def test_rows_that_name_missing_rows_are_refused_even_when_their_hashes_match(
+    plain_backup: Path, tmp_path: Path
+) -> None:
+    """A backup rewritten with a consistent manifest is still refused if its rows do not hold together."""
+    members = _members(plain_backup)
+    tokens = next(data for info, data in members if info.name == "db/api_tokens.jsonl")
+    row = json.loads(tokens)
+    row[1] = 999  # user_id: no such user
+    forged = json.dumps(row).encode() + b"\n"
+    members = [(i, forged if i.name == "db/api_tokens.jsonl" else d) for i, d in members]
+    members = _with_manifest(
+        members,
+        lambda m: m["files"].update(
+            {"db/api_tokens.jsonl": {"sha256": hashlib.sha256(forged).hexdigest(), "size": len(forged)}}
+        ),
+    )
+    _refused(_target(tmp_path), _rewrite(plain_backup, members, tmp_path), "api_tokens has a row naming a missing row")
