@@ -117,7 +117,8 @@ def parse_manifest(document: object, limits: RestoreLimits) -> Manifest:
     if version > FORMAT_VERSION:
         raise BackupError(
             f"the backup is in format {version}, newer than this acc reads ({FORMAT_VERSION})",
-            hint=f"restore it with the acc that made it ({_text(document.get('acc_version'))}) or a newer one",
+            hint=f"restore it with the acc that made it ({_text(document.get('acc_version'))}) or a newer one "
+            "(pip install -U acc-plugins); nothing was changed",
         )
     if version < 1:
         raise _not_a_backup(f"its format version {version} does not exist")

@@ -466,3 +466,8 @@ def test_rows_that_name_missing_rows_are_refused_even_when_their_hashes_match(
         ),
     )
     _refused(_target(tmp_path), _rewrite(plain_backup, members, tmp_path), "api_tokens has a row naming a missing row")
+
+
+def test_a_backup_in_a_newer_format_is_refused(plain_backup: Path, tmp_path: Path) -> None:
+    members = _with_manifest(_members(plain_backup), lambda m: m.update(format_version=2))
+    _refused(_target(tmp_path), _rewrite(plain_backup, members, tmp_path), "in format 2, newer than this acc reads")
