@@ -20,7 +20,9 @@ A non-empty target is refused unless `force`.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gzip
 import hashlib
 import json
 import os
@@ -152,18 +154,53 @@ def _tables(url: str) -> list[str]:
 def _unpack(src: Path, staging: Path, config: RegistryConfig, limits: RestoreLimits) -> Manifest:
     """Read and check every member of `src` into `staging`; the checked manifest."""
     try:
-        tar = tarfile.open(src, "r|*")  # noqa: SIM115 (closed below: its errors are told apart)
+        raw = open(src, "rb")  # noqa: SIM115 (closed by the ExitStack below)
     except FileNotFoundError as e:
         raise BackupError(f"{src} does not exist", hint="pass the path of a file made by `acc registry backup`") from e
-    except (OSError, tarfile.TarError) as e:
+    except OSError as e:
         raise BackupError(f"{src} is not a registry backup: {e}", hint=_NOTHING_CHANGED) from e
-    with tar:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(raw)
         try:
+            compressed = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            source: Any = stack.enter_context(gzip.GzipFile(fileobj=raw)) if compressed else raw
+            # Not tarfile's stream mode: there, a header (pax, GNU long name) of any declared
+            # size is read into memory whole; read directly, each read is bounded here.
+            bounded = _BoundedReads(source, _largest_read(limits))
+            tar = stack.enter_context(tarfile.open(fileobj=bounded, mode="r:"))  # type: ignore[call-overload]
             return _read_members(tar, staging, config, limits)
-        except (tarfile.TarError, EOFError, OSError) as e:
+        except (tarfile.TarError, EOFError, OSError, gzip.BadGzipFile) as e:
             if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                 raise  # the disk is full, not the backup damaged (the CLI says so)
-            raise BackupError(f"{src} is damaged: {e}", hint=_NOTHING_CHANGED) from e
+            raise BackupError(f"{src} is not a registry backup, or is damaged: {e}", hint=_NOTHING_CHANGED) from e
+    raise AssertionError("unreachable")
+
+
+def _largest_read(limits: RestoreLimits) -> int:
+    """The largest single read of the backup: the manifest, read whole (member data is read in
+    chunks), rounded up to tar's 512-byte blocks."""
+    return max(limits.max_manifest_bytes, STREAM_CHUNK_BYTES) + tarfile.BLOCKSIZE
+
+
+class _BoundedReads:
+    """A file whose every read is at most `limit` bytes (tarfile reads headers whole)."""
+
+    def __init__(self, source: Any, limit: int) -> None:
+        self.source = source
+        self.limit = limit
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self.limit:
+            raise tarfile.ReadError(f"a tar header or member is over {self.limit} bytes")
+        data: bytes = self.source.read(size)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self.source.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self.source.tell())
 
 
 def _read_members(tar: tarfile.TarFile, staging: Path, config: RegistryConfig, limits: RestoreLimits) -> Manifest:

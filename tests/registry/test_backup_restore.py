@@ -471,3 +471,18 @@ def test_rows_that_name_missing_rows_are_refused_even_when_their_hashes_match(
 def test_a_backup_in_a_newer_format_is_refused(plain_backup: Path, tmp_path: Path) -> None:
     members = _with_manifest(_members(plain_backup), lambda m: m.update(format_version=2))
     _refused(_target(tmp_path), _rewrite(plain_backup, members, tmp_path), "in format 2, newer than this acc reads")
+
+
+def test_a_tar_header_over_the_limit_is_refused_without_reading_it_whole(plain_backup: Path, tmp_path: Path) -> None:
+    members = _members(plain_backup)
+    members[1][0].pax_headers = {"comment": "x" * 400_000}  # a pax header tarfile would read whole
+    limits = RestoreLimits(max_manifest_bytes=64 * 1024)
+    _refused(_target(tmp_path), _rewrite(plain_backup, members, tmp_path), "is over", limits=limits)
+
+
+def test_a_compressed_backup_restores_like_a_plain_one(plain_backup: Path, tmp_path: Path) -> None:
+    import gzip
+
+    compressed = tmp_path / "plain.tar.gz"
+    compressed.write_bytes(gzip.compress(plain_backup.read_bytes()))
+    assert restore_registry(_target(tmp_path), compressed).rows["users"] == 1
