@@ -20,13 +20,12 @@ import tarfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -111,31 +110,63 @@ def _served_metadata(config: RegistryConfig, client: FlaskClient) -> dict[str, b
     return served
 
 
+@dataclass(frozen=True)
+class Source:
+    """A registry with a published plugin, a review, an account and its token, backed up."""
+
+    backup: Path
+    publisher: Publisher
+    pinned_root: bytes
+    metadata: dict[str, bytes]
+    listing: object
+
+
+def _published_source(config: RegistryConfig, scratch: Path, archive: PluginArchive) -> Source:
+    alice = make_publisher(config, "alice", scratch / "keys")
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        assert publish(client, alice, variant(archive, version="1.0.0")).status_code == 201
+        review = client.put(f"/api/v1/plugins/{PLUGIN}/reviews", json={"stars": 4, "text": "ok"}, headers=alice.auth)
+        assert review.status_code in (200, 201), review.get_json()
+        pinned_root = client.get("/tuf/metadata/1.root.json").data
+        metadata = _served_metadata(config, client)
+        listing = client.get(f"/api/v1/plugins/{PLUGIN}").get_json()
+    finally:
+        app.extensions["acc_registry"].db.dispose()
+    return Source(_backup(config, scratch / "registry.tar.gz"), alice, pinned_root, metadata, listing)
+
+
+@pytest.fixture(scope="module")
+def sqlite_source(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, example_archive: PluginArchive
+) -> Source:
+    """Published and backed up once per module (restored by several tests)."""
+    scratch = tmp_path_factory.mktemp("sqlite-source")
+    shutil.copytree(sqlite_template, scratch / "registry-data")
+    return _published_source(config_for(scratch / "registry-data"), scratch, example_archive)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def source(request: pytest.FixtureRequest, tmp_path: Path, example_archive: PluginArchive) -> Source:
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_source")  # type: ignore[no-any-return]
+    url = str(request.getfixturevalue("postgres_url"))
+    shutil.copytree(request.getfixturevalue("postgres_template")[1], tmp_path / "source")
+    return _published_source(config_for(tmp_path / "source", url), tmp_path, example_archive)
+
+
 @pytest.mark.parametrize(
-    ("database_url", "restore_target"),
+    ("source", "restore_target"),
     [("sqlite", "sqlite"), ("sqlite", "postgresql"), ("postgresql", "sqlite")],
     indirect=True,
     ids=["sqlite-to-sqlite", "sqlite-to-postgresql", "postgresql-to-sqlite"],
 )
 def test_a_restored_registry_serves_the_same_plugins_accounts_and_byte_identical_tuf_metadata(
-    database_url: str,
-    app: Flask,
-    client: FlaskClient,
-    registry_config: RegistryConfig,
-    alice: Publisher,
-    example_archive: PluginArchive,
-    restore_target: RegistryConfig,
-    tmp_path: Path,
+    source: Source, restore_target: RegistryConfig, tmp_path: Path
 ) -> None:
-    assert publish(client, alice, variant(example_archive, version="1.0.0")).status_code == 201
-    review = client.put(f"/api/v1/plugins/{PLUGIN}/reviews", json={"stars": 4, "text": "ok"}, headers=alice.auth)
-    assert review.status_code in (200, 201), review.get_json()
-    pinned_root = client.get("/tuf/metadata/1.root.json").data
-    before = _served_metadata(registry_config, client)
-    listing = client.get(f"/api/v1/plugins/{PLUGIN}").get_json()
-
-    backup = _backup(registry_config, tmp_path / "registry.tar.gz")
-    report = restore_registry(restore_target, backup)
+    alice, pinned_root, before, listing = source.publisher, source.pinned_root, source.metadata, source.listing
+    report = restore_registry(restore_target, source.backup)
     assert (report.rows["users"], report.rows["plugins"], report.rows["versions"]) == (1, 1, 1)
     assert report.signing_problem is None and "timestamp.pem" in report.keys
 
