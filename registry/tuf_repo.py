@@ -446,7 +446,7 @@ class TufRepository:
             version = 1
         snapshot = Snapshot(version=version, expires=now + self.expiry.snapshot, meta=meta)
         row = self.store(session, Metadata(snapshot), self.signers_for(session, "snapshot"))
-        self._new_timestamp(session, row, now, skip)
+        self._new_timestamp(session, row, now, skip=skip)
 
     def store(
         self, session: Session, md: Metadata[Any], signers: Sequence[Signer], role: str | None = None
