@@ -8,7 +8,7 @@ module's commands against plugin.toml, read from the syntax trees of the module 
 modules it imports, never running them (`sdk.precheck`, which the build runs too). A name
 computed at run time cannot be read that way, so the comparison is then skipped, with a
 warning. A warning is what builds but serves users badly: the scaffold's README
-left as it was.
+left as it was, or a README whose capabilities contradict plugin.toml (sdk/readme_checks.py).
 """
 
 from __future__ import annotations
@@ -90,13 +90,11 @@ def _check_readme(source: Path, result: Validation) -> None:
         result.error("README.md is empty", "say what the commands do and why the plugin needs its capabilities")
         return
     result.checked.append("README.md")
-    from sdk.scaffold import is_scaffold_readme
+    from sdk.readme_checks import check_readme
 
-    if result.manifest is not None and is_scaffold_readme(text, result.manifest.name):
-        result.warning(
-            "README.md is still the one `acc plugin new` wrote",
-            "describe this plugin's commands and why it needs its capabilities: users read it before installing",
-        )
+    asked = result.manifest.capabilities if result.manifest is not None else None
+    for finding in check_readme(text, asked):
+        result.warning(finding.message, finding.hint)
 
 
 def _check_module(source: Path, manifest: Manifest, result: Validation) -> None:

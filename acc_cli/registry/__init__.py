@@ -1,6 +1,6 @@
-"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed, backup, restore) and manage
-its publishers (user, token and key sub-groups). Flask and SQLAlchemy are imported only
-by the commands that need them."""
+"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed, backup, restore)
+and manage its publishers (user, token, key and plugin sub-groups; the audit log). Flask and
+SQLAlchemy are imported only by the commands that need them."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ from acc_cli.lazy import LazyGroup
         "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
         "token": ("acc_cli.registry.token:token", "Manage API tokens."),
         "key": ("acc_cli.registry.key:key", "Manage publishers' signing keys."),
+        "plugin": ("acc_cli.registry.plugin:plugin", "Manage published plugins (transfer)."),
+        "audit": ("acc_cli.registry.audit:audit", "Show or export the audit log."),
     },
 )
 def registry() -> None:
-    """Run a marketplace registry: init, serve, users, tokens, keys."""
+    """Run a marketplace registry: init, serve, users, tokens, keys, plugins, the audit log."""
