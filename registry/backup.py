@@ -42,6 +42,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
+from registry.audit import audit
 from registry.backup_format import MANIFEST_NAME, FileEntry, Manifest, TableEntry, encode_value, kind_of
 from registry.blob_hold import blobs_held
 from registry.blobs import STREAM_CHUNK_BYTES, BlobStore
@@ -93,7 +94,12 @@ def backup_registry(
     registry = Registry.open(config)
     try:
         with blobs_held(registry.db), _snapshot(registry.db) as connection:
-            return _write(config, registry, connection, dest, acc_version, include_keys, schema.head_revision())
+            report = _write(config, registry, connection, dest, acc_version, include_keys, schema.head_revision())
+        # Audited after the snapshot (which is read-only): a backup holds personal data.
+        with registry.db.write() as session:
+            target = f"generation {report.generation}"
+            audit(session, "operator", "backup", target, "local", file=str(report.path), keys=report.keys)
+        return report
     finally:
         registry.db.dispose()
 

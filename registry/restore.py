@@ -37,7 +37,9 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, MetaData, create_engine, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from registry.audit import audit
 from registry.backup_format import (
     MANIFEST_NAME,
     Manifest,
@@ -365,6 +367,18 @@ def _import(connection: Connection, manifest: Manifest, incoming: Path, limits: 
     generation = connection.execute(text("SELECT generation FROM repo_lock WHERE id = 1")).scalar_one_or_none()
     if generation is None:
         raise BackupError("the backup holds no repository (its repo_lock row is missing)", hint=_NOTHING_CHANGED)
+    with Session(bind=connection) as session:  # in the restore's transaction: audited if it commits
+        audit(
+            session,
+            "operator",
+            "restore",
+            f"generation {generation}",
+            "local",
+            backup_created_at=manifest.created_at,
+            acc_version=manifest.acc_version,
+            schema_revision=manifest.schema_revision,
+        )
+        session.flush()
     return int(generation)
 
 

@@ -169,6 +169,7 @@ def test_a_restored_registry_serves_the_same_plugins_accounts_and_byte_identical
     report = restore_registry(restore_target, source.backup)
     assert (report.rows["users"], report.rows["plugins"], report.rows["versions"]) == (1, 1, 1)
     assert report.signing_problem is None and "timestamp.pem" in report.keys
+    assert _audited(restore_target)[-1] == ("operator", "restore", f"generation {report.generation}")
 
     restored_app = create_app(restore_target)
     try:
@@ -336,6 +337,7 @@ def test_backup_and_restore_commands_print_what_they_did_and_refuse_by_name(
         cli, ["registry", "backup", str(dest), "--include-keys", "--data", str(registry_config.data_dir)]
     )
     assert made.exit_code == 0, made.output
+    assert _audited(registry_config)[-1] == ("operator", "backup", "generation 0")
     assert (
         made.stdout
         == f"backed up generation 0 (schema {_head()}): 1 users, 0 plugins, 0 versions, 0 blobs (0 bytes) to {dest}\n"
@@ -405,6 +407,20 @@ def test_an_occupied_postgresql_database_is_refused_and_force_replaces_it_all_or
 
     restore_registry(target, plain_backup, force=True)
     assert _user_names(target) == ["alice"]
+
+
+def _audited(config: RegistryConfig) -> list[tuple[str, str, str]]:
+    from registry.models import AuditEntry
+
+    registry = Registry.open(config)
+    try:
+        with registry.db.read() as session:
+            rows = session.execute(
+                select(AuditEntry.actor, AuditEntry.action, AuditEntry.target).order_by(AuditEntry.id)
+            )
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+    finally:
+        registry.db.dispose()
 
 
 def _user_names(config: RegistryConfig) -> list[str]:
