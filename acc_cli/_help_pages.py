@@ -185,7 +185,9 @@ PAGES = {
         "  disable         Disable NAME: no login, sessions end, tokens act on nothing.\n"
         "  enable          Enable NAME again, with its tokens.\n"
         "  list            List the accounts, with their keys, tokens and plugins.\n"
-        "  reset-password  Mail NAME a password reset link (or print it)."
+        "  reset-password  Mail NAME a password reset link (or print it).\n"
+        "  unverify        Remove the verified-publisher mark from NAME.\n"
+        "  verify          Mark the account NAME a verified publisher."
     ),
     "trust": (
         "Usage: acc trust [OPTIONS] COMMAND [ARGS]...\n"

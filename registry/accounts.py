@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from registry.errors import ApiError, bad_request, conflict, not_found, unauthorized
 from registry.models import ApiToken, Plugin, PublisherKey, SigstoreIdentity, User, utcnow
 from registry.permissions import DEFAULT_PERMISSIONS, check_combination, parse_permissions
+from registry.publisher_names import check_new_publisher_name
 from sdk.errors import SignatureError
 from sdk.names import confusable_key
 from sdk.signing import PublicKey
@@ -50,17 +51,20 @@ def create_user(
 
 
 def check_new_account(session: Session, name: str, email: str, password: str | None) -> None:
-    """Refuse a malformed name, address or password, or a name or address already registered."""
-    check_user_name(name)
+    """Refuse a malformed name, address or password, a name already registered or imitating
+    one (registry.publisher_names), or an address already registered."""
+    check_new_name(session, name)
     check_email(email)
     if password is not None:
         check_password_strength(password)
-    if name_taken(session, name):
-        raise conflict(
-            "the name is already registered", code="account_exists", hint="log in instead, or choose another name"
-        )
     if email_owner(session, email) is not None:
         raise conflict("the email address is already registered", code="account_exists", hint="log in instead")
+
+
+def check_new_name(session: Session, name: str) -> None:
+    """Refuse a malformed user name, or one registered or imitating a registered one."""
+    check_user_name(name)
+    check_new_publisher_name(session, name)
 
 
 def check_user_name(name: str) -> None:

@@ -140,6 +140,7 @@ def publisher(name: str) -> Response:
             {
                 "name": user.name,
                 "since": user.created_at.strftime("%Y-%m-%d"),
+                "verified": catalog.publisher_mark_json(user),
                 "keys": [{"key_id": k.key_id, "public_key": k.public_key} for k in user.keys],
                 "sigstore_identities": [{"identity": i.identity, "issuer": i.issuer} for i in user.identities],
                 "plugins": [catalog.plugin_summary(p) for p in catalog.publisher_plugins(session, user)],

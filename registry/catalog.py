@@ -19,6 +19,7 @@ from registry.text import is_storable
 from registry.vocabulary import Vocabulary, read_vocabulary
 from sdk import index_format
 from sdk.names import similar_names
+from sdk.publisher_mark import parse_mark
 
 SORTS = ("relevance", "downloads", "rating", "recent", "name")
 MAX_QUERY_LENGTH = 200
@@ -175,7 +176,9 @@ def _plugins_by_id(session: Session, ids: tuple[int, ...]) -> list[Plugin]:
     found = {
         p.id: p
         for p in session.execute(
-            select(Plugin).where(Plugin.id.in_(ids)).options(joinedload(Plugin.owner).load_only(User.name))
+            select(Plugin)
+            .where(Plugin.id.in_(ids))
+            .options(joinedload(Plugin.owner).load_only(User.name, User.verified_by))
         ).scalars()
     }
     return [found[i] for i in ids if i in found]
@@ -351,12 +354,19 @@ def plugin_summary(p: Plugin) -> dict[str, Any]:
         "categories": p.categories,
         "capabilities": p.capability_kinds,
         "owner": p.owner.name,
+        "owner_verified": publisher_mark_json(p.owner),
         "downloads": p.downloads,
         "rating": p.rating,
         "rating_count": p.rating_count,
         "deprecated": p.deprecated,
         "updated_at": _iso(p.updated_at),
     }
+
+
+def publisher_mark_json(user: User) -> dict[str, Any] | None:
+    """The account's verified-publisher mark for the API: {how, domain, text}, or None."""
+    mark = parse_mark(user.verified_by)
+    return mark.to_json() if mark is not None else None
 
 
 def version_detail(p: Plugin, v: Version) -> dict[str, Any]:

@@ -99,6 +99,14 @@ class RegistryConfig:
     smtp_from: str = ""
     #: "starttls", "tls" (implicit, usually port 465) or "none" (loopback relays only).
     smtp_security: str = "starttls"
+    #: Publishers' domain proofs (registry/domain_proof.py): the nameserver asked for them
+    #: (`IP`, `IP:PORT`, `[IPv6]:PORT`; empty: the system's), and, for development and tests
+    #: only, whether the well-known file may be fetched over plain HTTP, from loopback or
+    #: private addresses, and on another port than 443 (80 with HTTP) (0: the default).
+    domain_check_nameserver: str = ""
+    domain_check_allow_http: bool = False
+    domain_check_allow_private: bool = False
+    domain_check_port: int = 0
     testing: bool = False
 
     @property
@@ -157,6 +165,7 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
         )
     _check_mailer(config)
     _check_hosts(config)
+    _check_domain_checks(config)
     for role in ("root", "targets", "snapshot", "timestamp", "bins"):
         if not 1 <= getattr(config, f"{role}_threshold") <= 16:
             raise ConfigError(f"{role}_threshold must be between 1 and 16")
@@ -186,6 +195,21 @@ def _check_hosts(config: RegistryConfig) -> None:
         raise ConfigError("refresh_interval_minutes must be 0 (off) or more")
     if not 1 <= config.threads_per_worker <= 256 or not 1 <= config.client_timeout_seconds <= 600:
         raise ConfigError("threads_per_worker must be 1-256 and client_timeout_seconds 1-600")
+
+
+def _check_domain_checks(config: RegistryConfig) -> None:
+    from registry.domain_proof import nameserver_address
+
+    if config.domain_check_nameserver:
+        try:
+            nameserver_address(config.domain_check_nameserver)
+        except ValueError as e:
+            raise ConfigError(
+                f"domain_check_nameserver = {config.domain_check_nameserver!r} is not an address ({e})",
+                hint="write IP, IP:PORT or [IPv6]:PORT, or leave it empty for the system's resolver",
+            ) from None
+    if not 0 <= config.domain_check_port < 65536:
+        raise ConfigError("domain_check_port must be 0 (the default port) or a port number")
 
 
 def _check_mailer(config: RegistryConfig) -> None:

@@ -3,8 +3,9 @@
     AccError                  message + hint (what to do next)
     └── RegistryError         the registry refused or could not do something
         ├── ApiError          a refusal a client can act on: an HTTP status and a stable code;
-        │                     the API answers {"error": {"code", "message", "hint"}}, browsers
-        │                     get the same as a page (registry/web/error_page.py)
+        │   │                 the API answers {"error": {"code", "message", "hint"}}, browsers
+        │   │                 get the same as a page (registry/web/error_page.py)
+        │   └── FormError     every refusal of one web form, by field, shown beside the fields
         ├── ConfigError       a registry setting is missing or malformed (registry/config.py)
         ├── RepositoryError   the TUF repository cannot be created, loaded or signed
         ├── SeedError         an official plugin could not be built or published (`acc registry seed`)
@@ -40,6 +41,16 @@ class ApiError(RegistryError):
     def body(self) -> dict[str, Any]:
         """The JSON body of the API's answer: one shape for every error."""
         return {"error": {"code": self.code, "message": self.message, "hint": self.hint}}
+
+
+class FormError(ApiError):
+    """Every refusal of one web form at once, by field (registry/web/forms.py FormProblems), so
+    the page shows them all rather than one per submit."""
+
+    def __init__(self, status: int, by_field: dict[str, str]) -> None:
+        super().__init__(status, "form_invalid", "the form has problems", hint="correct the fields marked")
+        #: Field name -> the problem, as a sentence or two.
+        self.by_field = by_field
 
 
 class ConfigError(RegistryError):

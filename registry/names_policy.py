@@ -1,4 +1,7 @@
-"""Which new plugin names the registry refuses: look-alikes and near-typos of taken names.
+"""Which new names the registry refuses: look-alikes and near-typos of taken names.
+
+The rules (`imitates`) are one pure core for plugin names (`check_new_name`, here) and
+publisher names (registry/publisher_names.py).
 
 Names are compared after folding characters that read alike (sdk.names.confusable_key:
 `g1t` and `gi-t` read as `git`), and a new name is refused when, against a taken one:
@@ -10,12 +13,14 @@ Names are compared after folding characters that read alike (sdk.names.confusabl
   `gitt`, `gt` or `gti` next to `git`, `jqq` next to `jq`. A changed letter is allowed
   between short names, where it is usually another word (`gif` and `got` next to `git`,
   `yq` next to `jq`);
-- it differs only by a number at the end: `git2`, `git-2`, `git22` next to `git`.
+- it differs only by a number at the end: `git2`, `git-2`, `git22` next to `git` (and
+  `acc_2` next to `acc`: publisher names may hold `_`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +33,7 @@ from sdk.names import confusable_key
 MIN_TYPO_CHECK_LENGTH = 5
 #: From this length on (of the shorter name), added, dropped and swapped letters are.
 MIN_SHORT_NAME_CHECK_LENGTH = 2
-_NUMBER_SUFFIX = re.compile(r"-?[0-9]+$")
+_NUMBER_SUFFIX = re.compile(r"[-_]?[0-9]+$")
 
 
 def check_new_name(session: Session, name: str) -> str:
@@ -41,15 +46,24 @@ def check_new_name(session: Session, name: str) -> str:
             code="confusable_name",
             hint="choose a name that reads differently",
         )
-    for (other,) in session.execute(select(Plugin.name)):
-        reason = imitates(name, other)
-        if reason is not None:
-            raise conflict(
-                f"the name {name!r} {reason} the existing plugin {other!r}",
-                code="typosquat_name",
-                hint="choose a distinct name; if you own that plugin, publish under it instead",
-            )
+    imitated = first_imitated(name, session.execute(select(Plugin.name)).scalars())
+    if imitated is not None:
+        other, reason = imitated
+        raise conflict(
+            f"the name {name!r} {reason} the existing plugin {other!r}",
+            code="typosquat_name",
+            hint="choose a distinct name; if you own that plugin, publish under it instead",
+        )
     return key
+
+
+def first_imitated(new: str, taken: Iterable[str]) -> tuple[str, str] | None:
+    """The first of the `taken` names that `new` imitates, with how (`imitates`), or None."""
+    for other in taken:
+        reason = imitates(new, other)
+        if reason is not None:
+            return other, reason
+    return None
 
 
 def imitates(new: str, taken: str) -> str | None:

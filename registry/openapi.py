@@ -20,6 +20,7 @@ from registry.community import MAX_REPORT_LENGTH, MAX_REVIEW_LENGTH
 from registry.permissions import PLUGIN_SCOPED, Permission
 from registry.publish import MAX_REASON_LENGTH
 from sdk.index_format import SIGNATURE_KINDS
+from sdk.publisher_mark import DOMAIN_PROOFS, HOW_OPERATOR
 
 API_PREFIX = "/api/v1"
 OPENAPI_VERSION = "3.1.0"
@@ -226,6 +227,13 @@ def _schemas() -> dict[str, Schema]:
             "reason": _string(description="Why the plugin asks for it, from its manifest."),
         }
     )
+    verified = {
+        "anyOf": [
+            {"type": "null"},
+            _ref("PublisherMark"),
+        ],
+        "description": "The marketplace's statement that it checked who the publisher is; null: not verified.",
+    }
     plugin_summary = {
         "name": _string(),
         "latest_version": _string(description="The newest version that is not yanked."),
@@ -234,6 +242,7 @@ def _schemas() -> dict[str, Schema]:
         "categories": _array(_string()),
         "capabilities": _array(_string(description="A capability kind: process, fs, http, kv, llm, ...")),
         "owner": _string(),
+        "owner_verified": verified,
         "downloads": _COUNT,
         "rating": _nullable({"type": "number", "minimum": 1, "maximum": 5}),
         "rating_count": _COUNT,
@@ -271,6 +280,17 @@ def _schemas() -> dict[str, Schema]:
             }
         ),
         "Capability": capability,
+        "PublisherMark": _object(
+            {
+                "how": _string(
+                    enum=[HOW_OPERATOR, *DOMAIN_PROOFS],
+                    description="`operator`: the marketplace's operator checked; `dns` / `well-known`: the "
+                    "publisher proved `domain` by a DNS TXT record or a file under /.well-known/.",
+                ),
+                "domain": _nullable(_string(description="The domain the publisher proved.")),
+                "text": _string(description="The mark in words, e.g. `verified publisher: example.com`."),
+            }
+        ),
         "PluginSummary": _object(plugin_summary),
         "SearchResults": _object(
             {
@@ -335,6 +355,7 @@ def _schemas() -> dict[str, Schema]:
             {
                 "name": _string(),
                 "since": _string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                "verified": verified,
                 "keys": _array(_object({"key_id": _string(), "public_key": _string()})),
                 "sigstore_identities": _array(_object({"identity": _string(), "issuer": _string()})),
                 "plugins": _array(_ref("PluginSummary")),

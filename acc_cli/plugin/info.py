@@ -161,6 +161,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
                 "name": index.name,
                 "marketplace": listing.marketplace,
                 "owner": index.owner,
+                "owner_verified": index.owner_verified.to_json() if index.owner_verified else None,
                 "deprecated": index.deprecated or None,
                 "latest": newest.version if newest else None,
                 "description": manifest.description if manifest else None,
@@ -188,7 +189,8 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
             }
         )
         return
-    echo(f"{index.name} on {listing.marketplace} (owner {index.owner}), verified by its signed index")
+    owner = f"owner {index.owner}" + (f", {index.owner_verified.text()}" if index.owner_verified else "")
+    echo(f"{index.name} on {listing.marketplace} ({owner}), verified by its signed index")
     if manifest is not None:
         echo(f"  {manifest.description}")
         _echo_about(manifest)

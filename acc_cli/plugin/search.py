@@ -6,7 +6,7 @@ import click
 
 from acc_cli._complete import marketplaces
 from acc_cli.terminal import echo, emit_json, err, table
-from host.marketplace.search import SORTS
+from host.marketplace.search import SORTS, SearchHit
 from host.paths import host_paths
 
 #: Descriptions are cut to this many characters in the table (`--json` and `info` show them whole).
@@ -56,6 +56,7 @@ def search(
                     "latest_version": hit.latest_version or None,
                     "description": hit.description,
                     "owner": hit.owner or None,
+                    "owner_verified": hit.owner_verified.to_json() if hit.owner_verified else None,
                     "capabilities": list(hit.capabilities),
                     "categories": list(hit.categories),
                     "keywords": list(hit.keywords),
@@ -73,7 +74,7 @@ def search(
         echo(_nothing_found(query, filtered=bool(category or capability or no_network)))
         return
     show_market = found.searched > 1
-    header: tuple[str, ...] = ("NAME", "LATEST", "RATING", "DOWNLOADS", "CAPABILITIES")
+    header: tuple[str, ...] = ("NAME", "LATEST", "PUBLISHER", "RATING", "DOWNLOADS", "CAPABILITIES")
     header += ("MARKETPLACE",) if show_market else ()
     rows = [(*header, "DESCRIPTION")]
     for hit in found.hits:
@@ -81,6 +82,7 @@ def search(
         row: tuple[str, ...] = (
             hit.name + (" (deprecated)" if hit.deprecated else ""),
             hit.latest_version,
+            _publisher(hit),
             rating,
             str(hit.downloads),
             ", ".join(hit.capabilities) or "none",
@@ -88,6 +90,14 @@ def search(
         row += (hit.marketplace,) if show_market else ()
         rows.append((*row, _cut(hit.description)))
     table(rows)
+
+
+def _publisher(hit: SearchHit) -> str:
+    """`alice`, or `alice (verified: example.com)` when the marketplace vouches for alice."""
+    mark = hit.owner_verified
+    if mark is None:
+        return hit.owner or "-"
+    return f"{hit.owner} (verified: {mark.domain})" if mark.domain else f"{hit.owner} (verified by the operator)"
 
 
 def _nothing_found(query: str, *, filtered: bool) -> str:

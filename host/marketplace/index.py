@@ -13,6 +13,7 @@ from typing import Any
 
 from host.errors import MarketplaceUntrusted
 from sdk.index_format import INDEX_FORMAT, SIGNATURE_KINDS
+from sdk.publisher_mark import PublisherMark, parse_mark
 
 # Thousands of versions fit in far less; TUF caps the download to the signed length anyway.
 MAX_INDEX_BYTES = 8 * 1024 * 1024
@@ -59,6 +60,8 @@ class PluginIndex:
     owner: str
     deprecated: str
     versions: tuple[IndexVersion, ...]
+    #: The marketplace's statement that it checked who the owner is (sdk/publisher_mark.py).
+    owner_verified: PublisherMark | None = None
 
 
 def parse_index(data: bytes, *, expected_name: str) -> PluginIndex:
@@ -81,6 +84,7 @@ def parse_index(data: bytes, *, expected_name: str) -> PluginIndex:
         owner=_str(document, "owner", expected_name),
         deprecated=deprecated if isinstance(deprecated, str) else ("deprecated" if deprecated else ""),
         versions=tuple(_version(expected_name, v) for v in raw_versions),
+        owner_verified=parse_mark(document.get("owner_verified")),
     )
 
 

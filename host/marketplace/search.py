@@ -22,6 +22,7 @@ from typing import Any
 
 from host.errors import MarketplaceError, MarketplaceUnreachable
 from host.marketplace.config import Marketplace
+from sdk.publisher_mark import PublisherMark, mark_from_json
 
 MAX_SEARCH_BYTES = 2 * 1024 * 1024  # per page
 SEARCH_TIMEOUT_SECONDS = 15.0
@@ -74,6 +75,8 @@ class SearchHit:
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     updated_at: str = ""
+    #: The marketplace says it checked who the owner is (unsigned, like every search result).
+    owner_verified: PublisherMark | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,7 @@ def _hit(marketplace: str, p: Any) -> SearchHit:
         categories=_strings(p.get("categories")),
         keywords=_strings(p.get("keywords")),
         updated_at=str(p.get("updated_at") or ""),
+        owner_verified=mark_from_json(p.get("owner_verified")),
     )
 
 

@@ -3,7 +3,8 @@
 Registration never says whether an email address is registered: a new address gets a
 confirmation link, a registered one gets a note that someone tried (with how to log in or
 reset the password), and both answers are the same page. The account logs in once its
-link is followed. User names are public (publisher pages), so a taken name is said.
+link is followed. User names are public (publisher pages), so a taken name is said, as is
+the registered name a look-alike imitates (registry/publisher_names.py), whatever the address.
 
 Passwords are hashed by registry.accounts; the forms are rate limited per client address
 (config.login_rate_per_minute), and failed logins per account (registry/web/throttle.py).
@@ -18,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from registry import accounts, email_links
 from registry.audit import audit
 from registry.context import current_registry
-from registry.errors import ApiError, bad_request, conflict
+from registry.errors import ApiError, FormError, bad_request
 from registry.mailer import Mail
 from registry.notify import send_after_commit
 from registry.ratelimit import hit
@@ -55,9 +56,9 @@ def register() -> ResponseReturnValue:
     }
     try:
         email = _register(target)
-    except FormProblems as problems:
-        return render_template("web/register.html", next=target, values=values, errors=problems.by_field), (
-            problems.status
+    except FormError as refused:
+        return render_template("web/register.html", next=target, values=values, errors=refused.by_field), (
+            refused.status
         )
     return render_template("web/check_email.html", email=email, reason="register")
 
@@ -82,10 +83,11 @@ def _register(target: str) -> str:
     reg = current_registry()
     if name is not None:
         with reg.db.read() as session:
-            if accounts.name_taken(session, name):  # said: names are public (publisher pages)
-                problems.add("name", _name_taken())
+            # A taken or look-alike name is said whatever the address: names are public
+            # (publisher pages), so is the account a look-alike imitates (registry/publisher_names.py).
+            problems.check("name", lambda: accounts.check_new_name(session, name))
     if problems or name is None or email is None or password is None:
-        raise problems
+        raise problems.error()
     with reg.db.write() as session:
         owner = accounts.email_owner(session, email)
         if owner is None:
@@ -93,7 +95,7 @@ def _register(target: str) -> str:
                 user = accounts.create_user(session, name, email, password, confirmed=False)
             except ApiError as e:  # registered a moment ago by someone else
                 problems.add("name", e)
-                raise problems from e
+                raise problems.error() from e
             token = email_links.issue(session, user, email_links.CONFIRM)
             link = f"{site_url()}{url_for('web.confirm_email', token=token, next=target)}"
             audit(session, user.name, "register", user.name, client_address())
@@ -126,12 +128,6 @@ def _email_field() -> str:
     email = field("email", "The email address", limit=MAX_EMAIL_LENGTH, required=True).strip()
     accounts.check_email(email)
     return email
-
-
-def _name_taken() -> ApiError:
-    return conflict(
-        "the name is already registered", code="account_exists", hint="log in instead, or choose another name"
-    )
 
 
 @bp.get("/confirm/<token>")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from registry.errors import ApiError, bad_request
+from registry.errors import ApiError, FormError, bad_request
 from registry.text import is_storable
 
 
@@ -33,13 +33,12 @@ def field(name: str, label: str, *, limit: int, required: bool = False) -> str:
 T = TypeVar("T")
 
 
-class FormProblems(Exception):
+class FormProblems:
     """Every problem of a form, by field, so a page shows them all at once rather than one per
-    submit. Raised when there is any; the answer's status is 409 when each is a conflict
-    (a taken name), else 400."""
+    submit. `error()` is the FormError to raise when there is any; its status is 409 when each
+    is a conflict (a taken name), else 400."""
 
     def __init__(self) -> None:
-        super().__init__("the form has problems")
         #: Field name -> the problem, as a sentence or two (error_text).
         self.by_field: dict[str, str] = {}
         self._statuses: list[int] = []
@@ -47,9 +46,9 @@ class FormProblems(Exception):
     def __bool__(self) -> bool:
         return bool(self.by_field)
 
-    @property
-    def status(self) -> int:
-        return 409 if self._statuses and all(s == 409 for s in self._statuses) else 400
+    def error(self) -> FormError:
+        status = 409 if self._statuses and all(s == 409 for s in self._statuses) else 400
+        return FormError(status, dict(self.by_field))
 
     def add(self, name: str, e: ApiError) -> None:
         """Record `e` for field `name` (the first problem of a field is the one shown)."""

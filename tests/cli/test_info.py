@@ -60,6 +60,7 @@ def test_info_json_of_a_plugin_not_installed(acc: Acc, catalog: ServedRegistry) 
         "name": "file-stats",
         "marketplace": "local",
         "owner": "alice",
+        "owner_verified": None,
         "deprecated": None,
         "latest": "1.0.0",
         "description": "Counts files per extension for a report.",

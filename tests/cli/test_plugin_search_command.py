@@ -10,17 +10,20 @@ import pytest
 
 from tests.cli.cli_kit import Acc, ServedRegistry
 
-HEADER = "NAME           LATEST  RATING  DOWNLOADS  CAPABILITIES       DESCRIPTION\n"
-FILE_STATS = "file-stats     1.0.0   -       0          fs, process        Counts files per extension for a report.\n"
+HEADER = "NAME           LATEST  PUBLISHER  RATING  DOWNLOADS  CAPABILITIES       DESCRIPTION\n"
+FILE_STATS = (
+    "file-stats     1.0.0   alice      -       0          fs, process        Counts files per extension for a report.\n"
+)
 PROJECT_STATS = (
-    "project-stats  1.1.0   -       0          fs, process        Counts a project's files and lines by language.\n"
+    "project-stats  1.1.0   alice      -       0          fs, process        "
+    "Counts a project's files and lines by language.\n"
 )
 STATS_NEXT = (
-    "stats-next     1.0.0   -       0          fs, process        "
+    "stats-next     1.0.0   alice      -       0          fs, process        "
     "The next version of the statistics plugin, with a much long…\n"
 )
 WEB_STATS = (
-    "web-stats      1.0.0   -       0          fs, http, process  "
+    "web-stats      1.0.0   alice      -       0          fs, http, process  "
     "Counts lines and posts the summary to a dashboard over HTTP.\n"
 )
 
@@ -49,23 +52,24 @@ def test_search_reads_every_page_not_only_the_first(searcher: Acc, monkeypatch: 
 
 def test_search_filters_by_capability_network_and_category(searcher: Acc) -> None:
     only_web = (
-        "NAME       LATEST  RATING  DOWNLOADS  CAPABILITIES       DESCRIPTION\n"
-        "web-stats  1.0.0   -       0          fs, http, process  "
+        "NAME       LATEST  PUBLISHER  RATING  DOWNLOADS  CAPABILITIES       DESCRIPTION\n"
+        "web-stats  1.0.0   alice      -       0          fs, http, process  "
         "Counts lines and posts the summary to a dashboard over HTTP.\n"
     )
     assert searcher("plugin", "search", "--capability", "http").stdout == only_web
     assert searcher("plugin", "search", "--capability", "HTTP").stdout == only_web  # kinds are lowercase
-    offline_header = "NAME           LATEST  RATING  DOWNLOADS  CAPABILITIES  DESCRIPTION\n"
+    offline_header = "NAME           LATEST  PUBLISHER  RATING  DOWNLOADS  CAPABILITIES  DESCRIPTION\n"
     assert searcher("plugin", "search", "--no-network").stdout == (
-        offline_header
-        + "file-stats     1.0.0   -       0          fs, process   Counts files per extension for a report.\n"
-        "project-stats  1.1.0   -       0          fs, process   Counts a project's files and lines by language.\n"
-        "stats-next     1.0.0   -       0          fs, process   "
+        offline_header + "file-stats     1.0.0   alice      -       0          fs, process   "
+        "Counts files per extension for a report.\n"
+        "project-stats  1.1.0   alice      -       0          fs, process   "
+        "Counts a project's files and lines by language.\n"
+        "stats-next     1.0.0   alice      -       0          fs, process   "
         "The next version of the statistics plugin, with a much long…\n"
     )
     assert searcher("plugin", "search", "--category", "reporting").stdout == (
-        "NAME        LATEST  RATING  DOWNLOADS  CAPABILITIES  DESCRIPTION\n"
-        "file-stats  1.0.0   -       0          fs, process   Counts files per extension for a report.\n"
+        "NAME        LATEST  PUBLISHER  RATING  DOWNLOADS  CAPABILITIES  DESCRIPTION\n"
+        "file-stats  1.0.0   alice      -       0          fs, process   Counts files per extension for a report.\n"
     )
 
 
@@ -88,6 +92,7 @@ def test_search_json_is_every_field_of_every_result(searcher: Acc, catalog: Serv
             "latest_version": "1.0.0",
             "description": "Counts lines and posts the summary to a dashboard over HTTP.",
             "owner": "alice",
+            "owner_verified": None,
             "capabilities": ["fs", "http", "process"],
             "categories": ["analysis"],
             "keywords": ["statistics", "files", "example"],
@@ -108,8 +113,8 @@ def test_searching_two_marketplaces_adds_a_marketplace_column(
     searcher.add(shop, "shop")
     # The shop has no http plugin: one row, from local, with the column that says so.
     assert searcher("plugin", "search", "--capability", "http").stdout == (
-        "NAME       LATEST  RATING  DOWNLOADS  CAPABILITIES       MARKETPLACE  DESCRIPTION\n"
-        "web-stats  1.0.0   -       0          fs, http, process  local        "
+        "NAME       LATEST  PUBLISHER  RATING  DOWNLOADS  CAPABILITIES       MARKETPLACE  DESCRIPTION\n"
+        "web-stats  1.0.0   alice      -       0          fs, http, process  local        "
         "Counts lines and posts the summary to a dashboard over HTTP.\n"
     )
     names = [hit["name"] for hit in json.loads(searcher("plugin", "search", "--sort", "name", "--json").stdout)]

@@ -11,6 +11,8 @@ from acc_cli.lazy import LazyGroup
     cls=LazyGroup,
     lazy={
         "create": ("acc_cli.registry.user.create:create", "Create the account NAME."),
+        "verify": ("acc_cli.registry.user.verify:verify", "Mark the account NAME a verified publisher."),
+        "unverify": ("acc_cli.registry.user.unverify:unverify", "Remove the verified-publisher mark from NAME."),
         "list": ("acc_cli.registry.user.list:list_users", "List the accounts, with their keys, tokens and plugins."),
         "disable": (
             "acc_cli.registry.user.disable:disable",
