@@ -8,7 +8,8 @@
         │   └── FormError     every refusal of one web form, by field, shown beside the fields
         ├── ConfigError       a registry setting is missing or malformed (registry/config.py)
         ├── RepositoryError   the TUF repository cannot be created, loaded or signed
-        └── SeedError         an official plugin could not be built or published (`acc registry seed`)
+        ├── SeedError         an official plugin could not be built or published (`acc registry seed`)
+        └── BackupError       a backup cannot be made, or a backup is refused or cannot be restored
 
 `bad_request`, `unauthorized`, `forbidden`, `not_found` and `conflict` build the ApiErrors
 of the common statuses. Foreign errors are wrapped where they enter (`raise ApiError(...)
@@ -62,6 +63,10 @@ class RepositoryError(RegistryError):
 
 class SeedError(RegistryError):
     """An official plugin could not be built or published."""
+
+
+class BackupError(RegistryError):
+    """A backup cannot be made, or a backup is refused (untrusted input) or cannot be restored."""
 
 
 def bad_request(message: str, *, hint: str | None = None, code: str = "invalid_request") -> ApiError:

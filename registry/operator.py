@@ -158,13 +158,13 @@ def check_can_serve(config: RegistryConfig) -> None:
         registry.db.dispose()
 
 
-def refresh_command(config: RegistryConfig) -> RefreshReport:
+def refresh_command(config: RegistryConfig, advance_by: int = 0) -> RefreshReport:
     """`acc registry refresh`: registry.refresh.refresh_repository."""
     from registry.refresh import refresh_repository
 
     registry = _open(config)
     try:
-        return refresh_repository(registry)
+        return refresh_repository(registry, advance_by=advance_by)
     finally:
         registry.db.dispose()
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -77,6 +81,25 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def upgrade_connection(connection: Connection, revision: str) -> None:
+    """Bring the database of `connection` to `revision`, inside the connection's transaction
+    when one is open (PostgreSQL's DDL is transactional: a restore commits schema and rows
+    together, or neither)."""
+    from alembic import command
+
+    config = _alembic_config(connection.engine.url.render_as_string(hide_password=False))
+    config.attributes["connection"] = connection  # type: ignore[attr-defined]
+    command.upgrade(config, revision)  # type: ignore[arg-type]
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of acc can create or upgrade from."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config("sqlite://"))  # type: ignore[arg-type]
+    return {r.revision for r in script.walk_revisions()}
 
 
 def head_revision() -> str:

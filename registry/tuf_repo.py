@@ -311,6 +311,27 @@ class TufRepository:
             self._new_timestamp(session, self.latest_row(session, "snapshot"), now)
         return True
 
+    def advance(self, session: Session, by: int, now: datetime) -> int:
+        """Re-sign every online role (each bin, snapshot, timestamp) `by` + 1 versions past its
+        newest; return the new timestamp version. For a registry restored from a backup older
+        than what its clients saw: their rollback protection accepts only higher versions, and
+        every metadata change adds at most one version per role, so `by` = the changes made
+        since the backup (or more: versions need not be consecutive) puts every role past what
+        any client saw. The caller holds the repository lock."""
+        if by < 1:
+            raise ValueError("advance by at least one version")
+        snapshot = self.latest(session, "snapshot").signed
+        assert isinstance(snapshot, Snapshot)
+        meta = dict(snapshot.meta)
+        for filename in list(meta):
+            role = filename.removesuffix(".json")
+            if role.startswith(f"{BINS_ROLE}-"):
+                md = self.latest(session, role)
+                md.signed.version += by  # and resign adds one
+                meta[filename] = MetaFile(version=self.resign(session, md, role, now))
+        self.new_snapshot_and_timestamp(session, meta, now, skip=by)
+        return int(self.latest(session, "timestamp").signed.version)
+
     def prune(self, session: Session, now: datetime, keep: timedelta) -> int:
         """Delete metadata versions no client can still need; return how many rows went.
 
@@ -414,14 +435,18 @@ class TufRepository:
         self.store(session, md, signers if signers is not None else self.signers_for(session, role), role)
         return int(md.signed.version)
 
-    def new_snapshot_and_timestamp(self, session: Session, meta: dict[str, MetaFile], now: datetime) -> None:
+    def new_snapshot_and_timestamp(
+        self, session: Session, meta: dict[str, MetaFile], now: datetime, skip: int = 0
+    ) -> None:
+        """A new snapshot naming `meta`, and a timestamp naming it (each `skip` versions past
+        the next one: `advance`)."""
         try:
-            version = self.latest(session, "snapshot").signed.version + 1
+            version = self.latest(session, "snapshot").signed.version + 1 + skip
         except RepositoryError:
             version = 1
         snapshot = Snapshot(version=version, expires=now + self.expiry.snapshot, meta=meta)
         row = self.store(session, Metadata(snapshot), self.signers_for(session, "snapshot"))
-        self._new_timestamp(session, row, now)
+        self._new_timestamp(session, row, now, skip=skip)
 
     def store(
         self, session: Session, md: Metadata[Any], signers: Sequence[Signer], role: str | None = None
@@ -463,9 +488,9 @@ class TufRepository:
         ).all()
         return sorted(role for role, expires in rows if expires - now < self.expiry.of(role) / 2)
 
-    def _new_timestamp(self, session: Session, snapshot_row: TufMetadata, now: datetime) -> None:
+    def _new_timestamp(self, session: Session, snapshot_row: TufMetadata, now: datetime, skip: int = 0) -> None:
         try:
-            version = self.latest(session, "timestamp").signed.version + 1
+            version = self.latest(session, "timestamp").signed.version + 1 + skip
         except RepositoryError:
             version = 1
         snapshot_meta = MetaFile(

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from registry.blob_hold import blob_deletion
 from registry.context import Registry
 from registry.db import lock_repository
 from registry.downloads import forget_old_downloads
@@ -70,15 +71,20 @@ def clean_blobs(registry: Registry, now: datetime, grace: timedelta = BLOB_GRACE
     candidates = [sha for sha, mtime in registry.blobs.stored() if mtime < cutoff]
     if not candidates:
         return temporary, 0
-    # Under the repository lock: every blob write happens inside a metadata transaction
-    # (registry/publish.py), so none is in flight here, and every committed one's row is
-    # seen. (A retried publish reuses an orphan blob without rewriting it.)
-    with registry.db.write() as session:
-        lock_repository(session)
-        referenced = referenced_blobs(session)
-        orphans = [sha for sha in candidates if sha not in referenced]
-        for sha in orphans:
-            registry.blobs.delete(sha)
+    with blob_deletion(registry.db) as allowed:
+        if not allowed:
+            # A backup is copying the blobs its snapshot names (registry/blob_hold.py): the
+            # orphans wait for the next cleanup.
+            return temporary, 0
+        # Under the repository lock: every blob write happens inside a metadata transaction
+        # (registry/publish.py), so none is in flight here, and every committed one's row is
+        # seen. (A retried publish reuses an orphan blob without rewriting it.)
+        with registry.db.write() as session:
+            lock_repository(session)
+            referenced = referenced_blobs(session)
+            orphans = [sha for sha in candidates if sha not in referenced]
+            for sha in orphans:
+                registry.blobs.delete(sha)
     return temporary, len(orphans)
 
 

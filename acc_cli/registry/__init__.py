@@ -1,6 +1,6 @@
-"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed) and manage
-its publishers (user, token, key and plugin sub-groups; the audit log). Flask and SQLAlchemy are imported only
-by the commands that need them."""
+"""`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed, backup, restore)
+and manage its publishers (user, token, key and plugin sub-groups; the audit log). Flask and
+SQLAlchemy are imported only by the commands that need them."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ from acc_cli.lazy import LazyGroup
         "cleanup": (
             "acc_cli.registry.cleanup:cleanup",
             "Remove leftovers of interrupted publishes, expired sessions and links.",
+        ),
+        "backup": (
+            "acc_cli.registry.backup:backup",
+            "Back up the registry (database, TUF metadata, blobs) into one file.",
+        ),
+        "restore": (
+            "acc_cli.registry.restore:restore",
+            "Restore a backup into an empty data directory and database.",
         ),
         "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
         "token": ("acc_cli.registry.token:token", "Manage API tokens."),

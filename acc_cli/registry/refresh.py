@@ -12,9 +12,17 @@ from acc_cli.terminal import echo
 
 @click.command()
 @data_option
-def refresh(data_dir: Path | None) -> None:
+@click.option(
+    "--advance-versions",
+    "advance_by",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="After restoring a backup older than what clients saw: re-sign every online role past N more "
+    "versions (N: the metadata changes made since the backup, or more).",
+)
+def refresh(data_dir: Path | None, advance_by: int | None) -> None:
     """Re-sign online metadata past half its lifetime and prune versions no client needs.
     Run it from cron or a systemd timer on one host or all (one does the work at a time)."""
     from registry.operator import refresh_command
 
-    echo(refresh_command(registry_config(data_dir)).summary())
+    echo(refresh_command(registry_config(data_dir), advance_by or 0).summary())

@@ -64,8 +64,8 @@ config = load_config({"data_dir": sys.argv[1], "database_url": sys.argv[2], "com
                       "bin_bits": 4}, environ={})
 original = TufRepository._new_timestamp
 
-def crash_before_commit(self, session, snapshot_row, now):
-    original(self, session, snapshot_row, now)
+def crash_before_commit(self, session, snapshot_row, now, **options):
+    original(self, session, snapshot_row, now, **options)
     session.flush()       # bins, snapshot and timestamp rows are written inside the transaction...
     os._exit(9)           # ...and the process dies before it commits
 
