@@ -24,6 +24,7 @@ from registry.permissions import DEFAULT_PERMISSIONS, DESCRIPTIONS, Permission, 
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import error_text, field, whole_number
+from registry.web.origin import trusted_origin
 from registry.web.reauth import recently_confirmed, require_recent_password
 from registry.web.security import Viewer, client_address, current_viewer, log_in, log_out, require_viewer
 from registry.web.sessions import end_all_sessions
@@ -91,7 +92,8 @@ def _failed(viewer: Viewer, form: str, e: ApiError, drafts: dict[str, str]) -> R
 
 
 def _site_url() -> str:
-    return current_registry().config.public_url or request.host_url
+    """Where a security notice says to look; no link at all without a trusted origin."""
+    return trusted_origin() or ""
 
 
 def _notify(session: Session, user: User, kind: str, message: str) -> None:

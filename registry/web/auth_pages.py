@@ -25,6 +25,7 @@ from registry.notify import send_after_commit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
 from registry.web.forms import FormProblems, error_text, field, local_target
+from registry.web.origin import trusted_origin
 from registry.web.security import client_address, current_viewer, log_in, log_out
 from registry.web.throttle import check_account_not_throttled, count_failed_login
 
@@ -38,7 +39,17 @@ def _next_target() -> str:
 
 
 def site_url() -> str:
-    return (current_registry().config.public_url or request.host_url).rstrip("/")
+    """The origin that mailed links (confirmation, password reset) point at, or a 503 when
+    there is none that can be trusted (registry/web/origin.py)."""
+    origin = trusted_origin()
+    if origin is None:
+        raise ApiError(
+            503,
+            "public_url_unset",
+            "this registry cannot mail links: its public URL is not configured",
+            hint="the operator sets public_url in the registry's config (docs/registry.md)",
+        )
+    return origin
 
 
 @bp.route("/register", methods=["GET", "POST"])

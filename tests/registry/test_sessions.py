@@ -181,6 +181,32 @@ def test_a_password_reset_answers_the_same_for_any_address_and_its_link_works_on
     assert log_in(app.test_client(), "alice", new).status_code == 303
 
 
+@pytest.mark.parametrize(
+    "host", ["attacker.example", "attacker.example:80", "localhost.attacker.example", "[2001:db8::1]"]
+)
+def test_without_a_public_url_no_link_is_mailed_for_a_host_the_client_chose(
+    app: Flask, client: FlaskClient, alice: Publisher, host: str
+) -> None:
+    """Host-header poisoning: the reset link must not point wherever the request's Host says."""
+    form = csrf_of(client.get("/reset", headers={"Host": host}))
+    response = client.post("/reset", data={"csrf_token": form, "email": "alice@example.com"}, headers={"Host": host})
+    assert response.status_code == 503
+    assert "public URL is not configured" in response.get_data(as_text=True)
+    outbox = app.extensions["acc_registry"].mailer.outbox
+    assert not [m for m in outbox if "Reset" in m.subject]
+
+
+@pytest.mark.parametrize("host", ["localhost:5000", "127.0.0.1:8080", "[::1]:8080"])
+def test_without_a_public_url_a_registry_on_loopback_mails_links_to_itself(
+    app: Flask, client: FlaskClient, alice: Publisher, host: str
+) -> None:
+    form = csrf_of(client.get("/reset", headers={"Host": host}))
+    response = client.post("/reset", data={"csrf_token": form, "email": "alice@example.com"}, headers={"Host": host})
+    assert response.status_code == 200
+    (mail,) = [m for m in app.extensions["acc_registry"].mailer.outbox if "Reset" in m.subject]
+    assert f"http://{host}/reset/" in mail.body
+
+
 # -- per-account throttling ------------------------------------------------------------------
 
 
