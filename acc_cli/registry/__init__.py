@@ -32,6 +32,8 @@ from acc_cli.lazy import LazyGroup
         "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
         "token": ("acc_cli.registry.token:token", "Manage API tokens."),
         "key": ("acc_cli.registry.key:key", "Manage publishers' signing keys."),
+        "admin": ("acc_cli.registry.admin:admin", "Manage admins: the accounts that may moderate."),
+        "moderate": ("acc_cli.registry.moderate:moderate", "Moderate: abuse reports, reviews and take-downs."),
     },
 )
 def registry() -> None:
