@@ -138,6 +138,9 @@ def test_a_take_down_yanks_every_version_in_signed_metadata_and_leaves_every_lis
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Taken down" in html and "mines crypto" in html and "acc plugin install spam-stats" not in html
+    version_page = client.get("/plugins/spam-stats/versions/1.0.0").get_data(as_text=True)
+    assert "This version is yanked:" in version_page and "mines crypto" in version_page
+    assert "acc plugin install spam-stats==1.0.0" not in version_page
     detail = client.get("/api/v1/plugins/spam-stats").get_json()
     assert detail["taken_down"]["reason"] == "mines crypto"
     assert client.get("/api/v1/plugins/project-stats").get_json()["taken_down"] is None
