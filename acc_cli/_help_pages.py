@@ -110,19 +110,22 @@ PAGES = {
     "registry": (
         "Usage: acc registry [OPTIONS] COMMAND [ARGS]...\n"
         "\n"
-        "  Run a marketplace registry: init, serve, users, tokens, keys.\n"
+        "  Run a marketplace registry: init, serve, users, tokens, keys, plugins, the\n"
+        "  audit log.\n"
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
         "  admin     Manage admins: the accounts that may moderate.\n"
+        "  audit     Show or export the audit log.\n"
         "  cleanup   Remove leftovers of interrupted publishes, expired sessions and\n"
         "            links.\n"
         "  init      Create a registry: data directory, database, TUF keys and root.\n"
         "  key       Manage publishers' signing keys.\n"
         "  migrate   Upgrade the registry's database schema to this version of acc.\n"
         "  moderate  Moderate: abuse reports, reviews and take-downs.\n"
+        "  plugin    Manage published plugins (transfer).\n"
         "  refresh   Re-sign expiring metadata and prune old versions.\n"
         "  renew     Re-sign ROLE (root or targets) metadata for another expiry period.\n"
         "  rotate    Give a TUF role new keys (root, targets, snapshot, timestamp or\n"
@@ -154,7 +157,9 @@ PAGES = {
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
-        "  add  Register an Ed25519 public key (from `acc plugin keygen`) for USER."
+        "  add     Register an Ed25519 public key (from `acc plugin keygen`) for USER.\n"
+        "  list    List publishers' signing keys.\n"
+        "  remove  Remove USER's signing key KEY_ID (published versions stay valid)."
     ),
     "registry moderate": (
         "Usage: acc registry moderate [OPTIONS] COMMAND [ARGS]...\n"
@@ -175,6 +180,17 @@ PAGES = {
         "                 listing.\n"
         "  taken-down     List the plugins taken down."
     ),
+    "registry plugin": (
+        "Usage: acc registry plugin [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Manage published plugins.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  transfer  Give PLUGIN to the account NEW_OWNER."
+    ),
     "registry token": (
         "Usage: acc registry token [OPTIONS] COMMAND [ARGS]...\n"
         "\n"
@@ -184,7 +200,9 @@ PAGES = {
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
-        "  create  Create an API token for USER and print it once."
+        "  create  Create an API token for USER and print it once.\n"
+        "  list    List API tokens (usable ones; --all for every one).\n"
+        "  revoke  Revoke the API token with this prefix or id."
     ),
     "registry user": (
         "Usage: acc registry user [OPTIONS] COMMAND [ARGS]...\n"
@@ -195,7 +213,11 @@ PAGES = {
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
-        "  create  Create the account NAME."
+        "  create          Create the account NAME.\n"
+        "  disable         Disable NAME: no login, sessions end, tokens act on nothing.\n"
+        "  enable          Enable NAME again, with its tokens.\n"
+        "  list            List the accounts, with their keys, tokens and plugins.\n"
+        "  reset-password  Mail NAME a password reset link (or print it)."
     ),
     "trust": (
         "Usage: acc trust [OPTIONS] COMMAND [ARGS]...\n"

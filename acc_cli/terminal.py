@@ -75,6 +75,12 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=True).replace("\x7f", "\\u007f"))
 
 
+def emit_json_line(document: Any) -> None:
+    """One JSON document on one line of stdout (JSON Lines: a stream of records, such as an
+    export, that a reader takes line by line), escaped as `emit_json` escapes."""
+    click.echo(json.dumps(document, ensure_ascii=True, separators=(",", ":")).replace("\x7f", "\\u007f"))
+
+
 def read_stdin(limit: int) -> bytes | None:
     """All of stdin, or None if it is longer than `limit` bytes (read no further than that)."""
     data: bytes = sys.stdin.buffer.read(limit + 1)

@@ -51,13 +51,8 @@ def create_user(
 
 def check_new_account(session: Session, name: str, email: str, password: str | None) -> None:
     """Refuse a malformed name, address or password, or a name or address already registered."""
-    if not _USER_NAME.match(name):
-        raise bad_request(
-            f"invalid user name {name!r}",
-            hint="2-39 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit",
-        )
-    if not _EMAIL.match(email):
-        raise bad_request(f"invalid email address {email!r}")
+    check_user_name(name)
+    check_email(email)
     if password is not None:
         check_password_strength(password)
     if name_taken(session, name):
@@ -66,6 +61,20 @@ def check_new_account(session: Session, name: str, email: str, password: str | N
         )
     if email_owner(session, email) is not None:
         raise conflict("the email address is already registered", code="account_exists", hint="log in instead")
+
+
+def check_user_name(name: str) -> None:
+    """Refuse a user name that is not 2-39 of [a-z0-9_-], starting with a letter or digit."""
+    if not _USER_NAME.match(name):
+        raise bad_request(
+            f"invalid user name {name!r}",
+            hint="2-39 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit",
+        )
+
+
+def check_email(email: str) -> None:
+    if not _EMAIL.match(email):
+        raise bad_request(f"invalid email address {email!r}")
 
 
 def name_taken(session: Session, name: str) -> bool:
@@ -96,8 +105,9 @@ def check_login(session: Session, name: str, password: str) -> User:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     if not check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) or user is None or not user.password_hash:
         raise unauthorized("wrong user name or password")
+    check_enabled(user)
     if user.email_confirmed_at is None:
-        # Said only to someone who knows the password.
+        # This, and the account being disabled, is said only to someone who knows the password.
         raise ApiError(
             403,
             "email_unconfirmed",
@@ -114,6 +124,26 @@ def password_matches(user: User, password: str) -> bool:
     """Is `password` the account's password? (Accounts without one match nothing.)"""
     stored = user.password_hash or _DUMMY_HASH
     return check_password_hash(stored, password[:MAX_PASSWORD_LENGTH]) and bool(user.password_hash)
+
+
+def is_enabled(user: User) -> bool:
+    """False for an account an operator disabled (`acc registry user disable`): it cannot log
+    in, its web sessions resolve to nobody (registry/web/security.py) and its API tokens act
+    on nothing (`authenticate`)."""
+    return user.disabled_at is None
+
+
+def check_enabled(user: User) -> None:
+    """Refuse (403 `account_disabled`) an account an operator disabled (see `is_enabled`)."""
+    if not is_enabled(user):
+        # The operator's reason is for the operator's records (`acc registry user list`),
+        # not for whoever holds the account's password or token.
+        raise ApiError(
+            403,
+            "account_disabled",
+            f"the account {user.name} was disabled by the registry's operator",
+            hint="contact the registry's operator to have it enabled again",
+        )
 
 
 def get_user(session: Session, name: str) -> User:
@@ -171,13 +201,19 @@ def authenticate(session: Session, authorization: str | None, now: datetime) -> 
         raise unauthorized(
             "the Authorization header is not a registry token", hint="send `Authorization: Bearer acc_...`"
         )
-    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(text))).scalar_one_or_none()
-    if token is None:
+    found = session.execute(
+        select(ApiToken, User).join(User, ApiToken.user_id == User.id).where(ApiToken.token_hash == _token_hash(text))
+    ).first()
+    if found is None:
         raise unauthorized("the API token is not valid", hint="check the token, or create a new one")
+    token, user = found
     if token.revoked_at is not None:
         raise unauthorized("the API token was revoked", hint="create a new token on your account page")
     if token.expires_at is not None and token.expires_at <= now:
         raise unauthorized("the API token has expired", hint="create a new token on your account page")
+    # After the token's own checks: a disabled account's tokens are not revoked, only inert,
+    # and work again once the operator enables the account.
+    check_enabled(user)
     return token
 
 
@@ -189,6 +225,11 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+def token_with_text(session: Session, text: str) -> ApiToken | None:
+    """The token whose whole text is `text` (found by its hash), or None."""
+    return session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(text))).scalar_one_or_none()
 
 
 def _token_hash(text: str) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts import get_user
+from registry.accounts import get_user, is_enabled
 from registry.audit import audit
 from registry.models import User
 
 
 def is_admin(user: User | None) -> bool:
     """May `user` moderate: an admin whose account is not disabled."""
-    return user is not None and bool(user.is_admin) and user.disabled_at is None
+    return user is not None and bool(user.is_admin) and is_enabled(user)
 
 
 def set_admin(session: Session, name: str, admin: bool, actor: str, remote_addr: str) -> bool:

@@ -185,7 +185,13 @@ def publish_plugin() -> tuple[Response, int]:
         client_address(),
         scope=lambda name: caller.require(Permission.PUBLISH, name),
     )
-    body = {"name": result.name, "version": result.version, "sha256": result.sha256, "created": result.created}
+    body = {
+        "name": result.name,
+        "version": result.version,
+        "sha256": result.sha256,
+        "created": result.created,
+        "warnings": [{"code": w.code, "message": w.message, "hint": w.hint} for w in result.warnings],
+    }
     current_app.logger.info(
         "publish %s %s by user %s with token %s (created=%s)",
         result.name,

@@ -169,8 +169,13 @@ def _register_logging(app: Flask) -> None:
     if not app.testing:
         handler = logging.StreamHandler()
         handler.setFormatter(_JsonFormatter())
-        app.logger.handlers[:] = [handler]
-        app.logger.setLevel(logging.INFO)
+        # The development mailer (registry.mailer.LogMailer) prints each mail, links and all,
+        # on `registry.mail`: with no SMTP server, the log is where a confirmation or reset
+        # link is found.
+        for logger in (app.logger, logging.getLogger("registry.mail")):
+            logger.handlers[:] = [handler]
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
 
     @app.before_request
     def _start_timer() -> None:

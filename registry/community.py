@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.audit import audit
@@ -35,6 +35,35 @@ def save_review(session: Session, user: User, plugin: Plugin, stars: object, tex
     session.flush()
     audit(session, user.name, "review", plugin.name, remote_addr, stars=stars)
     return review
+
+
+def delete_review(session: Session, user: User, plugin: Plugin, remote_addr: str) -> None:
+    """Delete the user's own review of `plugin`; the aggregate is counted again from the
+    reviews that remain (so it cannot drift, whatever happened before)."""
+    review = own_review(session, user, plugin)
+    if review is None:
+        raise not_found(f"you have not reviewed {plugin.name}", hint="nothing to delete")
+    stars = review.stars
+    session.delete(review)
+    session.flush()
+    recount_rating(session, plugin)
+    audit(session, user.name, "delete_review", plugin.name, remote_addr, stars=stars)
+
+
+def recount_rating(session: Session, plugin: Plugin) -> None:
+    """Set `plugin`'s rating count, sum and listed rating from its reviews as they are now
+    (after a review is deleted, by its author or a moderator: registry.moderation)."""
+    count, total = session.execute(
+        select(func.count(Review.id), func.coalesce(func.sum(Review.stars), 0)).where(Review.plugin_id == plugin.id)
+    ).one()
+    plugin.rating_count, plugin.rating_sum = int(count), int(total)
+    plugin.rating_hundredths = rating_hundredths(plugin.rating_sum, plugin.rating_count)
+
+
+def own_review(session: Session, user: User, plugin: Plugin) -> Review | None:
+    return session.execute(
+        select(Review).where(Review.plugin_id == plugin.id, Review.user_id == user.id)
+    ).scalar_one_or_none()
 
 
 def report_plugin(session: Session, user: User | None, plugin: Plugin, reason: str, remote_addr: str) -> AbuseReport:

@@ -1,7 +1,8 @@
 """Sending mail to account holders: one small interface, two implementations.
 
     Mailer (send one Mail)
-    ├── LogMailer    development and tests: logs each message on the `registry.mail` logger,
+    ├── LogMailer    development and tests: logs each message, body and links included, on
+    │                the `registry.mail` logger (the registry's log under `acc registry serve`),
     │                keeps the last ones in memory (`outbox`) and, when `mail_log` is set,
     │                appends each as a JSON line to that file
     └── SmtpMailer   production: an SMTP server the operator configures (`smtp_*` settings),
@@ -55,7 +56,8 @@ class LogMailer:
 
     def send(self, mail: Mail) -> None:
         self.outbox.append(mail)
-        logger.info("mail to %s: %s", mail.to, mail.subject)
+        # The whole mail, so a developer without a mail server can follow its link.
+        logger.info("mail to %s: %s\n\n%s", mail.to, mail.subject, mail.body)
         if self.mail_log is not None:
             line = json.dumps({"to": mail.to, "subject": mail.subject, "body": mail.body})
             with self.mail_log.open("a", encoding="utf-8") as f:

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from registry.audit import audit
+from registry.community import recount_rating
 from registry.errors import bad_request, conflict, not_found
-from registry.listing import rating_hundredths
 from registry.models import AbuseReport, Plugin, Review, User, utcnow
 
 MAX_RESOLUTION_LENGTH = 2000
@@ -193,12 +193,3 @@ def remove_review(
         reason=reason,
     )
     return row
-
-
-def recount_rating(session: Session, plugin: Plugin) -> None:
-    """Set `plugin`'s rating count, sum and listed rating from its reviews as they are now."""
-    count, total = session.execute(
-        select(func.count(Review.id), func.coalesce(func.sum(Review.stars), 0)).where(Review.plugin_id == plugin.id)
-    ).one()
-    plugin.rating_count, plugin.rating_sum = int(count), int(total)
-    plugin.rating_hundredths = rating_hundredths(plugin.rating_sum, plugin.rating_count)

@@ -4,8 +4,7 @@ the registry in a config, as the actor "operator", each write audited."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from registry import admin_role, moderation, takedown
 from registry.config import RegistryConfig
-from registry.context import Registry
 from registry.moderation import ReportRow, ReviewRow
+from registry.operator import opened
 from registry.takedown import TakenDownRow
 
 ACTOR = "operator"
@@ -28,24 +27,13 @@ class AdminRow:
     disabled: bool
 
 
-@contextmanager
-def _registry(config: RegistryConfig) -> Iterator[Registry]:
-    from registry.operator import _open  # the operator commands' one check of the data directory
-
-    registry = _open(config)
-    try:
-        yield registry
-    finally:
-        registry.db.dispose()
-
-
 def _write(config: RegistryConfig, change: Callable[[Session], T]) -> T:
-    with _registry(config) as registry, registry.db.write() as session:
+    with opened(config) as registry, registry.db.write() as session:
         return change(session)
 
 
 def _read(config: RegistryConfig, query: Callable[[Session], T]) -> T:
-    with _registry(config) as registry, registry.db.read() as session:
+    with opened(config) as registry, registry.db.read() as session:
         return query(session)
 
 
@@ -75,12 +63,12 @@ def remove_review(config: RegistryConfig, plugin: str, user: str, reason: str) -
 
 
 def take_down(config: RegistryConfig, plugin: str, reason: str) -> list[str]:
-    with _registry(config) as registry:
+    with opened(config) as registry:
         return takedown.take_down(registry, plugin, reason, ACTOR, REMOTE_ADDR)
 
 
 def restore(config: RegistryConfig, plugin: str) -> list[str]:
-    with _registry(config) as registry:
+    with opened(config) as registry:
         return takedown.restore(registry, plugin, ACTOR, REMOTE_ADDR)
 
 

@@ -356,6 +356,12 @@ def _schemas() -> dict[str, Schema]:
                 "version": _string(),
                 "sha256": _SHA256,
                 "created": {"type": "boolean", "description": "False when these exact bytes were already published."},
+                "warnings": {
+                    **_array(_object({"code": _string(), "message": _string(), "hint": _string()})),
+                    "description": "What the publisher should fix in the README (e.g. `readme_capabilities`: "
+                    "its Capabilities section contradicts plugin.toml). The scaffold's README is refused "
+                    "(400 `scaffold_readme`).",
+                },
             }
         ),
         "Token": _object(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,6 +81,16 @@ def add_key_command(config: RegistryConfig, user_name: str, key_file: Path) -> s
             config.public_url,
         )
         return key.key_id
+
+
+@contextmanager
+def opened(config: RegistryConfig) -> Iterator[Registry]:
+    """The registry of `config` for one operator command, its connections closed after."""
+    registry = _open(config)
+    try:
+        yield registry
+    finally:
+        registry.db.dispose()
 
 
 def _open(config: RegistryConfig) -> Registry:

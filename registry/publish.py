@@ -34,6 +34,7 @@ from registry.text import all_storable, is_storable
 from sdk.archive import PluginArchive, read_archive_bytes
 from sdk.errors import AccError, ArchiveError, ManifestError, SignatureError
 from sdk.index_format import SIGNATURE_KINDS, archive_path, index_path, signature_path
+from sdk.readme_checks import SCAFFOLD_README, ReadmeFinding, check_readme
 
 MAX_REASON_LENGTH = 2000
 
@@ -51,6 +52,8 @@ class PublishResult:
     version: str
     sha256: str
     created: bool  # False when the same archive was already published (an idempotent retry)
+    #: What the publisher should fix in the README (sdk.readme_checks), said in the answer.
+    warnings: tuple[ReadmeFinding, ...] = ()
 
 
 def publish(registry: Registry, token_id: int, upload: Upload, remote_addr: str = "") -> PublishResult:
@@ -78,6 +81,7 @@ def publish_as(
     archive = _read(upload)
     manifest = archive.manifest
     name, version = manifest.name, str(manifest.version)
+    readme_findings = check_readme(archive.readme, manifest.capabilities)
     with registry.db.read() as session:
         user = session.get(User, user_id)
         assert user is not None
@@ -92,7 +96,9 @@ def publish_as(
             refuse_if_taken_down(existing_plugin)
         signer = _verify_signature(session, user, archive, upload, registry.config.sigstore_staging)
         if existing_plugin is not None and _already_published(session, existing_plugin, version, archive.sha256):
-            return PublishResult(name, version, archive.sha256, created=False)  # a retry: skip the compile
+            # A retry: skip the compile (and the README refusal: these bytes are published already).
+            return PublishResult(name, version, archive.sha256, created=False, warnings=tuple(readme_findings))
+    warnings = _readme_warnings(readme_findings)
     _compile_and_check(registry, archive)
 
     with registry.metadata_transaction() as session:
@@ -112,7 +118,7 @@ def publish_as(
         ).scalar_one_or_none()
         if existing is not None:
             if existing.archive_sha256 == archive.sha256:
-                return PublishResult(name, version, archive.sha256, created=False)
+                return PublishResult(name, version, archive.sha256, created=False, warnings=warnings)
             raise conflict(
                 f"{name} {version} is already published, and versions are immutable",
                 code="version_exists",
@@ -155,7 +161,7 @@ def publish_as(
         }
         write_index(registry, session, plugin, changes, utcnow())
         audit(session, user.name, "publish", f"{name} {version}", remote_addr, sha256=archive.sha256)
-    return PublishResult(name, version, archive.sha256, created=True)
+    return PublishResult(name, version, archive.sha256, created=True, warnings=warnings)
 
 
 def set_yanked(
@@ -263,6 +269,19 @@ def _read(upload: Upload) -> PluginArchive:
             hint="remove it and build again",
         )
     return archive
+
+
+def _readme_warnings(findings: list[ReadmeFinding]) -> tuple[ReadmeFinding, ...]:
+    """Refuse the scaffold's README (it describes the example, not the plugin: a reader can
+    only be misled); return the rest to say in the answer.
+
+    A README whose capabilities contradict plugin.toml is said, not refused: what the host
+    enforces, the install prompt asks and the plugin page shows first is plugin.toml, never
+    the README, and the check reads a convention an honest README may not follow."""
+    for finding in findings:
+        if finding.code == SCAFFOLD_README:
+            raise ApiError(400, SCAFFOLD_README, finding.message, hint=finding.hint)
+    return tuple(findings)
 
 
 def _verify_signature(

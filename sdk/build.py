@@ -27,6 +27,7 @@ from sdk.atomic import atomic_write_bytes, file_lock
 from sdk.errors import BuildError
 from sdk.manifest import Manifest, load_manifest
 from sdk.python_packages import BundledWheel, record_bytes
+from sdk.readme_checks import ReadmeFinding, check_readme
 from sdk.world import WORLD_NAME, declared_interfaces, world_wit
 
 BUILD_TIMEOUT_SECONDS = 600
@@ -42,6 +43,9 @@ class BuildResult:
     manifest: Manifest
     source_hash: str
     cached: bool
+    #: What builds but serves readers badly: the scaffold's README, or one whose capabilities
+    #: contradict plugin.toml (sdk.readme_checks; the registry refuses the first).
+    warnings: tuple[ReadmeFinding, ...] = ()
 
 
 def build_plugin(
@@ -80,6 +84,8 @@ def build_plugin(
             f"{source} has no module {manifest.module}.py",
             hint='the guest code lives in MODULE.py (set module = "..." in plugin.toml to use another name)',
         )
+    readme = readme_path.read_text(encoding="utf-8")
+    warnings = tuple(check_readme(readme, manifest.capabilities))
     license_path = source / "LICENSE"
     if precheck:
         from sdk.precheck import precheck as check_source
@@ -100,14 +106,14 @@ def build_plugin(
     data = archive_bytes(
         manifest_text,
         wasm,
-        readme_path.read_text(encoding="utf-8"),
+        readme,
         license_path.read_text(encoding="utf-8") if license_path.is_file() else None,
         record_bytes([bundled for _, bundled in wheels]) if wheels else None,
         compress=compress,
     )
     out = (out_dir or source).resolve() / manifest.archive_name
     atomic_write_bytes(out, data)
-    return BuildResult(archive=out, manifest=manifest, source_hash=source_hash, cached=cached)
+    return BuildResult(archive=out, manifest=manifest, source_hash=source_hash, cached=cached, warnings=warnings)
 
 
 def _app_module(manifest: Manifest) -> str:

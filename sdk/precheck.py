@@ -35,20 +35,32 @@ _MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 @dataclass
 class Registrations:
-    """The commands the source registers, and whether the source said all of them plainly."""
+    """The commands the source registers, and where it registers them in a way that cannot be
+    read without running it (a computed name, `command` passed around)."""
 
     commands: dict[str, str] = field(default_factory=dict)  # command -> "file:line"
-    certain: bool = True
+    unreadable: list[str] = field(default_factory=list)  # "file:line"
+
+    @property
+    def certain(self) -> bool:
+        return not self.unreadable
 
 
 def precheck(source: Path, manifest: Manifest) -> Registrations:
     """Raise `BuildError` for a syntax error or a command plugin.toml does not match."""
-    modules = _reachable_modules(source, manifest.module)
-    registrations = Registrations()
-    for path, tree in modules.items():
-        _collect(tree, path.relative_to(source).as_posix(), registrations)
+    registrations = read_registrations(source, manifest.module)
     if registrations.certain:
         _compare(manifest, registrations)
+    return registrations
+
+
+def read_registrations(source: Path, module: str) -> Registrations:
+    """The commands that `module` and the modules it imports from `source` register, read from
+    their syntax trees (`acc plugin build` and `acc plugin validate` alike). Raises
+    `BuildError` at the first file that does not parse."""
+    registrations = Registrations()
+    for path, tree in _reachable_modules(source, module).items():
+        _collect(tree, path.relative_to(source).as_posix(), registrations)
     return registrations
 
 
@@ -172,12 +184,12 @@ def _collect(tree: ast.Module, relative: str, found: Registrations) -> None:
             callees.add(id(decorator.func))
             name = _command_name(decorator, node.name)
             if name is None:
-                found.certain = False
+                found.unreadable.append(f"{relative}:{node.lineno}")
                 continue
             found.commands.setdefault(name, f"{relative}:{node.lineno}")
     for node in ast.walk(tree):  # `command` used any other way: registrations we cannot read
         if isinstance(node, ast.Name | ast.Attribute) and is_command(node) and id(node) not in callees:
-            found.certain = False
+            found.unreadable.append(f"{relative}:{node.lineno}")
 
 
 def _acc_plugin_names(tree: ast.Module) -> tuple[set[str], set[str]]:

@@ -152,7 +152,7 @@ def new_plugin(name: str, directory: Path | None = None) -> Path:
     files = {
         "plugin.toml": _MANIFEST.format(name=name),
         f"{module}.py": _MODULE.format(name=name),
-        "README.md": _README.format(name=name),
+        "README.md": scaffold_readme(name),
         f"tests/test_{module}.py": _TEST.format(name=name, module=module),
     }
     for relative, text in files.items():
@@ -162,7 +162,6 @@ def new_plugin(name: str, directory: Path | None = None) -> Path:
     return target
 
 
-def is_scaffold_readme(text: str, name: str) -> bool:
-    """`text` is still the README `acc plugin new NAME` wrote (spacing aside): it describes the
-    example `hello` command, not the plugin."""
-    return text.split() == _README.format(name=name).split()
+def scaffold_readme(name: str) -> str:
+    """The README `acc plugin new NAME` writes (sdk.readme_checks warns while it is left so)."""
+    return _README.format(name=name)

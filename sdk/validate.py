@@ -4,13 +4,11 @@ in about a second without building.
 Every check runs and reports, so an author sees all the problems at once (a build stops at
 the first): the source layout (plugin.toml, README.md, the module), plugin.toml parsed
 and checked in full (capabilities, command schemas), the WIT world it makes, and the
-module's commands against plugin.toml. The build compares the commands the module
-registers with plugin.toml's inside the component (`sdk.build`); here the same comparison
-is made on the source's syntax tree, never running it: each `@acc_plugin.command(...)`
-(or `@command(...)`) with a literal name, or none (the function's name, `_` as `-`). A
-name computed at run time cannot be read that way, so the comparison is then skipped,
-with a warning. A warning is what builds but serves users badly: the scaffold's README
-left as it was.
+module's commands against plugin.toml, read from the syntax trees of the module and the
+modules it imports, never running them (`sdk.precheck`, which the build runs too). A name
+computed at run time cannot be read that way, so the comparison is then skipped, with a
+warning. A warning is what builds but serves users badly: the scaffold's README
+left as it was, or a README whose capabilities contradict plugin.toml (sdk/readme_checks.py).
 """
 
 from __future__ import annotations
@@ -92,13 +90,11 @@ def _check_readme(source: Path, result: Validation) -> None:
         result.error("README.md is empty", "say what the commands do and why the plugin needs its capabilities")
         return
     result.checked.append("README.md")
-    from sdk.scaffold import is_scaffold_readme
+    from sdk.readme_checks import check_readme
 
-    if result.manifest is not None and is_scaffold_readme(text, result.manifest.name):
-        result.warning(
-            "README.md is still the one `acc plugin new` wrote",
-            "describe this plugin's commands and why it needs its capabilities: users read it before installing",
-        )
+    asked = result.manifest.capabilities if result.manifest is not None else None
+    for finding in check_readme(text, asked):
+        result.warning(finding.message, finding.hint)
 
 
 def _check_module(source: Path, manifest: Manifest, result: Validation) -> None:
@@ -113,96 +109,36 @@ def _check_module(source: Path, manifest: Manifest, result: Validation) -> None:
     _check_commands(source, manifest, result)
 
 
-#: Directories whose Python files are not the plugin's code (tests run on CPython only).
-_NOT_GUEST_CODE = {"tests", "test", "build", "dist", "__pycache__"}
-_MAX_SOURCE_BYTES = 4 * 1024 * 1024
-
-
 def _check_commands(source: Path, manifest: Manifest, result: Validation) -> None:
-    """The commands the source registers (read from its syntax tree) against plugin.toml's."""
-    import ast
+    """The commands the source registers (read from its syntax tree, as the build's precheck
+    reads them: `sdk.precheck`) against plugin.toml's."""
+    from sdk.precheck import read_registrations
 
-    registered: dict[str, str] = {}  # command -> where
-    dynamic: list[str] = []
-    for path in sorted(source.rglob("*.py")):
-        relative = path.relative_to(source)
-        if any(part in _NOT_GUEST_CODE or part.startswith(".") for part in relative.parts[:-1]):
-            continue
-        try:
-            with open(path, "rb") as f:
-                text = f.read(_MAX_SOURCE_BYTES + 1)
-            if len(text) > _MAX_SOURCE_BYTES:
-                result.warning(f"{relative} is larger than {_MAX_SOURCE_BYTES} bytes: its commands were not read")
-                continue
-            tree = ast.parse(text, filename=str(relative))
-        except SyntaxError as e:
-            result.error(f"{relative}:{e.lineno}: {e.msg}", "the build would fail on this syntax error")
-            continue
-        except (OSError, ValueError) as e:
-            result.error(f"{relative} cannot be read as Python source ({e})")
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            for decorator in node.decorator_list:
-                name = _command_name(decorator, node.name)
-                if name is None:
-                    continue
-                if name == "":
-                    dynamic.append(f"{relative}:{decorator.lineno}")
-                else:
-                    registered.setdefault(name, f"{relative}:{decorator.lineno}")
-    if dynamic:
+    try:
+        found = read_registrations(source, manifest.module)
+    except AccError as e:  # a file that does not parse: the build would stop there
+        result.error(e.message, e.hint or "")
+        return
+    if not found.certain:
         result.warning(
-            f"a command name is computed at run time ({', '.join(dynamic)}): the commands were not compared "
-            "with plugin.toml",
+            f"a command name is computed at run time ({', '.join(found.unreadable)}): the commands were not "
+            "compared with plugin.toml",
             "`acc plugin build` compares them",
         )
         return
     declared = {c.name for c in manifest.commands}
-    for name in sorted(declared - set(registered)):
+    for name in sorted(declared - set(found.commands)):
         result.error(
             f"plugin.toml declares command {name!r} but no function is registered for it",
             f'decorate its function with @acc_plugin.command("{name}")',
         )
-    for name in sorted(set(registered) - declared):
+    for name in sorted(set(found.commands) - declared):
         result.error(
-            f"{registered[name]} registers command {name!r}, which plugin.toml does not declare",
+            f"{found.commands[name]} registers command {name!r}, which plugin.toml does not declare",
             f'add a [[commands]] entry with name = "{name}", its description and input schema',
         )
-    if declared == set(registered):
+    if declared == set(found.commands):
         result.checked.append("commands")
-
-
-def _command_name(decorator: object, function: str) -> str | None:
-    """The command a decorator registers: its name; "" when the name is not a literal; None
-    when the decorator is not `acc_plugin.command` (or `command`)."""
-    import ast
-
-    call = decorator if isinstance(decorator, ast.Call) else None
-    target = call.func if call is not None else decorator
-    is_command = (isinstance(target, ast.Attribute) and target.attr == "command" and _is_acc_plugin(target.value)) or (
-        isinstance(target, ast.Name) and target.id == "command"
-    )
-    if not is_command:
-        return None
-    if call is None:  # `@acc_plugin.command` without parentheses registers nothing useful
-        return ""
-    arguments = [*call.args, *(k.value for k in call.keywords if k.arg == "name")]
-    if not arguments:
-        return function.replace("_", "-")
-    first = arguments[0]
-    if isinstance(first, ast.Constant) and first.value is None:
-        return function.replace("_", "-")
-    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-        return first.value
-    return ""
-
-
-def _is_acc_plugin(node: object) -> bool:
-    import ast
-
-    return isinstance(node, ast.Name) and node.id == "acc_plugin"
 
 
 def _check_world(manifest: Manifest, result: Validation) -> None:

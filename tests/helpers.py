@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from host.install import InstallRequest, install_archive
@@ -67,3 +68,23 @@ def traps_on_start_wasm() -> bytes:
     import wasmtime
 
     return bytes(wasmtime.wat2wasm(TRAPS_ON_START_WAT))
+
+
+#: Files from this size on are hard-linked by `clone_home`, not copied.
+_LINK_FROM_BYTES = 1 << 20
+
+
+def clone_home(template: Path, home: Path) -> Path:
+    """A per-test copy of an installed acc home that hard-links its big files (plugin
+    components, ~40 MB each) instead of copying them: acc never writes an installed file in
+    place (installs and updates stage a new directory and rename it), so the template stays
+    intact, and a test costs no disk or copy time for them. Small files (state, locks) are
+    copied, so tests do not share a lock file or state."""
+
+    def link_or_copy(src: str, dst: str) -> object:
+        if os.path.getsize(src) >= _LINK_FROM_BYTES:
+            os.link(src, dst)
+            return dst
+        return shutil.copy2(src, dst)
+
+    return Path(shutil.copytree(template, home, symlinks=True, copy_function=link_or_copy))

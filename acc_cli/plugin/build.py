@@ -26,11 +26,14 @@ def build(source: Path, out_dir: Path | None, skip_precheck: bool) -> None:
     """Build the plugin in SOURCE into a component and pack NAME-VERSION.plugin.
 
     The source is checked first, in a second: syntax errors (file:line) and the commands
-    the module registers against plugin.toml."""
+    the module registers against plugin.toml. A README still as `acc plugin new` wrote it,
+    or one whose capabilities contradict plugin.toml, is warned about."""
     from host.paths import host_paths
     from sdk.build import build_plugin
 
     err(f"building {source} ...")
     result = build_plugin(source, out_dir, cache_dir=host_paths().builds, precheck=not skip_precheck)
+    for warning in result.warnings:
+        err(f"warning: {warning.message}\n  hint: {warning.hint}")
     note = " (cached component)" if result.cached else ""
     echo(f"built {result.archive}{note}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from acc_cli.plugin._registry_options import registry, registry_option, token_option
-from acc_cli.terminal import echo
+from acc_cli.terminal import echo, err
 
 
 @click.command()
@@ -43,3 +43,6 @@ def publish(
     else:
         echo(f"{manifest.name} {manifest.version} was already published with these exact bytes; nothing changed")
     echo(f"  page: {target.web_url(manifest.name)}")
+    for warning in body.get("warnings") or []:  # the registry's words about the README, to fix next time
+        if isinstance(warning, dict):
+            err(f"warning: {warning.get('message')}\n  hint: {warning.get('hint')}")

@@ -1,5 +1,5 @@
 """`acc registry`: run a marketplace registry (init, serve, migrate, renew, seed) and manage
-its publishers (user, token and key sub-groups). Flask and SQLAlchemy are imported only
+its publishers (user, token, key and plugin sub-groups; the audit log). Flask and SQLAlchemy are imported only
 by the commands that need them."""
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ from acc_cli.lazy import LazyGroup
         "user": ("acc_cli.registry.user:user", "Manage publisher accounts."),
         "token": ("acc_cli.registry.token:token", "Manage API tokens."),
         "key": ("acc_cli.registry.key:key", "Manage publishers' signing keys."),
+        "plugin": ("acc_cli.registry.plugin:plugin", "Manage published plugins (transfer)."),
+        "audit": ("acc_cli.registry.audit:audit", "Show or export the audit log."),
         "admin": ("acc_cli.registry.admin:admin", "Manage admins: the accounts that may moderate."),
         "moderate": ("acc_cli.registry.moderate:moderate", "Moderate: abuse reports, reviews and take-downs."),
     },
 )
 def registry() -> None:
-    """Run a marketplace registry: init, serve, users, tokens, keys."""
+    """Run a marketplace registry: init, serve, users, tokens, keys, plugins, the audit log."""

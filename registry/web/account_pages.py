@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from registry import accounts
 from registry.audit import audit
 from registry.context import current_registry
-from registry.errors import ApiError, bad_request
+from registry.errors import ApiError, bad_request, not_found
 from registry.models import ApiToken, User, utcnow
 from registry.notify import notify_security_change, recent_notifications
 from registry.permissions import DEFAULT_PERMISSIONS, DESCRIPTIONS, Permission, parse_permissions
@@ -27,10 +27,12 @@ from registry.web.forms import error_text, field, whole_number
 from registry.web.reauth import recently_confirmed, require_recent_password
 from registry.web.security import Viewer, client_address, current_viewer, log_in, log_out, require_viewer
 from registry.web.sessions import end_all_sessions
+from registry.web.shown_once import keep_for_next_page, take
 from sdk.errors import ManifestError
 from sdk.names import check_name
 
 DEFAULT_TOKEN_DAYS = 90
+_NEW_TOKEN = "new_token"
 MAX_SCOPED_PLUGINS = 50
 
 
@@ -150,7 +152,35 @@ def create_token() -> ResponseReturnValue:
             )
     except ApiError as e:
         return _failed(viewer, "token", e, drafts)
-    # The only time the token's text exists outside its owner's hands: this response, not stored, not cached.
+    # Post/redirect/get: a refresh of the token's page must not send the form again and
+    # mint a second token. The text waits, sealed, in this session for the next page only.
+    if keep_for_next_page(_NEW_TOKEN, text, token_id=token.id):
+        return redirect(url_for("web.new_token"), 303)
+    return _token_page(text, token)  # no session cookie to seal it with (not for a logged-in viewer)
+
+
+@bp.get("/account/tokens/new")
+def new_token() -> ResponseReturnValue:
+    """The token just made, shown once: a second visit (a refresh) finds it gone."""
+    viewer = current_viewer()
+    if viewer is None:
+        return redirect(url_for("web.login", next=url_for("web.account")), 303)
+    kept = take(_NEW_TOKEN)
+    token = None
+    if kept is not None:
+        with current_registry().db.read() as session:
+            token = session.get(ApiToken, kept[1].get("token_id"))
+    if kept is None or token is None or token.user_id != viewer.id:
+        flash(
+            "A new token is shown only once, on the page right after it is made. If you did not copy it, "
+            "revoke it below and create another."
+        )
+        return redirect(url_for("web.account", _anchor="tokens"), 303)
+    return _token_page(kept[0], token)
+
+
+def _token_page(text: str, token: ApiToken) -> str:
+    # The only time the token's text exists outside its owner's hands: this response (not cached).
     return render_template("web/token_created.html", token_text=text, token=token)
 
 
@@ -166,9 +196,15 @@ def _plugin_names(text: str) -> list[str]:
     return names
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke a token of the account, after a confirm step (a page with one form, no
+    JavaScript): a POST without `confirmed=yes` only leads to that page."""
     viewer = require_viewer()
+    if request.method == "GET":
+        return _confirm_revoke(viewer, token_id)
+    if request.form.get("confirmed") != "yes":
+        return redirect(url_for("web.revoke_token", token_id=token_id), 303)
     _count_write()
     with current_registry().db.write() as session:
         user = session.get(User, viewer.id)
@@ -178,6 +214,32 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         prefix = token.prefix
     flash(f"The token {prefix}… is revoked: it no longer works.")
     return redirect(url_for("web.account", _anchor="tokens"), 303)
+
+
+def _confirm_revoke(viewer: Viewer, token_id: int) -> ResponseReturnValue:
+    with current_registry().db.read() as session:
+        token = session.get(ApiToken, token_id) if 0 < token_id <= accounts.MAX_ROW_ID else None
+        if token is None or token.user_id != viewer.id:
+            raise not_found(f"you have no token {token_id}")
+        if token.revoked_at is not None:
+            flash(f"The token {token.prefix}… is already revoked.")
+            return redirect(url_for("web.account", _anchor="tokens"), 303)
+        scope = ", ".join(token.plugins) if token.plugins else "all your plugins"
+        explanation = [
+            f"The token {token.prefix}…{' (' + token.description + ')' if token.description else ''} may "
+            f"{', '.join(token.permissions)} on {scope}.",
+            "Once revoked it stops working at once, for good: anything that publishes with it (a CI job, "
+            "a script) fails until you give it a new token.",
+        ]
+    return render_template(
+        "web/confirm.html",
+        heading=f"Revoke the token {token.prefix}…?",
+        explanation=explanation,
+        action=url_for("web.revoke_token", token_id=token_id),
+        button="Revoke the token",
+        cancel=url_for("web.account", _anchor="tokens"),
+        cancel_text="keep the token",
+    )
 
 
 @bp.post("/account/keys")

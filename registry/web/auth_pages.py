@@ -18,12 +18,12 @@ from werkzeug.security import generate_password_hash
 from registry import accounts, email_links
 from registry.audit import audit
 from registry.context import current_registry
-from registry.errors import ApiError, bad_request
+from registry.errors import ApiError, bad_request, conflict
 from registry.mailer import Mail
 from registry.notify import send_after_commit
 from registry.ratelimit import hit
 from registry.web.blueprint import bp
-from registry.web.forms import error_text, field, local_target
+from registry.web.forms import FormProblems, error_text, field, local_target
 from registry.web.security import client_address, current_viewer, log_in, log_out
 from registry.web.throttle import check_account_not_throttled, count_failed_login
 
@@ -46,7 +46,7 @@ def register() -> ResponseReturnValue:
     if request.method == "GET":
         if current_viewer() is not None:
             return redirect(target, 303)
-        return render_template("web/register.html", next=target, values={}, error=None)
+        return render_template("web/register.html", next=target, values={}, errors={})
     reg = current_registry()
     hit(reg.db, "register", client_address(), reg.config.login_rate_per_minute)
     values = {
@@ -55,25 +55,45 @@ def register() -> ResponseReturnValue:
     }
     try:
         email = _register(target)
-    except ApiError as e:
-        return render_template("web/register.html", next=target, values=values, error=error_text(e)), e.status
+    except FormProblems as problems:
+        return render_template("web/register.html", next=target, values=values, errors=problems.by_field), (
+            problems.status
+        )
     return render_template("web/check_email.html", email=email, reason="register")
 
 
 def _register(target: str) -> str:
-    """Create the pending account and mail its link, or mail the address's owner; return the address."""
-    name = field("name", "The user name", limit=MAX_NAME_LENGTH, required=True).strip()
-    email = field("email", "The email address", limit=MAX_EMAIL_LENGTH, required=True).strip()
-    password = field("password", "The password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
-    confirm = field("confirm", "The repeated password", limit=accounts.MAX_PASSWORD_LENGTH)
-    if password != confirm:
-        raise bad_request("the two passwords differ", hint="type the same password in both fields")
+    """Create the pending account and mail its link, or mail the address's owner; return the
+    address. Every problem with the form is found before refusing (FormProblems), so the
+    page shows them all at once."""
+    problems = FormProblems()
+    name = problems.check("name", _user_name_field)
+    email = problems.check("email", _email_field)
+    password = problems.check(
+        "password", lambda: field("password", "The password", limit=accounts.MAX_PASSWORD_LENGTH, required=True)
+    )
+    if password is not None:
+        problems.check("password", lambda: accounts.check_password_strength(password))
+    confirm = problems.check(
+        "confirm", lambda: field("confirm", "The repeated password", limit=accounts.MAX_PASSWORD_LENGTH)
+    )
+    if password is not None and confirm is not None and password != confirm:
+        problems.add("confirm", bad_request("the two passwords differ", hint="type the same password in both fields"))
     reg = current_registry()
+    if name is not None:
+        with reg.db.read() as session:
+            if accounts.name_taken(session, name):  # said: names are public (publisher pages)
+                problems.add("name", _name_taken())
+    if problems or name is None or email is None or password is None:
+        raise problems
     with reg.db.write() as session:
         owner = accounts.email_owner(session, email)
-        if owner is None or accounts.name_taken(session, name):
-            # A taken name is said (names are public); a taken address never is.
-            user = accounts.create_user(session, name, email, password, confirmed=False)
+        if owner is None:
+            try:
+                user = accounts.create_user(session, name, email, password, confirmed=False)
+            except ApiError as e:  # registered a moment ago by someone else
+                problems.add("name", e)
+                raise problems from e
             token = email_links.issue(session, user, email_links.CONFIRM)
             link = f"{site_url()}{url_for('web.confirm_email', token=token, next=target)}"
             audit(session, user.name, "register", user.name, client_address())
@@ -83,6 +103,7 @@ def _register(target: str) -> str:
             )
             send_after_commit(session, reg.mailer, Mail(email, "Confirm your registry account", body))
             return email
+        # A registered address is never said: its owner is told instead, and the page is the same.
         generate_password_hash(password)  # spend what the other path spends on hashing
         reset = f"{site_url()}{url_for('web.reset_request')}"
         body = (
@@ -93,6 +114,24 @@ def _register(target: str) -> str:
         audit(session, "anonymous", "register_existing_email", owner.name, client_address())
         send_after_commit(session, reg.mailer, Mail(owner.email, "Registration attempt with your address", body))
         return email
+
+
+def _user_name_field() -> str:
+    name = field("name", "The user name", limit=MAX_NAME_LENGTH, required=True).strip()
+    accounts.check_user_name(name)
+    return name
+
+
+def _email_field() -> str:
+    email = field("email", "The email address", limit=MAX_EMAIL_LENGTH, required=True).strip()
+    accounts.check_email(email)
+    return email
+
+
+def _name_taken() -> ApiError:
+    return conflict(
+        "the name is already registered", code="account_exists", hint="log in instead, or choose another name"
+    )
 
 
 @bp.get("/confirm/<token>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from registry import catalog, community
@@ -38,6 +38,48 @@ def review(name: str) -> ResponseReturnValue:
         return plugin_page(name, status=e.status, form_errors={"review": error_text(e)}, drafts=drafts)
     flash("Your review is saved. Thank you!")
     return redirect(url_for("web.plugin", name=name, _anchor="reviews"), 303)
+
+
+@bp.route("/plugins/<name>/review/delete", methods=["GET", "POST"])
+def delete_review(name: str) -> ResponseReturnValue:
+    """Delete your own review, after a confirm step (a page with one form, no JavaScript): a
+    POST without `confirmed=yes` only leads to that page."""
+    viewer = require_viewer()
+    reg = current_registry()
+    if request.method == "POST" and request.form.get("confirmed") == "yes":
+        hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
+        with reg.db.write() as session:
+            user = session.get(User, viewer.id)
+            assert user is not None
+            community.delete_review(session, user, catalog.get_plugin(session, name), client_address())
+        flash("Your review is deleted.")
+        return redirect(url_for("web.plugin", name=name, _anchor="reviews"), 303)
+    if request.method == "POST":
+        return redirect(url_for("web.delete_review", name=name), 303)
+    with reg.db.read() as session:
+        user = session.get(User, viewer.id)
+        assert user is not None
+        plugin = catalog.get_plugin(session, name)
+        review = community.own_review(session, user, plugin)
+        if review is None:
+            flash(f"You have no review of {plugin.name} to delete.")
+            return redirect(url_for("web.plugin", name=name, _anchor="reviews"), 303)
+        explanation = [
+            f"Your review gives {plugin.name} {review.stars} out of 5"
+            + (f" and says: “{review.text}”" if review.text else "")
+            + ".",
+            "Deleting it removes your rating from the plugin's average too. You can rate the plugin again later.",
+        ]
+        plugin_name = plugin.name
+    return render_template(
+        "web/confirm.html",
+        heading=f"Delete your review of {plugin_name}?",
+        explanation=explanation,
+        action=url_for("web.delete_review", name=plugin_name),
+        button="Delete the review",
+        cancel=url_for("web.plugin", name=plugin_name, _anchor="reviews"),
+        cancel_text="keep the review",
+    )
 
 
 @bp.post("/plugins/<name>/report")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import request
@@ -26,6 +28,45 @@ def field(name: str, label: str, *, limit: int, required: bool = False) -> str:
     if required and not value.strip():
         raise bad_request(f"{label} is required")
     return value
+
+
+T = TypeVar("T")
+
+
+class FormProblems(Exception):
+    """Every problem of a form, by field, so a page shows them all at once rather than one per
+    submit. Raised when there is any; the answer's status is 409 when each is a conflict
+    (a taken name), else 400."""
+
+    def __init__(self) -> None:
+        super().__init__("the form has problems")
+        #: Field name -> the problem, as a sentence or two (error_text).
+        self.by_field: dict[str, str] = {}
+        self._statuses: list[int] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    @property
+    def status(self) -> int:
+        return 409 if self._statuses and all(s == 409 for s in self._statuses) else 400
+
+    def add(self, name: str, e: ApiError) -> None:
+        """Record `e` for field `name` (the first problem of a field is the one shown)."""
+        if name not in self.by_field:
+            self.by_field[name] = error_text(e)
+            self._statuses.append(e.status)
+
+    def check(self, name: str, read: Callable[[], T]) -> T | None:
+        """`read()`, or None with its refusal recorded for field `name` (429 and 5xx are not
+        about the form: they propagate)."""
+        try:
+            return read()
+        except ApiError as e:
+            if e.status >= 500 or e.status == 429:
+                raise
+            self.add(name, e)
+            return None
 
 
 def error_text(e: ApiError) -> str:

@@ -2,7 +2,8 @@
 set up once in `init_web_security`.
 
 - Flask-Login keeps the logged-in user (`login_user`, `logout_user`, `current_user`); the
-  user is loaded from the database on each request, so a deleted account is logged out.
+  user is loaded from the database on each request, so a deleted or disabled account is
+  logged out.
 - Sessions are server-side (registry/web/sessions.py): logging out, a password change and
   "log out everywhere" end them for good, on every host.
 - Flask-WTF's CSRFProtect checks every POST to the web pages: the session holds a random
@@ -22,6 +23,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.accounts import check_enabled, is_enabled
 from registry.context import current_registry
 from registry.errors import ApiError
 from registry.models import User
@@ -109,7 +111,11 @@ def _load_viewer(user_id: str) -> Viewer | None:
     try:
         with current_registry().db.read() as db_session:
             user = db_session.get(User, int(user_id))
-            return Viewer(id=user.id, name=user.name) if user is not None else None
+            # A disabled account's sessions were ended when it was disabled; one that raced
+            # with that still resolves to nobody.
+            if user is None or not is_enabled(user):
+                return None
+            return Viewer(id=user.id, name=user.name)
     except (ValueError, SQLAlchemyError):
         # An error page for a failing database must still render: show it to a visitor.
         current_app.logger.exception("could not load the logged-in user")
@@ -138,6 +144,7 @@ def log_in(user: User) -> None:
     """Start a fresh session for `user`: the old session ends, with its contents and CSRF secret."""
     from registry.web.reauth import mark_confirmed
 
+    check_enabled(user)  # every way in (login, a confirmation or reset link) ends here
     fresh = _server_session()
     fresh.clear()
     fresh.rotate()

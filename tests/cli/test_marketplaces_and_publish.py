@@ -82,14 +82,29 @@ def test_publish_to_an_added_marketplace_by_name_prints_its_page(
     sign_archive(archive, fresh_registry.publisher.key)
     acc.add(fresh_registry, "fresh")
     token = fresh_registry.publisher.token
-    published = acc("plugin", "publish", str(archive), "--registry", "Fresh", "--token", token).stdout
-    lines = published.splitlines()
+    published = acc("plugin", "publish", str(archive), "--registry", "Fresh", "--token", token)
+    lines = published.stdout.splitlines()
     assert lines[0].startswith("published hello-stats 1.0.0 (sha256 ")
     assert lines[1:] == [f"  page: {fresh_registry.url}/plugins/hello-stats"]
     again = acc("plugin", "publish", str(archive), "--registry", fresh_registry.url + "/", "--token", token)
     assert again.stdout == (
         "hello-stats 1.0.0 was already published with these exact bytes; nothing changed\n"
         f"  page: {fresh_registry.url}/plugins/hello-stats\n"
+    )
+    assert published.stderr == again.stderr == "", "its README says what plugin.toml asks for"
+
+    # plugin.toml asks for http, which the README's Capabilities section does not name: the
+    # registry publishes it and says so, and the warning reaches the publisher's terminal.
+    http = '[capabilities.http]\nhosts = ["api.example.com"]\nreason = "Compares with public statistics."\n'
+    archive = tmp_path / "net-stats-1.0.0.plugin"
+    archive.write_bytes(plugin_bytes(fresh_registry.base, Plugin("net-stats", "1.0.0", "Counts.", extra_toml=http)))
+    sign_archive(archive, fresh_registry.publisher.key)
+    warned = acc("plugin", "publish", str(archive), "--registry", "fresh", "--token", token)
+    assert warned.stdout.startswith("published net-stats 1.0.0 (sha256 ")
+    assert warned.stderr == (
+        "warning: README.md's capabilities do not name http, which plugin.toml asks for\n"
+        "  hint: in README.md, list each capability plugin.toml asks for under a `## Capabilities` heading, "
+        "one line each: - `kind`: why the plugin needs it\n"
     )
 
 
@@ -117,7 +132,15 @@ def test_validate_prints_every_finding_and_exits_1_on_an_error(acc: Acc, tmp_pat
     source = new_plugin("my-plugin", tmp_path / "my-plugin")
     assert acc("plugin", "validate", str(source)).stdout == (
         "warning: README.md is still the one `acc plugin new` wrote\n"
-        "  hint: describe this plugin's commands and why it needs its capabilities: users read it before installing\n"
+        "  hint: describe what this plugin does, its commands, and why it needs each capability: "
+        "users read it before installing\n"
+        "my-plugin 0.1.0: valid: plugin.toml, README.md, my_plugin.py, commands (1 warning)\n"
+    )
+    (source / "README.md").write_text("# my-plugin\n\nGreets and counts visits.\n\nCapabilities: none\n")
+    assert acc("plugin", "validate", str(source)).stdout == (
+        "warning: README.md says the plugin asks for no capabilities, but plugin.toml asks for kv\n"
+        "  hint: in README.md, list each capability plugin.toml asks for under a `## Capabilities` heading, "
+        "one line each: - `kind`: why the plugin needs it\n"
         "my-plugin 0.1.0: valid: plugin.toml, README.md, my_plugin.py, commands (1 warning)\n"
     )
     (source / "my_plugin.py").unlink()

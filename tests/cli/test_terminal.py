@@ -63,3 +63,13 @@ def test_emit_json_is_one_ascii_document_that_no_text_in_it_can_drive_the_termin
     assert out.isascii() and out.endswith("]\n")
     assert not any((ord(c) < 0x20 and c != "\n") or c == "\x7f" for c in out)
     assert json.loads(out) == document
+
+
+def test_emit_json_line_writes_one_escaped_record_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    records = [{"target": "evil\x1b[2J\nnext\r\x7f\u202e", "n": 1}, {"target": "caf\u00e9", "n": 2}]
+    for record in records:
+        terminal.emit_json_line(record)
+    out = capsys.readouterr().out
+    assert out.isascii() and out.count("\n") == 2 and out.endswith("}\n")
+    assert not any((ord(c) < 0x20 and c != "\n") or c == "\x7f" for c in out)
+    assert [json.loads(line) for line in out.splitlines()] == records

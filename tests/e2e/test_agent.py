@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from host.paths import HostPaths
-from tests.helpers import TEST_CACHE, install_unsigned
+from tests.helpers import TEST_CACHE, clone_home, install_unsigned
 from tests.server_kit import ACC
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="needs the git binary")]
@@ -177,7 +177,7 @@ class Agent:
 @pytest.fixture
 def agent(tmp_path: Path, template_home: Path, api: ScriptedAPI) -> Agent:
     home = tmp_path / "home"
-    shutil.copytree(template_home, home)
+    clone_home(template_home, home)
     project = tmp_path / "project"
     project.mkdir()
     (project / "calc.py").write_text("def add(a, b):\n    return a + b\n")

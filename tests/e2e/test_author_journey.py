@@ -28,9 +28,14 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_new_build_sign_trust_install_run(tmp_path: Path, env: dict[str, str]) -> None:
     acc("plugin", "new", "demo", env=env, cwd=tmp_path)
     assert (tmp_path / "demo" / "plugin.toml").is_file() and (tmp_path / "demo" / "tests").is_dir()
-    acc("plugin", "build", "demo", env=env, cwd=tmp_path)
+    built = acc("plugin", "build", "demo", env=env, cwd=tmp_path)
     archive = tmp_path / "demo" / "demo-0.1.0.plugin"
     assert archive.is_file()
+    assert (
+        "warning: README.md is still the one `acc plugin new` wrote\n"
+        "  hint: describe what this plugin does, its commands, and why it needs each capability: "
+        "users read it before installing\n"
+    ) in built.stderr
     keygen = acc("plugin", "keygen", "--out", "me.key", env=env, cwd=tmp_path)
     assert "ed25519:" in keygen.stdout
     assert (tmp_path / "me.key").stat().st_mode & 0o777 == 0o600

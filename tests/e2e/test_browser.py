@@ -379,6 +379,86 @@ def test_the_versions_table_leads_to_the_page_of_each_version(server: str, brows
     assert "process" in driver.find_element(By.CSS_SELECTOR, "section.capabilities").text
 
 
+def test_a_new_token_survives_no_refresh_and_revoking_asks_first_without_javascript(
+    server: str, browser: WebDriver
+) -> None:
+    """Post/redirect/get on the token page: the token is shown once and a refresh makes no
+    second one; revoking goes through a confirm page that needs no script. The development
+    mailer prints a reset link to the server's log."""
+    import json
+    import urllib.error
+
+    driver = browser
+    wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+    def heading() -> str:
+        return str(driver.find_element(By.TAG_NAME, "h1").text)
+
+    def field(label: str) -> WebElement:
+        target = driver.find_element(By.XPATH, f"//label[normalize-space()='{label}']").get_attribute("for")
+        return driver.find_element(By.ID, str(target))
+
+    def notice() -> str:
+        found = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+        return str(found[0].text) if found else ""
+
+    def tokens_described(token: str, description: str) -> int:
+        request = urllib.request.Request(
+            server + "/api/v1/account/tokens", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return sum(t["description"] == description for t in json.load(response)["tokens"])
+
+    driver.delete_all_cookies()  # whoever an earlier test left logged in
+    driver.get(server + "/login?next=/account")
+    field("User name").send_keys("alice")
+    field("Password").send_keys("correct horse battery")
+    driver.find_element(By.XPATH, "//main//button[normalize-space()='Log in']").click()
+    wait.until(lambda d: heading() == "Your account: alice")
+
+    field("Description (optional)").send_keys("from chromium")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Create the token']").click()
+    wait.until(lambda d: heading() == "Your new API token")
+    assert driver.current_url == server + "/account/tokens/new"
+    token = str(driver.find_element(By.ID, "token-text").get_attribute("value"))
+    assert token.startswith("acc_")
+
+    driver.refresh()  # repeats the GET the form redirected to, never the POST
+    wait.until(lambda d: heading() == "Your account: alice")
+    assert driver.current_url == server + "/account#tokens"
+    assert "A new token is shown only once" in notice()
+    assert token not in driver.page_source
+    assert tokens_described(token, "from chromium") == 1
+
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        row = driver.find_element(By.XPATH, "//tr[td[normalize-space()='from chromium']]")
+        row.find_element(By.PARTIAL_LINK_TEXT, "Revoke").click()
+        wait.until(lambda d: heading() == f"Revoke the token {token[:12]}…?")
+        assert tokens_described(token, "from chromium") == 1, "asking revokes nothing"
+        driver.find_element(By.XPATH, "//button[normalize-space()='Revoke the token']").click()
+        wait.until(lambda d: heading() == "Your account: alice")
+        assert f"The token {token[:12]}… is revoked" in notice()
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        tokens_described(token, "from chromium")
+    assert refused.value.code == 401
+
+    driver.get(server + "/reset")
+    reset_label = driver.find_element(By.CSS_SELECTOR, "label[for=email]")
+    assert reset_label.text == "Your account's email address"
+    driver.find_element(By.ID, "email").send_keys("alice@example.com")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Mail me a link']").click()
+    wait.until(lambda d: heading() == "Check your email")
+    log = _MAIL_LOGS[server].with_name("gunicorn.log").read_text()
+    printed = [json.loads(line)["message"] for line in log.splitlines() if '"logger": "registry.mail"' in line]
+    assert any(
+        m.startswith("mail to alice@example.com: Reset your registry password") and f"{server}/reset/" in m
+        for m in printed
+    ), printed
+
+
 def test_only_an_admin_finds_the_moderation_page_and_takes_a_plugin_down_after_confirming(
     server: str, browser: WebDriver
 ) -> None:

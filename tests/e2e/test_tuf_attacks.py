@@ -31,7 +31,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -70,7 +69,7 @@ from tests.e2e.tuf_kit import (
     data,
     endless,
 )
-from tests.helpers import TEST_CACHE
+from tests.helpers import TEST_CACHE, clone_home
 from tests.registry_kit import make_config, make_publisher, publish, variant
 from tests.server_kit import ACC, acc, running_registry
 
@@ -180,7 +179,7 @@ def server(world: World) -> Iterator[str]:
 def copy_template(world: World, tmp_path: Path) -> tuple[Path, Path]:
     """A home copied from the template user's, and a small project: (home, project)."""
     home = tmp_path / "home"
-    shutil.copytree(world.template_home, home, symlinks=True)
+    clone_home(world.template_home, home)
     project = tmp_path / "project"
     project.mkdir()
     (project / "a.py").write_text("x = 1\ny = 2\n")

@@ -215,3 +215,30 @@ def test_smtp_settings_are_checked_when_the_registry_starts(tmp_path: Path) -> N
     )
     assert isinstance(mailer_for(config), SmtpMailer)
     assert isinstance(mailer_for(load_config({}, environ={})), LogMailer)
+
+
+def test_the_development_mailer_prints_each_whole_mail_to_the_log_links_included(tmp_path: Path) -> None:
+    import logging
+
+    class Lines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.lines.append(record.getMessage())
+
+    mail = Mail(to="alice@example.com", subject="Reset your registry password", body="Follow http://r/reset/abc\n")
+    mailer = LogMailer(tmp_path / "mail.jsonl")
+    logger, lines = logging.getLogger("registry.mail"), Lines()
+    level = logger.level
+    logger.addHandler(lines)
+    logger.setLevel(logging.INFO)
+    try:
+        mailer.send(mail)
+    finally:
+        logger.removeHandler(lines)
+        logger.setLevel(level)
+    assert lines.lines == ["mail to alice@example.com: Reset your registry password\n\nFollow http://r/reset/abc\n"]
+    assert list(mailer.outbox) == [mail]
+    assert "http://r/reset/abc" in (tmp_path / "mail.jsonl").read_text()

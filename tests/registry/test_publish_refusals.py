@@ -17,6 +17,7 @@ from registry.config import RegistryConfig
 from registry.models import TufMetadata, Version
 from registry.operator import create_token_command
 from sdk.archive import PluginArchive, archive_bytes
+from sdk.scaffold import scaffold_readme
 from tests.helpers import TEST_FIXTURES
 from tests.registry_kit import Publisher, error_code, make_publisher, publish, sign, variant
 
@@ -256,3 +257,33 @@ def test_a_sigstore_bundle_needs_a_registered_identity(
     assert response.status_code == 400 and error_code(response) == "bad_signature"
     assert "no registered Sigstore identities" in response.get_json()["error"]["message"]
     assert _state(app) == before
+
+
+@pytest.mark.parametrize("name", ["project-stats", "my-plugin"])
+def test_the_scaffolds_readme_is_refused_whatever_name_it_was_made_for(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive, name: str
+) -> None:
+    scaffold = variant(example_archive, readme="\n" + scaffold_readme(name).replace("\n\n", "\n \n\n"))
+    response = publish(client, alice, scaffold)
+    assert response.status_code == 400 and error_code(response) == "scaffold_readme"
+    error = response.get_json()["error"]
+    assert error["message"] == "README.md is still the one `acc plugin new` wrote"
+    assert error["hint"].startswith("describe what this plugin does, its commands, and why it needs each capability")
+    assert _refused(app, client, alice, scaffold, 400, "scaffold_readme")
+
+
+def test_a_readme_contradicting_the_manifest_is_published_with_the_contradiction_in_the_answer(
+    app: Flask, client: FlaskClient, alice: Publisher, example_archive: PluginArchive
+) -> None:
+    response = publish(client, alice, variant(example_archive, readme="# project-stats\n\nCapabilities: none\n"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["warnings"] == [
+        {
+            "code": "readme_capabilities",
+            "message": "README.md says the plugin asks for no capabilities, but plugin.toml asks for fs, process",
+            "hint": "in README.md, list each capability plugin.toml asks for under a `## Capabilities` heading, "
+            "one line each: - `kind`: why the plugin needs it",
+        }
+    ]
+    honest = publish(client, alice, variant(example_archive, version="9.0.0"))
+    assert honest.status_code == 201 and honest.get_json()["warnings"] == []

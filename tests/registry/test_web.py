@@ -577,6 +577,35 @@ def test_registration_refusals_keep_the_form_filled_in(client: FlaskClient) -> N
     assert client.get("/account").status_code == 303, "no account was logged in"
 
 
+def test_registration_shows_every_problem_at_once_beside_its_field(client: FlaskClient, app: Flask) -> None:
+    token = csrf_of(client.get("/register"))
+    data = {"csrf_token": token, "name": "alice", "email": "not-an-address", "password": "short", "confirm": "other"}
+    response = client.post("/register", data=data)
+    assert response.status_code == 400, "a taken name among malformed fields is a 400"
+    page = page_of(response)
+    expected = {
+        "name": "The name is already registered. Log in instead, or choose another name.",
+        "email": "Invalid email address &#39;not-an-address&#39;.",
+        "password": "The password is shorter than 10 characters.",
+        "confirm": "The two passwords differ. Type the same password in both fields.",
+    }
+    assert "4 things to fix" in page.html
+    assert_accessible(page)
+    for name, message in expected.items():
+        assert f'<p class="form-error" id="{name}-error">{message}</p>' in page.html, name
+        assert f'<li><a href="#{name}">{message}</a></li>' in page.html, name
+        [field] = page.find("input", name=name)
+        assert field["aria-invalid"] == "true" and f"{name}-error" in field["aria-describedby"].split()
+    assert page.find("input", name="name")[0]["value"] == "alice"
+    assert not [a for a in audit_actions(app) if a[1] == "register"], "nothing was registered"
+
+    fine = {"email": "dave@example.org", "password": "a long enough password", "confirm": "a long enough password"}
+    only_taken = client.post("/register", data={**data, **fine})
+    assert only_taken.status_code == 409
+    taken = page_of(only_taken)
+    assert "1 thing to fix" in taken.html and "aria-invalid" not in taken.find("input", name="email")[0]
+
+
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: FlaskClient) -> None:
     for name, password in (("alice", "not her password"), ("nobody", PASSWORD)):
         response = log_in(client, name, password)
@@ -607,6 +636,8 @@ def test_posts_without_the_right_csrf_token_are_refused(client: FlaskClient, app
         "/account/keys": {"public_key": "x"},
         "/plugins/project-stats/review": {"stars": "1"},
         "/plugins/project-stats/report": {"reason": "x"},
+        "/plugins/project-stats/review/delete": {"confirmed": "yes"},
+        "/account/tokens/1/revoke": {"confirmed": "yes"},
     }
     for action, data in forms.items():
         for token in (None, "", "wrong" + valid, valid[:-1]):
@@ -720,6 +751,51 @@ def test_a_review_is_created_then_edited_one_per_account_and_the_aggregate_follo
     ]
 
 
+def test_deleting_your_review_takes_a_confirm_step_and_the_rating_is_counted_again(
+    client: FlaskClient, app: Flask
+) -> None:
+    page, delete = "/plugins/project-stats", "/plugins/project-stats/review/delete"
+    register(client, "carol")
+    post_form(client, page, "/plugins/project-stats/review", stars="2", text="Too slow.")
+    post_form(client, "/account", "/logout")
+    log_in(client, "alice")
+    assert not page_of(client.get(page)).find("a", href=delete), "no review of hers: nothing to delete"
+    post_form(client, page, "/plugins/project-stats/review", stars="5", text="Counts everything.")
+    assert "3.5 out of 5 (2 reviews)" in client.get(page).get_data(as_text=True)
+    assert page_of(client.get(page)).find("a", href=delete)
+
+    # A POST that skips the confirm page (no `confirmed`) changes nothing and leads to it.
+    skipped = post_form(client, page, delete)
+    assert skipped.status_code == 303 and skipped.headers["Location"] == delete
+    confirm = page_of(client.get(delete))
+    assert confirm.title == "Delete your review of project-stats?"
+    assert "gives project-stats 5 out of 5 and says: “Counts everything.”" in confirm.html
+    assert confirm.find("a", href="/plugins/project-stats#reviews"), "cancel goes back"
+    assert_accessible(confirm)
+    assert "3.5 out of 5 (2 reviews)" in client.get(page).get_data(as_text=True)
+
+    done = post_form(client, delete, delete, confirmed="yes")
+    assert done.status_code == 303 and done.headers["Location"] == "/plugins/project-stats#reviews"
+    html = client.get(page).get_data(as_text=True)
+    assert "Your review is deleted." in html and "2.0 out of 5 (1 review)" in html
+    assert "Counts everything." not in html and "Rate this plugin" in html
+    reviews = client.get("/api/v1/plugins/project-stats/reviews").get_json()
+    assert (reviews["rating"], reviews["rating_count"]) == (2.0, 1)
+    assert [r["user"] for r in reviews["reviews"]] == ["carol"]
+    with app.extensions["acc_registry"].db.read() as session:
+        plugin = session.execute(select(Plugin).where(Plugin.name == "project-stats")).scalar_one()
+        assert (plugin.rating_count, plugin.rating_sum, plugin.rating_hundredths) == (1, 2, 200)
+    assert ("alice", "delete_review", "project-stats") in audit_actions(app)
+
+    # Nothing left to delete: the confirm page says so, and a confirmed POST is a 404.
+    gone = client.get(delete)
+    assert gone.status_code == 303 and "You have no review of project-stats to delete." in client.get(page).get_data(
+        as_text=True
+    )
+    assert post_form(client, page, delete, confirmed="yes").status_code == 404
+    assert client.get("/api/v1/plugins/project-stats/reviews").get_json()["rating_count"] == 1, "carol's stays"
+
+
 def test_a_review_without_stars_is_refused_on_the_page_with_the_draft_kept(client: FlaskClient) -> None:
     log_in(client, "alice")
     for stars in ("", "0", "6", "five"):
@@ -778,6 +854,9 @@ def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_4
         expires_days="30",
         permissions=["publish", "yank"],  # the boxes checked by default
     )
+    # Post/redirect/get: the POST answers with a redirect, so a refresh cannot send it again.
+    assert response.status_code == 303 and response.headers["Location"] == "/account/tokens/new"
+    response = client.get("/account/tokens/new")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     page = page_of(response)
@@ -800,13 +879,62 @@ def test_a_new_token_is_shown_once_works_against_the_api_and_revoking_it_gives_4
             token not in (t.token_hash, t.prefix, t.description) for t in session.execute(select(ApiToken)).scalars()
         )
 
-    response = post_form(client, "/account", f"/account/tokens/{mine[0]['id']}/revoke")
+    revoke = f"/account/tokens/{mine[0]['id']}/revoke"
+    assert page_of(client.get("/account")).find("a", href=revoke), "the table links to the confirm step"
+    confirm = page_of(client.get(revoke))
+    assert confirm.title == f"Revoke the token {token[:12]}…?"
+    assert_accessible(confirm)
+    assert "may publish, yank on project-stats" in confirm.html and "stops working at once" in confirm.html
+    assert confirm.find("a", href="/account#tokens"), "cancel goes back"
+    assert confirm.find("input", name="confirmed", value="yes")
+    response = post_form(client, revoke, revoke, confirmed="yes")
     assert response.status_code == 303
     assert f"The token {token[:12]}… is revoked" in client.get("/account").get_data(as_text=True)
     refused = client.get("/api/v1/account/tokens", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401 and "revoked" in refused.get_json()["error"]["message"]
     actions = [a[1] for a in audit_actions(app) if a[0] == "alice"]
     assert "create_token" in actions and "revoke_token" in actions
+
+
+def test_refreshing_the_new_token_page_mints_nothing_and_shows_the_token_no_more(
+    client: FlaskClient, app: Flask
+) -> None:
+    from registry.models import ApiToken, User, WebSession
+
+    def alices_tokens() -> int:
+        with app.extensions["acc_registry"].db.read() as session:
+            return len(session.execute(select(ApiToken.id).join(User).where(User.name == "alice")).all())
+
+    log_in(client, "alice")
+    before = alices_tokens()
+    created = post_form(client, "/account", "/account/tokens", description="ci", permissions=["publish"])
+    assert created.status_code == 303 and created.headers["Location"] == "/account/tokens/new"
+    # The token waits for its page sealed with the session's cookie, which the database never holds.
+    with app.extensions["acc_registry"].db.read() as session:
+        stored = " ".join(row.data for row in session.execute(select(WebSession)).scalars())
+    first = page_of(client.get("/account/tokens/new"))
+    token = first.find("input", id="token-text")[0]["value"]
+    assert token.startswith("acc_") and token not in stored
+
+    again = client.get("/account/tokens/new")  # a refresh, a back button, a second tab
+    assert again.status_code == 303 and again.headers["Location"] == "/account#tokens"
+    account = client.get("/account").get_data(as_text=True)
+    assert token not in account and "A new token is shown only once" in account
+    assert alices_tokens() == before + 1, "exactly one token was made"
+    assert client.get("/api/v1/account/tokens", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_revoke_without_the_confirm_step_only_leads_to_it(client: FlaskClient, alice: Publisher) -> None:
+    log_in(client, "alice")
+    tokens = client.get("/api/v1/account/tokens", headers=alice.auth).get_json()["tokens"]
+    revoke = f"/account/tokens/{tokens[0]['id']}/revoke"
+    response = post_form(client, "/account", revoke)
+    assert response.status_code == 303 and response.headers["Location"] == revoke
+    assert client.get("/api/v1/account/tokens", headers=alice.auth).status_code == 200, "still works"
+    assert post_form(client, revoke, revoke, confirmed="yes").status_code == 303
+    assert client.get("/api/v1/account/tokens", headers=alice.auth).status_code == 401
+    already = client.get(revoke)
+    assert already.status_code == 303 and "is already revoked" in client.get("/account").get_data(as_text=True)
 
 
 def test_token_form_refusals_are_shown_beside_the_form(client: FlaskClient, bob: Publisher) -> None:
@@ -829,7 +957,8 @@ def test_token_form_refusals_are_shown_beside_the_form(client: FlaskClient, bob:
 
         bobs = session.execute(select(ApiToken).join(User).where(User.name == "bob")).scalars().first()
         assert bobs is not None
-    response = post_form(client, "/account", f"/account/tokens/{bobs.id}/revoke")
+    assert client.get(f"/account/tokens/{bobs.id}/revoke").status_code == 404
+    response = post_form(client, "/account", f"/account/tokens/{bobs.id}/revoke", confirmed="yes")
     assert response.status_code == 404
     assert client.get("/api/v1/account/tokens", headers=bob.auth).status_code == 200
 

@@ -64,7 +64,7 @@ def test_a_command_declared_but_not_registered_and_one_registered_but_not_declar
     result = validate_source(scaffold)
     assert _findings(result) == [
         ("error", "plugin.toml declares command 'hello' but no function is registered for it"),
-        ("error", "my_plugin.py:6 registers command 'helo', which plugin.toml does not declare"),
+        ("error", "my_plugin.py:7 registers command 'helo', which plugin.toml does not declare"),
     ]
     assert result.findings[0].hint == 'decorate its function with @acc_plugin.command("hello")'
 
@@ -83,7 +83,7 @@ def test_a_computed_command_name_skips_the_comparison_with_a_warning(scaffold: P
     result = validate_source(scaffold)
     assert result.valid
     assert [f.level for f in result.findings] == ["warning"]
-    assert result.findings[0].message.startswith("a command name is computed at run time (my_plugin.py:6)")
+    assert result.findings[0].message.startswith("a command name is computed at run time (my_plugin.py:7)")
 
 
 def test_a_syntax_error_is_an_error_with_its_line(scaffold: Path) -> None:
@@ -91,7 +91,7 @@ def test_a_syntax_error_is_an_error_with_its_line(scaffold: Path) -> None:
     (scaffold / "my_plugin.py").write_text("def hello(:\n")
     result = validate_source(scaffold)
     assert not result.valid
-    assert _findings(result)[0][1].startswith("my_plugin.py:1: ")
+    assert _findings(result)[0][1].startswith("my_plugin.py:1:11: syntax error: invalid syntax")
 
 
 def test_tests_are_not_read_as_plugin_code(scaffold: Path) -> None:
