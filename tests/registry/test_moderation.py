@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from registry import community, moderation, takedown
-from registry.admin_role import set_admin
+from registry.admin_role import is_admin, set_admin
 from registry.app import create_app
 from registry.config import RegistryConfig
 from registry.context import Registry
@@ -289,7 +289,10 @@ def test_the_moderation_page_is_the_same_404_as_an_unknown_page_for_everyone_but
     with _registry(app).db.write() as session:
         bob = session.execute(select(User).where(User.name == "bob")).scalar_one()
         bob.disabled_at = utcnow()
-    refused("/account")
+        assert bob.is_admin and not is_admin(bob), "the role is kept but cannot be used"
+    # A disabled account's session resolves to nobody (registry/web/security.py): a visitor again.
+    unknown = client.get("/admin/nothing-here")
+    refused("/login")
     with _registry(app).db.read() as session:
         assert session.execute(select(Plugin.taken_down_at).where(Plugin.name == "spam-stats")).scalar_one() is None
 
