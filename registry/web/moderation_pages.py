@@ -13,6 +13,7 @@ acts. Then post/redirect/get back to the page, with a flashed message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from registry import moderation, takedown
 from registry.admin_role import is_admin
-from registry.context import current_registry
+from registry.context import Registry, current_registry
 from registry.errors import ApiError
 from registry.models import User
 from registry.ratelimit import hit
@@ -73,86 +74,98 @@ def _page(error: str = "", status: int = 200) -> Response:
 @bp.post("/admin/moderation/<action>")
 def moderate(action: str) -> ResponseReturnValue:
     admin = require_admin()
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        raise NotFound()
     reg = current_registry()
     hit(reg.db, "write", client_address(), reg.config.write_rate_per_minute)
     try:
-        if action == "close-report":
-            report_id = whole_number("report_id", "The report", low=1, high=2**31 - 1)
-            resolution = field("resolution", "The resolution", limit=moderation.MAX_RESOLUTION_LENGTH, required=True)
-            if not _confirmed():
-                return _confirm(
-                    action,
-                    Action(
-                        f"Close report {report_id}?",
-                        "Yes, close the report",
-                        {"report_id": str(report_id), "resolution": resolution},
-                        [("Resolution", resolution)],
-                    ),
-                )
-            with reg.db.write() as session:
-                closed = moderation.close_report(session, report_id, resolution, admin, client_address())
-            flash(f"Report {closed.id} on {closed.plugin} is closed.")
-        elif action == "remove-review":
-            plugin = field("plugin", "The plugin", limit=NAME_LIMIT, required=True)
-            user = field("user", "The reviewer", limit=NAME_LIMIT, required=True)
-            reason = field("reason", "The reason", limit=moderation.MAX_REMOVAL_REASON_LENGTH, required=True)
-            if not _confirmed():
-                return _confirm(
-                    action,
-                    Action(
-                        f"Remove {user}'s review of {plugin}?",
-                        "Yes, remove the review",
-                        {"plugin": plugin, "user": user, "reason": reason},
-                        [("Reason", reason), ("Then", f"{plugin}'s rating is counted again without it.")],
-                    ),
-                )
-            with reg.db.write() as session:
-                moderation.remove_review(session, plugin, user, reason, admin, client_address())
-            flash(f"{user}'s review of {plugin} is removed.")
-        elif action == "take-down":
-            plugin = field("plugin", "The plugin", limit=NAME_LIMIT, required=True).strip()
-            reason = field("reason", "The reason", limit=takedown.MAX_TAKEDOWN_REASON, required=True)
-            if not _confirmed():
-                return _confirm(
-                    action,
-                    Action(
-                        f"Take {plugin} down?",
-                        f"Yes, take {plugin} down",
-                        {"plugin": plugin, "reason": reason},
-                        [
-                            ("Reason", reason),
-                            (
-                                "Then",
-                                "every version is yanked with this reason in the signed metadata (acc refuses to "
-                                "install or update to it), it leaves search and every listing, and its name stays "
-                                "reserved.",
-                            ),
-                        ],
-                    ),
-                )
-            yanked = takedown.take_down(reg, plugin, reason, admin, client_address())
-            flash(f"{plugin} is taken down (versions yanked: {', '.join(yanked) or 'none'}).")
-        elif action == "restore":
-            plugin = field("plugin", "The plugin", limit=NAME_LIMIT, required=True).strip()
-            if not _confirmed():
-                return _confirm(
-                    action,
-                    Action(
-                        f"Restore {plugin}?",
-                        f"Yes, restore {plugin}",
-                        {"plugin": plugin},
-                        [("Then", "the versions the take-down yanked are un-yanked, and it is listed again.")],
-                    ),
-                )
-            restored = takedown.restore(reg, plugin, admin, client_address())
-            flash(f"{plugin} is restored (versions un-yanked: {', '.join(restored) or 'none'}).")
-        else:
-            raise NotFound()
+        outcome = handler(reg, admin)
     except ApiError as e:
         if e.status not in (400, 404, 409):
             raise
         return _page(error_text(e), status=e.status)
+    if isinstance(outcome, Action):
+        return _confirm(action, outcome)
+    flash(outcome)
     return redirect(url_for("web.moderation_page"), 303)
+
+
+# Each action reads its fields; unconfirmed, it answers what to ask (an Action); confirmed,
+# it acts as `admin` and answers the message to show.
+
+
+def _close_report(reg: Registry, admin: str) -> Action | str:
+    report_id = whole_number("report_id", "The report", low=1, high=2**31 - 1)
+    resolution = field("resolution", "The resolution", limit=moderation.MAX_RESOLUTION_LENGTH, required=True)
+    if not _confirmed():
+        return Action(
+            f"Close report {report_id}?",
+            "Yes, close the report",
+            {"report_id": str(report_id), "resolution": resolution},
+            [("Resolution", resolution)],
+        )
+    with reg.db.write() as session:
+        closed = moderation.close_report(session, report_id, resolution, admin, client_address())
+    return f"Report {closed.id} on {closed.plugin} is closed."
+
+
+def _remove_review(reg: Registry, admin: str) -> Action | str:
+    plugin = field("plugin", "The plugin", limit=NAME_LIMIT, required=True)
+    user = field("user", "The reviewer", limit=NAME_LIMIT, required=True)
+    reason = field("reason", "The reason", limit=moderation.MAX_REMOVAL_REASON_LENGTH, required=True)
+    if not _confirmed():
+        return Action(
+            f"Remove {user}'s review of {plugin}?",
+            "Yes, remove the review",
+            {"plugin": plugin, "user": user, "reason": reason},
+            [("Reason", reason), ("Then", f"{plugin}'s rating is counted again without it.")],
+        )
+    with reg.db.write() as session:
+        moderation.remove_review(session, plugin, user, reason, admin, client_address())
+    return f"{user}'s review of {plugin} is removed."
+
+
+def _take_down(reg: Registry, admin: str) -> Action | str:
+    plugin = field("plugin", "The plugin", limit=NAME_LIMIT, required=True).strip()
+    reason = field("reason", "The reason", limit=takedown.MAX_TAKEDOWN_REASON, required=True)
+    if not _confirmed():
+        return Action(
+            f"Take {plugin} down?",
+            f"Yes, take {plugin} down",
+            {"plugin": plugin, "reason": reason},
+            [
+                ("Reason", reason),
+                (
+                    "Then",
+                    "every version is yanked with this reason in the signed metadata (acc refuses to install or "
+                    "update to it), it leaves search and every listing, and its name stays reserved.",
+                ),
+            ],
+        )
+    yanked = takedown.take_down(reg, plugin, reason, admin, client_address())
+    return f"{plugin} is taken down (versions yanked: {', '.join(yanked) or 'none'})."
+
+
+def _restore(reg: Registry, admin: str) -> Action | str:
+    plugin = field("plugin", "The plugin", limit=NAME_LIMIT, required=True).strip()
+    if not _confirmed():
+        return Action(
+            f"Restore {plugin}?",
+            f"Yes, restore {plugin}",
+            {"plugin": plugin},
+            [("Then", "the versions the take-down yanked are un-yanked, and it is listed again.")],
+        )
+    restored = takedown.restore(reg, plugin, admin, client_address())
+    return f"{plugin} is restored (versions un-yanked: {', '.join(restored) or 'none'})."
+
+
+_ACTIONS: dict[str, Callable[[Registry, str], Action | str]] = {
+    "close-report": _close_report,
+    "remove-review": _remove_review,
+    "take-down": _take_down,
+    "restore": _restore,
+}
 
 
 def _confirmed() -> bool:
