@@ -10,8 +10,10 @@ listed hash and cached by hash (host/marketplace/target_cache.py).
         --target-name PATH --target-base-url URL --target-dir DIR download
 
 Exit status 0 on success, 1 on any failure (the protocol in the suite's CLIENT-CLI.md).
-The suite is not on PyPI and cannot be fetched here; with it checked out, run
-`make test-client CLIENT=...` as its README says, pointing CLIENT at this script.
+The suite is not on PyPI and never enters this repository; docs/security.md ("TUF client
+conformance") has the last result and how to rerun it: from a checkout of the suite,
+`pytest tuf_conformance --entrypoint WRAPPER`, where WRAPPER is a one-path executable
+that runs this script with PYTHONPATH at this repository.
 tests/host/test_tuf_conformance_client.py checks the protocol against a local repository.
 """
 
