@@ -185,7 +185,7 @@ def _plugins_by_id(session: Session, ids: tuple[int, ...]) -> list[Plugin]:
 
 
 def _conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
-    conditions = [Plugin.latest_version != ""]
+    conditions = [listing.is_listed()]
     conditions += [Plugin.search_text.like(_containing(word), escape="\\") for word in query.q.lower().split()[:10]]
     if query.category:
         conditions.append(_has_token(listing.category_token(query.category)))
@@ -279,7 +279,7 @@ def reviews(session: Session, plugin: Plugin) -> list[Review]:
 def publisher_plugins(session: Session, user: User) -> list[Plugin]:
     return list(
         session.execute(
-            select(Plugin).where(Plugin.owner_id == user.id, Plugin.latest_version != "").order_by(Plugin.name)
+            select(Plugin).where(Plugin.owner_id == user.id, listing.is_listed()).order_by(Plugin.name)
         ).scalars()
     )
 
@@ -287,7 +287,7 @@ def publisher_plugins(session: Session, user: User) -> list[Plugin]:
 def popular_and_recent(session: Session, count: int = 8) -> tuple[list[Plugin], list[Plugin]]:
     """The most downloaded plugins, then the most recently updated of the others: the home
     page lists no plugin twice."""
-    listed = select(Plugin).where(Plugin.latest_version != "")
+    listed = select(Plugin).where(listing.is_listed())
     popular = list(session.execute(listed.order_by(Plugin.downloads.desc(), Plugin.name).limit(count)).scalars())
     others = listed.where(Plugin.id.not_in([p.id for p in popular])) if popular else listed
     recent = list(session.execute(others.order_by(Plugin.updated_at.desc(), Plugin.name).limit(count)).scalars())
@@ -339,7 +339,7 @@ def corrected_query(query: SearchQuery, words: frozenset[str]) -> SearchQuery | 
 
 
 def count_plugins(session: Session) -> int:
-    return int(session.execute(select(func.count(Plugin.id)).where(Plugin.latest_version != "")).scalar_one())
+    return int(session.execute(select(func.count(Plugin.id)).where(listing.is_listed())).scalar_one())
 
 
 # -- JSON shapes -----------------------------------------------------------------------------
@@ -396,6 +396,7 @@ def plugin_detail(p: Plugin) -> dict[str, Any]:
     return {
         **plugin_summary(p),
         "collaborators": [c.user.name for c in p.collaborators],
+        "taken_down": {"at": _iso(p.taken_down_at), "reason": p.takedown_reason} if p.taken_down_at else None,
         "capability_details": latest.capabilities,
         "readme": latest.readme,
         **declared(latest.manifest_text).as_json(),

@@ -46,12 +46,18 @@ def delete_review(session: Session, user: User, plugin: Plugin, remote_addr: str
     stars = review.stars
     session.delete(review)
     session.flush()
+    recount_rating(session, plugin)
+    audit(session, user.name, "delete_review", plugin.name, remote_addr, stars=stars)
+
+
+def recount_rating(session: Session, plugin: Plugin) -> None:
+    """Set `plugin`'s rating count, sum and listed rating from its reviews as they are now
+    (after a review is deleted, by its author or a moderator: registry.moderation)."""
     count, total = session.execute(
         select(func.count(Review.id), func.coalesce(func.sum(Review.stars), 0)).where(Review.plugin_id == plugin.id)
     ).one()
     plugin.rating_count, plugin.rating_sum = int(count), int(total)
     plugin.rating_hundredths = rating_hundredths(plugin.rating_sum, plugin.rating_count)
-    audit(session, user.name, "delete_review", plugin.name, remote_addr, stars=stars)
 
 
 def own_review(session: Session, user: User, plugin: Plugin) -> Review | None:

@@ -3,8 +3,9 @@
 TUF clients fetch named targets and cannot list them, so each plugin has one index that
 names every version with what a client needs to choose and verify one: archive hash and
 length, yanked flag and reason, capabilities, ABI specifier, dependencies and the
-publisher identity that signed it. It is deterministic JSON, so re-publishing the same
-state gives the same bytes and the same target hash.
+publisher identity that signed it; and whether moderators took the plugin down. It is
+deterministic JSON, so re-publishing the same state gives the same bytes and the same
+target hash.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def build_index(plugin: Plugin) -> bytes:
         "name": plugin.name,
         "owner": plugin.owner.name,
         "deprecated": plugin.deprecated,
+        # Set while the registry's moderators have the plugin down (registry/takedown.py):
+        # clients refuse every version, even one pinned exactly, as they would not a yank.
+        "taken_down": plugin.takedown_reason if plugin.taken_down_at is not None else None,
         "versions": [version_entry(plugin, v) for v in plugin.versions],
     }
     if plugin.owner.verified_by:

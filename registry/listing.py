@@ -9,6 +9,8 @@ matches are precomputed here, by one definition both sides share:
   (`" cat:analysis cap:fs cap:process "`), so "has category X" is
   `filter_tokens LIKE '% cat:X %'` instead of a JSON query, which the two databases
   spell differently.
+- `is_listed()`: the plugins that listings show (search, the home page, publishers'
+  pages, category counts): those with a version, unless a moderator took them down.
 - `rating_hundredths`: the rating as listed (`Plugin.rating`, rounded by Python) times
   100, so sorting by rating in SQL orders exactly as the shown ratings do; SQL's own
   ROUND rounds ties differently from Python's.
@@ -18,6 +20,10 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_
+
+from registry.models import Plugin
 
 #: Bytes a token keeps as they are. Everything else, including spaces, capitals, ":" and
 #: the LIKE wildcards, is written "+hh": a token is then one word of lowercase ASCII,
@@ -51,3 +57,9 @@ def search_text(name: str, description: str, keywords: Iterable[str], categories
 def rating_hundredths(rating_sum: int, rating_count: int) -> int:
     """`Plugin.rating` times 100 (0 when unrated): `round(sum / count, 2)`, rounded as Python does."""
     return round(round(rating_sum / rating_count, 2) * 100) if rating_count else 0
+
+
+def is_listed() -> ColumnElement[bool]:
+    """The SQL condition every listing filters on: a published version, and not taken down
+    (registry.takedown): a taken-down plugin keeps its page and its name, nothing else."""
+    return and_(Plugin.latest_version != "", Plugin.taken_down_at.is_(None))

@@ -304,6 +304,11 @@ def _schemas() -> dict[str, Schema]:
             {
                 **plugin_summary,
                 "collaborators": _array(_string()),
+                "taken_down": _nullable(
+                    _object({"at": _TIMESTAMP, "reason": _string()}),
+                    description="Set when the registry's moderators took the plugin down: every version "
+                    "is yanked with their reason, and it is in no listing.",
+                ),
                 "capability_details": {
                     "type": "object",
                     "additionalProperties": _ref("Capability"),

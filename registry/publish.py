@@ -92,6 +92,8 @@ def publish_as(
         # that is not the caller's is refused the same way whatever the upload holds.
         if existing_plugin is not None and not may_publish(session, user, existing_plugin):
             raise _not_yours(existing_plugin)
+        if existing_plugin is not None:
+            refuse_if_taken_down(existing_plugin)
         signer = _verify_signature(session, user, archive, upload, registry.config.sigstore_staging)
         if existing_plugin is not None and _already_published(session, existing_plugin, version, archive.sha256):
             # A retry: skip the compile (and the README refusal: these bytes are published already).
@@ -110,6 +112,7 @@ def publish_as(
             session.flush()
         elif not may_publish(session, user, plugin):
             raise _not_yours(plugin)
+        refuse_if_taken_down(plugin)
         existing = session.execute(
             select(Version).where(Version.plugin_id == plugin.id, Version.version == version)
         ).scalar_one_or_none()
@@ -213,7 +216,20 @@ def _owned_plugin(session: Session, user_id: int, name: str) -> tuple[User, Plug
         raise not_found(f"no plugin named {name!r}")
     if not may_publish(session, user, plugin):
         raise forbidden(f"only the owner and collaborators of {name} may change it")
+    refuse_if_taken_down(plugin)
     return user, plugin
+
+
+def refuse_if_taken_down(plugin: Plugin) -> None:
+    """Raise `taken_down` (403) if moderators took `plugin` down (registry.takedown): until it
+    is restored its owner may not publish to it, yank, un-yank or deprecate."""
+    if plugin.taken_down_at is not None:
+        raise ApiError(
+            403,
+            "taken_down",
+            f"{plugin.name} was taken down by the registry's moderators: {plugin.takedown_reason}",
+            hint="contact the registry's operators: nothing can be published to it or changed until they restore it",
+        )
 
 
 def _refresh_listing(plugin: Plugin) -> None:

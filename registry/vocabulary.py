@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.listing import is_listed
 from registry.models import Plugin
 
 
@@ -27,7 +28,7 @@ class Vocabulary:
 def read_vocabulary(session: Session) -> Vocabulary:
     counts: Counter[str] = Counter()
     words: set[str] = set()
-    listed = select(Plugin.name, Plugin.categories, Plugin.keywords).where(Plugin.latest_version != "")
+    listed = select(Plugin.name, Plugin.categories, Plugin.keywords).where(is_listed())
     for name, categories, keywords in session.execute(listed):
         own = {str(c) for c in categories or ()}
         counts.update(own)

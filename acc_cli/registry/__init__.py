@@ -42,6 +42,8 @@ from acc_cli.lazy import LazyGroup
         "key": ("acc_cli.registry.key:key", "Manage publishers' signing keys."),
         "plugin": ("acc_cli.registry.plugin:plugin", "Manage published plugins (transfer)."),
         "audit": ("acc_cli.registry.audit:audit", "Show or export the audit log."),
+        "admin": ("acc_cli.registry.admin:admin", "Manage admins: the accounts that may moderate."),
+        "moderate": ("acc_cli.registry.moderate:moderate", "Moderate: abuse reports, reviews and take-downs."),
     },
 )
 def registry() -> None:

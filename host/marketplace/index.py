@@ -62,6 +62,9 @@ class PluginIndex:
     versions: tuple[IndexVersion, ...]
     #: The marketplace's statement that it checked who the owner is (sdk/publisher_mark.py).
     owner_verified: PublisherMark | None = None
+    #: The moderators' reason when the marketplace took the plugin down ("": it is not):
+    #: then no version is installed or updated to, not even one pinned exactly.
+    taken_down: str = ""
 
 
 def parse_index(data: bytes, *, expected_name: str) -> PluginIndex:
@@ -79,12 +82,16 @@ def parse_index(data: bytes, *, expected_name: str) -> PluginIndex:
     if not isinstance(raw_versions, list):
         raise _bad(expected_name, "versions is not a list")
     deprecated = document.get("deprecated")
+    taken_down = document.get("taken_down")
     return PluginIndex(
         name=expected_name,
         owner=_str(document, "owner", expected_name),
         deprecated=deprecated if isinstance(deprecated, str) else ("deprecated" if deprecated else ""),
         versions=tuple(_version(expected_name, v) for v in raw_versions),
         owner_verified=parse_mark(document.get("owner_verified")),
+        taken_down=(taken_down or "taken down")
+        if isinstance(taken_down, str)
+        else ("taken down" if taken_down else ""),
     )
 
 

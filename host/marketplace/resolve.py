@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from host.errors import ResolutionError
 from host.marketplace.index import IndexVersion, PluginIndex
+from sdk.terminal_text import printable
 
 _REQUIREMENT = re.compile(r"(?P<name>[a-z0-9][a-z0-9-]*)(?:@(?P<market>[a-z0-9][a-z0-9._-]*))?(?P<spec>.*)")
 
@@ -81,6 +82,11 @@ def admits_abi(entry: IndexVersion, abi_versions: Sequence[Version]) -> bool:
 
 def select_version(index: PluginIndex, requirement: Requirement, abi_versions: Sequence[Version]) -> Selection:
     """The version to install, or a ResolutionError that says why none fits."""
+    if index.taken_down:
+        raise ResolutionError(
+            f"{index.name} was taken down by the marketplace's moderators: {printable(index.taken_down)}",
+            hint="no version of it can be installed or updated to from this marketplace",
+        )
     parsed: list[tuple[Version, IndexVersion]] = []
     for entry in index.versions:
         try:

@@ -3,7 +3,8 @@ chromedriver; nothing is downloaded) against a real gunicorn server on loopback.
 
 One server and one browser for the module: a visitor finds a plugin, checks what it may
 do, registers, logs out and in again, rates it and sees the rating, all without any
-JavaScript on the pages.
+JavaScript on the pages; only an admin finds the moderation page, and takes a plugin down
+(and restores it) through its confirmation steps.
 """
 
 from __future__ import annotations
@@ -28,11 +29,18 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
 
+from registry import takedown
 from registry.app import create_app
+from registry.community import report_plugin
+from registry.context import Registry
+from registry.models import Plugin
+from registry.moderation_commands import set_admin
+from registry.operator import create_user_command
 from sdk.archive import read_archive
 from tests.helpers import REPO
-from tests.registry_kit import make_config, make_publisher, publish, variant
+from tests.registry_kit import config_for, make_config, make_publisher, publish, variant
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -135,6 +143,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
         )
     base = f"http://127.0.0.1:{port}"
     _MAIL_LOGS[base] = root / "mail.jsonl"
+    _DATA_DIRS[base] = config.data_dir
     try:
         _wait_for_health(base, proc, log)
         yield base
@@ -163,6 +172,8 @@ def _mailed_link(base: str, to: str) -> str:
 
 #: The mail log of each server, by its base URL.
 _MAIL_LOGS: dict[str, Path] = {}
+#: The data directory of each server, by its base URL (for what an operator does in a shell).
+_DATA_DIRS: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="module")
@@ -446,3 +457,81 @@ def test_a_new_token_survives_no_refresh_and_revoking_asks_first_without_javascr
         m.startswith("mail to alice@example.com: Reset your registry password") and f"{server}/reset/" in m
         for m in printed
     ), printed
+
+
+def test_only_an_admin_finds_the_moderation_page_and_takes_a_plugin_down_after_confirming(
+    server: str, browser: WebDriver
+) -> None:
+    driver = browser
+    wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+    config = config_for(_DATA_DIRS[server])
+    password = "moderators moderate"
+    for name in ("mona", "nora"):
+        create_user_command(config, name, f"{name}@example.org", password)
+    set_admin(config, "mona", True)
+    registry = Registry.open(config)
+
+    def heading() -> str:
+        return str(driver.find_element(By.TAG_NAME, "h1").text)
+
+    def log_in_as(name: str) -> None:
+        driver.get(server + "/")
+        driver.delete_all_cookies()
+        driver.get(server + "/login")
+        driver.find_element(By.ID, "name").send_keys(name)
+        driver.find_element(By.ID, "password").send_keys(password)
+        driver.find_element(By.XPATH, "//main//button[normalize-space()='Log in']").click()
+        wait.until(lambda d: f"You are logged in as {name}." in d.find_element(By.CSS_SELECTOR, "[role=status]").text)
+
+    try:
+        with registry.db.write() as session:
+            wide = session.execute(select(Plugin).where(Plugin.name == "wide-readme")).scalar_one()
+            report_plugin(session, None, wide, "Wide README hides a <script> link", "")
+
+        # A visitor and a logged-in user who is not an admin get the page-not-found page.
+        driver.get(server + "/")
+        driver.delete_all_cookies()
+        driver.get(server + "/admin/moderation")
+        assert heading() == "Page not found"
+        log_in_as("nora")
+        driver.get(server + "/admin/moderation")
+        assert heading() == "Page not found"
+
+        # The admin sees the open report, and takes the plugin down after confirming.
+        log_in_as("mona")
+        driver.get(server + "/admin/moderation")
+        assert heading() == "Moderation"
+        assert "Wide README hides a <script> link" in driver.find_element(By.ID, "reports").text
+        driver.find_element(By.ID, "take-down-plugin").send_keys("wide-readme")
+        driver.find_element(By.ID, "take-down-reason").send_keys("Spam")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Take down…']").click()
+        wait.until(lambda d: heading() == "Take wide-readme down?")
+        assert "Spam" in driver.find_element(By.CSS_SELECTOR, "main dl").text
+        driver.find_element(By.XPATH, "//button[normalize-space()='Yes, take wide-readme down']").click()
+        wait.until(lambda d: heading() == "Moderation")
+        assert driver.find_element(By.CSS_SELECTOR, "[role=status]").text == (
+            "wide-readme is taken down (versions yanked: 1.0.0)."
+        )
+        assert "wide-readme" in driver.find_element(By.ID, "taken-down").text
+
+        # Its page says so; search no longer finds it.
+        driver.find_element(By.ID, "taken-down").find_element(By.LINK_TEXT, "wide-readme").click()
+        wait.until(lambda d: heading().startswith("wide-readme"))
+        assert "Spam" in driver.find_element(By.ID, "taken-down-heading").find_element(By.XPATH, "..").text
+        driver.get(server + "/search?q=wide-readme")
+        assert driver.find_element(By.ID, "results-heading").text == "0 results"
+
+        # Restoring asks too.
+        driver.get(server + "/admin/moderation")
+        driver.find_element(By.ID, "taken-down").find_element(By.TAG_NAME, "button").click()
+        wait.until(lambda d: heading() == "Restore wide-readme?")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Yes, restore wide-readme']").click()
+        wait.until(lambda d: heading() == "Moderation")
+        assert "wide-readme is restored" in driver.find_element(By.CSS_SELECTOR, "[role=status]").text
+    finally:
+        with registry.db.read() as session:
+            still_down = any(row.plugin == "wide-readme" for row in takedown.taken_down(session))
+        if still_down:  # the module's other tests show wide-readme
+            takedown.restore(registry, "wide-readme", "tests", "")
+        registry.db.dispose()
+        driver.delete_all_cookies()

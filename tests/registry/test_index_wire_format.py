@@ -61,3 +61,24 @@ def test_the_host_refuses_an_index_of_another_format() -> None:
     assert newer != data
     with pytest.raises(MarketplaceUntrusted, match="unknown index format"):
         parse_index(newer, expected_name="git")
+
+
+def test_a_take_down_in_the_index_makes_the_host_refuse_every_version_even_one_pinned_exactly() -> None:
+    from packaging.version import Version as PkgVersion
+
+    from host.errors import ResolutionError
+    from host.marketplace.resolve import parse_requirement, select_version
+
+    plugin = _plugin("ed25519", {"kind": "ed25519", "key_id": "k1", "public_key": "pk"})
+    listed = parse_index(build_index(plugin), expected_name="git")
+    assert listed.taken_down == ""
+    assert select_version(listed, parse_requirement("git"), [PkgVersion("1")]).entry.version == "1.2.0"
+
+    plugin.taken_down_at, plugin.takedown_reason = datetime(2026, 12, 7, tzinfo=UTC), "steals \x1b]0;keys\x07"
+    plugin.versions[0].yanked, plugin.versions[0].yank_reason = True, "taken down"
+    down = parse_index(build_index(plugin), expected_name="git")
+    assert down.taken_down == "steals \x1b]0;keys\x07"
+    for wanted in ("git", "git==1.2.0"):
+        with pytest.raises(ResolutionError) as refused:
+            select_version(down, parse_requirement(wanted), [PkgVersion("1")])
+        assert refused.value.message == r"git was taken down by the marketplace's moderators: steals \x1b]0;keys\x07"
