@@ -2,7 +2,8 @@
 chromedriver; nothing is downloaded) against a real gunicorn server on loopback.
 
 One server and one browser for the module: a visitor finds a plugin, checks what it may
-do, registers, logs out and in again, rates it and sees the rating, all without any
+do, is told every problem of its registration form at once, registers, logs out and in
+again, rates it, sees the rating and deletes the review after confirming, all without any
 JavaScript on the pages; only an admin finds the moderation page, and takes a plugin down
 (and restores it) through its confirmation steps.
 """
@@ -38,6 +39,7 @@ from registry.context import Registry
 from registry.models import Plugin
 from registry.moderation_commands import set_admin
 from registry.operator import create_user_command
+from registry.publisher_verification import verify_user_command
 from sdk.archive import read_archive
 from tests.helpers import REPO
 from tests.registry_kit import config_for, make_config, make_publisher, publish, variant
@@ -112,6 +114,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
     response = publish(app.test_client(), alice, wide)
     assert response.status_code == 201, response.get_json()
     app.extensions["acc_registry"].db.dispose()
+    verify_user_command(config, "alice", "known to the operator")  # the verified-publisher mark
 
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
@@ -239,10 +242,29 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     assert "Asks git for its version and the number of commits in the project." in capabilities.text
     assert driver.find_element(By.ID, "install-command").text == "acc plugin install project-stats"
     assert "No reviews yet" in driver.find_element(By.ID, "reviews").text
+    mark = driver.find_element(By.CSS_SELECTOR, ".verified-mark")
+    assert mark.text == "✓ verified publisher (checked by the marketplace's operator)"
 
-    # Register from the plugin's page, follow the mailed link, and come back to the page.
+    # Register from the plugin's page. A look-alike of alice's name and two different passwords
+    # (both long enough for the browser's own checks) are refused together, in one answer.
     driver.find_element(By.LINK_TEXT, "Register").click()
     wait.until(lambda d: heading() == "Register")
+    for label, value in (
+        ("User name", "a1ice"),
+        ("Email address", "carol@example.org"),
+        ("Password", "a long enough password"),
+        ("Password again", "another long password"),
+    ):
+        field(label).send_keys(value)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Create the account']").click()
+    wait.until(lambda d: driver.find_elements(By.ID, "register-errors"))
+    summary = driver.find_element(By.ID, "register-errors")
+    assert summary.find_element(By.TAG_NAME, "h2").text == "2 things to fix"
+    assert "too easily confused with the existing account 'alice'" in summary.text
+    assert "the two passwords differ" in summary.text.lower()
+    assert field("User name").get_attribute("aria-invalid") == "true"
+    for label in ("User name", "Email address", "Password", "Password again"):
+        field(label).clear()
     for label, value in (
         ("User name", "carol"),
         ("Email address", "carol@example.org"),
@@ -280,6 +302,17 @@ def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(s
     assert "carol" in reviews.text and "Quick & accurate <3" in reviews.text
     assert driver.find_element(By.ID, "stars-4").is_selected(), "the edit form is filled in with the review"
     assert "Edit your review" in reviews.text
+
+    # Delete it: the link leads to a confirm page (no JavaScript); only its button deletes.
+    driver.find_element(By.LINK_TEXT, "Delete your review…").click()
+    wait.until(lambda d: driver.find_elements(By.CSS_SELECTOR, "main form button.danger"))
+    driver.get(server + "/plugins/project-stats")
+    assert "carol" in driver.find_element(By.ID, "reviews").text, "leaving the confirm page deleted nothing"
+    driver.find_element(By.LINK_TEXT, "Delete your review…").click()
+    wait.until(lambda d: driver.find_elements(By.CSS_SELECTOR, "main form button.danger"))
+    driver.find_element(By.CSS_SELECTOR, "main form button.danger").click()
+    wait.until(lambda d: "Your review is deleted." in notice())
+    assert "No reviews yet" in driver.find_element(By.ID, "reviews").text
 
 
 def test_the_install_box_shows_the_served_root_pin_with_copy_buttons_that_are_optional(
