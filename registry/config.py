@@ -6,6 +6,7 @@ a mapping alone and an operator can override any setting without code.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -198,8 +199,6 @@ def _check_hosts(config: RegistryConfig) -> None:
 
 
 def _check_domain_checks(config: RegistryConfig) -> None:
-    from registry.domain_proof import nameserver_address
-
     if config.domain_check_nameserver:
         try:
             nameserver_address(config.domain_check_nameserver)
@@ -210,6 +209,21 @@ def _check_domain_checks(config: RegistryConfig) -> None:
             ) from None
     if not 0 <= config.domain_check_port < 65536:
         raise ConfigError("domain_check_port must be 0 (the default port) or a port number")
+
+
+def nameserver_address(text: str) -> tuple[str, int]:
+    """`IP`, `IP:PORT` or `[IPv6]:PORT` as (address, port); ValueError if it is none of these."""
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = int(rest.removeprefix(":")) if rest else 53
+    elif text.count(":") == 1:
+        host, _, number = text.partition(":")
+        port = int(number)
+    ipaddress.ip_address(host)
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range")
+    return host, port
 
 
 def _check_mailer(config: RegistryConfig) -> None:

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from registry.config import RegistryConfig
+from registry.config import RegistryConfig, nameserver_address
 from registry.errors import ApiError
 from sdk.publisher_mark import HOW_DNS, HOW_WELL_KNOWN, PublisherMark
 
@@ -134,21 +134,6 @@ def _resolver(settings: CheckSettings) -> dns.resolver.Resolver:
     resolver.lifetime = settings.timeout
     resolver.timeout = settings.timeout
     return resolver
-
-
-def nameserver_address(text: str) -> tuple[str, int]:
-    """`IP`, `IP:PORT` or `[IPv6]:PORT` as (address, port); ValueError if it is none of these."""
-    host, port = text, 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = int(rest.removeprefix(":")) if rest else 53
-    elif text.count(":") == 1:
-        host, _, number = text.partition(":")
-        port = int(number)
-    ipaddress.ip_address(host)
-    if not 0 < port < 65536:
-        raise ValueError(f"port {port} is out of range")
-    return host, port
 
 
 def _dns_proof(domain: str, token: str, settings: CheckSettings) -> None:
