@@ -135,6 +135,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_archives: Callable[[s
                 f"127.0.0.1:{port}",
                 "--workers",
                 "1",
+                # Threads, as `acc registry serve` runs: Chromium keeps idle (preconnected)
+                # sockets open, and one sync worker would wait on them while a test's own
+                # request queues behind.
+                "--threads",
+                "4",
                 "--access-logfile",
                 "-",
                 "registry.wsgi:app",

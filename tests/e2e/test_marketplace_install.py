@@ -122,11 +122,11 @@ def test_search_finds_the_plugin_with_its_latest_version_and_capabilities(
 ) -> None:
     user = _user(tmp_path, marketplace)
     lines = user.acc("plugin", "search", "project-stats").stdout.splitlines()
-    assert lines[0].split() == ["NAME", "LATEST", "RATING", "DOWNLOADS", "CAPABILITIES", "DESCRIPTION"]
+    assert lines[0].split() == ["NAME", "LATEST", "PUBLISHER", "RATING", "DOWNLOADS", "CAPABILITIES", "DESCRIPTION"]
     [row] = lines[1:]
     at = lines[0].index("DESCRIPTION")  # the description is cut to fit the table
-    name, latest, rating, downloads, capabilities = row[:at].rstrip().split(None, 4)
-    assert (name, latest, rating, capabilities) == ("project-stats", "1.1.0", "-", "fs, process")
+    name, latest, publisher, rating, downloads, capabilities = row[:at].rstrip().split(None, 5)
+    assert (name, latest, publisher, rating, capabilities) == ("project-stats", "1.1.0", "alice", "-", "fs, process")
     assert row[at:] == "Counts a project's files and lines by language, and reports…"
     assert downloads.isdigit()
     assert user.acc("plugin", "search", "no-such-thing").stdout == "no plugins match 'no-such-thing'\n"
