@@ -9,6 +9,7 @@ What is planted and expected is in quality_kit.py.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -344,3 +345,79 @@ def test_the_bundled_pyflakes_is_the_one_tests_run_and_loads_without_doctest() -
         check=True,
     )
     assert result.stdout.strip() == "[] ['CQ101', 'CQ109'] 1"
+
+
+#: Where pyflakes' own bookkeeping matters: `from __future__` after a docstring, late, and in a
+#: function; builtins rebound, redefined and deleted; names unused, undefined and re-exported.
+FUTURES_AND_BUILTINS = '''\
+"""A module docstring, then futures: allowed."""
+from __future__ import annotations
+from __future__ import division
+import os
+from __future__ import generators
+from __future__ import no_such_feature
+
+list = [1]
+print = print
+del list
+
+
+def open(path):
+    from __future__ import generators
+    len = 3
+    return path
+
+
+def open(path):
+    return _ + undefined_here
+
+
+import os
+__all__ = ["open", "missing"]
+'''
+
+
+def test_the_quicker_pyflakes_checker_reports_exactly_what_pyflakes_does() -> None:
+    """quality_checks.names runs pyflakes 3.4.0's Checker with two costs cut (the futures check
+    asked only at the top level, builtins bound straight into the empty module scope): every
+    message, position and argument is the stock Checker's, on the planted sources, the plugin's
+    own, and pyflakes' checker module itself."""
+    sources = {
+        "futures.py": FUTURES_AND_BUILTINS,
+        "bad.py": LINT_BAD,
+        "good.py": LINT_GOOD,
+        "complexity.py": COMPLEXITY,
+        "pkg/__init__.py": PACKAGE_INIT,
+        "lazy.py": LAZY,
+        "star.py": STAR,
+        "dynamic.py": DYNAMIC,
+    }
+    probe = (
+        "import ast, json, pathlib, sys\n"
+        "import pyflakes.checker\n"
+        "from quality_checks import names\n"
+        "sources = json.loads(sys.stdin.read())\n"
+        "for path in [*sorted(pathlib.Path(sys.path[0], 'quality_checks').glob('*.py')), pyflakes.checker.__file__]:\n"
+        "    sources[str(path)] = pathlib.Path(path).read_text()\n"
+        "def messages(checker, path, text):\n"
+        "    found = checker(ast.parse(text), filename=path, builtins=names._EXTRA_BUILTINS, withDoctest=False)\n"
+        "    return [[type(m).__name__, m.lineno, m.col, [repr(a) for a in m.message_args]] for m in found.messages]\n"
+        "stock = {p: messages(pyflakes.checker.Checker, p, t) for p, t in sources.items()}\n"
+        "quicker = {p: messages(names.Checker, p, t) for p, t in sources.items()}\n"
+        "print(json.dumps([names.Checker is not pyflakes.checker.Checker, stock, quicker]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(PLUGIN_SOURCES['code-quality'])!r}]\n{probe}"],
+        input=json.dumps(sources),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    quicker_in_use, stock, quicker = json.loads(result.stdout)
+    assert quicker_in_use
+    assert quicker == stock
+    kinds = {message[0] for found in stock.values() for message in found}
+    assert {"LateFutureImport", "FutureFeatureNotDefined", "RedefinedWhileUnused", "UnusedImport"} <= kinds
+    assert {"UndefinedName", "UndefinedExport", "UnusedVariable", "ImportStarUsage"} <= kinds
