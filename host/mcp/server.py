@@ -42,8 +42,8 @@ from mcp.shared.subscriptions import ResourcesListChanged, ToolsListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from host.mcp.audit import AuditLog, audit_path, client_field, input_digest
-from host.mcp.clients import acc_version
 from host.mcp.config import ServeOptions
+from host.mcp.handshake import INSTRUCTIONS, SERVER_DESCRIPTION, SERVER_NAME, SERVER_TITLE
 from host.mcp.lanes import CallEvent, CallReport, LaneOptions, Lanes
 from host.mcp.listing import Listing, ServedTool, read_listing, store_signature
 from host.mcp.session import Session, SessionBudget, at_least, mcp_level
@@ -67,15 +67,21 @@ Context = ServerRequestContext[Any, Any]
 class McpService:
     """One `acc mcp serve` process: listing, lanes, audit, sessions, and the SDK server."""
 
-    def __init__(self, options: ServeOptions, *, log: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self, options: ServeOptions, *, log: Callable[[str], None] = lambda _: None, listing: Listing | None = None
+    ) -> None:
+        """`listing`: the one already read (and shown to the client before the SDK loaded), so a
+        change of the store since then is announced; read here when not given."""
         self.options = options
         self.paths = options.paths
         self.settings = options.settings
         self.log = log  # the server's own messages (stderr), never the protocol
-        check_project(options.project_dir, options.paths)  # refused now, not at the first call
-        self.listing = self._read_listing()
-        for problem in self.listing.problems:
-            log(f"acc mcp: {problem}")
+        if listing is None:
+            check_project(options.project_dir, options.paths)  # refused now, not at the first call
+            listing = self._read_listing()
+            for problem in listing.problems:
+                log(f"acc mcp: {problem}")
+        self.listing = listing
         self.lanes = Lanes(
             self.paths,
             LaneOptions(options.project_dir, options.policy, max_result_chars=self.settings.max_result_chars),
@@ -95,15 +101,11 @@ class McpService:
             # handshake era (Claude Code, Claude Desktop, Cursor, VS Code today) use it.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
             server: Server[Any] = Server(
-                "acc",
-                version=acc_version(),
-                title="acc plugins",
-                description="Installed acc plugins as sandboxed tools",
-                instructions=(
-                    "Each tool is a command of an installed acc plugin. It runs in that plugin's WebAssembly "
-                    "sandbox and can do only what the user granted the plugin. A result starting with `denied:` "
-                    "means the user did not grant that: do not try to get around it."
-                ),
+                SERVER_NAME,
+                version=self.options.server_version,
+                title=SERVER_TITLE,
+                description=SERVER_DESCRIPTION,
+                instructions=INSTRUCTIONS,
                 on_list_tools=self._list_tools,
                 on_call_tool=self._call_tool,
                 on_list_resources=self._list_resources,
