@@ -220,6 +220,7 @@ class McpService:
             await self._deliver(ctx, session, event, progress)
 
         report.deliver = deliver
+        report.wanted = _wanted_by(ctx, session)
 
         def cancelled_why() -> str:
             outbound = getattr(ctx.session, "_request_outbound", None)  # the SDK keeps the flag there
@@ -385,6 +386,21 @@ class _Progress:
         return False
 
 
+def _wanted_by(ctx: Context, session: Session) -> Callable[[CallEvent], bool]:
+    """Which events of a call the client would receive: progress only with a progress token
+    (on JSON-RPC, the only way it is asked for), log lines at or above the session's level (a
+    2026 client asks per request, so all of them go to `_deliver`)."""
+    wants_progress = ctx.meta is not None and ctx.meta.get("progress_token") is not None
+    modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+
+    def wanted(event: CallEvent) -> bool:
+        if event[0] == "progress":
+            return wants_progress
+        return modern or at_least(mcp_level(event[2]), session.log_level)
+
+    return wanted
+
+
 def _call_result(served: ServedTool, outcome: ToolOutcome) -> types.CallToolResult:
     text: list[types.ContentBlock] = [types.TextContent(text=outcome.content)]
     if outcome.is_error:
@@ -405,10 +421,7 @@ def _call_result(served: ServedTool, outcome: ToolOutcome) -> types.CallToolResu
 def _output_problem(served: ServedTool, result: Any) -> str:
     import jsonschema
 
-    assert served.tool.output_schema is not None
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(served.tool.output_schema).iter_errors(result)
-    )
+    error = jsonschema.exceptions.best_match(_output_validator(served).iter_errors(result))
     if error is None:
         return ""
     where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
@@ -416,6 +429,25 @@ def _output_problem(served: ServedTool, result: Any) -> str:
         f"failed: {served.plugin.name} {served.tool.command} returned a result that breaks its declared output "
         f"schema at {where}: {error.message} (a bug in the plugin; tell its author)"
     )
+
+
+#: Output-schema validators by (archive sha256, command): the archive fixes the schema.
+_OUTPUT_VALIDATORS: dict[tuple[str, str], Any] = {}
+_MAX_OUTPUT_VALIDATORS = 256
+
+
+def _output_validator(served: ServedTool) -> Any:
+    """The validator of a tool's output schema, made once per installed archive and command."""
+    import jsonschema
+
+    key = (served.plugin.archive_sha256, served.tool.command)
+    validator = _OUTPUT_VALIDATORS.get(key)
+    if validator is None:
+        assert served.tool.output_schema is not None
+        if len(_OUTPUT_VALIDATORS) >= _MAX_OUTPUT_VALIDATORS:
+            _OUTPUT_VALIDATORS.clear()
+        validator = _OUTPUT_VALIDATORS[key] = jsonschema.Draft202012Validator(served.tool.output_schema)
+    return validator
 
 
 def _depth(value: Any, limit: int) -> int:
