@@ -111,6 +111,17 @@ def mcp_session(
     portal: BlockingPortal, home: Path, args: list[str], *, mode: str = "legacy", log_level: str | None = None
 ) -> Iterator[Session]:
     """`acc mcp serve ARGS` over real stdio pipes, with the official client connected."""
+    params = StdioServerParameters(command=ACC, args=args, env=acc_env(home), cwd=str(REPO))
+    with connected(portal, params, home, mode=mode, log_level=log_level) as session:
+        yield session
+
+
+@contextmanager
+def connected(
+    portal: BlockingPortal, server: Any, home: Path, *, mode: str = "legacy", log_level: str | None = None
+) -> Iterator[Session]:
+    """The official client connected to `server` (stdio parameters or an HTTP transport), hearing
+    its log messages and notifications."""
     heard = Heard()
 
     async def on_log(params: types.LoggingMessageNotificationParams) -> None:
@@ -120,17 +131,16 @@ def mcp_session(
         if isinstance(message, types.ServerNotification):
             heard.notifications.append(message.method)
 
-    params = StdioServerParameters(command=ACC, args=args, env=acc_env(home), cwd=str(REPO))
     client = Client(
-        params,
+        server,
         mode=mode,
         logging_callback=on_log,
         message_handler=on_message,
         log_level=log_level,  # type: ignore[arg-type]
         read_timeout_seconds=120,
     )
-    with portal.wrap_async_context_manager(client) as connected:
-        yield Session(portal, connected, heard, home)
+    with portal.wrap_async_context_manager(client) as session:
+        yield Session(portal, session, heard, home)
 
 
 @dataclass
