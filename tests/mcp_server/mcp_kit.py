@@ -12,6 +12,7 @@ import select
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import mcp_types as types
 from anyio.from_thread import BlockingPortal
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from host.paths import HostPaths
 from tests.helpers import REPO, TEST_CACHE, install_unsigned
@@ -92,6 +94,36 @@ class Session:
             return await self.client.call_tool(tool, arguments, **kwargs)
 
         return self.portal.call(go)
+
+    def call_with_progress(
+        self, tool: str, arguments: dict[str, Any]
+    ) -> tuple[types.CallToolResult, list[tuple[float, float | None, str | None]]]:
+        """The call with a progress token sent, and the (progress, total, message) updates heard."""
+        seen: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            seen.append((progress, total, message))
+
+        return self.call(tool, arguments, progress_callback=on_progress), seen
+
+    def set_log_level(self, level: str) -> None:
+        """`logging/setLevel` (deprecated from the 2026 protocol on; Claude Code still sends it)."""
+
+        async def go() -> None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)
+                await self.client.set_logging_level(level)  # type: ignore[arg-type]
+
+        self.portal.call(go)
+
+    def probe_log_lines(self, level: str, expected: int) -> list[types.LoggingMessageNotificationParams]:
+        """The log messages heard for one `mcp-probe__levels` call at session log level `level`
+        (it logs one line at each level; `expected` of them should pass)."""
+        self.set_log_level(level)
+        before = len(self.heard.logs)
+        self.call("mcp-probe__levels", {})
+        self.wait_for(lambda: len(self.heard.logs) >= before + expected, f"{expected} log lines at {level}")
+        return self.heard.logs[before:]
 
     def tools(self) -> dict[str, types.Tool]:
         async def go() -> types.ListToolsResult:

@@ -11,7 +11,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from anyio.from_thread import BlockingPortal
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp.shared.exceptions import MCPDeprecationWarning
 
 from tests.helpers import REPO
 from tests.mcp_server.mcp_kit import (
@@ -179,28 +177,12 @@ def test_over_http_progress_and_log_lines_reach_the_client_and_denials_and_bad_a
     http_server: HttpServer, portal: BlockingPortal
 ) -> None:
     with connected(portal, _transport(http_server), http_server.home) as served:
-        seen: list[tuple[float, float | None, str | None]] = []
-
-        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-            seen.append((progress, total, message))
-
-        steps = served.call("mcp-probe__steps", {"count": 3}, progress_callback=on_progress)
+        steps, seen = served.call_with_progress("mcp-probe__steps", {"count": 3})
         assert steps.is_error is False and steps.structured_content == {"steps": 3}
         assert seen[0] == (1.0, 3.0, "step 1") and seen[-1] == (3.0, 3.0, "step 3")
 
-        async def set_level(level: types.LoggingLevel) -> None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", MCPDeprecationWarning)
-                await served.client.set_logging_level(level)
-
-        served.run(set_level, "warning")
-        before = len(served.heard.logs)
-        served.call("mcp-probe__levels", {})
-        served.wait_for(lambda: len(served.heard.logs) >= before + 2, "the warning and error lines")
-        assert [(log.level, log.data) for log in served.heard.logs[before:]] == [
-            ("warning", "a warning line"),
-            ("error", "an error line"),
-        ]
+        warned = served.probe_log_lines("warning", 2)
+        assert [(log.level, log.data) for log in warned] == [("warning", "a warning line"), ("error", "an error line")]
 
         denied = served.call("mcp-probe__fetch", {})
         assert denied.is_error is True
