@@ -529,13 +529,15 @@ def test_only_an_admin_finds_the_moderation_page_and_takes_a_plugin_down_after_c
         driver.get(server + "/admin/moderation")
         assert heading() == "Page not found"
         log_in_as("nora")
+        assert not driver.find_elements(By.LINK_TEXT, "Moderation"), "no way there for a non-admin"
         driver.get(server + "/admin/moderation")
         assert heading() == "Page not found"
 
-        # The admin sees the open report, and takes the plugin down after confirming.
+        # The admin finds the page from the menu, sees the open report, and takes the plugin
+        # down after confirming.
         log_in_as("mona")
-        driver.get(server + "/admin/moderation")
-        assert heading() == "Moderation"
+        driver.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT, "Moderation").click()
+        wait.until(lambda d: heading() == "Moderation")
         assert "Wide README hides a <script> link" in driver.find_element(By.ID, "reports").text
         driver.find_element(By.ID, "take-down-plugin").send_keys("wide-readme")
         driver.find_element(By.ID, "take-down-reason").send_keys("Spam")
