@@ -138,6 +138,48 @@ def test_a_damaged_runtime_compilation_is_compiled_again(tmp_path: Path) -> None
     assert all(p.stat().st_size > 100 for p in tmp_path.glob("*-runtime-*.cwasm"))
 
 
+def test_module_types_are_kept_beside_the_runtime_and_match_the_modules(tmp_path: Path) -> None:
+    from host.runtime.module_type import module_type
+
+    wasm = counter_wasm()
+    _load(_engine(), wasm, tmp_path)
+    kept = {p.name.split("-")[0]: p.read_bytes() for p in tmp_path.glob("*-runtime-mtype1.bin")}
+    assert kept == {m.sha256: module_type(m.wasm) for m in split_component(wasm, EVERY_MODULE).shared}
+
+
+@pytest.mark.parametrize("damage", [b"\x50", b"\x50" + bytes(range(200)), b"", b"not a type"])
+def test_a_damaged_module_type_file_is_parsed_again_and_the_plugin_still_split(tmp_path: Path, damage: bytes) -> None:
+    wasm = counter_wasm()
+    _load(_engine(), wasm, tmp_path)
+    types = sorted(tmp_path.glob("*-runtime-mtype1.bin"))
+    good = [p.read_bytes() for p in types]
+    for path in types:
+        path.write_bytes(damage)
+    for path in tmp_path.glob("*-thin1-*.cwasm"):
+        path.unlink()  # the next load splits and compiles the thin component again
+    engine = _engine()
+    loaded = _load(engine, wasm, tmp_path)
+    assert loaded.runtime_imports  # split, not compiled whole
+    assert [Instance(engine, loaded).call("bump") for _ in range(2)] == [1, 1]
+    assert [p.read_bytes() for p in types] == good
+
+
+def test_a_compilation_written_to_a_file_is_what_serialize_returns(tmp_path: Path) -> None:
+    import wasmtime
+
+    from host.wasmtime_compat import write_serialized
+
+    engine = _engine()
+    module = wasmtime.Module(engine, "(module (func (export \"f\") (result i32) i32.const 7))")
+    write_serialized(module, tmp_path / "m.cwasm")
+    assert (tmp_path / "m.cwasm").read_bytes() == bytes(module.serialize())
+    again = wasmtime.Module.deserialize_file(engine, str(tmp_path / "m.cwasm"))
+    store = wasmtime.Store(engine)
+    store.set_epoch_deadline(1)
+    f = wasmtime.Instance(store, again, []).exports(store)["f"]
+    assert isinstance(f, wasmtime.Func) and f(store) == 7
+
+
 def test_a_wasm_changed_after_install_is_refused_on_a_cache_miss(tmp_path: Path) -> None:
     wasm = counter_wasm()
     with pytest.raises(LoadError, match="does not match the hash"):
