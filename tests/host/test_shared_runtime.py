@@ -170,7 +170,7 @@ def test_a_compilation_written_to_a_file_is_what_serialize_returns(tmp_path: Pat
     from host.wasmtime_compat import write_serialized
 
     engine = _engine()
-    module = wasmtime.Module(engine, "(module (func (export \"f\") (result i32) i32.const 7))")
+    module = wasmtime.Module(engine, '(module (func (export "f") (result i32) i32.const 7))')
     write_serialized(module, tmp_path / "m.cwasm")
     assert (tmp_path / "m.cwasm").read_bytes() == bytes(module.serialize())
     again = wasmtime.Module.deserialize_file(engine, str(tmp_path / "m.cwasm"))
