@@ -13,8 +13,9 @@ the C API it wraps also takes `WASMTIME_STRATEGY_WINCH` (2), wasmtime's baseline
 `custom_output`: the guest's stdout/stderr to a Python callback, without a finalizer that
 wasmtime would call from a foreign thread (see there).
 
-`write_serialized`: a compiled module or component written to a file straight from
-wasmtime's buffer (`serialize()` copies it twice into Python first: 12 MB for a plugin).
+`write_serialized`, `compile_component`: a compiled module or component written to a file
+straight from wasmtime's buffer (`serialize()` copies it twice into Python first: 12 MB
+for a plugin), a component compiled from the caller's bytes (the constructor copies them).
 
 `skip_finalizers`: at interpreter exit, after the host closed what it owns, wasmtime
 objects are no longer freed by `__del__` (see `host.engine`).
@@ -166,6 +167,24 @@ def custom_output(wasi_config: Any, stream: str, callback: Callable[[bytes], Non
 
 
 _NO_FINALIZER: Any = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
+
+
+def compile_component(engine: Any, wasm: bytes) -> Any:
+    """`wasmtime.component.Component(engine, wasm)` without the copy of `wasm` it makes first
+    (its constructor copies the bytes into a ctypes array: 11 MB for a thin component);
+    wasmtime reads the bytes object's own buffer, which `wasm` keeps alive meanwhile."""
+    from wasmtime import WasmtimeError
+    from wasmtime import _ffi as ffi
+    from wasmtime.component import Component
+
+    if not isinstance(wasm, bytes):
+        raise TypeError("compile_component takes bytes")
+    binary = ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
+    ptr = ctypes.POINTER(ffi.wasmtime_component_t)()
+    error = ffi.wasmtime_component_new(engine.ptr(), binary, len(wasm), ctypes.byref(ptr))
+    if error:
+        raise WasmtimeError._from_ptr(error)
+    return Component._from_ptr(ptr)
 
 
 def write_serialized(compiled: Any, path: Path) -> None:

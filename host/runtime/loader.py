@@ -117,7 +117,7 @@ def _compile_thin(
     from wasmtime import WasmtimeError
     from wasmtime.component import Component
 
-    from host.wasmtime_compat import write_serialized
+    from host.wasmtime_compat import compile_component, write_serialized
 
     for attempt in range(2):
         split = source.split()
@@ -125,7 +125,7 @@ def _compile_thin(
             return None
         try:
             modules = {m.import_name: runtime_module(engine, settings, m, runtime_dir) for m in split.shared}
-            thin = Component(_thin_compiler(engine, settings), split.thin)
+            thin = compile_component(_thin_compiler(engine, settings), split.thin)
         except WasmtimeError:
             if attempt == 0 and source.forget_cached_types():
                 continue

@@ -180,6 +180,17 @@ def test_a_compilation_written_to_a_file_is_what_serialize_returns(tmp_path: Pat
     assert isinstance(f, wasmtime.Func) and f(store) == 7
 
 
+def test_compiling_a_component_from_its_own_bytes_keeps_wasmtimes_errors() -> None:
+    import wasmtime
+
+    from host.wasmtime_compat import compile_component
+
+    engine = _engine()
+    assert compile_component(engine, bytes(wasmtime.wat2wasm("(component)"))).type.exports(engine) == {}
+    with pytest.raises(wasmtime.WasmtimeError, match="failed to parse"):
+        compile_component(engine, b"\0asm\x0d\x00\x01\x00not a section")
+
+
 def test_a_wasm_changed_after_install_is_refused_on_a_cache_miss(tmp_path: Path) -> None:
     wasm = counter_wasm()
     with pytest.raises(LoadError, match="does not match the hash"):
