@@ -280,6 +280,24 @@ def test_cranelift_cache_keys_are_the_ones_from_before_there_was_a_strategy() ->
     assert EngineSettings(strategy="winch").fingerprint() != EngineSettings().fingerprint()
 
 
+def test_the_register_allocator_is_in_the_cache_key_only_when_not_the_default() -> None:
+    assert EngineSettings(regalloc="backtracking").fingerprint() == EngineSettings().fingerprint()
+    assert EngineSettings(regalloc="single_pass").fingerprint() != EngineSettings().fingerprint()
+
+
+def test_a_thin_component_compiled_for_speed_of_compiling_runs_in_the_hosts_engine(tmp_path: Path) -> None:
+    """The thin component is compiled without optimizations (host.runtime.loader._thin_compiler)
+    and then loaded into the engine its runtime modules were compiled by, optimized."""
+    from host.engine import shared_engine
+    from host.runtime.loader import THIN_OPT_LEVEL, THIN_REGALLOC
+
+    assert (SETTINGS.opt_level, SETTINGS.regalloc) != (THIN_OPT_LEVEL, THIN_REGALLOC)
+    engine = shared_engine(SETTINGS)
+    loaded = load_plugin_component(engine, SETTINGS, counter_wasm(), tmp_path, policy=EVERY_MODULE)
+    instance = Instance(engine, loaded)
+    assert [instance.call("bump"), instance.call("bump"), instance.call("peek")] == [1, 2, 2]
+
+
 def test_cache_keys_name_the_installed_wasmtime_version_without_importlib_metadata() -> None:
     import importlib.metadata
 
