@@ -90,7 +90,7 @@ def load_plugin_component(
         wasm_sha256 = hashlib.sha256(wasm).hexdigest()
     runtime_dir = runtime_dir or cache_dir
     # Bytes hashed a moment ago need no second hash before they are split.
-    source = _WasmSource(wasm, wasm_sha256, policy, _ModuleTypeFiles(runtime_dir), verified=hashed_here)
+    source = _WasmSource(wasm, wasm_sha256, policy, ModuleTypeFiles(runtime_dir), verified=hashed_here)
     thin_path = cache_dir / f"{cache_key(wasm_sha256, settings, SPLIT_FORMAT)}.cwasm"
     if thin_path.is_file():
         try:
@@ -176,7 +176,7 @@ def compile_runtime_in_background(
 
     def warm() -> None:
         try:
-            split = split_component(wasm, policy, module_types=_ModuleTypeFiles(runtime_dir))
+            split = split_component(wasm, policy, module_types=ModuleTypeFiles(runtime_dir))
             for module in split.shared:
                 runtime_module(engine, settings, module, runtime_dir)
         except Exception:  # the foreground load repeats the work and reports what fails
@@ -268,7 +268,7 @@ class _WasmSource:
         wasm: bytes | Path,
         sha256: str,
         policy: SplitPolicy | None,
-        module_types: _ModuleTypeFiles,
+        module_types: ModuleTypeFiles,
         *,
         verified: bool = False,
     ) -> None:
@@ -314,7 +314,7 @@ class _WasmSource:
         )
 
 
-class _ModuleTypeFiles:
+class ModuleTypeFiles:
     """The type encodings of runtime modules (`host.runtime.module_type`), kept beside their
     compilations under the module's sha256, so a plugin's split does not parse libpython's
     thousands of imports and exports again. A damaged file can only make wasmtime refuse
