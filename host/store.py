@@ -98,6 +98,11 @@ def _installed_manifest(data: bytes, source: str) -> Manifest:
     return load_manifest(data, source=source, check_schemas=False)
 
 
+def forget_parsed_manifests() -> None:
+    """Parse installed manifests afresh from now on (for measuring what a new process pays)."""
+    _installed_manifest.cache_clear()
+
+
 class LocalStore:
     """Installed plugins and their grants."""
 
