@@ -163,6 +163,16 @@ def round_trips(paths: HostPaths, project: Path, rounds: int, notes: Notes) -> R
         samples.setdefault(key, []).append(time.perf_counter() - started)
         return result
 
+    async def client_seconds(request: Any) -> float:
+        """The client's own round trip, timed on its event loop (the portal's hop from this
+        thread into that loop is not the client's cost)."""
+        started = time.perf_counter()
+        await request()
+        return time.perf_counter() - started
+
+    def client_timed(key: str, request: Any) -> None:
+        samples.setdefault(key, []).append(portal.call(client_seconds, request))
+
     raw = RawPipes(paths, project)
     with (
         PluginHost(paths, RunOptions(project_dir=project)) as host,
@@ -183,10 +193,10 @@ def round_trips(paths: HostPaths, project: Path, rounds: int, notes: Notes) -> R
                 name, tool = f"{plugin} {command}", f"{plugin}__{command}"
                 timed(f"local {name}", lambda p=plugin, c=command, a=arguments: host.run(p, c, a))
                 timed(f"raw {name}", lambda t=tool, a=arguments: raw.request("tools/call", {"name": t, "arguments": a}))
-                timed(f"client {name}", lambda t=tool, a=arguments: portal.call(partial(client.call_tool, t, a)))
+                client_timed(f"client {name}", partial(client.call_tool, tool, arguments))
             timed("ping", lambda: raw.request("ping", {}))
             timed("lists raw", lambda: raw.request("tools/list", {}))
-            timed("lists client", lambda: portal.call(partial(client.list_tools, cache_mode="refresh")))
+            client_timed("lists client", partial(client.list_tools, cache_mode="refresh"))
     raw.close()
 
     def spread(key: str) -> Spread:
@@ -205,10 +215,13 @@ def round_trips(paths: HostPaths, project: Path, rounds: int, notes: Notes) -> R
 
 
 def cold_listing(paths: HostPaths, rounds: int) -> Spread:
+    """The listing as a fresh server makes it: manifests parsed, not taken from the process's cache."""
     from host.mcp.listing import read_listing
+    from host.store import forget_parsed_manifests
 
     samples = []
     for _ in range(rounds):
+        forget_parsed_manifests()
         started = time.perf_counter()
         read_listing(paths, None)
         samples.append(time.perf_counter() - started)
@@ -217,6 +230,7 @@ def cold_listing(paths: HostPaths, rounds: int) -> Spread:
 
 # -- 3. start to ready ------------------------------------------------------------------------------
 
+NOTIFY_INITIALIZED = b'{"jsonrpc": "2.0", "method": "notifications/initialized"}'
 INITIALIZE = json.dumps(
     {
         "jsonrpc": "2.0",
@@ -231,29 +245,58 @@ INITIALIZE = json.dumps(
 ).encode()
 
 
-def start_to_ready(paths: HostPaths, project: Path) -> float:
+@dataclass(frozen=True)
+class Start:
+    """From spawning `acc mcp serve` to each answer of a client's first exchange."""
+
+    initialize: float
+    tools_list: float
+    first_call: float
+
+
+def with_bytecode_caches(paths: HostPaths) -> dict[str, str]:
+    """The environment of a user's `acc`: Python reads and writes its bytecode caches (this
+    workplace sets PYTHONDONTWRITEBYTECODE, which would compile acc's modules at every start)."""
+    return {k: v for k, v in environment(paths).items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def start_to_ready(paths: HostPaths, project: Path) -> Start:
+    """Spawn, `initialize`, `tools/list`, then one `tools/call`, each sent when the last is answered."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [ACC, "mcp", "serve", "--project", str(project)],
-        env=environment(paths),
+        env=with_bytecode_caches(paths),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(INITIALIZE + b"\n")
-    proc.stdin.flush()
     buffer = b""
-    while b"\n" not in buffer:
-        select.select([proc.stdout], [], [], 60)
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            raise SystemExit("the server exited before answering initialize")
-        buffer += chunk
-    ready = time.perf_counter() - started
+
+    def exchange(*lines: bytes) -> float:
+        nonlocal buffer
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"".join(line + b"\n" for line in lines))
+        proc.stdin.flush()
+        while b"\n" not in buffer:
+            select.select([proc.stdout], [], [], 60)
+            chunk = os.read(proc.stdout.fileno(), 1 << 20)
+            if not chunk:
+                raise SystemExit("the server exited before answering")
+            buffer += chunk
+        line, _, buffer = buffer.partition(b"\n")
+        if b'"error"' in line[:40] or b'"isError":true' in line:
+            raise SystemExit(f"the server refused: {line[:300]!r}")
+        return time.perf_counter() - started
+
+    initialized = exchange(INITIALIZE)
+    listed = exchange(NOTIFY_INITIALIZED, json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).encode())
+    plugin, command, arguments = CALLS[1]
+    call = {"name": f"{plugin}__{command}", "arguments": arguments}
+    called = exchange(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}).encode())
     proc.stdin.close()
     proc.wait(timeout=30)
-    return ready
+    return Start(initialized, listed, called)
 
 
 def process_time(*command: str) -> float:
@@ -263,10 +306,21 @@ def process_time(*command: str) -> float:
 
 
 def starts(paths: HostPaths, project: Path, count: int, notes: Notes) -> dict[str, Spread]:
-    result: dict[str, list[float]] = {"serve": [], "python": [], "acc --version": [], "import mcp.server": []}
+    result: dict[str, list[float]] = {
+        "initialize": [],
+        "tools/list": [],
+        "tools/call": [],
+        "python": [],
+        "acc --version": [],
+        "import mcp.server": [],
+    }
+    start_to_ready(paths, project)  # writes the bytecode caches, as a user's first start does
     for _ in range(count):
         notes.sample()
-        result["serve"].append(start_to_ready(paths, project))
+        start = start_to_ready(paths, project)
+        result["initialize"].append(start.initialize)
+        result["tools/list"].append(start.tools_list)
+        result["tools/call"].append(start.first_call)
         result["python"].append(process_time(sys.executable, "-c", "pass"))
         result["acc --version"].append(process_time(ACC, "--version"))
         result["import mcp.server"].append(process_time(sys.executable, "-c", "import mcp.server"))
@@ -293,8 +347,15 @@ def report(trips: RoundTrips, cold: Spread, started: dict[str, Spread], notes: N
                 f"{overhead:+.1f} ms |"
             )
     list_met = "met" if trips.lists_client.median <= LIST_BUDGET_S else "**not met**"
-    serve = started["serve"]
+    serve, listed_at, called_at = started["initialize"], started["tools/list"], started["tools/call"]
     start_met = "met" if serve.median <= START_BUDGET_S else "**not met**"
+    listed_met = "met" if listed_at.median <= START_BUDGET_S else "**not met**"
+    start_rows = (
+        f"| start: spawn → `tools/list` answered (sent after `initialize`) | {listed_at.show('ms', 1000)} "
+        f"| | | ≤ 300 ms ({listed_met}) |\n"
+        f"| start: spawn → first `tools/call` answered (`project-stats summary`, sent after `tools/list`) "
+        f"| {called_at.show('ms', 1000)} | | | |"
+    )
     listed, cold_list = trips.lists_client.show("ms", 1000, 1), cold.show("ms", 1000, 1)
     listed_raw = trips.lists_raw.show("ms", 1000, 1)
     list_row = (
@@ -308,17 +369,20 @@ def report(trips: RoundTrips, cold: Spread, started: dict[str, Spread], notes: N
 Measured by `bench/mcp_bench.py` on {day}: {machine()}; the 1-minute load average was {notes.show()} while
 measuring (the machine is shared: absolute times move with it, ratios less). The five official plugins installed,
 everything granted; calls one after the other on a warm sandbox through a real `acc mcp serve` over stdio
-pipes, written on the pipes directly and through the official MCP client SDK (`mcp` {_sdk_version()}), against
-`PluginHost.run` of the same command in process; each round does all three in turn. Medians, with (range, n).
+pipes, written on the pipes directly and through the official MCP client SDK (`mcp` {_sdk_version()}; timed on the
+client's own event loop), against `PluginHost.run` of the same command in process; each round does all three in
+turn. Medians, with (range, n).
 
 | what | over MCP (stdio) | in process | ratio | budget |
 |---|---|---|---|---|
 {chr(10).join(rows)}
 {list_row}
-| start to ready (spawn → `initialize` answered) | {serve.show("ms", 1000)} | | | ≤ 300 ms ({start_met}) |
+| start to ready: spawn → `initialize` answered (cached) | {serve.show("ms", 1000)} | | | ≤ 300 ms ({start_met}) |
+{start_rows}
 
 For scale: a `ping` answered on the pipes takes {trips.ping.show("ms", 1000, 2)}; `python -c pass` {python},
-`acc --version` {version}, and `python -c "import mcp.server"` alone {sdk_import}.
+`acc --version` {version}, and `python -c "import mcp.server"` alone {sdk_import} (these three without acc's
+bytecode caches).
 
 - **The round trip** costs a fixed amount over the call itself. On the pipes (the server's share): the
   SDK's dispatch and its request and result models, a hop to the lane's worker thread and back, the budget
@@ -329,9 +393,17 @@ For scale: a `ping` answered on the pipes takes {trips.ping.show("ms", 1000, 2)}
   the same fixed cost is a larger share.
 - **tools/list** answers from the listing kept since the store last changed (one `stat` of state.json per
   request); the cold listing reads state.json and the five manifests and makes no sandbox.
-- **Start to ready** is dominated by importing the MCP SDK: `mcp_types` builds the pydantic models of two
-  protocol eras at import. acc's own part (its imports, the listing, the audit file) is the difference between
-  the first row and the SDK import. A client starts the server once per session.
+- **Start to ready** is measured as a user's start: acc's modules read from their bytecode caches
+  ("cached"), written by one start before. Importing the MCP SDK alone takes the time in the last
+  "for scale" figure (`mcp_types` builds the pydantic models of two protocol eras at import). The
+  stdio server does not wait for it: it checks the project, reads the listing, and answers
+  `initialize`, `tools/list` and `ping` itself while the SDK loads on a background thread
+  (`host.mcp.handshake`, `host.mcp.early`); the SDK then takes the session over, with the
+  `initialize` replayed to it and its answer checked against the one sent. So a client has the
+  tools within the first two rows; the first `tools/call` waits for the SDK (and opens the plugin's
+  sandbox from its compiled cache), which a client calling at once pays, and one whose model thinks
+  first does not.
+  Clients of the 2026 protocol (no handshake) wait for the SDK from their first request.
 """
 
 

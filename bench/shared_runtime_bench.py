@@ -125,7 +125,7 @@ def probe_compile_runtime(strategy: str, wasm_path: str, runtime_dir: str) -> di
 
 def probe_compile_thin(strategy: str, wasm_path: str, thin_dir: str, runtime_dir: str) -> dict[str, Any]:
     from host.engine import shared_engine
-    from host.runtime.loader import load_plugin_component
+    from host.runtime.loader import ModuleTypeFiles, load_plugin_component
     from host.runtime.split import split_component
 
     settings = _settings(strategy)
@@ -134,8 +134,8 @@ def probe_compile_thin(strategy: str, wasm_path: str, thin_dir: str, runtime_dir
     with timed(out, "first"):  # what an install pays: read, hash, split, compile, write
         wasm = Path(wasm_path).read_bytes()
         loaded = load_plugin_component(engine, settings, wasm, Path(thin_dir), runtime_dir=Path(runtime_dir))
-    with timed(out, "split"):
-        split_component(wasm)
+    with timed(out, "split"):  # as the load above ran it: the runtime modules' types kept beside them
+        split_component(wasm, module_types=ModuleTypeFiles(Path(runtime_dir)))
     out["runtime_modules"] = len(loaded.runtime_modules)
     out["cwasm_bytes"] = sum(p.stat().st_size for p in Path(thin_dir).glob("*.cwasm"))
     return out

@@ -36,11 +36,17 @@ class EngineSettings:
     opt_level: str = "speed"
     #: "cranelift" (optimizing) or "winch" (baseline: ~4x faster to compile, slower code).
     strategy: str = "cranelift"
+    #: Cranelift's register allocator: "backtracking" (better code) or "single_pass"
+    #: (faster to compile; what the host's thin components, which are glue, are compiled with).
+    regalloc: str = "backtracking"
 
     def fingerprint(self) -> str:
         fields = {"epoch_interruption": True, **asdict(self)}
+        # Defaults added later are left out, so keys of compilations made before them still hold.
         if self.strategy == "cranelift":
-            del fields["strategy"]  # the default: keys of compilations made before it existed still hold
+            del fields["strategy"]
+        if self.regalloc == "backtracking":
+            del fields["regalloc"]
         text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -75,6 +81,8 @@ def shared_engine(settings: EngineSettings) -> Any:
         config.epoch_interruption = True
         config.consume_fuel = settings.fuel
         config.cranelift_opt_level = settings.opt_level
+        if settings.regalloc != "backtracking":
+            config.cranelift_flag_set("regalloc_algorithm", settings.regalloc)
         if settings.strategy == "winch":
             from host.wasmtime_compat import use_winch
 

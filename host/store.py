@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import json
 import os
 import tempfile
@@ -69,14 +70,8 @@ class InstalledPlugin:
         return self.directory / "plugin.wasm"
 
     def manifest(self) -> Manifest:
-        from sdk.manifest import load_manifest
-
-        # Checked in full when it was installed; the schema meta-check is not repeated per load.
-        return load_manifest(
-            (self.directory / "plugin.toml").read_bytes(),
-            source=str(self.directory / "plugin.toml"),
-            check_schemas=False,
-        )
+        path = self.directory / "plugin.toml"
+        return _installed_manifest(path.read_bytes(), str(path))
 
     def readme(self) -> str:
         return (self.directory / "README.md").read_text(encoding="utf-8")
@@ -89,6 +84,23 @@ class InstalledPlugin:
         data = tomllib.loads((self.directory / "plugin.toml").read_text(encoding="utf-8"))
         commands = [c["name"] for c in data.get("commands", []) if isinstance(c, dict) and "name" in c]
         return [str(c) for c in commands], sorted(str(k) for k in data.get("capabilities", {}))
+
+
+@functools.lru_cache(maxsize=64)
+def _installed_manifest(data: bytes, source: str) -> Manifest:
+    """An installed plugin.toml, parsed once per process for the same bytes (about 2 ms of
+    TOML and checks: a long-lived host reopening a sandbox its LRU closed reads it again).
+    A `Manifest` is frozen and its mappings are read-only, so every caller can share one.
+    Raises `ManifestError` each time for bad bytes (exceptions are not cached)."""
+    from sdk.manifest import load_manifest
+
+    # Checked in full when it was installed; the schema meta-check is not repeated per load.
+    return load_manifest(data, source=source, check_schemas=False)
+
+
+def forget_parsed_manifests() -> None:
+    """Parse installed manifests afresh from now on (for measuring what a new process pays)."""
+    _installed_manifest.cache_clear()
 
 
 class LocalStore:

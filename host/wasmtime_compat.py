@@ -1,5 +1,5 @@
-"""Where the host reaches past wasmtime-py's public API: one lowering fix, Winch, bytes, exit,
-epoch callbacks.
+"""Where the host reaches past wasmtime-py's public API: one lowering fix, Winch, bytes,
+serialized files, exit, epoch callbacks.
 
 `epoch_callback`: a store asks the host at each epoch deadline whether to go on, so that
 a call can be stopped from another thread (`host.interrupt`) without touching the store
@@ -12,6 +12,10 @@ the C API it wraps also takes `WASMTIME_STRATEGY_WINCH` (2), wasmtime's baseline
 
 `custom_output`: the guest's stdout/stderr to a Python callback, without a finalizer that
 wasmtime would call from a foreign thread (see there).
+
+`write_serialized`, `compile_component`: a compiled module or component written to a file
+straight from wasmtime's buffer (`serialize()` copies it twice into Python first: 12 MB
+for a plugin), a component compiled from the caller's bytes (the constructor copies them).
 
 `skip_finalizers`: at interpreter exit, after the host closed what it owns, wasmtime
 objects are no longer freed by `__del__` (see `host.engine`).
@@ -34,6 +38,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -162,6 +167,46 @@ def custom_output(wasi_config: Any, stream: str, callback: Callable[[bytes], Non
 
 
 _NO_FINALIZER: Any = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
+
+
+def compile_component(engine: Any, wasm: bytes) -> Any:
+    """`wasmtime.component.Component(engine, wasm)` without the copy of `wasm` it makes first
+    (its constructor copies the bytes into a ctypes array: 11 MB for a thin component);
+    wasmtime reads the bytes object's own buffer, which `wasm` keeps alive meanwhile."""
+    from wasmtime import WasmtimeError
+    from wasmtime import _ffi as ffi
+    from wasmtime.component import Component
+
+    if not isinstance(wasm, bytes):
+        raise TypeError("compile_component takes bytes")
+    binary = ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
+    ptr = ctypes.POINTER(ffi.wasmtime_component_t)()
+    error = ffi.wasmtime_component_new(engine.ptr(), binary, len(wasm), ctypes.byref(ptr))
+    if error:
+        raise WasmtimeError._from_ptr(error)
+    return Component._from_ptr(ptr)
+
+
+def write_serialized(compiled: Any, path: Path) -> None:
+    """Write `compiled` (a `wasmtime.Module` or `wasmtime.component.Component`) to `path`
+    atomically, as `atomic_write_bytes(path, bytes(compiled.serialize()))` would, without
+    copying wasmtime's serialized bytes into Python objects first."""
+    from wasmtime import Module, WasmtimeError
+    from wasmtime import _ffi as ffi
+
+    from sdk.atomic import atomic_write_bytes
+
+    serialize = ffi.wasmtime_module_serialize if isinstance(compiled, Module) else ffi.wasmtime_component_serialize
+    raw = ffi.wasm_byte_vec_t()
+    error = serialize(compiled.ptr(), ctypes.byref(raw))
+    if error:
+        raise WasmtimeError._from_ptr(error)
+    try:
+        view = memoryview((ctypes.c_uint8 * raw.size).from_address(ctypes.addressof(raw.data.contents)))
+        atomic_write_bytes(path, view)
+        view.release()
+    finally:
+        ffi.wasm_byte_vec_delete(ctypes.byref(raw))
 
 
 #: `WASMTIME_STRATEGY_WINCH` in wasmtime's C API (config.h).

@@ -9,7 +9,6 @@ most an unreferenced blob and never a half-published version.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -346,12 +345,8 @@ def _compile_and_check(registry: Registry, archive: PluginArchive) -> None:
     from host.components import compile_and_check
 
     try:
-        compile_and_check(
-            archive.wasm,
-            archive.manifest,
-            registry.config.compiled_dir,
-            wasm_sha256=hashlib.sha256(archive.wasm).hexdigest(),
-        )
+        # No wasm_sha256: the loader hashes these bytes itself, once.
+        compile_and_check(archive.wasm, archive.manifest, registry.config.compiled_dir)
     except AccError as e:
         raise ApiError(400, "invalid_component", e.message, hint=e.hint) from e
 

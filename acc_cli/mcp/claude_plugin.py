@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from acc_cli import __version__
 from acc_cli.mcp._options import acc_command, acc_home_setting, plugins_option, split
 from acc_cli.terminal import echo, err
 
@@ -19,7 +20,6 @@ def claude_plugin(out: Path, plugins: str | None) -> None:
         MARKETPLACE_NAME,
         PLUGIN_NAME,
         ServerCommand,
-        acc_version,
         server_command,
         write_claude_plugin,
     )
@@ -27,7 +27,7 @@ def claude_plugin(out: Path, plugins: str | None) -> None:
     executable, leading = acc_command()
     command = server_command(executable, plugins=split(plugins), project=None, home=acc_home_setting())
     server = ServerCommand(command.executable, (*leading, *command.args), command.env)
-    plugin_dir = write_claude_plugin(out.absolute(), server, acc_version())
+    plugin_dir = write_claude_plugin(out.absolute(), server, __version__)
     echo(str(plugin_dir))
     err(f"# in Claude Code: /plugin marketplace add {out.absolute()}")
     err(f"#            then /plugin install {PLUGIN_NAME}@{MARKETPLACE_NAME}")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from acc_cli import __version__
 from acc_cli.mcp._options import plugins_option, split
 from acc_cli.terminal import err
 from host.paths import host_paths
@@ -64,7 +65,12 @@ def serve(
         max_result_chars=max_result_chars,
     )
     options = ServeOptions(
-        paths=paths, settings=settings, project_dir=project_dir, transport=transport, policy=load_policy(paths.home)
+        paths=paths,
+        settings=settings,
+        project_dir=project_dir,
+        transport=transport,
+        policy=load_policy(paths.home),
+        server_version=__version__,
     )
     if transport == "stdio":
         from host.mcp.run import serve_stdio

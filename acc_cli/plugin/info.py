@@ -163,6 +163,7 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
                 "owner": index.owner,
                 "owner_verified": index.owner_verified.to_json() if index.owner_verified else None,
                 "deprecated": index.deprecated or None,
+                "taken_down": index.taken_down or None,
                 "latest": newest.version if newest else None,
                 "description": manifest.description if manifest else None,
                 "license": (manifest.license or None) if manifest else None,
@@ -196,6 +197,8 @@ def _marketplace_info(requirement: str, *, marketplace: str | None, as_json: boo
         _echo_about(manifest)
     elif shown is not None:
         err(f"note: {listing.marketplace} did not serve {index.name} {shown.version}'s plugin.toml: no description")
+    if index.taken_down:  # the moderators' words: one line
+        echo(f"  TAKEN DOWN by the marketplace's moderators: {printable(index.taken_down)} (no version installs)")
     if index.deprecated:
         echo(f"  DEPRECATED: {printable(index.deprecated)}")  # the publisher's words: one line
     echo("versions:")

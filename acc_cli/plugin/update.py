@@ -148,5 +148,10 @@ def update(
                 err(f"  to switch to {target.version}: `{how}`")
             else:
                 err(f"{name} {version}: {c.choice.note}")
+                if c.index.taken_down:
+                    err(
+                        f"  {name} {version} is still installed and runs: `acc plugin remove {name}` removes it, "
+                        f"`acc plugin disable {name}` stops it"
+                    )
     if failed:
         sys.exit(1)

@@ -389,7 +389,12 @@ def _check_publisher_signature(
 
 
 def describe_signer(index: PluginIndex, entry: IndexVersion, marketplace: Marketplace) -> str:
-    return f"{entry.signer.describe()} (publisher {entry.publisher or index.owner} on {marketplace.name})"
+    """Who signed `entry`, with the publishing account and, when that account is the owner the
+    marketplace verified, its mark: what a person weighs at the install prompt."""
+    publisher = entry.publisher or index.owner
+    verified = index.owner_verified if publisher == index.owner else None
+    mark = f"; {verified.text()}" if verified is not None else ""
+    return f"{entry.signer.describe()} (publisher {publisher} on {marketplace.name}{mark})"
 
 
 def signer_label(entry: IndexVersion) -> str:

@@ -147,13 +147,3 @@ def write_claude_plugin(out: Path, server: ServerCommand, version: str) -> Path:
     )
     atomic_write_bytes(plugin / "README.md", readme.encode())
     return plugin
-
-
-def acc_version() -> str:
-    """The installed acc-plugins version (\"0\" from a checkout that is not installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("acc-plugins")
-    except PackageNotFoundError:
-        return "0"

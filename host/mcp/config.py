@@ -97,3 +97,5 @@ class ServeOptions:
     project_dir: Path
     transport: str  # "stdio" or "http"
     policy: HostPolicy = field(default_factory=HostPolicy)
+    #: acc's version, as `initialize` names the server (the CLI passes its own).
+    server_version: str = "0"

@@ -57,6 +57,10 @@ class CallReport:
     #: Passes one event to the client, on the event loop; the worker thread waits for it (a
     #: plugin that logs a lot is slowed down, not buffered without bound).
     deliver: Callable[[CallEvent], Coroutine[Any, Any, None]] | None = None
+    #: Whether the client would receive this event at all (asked on the worker thread, so an
+    #: event nobody wants costs no trip to the event loop): a progress token was sent, the
+    #: session's log level lets the line through.
+    wanted: Callable[[CallEvent], bool] = lambda _event: True
     denials: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -87,7 +91,7 @@ class Lane:
 
     def _event(self, event: CallEvent) -> None:
         report = self.report
-        if report is None or report.deliver is None:
+        if report is None or report.deliver is None or not report.wanted(event):
             return
         try:
             anyio.from_thread.run(report.deliver, event)

@@ -42,8 +42,8 @@ from mcp.shared.subscriptions import ResourcesListChanged, ToolsListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from host.mcp.audit import AuditLog, audit_path, client_field, input_digest
-from host.mcp.clients import acc_version
 from host.mcp.config import ServeOptions
+from host.mcp.handshake import INSTRUCTIONS, SERVER_DESCRIPTION, SERVER_NAME, SERVER_TITLE
 from host.mcp.lanes import CallEvent, CallReport, LaneOptions, Lanes
 from host.mcp.listing import Listing, ServedTool, read_listing, store_signature
 from host.mcp.session import Session, SessionBudget, at_least, mcp_level
@@ -67,15 +67,21 @@ Context = ServerRequestContext[Any, Any]
 class McpService:
     """One `acc mcp serve` process: listing, lanes, audit, sessions, and the SDK server."""
 
-    def __init__(self, options: ServeOptions, *, log: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self, options: ServeOptions, *, log: Callable[[str], None] = lambda _: None, listing: Listing | None = None
+    ) -> None:
+        """`listing`: the one already read (and shown to the client before the SDK loaded), so a
+        change of the store since then is announced; read here when not given."""
         self.options = options
         self.paths = options.paths
         self.settings = options.settings
         self.log = log  # the server's own messages (stderr), never the protocol
-        check_project(options.project_dir, options.paths)  # refused now, not at the first call
-        self.listing = self._read_listing()
-        for problem in self.listing.problems:
-            log(f"acc mcp: {problem}")
+        if listing is None:
+            check_project(options.project_dir, options.paths)  # refused now, not at the first call
+            listing = self._read_listing()
+            for problem in listing.problems:
+                log(f"acc mcp: {problem}")
+        self.listing = listing
         self.lanes = Lanes(
             self.paths,
             LaneOptions(options.project_dir, options.policy, max_result_chars=self.settings.max_result_chars),
@@ -95,15 +101,11 @@ class McpService:
             # handshake era (Claude Code, Claude Desktop, Cursor, VS Code today) use it.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
             server: Server[Any] = Server(
-                "acc",
-                version=acc_version(),
-                title="acc plugins",
-                description="Installed acc plugins as sandboxed tools",
-                instructions=(
-                    "Each tool is a command of an installed acc plugin. It runs in that plugin's WebAssembly "
-                    "sandbox and can do only what the user granted the plugin. A result starting with `denied:` "
-                    "means the user did not grant that: do not try to get around it."
-                ),
+                SERVER_NAME,
+                version=self.options.server_version,
+                title=SERVER_TITLE,
+                description=SERVER_DESCRIPTION,
+                instructions=INSTRUCTIONS,
                 on_list_tools=self._list_tools,
                 on_call_tool=self._call_tool,
                 on_list_resources=self._list_resources,
@@ -218,6 +220,7 @@ class McpService:
             await self._deliver(ctx, session, event, progress)
 
         report.deliver = deliver
+        report.wanted = _wanted_by(ctx, session)
 
         def cancelled_why() -> str:
             outbound = getattr(ctx.session, "_request_outbound", None)  # the SDK keeps the flag there
@@ -383,6 +386,21 @@ class _Progress:
         return False
 
 
+def _wanted_by(ctx: Context, session: Session) -> Callable[[CallEvent], bool]:
+    """Which events of a call the client would receive: progress only with a progress token
+    (on JSON-RPC, the only way it is asked for), log lines at or above the session's level (a
+    2026 client asks per request, so all of them go to `_deliver`)."""
+    wants_progress = ctx.meta is not None and ctx.meta.get("progress_token") is not None
+    modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+
+    def wanted(event: CallEvent) -> bool:
+        if event[0] == "progress":
+            return wants_progress
+        return modern or at_least(mcp_level(event[2]), session.log_level)
+
+    return wanted
+
+
 def _call_result(served: ServedTool, outcome: ToolOutcome) -> types.CallToolResult:
     text: list[types.ContentBlock] = [types.TextContent(text=outcome.content)]
     if outcome.is_error:
@@ -403,10 +421,7 @@ def _call_result(served: ServedTool, outcome: ToolOutcome) -> types.CallToolResu
 def _output_problem(served: ServedTool, result: Any) -> str:
     import jsonschema
 
-    assert served.tool.output_schema is not None
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(served.tool.output_schema).iter_errors(result)
-    )
+    error = jsonschema.exceptions.best_match(_output_validator(served).iter_errors(result))
     if error is None:
         return ""
     where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
@@ -414,6 +429,25 @@ def _output_problem(served: ServedTool, result: Any) -> str:
         f"failed: {served.plugin.name} {served.tool.command} returned a result that breaks its declared output "
         f"schema at {where}: {error.message} (a bug in the plugin; tell its author)"
     )
+
+
+#: Output-schema validators by (archive sha256, command): the archive fixes the schema.
+_OUTPUT_VALIDATORS: dict[tuple[str, str], Any] = {}
+_MAX_OUTPUT_VALIDATORS = 256
+
+
+def _output_validator(served: ServedTool) -> Any:
+    """The validator of a tool's output schema, made once per installed archive and command."""
+    import jsonschema
+
+    key = (served.plugin.archive_sha256, served.tool.command)
+    validator = _OUTPUT_VALIDATORS.get(key)
+    if validator is None:
+        assert served.tool.output_schema is not None
+        if len(_OUTPUT_VALIDATORS) >= _MAX_OUTPUT_VALIDATORS:
+            _OUTPUT_VALIDATORS.clear()
+        validator = _OUTPUT_VALIDATORS[key] = jsonschema.Draft202012Validator(served.tool.output_schema)
+    return validator
 
 
 def _depth(value: Any, limit: int) -> int:

@@ -10,8 +10,10 @@ length into memory), this one:
   JSON-RPC message (or nests deeper than the parser allows) with an Invalid Request
   error (-32600) carrying the message's id when it has a readable one, so the client is
   not left waiting;
-- takes fds 0 and 1 for itself and points them at /dev/null and stderr while it serves,
-  so nothing else in the process (a library, a stray print) can write into the protocol.
+- reads and writes only the descriptors `host.mcp.stdio_wire.claimed_stdio` took from the
+  rest of the process, so nothing else (a library, a stray print) can write into the protocol;
+- starts with what the early phase (`host.mcp.early`) read but did not answer, and drops the
+  SDK's answer to an `initialize` answered early, once it has checked it is the same.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ import anyio.abc
 import mcp_types as types
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.shared.message import SessionMessage
+
+from host.mcp.handshake import EarlyInitialize
+from host.mcp.stdio_wire import Wire
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -62,16 +67,21 @@ class _Pipe:
 Streams = tuple[MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]]
 
 
+class EarlyAnswerMismatch(Exception):
+    """The SDK answered the early-answered `initialize` differently: the session cannot go on."""
+
+
 @contextlib.asynccontextmanager
-async def stdio_transport(max_frame_bytes: int) -> AsyncIterator[Streams]:
-    """(read stream, write stream) over the process's stdin and stdout, for `Server.run`."""
-    wire_in, wire_out = os.dup(0), os.dup(1)
-    saved_in, saved_out = os.dup(0), os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(2, 1)  # stray output goes to stderr, never into the protocol
-    reader, writer = _Pipe(wire_in), _Pipe(wire_out)
+async def stdio_transport(
+    max_frame_bytes: int, wire: Wire, *, preread: bytes = b"", early: EarlyInitialize | None = None
+) -> AsyncIterator[Streams]:
+    """(read stream, write stream) over `wire`, for `Server.run`.
+
+    `preread` is what was read from the wire before (by the early phase, `host.mcp.early`):
+    it is taken as the start of the input. `early` is the `initialize` already answered: the
+    SDK's own answer to it is checked against it and not sent again.
+    """
+    reader, writer = _Pipe(wire.read_fd), _Pipe(wire.write_fd)
     write_lock = anyio.Lock()
     inbound_send, inbound_receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     outbound_send, outbound_receive = anyio.create_memory_object_stream[SessionMessage](0)
@@ -82,13 +92,9 @@ async def stdio_transport(max_frame_bytes: int) -> AsyncIterator[Streams]:
 
     async def read_loop() -> None:
         async with inbound_send:
-            pending = bytearray()
+            pending = bytearray(preread)
             skipping = False  # inside a line longer than the cap: drop until its end
             while True:
-                chunk = await reader.read()
-                if not chunk:
-                    return  # EOF: the client is gone
-                pending += chunk
                 while True:
                     end = pending.find(b"\n")
                     if end < 0:
@@ -116,28 +122,37 @@ async def stdio_transport(max_frame_bytes: int) -> AsyncIterator[Streams]:
                             await send_line(refusal)
                         continue
                     await inbound_send.send(SessionMessage(message))
+                chunk = await reader.read()
+                if not chunk:
+                    return  # EOF: the client is gone
+                pending += chunk
 
     async def write_loop() -> None:
+        awaited = early
         async with outbound_receive:
             async for session_message in outbound_receive:
                 text = session_message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                if awaited is not None and _answers(session_message, awaited.request_id):
+                    difference = awaited.check(json.loads(text))
+                    if difference:
+                        raise EarlyAnswerMismatch(difference)
+                    awaited = None
+                    continue  # the client has this answer already
                 async with write_lock:
                     await writer.write_all(text.encode() + b"\n")
 
-    try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(_guarded, read_loop)
-            group.start_soon(_guarded, write_loop)
-            try:
-                yield inbound_receive, outbound_send
-            finally:
-                group.cancel_scope.cancel()
-    finally:
-        os.dup2(saved_in, 0)
-        os.dup2(saved_out, 1)
-        for fd in (saved_in, saved_out, wire_in, wire_out):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    async with anyio.create_task_group() as group:
+        group.start_soon(_guarded, read_loop)
+        group.start_soon(_guarded, write_loop)
+        try:
+            yield inbound_receive, outbound_send
+        finally:
+            group.cancel_scope.cancel()
+
+
+def _answers(session_message: SessionMessage, request_id: str | int) -> bool:
+    message = session_message.message
+    return isinstance(message, types.JSONRPCResponse | types.JSONRPCError) and message.id == request_id
 
 
 async def _guarded(loop: Any) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from host.runtime.module_type import code_section_size, module_type
 from host.runtime.wasm_binary import (
@@ -106,8 +107,22 @@ def runtime_module_sha256(import_name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def split_component(component: bytes, policy: SplitPolicy | None = None) -> SplitComponent:
+class ModuleTypes(Protocol):
+    """Where `split_component` may find a module's type encoding computed before, by sha256."""
+
+    def get(self, sha256: str) -> bytes | None: ...
+
+    def put(self, sha256: str, module_type: bytes) -> None: ...
+
+
+def split_component(
+    component: bytes, policy: SplitPolicy | None = None, *, module_types: ModuleTypes | None = None
+) -> SplitComponent:
     """Cut the large core modules out of `component`; see the module docstring.
+
+    `module_types` saves parsing a runtime module's types, imports and exports again
+    (libpython's take ~15 ms): the encoding depends on the module's bytes alone, so it is
+    looked up and stored under their sha256, which this function computes itself.
 
     Raises `WasmFormatError` for bytes that are not a component this splitter understands
     (the caller then compiles the component whole, and wasmtime reports what is wrong).
@@ -143,10 +158,19 @@ def split_component(component: bytes, policy: SplitPolicy | None = None) -> Spli
         if shared is None:
             parts.append(view[section.start : section.end])
             continue
-        parts.append(_core_type_section(module_type(shared.wasm)))
+        parts.append(_core_type_section(_module_type(shared, module_types)))
         parts.append(_module_import_section(shared.import_name, type_index))
         type_index += 1
     return SplitComponent(thin=b"".join(parts), shared=tuple(chosen[i] for i in sorted(chosen)))
+
+
+def _module_type(module: SharedModule, cache: ModuleTypes | None) -> bytes:
+    encoded = cache.get(module.sha256) if cache is not None else None
+    if encoded is None:
+        encoded = module_type(module.wasm)
+        if cache is not None:
+            cache.put(module.sha256, encoded)
+    return encoded
 
 
 def _check_top_level(component: bytes, top: list[Section]) -> None:

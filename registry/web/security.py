@@ -24,6 +24,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.accounts import check_enabled, is_enabled
+from registry.admin_role import is_admin
 from registry.context import current_registry
 from registry.errors import ApiError
 from registry.models import User
@@ -46,6 +47,8 @@ class Viewer:
 
     id: int
     name: str
+    #: May moderate (only for showing the way to /admin/moderation: the page checks again).
+    moderator: bool = False
     is_authenticated: ClassVar[bool] = True
     is_active: ClassVar[bool] = True
     is_anonymous: ClassVar[bool] = False
@@ -115,7 +118,7 @@ def _load_viewer(user_id: str) -> Viewer | None:
             # with that still resolves to nobody.
             if user is None or not is_enabled(user):
                 return None
-            return Viewer(id=user.id, name=user.name)
+            return Viewer(id=user.id, name=user.name, moderator=is_admin(user))
     except (ValueError, SQLAlchemyError):
         # An error page for a failing database must still render: show it to a visitor.
         current_app.logger.exception("could not load the logged-in user")
@@ -148,7 +151,7 @@ def log_in(user: User) -> None:
     fresh = _server_session()
     fresh.clear()
     fresh.rotate()
-    viewer = Viewer(id=user.id, name=user.name)
+    viewer = Viewer(id=user.id, name=user.name, moderator=is_admin(user))
     login_user(viewer)
     g.viewer = viewer
     g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the old session's token

@@ -62,6 +62,7 @@ def test_info_json_of_a_plugin_not_installed(acc: Acc, catalog: ServedRegistry) 
         "owner": "alice",
         "owner_verified": None,
         "deprecated": None,
+        "taken_down": None,
         "latest": "1.0.0",
         "description": "Counts files per extension for a report.",
         "license": "Apache-2.0",

@@ -85,8 +85,14 @@ def test_a_take_down_reaches_acc_through_signed_metadata_and_a_restore_brings_th
     update = acc("plugin", "update")
     assert (update.stdout, update.stderr) == (
         "",
-        "project-stats 1.0.0: project-stats was taken down by the marketplace's moderators: mines crypto\\x1b[2J\n",
+        "project-stats 1.0.0: project-stats was taken down by the marketplace's moderators: mines crypto\\x1b[2J\n"
+        "  project-stats 1.0.0 is still installed and runs: `acc plugin remove project-stats` removes it, "
+        "`acc plugin disable project-stats` stops it\n",
     )
+    shown = acc("plugin", "info", "project-stats", "--available").stdout.splitlines()
+    assert "  TAKEN DOWN by the marketplace's moderators: mines crypto\\x1b[2J (no version installs)" in shown
+    as_json = json.loads(acc("plugin", "info", "project-stats", "--available", "--json").stdout)
+    assert as_json["taken_down"] == "mines crypto\x1b[2J"
     for wanted in ("file-stats", "file-stats==1.0.0"):
         refused = acc("plugin", "install", wanted, "--yes", code=1)
         assert refused.stderr == (

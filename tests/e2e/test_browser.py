@@ -210,22 +210,29 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         driver.quit()
 
 
-def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(server: str, browser: WebDriver) -> None:
-    driver = browser
-    # A page that is being replaced can hand back an element that goes stale mid-read: keep waiting.
-    wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+def page_readers(driver: WebDriver) -> tuple[Callable[[], str], Callable[[str], WebElement], Callable[[], str]]:
+    """(the page's h1, the input a visible label names as a screen reader finds it, the status notice)."""
 
     def heading() -> str:
         return str(driver.find_element(By.TAG_NAME, "h1").text)
 
     def field(label: str) -> WebElement:
-        """The input a visible label names, as a screen reader would find it."""
         target = driver.find_element(By.XPATH, f"//label[normalize-space()='{label}']").get_attribute("for")
         return driver.find_element(By.ID, str(target))
 
     def notice() -> str:
         found = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
         return str(found[0].text) if found else ""
+
+    return heading, field, notice
+
+
+def test_a_visitor_finds_a_plugin_sees_its_capabilities_registers_and_rates_it(server: str, browser: WebDriver) -> None:
+    driver = browser
+    # A page that is being replaced can hand back an element that goes stale mid-read: keep waiting.
+    wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+    heading, field, notice = page_readers(driver)
 
     # Home: the first Tab stop is the skip link; search from the box.
     driver.get(server + "/")
@@ -429,16 +436,7 @@ def test_a_new_token_survives_no_refresh_and_revoking_asks_first_without_javascr
     driver = browser
     wait = WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
-    def heading() -> str:
-        return str(driver.find_element(By.TAG_NAME, "h1").text)
-
-    def field(label: str) -> WebElement:
-        target = driver.find_element(By.XPATH, f"//label[normalize-space()='{label}']").get_attribute("for")
-        return driver.find_element(By.ID, str(target))
-
-    def notice() -> str:
-        found = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
-        return str(found[0].text) if found else ""
+    heading, field, notice = page_readers(driver)
 
     def tokens_described(token: str, description: str) -> int:
         request = urllib.request.Request(
@@ -509,8 +507,7 @@ def test_only_an_admin_finds_the_moderation_page_and_takes_a_plugin_down_after_c
     set_admin(config, "mona", True)
     registry = Registry.open(config)
 
-    def heading() -> str:
-        return str(driver.find_element(By.TAG_NAME, "h1").text)
+    heading, _, _ = page_readers(driver)
 
     def log_in_as(name: str) -> None:
         driver.get(server + "/")
@@ -532,13 +529,15 @@ def test_only_an_admin_finds_the_moderation_page_and_takes_a_plugin_down_after_c
         driver.get(server + "/admin/moderation")
         assert heading() == "Page not found"
         log_in_as("nora")
+        assert not driver.find_elements(By.LINK_TEXT, "Moderation"), "no way there for a non-admin"
         driver.get(server + "/admin/moderation")
         assert heading() == "Page not found"
 
-        # The admin sees the open report, and takes the plugin down after confirming.
+        # The admin finds the page from the menu, sees the open report, and takes the plugin
+        # down after confirming.
         log_in_as("mona")
-        driver.get(server + "/admin/moderation")
-        assert heading() == "Moderation"
+        driver.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT, "Moderation").click()
+        wait.until(lambda d: heading() == "Moderation")
         assert "Wide README hides a <script> link" in driver.find_element(By.ID, "reports").text
         driver.find_element(By.ID, "take-down-plugin").send_keys("wide-readme")
         driver.find_element(By.ID, "take-down-reason").send_keys("Spam")

@@ -138,6 +138,59 @@ def test_a_damaged_runtime_compilation_is_compiled_again(tmp_path: Path) -> None
     assert all(p.stat().st_size > 100 for p in tmp_path.glob("*-runtime-*.cwasm"))
 
 
+def test_module_types_are_kept_beside_the_runtime_and_match_the_modules(tmp_path: Path) -> None:
+    from host.runtime.module_type import module_type
+
+    wasm = counter_wasm()
+    _load(_engine(), wasm, tmp_path)
+    kept = {p.name.split("-")[0]: p.read_bytes() for p in tmp_path.glob("*-runtime-mtype1.bin")}
+    assert kept == {m.sha256: module_type(m.wasm) for m in split_component(wasm, EVERY_MODULE).shared}
+
+
+@pytest.mark.parametrize("damage", [b"\x50", b"\x50" + bytes(range(200)), b"", b"not a type"])
+def test_a_damaged_module_type_file_is_parsed_again_and_the_plugin_still_split(tmp_path: Path, damage: bytes) -> None:
+    wasm = counter_wasm()
+    _load(_engine(), wasm, tmp_path)
+    types = sorted(tmp_path.glob("*-runtime-mtype1.bin"))
+    good = [p.read_bytes() for p in types]
+    for path in types:
+        path.write_bytes(damage)
+    for path in tmp_path.glob("*-thin1-*.cwasm"):
+        path.unlink()  # the next load splits and compiles the thin component again
+    engine = _engine()
+    loaded = _load(engine, wasm, tmp_path)
+    assert loaded.runtime_imports  # split, not compiled whole
+    assert [Instance(engine, loaded).call("bump") for _ in range(2)] == [1, 1]
+    assert [p.read_bytes() for p in types] == good
+
+
+def test_a_compilation_written_to_a_file_is_what_serialize_returns(tmp_path: Path) -> None:
+    import wasmtime
+
+    from host.wasmtime_compat import write_serialized
+
+    engine = _engine()
+    module = wasmtime.Module(engine, '(module (func (export "f") (result i32) i32.const 7))')
+    write_serialized(module, tmp_path / "m.cwasm")
+    assert (tmp_path / "m.cwasm").read_bytes() == bytes(module.serialize())
+    again = wasmtime.Module.deserialize_file(engine, str(tmp_path / "m.cwasm"))
+    store = wasmtime.Store(engine)
+    store.set_epoch_deadline(1)
+    f = wasmtime.Instance(store, again, []).exports(store)["f"]
+    assert isinstance(f, wasmtime.Func) and f(store) == 7
+
+
+def test_compiling_a_component_from_its_own_bytes_keeps_wasmtimes_errors() -> None:
+    import wasmtime
+
+    from host.wasmtime_compat import compile_component
+
+    engine = _engine()
+    assert compile_component(engine, bytes(wasmtime.wat2wasm("(component)"))).type.exports(engine) == {}
+    with pytest.raises(wasmtime.WasmtimeError, match="failed to parse"):
+        compile_component(engine, b"\0asm\x0d\x00\x01\x00not a section")
+
+
 def test_a_wasm_changed_after_install_is_refused_on_a_cache_miss(tmp_path: Path) -> None:
     wasm = counter_wasm()
     with pytest.raises(LoadError, match="does not match the hash"):
@@ -225,6 +278,24 @@ def test_cranelift_cache_keys_are_the_ones_from_before_there_was_a_strategy() ->
     before = json.dumps({"epoch_interruption": True, "fuel": False, "opt_level": "speed"}, sort_keys=True)
     assert EngineSettings().fingerprint() == hashlib.sha256(before.encode()).hexdigest()[:16]
     assert EngineSettings(strategy="winch").fingerprint() != EngineSettings().fingerprint()
+
+
+def test_the_register_allocator_is_in_the_cache_key_only_when_not_the_default() -> None:
+    assert EngineSettings(regalloc="backtracking").fingerprint() == EngineSettings().fingerprint()
+    assert EngineSettings(regalloc="single_pass").fingerprint() != EngineSettings().fingerprint()
+
+
+def test_a_thin_component_compiled_for_speed_of_compiling_runs_in_the_hosts_engine(tmp_path: Path) -> None:
+    """The thin component is compiled without optimizations (host.runtime.loader._thin_compiler)
+    and then loaded into the engine its runtime modules were compiled by, optimized."""
+    from host.engine import shared_engine
+    from host.runtime.loader import THIN_OPT_LEVEL, THIN_REGALLOC
+
+    assert (SETTINGS.opt_level, SETTINGS.regalloc) != (THIN_OPT_LEVEL, THIN_REGALLOC)
+    engine = shared_engine(SETTINGS)
+    loaded = load_plugin_component(engine, SETTINGS, counter_wasm(), tmp_path, policy=EVERY_MODULE)
+    instance = Instance(engine, loaded)
+    assert [instance.call("bump"), instance.call("bump"), instance.call("peek")] == [1, 2, 2]
 
 
 def test_cache_keys_name_the_installed_wasmtime_version_without_importlib_metadata() -> None:

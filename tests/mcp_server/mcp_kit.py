@@ -12,6 +12,7 @@ import select
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import mcp_types as types
 from anyio.from_thread import BlockingPortal
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from host.paths import HostPaths
 from tests.helpers import REPO, TEST_CACHE, install_unsigned
@@ -93,6 +95,36 @@ class Session:
 
         return self.portal.call(go)
 
+    def call_with_progress(
+        self, tool: str, arguments: dict[str, Any]
+    ) -> tuple[types.CallToolResult, list[tuple[float, float | None, str | None]]]:
+        """The call with a progress token sent, and the (progress, total, message) updates heard."""
+        seen: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            seen.append((progress, total, message))
+
+        return self.call(tool, arguments, progress_callback=on_progress), seen
+
+    def set_log_level(self, level: str) -> None:
+        """`logging/setLevel` (deprecated from the 2026 protocol on; Claude Code still sends it)."""
+
+        async def go() -> None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)
+                await self.client.set_logging_level(level)  # type: ignore[arg-type]
+
+        self.portal.call(go)
+
+    def probe_log_lines(self, level: str, expected: int) -> list[types.LoggingMessageNotificationParams]:
+        """The log messages heard for one `mcp-probe__levels` call at session log level `level`
+        (it logs one line at each level; `expected` of them should pass)."""
+        self.set_log_level(level)
+        before = len(self.heard.logs)
+        self.call("mcp-probe__levels", {})
+        self.wait_for(lambda: len(self.heard.logs) >= before + expected, f"{expected} log lines at {level}")
+        return self.heard.logs[before:]
+
     def tools(self) -> dict[str, types.Tool]:
         async def go() -> types.ListToolsResult:
             return await self.client.list_tools(cache_mode="refresh")
@@ -111,6 +143,17 @@ def mcp_session(
     portal: BlockingPortal, home: Path, args: list[str], *, mode: str = "legacy", log_level: str | None = None
 ) -> Iterator[Session]:
     """`acc mcp serve ARGS` over real stdio pipes, with the official client connected."""
+    params = StdioServerParameters(command=ACC, args=args, env=acc_env(home), cwd=str(REPO))
+    with connected(portal, params, home, mode=mode, log_level=log_level) as session:
+        yield session
+
+
+@contextmanager
+def connected(
+    portal: BlockingPortal, server: Any, home: Path, *, mode: str = "legacy", log_level: str | None = None
+) -> Iterator[Session]:
+    """The official client connected to `server` (stdio parameters or an HTTP transport), hearing
+    its log messages and notifications."""
     heard = Heard()
 
     async def on_log(params: types.LoggingMessageNotificationParams) -> None:
@@ -120,17 +163,16 @@ def mcp_session(
         if isinstance(message, types.ServerNotification):
             heard.notifications.append(message.method)
 
-    params = StdioServerParameters(command=ACC, args=args, env=acc_env(home), cwd=str(REPO))
     client = Client(
-        params,
+        server,
         mode=mode,
         logging_callback=on_log,
         message_handler=on_message,
         log_level=log_level,  # type: ignore[arg-type]
         read_timeout_seconds=120,
     )
-    with portal.wrap_async_context_manager(client) as connected:
-        yield Session(portal, connected, heard, home)
+    with portal.wrap_async_context_manager(client) as session:
+        yield Session(portal, session, heard, home)
 
 
 @dataclass

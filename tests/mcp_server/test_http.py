@@ -12,8 +12,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio
 import mcp_types as types
@@ -24,7 +26,17 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from tests.helpers import REPO
-from tests.mcp_server.mcp_kit import ACC, acc, acc_env, audit_records, gone, launched, probe_home, sleep_marker
+from tests.mcp_server.mcp_kit import (
+    ACC,
+    acc,
+    acc_env,
+    audit_records,
+    connected,
+    gone,
+    launched,
+    probe_home,
+    sleep_marker,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +53,11 @@ class HttpServer:
         return int(self.url.rsplit(":", 1)[1].split("/")[0])
 
 
-@pytest.fixture(scope="module")
-def http_server(
-    probe_archive: Path, module_project: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[HttpServer]:
-    home = probe_home(tmp_path_factory.mktemp("home"), probe_archive).home
+@contextmanager
+def running_http_server(home: Path, project: Path, *extra: str) -> Iterator[HttpServer]:
+    """`acc mcp serve --transport http` on a free loopback port, until the block ends."""
     proc = subprocess.Popen(
-        [ACC, "mcp", "serve", "--transport", "http", "--port", "0", "--project", str(module_project)],
+        [ACC, "mcp", "serve", "--transport", "http", "--port", "0", "--project", str(project), *extra],
         env=acc_env(home),
         cwd=REPO,
         stdin=subprocess.DEVNULL,
@@ -65,6 +75,15 @@ def http_server(
         proc.stderr.close()
 
 
+@pytest.fixture(scope="module")
+def http_server(
+    probe_archive: Path, module_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HttpServer]:
+    home = probe_home(tmp_path_factory.mktemp("home"), probe_archive).home
+    with running_http_server(home, module_project) as server:
+        yield server
+
+
 def _ready_url(proc: subprocess.Popen[bytes]) -> str:
     assert proc.stderr is not None
     deadline = time.monotonic() + 60
@@ -78,9 +97,19 @@ def _ready_url(proc: subprocess.Popen[bytes]) -> str:
     return line.split(" at ", 1)[1].split(" ", 1)[0]
 
 
-def _client(server: HttpServer, mode: str = "legacy") -> Client:
+def _transport(server: HttpServer) -> Any:
     http = create_mcp_http_client(headers={"Authorization": f"Bearer {server.token}"})
-    return Client(streamable_http_client(server.url, http_client=http), mode=mode)
+    return streamable_http_client(server.url, http_client=http)
+
+
+def _client(server: HttpServer, mode: str = "legacy") -> Client:
+    return Client(_transport(server), mode=mode)
+
+
+def _text(result: types.CallToolResult) -> str:
+    block = result.content[0]
+    assert isinstance(block, types.TextContent)
+    return block.text
 
 
 def _post(server: HttpServer, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
@@ -142,6 +171,52 @@ def test_cancelling_a_call_over_http_kills_the_program_it_launched(
     after = portal.call(go)
     assert gone(f"sleep {marker}"), "the launched sleep outlived the cancelled call"
     assert after.is_error is False
+
+
+def test_over_http_progress_and_log_lines_reach_the_client_and_denials_and_bad_arguments_are_tool_errors(
+    http_server: HttpServer, portal: BlockingPortal
+) -> None:
+    with connected(portal, _transport(http_server), http_server.home) as served:
+        steps, seen = served.call_with_progress("mcp-probe__steps", {"count": 3})
+        assert steps.is_error is False and steps.structured_content == {"steps": 3}
+        assert seen[0] == (1.0, 3.0, "step 1") and seen[-1] == (3.0, 3.0, "step 3")
+
+        warned = served.probe_log_lines("warning", 2)
+        assert [(log.level, log.data) for log in warned] == [("warning", "a warning line"), ("error", "an error line")]
+
+        denied = served.call("mcp-probe__fetch", {})
+        assert denied.is_error is True
+        assert _text(denied).startswith("denied: mcp-probe was not granted the http capability")
+        wrong = served.call("mcp-probe__steps", {"count": "three"})
+        assert wrong.is_error is True and "invalid input: input for mcp-probe steps is invalid at count" in _text(wrong)
+    outcomes = [r["outcome"] for r in audit_records(http_server.home) if r.get("command") in ("fetch", "steps")]
+    assert outcomes[-3:] == ["ok", "denied", "input"]
+
+
+def test_over_http_a_revocation_in_another_process_is_announced_and_a_spent_budget_refuses_calls(
+    portal: BlockingPortal, probe_archive: Path, project: Path, tmp_path: Path
+) -> None:
+    home = probe_home(tmp_path / "home", probe_archive).home
+    with running_http_server(home, project, "--max-tool-calls", "2") as server:
+        with connected(portal, _transport(server), home) as served:
+            assert served.tools()["mcp-probe__sleep-program"].annotations.read_only_hint is False  # type: ignore[union-attr]
+            before = served.heard.count("notifications/tools/list_changed")
+            acc(home, "plugin", "revoke", "mcp-probe", "process")
+            served.wait_for(
+                lambda: served.heard.count("notifications/tools/list_changed") > before,
+                "tools/list_changed over the session's stream after the revoke",
+            )
+            denied = served.call("mcp-probe__sleep-program", {"seconds": "0"})
+            assert _text(denied).startswith("denied: mcp-probe was not granted the process capability")
+            assert served.call("mcp-probe__echo", {"text": "two"}).is_error is False
+            refused = served.call("mcp-probe__echo", {"text": "three"})
+            assert refused.is_error is True
+            assert _text(refused).startswith("refused: this session has made its 2 tool calls")
+        with connected(portal, _transport(server), home) as fresh:  # a new session, a new budget
+            assert fresh.call("mcp-probe__echo", {"text": "again"}).is_error is False
+    outcomes = [(r["outcome"], r["session"]) for r in audit_records(home)]
+    assert [outcome for outcome, _ in outcomes] == ["denied", "ok", "budget", "ok"]
+    assert len({session for _, session in outcomes}) == 2
 
 
 @pytest.mark.parametrize(

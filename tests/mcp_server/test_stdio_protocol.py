@@ -84,6 +84,38 @@ def _start_sleep(server: object, marker: str) -> None:
         time.sleep(0.05)
 
 
+def test_a_pipelined_handshake_is_answered_early_and_the_sdk_takes_over_the_same_session(
+    home: Path, project: Path
+) -> None:
+    handshake = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {"roots": {"listChanged": True}},
+        "clientInfo": {"name": "pipelined", "version": "1"},
+    }
+    burst = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": handshake},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 3, "method": "ping"},
+        {"jsonrpc": "2.0", "id": 4, "method": "resources/list"},  # answered by the SDK
+        {"jsonrpc": "2.0", "id": 5, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "mcp-probe__echo", "arguments": {}}},
+    ]
+    with raw_server(home, serve_args(project)) as server:
+        server.send(b"\n".join(json.dumps(message).encode() for message in burst))
+        answers = {n: server.response(n) for n in range(1, 7)}
+        assert answers[1]["result"]["protocolVersion"] == "2025-06-18"
+        assert answers[1]["result"]["serverInfo"]["name"] == "acc"
+        assert answers[2]["result"] == answers[5]["result"] and answers[2]["result"]["tools"]
+        assert answers[3]["result"] == {}
+        assert [r["name"] for r in answers[4]["result"]["resources"]] == ["mcp-probe-readme"]
+        assert "result" in answers[6]
+        assert server.proc.poll() is None
+        records = audit_records(home)
+        assert records[-1]["client"] == {"name": "pipelined", "version": "1"}, "the SDK saw the early handshake"
+    assert "stopped" not in (home / "raw-server.log").read_text()
+
+
 def test_a_client_that_goes_away_mid_call_leaves_nothing_running(home: Path, project: Path) -> None:
     marker = sleep_marker(43)
     with raw_server(home, serve_args(project)) as server:

@@ -17,7 +17,7 @@ import anyio
 import mcp_types as types
 import pytest
 from anyio.from_thread import BlockingPortal
-from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from mcp.shared.exceptions import MCPError
 
 from tests.mcp_server.mcp_kit import (
     Session,
@@ -173,43 +173,26 @@ def test_a_long_result_text_is_cut_with_a_note(served: Session) -> None:
 
 
 def test_log_progress_becomes_progress_notifications_for_a_client_that_sent_a_token(served: Session) -> None:
-    seen: list[tuple[float, float | None, str | None]] = []
-
-    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-        seen.append((progress, total, message))
-
-    result = served.call("mcp-probe__steps", {"count": 5}, progress_callback=on_progress)
+    result, seen = served.call_with_progress("mcp-probe__steps", {"count": 5})
     assert result.is_error is False and result.structured_content == {"steps": 5}
     assert seen[0] == (1.0, 5.0, "step 1") and seen[-1] == (5.0, 5.0, "step 5")
     assert [p for p, _, _ in seen] == sorted(p for p, _, _ in seen)
 
 
 def test_plugin_log_lines_arrive_as_log_messages_at_the_level_the_client_asked_for(served: Session) -> None:
-    async def set_level(level: types.LoggingLevel) -> None:
-        with warnings.catch_warnings():  # deprecated from the 2026 protocol on; Claude Code still sends it
-            warnings.simplefilter("ignore", MCPDeprecationWarning)
-            await served.client.set_logging_level(level)
+    warned = served.probe_log_lines("warning", 2)
+    assert [(log.level, log.data) for log in warned] == [("warning", "a warning line"), ("error", "an error line")]
+    assert {log.logger for log in warned} == {"mcp-probe"}
 
-    served.run(set_level, "warning")
-    before = len(served.heard.logs)
-    served.call("mcp-probe__levels", {})
-    served.wait_for(lambda: len(served.heard.logs) >= before + 2, "the warning and error lines")
-    warned = [(log.level, log.data) for log in served.heard.logs[before:]]
-    assert warned == [("warning", "a warning line"), ("error", "an error line")]
-    assert {log.logger for log in served.heard.logs[before:]} == {"mcp-probe"}
-
-    served.run(set_level, "debug")
-    before = len(served.heard.logs)
-    served.call("mcp-probe__levels", {})
-    served.wait_for(lambda: len(served.heard.logs) >= before + 5, "every line")
-    assert [(log.level, log.data) for log in served.heard.logs[before:]] == [
+    every = served.probe_log_lines("debug", 5)
+    assert [(log.level, log.data) for log in every] == [
         ("debug", "a trace line"),
         ("debug", "a debug line"),
         ("info", "an info line"),
         ("warning", "a warning line"),
         ("error", "an error line"),
     ]
-    served.run(set_level, "info")
+    served.set_log_level("info")
 
 
 # -- cancelling, overlapping --------------------------------------------------------------------

@@ -284,7 +284,9 @@ def test_the_moderation_page_is_the_same_404_as_an_unknown_page_for_everyone_but
     client.get("/account")  # shows (and so drops) the "logged in" message
     unknown = client.get("/admin/nothing-here")  # the same page, now for a logged-in user
     refused("/account")
+    assert 'href="/admin/moderation"' not in client.get("/account").get_data(as_text=True), "no way there"
     _make_admin(app, "bob")
+    assert 'href="/admin/moderation"' in client.get("/account").get_data(as_text=True), "the menu leads there"
     assert client.get("/admin/moderation").status_code == 200
     with _registry(app).db.write() as session:
         bob = session.execute(select(User).where(User.name == "bob")).scalar_one()
