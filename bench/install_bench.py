@@ -351,10 +351,12 @@ def _installed_count(home: Path, cache: Path) -> int:
 
 
 def _runtime_only(cache: Path, fresh: Path) -> Path:
-    """A compiled cache holding only the shared runtime modules of `cache` (hard links)."""
+    """A compiled cache holding only the shared runtime of `cache` (hard links): its modules'
+    compilations and the module types kept beside them, as a host that compiled it has."""
     (fresh / "compiled").mkdir(parents=True)
-    for cwasm in (cache / "compiled").glob("*-runtime-*.cwasm"):
-        os.link(cwasm, fresh / "compiled" / cwasm.name)
+    for kept in (cache / "compiled").glob("*-runtime-*"):
+        if kept.suffix != ".lock":
+            os.link(kept, fresh / "compiled" / kept.name)
     return fresh
 
 

@@ -20,7 +20,7 @@ timers (module attributes, replaced in this process only), then calls the consol
 - `store`: writing the plugins to ACC_HOME (`LocalStore.install`, with fsync);
 - `total`: from the start of this script to the end of `main()`.
 
-Nothing here is a test; the numbers go to stdout of nobody, only to PHASES.json.
+Nothing here is a test: the phases go to PHASES.json, the CLI's output where it always goes.
 """
 
 from __future__ import annotations
