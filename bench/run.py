@@ -357,9 +357,14 @@ def write_report(rows: list[tuple[str, str, str]], loads: list[float]) -> None:
         "",
         f"Measured by `bench/run.py` on {datetime.now(UTC):%Y-%m-%d}: {machine()}, "
         f"wasmtime {md.version('wasmtime')}, componentize-py {md.version('componentize-py')}. "
-        f"1-minute load average {min(loads):.1f}–{max(loads):.1f} while measuring (the 2 cores are shared "
-        "with other agents' builds: absolute times are inflated, ratios within one run much less). "
-        "Medians, with (min–max, n).",
+        f"1-minute load average {min(loads):.1f}–{max(loads):.1f} while measuring"
+        + (
+            " (the 2 cores are shared with other agents' builds: absolute times are inflated, ratios within "
+            "one run much less). "
+            if max(loads) > 1.5
+            else " (the benchmark alone). "
+        )
+        + "Medians, with (min–max, n).",
         "",
         "| what | measured | budget |",
         "|---|---|---|",

@@ -404,9 +404,13 @@ def _report(
         "## Shared Python runtime",
         "",
         f"Measured by `bench/shared_runtime_bench.py` on {datetime.now(UTC):%Y-%m-%d}: {machine()}. "
-        f"1-minute load average {min(loads):.1f}–{max(loads):.1f} while measuring (other agents' builds "
-        "share the 2 cores): wall times are inflated by that, CPU seconds (all threads) much less. "
-        f"Plugins: {', '.join(names)}. Each measurement in a fresh process.",
+        f"1-minute load average {min(loads):.1f}–{max(loads):.1f} while measuring"
+        + (
+            " (the machine is shared: wall times are inflated by that, CPU seconds (all threads) much less). "
+            if max(loads) > 1.5
+            else " (idle). "
+        )
+        + f"Plugins: {', '.join(names)}. Each measurement in a fresh process.",
         "",
         "| what | measured | budget |",
         "|---|---|---|",
