@@ -31,17 +31,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.client
 import ipaddress
 import re
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from host.capabilities.addresses import IPAddress, may_connect, special_kind
@@ -60,6 +58,12 @@ from sdk.capabilities.http import (
     parse_host_pattern,
     split_host_port,
 )
+
+if TYPE_CHECKING:
+    # Loaded at the first fetch, not when the capability is bound: TLS (OpenSSL, about 4 MB
+    # resident) and http.client's email parser cost nothing for a plugin that never fetches.
+    import http.client
+    import ssl
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -348,6 +352,8 @@ def _exchange(
     budget: _Budget,
 ) -> _Reply:
     """One request/response on a fresh connection, closed before returning."""
+    import http.client
+
     addresses = _checked_addresses(scope, target, deadline, budget)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -391,6 +397,8 @@ def _exchange(
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
+    import ssl
+
     # Our own default context, so certificate and host name checks are on even if the
     # process's default HTTPS context was swapped (PYTHONHTTPSVERIFY=0 and friends).
     return ssl.create_default_context()
@@ -451,6 +459,8 @@ def _connection(target: ParsedTarget, addresses: list[IPAddress], timeout: float
     The connection keeps the name as its host: the Host header and TLS (SNI and the
     certificate's name check) use it, while the socket goes to an address already checked.
     """
+    import http.client
+
     conn: http.client.HTTPConnection
     if target.scheme == "https":
         conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=_tls_context())
@@ -520,6 +530,9 @@ def _translate(
     error: OSError | http.client.HTTPException, budget: _Budget, target: ParsedTarget, timed_out: bool
 ) -> CapabilityError:
     """A short message for the guest; the full exception stays chained for host logs."""
+    import http.client
+    import ssl
+
     where = f"{bracket(target.host)}:{target.port}"
     if timed_out or isinstance(error, TimeoutError):
         return budget.timeout()

@@ -769,3 +769,23 @@ def test_a_resolver_that_hangs_is_cut_by_the_deadline() -> None:
         fetch(scope, _get("http://slow-dns.example/"))
     assert time.monotonic() - started < 2
     never.set()
+
+
+def test_the_capability_loads_tls_and_http_client_only_at_the_first_fetch(server: ServerState) -> None:
+    """A plugin granted http that never fetches costs no OpenSSL (about 4 MB resident) in a
+    long-lived host: binding imports neither ssl nor http.client; a fetch does."""
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    code = (
+        "import sys, host.capabilities.http as http\n"
+        "print('ssl' in sys.modules, 'http.client' in sys.modules)\n"
+        f"scope = http.HttpScope(('http://127.0.0.1:{server.port}',))\n"
+        f"reply = http.fetch(scope, http.HttpRequest('GET', 'http://127.0.0.1:{server.port}/ok', [], b''))\n"
+        "print(reply.status, 'ssl' in sys.modules, 'http.client' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["False False", "200 True True"]
