@@ -11,6 +11,9 @@ so every request passes `Guard` before the SDK sees it:
 3. **Authorization: Bearer TOKEN** must carry the token of `acc mcp token` (401 with
    `WWW-Authenticate: Bearer` otherwise), compared in constant time.
 
+A client that disconnects before a request's answer abandons it: its call is stopped, as
+when a stdio client goes away (`_AnswerWatch`).
+
 The server binds loopback unless `--allow-remote` names another address (a wildcard
 such as 0.0.0.0 is refused: Host checks need the one name clients use). The SDK's own
 DNS-rebinding check runs behind the guard with the same lists, and its body-size limit
@@ -34,6 +37,8 @@ if TYPE_CHECKING:  # the SDK is imported when serving starts, not to check an ad
 MCP_PATH = "/mcp"
 #: How long a stopping server waits for open requests before it cuts them (their calls are stopped).
 GRACEFUL_SHUTDOWN_SECONDS = 5
+#: A POST body larger than this is not read for request ids (the SDK caps bodies lower anyway).
+MAX_WATCHED_BODY_BYTES = 16 * 1024 * 1024
 
 
 def bind_address(host: str, *, allow_remote: bool) -> str:
@@ -71,13 +76,22 @@ def own_names(address: str, port: int) -> set[str]:
 
 
 class Guard:
-    """ASGI middleware: Host, Origin, then the bearer token, before anything else runs."""
+    """ASGI middleware: Host, Origin, then the bearer token, before anything else runs; and
+    for a session's POST, whether the client went away before its answer (`on_abandoned`)."""
 
-    def __init__(self, app: Any, *, hosts: set[str], token: str) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        hosts: set[str],
+        token: str,
+        on_abandoned: Callable[[str, str | int], None] | None = None,
+    ) -> None:
         self.app = app
         self.hosts = hosts
         self.origins = {f"http://{host}" for host in hosts}
         self.token = token
+        self.on_abandoned = on_abandoned
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -97,7 +111,70 @@ class Guard:
             challenge = {"www-authenticate": 'Bearer realm="acc mcp"'}
             await _refuse(send, 401, "a bearer token is required: Authorization: Bearer $(acc mcp token)", challenge)
             return
+        session_id = headers.get("mcp-session-id")
+        if scope.get("method") == "POST" and session_id and self.on_abandoned is not None:
+            watch = _AnswerWatch(session_id, self.on_abandoned)
+            await self.app(scope, watch.receive(receive), watch.send(send))
+            return
         await self.app(scope, receive, send)
+
+
+class _AnswerWatch:
+    """Follows one POST of a session: the ids of the requests it carries, and whether the
+    client disconnects before the response is complete (then each request is abandoned).
+
+    The SDK keeps no events to replay (no resumability), so a result whose stream closed
+    can reach nobody; MCP's own rule that a disconnect is not a cancel assumes a stream the
+    client can resume. The disconnect is seen through `receive`, which the SDK's event
+    stream keeps reading for exactly that."""
+
+    def __init__(self, session_id: str, on_abandoned: Callable[[str, str | int], None]) -> None:
+        self.session_id = session_id
+        self.on_abandoned = on_abandoned
+        self.body = bytearray()
+        self.request_ids: list[str | int] = []
+        self.answered = False
+
+    def receive(self, receive: Any) -> Any:
+        async def watched() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                if len(self.body) <= MAX_WATCHED_BODY_BYTES:
+                    self.body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    self.request_ids = _request_ids(bytes(self.body))
+                    self.body = bytearray()
+            elif message["type"] == "http.disconnect" and not self.answered:
+                self.answered = True  # once
+                for request_id in self.request_ids:
+                    self.on_abandoned(self.session_id, request_id)
+            return message
+
+        return watched
+
+    def send(self, send: Any) -> Any:
+        async def watched(message: dict[str, Any]) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                self.answered = True
+
+        return watched
+
+
+def _request_ids(body: bytes) -> list[str | int]:
+    """The ids of the JSON-RPC requests in a POST body (none if it is not readable)."""
+    if len(body) > MAX_WATCHED_BODY_BYTES:
+        return []
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return []
+    messages = document if isinstance(document, list) else [document]
+    return [m["id"] for m in messages if isinstance(m, dict) and "method" in m and _plain_id(m.get("id"))]
+
+
+def _plain_id(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 async def _refuse(send: Any, status: int, message: str, extra: dict[str, str]) -> None:
@@ -145,7 +222,7 @@ async def serve_http(
         max_request_body_size=max_body_bytes,
     )
     config = uvicorn.Config(
-        Guard(app, hosts=hosts, token=token),
+        Guard(app, hosts=hosts, token=token, on_abandoned=service.abandon_http_request),
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ from sdk.errors import AccError
 
 #: Calls that may wait behind the running call of one plugin.
 MAX_WAITING = 16
+#: Abandoned requests remembered until their call would start; the oldest is forgotten first.
+MAX_ABANDONED = 256
 
 #: ("log", plugin, level, message) or ("progress", plugin, done, total, message)
 CallEvent = tuple[Any, ...]
@@ -54,6 +57,8 @@ class CallReport:
 
     #: The session the call belongs to (its wall time can stop the call).
     session: str = ""
+    #: The JSON-RPC id of the request, as text (a client that goes away abandons it).
+    request: str = ""
     #: Passes one event to the client, on the event loop; the worker thread waits for it (a
     #: plugin that logs a lot is slowed down, not buffered without bound).
     deliver: Callable[[CallEvent], Coroutine[Any, Any, None]] | None = None
@@ -129,10 +134,12 @@ class Lane:
             self.signature = signature
         return self.host
 
-    def serves(self, session: str) -> bool:
-        """Whether the call running now belongs to `session`."""
+    def serves(self, session: str, request: str | None = None) -> bool:
+        """Whether the call running now belongs to `session` (and is its `request`, if given)."""
         report = self.report
-        return self.running and report is not None and report.session == session
+        if not self.running or report is None or report.session != session:
+            return False
+        return request is None or report.request == request
 
     def involves(self, plugins: set[str]) -> bool:
         """Whether the call running now is of one of `plugins`, or has called one."""
@@ -158,6 +165,8 @@ class Lanes:
         self.paths = paths
         self.options = options
         self._lanes: dict[str, Lane] = {}
+        #: (session, request) -> why: requests abandoned before their call started.
+        self._abandoned: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def lane(self, plugin: str) -> Lane:
         if plugin not in self._lanes:
@@ -172,6 +181,16 @@ class Lanes:
                 lane.interrupt.fire(reason)
                 stopped.append(lane.plugin)
         return stopped
+
+    def abandon(self, session: str, request: str, reason: str) -> None:
+        """The client of `request` is gone: stop its call if it runs, or never start it."""
+        for lane in self._lanes.values():
+            if lane.serves(session, request):
+                lane.interrupt.fire(reason)
+                return
+        self._abandoned[(session, request)] = reason
+        while len(self._abandoned) > MAX_ABANDONED:
+            self._abandoned.popitem(last=False)
 
     def stop_involving(self, plugins: set[str], reason: str) -> list[str]:
         """Stop every running call of (or through) `plugins`; return the lanes stopped."""
@@ -211,6 +230,10 @@ class Lanes:
         finally:
             lane.waiting -= 1
         try:
+            gone = self._abandoned.pop((report.session, report.request), None) if report.request else None
+            if gone is not None:
+                stopped = _refused(served, arguments, started, f"stopped: {gone}", "limit")
+                return replace(stopped, limit="stopped")
             return await self._run(lane, served, arguments, signature, report, cancel_reason)
         finally:
             lane.lock.release()

@@ -198,7 +198,7 @@ class McpService:
                 audit, started, "input", f"invalid input: it nests deeper than {MAX_INPUT_DEPTH} levels"
             )
         session.budget.calls += 1
-        report = CallReport(session=session.key)
+        report = CallReport(session=session.key, request=str(ctx.request_id))
         try:
             outcome = await self._run(ctx, session, served, arguments, listing, report)
         except anyio.get_cancelled_exc_class():
@@ -366,6 +366,13 @@ class McpService:
                 session.peer = None
         await self.bus.publish(ToolsListChanged())
         await self.bus.publish(ResourcesListChanged())
+
+    def abandon_http_request(self, session_id: str, request_id: str | int) -> None:
+        """An HTTP client closed the connection its request's result was to come on: with no
+        way to resume that stream, the result can reach nobody, so its call is stopped (or,
+        still waiting for its plugin's lane, never started)."""
+        reason = "the client went away before the result (its HTTP connection closed)"
+        self.lanes.abandon(f"http:{session_id[:100]}", str(request_id), reason)
 
     async def aclose(self) -> None:
         self.listen.close()

@@ -8,6 +8,7 @@ import json
 import os
 import select
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -217,6 +218,36 @@ def test_over_http_a_revocation_in_another_process_is_announced_and_a_spent_budg
     outcomes = [(r["outcome"], r["session"]) for r in audit_records(home)]
     assert [outcome for outcome, _ in outcomes] == ["denied", "ok", "budget", "ok"]
     assert len({session for _, session in outcomes}) == 2
+
+
+def test_a_client_that_dies_mid_call_over_http_has_its_call_stopped_and_nothing_left_running(
+    http_server: HttpServer,
+) -> None:
+    """No cancel arrives from a killed client, only its closed connection; the server keeps
+    no events to replay, so the result could reach nobody: the call is stopped at once."""
+    marker = sleep_marker(45)
+    client = f"""
+import anyio
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+async def main() -> None:
+    http = create_mcp_http_client(headers={{"Authorization": "Bearer {http_server.token}"}})
+    async with Client(streamable_http_client("{http_server.url}", http_client=http), mode="legacy") as client:
+        await client.call_tool("mcp-probe__sleep-program", {{"seconds": "{marker}"}})
+
+anyio.run(main)
+"""
+    proc = subprocess.Popen([sys.executable, "-c", client], cwd=REPO, stderr=subprocess.DEVNULL)
+    try:
+        anyio.run(launched, marker)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert gone(f"sleep {marker}"), "the launched sleep outlived its client"
+    record = [r for r in audit_records(http_server.home) if r.get("command") == "sleep-program"][-1]
+    assert (record["outcome"], record["limit"]) == ("stopped", "stopped"), record
 
 
 @pytest.mark.parametrize(

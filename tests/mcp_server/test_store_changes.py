@@ -67,6 +67,9 @@ def test_a_plugin_removed_while_its_call_runs_is_stopped_and_its_tools_are_gone(
     home = probe_home(tmp_path / "home", probe_archive).home
     with mcp_session(portal, home, serve_args(project)) as served:
         served.tools()
+        # The tool list may be answered before the SDK has loaded: a first call waits for it
+        # and opens the sandbox, so that the spin below is running within the second it gets.
+        assert served.call("mcp-probe__echo", {}).is_error is False
         outcome: list[types.CallToolResult] = []
 
         async def spin_and_remove() -> None:
