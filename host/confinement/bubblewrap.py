@@ -29,6 +29,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -107,6 +108,8 @@ class Bubblewrap(Mechanism):
             cwd=confinement.project_dir,
             pass_fds=fds,
             info_fd=info_read,
+            # Its keeper is the PID namespace's init: killing it ends every process inside.
+            keeper_stop_signal=signal.SIGKILL,
         )
 
 

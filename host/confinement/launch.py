@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,10 @@ class Launchable:
     whose exit means every process of the sandbox is gone (bubblewrap's PID namespace
     init, the Landlock supervisor). The launched process itself can exit, or be killed,
     a moment before the sandbox's teardown is over; waiting for the keeper closes that
-    gap, so a caller can promise that nothing outlives the call.
+    gap, so a caller can promise that nothing outlives the call. The caller also sends it
+    `keeper_stop_signal`: a keeper that set up its own session is out of the launch's
+    process group, and one whose launcher died before it armed its parent-death signal
+    would otherwise live on.
     """
 
     def __init__(
@@ -45,6 +49,7 @@ class Launchable:
         cwd: Path,
         pass_fds: Sequence[int] = (),
         info_fd: int | None = None,
+        keeper_stop_signal: int = signal.SIGTERM,
     ) -> None:
         self.argv: tuple[str, ...] = tuple(argv)
         self.env: dict[str, str] = dict(env)
@@ -52,6 +57,10 @@ class Launchable:
         self.pass_fds: tuple[int, ...] = tuple(pass_fds)
         #: Read end of the pipe the launch writes {"child-pid": N} to, N its keeper.
         self._info_fd = info_fd
+        #: What ends the keeper, and with it the sandbox, once the launch is killed: SIGKILL
+        #: for a PID namespace's init (every process of the namespace dies with it),
+        #: SIGTERM for a supervisor that then kills what is left below it.
+        self.keeper_stop_signal = keeper_stop_signal
         self._closed = False
 
     def keeper(self, timeout: float) -> int | None:

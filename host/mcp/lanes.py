@@ -165,7 +165,9 @@ class Lanes:
         self.paths = paths
         self.options = options
         self._lanes: dict[str, Lane] = {}
-        #: (session, request) -> why: requests abandoned before their call started.
+        #: (session, request) of the calls waiting for their lane.
+        self._waiting: set[tuple[str, str]] = set()
+        #: (session, request) -> why: waiting calls whose client went away.
         self._abandoned: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def lane(self, plugin: str) -> Lane:
@@ -183,14 +185,17 @@ class Lanes:
         return stopped
 
     def abandon(self, session: str, request: str, reason: str) -> None:
-        """The client of `request` is gone: stop its call if it runs, or never start it."""
+        """The client of `request` is gone: stop its call if it runs, or never start it if it
+        waits for its lane. (A request that already ended, or never reached a lane, is left
+        alone: its id may come again.)"""
         for lane in self._lanes.values():
             if lane.serves(session, request):
                 lane.interrupt.fire(reason)
                 return
-        self._abandoned[(session, request)] = reason
-        while len(self._abandoned) > MAX_ABANDONED:
-            self._abandoned.popitem(last=False)
+        if (session, request) in self._waiting:
+            self._abandoned[(session, request)] = reason
+            while len(self._abandoned) > MAX_ABANDONED:
+                self._abandoned.popitem(last=False)
 
     def stop_involving(self, plugins: set[str], reason: str) -> list[str]:
         """Stop every running call of (or through) `plugins`; return the lanes stopped."""
@@ -224,19 +229,27 @@ class Lanes:
                 started,
                 f"{served.plugin.name} already has {MAX_WAITING} calls waiting; wait for them to finish",
             )
+        key = (report.session, report.request)
         lane.waiting += 1
+        self._waiting.add(key)
         try:
             await lane.lock.acquire()
         finally:
             lane.waiting -= 1
+            self._waiting.discard(key)
         try:
-            gone = self._abandoned.pop((report.session, report.request), None) if report.request else None
+            gone = self._abandoned.pop(key, None) if report.request else None
             if gone is not None:
                 stopped = _refused(served, arguments, started, f"stopped: {gone}", "limit")
                 return replace(stopped, limit="stopped")
-            return await self._run(lane, served, arguments, signature, report, cancel_reason)
+            outcome = await self._run(lane, served, arguments, signature, report, cancel_reason)
         finally:
             lane.lock.release()
+        if outcome.is_error and lane.interrupt.is_set() and outcome.limit != "stopped":
+            # Stopped inside a host call (a launched program killed, a fetch cut): the guest
+            # saw a limit error and failed with it, but the call was stopped all the same.
+            outcome = replace(outcome, limit="stopped")
+        return outcome
 
     async def _run(
         self,

@@ -26,9 +26,11 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from host.mcp.audit import input_digest
 from tests.helpers import REPO
 from tests.mcp_server.mcp_kit import (
     ACC,
+    PROMPTLY,
     acc,
     acc_env,
     audit_records,
@@ -246,8 +248,17 @@ anyio.run(main)
         proc.kill()
         proc.wait(timeout=30)
     assert gone(f"sleep {marker}"), "the launched sleep outlived its client"
-    record = [r for r in audit_records(http_server.home) if r.get("command") == "sleep-program"][-1]
-    assert (record["outcome"], record["limit"]) == ("stopped", "stopped"), record
+    _, digest = input_digest({"seconds": marker})
+
+    def its_record() -> list[dict[str, Any]]:
+        return [r for r in audit_records(http_server.home) if r.get("input_sha256") == digest]
+
+    deadline = time.monotonic() + PROMPTLY
+    while not its_record():  # written as the call returns, just after its program is gone
+        assert time.monotonic() < deadline, "the abandoned call was not audited"
+        time.sleep(0.05)
+    [record] = its_record()
+    assert (record["outcome"], record.get("limit")) == ("stopped", "stopped"), record
 
 
 @pytest.mark.parametrize(

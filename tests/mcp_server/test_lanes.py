@@ -1,38 +1,51 @@
 """A request its client abandoned (`Lanes.abandon`, from an HTTP connection that closed before
-the answer) is never started if it was still waiting for its plugin's lane."""
+the answer) is never started if it was still waiting for its plugin's lane; abandoning a
+request that already ended changes nothing (its id may come again)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
 from host.mcp.lanes import CallReport, LaneOptions, Lanes
 from host.mcp.listing import read_listing
+from host.tools import ToolOutcome
 from tests.mcp_server.mcp_kit import probe_home
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_request_abandoned_before_its_call_started_is_never_run(
+def test_an_abandoned_request_waiting_for_its_lane_is_never_run(
     probe_archive: Path, project: Path, tmp_path: Path
 ) -> None:
     paths = probe_home(tmp_path / "home", probe_archive)
     listing = read_listing(paths, None)
-    served = listing.tools["mcp-probe__echo"]
+    sleeper, echo = listing.tools["mcp-probe__sleep-program"], listing.tools["mcp-probe__echo"]
     lanes = Lanes(paths, LaneOptions(project))
+    outcomes: dict[str, ToolOutcome] = {}
 
-    async def go() -> tuple[str, str, bool, str]:
-        lanes.abandon("http:s1", "7", "the client went away")
-        report = CallReport(session="http:s1", request="7")
-        abandoned = await lanes.call(served, {"text": "x"}, listing.signature, report)
-        opened = lanes.lane("mcp-probe").host is not None
-        again = await lanes.call(served, {"text": "y"}, listing.signature, CallReport(session="http:s1", request="7"))
+    async def call(name: str, served: Any, arguments: dict[str, Any], request: str) -> None:
+        report = CallReport(session="http:s1", request=request)
+        outcomes[name] = await lanes.call(served, arguments, listing.signature, report)
+
+    async def go() -> None:
+        lane = lanes.lane("mcp-probe")
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "running", sleeper, {"seconds": "1"}, "1")
+            while not lane.running:
+                await anyio.sleep(0.01)
+            group.start_soon(call, "waiting", echo, {"text": "never"}, "2")
+            while lane.waiting == 0:
+                await anyio.sleep(0.01)
+            lanes.abandon("http:s1", "2", "the client went away")
+        lanes.abandon("http:s1", "3", "an ended request")  # already answered: nothing to do
+        await call("after", echo, {"text": "again"}, "3")
         await lanes.aclose()
-        return abandoned.content, abandoned.limit, opened, again.content
 
-    text, limit, opened, again = anyio.run(go)
-    assert (text, limit) == ("stopped: the client went away", "stopped")
-    assert not opened, "no sandbox was opened for it"
-    assert '"text": "y"' in again, "the id may be used again once the abandoned request is done"
+    anyio.run(go)
+    assert outcomes["running"].is_error is False, "the call that was running finishes"
+    assert (outcomes["waiting"].content, outcomes["waiting"].limit) == ("stopped: the client went away", "stopped")
+    assert outcomes["after"].is_error is False and '"again"' in outcomes["after"].content

@@ -42,7 +42,10 @@ def test_installs_and_revocations_in_another_process_announce_new_lists_and_appl
 
         acc(home, "plugin", "install", str(stats), "--yes", "--allow-unsigned-DANGEROUS")
         served.wait_for(lambda: served.heard.count(LIST_CHANGED) > before, "tools/list_changed after the install")
-        assert "notifications/resources/list_changed" in served.heard.notifications
+        served.wait_for(  # sent right after the tools' one
+            lambda: "notifications/resources/list_changed" in served.heard.notifications,
+            "resources/list_changed after the install",
+        )
         tools = served.tools()
         assert {"project-stats__summary", "project-stats__git-info"} <= set(tools)
         summary = served.call("project-stats__summary", {})

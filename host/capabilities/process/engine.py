@@ -551,6 +551,7 @@ def _execute(
         # The sandbox's keeper (bubblewrap's PID namespace init, the Landlock supervisor):
         # when it is gone, so is every process of the launch, setsid or not.
         keeper = launchable.keeper(max(0.0, deadline - time.monotonic()))
+        keeper_stop_signal = launchable.keeper_stop_signal
     try:
         collected = _collect(process, stdin, deadline, max_output, interrupt)
     finally:
@@ -558,6 +559,13 @@ def _execute(
         # nothing started by this call may outlive it. The leader is still unreaped here,
         # so its pid, which is the group id, cannot have been reused by another process.
         _kill_group(process.pid)
+        # The keeper too, through its pidfd (never a reused pid): it left the group when
+        # it started its own session, and a launcher killed before the keeper armed its
+        # parent-death signal would leave it (and its sandbox) running. Its end is the end
+        # of every process in the sandbox (the PID namespace's init; the supervisor, which
+        # kills what is left below it on SIGTERM).
+        if keeper is not None:
+            _signal_pidfd(keeper, keeper_stop_signal)
         with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel:
             process.wait(timeout=_REAP_SECONDS)  # subprocess reaps it later
         # The launch can exit (or die) a moment before its sandbox's teardown is over.
@@ -594,6 +602,11 @@ def _wait_for_exit(pidfds: list[int], seconds: float) -> None:
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _signal_pidfd(pidfd: int, signal_number: int) -> None:
+    with contextlib.suppress(OSError):  # already gone (ProcessLookupError)
+        signal.pidfd_send_signal(pidfd, signal_number)
 
 
 def _open_pidfd(pid: int) -> int | None:
