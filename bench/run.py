@@ -264,34 +264,14 @@ def _startup(paths: HostPaths, project: Path, reps: int) -> list[tuple[str, str,
     return rows
 
 
-MEMORY_PROBE = r"""
-import json, sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from bench.shared_runtime_bench import _rss_by_mapping, _smaps
-from host.paths import HostPaths
-from host.policy import HostPolicy
-from host.runner import PluginHost, RunOptions
-
-paths = HostPaths(Path(sys.argv[2]), Path(sys.argv[3]))
-before = _smaps()
-policy = HostPolicy(max_live_sandboxes=int(sys.argv[5]))
-host = PluginHost(paths, RunOptions(project_dir=Path(sys.argv[4]), policy=policy))
-host.run("project-stats", "summary", {"path": "."})
-host.run("hostile", "echo", {})
-host.run("relay", "read", {"path": "/nonexistent"})
-host.run("code-quality", "complexity", {"path": "."})
-loaded, by_mapping = _smaps(), _rss_by_mapping()
-print(json.dumps({"before": before, "loaded": loaded, "by_mapping": by_mapping, "live": host.live_sandboxes()}))
-host.close()
-"""
+MEMORY_PROBE = REPO / "bench" / "memory_probe.py"
 
 
 def _memory(paths: HostPaths, project: Path) -> list[tuple[str, str, str]]:
     rows = []
     for live in (8, 2):
         out = subprocess.run(
-            [sys.executable, "-c", MEMORY_PROBE, str(REPO), str(paths.home), str(paths.cache), str(project), str(live)],
+            [sys.executable, str(MEMORY_PROBE), str(paths.home), str(paths.cache), str(project), str(live)],
             capture_output=True,
             text=True,
             check=True,

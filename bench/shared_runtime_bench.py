@@ -141,53 +141,6 @@ def probe_compile_thin(strategy: str, wasm_path: str, thin_dir: str, runtime_dir
     return out
 
 
-def _smaps() -> dict[str, float]:
-    fields = {}
-    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == "kB":
-            fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
-    return {"rss": fields["Rss"], "pss": fields["Pss"], "anon": fields["Anonymous"]}
-
-
-def _rss_by_mapping() -> dict[str, float]:
-    """Resident MB by kind of mapping: compiled code files, memory images, anonymous, the rest."""
-    totals: dict[str, float] = {}
-    kind = "other"
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        head = line.split()
-        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
-            path = head[5] if len(head) > 5 else ""
-            if path.endswith(".cwasm"):
-                kind = "compiled files (.cwasm)"
-            elif "wasm-memory-image" in path:
-                kind = "memory images (memfd)"
-            elif path in ("", "[heap]"):
-                kind = "anonymous and heap"
-            else:
-                kind = "libraries and other"
-        elif head and head[0] == "Rss:":
-            totals[kind] = totals.get(kind, 0.0) + int(head[1]) / 1024
-    return totals
-
-
-def probe_memory(home: str, cache: str, project: str) -> dict[str, Any]:
-    from host.paths import HostPaths
-    from host.runner import PluginHost, RunOptions
-
-    paths = HostPaths(Path(home), Path(cache))
-    before = _smaps()
-    host = PluginHost(paths, RunOptions(project_dir=Path(project)))
-    host.run("project-stats", "summary", {"path": "."})
-    host.run("hostile", "echo", {})
-    host.run("relay", "read", {"path": "/nonexistent"})
-    host.run("code-quality", "complexity", {"path": "."})
-    loaded = _smaps()
-    by_mapping = _rss_by_mapping()
-    host.close()
-    return {"before": before, "loaded": loaded, "by_mapping": by_mapping}
-
-
 def probe_guest(strategy: str, wasm_path: str, manifest_text: str, cache: str, project: str) -> dict[str, Any]:
     from host.capabilities import BindContext, bind_granted
     from host.logsink import LogSink
@@ -244,7 +197,6 @@ PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     "compile-whole": probe_compile_whole,
     "compile-runtime": probe_compile_runtime,
     "compile-thin": probe_compile_thin,
-    "memory": probe_memory,
     "guest": probe_guest,
 }
 
@@ -361,9 +313,23 @@ def _memory_runs(
                 os.link(whole_dir / key, paths.compiled / key)
         for name in MEMORY_PLUGINS:
             install_archive(paths, InstallRequest(archive=archives[name], yes=True, allow_unsigned=True))
-        results[mode] = run_probe("memory", str(paths.home), str(paths.cache), str(project))
+        results[mode] = _memory_probe(paths.home, paths.cache, project)
         print(f"memory ({mode}): {results[mode]['loaded']}", flush=True)
     return results
+
+
+def _memory_probe(home: Path, cache: Path, project: Path) -> dict[str, Any]:
+    """bench/memory_probe.py in a fresh process: it imports only what a plugin run does."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "memory_probe.py"), str(home), str(cache), str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"memory probe failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _guest_runs(work: Path, wasm: Path, manifest: Path, runtime_dir: Path) -> dict[str, dict[str, Any]]:

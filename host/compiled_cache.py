@@ -8,13 +8,12 @@ never from anything an archive or registry says.
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from host.engine import EngineSettings
 from host.errors import LoadError
-from sdk.atomic import atomic_write_bytes
+from sdk.atomic import MAPPED_FILE_PIECE_BYTES, atomic_write_bytes
 
 
 def cache_key(wasm_sha256: str, settings: EngineSettings, kind: str = "") -> str:
@@ -49,6 +48,8 @@ def load_component(
     hashed and must match it, so a plugin.wasm changed on disk after install is refused
     instead of being compiled and cached under the trusted hash.
     """
+    import hashlib  # here, not at the top: a cache hit needs no OpenSSL (see engine._sha256_hex)
+
     from wasmtime import WasmtimeError
     from wasmtime.component import Component
 
@@ -74,7 +75,7 @@ def load_component(
             f"plugin.wasm is not a valid WebAssembly component: {_first_line(e)}",
             hint="rebuild the plugin with `acc plugin build`",
         ) from e
-    atomic_write_bytes(path, bytes(component.serialize()))
+    atomic_write_bytes(path, bytes(component.serialize()), piece_bytes=MAPPED_FILE_PIECE_BYTES)
     return component
 
 

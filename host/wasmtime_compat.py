@@ -194,7 +194,7 @@ def write_serialized(compiled: Any, path: Path) -> None:
     from wasmtime import Module, WasmtimeError
     from wasmtime import _ffi as ffi
 
-    from sdk.atomic import atomic_write_bytes
+    from sdk.atomic import MAPPED_FILE_PIECE_BYTES, atomic_write_bytes
 
     serialize = ffi.wasmtime_module_serialize if isinstance(compiled, Module) else ffi.wasmtime_component_serialize
     raw = ffi.wasm_byte_vec_t()
@@ -203,7 +203,7 @@ def write_serialized(compiled: Any, path: Path) -> None:
         raise WasmtimeError._from_ptr(error)
     try:
         view = memoryview((ctypes.c_uint8 * raw.size).from_address(ctypes.addressof(raw.data.contents)))
-        atomic_write_bytes(path, view)
+        atomic_write_bytes(path, view, piece_bytes=MAPPED_FILE_PIECE_BYTES)
         view.release()
     finally:
         ffi.wasm_byte_vec_delete(ctypes.byref(raw))

@@ -7,16 +7,19 @@ SQLite then waits, at most `BUSY_SECONDS` and never past the plugin call's deadl
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host.capabilities.binding import BindContext, Binding, scope_as
 from host.capabilities.errors import Failed, Invalid, LimitExceeded
 from host.deadline import capped
 from sdk.capabilities import Capability
 from sdk.capabilities.kv import KvCapability
+
+if TYPE_CHECKING:
+    import sqlite3
 
 MAX_KEY_BYTES = 1024
 BUSY_SECONDS = 10.0
@@ -48,6 +51,10 @@ class KvStore:
         if busy_ms <= 0:
             raise LimitExceeded("no time left for the kv store: the plugin's time limit has run out")
         if self._db is None:
+            # Imported on first use: libsqlite3 would be mapped (~1 MB) into every host that
+            # binds kv for a plugin whose call never touches its store.
+            import sqlite3
+
             self.scope.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 db = sqlite3.connect(self.scope.path, timeout=busy_ms / 1000, isolation_level=None)
@@ -119,6 +126,8 @@ class KvStore:
 @contextlib.contextmanager
 def _lock_wait() -> Iterator[None]:
     """Another process holding the store past the wait is a limit, not a host error."""
+    import sqlite3  # already loaded: a store is only used through an open connection
+
     try:
         yield
     except sqlite3.OperationalError as e:

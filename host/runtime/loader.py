@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -87,7 +86,7 @@ def load_plugin_component(
     hashed_here = wasm_sha256 is None
     if wasm_sha256 is None:
         wasm = wasm.read_bytes() if isinstance(wasm, Path) else wasm
-        wasm_sha256 = hashlib.sha256(wasm).hexdigest()
+        wasm_sha256 = _sha256_hex(wasm)
     runtime_dir = runtime_dir or cache_dir
     # Bytes hashed a moment ago need no second hash before they are split.
     source = _WasmSource(wasm, wasm_sha256, policy, ModuleTypeFiles(runtime_dir), verified=hashed_here)
@@ -226,7 +225,7 @@ def _load_or_compile(engine: Any, settings: EngineSettings, module: SharedModule
         return _deserialize(engine, path)
     except _Missing:
         pass
-    if hashlib.sha256(module.wasm).hexdigest() != module.sha256:  # never cache under a hash we did not compute
+    if _sha256_hex(module.wasm) != module.sha256:  # never cache under a hash we did not compute
         raise LoadError("a runtime module does not match its hash", hint="reinstall the plugin")
     # Several acc processes (an MCP server and a terminal, parallel installs) share this cache:
     # the second to miss waits for the first's compilation instead of doing it again.
@@ -284,7 +283,7 @@ class _WasmSource:
         """The split component, or None if the splitter refuses it (it is then compiled whole)."""
         if self._split is None and not self._refused:
             data = self.wasm.read_bytes() if isinstance(self.wasm, Path) else self.wasm
-            if not self._verified and hashlib.sha256(data).hexdigest() != self.sha256:
+            if not self._verified and _sha256_hex(data) != self.sha256:
                 raise LoadError(
                     "plugin.wasm does not match the hash recorded when it was installed",
                     hint="the installed files were changed; reinstall the plugin from its signed archive",
@@ -390,3 +389,11 @@ class _ModuleMemo:
 
 
 _memo = _ModuleMemo()
+
+
+def _sha256_hex(data: bytes | memoryview) -> str:
+    """OpenSSL's sha256 (fast on large inputs), imported only when something is hashed:
+    loading a cached plugin hashes nothing and so never maps libcrypto (about 3 MB)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

@@ -32,7 +32,6 @@ so shifting nothing, the inserted types are referenced only by the inserted impo
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -143,6 +142,8 @@ def split_component(
         module = view[section.payload_start : section.end]
         if code_section_size(module) < policy.min_code_bytes:
             continue
+        import hashlib  # here: the loader imports this module on every run, and hashlib maps OpenSSL
+
         digest = hashlib.sha256(module).hexdigest()
         if digest in taken:
             continue  # one import per name: a second copy of the same module stays inline

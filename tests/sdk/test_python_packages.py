@@ -132,3 +132,58 @@ def test_the_archive_records_the_wheels_and_they_must_be_the_declared_packages()
     with pytest.raises(ArchiveError, match="not a valid record"):
         archive_bytes(text, wasm, "readme", python_packages=b'{"format": 1, "packages": [{"name": "x"}]}')
     assert read_archive_bytes(archive_bytes(MANIFEST, wasm, "readme")).python_packages == ()
+
+
+# -- the plain `name==version` form is read without packaging.requirements ---------------------
+
+_PIN_NAMES = ["pyflakes", "Foo_Bar", "a", "a.b-c_d", "-lead", "trail-", "x y", "näme", "A9"]
+_PIN_VERSIONS = [
+    "3.4.0",
+    "1",
+    "1.0rc1",
+    "1.0RC1",
+    "2.0.post3",
+    "1.0-1",
+    "1.0.dev0",
+    "1!2.0",
+    "1.0+local.7",
+    "1.0+",
+    "v1.0",
+    "1.*",
+    "1.0.*",
+    "01.02",
+    "1..0",
+    "1.0a",
+    "1.0_1",
+    "1.0.",
+    "1_0",
+    "1.0+Ab_c-1",
+    "0",
+    "1.0!",
+]
+
+
+@pytest.mark.parametrize("name", _PIN_NAMES)
+@pytest.mark.parametrize("version", _PIN_VERSIONS)
+@pytest.mark.parametrize("separator", ["==", " == ", "==="])
+def test_plain_pins_are_read_exactly_as_packaging_reads_them(name: str, version: str, separator: str) -> None:
+    """The fast path answers only what packaging would accept, with the same name and version."""
+    from sdk import python_packages
+
+    entry = f"{name}{separator}{version}"
+    fast = python_packages._plain_pin(entry)
+    try:
+        slow: PythonPackage | None = python_packages._parse_requirement(entry, "plugin.toml")
+    except ManifestError:
+        slow = None
+    if fast is not None:  # None leaves the entry to packaging, whose answer is then the one given
+        assert fast == slow, entry
+
+
+def test_the_plain_pin_path_is_taken_for_the_official_plugins_form() -> None:
+    """`name==version` (the form every official plugin uses) never reaches packaging.requirements."""
+    from sdk import python_packages
+
+    assert python_packages._plain_pin("pyflakes==3.4.0") == PythonPackage("pyflakes", "3.4.0")
+    assert python_packages._plain_pin("Foo_Bar==1.0") == PythonPackage("foo-bar", "1.0")
+    assert python_packages._plain_pin("pyflakes>=3") is None

@@ -1,0 +1,89 @@
+"""Memory of a host process with four plugins loaded and called, as `acc` would hold them.
+
+Run by bench/run.py and bench/shared_runtime_bench.py in a fresh process:
+
+    python bench/memory_probe.py HOME CACHE PROJECT [MAX_LIVE]
+
+and prints one JSON object: RSS, PSS and anonymous memory (from /proc/self/smaps_rollup)
+before the host is created and after the four calls, resident memory by kind of mapping,
+and how many sandboxes were left open.
+
+This file imports nothing but the host and the standard library's small modules: the
+measured process must not carry the benchmarks' own imports (`hashlib` alone maps
+OpenSSL's libcrypto, 3 MB resident, which a plugin run does not load).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: The plugins and calls measured: small ones, a test plugin and a CPU-heavy official one.
+CALLS = (
+    ("project-stats", "summary", {"path": "."}),
+    ("hostile", "echo", {}),
+    ("relay", "read", {"path": "/nonexistent"}),
+    ("code-quality", "complexity", {"path": "."}),
+)
+
+
+def smaps() -> dict[str, float]:
+    """RSS, PSS and anonymous memory of this process, in MB."""
+    fields = {}
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "kB":
+            fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"], "anon": fields["Anonymous"]}
+
+
+def rss_by_mapping() -> dict[str, float]:
+    """Resident MB by kind of mapping: compiled code files, memory images, anonymous, the rest."""
+    totals: dict[str, float] = {}
+    kind = "other"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            path = head[5] if len(head) > 5 else ""
+            if path.endswith(".cwasm"):
+                kind = "compiled files (.cwasm)"
+            elif "wasm-memory-image" in path:
+                kind = "memory images (memfd)"
+            elif path in ("", "[heap]"):
+                kind = "anonymous and heap"
+            else:
+                kind = "libraries and other"
+        elif head and head[0] == "Rss:":
+            totals[kind] = totals.get(kind, 0.0) + int(head[1]) / 1024
+    return totals
+
+
+def measure(home: Path, cache: Path, project: Path, max_live: int | None = None) -> dict[str, object]:
+    sys.path.insert(0, str(REPO))
+    from host.paths import HostPaths
+    from host.policy import HostPolicy
+    from host.runner import PluginHost, RunOptions
+
+    before = smaps()
+    policy = HostPolicy() if max_live is None else HostPolicy(max_live_sandboxes=max_live)
+    host = PluginHost(HostPaths(home, cache), RunOptions(project_dir=project, policy=policy))
+    for plugin, command, value in CALLS:
+        host.run(plugin, command, value)
+    result = {
+        "before": before,
+        "loaded": smaps(),
+        "by_mapping": rss_by_mapping(),
+        "live": host.live_sandboxes(),
+        "modules": sorted(name for name in ("_hashlib", "_ssl", "_sqlite3") if name in sys.modules),
+    }
+    host.close()
+    return result
+
+
+if __name__ == "__main__":
+    home, cache, project = (Path(arg) for arg in sys.argv[1:4])
+    live = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    print(json.dumps(measure(home, cache, project, live)))
