@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ def atomic_write_bytes(
     `piece_bytes` writes the data in pieces of that size, for files that will be mapped
     into memory (see `MAPPED_FILE_PIECE_BYTES`).
     """
+    import tempfile  # not at the top: with shutil it is 2.4 MB resident, and a plugin run writes nothing
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -33,7 +33,6 @@ import contextlib
 import functools
 import ipaddress
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -61,8 +60,9 @@ from sdk.capabilities.http import (
 
 if TYPE_CHECKING:
     # Loaded at the first fetch, not when the capability is bound: TLS (OpenSSL, about 4 MB
-    # resident) and http.client's email parser cost nothing for a plugin that never fetches.
+    # resident), http.client's email parser and sockets cost nothing for a plugin that never fetches.
     import http.client
+    import socket
     import ssl
 
 __all__ = [
@@ -196,6 +196,8 @@ Resolver = Callable[[str, int], list[str]]
 
 def system_resolver(host: str, port: int) -> list[str]:
     """The system's resolver (getaddrinfo), each address once, in its order."""
+    import socket  # here and below, not at the top: binding http costs nothing until a fetch
+
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
@@ -460,6 +462,7 @@ def _connection(target: ParsedTarget, addresses: list[IPAddress], timeout: float
     certificate's name check) use it, while the socket goes to an address already checked.
     """
     import http.client
+    import socket
 
     conn: http.client.HTTPConnection
     if target.scheme == "https":
@@ -531,6 +534,7 @@ def _translate(
 ) -> CapabilityError:
     """A short message for the guest; the full exception stays chained for host logs."""
     import http.client
+    import socket
     import ssl
 
     where = f"{bracket(target.host)}:{target.port}"
@@ -579,6 +583,8 @@ class _Watchdog:
         # Before `watch`, `conn.sock` is the socket being connected or TLS-handshaken.
         sock = self._sock or self._conn.sock
         if sock is not None:
+            import socket
+
             # The plain socket method: SSLSocket.shutdown would also drop its TLS state
             # under the reading thread's feet. OSError: the fetch closed it meanwhile.
             with contextlib.suppress(OSError):

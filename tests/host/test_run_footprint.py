@@ -21,7 +21,7 @@ from host.paths import HostPaths
 from sdk.atomic import MAPPED_FILE_PIECE_BYTES, atomic_write_bytes
 from tests.helpers import REPO
 
-HEAVY_MODULES = ("_hashlib", "_ssl", "_sqlite3", "packaging.requirements")
+HEAVY_MODULES = ("_hashlib", "_ssl", "_sqlite3", "packaging.requirements", "subprocess", "socket", "host.confinement")
 
 
 def _modules_after(code: str) -> list[str]:
@@ -36,7 +36,7 @@ def test_running_an_installed_plugin_from_its_compiled_cache_loads_no_openssl_or
     hostile_home: HostPaths, project: Path
 ) -> None:
     """hostile holds kv, process, fs and secrets grants; a call that uses none of them opens
-    no kv store, and loading compiled code hashes nothing."""
+    no kv store and detects no OS sandbox, and loading compiled code hashes nothing."""
     code = (
         "from pathlib import Path\n"
         "from host.paths import HostPaths\n"
@@ -60,6 +60,22 @@ def test_a_kv_store_still_opens_on_first_use_after_its_import_moved(hostile_home
         "    assert host.run('hostile', 'kv-get', {'key': 'k'}) == {'ok': True, 'value': 'v'}\n"
     )
     assert _modules_after(code) == ["_sqlite3"]
+
+
+def test_the_process_engine_loads_its_launch_modules_when_a_program_runs(
+    hostile_home: HostPaths, project: Path
+) -> None:
+    """subprocess and the OS sandbox detection come with the first program, and it runs."""
+    code = (
+        "from pathlib import Path\n"
+        "from host.paths import HostPaths\n"
+        "from host.runner import PluginHost, RunOptions\n"
+        f"paths = HostPaths(home=Path({str(hostile_home.home)!r}), cache=Path({str(hostile_home.cache)!r}))\n"
+        f"with PluginHost(paths, RunOptions(project_dir=Path({str(project)!r}))) as host:\n"
+        "    out = host.run('hostile', 'run', {'program': 'git', 'args': ['rev-parse', '--is-inside-work-tree']})\n"
+        "    assert out['ok'] and out['value']['status'] != 0, out  # ran; the project is no repository\n"
+    )
+    assert _modules_after(code) == ["host.confinement", "subprocess"]
 
 
 def test_reading_a_manifest_with_pinned_packages_does_not_import_packaging_requirements() -> None:

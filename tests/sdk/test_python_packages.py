@@ -163,21 +163,22 @@ _PIN_VERSIONS = [
 ]
 
 
-@pytest.mark.parametrize("name", _PIN_NAMES)
-@pytest.mark.parametrize("version", _PIN_VERSIONS)
-@pytest.mark.parametrize("separator", ["==", " == ", "==="])
-def test_plain_pins_are_read_exactly_as_packaging_reads_them(name: str, version: str, separator: str) -> None:
-    """The fast path answers only what packaging would accept, with the same name and version."""
+def test_plain_pins_are_read_exactly_as_packaging_reads_them() -> None:
+    """The fast path answers only what packaging would accept, with the same name and version
+    (None leaves the entry to packaging, whose answer is then the one given)."""
     from sdk import python_packages
 
-    entry = f"{name}{separator}{version}"
-    fast = python_packages._plain_pin(entry)
-    try:
-        slow: PythonPackage | None = python_packages._parse_requirement(entry, "plugin.toml")
-    except ManifestError:
-        slow = None
-    if fast is not None:  # None leaves the entry to packaging, whose answer is then the one given
-        assert fast == slow, entry
+    answered = 0
+    for name in _PIN_NAMES:
+        for version in _PIN_VERSIONS:
+            for separator in ("==", " == ", "==="):
+                entry = f"{name}{separator}{version}"
+                fast = python_packages._plain_pin(entry)
+                if fast is None:
+                    continue
+                answered += 1
+                assert fast == python_packages._parse_requirement(entry, "plugin.toml"), entry
+    assert answered > 50  # the corpus exercises the fast path, not only the fallback
 
 
 def test_the_plain_pin_path_is_taken_for_the_official_plugins_form() -> None:

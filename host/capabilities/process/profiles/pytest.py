@@ -43,7 +43,6 @@ afterwards. The call returns the test run's exit status, the JSON report
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import stat
@@ -367,6 +366,8 @@ def _has_pytest_config(directory: Path) -> bool:
     and `[tool.pytest]` do not stop older versions. A file that cannot be parsed
     counts too: pytest stops there with an error, inside the project.
     """
+    import configparser  # at launch, not when the capability is bound
+
     if (directory / "pytest.ini").is_file() or (directory / ".pytest.ini").is_file():
         return True
     checks: tuple[tuple[str, str], ...] = (

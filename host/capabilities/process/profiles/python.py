@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from host.capabilities.process.engine import ProgramProfile
-from host.confinement import python_runtime_paths
 
 
 def interpreter_paths(executable: str) -> tuple[Path, ...]:
@@ -25,6 +24,8 @@ def interpreter_paths(executable: str) -> tuple[Path, ...]:
     was found in. Nothing else: packages installed with `pip install --user` (in the
     user's home) are not visible.
     """
+    from host.confinement import python_runtime_paths  # at launch: see the engine's imports
+
     prefixes = (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
     return python_runtime_paths(executable, prefixes)
 
