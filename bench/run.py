@@ -172,25 +172,41 @@ def _call_overhead(paths: HostPaths, project: Path, quick: bool) -> list[tuple[s
     payload = json.dumps({"name": "bench"})
     with PluginHost(paths, RunOptions(project_dir=project)) as host:
         installed = host.store.get("demo")
-        raw = _raw_call_seconds(paths, installed, payload, calls)
         sandbox = host.sandbox(installed)
         sandbox.execute("hello", payload)
-        hosted = median_seconds(lambda: [sandbox.execute("hello", payload) for _ in range(calls)], 5) / calls
-        full = median_seconds(lambda: [host.run("demo", "hello", {"name": "bench"}) for _ in range(calls)], 5) / calls
+        (raw, hosted, full), (hosted_ratio, full_ratio) = _interleaved_call_seconds(
+            paths,
+            installed,
+            payload,
+            calls,
+            hosted=lambda: sandbox.execute("hello", payload),
+            full=lambda: host.run("demo", "hello", {"name": "bench"}),
+        )
     return [
         ("raw wasmtime-py call (execute hello)", f"{raw * 1e6:.0f} µs", "baseline"),
-        ("host call, Sandbox.execute", f"{hosted * 1e6:.0f} µs ({hosted / raw:.2f}×)", "≤ 1.2×"),
+        ("host call, Sandbox.execute", f"{hosted * 1e6:.0f} µs ({hosted_ratio:.2f}×)", "≤ 1.2×"),
         (
             "host call with schema check + JSON, PluginHost.run",
-            f"{full * 1e6:.0f} µs ({full / raw:.2f}×)",
+            f"{full * 1e6:.0f} µs ({full_ratio:.2f}×)",
             "(informational)",
         ),
     ]
 
 
-def _raw_call_seconds(paths: HostPaths, installed: InstalledPlugin, payload: str, calls: int) -> float:
-    """One `execute` through wasmtime-py alone: the same compiled component, every import a no-op.
-    (Its store is dropped on return: pending WASI state must not outlive the interpreter.)"""
+def _interleaved_call_seconds(
+    paths: HostPaths,
+    installed: InstalledPlugin,
+    payload: str,
+    calls: int,
+    *,
+    hosted: Callable[[], object],
+    full: Callable[[], object],
+) -> tuple[tuple[float, float, float], tuple[float, float]]:
+    """Seconds per call of one `execute` through wasmtime-py alone (the same compiled
+    component, every import a no-op), of `hosted` and of `full` (medians), and the ratios
+    hosted/raw and full/raw: measured in alternating rounds, each ratio the median of the
+    rounds' own ratios, so a drift in the machine's speed moves both sides of each.
+    (The raw store is dropped on return: pending WASI state must not outlive the interpreter.)"""
     import wasmtime
     from wasmtime.component import Linker
 
@@ -216,7 +232,17 @@ def _raw_call_seconds(paths: HostPaths, installed: InstalledPlugin, payload: str
     execute = instance.get_func(store, loaded.component.get_export_index("execute", guest))
     assert execute is not None
     call = functools.partial(execute, store, "hello", payload)
-    return median_seconds(lambda: [call() for _ in range(calls)], 5) / calls
+    samples: tuple[list[float], list[float], list[float]] = ([], [], [])
+    for _ in range(7):
+        for fn, into in zip((call, hosted, full), samples, strict=True):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            into.append((time.perf_counter() - start) / calls)
+    raw_s, hosted_s, full_s = (statistics.median(s) for s in samples)
+    hosted_ratio = statistics.median(h / r for h, r in zip(samples[1], samples[0], strict=True))
+    full_ratio = statistics.median(f / r for f, r in zip(samples[2], samples[0], strict=True))
+    return (raw_s, hosted_s, full_s), (hosted_ratio, full_ratio)
 
 
 def _guest_imports(manifest: object) -> dict[str, tuple[str, ...]]:

@@ -93,6 +93,13 @@ _REAP_SECONDS = 5.0
 _EXIT_POLL_SECONDS = 0.01
 
 
+def _detected_mechanism() -> Mechanism:
+    """The OS sandbox of this system (detected once per process)."""
+    from host.confinement import mechanism_in_force
+
+    return mechanism_in_force()
+
+
 @dataclass(frozen=True)
 class ProcessScope:
     """What the user granted: which programs, in which project, within which limits."""
@@ -121,7 +128,7 @@ class ProcessScope:
     max_file_bytes: int = 1 * GiB
     #: The OS sandbox mechanism, asked before each call: the one detected on this system
     #: (detected once per process). Raises `ConfinementUnavailable` when there is none.
-    confinement: Callable[[], Mechanism] = field(default=lambda: _detected_mechanism())
+    confinement: Callable[[], Mechanism] = _detected_mechanism
     #: Fired when the call that runs programs is stopped: the program is killed at once.
     interrupt: Interrupt | None = None
 
@@ -410,13 +417,6 @@ def run_program(scope: ProcessScope, program: str, args: Sequence[str], stdin: b
         if profile.execute is not None:
             return profile.execute(argv_tail, launch, stdin, scope.max_output_bytes)
         return launch.run(argv_tail, stdin=stdin, max_output=scope.max_output_bytes)
-
-
-def _detected_mechanism() -> Mechanism:
-    """The OS sandbox of this system (detected once per process)."""
-    from host.confinement import mechanism_in_force
-
-    return mechanism_in_force()
 
 
 def _mechanism(scope: ProcessScope) -> Mechanism:
