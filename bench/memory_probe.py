@@ -6,7 +6,15 @@ Run by bench/run.py and bench/shared_runtime_bench.py in a fresh process:
 
 and prints one JSON object: RSS, PSS and anonymous memory (from /proc/self/smaps_rollup)
 before the host is created and after the four calls, resident memory by kind of mapping,
-and how many sandboxes were left open.
+how many sandboxes were left open, and the files the process had mapped.
+
+`measure_twice` (what the benchmarks call) runs it as the page cache happens to be, then
+again after dropping those files from the page cache. RSS counts the file pages a process
+maps, and how many it maps for the pages it touches depends on how the kernel cached the
+file: Linux 6.18 keeps a file written in large writes in large folios and maps a whole
+folio for one touched page, so a `_libwasmtime.so` that pip wrote minutes ago costs about
+3 MB more than the same file read back from disk. The second figure is the settled state
+every later start sees once the page cache has turned over (after a reboot, or pressure).
 
 This file imports nothing but the host and the standard library's small modules: the
 measured process must not carry the benchmarks' own imports (`hashlib` alone maps
@@ -16,8 +24,10 @@ OpenSSL's libcrypto, 3 MB resident, which a plugin run does not load).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,6 +71,49 @@ def rss_by_mapping() -> dict[str, float]:
     return totals
 
 
+def mapped_files() -> list[str]:
+    """The regular files this process maps (libraries, compiled plugins)."""
+    found = set()
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and fields[5].startswith("/") and os.path.isfile(fields[5]):
+            found.add(fields[5])
+    return sorted(found)
+
+
+def drop_from_page_cache(files: list[str]) -> None:
+    """Ask the kernel to drop the clean, unmapped cached pages of `files`."""
+    for name in files:
+        try:
+            fd = os.open(name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def run_in_fresh_process(home: Path, cache: Path, project: Path, max_live: int | None = None) -> dict[str, Any]:
+    import subprocess  # here: this file is also the measured process, which must not load it
+
+    args = [sys.executable, str(Path(__file__).resolve()), str(home), str(cache), str(project)]
+    done = subprocess.run([*args, *([str(max_live)] if max_live is not None else [])], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"memory probe failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure_twice(
+    home: Path, cache: Path, project: Path, max_live: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(as the page cache was, after dropping the mapped files from it): see the docstring."""
+    as_found = run_in_fresh_process(home, cache, project, max_live)
+    drop_from_page_cache(as_found["mapped_files"])
+    return as_found, run_in_fresh_process(home, cache, project, max_live)
+
+
 def measure(home: Path, cache: Path, project: Path, max_live: int | None = None) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     from host.paths import HostPaths
@@ -78,6 +131,7 @@ def measure(home: Path, cache: Path, project: Path, max_live: int | None = None)
         "by_mapping": rss_by_mapping(),
         "live": host.live_sandboxes(),
         "modules": sorted(name for name in ("_hashlib", "_ssl", "_sqlite3") if name in sys.modules),
+        "mapped_files": mapped_files(),
     }
     host.close()
     return result
