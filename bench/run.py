@@ -305,8 +305,10 @@ def _memory(paths: HostPaths, project: Path) -> list[tuple[str, str, str]]:
                 f"host process, {what}",
                 f"RSS {loaded['rss']:.0f} MB, PSS {loaded['pss']:.0f} MB, anonymous {loaded['anon']:.0f} MB "
                 f"(before loading: RSS {before['rss']:.0f}, anonymous {before['anon']:.0f}; "
-                f"with the page cache as found: RSS {as_found['loaded']['rss']:.0f} MB)",
-                "≤ 40 MB anonymous, ≤ 80 MB RSS" if live >= 4 else "",
+                f"with the page cache as found: RSS {as_found['loaded']['rss']:.0f} MB"
+                + (", not settled: this benchmark has loaded wasmtime" if result["held_by_benchmark"] else "")
+                + ")",
+                "see Shared Python runtime" if live >= 4 else "",
             )
         )
         if live >= 4:
