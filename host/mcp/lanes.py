@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -165,8 +165,8 @@ class Lanes:
         self.paths = paths
         self.options = options
         self._lanes: dict[str, Lane] = {}
-        #: (session, request) of the calls waiting for their lane.
-        self._waiting: set[tuple[str, str]] = set()
+        #: (session, request) of the calls waiting for their lane (a client may reuse an id).
+        self._waiting: Counter[tuple[str, str]] = Counter()
         #: (session, request) -> why: waiting calls whose client went away.
         self._abandoned: OrderedDict[tuple[str, str], str] = OrderedDict()
 
@@ -231,14 +231,18 @@ class Lanes:
             )
         key = (report.session, report.request)
         lane.waiting += 1
-        self._waiting.add(key)
+        self._waiting[key] += 1
         try:
             await lane.lock.acquire()
         finally:
             lane.waiting -= 1
-            self._waiting.discard(key)
-        try:
+            self._waiting[key] -= 1
+            if self._waiting[key] <= 0:
+                del self._waiting[key]
+            # Taken whether the lane was acquired or the wait was cancelled: a mark left behind
+            # would refuse a later request that reuses the id.
             gone = self._abandoned.pop(key, None) if report.request else None
+        try:
             if gone is not None:
                 stopped = _refused(served, arguments, started, f"stopped: {gone}", "limit")
                 return replace(stopped, limit="stopped")

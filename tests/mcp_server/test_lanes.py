@@ -49,3 +49,38 @@ def test_an_abandoned_request_waiting_for_its_lane_is_never_run(
     assert outcomes["running"].is_error is False, "the call that was running finishes"
     assert (outcomes["waiting"].content, outcomes["waiting"].limit) == ("stopped: the client went away", "stopped")
     assert outcomes["after"].is_error is False and '"again"' in outcomes["after"].content
+
+
+def test_an_abandoned_wait_that_is_cancelled_leaves_no_mark_on_a_reused_id(
+    probe_archive: Path, project: Path, tmp_path: Path
+) -> None:
+    """The waiting call's task is cancelled (its session ended) before its lane frees; a later
+    request of the session with the same id runs."""
+    paths = probe_home(tmp_path / "home", probe_archive)
+    listing = read_listing(paths, None)
+    sleeper, echo = listing.tools["mcp-probe__sleep-program"], listing.tools["mcp-probe__echo"]
+    lanes = Lanes(paths, LaneOptions(project))
+    outcomes: dict[str, ToolOutcome] = {}
+
+    async def call(name: str, served: Any, arguments: dict[str, Any], request: str) -> None:
+        report = CallReport(session="http:s1", request=request)
+        outcomes[name] = await lanes.call(served, arguments, listing.signature, report)
+
+    async def go() -> None:
+        lane = lanes.lane("mcp-probe")
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "running", sleeper, {"seconds": "1"}, "1")
+            while not lane.running:
+                await anyio.sleep(0.01)
+            async with anyio.create_task_group() as waiting:
+                waiting.start_soon(call, "waiting", echo, {"text": "never"}, "2")
+                while lane.waiting == 0:
+                    await anyio.sleep(0.01)
+                lanes.abandon("http:s1", "2", "the client went away")
+                waiting.cancel_scope.cancel()
+        await call("reused", echo, {"text": "again"}, "2")
+        await lanes.aclose()
+
+    anyio.run(go)
+    assert "waiting" not in outcomes, "the cancelled wait returned nothing"
+    assert outcomes["reused"].is_error is False and '"again"' in outcomes["reused"].content
