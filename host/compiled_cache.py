@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from host.digest import sha256_hex
 from host.engine import EngineSettings
 from host.errors import LoadError
 from sdk.atomic import MAPPED_FILE_PIECE_BYTES, atomic_write_bytes
@@ -48,14 +49,12 @@ def load_component(
     hashed and must match it, so a plugin.wasm changed on disk after install is refused
     instead of being compiled and cached under the trusted hash.
     """
-    import hashlib  # here, not at the top: a cache hit needs no OpenSSL (see engine._sha256_hex)
-
     from wasmtime import WasmtimeError
     from wasmtime.component import Component
 
     if wasm_sha256 is None:
         wasm = wasm.read_bytes() if isinstance(wasm, Path) else wasm
-        wasm_sha256 = hashlib.sha256(wasm).hexdigest()
+        wasm_sha256 = sha256_hex(wasm)
     path = cache_dir / f"{cache_key(wasm_sha256, settings)}.cwasm"
     if path.is_file():
         try:
@@ -63,7 +62,7 @@ def load_component(
         except WasmtimeError:
             path.unlink(missing_ok=True)  # stale or damaged: compile again below
     data = wasm.read_bytes() if isinstance(wasm, Path) else wasm
-    if hashlib.sha256(data).hexdigest() != wasm_sha256:
+    if sha256_hex(data) != wasm_sha256:
         raise LoadError(
             "plugin.wasm does not match the hash recorded when it was installed",
             hint="the installed files were changed; reinstall the plugin from its signed archive",

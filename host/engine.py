@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
-import importlib
 import json
 import threading
 import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from host.digest import small_sha256_hex
 
 EPOCH_TICK_SECONDS = 0.01
 
@@ -49,31 +49,7 @@ class EngineSettings:
         if self.regalloc == "backtracking":
             del fields["regalloc"]
         text = json.dumps(fields, sort_keys=True)
-        return _sha256_hex(text.encode())[:16]
-
-
-def _sha256_hex(data: bytes) -> str:
-    """sha256 from CPython's built-in implementation, without importing hashlib.
-
-    Every plugin run computes this fingerprint, and `import hashlib` maps OpenSSL's
-    libcrypto (about 3 MB resident, 2.6 ms) into the process for one 100-byte hash. The
-    large hashes (an 18 MB component at install) still go through hashlib and OpenSSL.
-    """
-    return str(_builtin_sha256()(data).hexdigest())
-
-
-@functools.cache
-def _builtin_sha256() -> Any:
-    """Looked up once: a failed import is not cached by Python, and searching the path for
-    a module that is not there costs milliseconds on every sandbox a host opens."""
-    for name in ("_sha2", "_sha256"):  # CPython 3.12+, then 3.11
-        try:
-            return importlib.import_module(name).sha256
-        except ImportError:
-            continue
-    import hashlib  # an interpreter built without them
-
-    return hashlib.sha256
+        return small_sha256_hex(text.encode())[:16]
 
 
 class _Engines:

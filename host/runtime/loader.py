@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from host.compiled_cache import cache_key, load_component
+from host.digest import sha256_hex
 from host.engine import EngineSettings, shared_engine
 from host.errors import LoadError
 from host.runtime.split import SharedModule, SplitComponent, SplitPolicy, runtime_module_sha256, split_component
@@ -86,7 +87,7 @@ def load_plugin_component(
     hashed_here = wasm_sha256 is None
     if wasm_sha256 is None:
         wasm = wasm.read_bytes() if isinstance(wasm, Path) else wasm
-        wasm_sha256 = _sha256_hex(wasm)
+        wasm_sha256 = sha256_hex(wasm)
     runtime_dir = runtime_dir or cache_dir
     # Bytes hashed a moment ago need no second hash before they are split.
     source = _WasmSource(wasm, wasm_sha256, policy, ModuleTypeFiles(runtime_dir), verified=hashed_here)
@@ -225,7 +226,7 @@ def _load_or_compile(engine: Any, settings: EngineSettings, module: SharedModule
         return _deserialize(engine, path)
     except _Missing:
         pass
-    if _sha256_hex(module.wasm) != module.sha256:  # never cache under a hash we did not compute
+    if sha256_hex(module.wasm) != module.sha256:  # never cache under a hash we did not compute
         raise LoadError("a runtime module does not match its hash", hint="reinstall the plugin")
     # Several acc processes (an MCP server and a terminal, parallel installs) share this cache:
     # the second to miss waits for the first's compilation instead of doing it again.
@@ -283,7 +284,7 @@ class _WasmSource:
         """The split component, or None if the splitter refuses it (it is then compiled whole)."""
         if self._split is None and not self._refused:
             data = self.wasm.read_bytes() if isinstance(self.wasm, Path) else self.wasm
-            if not self._verified and _sha256_hex(data) != self.sha256:
+            if not self._verified and sha256_hex(data) != self.sha256:
                 raise LoadError(
                     "plugin.wasm does not match the hash recorded when it was installed",
                     hint="the installed files were changed; reinstall the plugin from its signed archive",
@@ -389,11 +390,3 @@ class _ModuleMemo:
 
 
 _memo = _ModuleMemo()
-
-
-def _sha256_hex(data: bytes | memoryview) -> str:
-    """OpenSSL's sha256 (fast on large inputs), imported only when something is hashed:
-    loading a cached plugin hashes nothing and so never maps libcrypto (about 3 MB)."""
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

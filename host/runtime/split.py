@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from host.digest import sha256_hex
 from host.runtime.module_type import code_section_size, module_type
 from host.runtime.wasm_binary import (
     COMPONENT_VERSION,
@@ -142,9 +143,7 @@ def split_component(
         module = view[section.payload_start : section.end]
         if code_section_size(module) < policy.min_code_bytes:
             continue
-        import hashlib  # here: the loader imports this module on every run, and hashlib maps OpenSSL
-
-        digest = hashlib.sha256(module).hexdigest()
+        digest = sha256_hex(module)
         if digest in taken:
             continue  # one import per name: a second copy of the same module stays inline
         taken.add(digest)
