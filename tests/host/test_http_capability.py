@@ -773,7 +773,7 @@ def test_a_resolver_that_hangs_is_cut_by_the_deadline() -> None:
 
 def test_the_capability_loads_tls_and_http_client_only_at_the_first_fetch(server: ServerState) -> None:
     """A plugin granted http that never fetches costs no OpenSSL (about 4 MB resident) in a
-    long-lived host: binding imports neither ssl nor http.client; a fetch does."""
+    long-lived host: binding imports neither ssl, http.client nor socket; a fetch does."""
     import subprocess
     import sys
 
@@ -781,11 +781,11 @@ def test_the_capability_loads_tls_and_http_client_only_at_the_first_fetch(server
 
     code = (
         "import sys, host.capabilities.http as http\n"
-        "print('ssl' in sys.modules, 'http.client' in sys.modules)\n"
+        "print('ssl' in sys.modules, 'http.client' in sys.modules, 'socket' in sys.modules)\n"
         f"scope = http.HttpScope(('http://127.0.0.1:{server.port}',))\n"
         f"reply = http.fetch(scope, http.HttpRequest('GET', 'http://127.0.0.1:{server.port}/ok', [], b''))\n"
-        "print(reply.status, 'ssl' in sys.modules, 'http.client' in sys.modules)\n"
+        "print(reply.status, 'ssl' in sys.modules, 'http.client' in sys.modules, 'socket' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["False False", "200 True True"]
+    assert done.stdout.splitlines() == ["False False False", "200 True True True"]

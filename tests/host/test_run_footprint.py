@@ -25,18 +25,30 @@ HEAVY_MODULES = ("_hashlib", "_ssl", "_sqlite3", "packaging.requirements", "subp
 
 
 def _modules_after(code: str) -> list[str]:
-    probe = code + f"\nimport json, sys\nprint(json.dumps(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
+    """Run `code` in a fresh interpreter; the HEAVY_MODULES loaded when it ends."""
+    return _modules_at_marks(code + "\nmark()\n")[-1]
+
+
+def _modules_at_marks(code: str) -> list[list[str]]:
+    """Run `code` in a fresh interpreter; the HEAVY_MODULES loaded at each `mark()` it calls."""
+    preamble = (
+        "import json, sys\n"
+        f"def mark():\n    print(json.dumps(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", preamble + code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
-    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return loaded
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("[")]
 
 
-def test_running_an_installed_plugin_from_its_compiled_cache_loads_no_openssl_or_sqlite(
+def test_each_capability_loads_its_libraries_at_its_first_use_not_when_bound(
     hostile_home: HostPaths, project: Path
 ) -> None:
-    """hostile holds kv, process, fs and secrets grants; a call that uses none of them opens
-    no kv store and detects no OS sandbox, and loading compiled code hashes nothing."""
+    """hostile holds kv, process, fs and secrets grants. A call that uses none of them loads
+    no OpenSSL, SQLite, sockets, subprocess or OS sandbox detection (loading compiled code
+    hashes nothing); a kv round trip then loads exactly SQLite, and running a program exactly
+    subprocess and the sandbox detection. Each step also works."""
     code = (
         "from pathlib import Path\n"
         "from host.paths import HostPaths\n"
@@ -44,38 +56,19 @@ def test_running_an_installed_plugin_from_its_compiled_cache_loads_no_openssl_or
         f"paths = HostPaths(home=Path({str(hostile_home.home)!r}), cache=Path({str(hostile_home.cache)!r}))\n"
         f"with PluginHost(paths, RunOptions(project_dir=Path({str(project)!r}))) as host:\n"
         "    assert host.run('hostile', 'echo', {}) is not None\n"
-    )
-    assert _modules_after(code) == []
-
-
-def test_a_kv_store_still_opens_on_first_use_after_its_import_moved(hostile_home: HostPaths, project: Path) -> None:
-    """The lazily imported sqlite3 is the one a store uses: a write and a read round-trip."""
-    code = (
-        "from pathlib import Path\n"
-        "from host.paths import HostPaths\n"
-        "from host.runner import PluginHost, RunOptions\n"
-        f"paths = HostPaths(home=Path({str(hostile_home.home)!r}), cache=Path({str(hostile_home.cache)!r}))\n"
-        f"with PluginHost(paths, RunOptions(project_dir=Path({str(project)!r}))) as host:\n"
+        "    mark()\n"
         "    host.run('hostile', 'kv-set', {'key': 'k', 'value': 'v'})\n"
         "    assert host.run('hostile', 'kv-get', {'key': 'k'}) == {'ok': True, 'value': 'v'}\n"
-    )
-    assert _modules_after(code) == ["_sqlite3"]
-
-
-def test_the_process_engine_loads_its_launch_modules_when_a_program_runs(
-    hostile_home: HostPaths, project: Path
-) -> None:
-    """subprocess and the OS sandbox detection come with the first program, and it runs."""
-    code = (
-        "from pathlib import Path\n"
-        "from host.paths import HostPaths\n"
-        "from host.runner import PluginHost, RunOptions\n"
-        f"paths = HostPaths(home=Path({str(hostile_home.home)!r}), cache=Path({str(hostile_home.cache)!r}))\n"
-        f"with PluginHost(paths, RunOptions(project_dir=Path({str(project)!r}))) as host:\n"
+        "    mark()\n"
         "    out = host.run('hostile', 'run', {'program': 'git', 'args': ['rev-parse', '--is-inside-work-tree']})\n"
         "    assert out['ok'] and out['value']['status'] != 0, out  # ran; the project is no repository\n"
+        "    mark()\n"
     )
-    assert _modules_after(code) == ["host.confinement", "subprocess"]
+    assert _modules_at_marks(code) == [
+        [],
+        ["_sqlite3"],
+        ["_sqlite3", "host.confinement", "subprocess"],
+    ]
 
 
 def test_reading_a_manifest_with_pinned_packages_does_not_import_packaging_requirements() -> None:
