@@ -139,7 +139,6 @@ def measure(home: Path, cache: Path, project: Path, max_live: int | None = None)
         "loaded": smaps(),
         "by_mapping": rss_by_mapping(),
         "live": host.live_sandboxes(),
-        "modules": sorted(name for name in ("_hashlib", "_ssl", "_sqlite3") if name in sys.modules),
         "mapped_files": mapped_files(),
     }
     host.close()
